@@ -1,0 +1,6 @@
+"""Typed settings and the shipped defaults (policy profiles, samples, templates)."""
+
+from config.errors import ConfigError, ConfigFileError, ConfigValueError
+from config.settings import Settings, load_settings
+
+__all__ = ["ConfigError", "ConfigFileError", "ConfigValueError", "Settings", "load_settings"]

@@ -1,0 +1,141 @@
+"""Typed settings, loaded from TOML and the environment and validated at load.
+
+Precedence, lowest first: the defaults below, the TOML file
+(``--config``, else ``$CALLWARDEN_CONFIG``, else ``./callwarden.toml`` if it
+exists), then environment variables ``CALLWARDEN_<SECTION>_<KEY>``
+(``CALLWARDEN_DATABASE_URL`` sets ``[database] url``).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from config.errors import ConfigFileError, ConfigValueError
+
+DEFAULT_CONFIG_FILE = Path("callwarden.toml")
+ENV_PREFIX = "CALLWARDEN_"
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class DatabaseSettings(_Section):
+    """Where the state lives. An empty ``url`` means SQLite at ``<var_dir>/callwarden.db``."""
+
+    url: str = ""
+    busy_timeout_s: float = Field(default=30.0, gt=0)
+    """How long a SQLite writer waits for the lock before failing, in seconds."""
+
+
+class PathSettings(_Section):
+    """Folders owned by this installation."""
+
+    var_dir: Path = Field(default=Path("var"), strict=False)
+    """Databases, recordings and throwaway services live here unless configured elsewhere."""
+
+
+class PolicySettings(_Section):
+    """Which dial-policy profile is active and the call centre's own time zone."""
+
+    profile: str = "cn-default"
+    timezone: str = "Asia/Shanghai"
+
+
+class LoggingSettings(_Section):
+    """Log verbosity; PII is masked regardless."""
+
+    level: str = Field(default="INFO", pattern=r"^(DEBUG|INFO|WARNING|ERROR)$")
+
+
+class Settings(_Section):
+    """The whole configuration of one callwarden installation."""
+
+    database: DatabaseSettings = DatabaseSettings()
+    paths: PathSettings = PathSettings()
+    policy: PolicySettings = PolicySettings()
+    logging: LoggingSettings = LoggingSettings()
+    source: str = Field(default="<defaults>", exclude=True)
+    """Where these settings came from, for messages; not a key users set."""
+
+    def database_url(self) -> str:
+        """The SQLAlchemy URL to connect to, defaulting to SQLite under ``var_dir``."""
+        if self.database.url:
+            return self.database.url
+        return f"sqlite:///{(self.paths.var_dir / 'callwarden.db').as_posix()}"
+
+
+_ENV_NUMERIC = {("database", "busy_timeout_s")}
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Load and validate settings; raise :class:`ConfigError` naming file and key."""
+    env = os.environ if environ is None else environ
+    chosen = path or (Path(env["CALLWARDEN_CONFIG"]) if env.get("CALLWARDEN_CONFIG") else None)
+    if chosen is None and DEFAULT_CONFIG_FILE.is_file():
+        chosen = DEFAULT_CONFIG_FILE
+    raw: dict[str, Any] = _read_toml(chosen) if chosen else {}
+    source = str(chosen) if chosen else "<defaults>"
+    problems: list[str] = []
+    _overlay_environment(raw, env, problems)
+    if problems:
+        raise ConfigValueError(problems)
+    try:
+        return Settings.model_validate({**raw, "source": source})
+    except ValidationError as exc:
+        raise ConfigValueError(_describe(exc, source)) from exc
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError as exc:
+        raise ConfigFileError(f"{path}: configuration file not found") from exc
+    except OSError as exc:
+        raise ConfigFileError(f"{path}: cannot read: {exc.strerror}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigFileError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _overlay_environment(raw: dict[str, Any], env: Mapping[str, str], problems: list[str]) -> None:
+    sections = {name: field for name, field in Settings.model_fields.items() if name != "source"}
+    for var, value in env.items():
+        if not var.startswith(ENV_PREFIX) or var == "CALLWARDEN_CONFIG":
+            continue
+        rest = var[len(ENV_PREFIX) :].lower()
+        section = next((s for s in sections if rest.startswith(s + "_")), None)
+        if section is None:
+            continue  # other CALLWARDEN_* variables (tests, tools) are not settings
+        key = rest[len(section) + 1 :]
+        model = sections[section].annotation
+        assert isinstance(model, type) and issubclass(model, BaseModel)
+        if key not in model.model_fields:
+            problems.append(f"${var}: unknown setting {section}.{key}")
+            continue
+        converted: object = value
+        if (section, key) in _ENV_NUMERIC:
+            try:
+                converted = float(value)
+            except ValueError:
+                problems.append(f"${var}: {section}.{key}: expected a number, got {value!r}")
+                continue
+        raw.setdefault(section, {})[key] = converted
+
+
+def _describe(exc: ValidationError, source: str) -> list[str]:
+    lines = []
+    for err in exc.errors():
+        key = ".".join(str(part) for part in err["loc"])
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{source}: {key}: unknown key")
+        else:
+            got = err.get("input")
+            lines.append(f"{source}: {key}: {err['msg']} (got {type(got).__name__} {got!r})")
+    return lines

@@ -1,0 +1,70 @@
+"""``callwarden``: the command line. Exit codes: 0 ok, 1 rejected input, 2 usage,
+3 configuration error, 4 database unavailable or not initialised."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from config import ConfigError, load_settings
+from console.app import App, build_app, configure_logging
+from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
+from store.errors import DatabaseUnavailable, MigrationError
+
+Command = Callable[[App, argparse.Namespace, TextIO], int]
+
+EXIT_CONFIG = 3
+EXIT_DATABASE = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callwarden",
+        description="Compliant dialing, recording, transcription and QA for collection calls.",
+    )
+    parser.add_argument("--config", type=Path, help="settings file (default ./callwarden.toml)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    init = sub.add_parser("init", help="create or upgrade the database (safe to repeat)")
+    init.set_defaults(handler=cmd_init)
+
+    imp = sub.add_parser("import", help="import data files")
+    imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
+    cases = imp_sub.add_parser("cases", help="import a case file (.csv or .xlsx), all or nothing")
+    cases.add_argument("file", help="the .csv (UTF-8, UTF-8 with BOM, GBK) or .xlsx file")
+    cases.add_argument("--actor", help="who is importing, for the audit log")
+    cases.set_defaults(handler=cmd_import_cases)
+
+    listing = sub.add_parser("cases", help="look at stored cases")
+    listing_sub = listing.add_subparsers(dest="what", required=True, metavar="WHAT")
+    case_list = listing_sub.add_parser("list", help="list cases (PII masked)")
+    case_list.add_argument("--limit", type=int, default=20)
+    case_list.set_defaults(handler=cmd_cases_list)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    stream = out or sys.stdout
+    try:
+        settings = load_settings(args.config)
+    except ConfigError as exc:
+        print(f"configuration error:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    configure_logging(settings.logging.level)
+    app = build_app(settings)
+    handler: Command = args.handler
+    try:
+        return handler(app, args, stream)
+    except (DatabaseUnavailable, MigrationError) as exc:
+        print(f"callwarden: {exc}", file=sys.stderr)
+        return EXIT_DATABASE
+    finally:
+        app.engine.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

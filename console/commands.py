@@ -1,0 +1,85 @@
+"""The CLI subcommands that exist so far; each takes the built :class:`App`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, select
+
+from console.app import App
+from store.case_import import import_cases
+from store.errors import ImportRejected
+from store.migrate import upgrade
+from store.models import Case, CaseContact, Person, PhoneNumber
+from store.pii import mask_phone, mask_resident_id
+
+
+def default_actor() -> str:
+    """Who is at the keyboard, for the audit log."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = os.environ.get("USER", "unknown")
+    return f"cli:{user}"
+
+
+def cmd_init(app: App, _args: argparse.Namespace, out: TextIO) -> int:
+    before, after = upgrade(app.engine)
+    if before == after:
+        print(f"database already at schema {after}: nothing to do", file=out)
+    else:
+        print(f"database schema {before or '(empty)'} → {after}", file=out)
+    return 0
+
+
+def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    path = Path(args.file)
+
+    def report(line: str) -> None:
+        print(line, file=sys.stderr)
+
+    try:
+        result = import_cases(path, app.sessions, args.actor or default_actor(), report)
+    except ImportRejected as exc:
+        print(f"{path}: rejected, {exc.total} problem(s); nothing was imported", file=sys.stderr)
+        return 1
+    c = result.counts
+    print(
+        f"{path}: imported {result.rows} case row(s) ({result.encoding}): "
+        f"{c.cases_created} case(s) created, {c.cases_updated} updated, "
+        f"{c.people_created} people and {c.numbers_created} number(s) added",
+        file=out,
+    )
+    return 0
+
+
+def cmd_cases_list(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Cases with the debtor and numbers masked (PII is never shown in full here)."""
+    app.require_schema()
+    with app.sessions() as session:
+        total = session.scalar(select(func.count()).select_from(Case)) or 0
+        cases = session.scalars(select(Case).order_by(Case.id).limit(args.limit)).all()
+        for case in cases:
+            debtor = session.get(Person, case.debtor_id)
+            assert debtor is not None
+            numbers = session.scalars(
+                select(PhoneNumber.e164).where(PhoneNumber.person_id == debtor.id)
+            ).all()
+            contacts = session.scalar(select(func.count()).where(CaseContact.case_id == case.id))
+            print(
+                f"{case.account_no:<20} {debtor.name:<6} "
+                f"{mask_resident_id(debtor.resident_id or '')} "
+                f"{case.amount_overdue_cents / 100:>12,.2f} {case.days_past_due:>4}d "
+                f"{case.account_class or '-'} {case.status:<8} "
+                f"{','.join(mask_phone(n) for n in numbers)} "
+                f"+{contacts} contact(s)",
+                file=out,
+            )
+        print(f"{len(cases)} of {total} case(s)", file=out)
+    return 0

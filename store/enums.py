@@ -1,0 +1,109 @@
+"""The domain vocabularies stored in the database (values are stable strings)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands. The last three stop collection for good (特殊状态)."""
+
+    ACTIVE = "active"
+    PROMISED = "promised"
+    PAID = "paid"
+    CLOSED = "closed"
+    STOLEN = "stolen"
+    JAILED = "jailed"
+    DECEASED = "deceased"
+
+
+STOP_COLLECTION_STATUSES = frozenset({CaseStatus.STOLEN, CaseStatus.JAILED, CaseStatus.DECEASED})
+
+
+class AccountClass(StrEnum):
+    """The A/B/C/D account classification agents keep up to date."""
+
+    A = "A"
+    B = "B"
+    C = "C"
+    D = "D"
+
+
+class Relation(StrEnum):
+    """Who a person is to the case. Only ``debtor`` may be told about the debt."""
+
+    DEBTOR = "debtor"
+    FAMILY = "family"
+    COLLEAGUE = "colleague"
+    EMERGENCY = "emergency"
+    OTHER = "other"
+
+
+class NumberKind(StrEnum):
+    MOBILE = "mobile"
+    HOME = "home"
+    WORK = "work"
+    OTHER = "other"
+
+
+class NumberState(StrEnum):
+    """What dialing has taught us about a number."""
+
+    UNVERIFIED = "unverified"
+    VERIFIED = "verified"
+    UNREACHABLE = "unreachable"
+    WRONG_PERSON = "wrong_person"
+
+
+class Direction(StrEnum):
+    OUTBOUND = "outbound"
+    INBOUND = "inbound"
+
+
+class AttemptStatus(StrEnum):
+    """Life of a call attempt; ``reserved`` and ``originated`` are in flight."""
+
+    RESERVED = "reserved"
+    ORIGINATED = "originated"
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    FAILED = "failed"
+    BLOCKED = "blocked"
+
+
+class Role(StrEnum):
+    AGENT = "agent"
+    QA = "qa"
+    ADMIN = "admin"
+
+
+class Speaker(StrEnum):
+    AGENT = "agent"
+    CALLEE = "callee"
+    UNKNOWN = "unknown"
+
+
+class RecordingStatus(StrEnum):
+    STORED = "stored"
+    TRANSCRIBED = "transcribed"
+    FAILED = "failed"
+
+
+class Verdict(StrEnum):
+    """A QA inspector's ruling on one flag."""
+
+    FALSE_POSITIVE = "false_positive"
+    SUGGESTION = "suggestion"  # 建议
+    RECTIFICATION = "rectification"  # 责令整改
+    PENALTY = "penalty"  # 处罚
+
+
+class HoldReason(StrEnum):
+    """Why collection on a case is stopped (停催)."""
+
+    COMPLAINT_TENDENCY = "complaint_tendency"
+    STOLEN = "stolen"
+    JAILED = "jailed"
+    DECEASED = "deceased"
+    MANUAL = "manual"

@@ -1,0 +1,32 @@
+"""Errors raised by the storage layer.
+
+StoreError
+├── DatabaseUnavailable   the database cannot be reached or is locked past the timeout
+├── MigrationError        the schema cannot be brought to the current version
+└── ImportRejected        a case file failed validation; nothing was written
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class StoreError(Exception):
+    """Base of every storage error."""
+
+
+class DatabaseUnavailable(StoreError):
+    """The database cannot be reached, or stayed locked past the busy timeout."""
+
+
+class MigrationError(StoreError):
+    """The schema could not be created or upgraded."""
+
+
+class ImportRejected(StoreError):
+    """A case file was rejected; ``problems`` lists each as ``FILE:ROW:COLUMN: message``."""
+
+    def __init__(self, problems: Sequence[str], total: int | None = None) -> None:
+        self.problems = list(problems)
+        self.total = len(self.problems) if total is None else total
+        super().__init__(f"{self.total} problem(s); nothing was imported")

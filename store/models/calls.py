@@ -1,0 +1,107 @@
+"""Call attempts, their recordings, transcripts and the flags raised on them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.enums import AttemptStatus, Direction, RecordingStatus, Speaker
+from store.models.base import Base
+from store.types import enum_column, utcnow
+
+
+class Agent(Base):
+    """A collector at a recorded landline (a SIP endpoint on the PBX)."""
+
+    __tablename__ = "agent"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    sip_endpoint: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), unique=True)
+    active: Mapped[bool] = mapped_column(default=True)
+
+
+class CallAttempt(Base):
+    """One dial (or one inbound call) and the policy decision that allowed or blocked it.
+
+    ``reserved`` and ``originated`` rows are in flight and count as possibly
+    connected for the caps.
+    """
+
+    __tablename__ = "call_attempt"
+    __table_args__ = (
+        Index("ix_call_attempt_person_reserved", "person_id", "reserved_at"),
+        Index("ix_call_attempt_e164_reserved", "e164", "reserved_at"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_case.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))
+    phone_number_id: Mapped[int | None] = mapped_column(ForeignKey("phone_number.id"))
+    e164: Mapped[str] = mapped_column(String(20))
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaign.id"))
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction))
+    status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus))
+    reserved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    originated_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    hangup_cause: Mapped[str | None] = mapped_column(String(64))
+    ruleset_version: Mapped[str] = mapped_column(String(80))
+    rule_id: Mapped[str | None] = mapped_column(String(80))
+    decision_reason: Mapped[str] = mapped_column(Text, default="")
+    counters_seen: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class Recording(Base):
+    """A finished recording, content-addressed; originals are never modified."""
+
+    __tablename__ = "recording"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempt.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(500))
+    duration_s: Mapped[float | None]
+    sample_rate: Mapped[int | None]
+    channels: Mapped[int | None]
+    size_bytes: Mapped[int]
+    agent_channel: Mapped[int | None]
+    status: Mapped[RecordingStatus] = mapped_column(enum_column(RecordingStatus))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Utterance(Base):
+    """A stretch of one speaker's speech, in call-relative seconds."""
+
+    __tablename__ = "utterance"
+    __table_args__ = (UniqueConstraint("recording_id", "speaker", "start_s"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id", ondelete="CASCADE"))
+    speaker: Mapped[Speaker] = mapped_column(enum_column(Speaker))
+    start_s: Mapped[float]
+    end_s: Mapped[float]
+    text: Mapped[str] = mapped_column(Text)
+    avg_logprob: Mapped[float | None]
+
+
+class Flag(Base):
+    """What the detector found in a recording: a violation or a callee event."""
+
+    __tablename__ = "flag"
+    __table_args__ = (UniqueConstraint("recording_id", "category", "speaker", "start_s"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recording_id: Mapped[int] = mapped_column(ForeignKey("recording.id", ondelete="CASCADE"))
+    category: Mapped[str] = mapped_column(String(40), index=True)
+    severity: Mapped[int]
+    speaker: Mapped[Speaker] = mapped_column(enum_column(Speaker))
+    start_s: Mapped[float]
+    end_s: Mapped[float]
+    evidence: Mapped[str] = mapped_column(Text)
+    rule_id: Mapped[str] = mapped_column(String(80))
+    detector_version: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
