@@ -12,6 +12,7 @@ from typing import TextIO
 from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
+from console.demo import cmd_demo
 from store.errors import DatabaseUnavailable, MigrationError
 
 Command = Callable[[App, argparse.Namespace, TextIO], int]
@@ -43,6 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
     case_list = listing_sub.add_parser("list", help="list cases (PII masked)")
     case_list.add_argument("--limit", type=int, default=20)
     case_list.set_defaults(handler=cmd_cases_list)
+
+    demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
+    demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
+    demo.set_defaults(handler=cmd_demo)
     return parser
 
 

@@ -8,8 +8,6 @@ every row in one transaction, with an audit row.
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -17,12 +15,13 @@ from pathlib import Path
 from store.audit import record_audit
 from store.case_import.columns import resolve_header
 from store.case_import.load import CaseLoader, LoadCounts
+from store.case_import.staging import Staging
 from store.case_import.table import RowError, Table, TableError, open_table
 from store.case_import.validate import CaseRecord, validate_row
 from store.db import SessionFactory
 from store.errors import ImportRejected
 
-BATCH_SIZE = 500
+BATCH_SIZE = 2000
 KEPT_PROBLEMS = 1000
 """Problems kept in the exception; all of them still go to the ``report`` callback."""
 
@@ -38,31 +37,6 @@ class ImportReport:
     encoding: str
     rows: int
     counts: LoadCounts
-
-
-class _SeenKeys:
-    """Keys already met in this file, kept on disk so a huge file stays in bounded memory."""
-
-    def __init__(self) -> None:
-        self._dir = tempfile.TemporaryDirectory(prefix="callwarden-import-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "seen.db")
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, row INTEGER, extra TEXT)")
-
-    def first(self, key: str, row: int, extra: str = "") -> tuple[int, str] | None:
-        """Record ``key`` at ``row``; if it was seen before, return (its first row, its extra)."""
-        cursor = self._db.execute(
-            "INSERT INTO seen VALUES (?, ?, ?) ON CONFLICT(key) DO NOTHING", (key, row, extra)
-        )
-        if cursor.rowcount == 1:
-            return None
-        found = self._db.execute("SELECT row, extra FROM seen WHERE key = ?", (key,)).fetchone()
-        return int(found[0]), str(found[1])
-
-    def close(self) -> None:
-        self._db.close()
-        self._dir.cleanup()
 
 
 def _records(path: Path, label: str, encoding: list[str]) -> Iterator[CaseRecord | str]:
@@ -121,9 +95,8 @@ class FileCheck:
     total_problems: int
 
 
-def check_file(path: Path, label: str, report: Reporter) -> FileCheck:
-    """Pass 1: validate every row without touching the database."""
-    seen = _SeenKeys()
+def check_file(path: Path, label: str, report: Reporter, staging: Staging) -> FileCheck:
+    """Pass 1: validate every row and stage it, without touching the database."""
     kept: list[str] = []
     encoding: list[str] = []
     total = rows = 0
@@ -135,25 +108,21 @@ def check_file(path: Path, label: str, report: Reporter) -> FileCheck:
         if len(kept) < KEPT_PROBLEMS:
             kept.append(line)
 
-    try:
-        for item in _records(path, label, encoding):
-            if isinstance(item, str):
-                problem(item)
-                continue
-            rows += 1
-            dup = seen.first(f"acct\t{item.client_bank}\t{item.account_no}", item.row)
-            if dup:
-                problem(
-                    f"{label}:{item.row}:account_no: {item.account_no!r} already on row {dup[0]}"
-                )
-            other = seen.first(f"rid\t{item.resident_id}", item.row, item.debtor_name)
-            if other and other[1] != item.debtor_name:
-                problem(
-                    f"{label}:{item.row}:resident_id: same ID as row {other[0]}, "
-                    f"which names the debtor {other[1]!r}, not {item.debtor_name!r}"
-                )
-    finally:
-        seen.close()
+    for item in _records(path, label, encoding):
+        if isinstance(item, str):
+            problem(item)
+            continue
+        rows += 1
+        staging.stage(item)
+        dup = staging.first(f"acct\t{item.client_bank}\t{item.account_no}", item.row)
+        if dup:
+            problem(f"{label}:{item.row}:account_no: {item.account_no!r} already on row {dup[0]}")
+        other = staging.first(f"rid\t{item.resident_id}", item.row, item.debtor_name)
+        if other and other[1] != item.debtor_name:
+            problem(
+                f"{label}:{item.row}:resident_id: same ID as row {other[0]}, "
+                f"which names the debtor {other[1]!r}, not {item.debtor_name!r}"
+            )
     return FileCheck(rows, encoding[0] if encoding else "", kept, total)
 
 
@@ -177,34 +146,28 @@ def import_cases(
     On any problem raise :class:`ImportRejected` having written nothing.
     """
     label = label or str(path)
-    check = check_file(path, label, report)
-    if check.total_problems:
-        raise ImportRejected(check.problems, check.total_problems)
-    sha256 = file_sha256(path)
-    with sessions.begin() as session:
-        loader = CaseLoader(session)
-        batch: list[CaseRecord] = []
-        for item in _records(path, label, []):
-            if isinstance(item, str):  # the file changed between the passes
-                raise ImportRejected([item, f"{label}: file changed while importing"])
-            batch.append(item)
-            if len(batch) >= BATCH_SIZE:
+    with Staging() as staging:
+        check = check_file(path, label, report, staging)
+        if check.total_problems:
+            raise ImportRejected(check.problems, check.total_problems)
+        sha256 = file_sha256(path)
+        with sessions.begin() as session:
+            loader = CaseLoader(session)
+            for batch in staging.records(BATCH_SIZE):
                 loader.load(batch)
-                batch.clear()
-        if batch:
-            loader.load(batch)
-        record_audit(
-            session,
-            actor,
-            "cases.import",
-            object_type="file",
-            object_id=sha256[:16],
-            detail={
+            detail = {
                 "file": path.name,
                 "sha256": sha256,
                 "rows": check.rows,
                 "encoding": check.encoding,
                 **asdict(loader.counts),
-            },
-        )
+            }
+            record_audit(
+                session,
+                actor,
+                "cases.import",
+                object_type="file",
+                object_id=sha256[:16],
+                detail=detail,
+            )
     return ImportReport(path.name, sha256, check.encoding, check.rows, loader.counts)

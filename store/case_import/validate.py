@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 import phonenumbers
+from phonenumbers import PhoneMetadata
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
@@ -195,15 +197,42 @@ def _resident_id(raw: str, problems: Problems) -> str | None:
     return candidate
 
 
+def _cn_mobile_pattern() -> re.Pattern[str]:
+    metadata = PhoneMetadata.metadata_for_region("CN")
+    pattern = metadata.mobile.national_number_pattern if metadata and metadata.mobile else None
+    if not pattern:
+        raise RuntimeError("phonenumbers has no mainland-China mobile pattern")
+    return re.compile(str(pattern))
+
+
+_CN_MOBILE = _cn_mobile_pattern()
+_PLAIN_CN_MOBILE = re.compile(r"(?:\+?86)?(1\d{10})")
+_SEPARATORS = str.maketrans("", "", " -")
+
+
 def parse_phone(raw: str) -> NumberRecord | str:
-    """Normalise a phone number (mainland China by default) or return why it is invalid."""
+    """Normalise a phone number (mainland China by default) or return why it is invalid.
+
+    Plain mainland mobiles, most of any case file, are matched directly against
+    phonenumbers' own CN mobile pattern: full parsing costs ~100 µs a number.
+    """
+    plain = _PLAIN_CN_MOBILE.fullmatch(raw.translate(_SEPARATORS))
+    if plain and _CN_MOBILE.fullmatch(plain.group(1)):
+        return NumberRecord(e164="+86" + plain.group(1), kind=NumberKind.MOBILE)
+    return parse_phone_fully(raw)
+
+
+def parse_phone_fully(raw: str) -> NumberRecord | str:
+    """The general path through phonenumbers, for every shape of number."""
     try:
         parsed = phonenumbers.parse(raw, "CN")
     except phonenumbers.NumberParseException:
         return f"not a phone number: {raw!r}"
-    if not phonenumbers.is_valid_number(parsed):
-        return f"not a valid phone number: {raw!r}"
     number_type = phonenumbers.number_type(parsed)
+    if number_type == phonenumbers.PhoneNumberType.UNKNOWN or not phonenumbers.is_valid_number(
+        parsed
+    ):
+        return f"not a valid phone number: {raw!r}"
     kind = (
         NumberKind.MOBILE
         if number_type == phonenumbers.PhoneNumberType.MOBILE

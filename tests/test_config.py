@@ -1,0 +1,85 @@
+"""Settings are validated at load; every error names the file (or variable) and key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from config import ConfigFileError, ConfigValueError, load_settings
+
+
+def _toml(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "callwarden.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_use_sqlite_under_var(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(environ={})
+    assert settings.database_url() == "sqlite:///var/callwarden.db"
+    assert settings.policy.profile == "cn-default"
+    assert settings.source == "<defaults>"
+
+
+def test_file_then_environment_override(tmp_path: Path) -> None:
+    path = _toml(tmp_path, '[database]\nurl = "sqlite:///x.db"\n[paths]\nvar_dir = "/srv/cw"\n')
+    settings = load_settings(path, environ={"CALLWARDEN_DATABASE_URL": "postgresql+psycopg://h/db"})
+    assert settings.database_url() == "postgresql+psycopg://h/db"
+    assert settings.paths.var_dir == Path("/srv/cw")
+    assert settings.source == str(path)
+
+
+def test_config_file_named_by_environment(tmp_path: Path) -> None:
+    path = _toml(tmp_path, '[policy]\nprofile = "us-regf"\n')
+    assert load_settings(environ={"CALLWARDEN_CONFIG": str(path)}).policy.profile == "us-regf"
+
+
+def test_unknown_key_and_wrong_type_are_both_reported(tmp_path: Path) -> None:
+    path = _toml(tmp_path, "[database]\nurl = 5\ncolour = 'red'\n[logging]\nlevel = 'LOUD'\n")
+    with pytest.raises(ConfigValueError) as info:
+        load_settings(path, environ={})
+    problems = info.value.problems
+    assert f"{path}: database.colour: unknown key" in problems
+    assert any(
+        p.startswith(f"{path}: database.url: Input should be a valid string") for p in problems
+    )
+    assert any(p.startswith(f"{path}: logging.level:") for p in problems)
+    assert len(problems) == 3
+
+
+def test_unknown_section(tmp_path: Path) -> None:
+    path = _toml(tmp_path, "[dialer2]\nrate = 3\n")
+    with pytest.raises(ConfigValueError, match=r"dialer2: unknown key"):
+        load_settings(path, environ={})
+
+
+def test_bad_environment_values_name_the_variable() -> None:
+    with pytest.raises(ConfigValueError) as info:
+        load_settings(
+            environ={"CALLWARDEN_DATABASE_BUSY_TIMEOUT_S": "soon", "CALLWARDEN_DATABASE_PORT": "1"}
+        )
+    assert info.value.problems == [
+        "$CALLWARDEN_DATABASE_BUSY_TIMEOUT_S: database.busy_timeout_s: expected a number, "
+        "got 'soon'",
+        "$CALLWARDEN_DATABASE_PORT: unknown setting database.port",
+    ]
+
+
+def test_unrelated_callwarden_variables_are_not_settings() -> None:
+    settings = load_settings(environ={"CALLWARDEN_TEST_POSTGRES_URL": "x"})
+    assert settings.database.url == ""
+
+
+def test_missing_and_broken_files(tmp_path: Path) -> None:
+    with pytest.raises(ConfigFileError, match="not found"):
+        load_settings(tmp_path / "nope.toml", environ={})
+    with pytest.raises(ConfigFileError, match="not valid TOML"):
+        load_settings(_toml(tmp_path, "[database\n"), environ={})
+
+
+def test_settings_are_frozen() -> None:
+    settings = load_settings(environ={})
+    with pytest.raises(ValueError, match="frozen"):
+        settings.database.url = "x"  # type: ignore[misc]
