@@ -1,1 +1,1 @@
-"""callwarden: compliance."""
+"""Compliance: the dial policy and the transcript detector (pure, no I/O)."""

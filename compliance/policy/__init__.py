@@ -1,0 +1,30 @@
+"""The dial policy: may this number be called now, why not, and when next? (pure)"""
+
+from compliance.policy.engine import Decision, Evaluator, decide
+from compliance.policy.facts import (
+    AttemptHistory,
+    CaseFacts,
+    ContactType,
+    NumberFacts,
+    Outcome,
+    PastAttempt,
+    PersonFacts,
+)
+from compliance.policy.profile import Profile, load_profile
+from compliance.policy.rules import Block
+
+__all__ = [
+    "AttemptHistory",
+    "Block",
+    "CaseFacts",
+    "ContactType",
+    "Decision",
+    "Evaluator",
+    "NumberFacts",
+    "Outcome",
+    "PastAttempt",
+    "PersonFacts",
+    "Profile",
+    "decide",
+    "load_profile",
+]

@@ -1,0 +1,153 @@
+"""``decide``: may this number be dialled now, and if not, why not and when?
+
+Pure: the caller passes the facts, the history and ``now``. Every rule of every
+layer must allow a call (law ∧ company ∧ client bank): the strictest wins.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import MappingProxyType
+from zoneinfo import ZoneInfo
+
+from compliance.policy.facts import AttemptHistory, CaseFacts, NumberFacts, PersonFacts
+from compliance.policy.profile import Profile
+from compliance.policy.rules import Block, Facts, Moment, check
+
+CLOCK_RULE = "profile.clock"
+SEARCH_STEPS = 64
+SEARCH_HORIZON = timedelta(days=400)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The answer for one number at one instant, with everything needed to explain it."""
+
+    allowed: bool
+    rule_id: str | None
+    """The rule that blocked (the first in profile order); None when allowed."""
+    reason_zh: str
+    reason_en: str
+    next_allowed_at: datetime | None
+    """``now`` when allowed; None when waiting alone will never allow it."""
+    ruleset: str
+    counters: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
+    blocks: tuple[Block, ...] = ()
+    """Every rule that blocked at ``now``."""
+
+
+@lru_cache(maxsize=256)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+class Evaluator:
+    """Decides many numbers against one profile, sharing per-instant work between them."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._moments: dict[tuple[datetime, str], Moment] = {}
+
+    def moment(self, at: datetime, zone: str) -> Moment:
+        key = (at, zone)
+        found = self._moments.get(key)
+        if found is None:
+            if len(self._moments) > 4096:
+                self._moments.clear()
+            found = self._moments[key] = Moment.of(at, _zone(zone))
+        return found
+
+    def decide(
+        self,
+        number: NumberFacts,
+        person: PersonFacts,
+        case: CaseFacts,
+        counters: AttemptHistory,
+        now: datetime,
+    ) -> Decision:
+        if now.tzinfo is None:
+            raise ValueError("now must be timezone-aware")
+        facts = Facts(number, person, case, counters, self.profile)
+        zone = self._clock_zone(number)
+        if isinstance(zone, Block):
+            return self._blocked(now, [zone], {}, zone.next_allowed_at)
+        seen: dict[str, int] = {}
+        blocks = self._blocks(facts, self.moment(now, zone), seen)
+        if not blocks:
+            return Decision(
+                True, None, "允许拨打", "allowed", now, self.profile.ruleset,
+                MappingProxyType(seen),
+            )  # fmt: skip
+        return self._blocked(now, blocks, seen, self._search_next(facts, zone, now, blocks))
+
+    def _clock_zone(self, number: NumberFacts) -> str | Block:
+        if self.profile.clock == "centre":
+            return self.profile.timezone
+        if len(number.time_zones) == 1:
+            return number.time_zones[0]
+        known = ", ".join(number.time_zones) or "none"
+        return Block(
+            CLOCK_RULE,
+            f"无法确定被叫方所在时区（{known}），不拨打",
+            f"the callee's time zone is unknown or ambiguous ({known}): not dialled",
+            None,
+        )
+
+    def _blocks(self, facts: Facts, moment: Moment, seen: dict[str, int]) -> list[Block]:
+        blocks = []
+        for rule in self.profile.rules:
+            block = check(rule, facts, moment, seen)
+            if block is not None:
+                blocks.append(block)
+        return blocks
+
+    def _search_next(
+        self, facts: Facts, zone: str, now: datetime, blocks: list[Block]
+    ) -> datetime | None:
+        """Jump to the latest instant each blocking rule names until none blocks.
+
+        Assumes no further attempts happen meanwhile. A rule that names no
+        instant (a hold, do-not-call) ends the search: None.
+        """
+        at = now
+        for _ in range(SEARCH_STEPS):
+            if any(b.next_allowed_at is None for b in blocks):
+                return None
+            later = max(b.next_allowed_at for b in blocks if b.next_allowed_at is not None)
+            if later <= at or later - now > SEARCH_HORIZON:
+                return None
+            at = later.astimezone(UTC)
+            blocks = self._blocks(facts, Moment.of(at, _zone(zone)), {})
+            if not blocks:
+                return at
+        return None
+
+    def _blocked(
+        self, now: datetime, blocks: list[Block], seen: dict[str, int], next_at: datetime | None
+    ) -> Decision:
+        first = blocks[0]
+        return Decision(
+            allowed=False,
+            rule_id=first.rule_id,
+            reason_zh=first.reason_zh,
+            reason_en=first.reason_en,
+            next_allowed_at=next_at,
+            ruleset=self.profile.ruleset,
+            counters=MappingProxyType(seen),
+            blocks=tuple(blocks),
+        )
+
+
+def decide(  # noqa: PLR0917 (the signature callers and tests share)
+    number: NumberFacts,
+    person: PersonFacts,
+    case: CaseFacts,
+    counters: AttemptHistory,
+    now: datetime,
+    profile: Profile,
+) -> Decision:
+    """Decide one dial. For many numbers at one instant, reuse an :class:`Evaluator`."""
+    return Evaluator(profile).decide(number, person, case, counters, now)

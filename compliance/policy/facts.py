@@ -1,0 +1,74 @@
+"""What the policy is told about one dial: plain values, no database, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class ContactType(StrEnum):
+    """Who the called person is to the case; ``unknown`` is never dialled."""
+
+    DEBTOR = "debtor"
+    FAMILY = "family"
+    COLLEAGUE = "colleague"
+    EMERGENCY = "emergency"
+    OTHER = "other"
+    UNKNOWN = "unknown"
+
+
+class Outcome(StrEnum):
+    """What an earlier outbound attempt came to, as far as the caps care."""
+
+    CONNECTED = "connected"
+    UNANSWERED = "unanswered"
+    IN_FLIGHT = "in_flight"
+    """Reserved or ringing: it may still connect, so every cap counts it."""
+
+
+@dataclass(frozen=True, slots=True)
+class NumberFacts:
+    e164: str
+    do_not_call: bool = False
+    state: str = "unverified"
+    time_zones: tuple[str, ...] = ()
+    """IANA zones the number may be in (from its prefix); needed by callee-clock profiles."""
+
+
+@dataclass(frozen=True, slots=True)
+class PersonFacts:
+    person_id: int
+    contact_type: ContactType
+
+
+@dataclass(frozen=True, slots=True)
+class CaseFacts:
+    case_id: int
+    client_bank: str = ""
+    status: str = "active"
+    hold_reason: str | None = None
+    """Set while collection is stopped (停催) and not yet cleared."""
+
+
+@dataclass(frozen=True, slots=True)
+class PastAttempt:
+    """One earlier outbound attempt (inbound calls and blocked attempts never count)."""
+
+    at: datetime
+    person_id: int
+    case_id: int
+    e164: str
+    outcome: Outcome
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptHistory:
+    """The outbound attempts the caps look at, oldest first."""
+
+    attempts: tuple[PastAttempt, ...] = field(default=())
+
+    @staticmethod
+    def of(attempts: Iterable[PastAttempt]) -> AttemptHistory:
+        return AttemptHistory(tuple(sorted(attempts, key=lambda a: a.at)))

@@ -1,0 +1,299 @@
+"""Dial-policy profiles: TOML files an admin edits, validated at load.
+
+A profile is a list of rules, each citing its source and its layer (law,
+company or client bank). A profile may ``extends`` another: the parent's rules
+come first and every rule of every layer must allow a call, so the strictest
+rule wins. Rule kinds are documented in ``config/policy/README.md``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from dataclasses import dataclass
+from datetime import date, time
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from compliance.errors import ProfileError
+from compliance.policy.facts import ContactType
+
+Per = Literal["person", "number", "person_case"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _RuleBase(_Spec):
+    id: str = Field(min_length=1)
+    layer: Literal["law", "company", "bank"]
+    source: str = Field(min_length=1)
+    """The document and clause this rule comes from."""
+    client_banks: tuple[str, ...] = ()
+    """Only cases of these banks (empty: every bank)."""
+    contact_types: tuple[ContactType, ...] = ()
+    """Only calls to these kinds of contact (empty: everyone)."""
+
+
+class WindowRule(_RuleBase):
+    """Calls only between ``start`` and ``end`` on the profile's clock."""
+
+    kind: Literal["window"]
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowRule:
+        if self.start >= self.end:
+            raise ValueError("start must be before end")
+        return self
+
+
+class StatutoryHolidayRule(_RuleBase):
+    """No collection on statutory holidays; adjusted working days (调休) are normal days."""
+
+    kind: Literal["statutory_holidays"]
+
+
+class CapRule(_RuleBase):
+    """At most ``max`` outbound attempts of an outcome per key per period."""
+
+    kind: Literal["cap"]
+    outcome: Literal["connected", "unanswered", "any"]
+    per: Per
+    period: Literal["calendar_day"] | None = None
+    rolling_days: float | None = Field(default=None, gt=0)
+    max: int = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _one_period(self) -> CapRule:
+        if (self.period is None) == (self.rolling_days is None):
+            raise ValueError("give exactly one of period = 'calendar_day' or rolling_days")
+        return self
+
+
+class MinIntervalRule(_RuleBase):
+    """At least ``hours`` between two outbound attempts per key (e.g. family every 3 days)."""
+
+    kind: Literal["min_interval"]
+    per: Per
+    hours: float = Field(gt=0)
+
+
+class QuietAfterConversationRule(_RuleBase):
+    """No call for ``days`` after a conversation (an answered call) per key."""
+
+    kind: Literal["quiet_after_conversation"]
+    per: Per
+    days: float = Field(gt=0)
+
+
+class DoNotCallRule(_RuleBase):
+    kind: Literal["do_not_call"]
+
+
+class HoldRule(_RuleBase):
+    """No call on a case on hold (停催) until a supervisor clears it."""
+
+    kind: Literal["hold"]
+
+
+class CaseStatusRule(_RuleBase):
+    kind: Literal["case_status"]
+    blocked: tuple[str, ...]
+
+
+class ContactTypeRule(_RuleBase):
+    """Only these contact types may be called; anything else (``unknown``) is blocked."""
+
+    kind: Literal["contact_type"]
+    allowed: tuple[ContactType, ...]
+
+
+class NumberStateRule(_RuleBase):
+    kind: Literal["number_state"]
+    blocked: tuple[str, ...]
+
+
+RuleSpec = Annotated[
+    WindowRule
+    | StatutoryHolidayRule
+    | CapRule
+    | MinIntervalRule
+    | QuietAfterConversationRule
+    | DoNotCallRule
+    | HoldRule
+    | CaseStatusRule
+    | ContactTypeRule
+    | NumberStateRule,
+    Field(discriminator="kind"),
+]
+
+
+class CalendarYear(_Spec):
+    """An admin's statutory holidays and adjusted working days (调休) for one year."""
+
+    year: int = Field(ge=2000, le=2100)
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_in_year(self) -> CalendarYear:
+        stray = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
+        if stray:
+            raise ValueError(f"dates outside {self.year}: {', '.join(map(str, stray))}")
+        both = set(self.holidays) & set(self.workdays)
+        if both:
+            raise ValueError(f"both holiday and workday: {', '.join(map(str, sorted(both)))}")
+        return self
+
+
+class Scheduling(_Spec):
+    """Due-ness, not caps: what the scheduler puts first."""
+
+    first_call_working_days: int = Field(default=2, ge=0)
+    retry_slots: tuple[str, ...] = ()
+    """Local ``HH:MM-HH:MM`` slots an unanswered number is retried in, one slot after another."""
+    lost_contact_every_days: int = Field(default=7, ge=1)
+
+
+class ProfileFile(_Spec):
+    """One TOML file as written."""
+
+    id: str = Field(min_length=1)
+    version: str = Field(min_length=1)
+    title: str = ""
+    extends: str | None = None
+    clock: Literal["centre", "callee"] = "centre"
+    timezone: str = "Asia/Shanghai"
+    rules: tuple[RuleSpec, ...] = ()
+    calendar: tuple[CalendarYear, ...] = ()
+    scheduling: Scheduling | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A profile with its parents merged in: what the engine evaluates."""
+
+    id: str
+    version: str
+    ruleset: str
+    """``id@version+hash``: changes with any edit, so every attempt row can say what it saw."""
+    clock: Literal["centre", "callee"]
+    timezone: str
+    rules: tuple[RuleSpec, ...]
+    calendar: dict[int, CalendarYear]
+    scheduling: Scheduling
+    files: tuple[str, ...]
+
+
+def shipped_profiles_dir() -> Path:
+    return Path(str(resources.files("config").joinpath("policy")))
+
+
+def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Profile:
+    """Load a profile by name (from ``search`` then the shipped ones) or by path."""
+    dirs = (*search, shipped_profiles_dir())
+    chain: list[tuple[Path, ProfileFile, bytes]] = []
+    ref: str | Path | None = name_or_path
+    while ref is not None:
+        path = _locate(ref, dirs, chain[-1][0].parent if chain else None)
+        if any(p == path for p, _, _ in chain):
+            raise ProfileError(
+                [f"{path}: extends itself through {' → '.join(str(p) for p, _, _ in chain)}"]
+            )
+        raw = path.read_bytes()
+        spec = parse_profile(path, raw)
+        chain.append((path, spec, raw))
+        ref = spec.extends
+    return _merge(list(reversed(chain)))
+
+
+def _locate(ref: str | Path, dirs: tuple[Path, ...], beside: Path | None) -> Path:
+    candidate = Path(ref)
+    if candidate.suffix == ".toml" or candidate.is_absolute():
+        if candidate.is_file():
+            return candidate
+        raise ProfileError([f"{candidate}: profile file not found"])
+    for folder in ((beside,) if beside else ()) + dirs:
+        path = folder / f"{ref}.toml"
+        if path.is_file():
+            return path
+    raise ProfileError([f"profile {ref!r} not found in {', '.join(str(d) for d in dirs)}"])
+
+
+def parse_profile(path: Path, raw: bytes) -> ProfileFile:
+    """Validate one file; every problem names the file and the key."""
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ProfileError([f"{path}: not UTF-8 text"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ProfileError([f"{path}: not valid TOML: {exc}"]) from exc
+    try:
+        return ProfileFile.model_validate(data)
+    except ValidationError as exc:
+        raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
+
+
+def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
+    loc = list(err["loc"])
+    parts: list[str] = []
+    if len(loc) >= 2 and loc[0] in ("rules", "calendar") and isinstance(loc[1], int):
+        section, index = loc[0], loc[1]
+        entry = data.get(section, [])[index] if index < len(data.get(section, [])) else {}
+        label = entry.get("id") or entry.get("year") if isinstance(entry, dict) else None
+        parts.append(f"{section}[{index}]" + (f" ({label})" if label else ""))
+        loc = loc[2:]
+        if section == "rules" and loc and isinstance(entry, dict) and loc[0] == entry.get("kind"):
+            loc = loc[1:]  # pydantic puts the discriminator value in the path
+    parts.extend(str(p) for p in loc)
+    key = ".".join(parts) or "(top level)"
+    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    return f"{path}: {key}: {message}"
+
+
+def _merge(chain: list[tuple[Path, ProfileFile, bytes]]) -> Profile:
+    """Parents first: rules accumulate, calendar years and scheduling are overridden by children."""
+    seen: dict[str, Path] = {}
+    rules: list[RuleSpec] = []
+    calendar: dict[int, CalendarYear] = {}
+    scheduling = Scheduling()
+    digest = hashlib.sha256()
+    for path, spec, raw in chain:
+        digest.update(raw)
+        for rule in spec.rules:
+            if rule.id in seen:
+                raise ProfileError(
+                    [f"{path}: rules: id {rule.id!r} already used in {seen[rule.id]}"]
+                )
+            seen[rule.id] = path
+            rules.append(rule)
+        calendar.update({year.year: year for year in spec.calendar})
+        scheduling = spec.scheduling or scheduling
+    leaf = chain[-1][1]
+    return Profile(
+        id=leaf.id,
+        version=leaf.version,
+        ruleset=f"{leaf.id}@{leaf.version}+{digest.hexdigest()[:8]}",
+        clock=leaf.clock,
+        timezone=leaf.timezone,
+        rules=tuple(rules),
+        calendar=calendar,
+        scheduling=scheduling,
+        files=tuple(str(path) for path, _, _ in chain),
+    )

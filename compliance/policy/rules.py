@@ -1,0 +1,298 @@
+"""One check per rule kind: facts + the moment in → a :class:`Block` or None (allowed).
+
+Every block carries a reason in Chinese and English and, where the rule
+itself knows it, the earliest instant it would allow the call again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from compliance.policy.calendar import DayKind, day_kind
+from compliance.policy.facts import (
+    AttemptHistory,
+    CaseFacts,
+    NumberFacts,
+    Outcome,
+    PastAttempt,
+    PersonFacts,
+)
+from compliance.policy.profile import (
+    CapRule,
+    CaseStatusRule,
+    ContactTypeRule,
+    DoNotCallRule,
+    HoldRule,
+    MinIntervalRule,
+    NumberStateRule,
+    Per,
+    Profile,
+    QuietAfterConversationRule,
+    RuleSpec,
+    StatutoryHolidayRule,
+    WindowRule,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A rule's refusal."""
+
+    rule_id: str
+    reason_zh: str
+    reason_en: str
+    next_allowed_at: datetime | None
+    """None: not by waiting (a hold, do-not-call, an unknown calendar year…)."""
+
+
+@dataclass(slots=True)
+class Moment:
+    """An instant on the profile's clock, with per-instant results shared by many numbers."""
+
+    at: datetime
+    zone: ZoneInfo
+    local: datetime
+    shared: dict[str, Block | None] = field(default_factory=dict)
+
+    @staticmethod
+    def of(at: datetime, zone: ZoneInfo) -> Moment:
+        return Moment(at=at, zone=zone, local=at.astimezone(zone))
+
+    def local_start_of_day(self, days_ahead: int = 0, at_time: Any = None) -> datetime:
+        """Local midnight (or ``at_time``) ``days_ahead`` days from today, as an aware instant."""
+        day = self.local.date() + timedelta(days=days_ahead)
+        wall = (
+            datetime.combine(day, at_time)
+            if at_time
+            else datetime.combine(day, datetime.min.time())
+        )
+        return wall.replace(tzinfo=self.zone)
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    number: NumberFacts
+    person: PersonFacts
+    case: CaseFacts
+    history: AttemptHistory
+    profile: Profile
+
+
+Counters = dict[str, int]
+
+
+def _key_matches(per: Per, attempt: PastAttempt, facts: Facts) -> bool:
+    if per == "person":
+        return attempt.person_id == facts.person.person_id
+    if per == "number":
+        return attempt.e164 == facts.number.e164
+    return attempt.person_id == facts.person.person_id and attempt.case_id == facts.case.case_id
+
+
+def _window(rule: WindowRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    now = moment.local.time()
+    if rule.start <= now < rule.end:
+        return None
+    days = 0 if now < rule.start else 1
+    span = f"{rule.start:%H:%M}–{rule.end:%H:%M}"
+    return Block(
+        rule.id,
+        f"当前时间 {now:%H:%M} 不在允许拨打时段 {span} 内",
+        f"{now:%H:%M} is outside the calling window {span}",
+        moment.local_start_of_day(days, rule.start),
+    )
+
+
+def _holiday(
+    rule: StatutoryHolidayRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    today = moment.local.date()
+    kind = day_kind(today, facts.profile.calendar)
+    if kind == DayKind.COLLECTION_DAY:
+        return None
+    if kind == DayKind.UNKNOWN_YEAR:
+        return Block(
+            rule.id,
+            f"没有 {today.year} 年的法定节假日数据，需管理员在策略中补充，暂停拨打",
+            f"no statutory-holiday calendar for {today.year}: an admin must add it to the profile",
+            None,
+        )
+    return Block(
+        rule.id,
+        f"{today} 是法定节假日，不进行催收",
+        f"{today} is a statutory holiday: no collection",
+        moment.local_start_of_day(1),
+    )
+
+
+def _counted(rule: CapRule, attempt: PastAttempt) -> bool:
+    if attempt.outcome == Outcome.IN_FLIGHT or rule.outcome == "any":
+        return True
+    return attempt.outcome.value == rule.outcome
+
+
+def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    if rule.period == "calendar_day":
+        since = moment.local_start_of_day()
+        until: datetime | None = moment.local_start_of_day(1)
+        label_zh, label_en = "今日", "today"
+    else:
+        assert rule.rolling_days is not None
+        since = moment.at - timedelta(days=rule.rolling_days)
+        until = None
+        label_zh, label_en = (
+            f"近 {rule.rolling_days:g} 天",
+            f"in the last {rule.rolling_days:g} days",
+        )
+    times = [
+        a.at
+        for a in facts.history.attempts
+        if a.at > since
+        and a.at <= moment.at
+        and _counted(rule, a)
+        and _key_matches(rule.per, a, facts)
+    ]
+    counters[rule.id] = len(times)
+    if len(times) < rule.max:
+        return None
+    if until is None:
+        assert rule.rolling_days is not None
+        until = times[len(times) - rule.max] + timedelta(days=rule.rolling_days)
+    what = {"connected": "接通", "unanswered": "未接通", "any": ""}[rule.outcome]
+    return Block(
+        rule.id,
+        f"{label_zh}{what}外呼已 {len(times)} 次，上限 {rule.max} 次（按{_per_zh(rule.per)}）",
+        f"{len(times)} {rule.outcome} outbound call(s) {label_en}, cap {rule.max} per {rule.per}",
+        until,
+    )
+
+
+def _per_zh(per: Per) -> str:
+    return {"person": "人", "number": "号码", "person_case": "人/案件"}[per]
+
+
+def _last(facts: Facts, per: Per, moment: Moment, only_connected: bool) -> datetime | None:
+    last = None
+    for a in facts.history.attempts:
+        if a.at > moment.at or not _key_matches(per, a, facts):
+            continue
+        if only_connected and a.outcome == Outcome.UNANSWERED:
+            continue
+        last = a.at
+    return last
+
+
+def _min_interval(
+    rule: MinIntervalRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    last = _last(facts, rule.per, moment, only_connected=False)
+    if last is None or moment.at >= last + timedelta(hours=rule.hours):
+        return None
+    return Block(
+        rule.id,
+        f"距上次外呼不足 {rule.hours / 24:g} 天",
+        f"less than {rule.hours:g} h since the last call to this {rule.per}",
+        last + timedelta(hours=rule.hours),
+    )
+
+
+def _quiet(
+    rule: QuietAfterConversationRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    last = _last(facts, rule.per, moment, only_connected=True)
+    if last is None or moment.at >= last + timedelta(days=rule.days):
+        return None
+    return Block(
+        rule.id,
+        f"上次通话后 {rule.days:g} 天内不得再次拨打",
+        f"within {rule.days:g} days after a conversation about this debt",
+        last + timedelta(days=rule.days),
+    )
+
+
+def _dnc(rule: DoNotCallRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    if not facts.number.do_not_call:
+        return None
+    return Block(rule.id, "该号码在禁止拨打名单中", "the number is on the do-not-call list", None)
+
+
+def _hold(rule: HoldRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    reason = facts.case.hold_reason
+    if reason is None:
+        return None
+    return Block(
+        rule.id,
+        f"案件已停催（{reason}），待主管解除",
+        f"collection on this case is on hold ({reason}) until a supervisor clears it",
+        None,
+    )
+
+
+def _case_status(
+    rule: CaseStatusRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    status = facts.case.status
+    if status not in rule.blocked:
+        return None
+    return Block(
+        rule.id, f"案件状态为 {status}，停止催收", f"case status {status}: no collection", None
+    )
+
+
+def _contact_type(
+    rule: ContactTypeRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    kind = facts.person.contact_type
+    if kind in rule.allowed:
+        return None
+    return Block(
+        rule.id, f"联系人类型 {kind} 不允许拨打", f"contact type {kind} may not be called", None
+    )
+
+
+def _number_state(
+    rule: NumberStateRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    state = facts.number.state
+    if state not in rule.blocked:
+        return None
+    return Block(rule.id, f"号码状态为 {state}", f"number state {state}", None)
+
+
+Check = Callable[[Any, Facts, Moment, Counters], Block | None]
+
+CHECKS: dict[str, Check] = {
+    "window": _window,
+    "statutory_holidays": _holiday,
+    "cap": _cap,
+    "min_interval": _min_interval,
+    "quiet_after_conversation": _quiet,
+    "do_not_call": _dnc,
+    "hold": _hold,
+    "case_status": _case_status,
+    "contact_type": _contact_type,
+    "number_state": _number_state,
+}
+
+MOMENT_ONLY = frozenset({"window", "statutory_holidays"})
+"""Kinds whose answer depends only on the instant: computed once per moment, shared."""
+
+
+def applies(rule: RuleSpec, facts: Facts) -> bool:
+    if rule.client_banks and facts.case.client_bank not in rule.client_banks:
+        return False
+    return not rule.contact_types or facts.person.contact_type in rule.contact_types
+
+
+def check(rule: RuleSpec, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    if not applies(rule, facts):
+        return None
+    if rule.kind in MOMENT_ONLY:
+        if rule.id not in moment.shared:
+            moment.shared[rule.id] = CHECKS[rule.kind](rule, facts, moment, counters)
+        return moment.shared[rule.id]
+    return CHECKS[rule.kind](rule, facts, moment, counters)
