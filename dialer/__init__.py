@@ -1,1 +1,1 @@
-"""callwarden: dialer."""
+"""The dialer: scheduler, policy gate, AMI originate, FastAGI, campaigns."""

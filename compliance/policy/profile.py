@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import tomllib
 from dataclasses import dataclass
-from datetime import date, time
+from datetime import date, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -199,6 +199,19 @@ class Profile:
     calendar: dict[int, CalendarYear]
     scheduling: Scheduling
     files: tuple[str, ...]
+
+    def lookback(self) -> timedelta:
+        """How far back the rules look: the attempt history a decision must be given."""
+        spans = [timedelta(days=1)]
+        for rule in self.rules:
+            if isinstance(rule, CapRule) and rule.rolling_days:
+                spans.append(timedelta(days=rule.rolling_days))
+            elif isinstance(rule, MinIntervalRule):
+                spans.append(timedelta(hours=rule.hours))
+            elif isinstance(rule, QuietAfterConversationRule):
+                spans.append(timedelta(days=rule.days))
+        # a calendar day in the furthest time zone can start up to 26 h before now
+        return max(spans) + timedelta(days=1)
 
 
 def shipped_profiles_dir() -> Path:

@@ -148,11 +148,12 @@ def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Blo
             f"近 {rule.rolling_days:g} 天",
             f"in the last {rule.rolling_days:g} days",
         )
+    # Attempts stamped after ``now`` count too: dialers' clocks differ, and a cap must hold anyway.
     times = [
         a.at
         for a in facts.history.attempts
         if a.at > since
-        and a.at <= moment.at
+        and (until is None or a.at < until)
         and _counted(rule, a)
         and _key_matches(rule.per, a, facts)
     ]
@@ -175,10 +176,10 @@ def _per_zh(per: Per) -> str:
     return {"person": "人", "number": "号码", "person_case": "人/案件"}[per]
 
 
-def _last(facts: Facts, per: Per, moment: Moment, only_connected: bool) -> datetime | None:
+def _last(facts: Facts, per: Per, only_connected: bool) -> datetime | None:
     last = None
     for a in facts.history.attempts:
-        if a.at > moment.at or not _key_matches(per, a, facts):
+        if not _key_matches(per, a, facts):
             continue
         if only_connected and a.outcome == Outcome.UNANSWERED:
             continue
@@ -189,7 +190,7 @@ def _last(facts: Facts, per: Per, moment: Moment, only_connected: bool) -> datet
 def _min_interval(
     rule: MinIntervalRule, facts: Facts, moment: Moment, counters: Counters
 ) -> Block | None:
-    last = _last(facts, rule.per, moment, only_connected=False)
+    last = _last(facts, rule.per, only_connected=False)
     if last is None or moment.at >= last + timedelta(hours=rule.hours):
         return None
     return Block(
@@ -203,7 +204,7 @@ def _min_interval(
 def _quiet(
     rule: QuietAfterConversationRule, facts: Facts, moment: Moment, counters: Counters
 ) -> Block | None:
-    last = _last(facts, rule.per, moment, only_connected=True)
+    last = _last(facts, rule.per, only_connected=True)
     if last is None or moment.at >= last + timedelta(days=rule.days):
         return None
     return Block(

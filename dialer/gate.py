@@ -1,0 +1,75 @@
+"""The policy gate: turns what the database knows into policy facts and asks the engine."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from compliance.policy import (
+    AttemptHistory,
+    CaseFacts,
+    ContactType,
+    Decision,
+    Evaluator,
+    NumberFacts,
+    Outcome,
+    PastAttempt,
+    PersonFacts,
+    Profile,
+)
+from compliance.policy.zones import zones_for_number
+from store.enums import AttemptStatus
+from store.reservation import DialContext
+
+_OUTCOME = {
+    AttemptStatus.RESERVED: Outcome.IN_FLIGHT,
+    AttemptStatus.ORIGINATED: Outcome.IN_FLIGHT,
+    AttemptStatus.ANSWERED: Outcome.CONNECTED,
+    AttemptStatus.NO_ANSWER: Outcome.UNANSWERED,
+    AttemptStatus.BUSY: Outcome.UNANSWERED,
+    AttemptStatus.FAILED: Outcome.UNANSWERED,
+}
+
+
+def contact_type(relation: str) -> ContactType:
+    """Anything the policy does not know becomes ``unknown``, which is never dialled."""
+    try:
+        return ContactType(relation)
+    except ValueError:
+        return ContactType.UNKNOWN
+
+
+def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts, AttemptHistory]:
+    number = NumberFacts(
+        e164=context.e164,
+        do_not_call=context.do_not_call,
+        state=context.number_state,
+        time_zones=zones_for_number(context.e164),
+    )
+    person = PersonFacts(context.person_id, contact_type(context.relation))
+    case = CaseFacts(
+        case_id=context.case_id,
+        client_bank=context.client_bank,
+        status=context.case_status,
+        hold_reason=context.hold_reason,
+    )
+    history = AttemptHistory(
+        tuple(
+            PastAttempt(row.at, row.person_id, row.case_id, row.e164, _OUTCOME[row.status])
+            for row in context.history
+            if row.status in _OUTCOME
+        )
+    )
+    return number, person, case, history
+
+
+class PolicyJudge:
+    """A ``store.reservation.Judge`` backed by one profile."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.evaluator = Evaluator(profile)
+        self.lookback: timedelta = profile.lookback()
+
+    def __call__(self, context: DialContext, now: datetime) -> Decision:
+        number, person, case, history = facts_of(context)
+        return self.evaluator.decide(number, person, case, history, now)

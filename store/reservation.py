@@ -1,0 +1,224 @@
+"""Reserving a call attempt atomically, just before it is dialled.
+
+The caps are checked at dial time inside the same transaction that writes the
+attempt, so no two dialers can both take the last call a person may receive:
+
+- PostgreSQL: the person row and every phone-number row with the dialled
+  number are locked (``FOR NO KEY UPDATE``), person first, then numbers by id;
+- SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time).
+
+In-flight attempts (reserved, originated) are in the history the judge sees, so
+they count as possibly connected. Blocked decisions are stored too, with their
+reason: every attempt row says which rule set decided, on which counters, and why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from store.db import SessionFactory
+from store.enums import AttemptStatus, Direction
+from store.errors import DatabaseUnavailable, StoreError
+from store.models import (
+    CallAttempt,
+    Case,
+    CaseContact,
+    ClientBank,
+    DoNotCall,
+    Hold,
+    Person,
+    PhoneNumber,
+)
+
+IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
+
+
+@dataclass(frozen=True, slots=True)
+class PastAttemptRow:
+    at: datetime
+    person_id: int
+    case_id: int
+    e164: str
+    status: AttemptStatus
+
+
+@dataclass(frozen=True, slots=True)
+class DialContext:
+    """Everything the database knows that a dial decision may need, as plain values."""
+
+    phone_number_id: int
+    e164: str
+    number_state: str
+    do_not_call: bool
+    person_id: int
+    relation: str
+    """debtor / family / colleague / emergency / other, or ``unknown`` if not linked to the case."""
+    case_id: int
+    client_bank: str
+    case_status: str
+    hold_reason: str | None
+    history: tuple[PastAttemptRow, ...]
+    """Outbound, not blocked, for this person or this number, oldest first."""
+
+
+class Verdict(Protocol):
+    """What the store needs from a policy decision to write the attempt row."""
+
+    @property
+    def allowed(self) -> bool: ...
+    @property
+    def rule_id(self) -> str | None: ...
+    @property
+    def reason_en(self) -> str: ...
+    @property
+    def reason_zh(self) -> str: ...
+    @property
+    def ruleset(self) -> str: ...
+    @property
+    def next_allowed_at(self) -> datetime | None: ...
+    @property
+    def counters(self) -> Mapping[str, int]: ...
+
+
+Judge = Callable[[DialContext, datetime], Verdict]
+
+
+class UnknownTarget(StoreError):
+    """The number or case to reserve does not exist."""
+
+
+@dataclass(frozen=True)
+class Reservation:
+    attempt_id: int
+    verdict: Verdict
+
+
+def reserve_attempt(
+    sessions: SessionFactory,
+    phone_number_id: int,
+    case_id: int,
+    now: datetime,
+    judge: Judge,
+    *,
+    lookback: timedelta,
+    agent_id: int | None = None,
+    campaign_id: int | None = None,
+) -> Reservation:
+    """Decide and record one outbound attempt in one transaction; never dials."""
+    try:
+        with sessions.begin() as session:
+            _begin_immediately(session)
+            context = _load_context(session, phone_number_id, case_id, now - lookback)
+            verdict = judge(context, now)
+            attempt = CallAttempt(
+                case_id=case_id,
+                person_id=context.person_id,
+                phone_number_id=phone_number_id,
+                e164=context.e164,
+                agent_id=agent_id,
+                campaign_id=campaign_id,
+                direction=Direction.OUTBOUND,
+                status=AttemptStatus.RESERVED if verdict.allowed else AttemptStatus.BLOCKED,
+                reserved_at=now,
+                ruleset_version=verdict.ruleset,
+                rule_id=verdict.rule_id,
+                decision_reason=verdict.reason_en,
+                counters_seen=_counters_json(verdict),
+            )
+            session.add(attempt)
+            session.flush()
+            return Reservation(attempt.id, verdict)
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"could not reserve an attempt: {exc.orig}") from exc
+
+
+def _begin_immediately(session: Session) -> None:
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        # The session began with a deferred BEGIN; take the write lock now, before reading.
+        conn.exec_driver_sql("COMMIT")
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _counters_json(verdict: Verdict) -> dict[str, object]:
+    seen: dict[str, object] = dict(verdict.counters)
+    seen["reason_zh"] = verdict.reason_zh
+    seen["next_allowed_at"] = (
+        verdict.next_allowed_at.isoformat() if verdict.next_allowed_at else None
+    )
+    return seen
+
+
+def _load_context(
+    session: Session, phone_number_id: int, case_id: int, since: datetime
+) -> DialContext:
+    number = session.get(PhoneNumber, phone_number_id)
+    case = session.get(Case, case_id)
+    if number is None or case is None:
+        raise UnknownTarget(f"no phone number {phone_number_id} or no case {case_id}")
+    if _lock(session, number):
+        session.refresh(number)  # what was read before the lock may have changed
+    relation = _relation(session, case, number.person_id)
+    bank = session.get(ClientBank, case.client_bank_id)
+    hold = session.scalar(
+        select(Hold.reason).where(Hold.case_id == case_id, Hold.cleared_at.is_(None)).limit(1)
+    )
+    dnc = session.scalar(select(DoNotCall.id).where(DoNotCall.e164 == number.e164)) is not None
+    rows = session.execute(
+        select(CallAttempt.reserved_at, CallAttempt.person_id, CallAttempt.case_id,
+               CallAttempt.e164, CallAttempt.status)
+        .where(
+            or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
+            CallAttempt.direction == Direction.OUTBOUND,
+            CallAttempt.status != AttemptStatus.BLOCKED,
+            CallAttempt.reserved_at > since,
+        )
+        .order_by(CallAttempt.reserved_at)
+    )  # fmt: skip
+    return DialContext(
+        phone_number_id=number.id,
+        e164=number.e164,
+        number_state=number.state.value,
+        do_not_call=dnc,
+        person_id=number.person_id,
+        relation=relation,
+        case_id=case.id,
+        client_bank=bank.code if bank else "",
+        case_status=case.status.value,
+        hold_reason=hold.value if hold else None,
+        history=tuple(PastAttemptRow(*row) for row in rows),
+    )
+
+
+def _lock(session: Session, number: PhoneNumber) -> bool:
+    """Serialise reservations per person and per number (PostgreSQL; SQLite holds the DB lock)."""
+    if session.connection().dialect.name != "postgresql":
+        return False
+    session.execute(
+        select(Person.id).where(Person.id == number.person_id).with_for_update(key_share=True)
+    )
+    session.execute(
+        select(PhoneNumber.id)
+        .where(PhoneNumber.e164 == number.e164)
+        .order_by(PhoneNumber.id)
+        .with_for_update(key_share=True)
+    )
+    return True
+
+
+def _relation(session: Session, case: Case, person_id: int) -> str:
+    if case.debtor_id == person_id:
+        return "debtor"
+    relation = session.scalar(
+        select(CaseContact.relation).where(
+            CaseContact.case_id == case.id, CaseContact.person_id == person_id
+        )
+    )
+    return relation.value if relation else "unknown"

@@ -1,0 +1,46 @@
+"""Test data in a database: the sample cases and handy look-ups."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from store.case_import import import_cases
+from store.db import SessionFactory
+from store.models import Case, CaseContact, PhoneNumber
+from tests.conftest import SAMPLE_CASES
+
+
+@dataclass(frozen=True)
+class Target:
+    case_id: int
+    phone_number_id: int
+    person_id: int
+    e164: str
+
+
+def load_sample(sessions: SessionFactory) -> None:
+    import_cases(SAMPLE_CASES, sessions, "test")
+
+
+def debtor_targets(sessions: SessionFactory, status: str = "active") -> list[Target]:
+    with sessions() as session:
+        rows = session.execute(
+            select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164)
+            .join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+            .where(Case.status == status)
+            .order_by(Case.id, PhoneNumber.id)
+        ).all()
+    return [Target(*row) for row in rows]
+
+
+def contact_targets(sessions: SessionFactory, relation: str) -> list[Target]:
+    with sessions() as session:
+        rows = session.execute(
+            select(CaseContact.case_id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164)
+            .join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
+            .where(CaseContact.relation == relation)
+            .order_by(CaseContact.case_id, PhoneNumber.id)
+        ).all()
+    return [Target(*row) for row in rows]

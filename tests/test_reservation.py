@@ -1,0 +1,136 @@
+"""Reserving attempts at dial time, in the database, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select, update
+
+from compliance.policy import load_profile
+from dialer.gate import PolicyJudge
+from store.db import SessionFactory, make_engine, make_session_factory
+from store.enums import AttemptStatus, Direction, HoldReason
+from store.errors import DatabaseUnavailable
+from store.models import CallAttempt, DoNotCall, Hold
+from store.reservation import reserve_attempt
+from tests.dbdata import Target, contact_targets, debtor_targets, load_sample
+
+JUDGE = PolicyJudge(load_profile("cn-default"))
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def at(h: int, mi: int = 0, day: int = 1) -> datetime:
+    return datetime(2026, 12, day, h, mi, tzinfo=SHANGHAI)
+
+
+def reserve(
+    sessions: SessionFactory, target: Target, now: datetime
+) -> tuple[int, bool, str | None]:
+    r = reserve_attempt(sessions, target.phone_number_id, target.case_id, now, JUDGE,
+                        lookback=JUDGE.lookback)  # fmt: skip
+    return r.attempt_id, r.verdict.allowed, r.verdict.rule_id
+
+
+def test_reserve_writes_the_decision_with_ruleset_counters_and_reason(
+    sessions: SessionFactory,
+) -> None:
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    attempt_id, allowed, _ = reserve(sessions, target, at(9))
+    assert allowed
+    with sessions() as session:
+        row = session.get(CallAttempt, attempt_id)
+        assert row is not None
+        assert row.status == AttemptStatus.RESERVED and row.direction == Direction.OUTBOUND
+        assert row.ruleset_version == JUDGE.profile.ruleset
+        assert row.counters_seen["company.cap.connected"] == 0
+        assert row.e164 == target.e164 and row.person_id == target.person_id
+
+
+def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    results = [reserve(sessions, target, at(9, m)) for m in range(4)]
+    assert [allowed for _, allowed, _ in results] == [True, True, True, False]
+    blocked_id = results[3][0]
+    with sessions() as session:
+        row = session.get(CallAttempt, blocked_id)
+        assert row is not None and row.status == AttemptStatus.BLOCKED
+        assert row.rule_id == "company.cap.connected"
+        assert row.counters_seen["company.cap.connected"] == 3
+        assert row.counters_seen["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
+        assert "3" in row.decision_reason
+
+
+def test_answered_and_unanswered_outcomes_feed_their_own_caps(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    for minute in range(5):
+        attempt_id, allowed, _ = reserve(sessions, target, at(9, minute))
+        assert allowed
+        with sessions.begin() as session:
+            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
+                            .values(status=AttemptStatus.NO_ANSWER))  # fmt: skip
+    assert reserve(sessions, target, at(10))[2] == "company.cap.unanswered"
+
+
+def test_inbound_calls_do_not_count(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    with sessions.begin() as session:
+        for minute in range(6):
+            session.add(CallAttempt(
+                case_id=target.case_id, person_id=target.person_id, e164=target.e164,
+                direction=Direction.INBOUND, status=AttemptStatus.ANSWERED,
+                reserved_at=at(8, minute), ruleset_version="inbound",
+            ))  # fmt: skip
+    assert reserve(sessions, target, at(9))[1]
+
+
+def test_hold_and_do_not_call_block_in_the_store(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    first, second = debtor_targets(sessions)[0], debtor_targets(sessions)[-1]
+    with sessions.begin() as session:
+        session.add(Hold(case_id=first.case_id, reason=HoldReason.COMPLAINT_TENDENCY,
+                         placed_by="detector"))  # fmt: skip
+        session.add(DoNotCall(e164=second.e164, reason="asked", created_by="detector"))
+    assert reserve(sessions, first, at(9))[2] == "law.hold"
+    assert reserve(sessions, second, at(9))[2] == "law.do_not_call"
+
+
+def test_family_contact_every_three_days(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    family = contact_targets(sessions, "family")[0]
+    assert reserve(sessions, family, at(9))[1]
+    assert reserve(sessions, family, at(9, day=3))[2] == "company.third_party.interval"
+    assert reserve(sessions, family, at(9, day=4))[1]
+
+
+def test_special_status_case_is_never_reserved(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    jailed = debtor_targets(sessions, status="jailed")[0]
+    assert reserve(sessions, jailed, at(9))[2] == "law.case_status"
+
+
+def test_a_locked_sqlite_database_fails_closed(tmp_path: Path, sqlite_template: Path) -> None:
+    path = tmp_path / "locked.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    sessions = make_session_factory(make_engine(f"sqlite:///{path}"))
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    short = make_session_factory(make_engine(f"sqlite:///{path}", busy_timeout_s=0.2))
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="could not reserve"):
+            reserve(short, target, at(9))
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    with sessions() as session:
+        assert session.scalar(select(func.count()).select_from(CallAttempt)) == 0
+    assert reserve(short, target, at(9))[1]  # and it works again once the lock is gone
