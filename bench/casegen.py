@@ -19,10 +19,40 @@ from store.case_import.columns import COLUMNS
 
 ROOT = Path(__file__).resolve().parent.parent
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
-GIVEN = ["伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛",
-         "明", "超", "秀英", "桂英", "建华", "志强", "海燕", "晓东", "国庆", "春梅"]  # fmt: skip
-REGIONS = [("110101", "010"), ("310101", "021"), ("440106", "020"), ("330106", "0571"),
-           ("510104", "028")]  # fmt: skip
+GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀英",
+    "桂英",
+    "建华",
+    "志强",
+    "海燕",
+    "晓东",
+    "国庆",
+    "春梅",
+]
+REGIONS = [
+    ("110101", "010"),
+    ("310101", "021"),
+    ("440106", "020"),
+    ("330106", "0571"),
+    ("510104", "028"),
+]
 BANKS = ["ICBC-CC", "CMB-CARD"]
 MOBILE_PREFIXES = ["138", "139", "150", "151", "158", "186", "187", "135", "137", "189"]
 RELATIONS = [
@@ -88,8 +118,10 @@ def write(path: Path, rows: Iterator[dict[str, str]], encoding: str, chinese: bo
         for row in rows:
             cells = [row.get(n, "") for n in FIELDS]
             if chinese:
-                cells = [relation_zh.get(c, c) if n.endswith("_relation") else c
-                         for n, c in zip(FIELDS, cells, strict=True)]  # fmt: skip
+                cells = [
+                    relation_zh.get(c, c) if n.endswith("_relation") else c
+                    for n, c in zip(FIELDS, cells, strict=True)
+                ]
             writer.writerow(cells)
 
 

@@ -9,14 +9,18 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from compliance.errors import ProfileError
 from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
+from console.policy_cmd import cmd_policy_check
+from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
 from store.errors import DatabaseUnavailable, MigrationError
 
 Command = Callable[[App, argparse.Namespace, TextIO], int]
 
+EXIT_USAGE = 2
 EXIT_CONFIG = 3
 EXIT_DATABASE = 4
 
@@ -45,6 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
     case_list.add_argument("--limit", type=int, default=20)
     case_list.set_defaults(handler=cmd_cases_list)
 
+    schedule = sub.add_parser("schedule", help="dial schedules")
+    schedule_sub = schedule.add_subparsers(dest="what", required=True, metavar="WHAT")
+    preview = schedule_sub.add_parser("preview", help="who is dialable at a time, and why not")
+    preview.add_argument("--at", help="'YYYY-MM-DD HH:MM' on the centre's clock (default: now)")
+    preview.add_argument("--agent", help="only this agent's worklist")
+    preview.add_argument("--profile", help="policy profile name or file (default: configured)")
+    preview.add_argument("--json", action="store_true", help="print one JSON object")
+    preview.add_argument("--limit", type=int, default=50, help="rows per list in text output")
+    preview.set_defaults(handler=cmd_schedule_preview)
+
+    policy = sub.add_parser("policy", help="dial-policy profiles")
+    policy_sub = policy.add_subparsers(dest="what", required=True, metavar="WHAT")
+    check = policy_sub.add_parser("check", help="validate a profile and preview its effect")
+    check.add_argument("file", help="the profile's TOML file")
+    check.add_argument("--at", help="preview instant (default: tomorrow 08:05)")
+    check.set_defaults(handler=cmd_policy_check)
+
+    agent = sub.add_parser("agent", help="agents at recorded landlines")
+    agent_sub = agent.add_subparsers(dest="what", required=True, metavar="WHAT")
+    agent_add = agent_sub.add_parser("add", help="add or update an agent")
+    agent_add.add_argument("code")
+    agent_add.add_argument("--name")
+    agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
+    agent_add.set_defaults(handler=cmd_agent_add)
+
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
     demo.set_defaults(handler=cmd_demo)
@@ -67,6 +96,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except (DatabaseUnavailable, MigrationError) as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_DATABASE
+    except ProfileError as exc:
+        print(f"policy profile rejected:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except UsageError as exc:
+        print(f"callwarden: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     finally:
         app.engine.dispose()
 

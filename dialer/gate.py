@@ -20,7 +20,7 @@ from compliance.policy.zones import zones_for_number
 from store.enums import AttemptStatus
 from store.reservation import DialContext
 
-_OUTCOME = {
+OUTCOME_OF_STATUS = {
     AttemptStatus.RESERVED: Outcome.IN_FLIGHT,
     AttemptStatus.ORIGINATED: Outcome.IN_FLIGHT,
     AttemptStatus.ANSWERED: Outcome.CONNECTED,
@@ -54,9 +54,9 @@ def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts,
     )
     history = AttemptHistory(
         tuple(
-            PastAttempt(row.at, row.person_id, row.case_id, row.e164, _OUTCOME[row.status])
+            PastAttempt(row.at, row.person_id, row.case_id, row.e164, OUTCOME_OF_STATUS[row.status])
             for row in context.history
-            if row.status in _OUTCOME
+            if row.status in OUTCOME_OF_STATUS
         )
     )
     return number, person, case, history

@@ -172,8 +172,13 @@ def _load_context(
     )
     dnc = session.scalar(select(DoNotCall.id).where(DoNotCall.e164 == number.e164)) is not None
     rows = session.execute(
-        select(CallAttempt.reserved_at, CallAttempt.person_id, CallAttempt.case_id,
-               CallAttempt.e164, CallAttempt.status)
+        select(
+            CallAttempt.reserved_at,
+            CallAttempt.person_id,
+            CallAttempt.case_id,
+            CallAttempt.e164,
+            CallAttempt.status,
+        )
         .where(
             or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
             CallAttempt.direction == Direction.OUTBOUND,
@@ -181,7 +186,7 @@ def _load_context(
             CallAttempt.reserved_at > since,
         )
         .order_by(CallAttempt.reserved_at)
-    )  # fmt: skip
+    )
     return DialContext(
         phone_number_id=number.id,
         e164=number.e164,

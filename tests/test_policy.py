@@ -179,11 +179,15 @@ def test_interval_that_ends_on_a_holiday_waits_for_the_holiday_to_end() -> None:
         (CaseFacts(10, status="deceased"), None, ContactType.DEBTOR, "law.case_status"),
         (CaseFacts(10, status="paid"), None, ContactType.DEBTOR, "company.case_status"),
         (None, NumberFacts(MOBILE, do_not_call=True), ContactType.FAMILY, "law.do_not_call"),
-        (None, NumberFacts(MOBILE, state="wrong_person"), ContactType.DEBTOR,
-         "company.number_state"),
+        (
+            None,
+            NumberFacts(MOBILE, state="wrong_person"),
+            ContactType.DEBTOR,
+            "company.number_state",
+        ),
         (None, None, ContactType.UNKNOWN, "law.contact_type"),
     ],
-)  # fmt: skip
+)
 def test_blocks_that_waiting_does_not_lift(
     case: CaseFacts | None, number: NumberFacts | None, contact: ContactType, rule: str
 ) -> None:
@@ -221,8 +225,12 @@ source = "CMB outsourcing contract 2026 §4.2"
     )
     profile = load_profile(path)
     history = calls([cn(2026, 12, 1, 9), cn(2026, 12, 1, 10)], Outcome.UNANSWERED)
-    cmb = ask(cn(2026, 12, 1, 11), history=history, profile=profile,
-              case=CaseFacts(10, client_bank="CMB-CARD"))  # fmt: skip
+    cmb = ask(
+        cn(2026, 12, 1, 11),
+        history=history,
+        profile=profile,
+        case=CaseFacts(10, client_bank="CMB-CARD"),
+    )
     assert cmb.rule_id == "bank.cmb.unanswered_per_number"
     icbc = ask(cn(2026, 12, 1, 11), history=history, profile=profile)
     assert icbc.allowed
@@ -257,8 +265,9 @@ def test_regf_across_the_spring_dst_change() -> None:
     evening = datetime(2026, 3, 8, 2, 0, tzinfo=UTC)  # 21:00 EST on 03-07
     decision = ask(evening, profile=US, number=us_number())
     assert decision.next_allowed_at == datetime(2026, 3, 8, 12, tzinfo=UTC)
-    assert not ask(datetime(2026, 3, 8, 11, 59, 59, tzinfo=UTC), profile=US,
-                   number=us_number()).allowed  # fmt: skip
+    assert not ask(
+        datetime(2026, 3, 8, 11, 59, 59, tzinfo=UTC), profile=US, number=us_number()
+    ).allowed
     assert ask(datetime(2026, 3, 8, 12, tzinfo=UTC), profile=US, number=us_number()).allowed
 
 

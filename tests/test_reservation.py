@@ -30,8 +30,9 @@ def at(h: int, mi: int = 0, day: int = 1) -> datetime:
 def reserve(
     sessions: SessionFactory, target: Target, now: datetime
 ) -> tuple[int, bool, str | None]:
-    r = reserve_attempt(sessions, target.phone_number_id, target.case_id, now, JUDGE,
-                        lookback=JUDGE.lookback)  # fmt: skip
+    r = reserve_attempt(
+        sessions, target.phone_number_id, target.case_id, now, JUDGE, lookback=JUDGE.lookback
+    )
     return r.attempt_id, r.verdict.allowed, r.verdict.rule_id
 
 
@@ -73,8 +74,11 @@ def test_answered_and_unanswered_outcomes_feed_their_own_caps(sessions: SessionF
         attempt_id, allowed, _ = reserve(sessions, target, at(9, minute))
         assert allowed
         with sessions.begin() as session:
-            session.execute(update(CallAttempt).where(CallAttempt.id == attempt_id)
-                            .values(status=AttemptStatus.NO_ANSWER))  # fmt: skip
+            session.execute(
+                update(CallAttempt)
+                .where(CallAttempt.id == attempt_id)
+                .values(status=AttemptStatus.NO_ANSWER)
+            )
     assert reserve(sessions, target, at(10))[2] == "company.cap.unanswered"
 
 
@@ -83,11 +87,17 @@ def test_inbound_calls_do_not_count(sessions: SessionFactory) -> None:
     target = debtor_targets(sessions)[0]
     with sessions.begin() as session:
         for minute in range(6):
-            session.add(CallAttempt(
-                case_id=target.case_id, person_id=target.person_id, e164=target.e164,
-                direction=Direction.INBOUND, status=AttemptStatus.ANSWERED,
-                reserved_at=at(8, minute), ruleset_version="inbound",
-            ))  # fmt: skip
+            session.add(
+                CallAttempt(
+                    case_id=target.case_id,
+                    person_id=target.person_id,
+                    e164=target.e164,
+                    direction=Direction.INBOUND,
+                    status=AttemptStatus.ANSWERED,
+                    reserved_at=at(8, minute),
+                    ruleset_version="inbound",
+                )
+            )
     assert reserve(sessions, target, at(9))[1]
 
 
@@ -95,8 +105,9 @@ def test_hold_and_do_not_call_block_in_the_store(sessions: SessionFactory) -> No
     load_sample(sessions)
     first, second = debtor_targets(sessions)[0], debtor_targets(sessions)[-1]
     with sessions.begin() as session:
-        session.add(Hold(case_id=first.case_id, reason=HoldReason.COMPLAINT_TENDENCY,
-                         placed_by="detector"))  # fmt: skip
+        session.add(
+            Hold(case_id=first.case_id, reason=HoldReason.COMPLAINT_TENDENCY, placed_by="detector")
+        )
         session.add(DoNotCall(e164=second.e164, reason="asked", created_by="detector"))
     assert reserve(sessions, first, at(9))[2] == "law.hold"
     assert reserve(sessions, second, at(9))[2] == "law.do_not_call"

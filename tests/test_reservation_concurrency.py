@@ -54,16 +54,24 @@ def _worker(url: str, targets: list[Target], ticket: mp.Value, seed: int, out: m
                 ticket.value += 1
                 now = START + STEP * ticket.value
             target = rng.choice(targets)
-            result = reserve_attempt(sessions, target.phone_number_id, target.case_id, now, judge,
-                                     lookback=policy.lookback)  # fmt: skip
+            result = reserve_attempt(
+                sessions,
+                target.phone_number_id,
+                target.case_id,
+                now,
+                judge,
+                lookback=policy.lookback,
+            )
             done += 1
             if result.verdict.allowed:
                 ending = rng.choice([AttemptStatus.ANSWERED, AttemptStatus.NO_ANSWER, None])
                 if ending is not None:
                     with sessions.begin() as session:
-                        session.execute(update(CallAttempt)
-                                        .where(CallAttempt.id == result.attempt_id)
-                                        .values(status=ending))  # fmt: skip
+                        session.execute(
+                            update(CallAttempt)
+                            .where(CallAttempt.id == result.attempt_id)
+                            .values(status=ending)
+                        )
     finally:
         engine.dispose()
         out.put(done)
@@ -80,8 +88,9 @@ def test_concurrent_reservations_never_exceed_caps_or_lose_attempts(db_url: str)
     ctx = mp.get_context("spawn")
     ticket = ctx.Value("i", 0)
     out: mp.Queue[int] = ctx.Queue()
-    procs = [ctx.Process(target=_worker, args=(db_url, targets, ticket, i, out))
-             for i in range(WORKERS)]  # fmt: skip
+    procs = [
+        ctx.Process(target=_worker, args=(db_url, targets, ticket, i, out)) for i in range(WORKERS)
+    ]
     for proc in procs:
         proc.start()
     for proc in procs:

@@ -64,9 +64,14 @@ def test_header_aliases_and_duplicates() -> None:
         ["\ufeff委托方", "账号", "姓名", "身份证号", "手机", "逾期金额", "逾期天数", "卡号"]
     )
     assert names[:7] == [
-        "client_bank", "account_no", "debtor_name", "resident_id", "mobile",
-        "amount_overdue", "days_past_due",
-    ]  # fmt: skip
+        "client_bank",
+        "account_no",
+        "debtor_name",
+        "resident_id",
+        "mobile",
+        "amount_overdue",
+        "days_past_due",
+    ]
     assert problems == [(7, "卡号", "column given twice (as column 2)")]
 
 

@@ -78,9 +78,14 @@ class Evaluator:
         blocks = self._blocks(facts, self.moment(now, zone), seen)
         if not blocks:
             return Decision(
-                True, None, "允许拨打", "allowed", now, self.profile.ruleset,
+                True,
+                None,
+                "允许拨打",
+                "allowed",
+                now,
+                self.profile.ruleset,
                 MappingProxyType(seen),
-            )  # fmt: skip
+            )
         return self._blocked(now, blocks, seen, self._search_next(facts, zone, now, blocks))
 
     def _clock_zone(self, number: NumberFacts) -> str | Block:

@@ -62,14 +62,19 @@ class Staging:
 
 def _encode(r: CaseRecord) -> list[object]:
     return [
-        r.row, r.client_bank, r.account_no, r.debtor_name, r.resident_id,
+        r.row,
+        r.client_bank,
+        r.account_no,
+        r.debtor_name,
+        r.resident_id,
         [[n.e164, n.kind.value] for n in r.numbers],
-        r.amount_overdue_cents, r.days_past_due,
+        r.amount_overdue_cents,
+        r.days_past_due,
         r.account_class.value if r.account_class else None,
         r.status.value if r.status else None,
         r.campaign,
         [[c.name, c.relation.value, c.number.e164, c.number.kind.value] for c in r.contacts],
-    ]  # fmt: skip
+    ]
 
 
 def _decode(v: list[object]) -> CaseRecord:

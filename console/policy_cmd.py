@@ -1,0 +1,58 @@
+"""``callwarden policy check FILE``: validate a profile and show what it would change."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+from zoneinfo import ZoneInfo
+
+from compliance.errors import ProfileError
+from compliance.policy import load_profile
+from console.app import App
+from console.schedule_cmd import active_profile, compute_schedule, parse_at
+from dialer.scheduler import Schedule
+from store.types import utcnow
+
+
+def _tomorrow_0805(zone: str) -> datetime:
+    local = utcnow().astimezone(ZoneInfo(zone)) + timedelta(days=1)
+    return local.replace(hour=8, minute=5, second=0, microsecond=0)
+
+
+def _blocked_by_rule(schedule: Schedule) -> Counter[str]:
+    return Counter(item.rule for item in schedule.blocked)
+
+
+def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Exit 0 for a valid profile (with a preview), 3 with every problem for an invalid one."""
+    try:
+        candidate = load_profile(Path(args.file), search=(app.settings.paths.var_dir / "policy",))
+    except ProfileError as exc:
+        print(f"{args.file}: rejected; the active profile stays in force:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return 3
+    print(
+        f"{args.file}: valid: {candidate.ruleset}, {len(candidate.rules)} rule(s) "
+        f"from {' + '.join(Path(f).name for f in candidate.files)}",
+        file=out,
+    )
+    app.require_schema()
+    active = active_profile(app, None)
+    at = parse_at(args.at, candidate.timezone) if args.at else _tomorrow_0805(candidate.timezone)
+    before, after = compute_schedule(app, active, at), compute_schedule(app, candidate, at)
+    local = at.astimezone(ZoneInfo(candidate.timezone))
+    print(
+        f"at {local:%Y-%m-%d %H:%M %Z}: {len(before.dialable):,} dialable → "
+        f"{len(after.dialable):,} (active {active.ruleset} → {candidate.ruleset})",
+        file=out,
+    )
+    was, now = _blocked_by_rule(before), _blocked_by_rule(after)
+    for rule in sorted(set(was) | set(now)):
+        if was[rule] != now[rule]:
+            print(f"  blocked by {rule}: {was[rule]:,} → {now[rule]:,}", file=out)
+    return 0

@@ -1,0 +1,132 @@
+"""``callwarden schedule preview`` and ``callwarden agent add``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any, TextIO
+from zoneinfo import ZoneInfo
+
+from compliance.policy import Profile, load_profile
+from console.app import App
+from dialer.scheduler import BlockedItem, Schedule, WorkItem, build_schedule
+from dialer.worklist_source import active_agents, load_entries
+from store.models import Agent
+from store.pii import mask_phone
+from store.types import utcnow
+
+
+class UsageError(Exception):
+    """A bad command-line value; the message says which and why."""
+
+
+def active_profile(app: App, name: str | None) -> Profile:
+    """The named profile (or the configured one), searching the admins' folder first."""
+    admin_dir = app.settings.paths.var_dir / "policy"
+    return load_profile(name or app.settings.policy.profile, search=(admin_dir,))
+
+
+def parse_at(text: str | None, zone: str) -> datetime:
+    """``2026-12-01 08:05`` on the centre's clock (or with an explicit offset); default now."""
+    if text is None:
+        return utcnow()
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(f"--at: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+
+
+def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:
+    with app.sessions() as session:
+        agents = active_agents(session)
+        entries = list(load_entries(session, at, profile.lookback()))
+    return build_schedule(entries, profile, at, agents)
+
+
+def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    profile = active_profile(app, args.profile)
+    at = parse_at(args.at, profile.timezone)
+    schedule = compute_schedule(app, profile, at)
+    dialable = schedule.for_agent(args.agent) if args.agent else schedule.dialable
+    blocked = schedule.blocked
+    if args.json:
+        doc = {
+            "at": at.isoformat(),
+            "profile": profile.ruleset,
+            "dialable": [_work_json(item, at) for item in dialable],
+            "blocked": [_blocked_json(item) for item in blocked],
+        }
+        print(json.dumps(doc, ensure_ascii=False), file=out)
+        return 0
+    local = at.astimezone(ZoneInfo(profile.timezone))
+    print(
+        f"schedule at {local:%Y-%m-%d %H:%M %Z} under {profile.ruleset}: "
+        f"{len(dialable)} dialable, {len(blocked)} blocked",
+        file=out,
+    )
+    for item in dialable[: args.limit]:
+        e = item.entry
+        print(
+            f"  {item.agent:<10} {e.case.account_no:<16} {mask_phone(e.number.e164):<14} "
+            f"{e.person.contact_type:<9} {item.reason}",
+            file=out,
+        )
+    if len(dialable) > args.limit:
+        print(f"  … {len(dialable) - args.limit} more dialable", file=out)
+    print("blocked:", file=out)
+    for b in blocked[: args.limit]:
+        when = (
+            b.next_allowed_at.astimezone(local.tzinfo).strftime("%m-%d %H:%M")
+            if (b.next_allowed_at)
+            else "not by waiting"
+        )
+        print(
+            f"  {b.entry.case.account_no:<16} {mask_phone(b.entry.number.e164):<14} "
+            f"{b.rule:<30} next: {when:<14} {b.reason}",
+            file=out,
+        )
+    if len(blocked) > args.limit:
+        print(f"  … {len(blocked) - args.limit} more blocked", file=out)
+    return 0
+
+
+def _work_json(item: WorkItem, at: datetime) -> dict[str, Any]:
+    e = item.entry
+    return {
+        "case": e.case.account_no,
+        "number": mask_phone(e.number.e164),
+        "contact": str(e.person.contact_type),
+        "agent": item.agent,
+        "reason": item.reason,
+        "rule": item.rule,
+        "next_allowed_at": at.isoformat(),
+        "due_by": item.due_by.isoformat() if item.due_by else None,
+    }
+
+
+def _blocked_json(item: BlockedItem) -> dict[str, Any]:
+    e = item.entry
+    return {
+        "case": e.case.account_no,
+        "number": mask_phone(e.number.e164),
+        "contact": str(e.person.contact_type),
+        "reason": item.reason,
+        "rule": item.rule,
+        "next_allowed_at": item.next_allowed_at.isoformat() if item.next_allowed_at else None,
+    }
+
+
+def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    with app.sessions.begin() as session:
+        agent = session.query(Agent).filter_by(code=args.code).one_or_none()
+        if agent is None:
+            session.add(Agent(code=args.code, name=args.name or args.code, sip_endpoint=args.sip))
+            print(f"agent {args.code} added", file=out)
+        else:
+            agent.name, agent.sip_endpoint = args.name or agent.name, args.sip
+            print(f"agent {args.code} updated", file=out)
+    return 0

@@ -1,0 +1,139 @@
+"""Loading what the scheduler needs from the database, in a handful of bulk queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.policy import AttemptHistory, CaseFacts, NumberFacts, PastAttempt, PersonFacts
+from compliance.policy.zones import zones_for_number
+from dialer.gate import OUTCOME_OF_STATUS, contact_type
+from dialer.scheduler import CaseEntry, NumberEntry
+from store.enums import AttemptStatus, Direction
+from store.models import (
+    Agent,
+    CallAttempt,
+    Case,
+    CaseContact,
+    ClientBank,
+    CollectionNote,
+    DoNotCall,
+    Hold,
+    PhoneNumber,
+)
+
+
+def load_cases(session: Session) -> dict[int, CaseEntry]:
+    holds = dict(
+        session.execute(select(Hold.case_id, Hold.reason).where(Hold.cleared_at.is_(None))).all()
+    )
+    promises: dict[int, date] = {}
+    for case_id, promised_date in session.execute(
+        select(CollectionNote.case_id, CollectionNote.promised_date)
+        .where(CollectionNote.promised_date.is_not(None))
+        .order_by(CollectionNote.created_at)
+    ):
+        if promised_date is not None:
+            promises[case_id] = promised_date
+    rows = session.execute(
+        select(
+            Case.id,
+            ClientBank.code,
+            Case.status,
+            Case.account_no,
+            Case.imported_at,
+            Case.days_past_due,
+            Case.amount_overdue_cents,
+            Agent.code,
+        )
+        .join(ClientBank, ClientBank.id == Case.client_bank_id)
+        .outerjoin(Agent, Agent.id == Case.assigned_agent_id)
+    )
+    cases = {}
+    for case_id, bank, status, account, imported, dpd, cents, agent in rows:
+        hold = holds.get(case_id)
+        facts = CaseFacts(case_id, bank, status.value, hold.value if hold else None)
+        cases[case_id] = CaseEntry(
+            facts, account, imported, dpd, cents, agent, promises.get(case_id)
+        )
+    return cases
+
+
+ByPerson = dict[int, list[PastAttempt]]
+ByNumber = dict[str, list[PastAttempt]]
+
+
+def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
+    by_person: dict[int, list[PastAttempt]] = defaultdict(list)
+    by_number: dict[str, list[PastAttempt]] = defaultdict(list)
+    rows = session.execute(
+        select(
+            CallAttempt.reserved_at,
+            CallAttempt.person_id,
+            CallAttempt.case_id,
+            CallAttempt.e164,
+            CallAttempt.status,
+        )
+        .where(
+            CallAttempt.direction == Direction.OUTBOUND,
+            CallAttempt.status != AttemptStatus.BLOCKED,
+            CallAttempt.reserved_at > since,
+        )
+        .order_by(CallAttempt.reserved_at)
+    )
+    for at, person, case, e164, status in rows:
+        attempt = PastAttempt(at, person, case, e164, OUTCOME_OF_STATUS[status])
+        by_person[person].append(attempt)
+        by_number[e164].append(attempt)
+    return by_person, by_number
+
+
+def load_entries(session: Session, now: datetime, lookback: timedelta) -> Iterator[NumberEntry]:
+    """Every (case, number) pair: the debtor's numbers and every contact's."""
+    cases = load_cases(session)
+    dnc = set(session.scalars(select(DoNotCall.e164)))
+    by_person, by_number = _history(session, now - lookback)
+    debtor_numbers = session.execute(
+        select(
+            Case.id,
+            PhoneNumber.id,
+            PhoneNumber.person_id,
+            PhoneNumber.e164,
+            PhoneNumber.kind,
+            PhoneNumber.state,
+        ).join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+    )
+    contact_numbers = session.execute(
+        select(
+            CaseContact.case_id,
+            PhoneNumber.id,
+            PhoneNumber.person_id,
+            PhoneNumber.e164,
+            PhoneNumber.kind,
+            PhoneNumber.state,
+            CaseContact.relation,
+        ).join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
+    )
+    empty = AttemptHistory()
+    for row in [*((*r, "debtor") for r in debtor_numbers), *contact_numbers]:
+        case_id, number_id, person_id, e164, kind, state, relation = row
+        mine = by_person.get(person_id, []) + [
+            a for a in by_number.get(e164, []) if a.person_id != person_id
+        ]
+        history = AttemptHistory.of(mine) if mine else empty
+        yield NumberEntry(
+            case=cases[case_id],
+            number=NumberFacts(e164, e164 in dnc, state.value, zones_for_number(e164)),
+            person=PersonFacts(person_id, contact_type(str(relation))),
+            kind=kind.value,
+            history=history,
+            phone_number_id=number_id,
+        )
+
+
+def active_agents(session: Session) -> list[str]:
+    return list(session.scalars(select(Agent.code).where(Agent.active).order_by(Agent.code)))

@@ -1,0 +1,232 @@
+"""Worklists and ``schedule preview`` on the sample cases, at the instants that matter."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import update
+
+from compliance.policy import (
+    AttemptHistory,
+    CaseFacts,
+    ContactType,
+    NumberFacts,
+    Outcome,
+    PastAttempt,
+    PersonFacts,
+    load_profile,
+)
+from dialer.scheduler import (
+    RETRY_RULE,
+    CaseEntry,
+    NumberEntry,
+    build_schedule,
+    first_call_deadline,
+)
+from store.db import SessionFactory
+from store.enums import AttemptStatus
+from store.models import Agent, CallAttempt, Case
+from tests.dbdata import debtor_targets, load_sample
+from tests.test_cli import run
+
+CN = load_profile("cn-default")
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def cn(y: int, mo: int, d: int, h: int, mi: int = 0) -> datetime:
+    return datetime(y, mo, d, h, mi, tzinfo=SHANGHAI)
+
+
+def entry(
+    case_id: int,
+    *,
+    imported: datetime,
+    dpd: int = 30,
+    cents: int = 100_000,
+    history: list[PastAttempt] | None = None,
+    promised: date | None = None,
+    contact: ContactType = ContactType.DEBTOR,
+    e164: str = "+8613812348000",
+) -> NumberEntry:
+    case = CaseEntry(
+        CaseFacts(case_id, "ICBC-CC"), f"A{case_id}", imported, dpd, cents, None, promised
+    )
+    return NumberEntry(
+        case,
+        NumberFacts(e164),
+        PersonFacts(case_id, contact),
+        "mobile",
+        AttemptHistory.of(history or []),
+    )
+
+
+def test_first_call_deadline_counts_working_days_not_weekends_or_holidays() -> None:
+    friday = cn(2026, 11, 27, 15)
+    assert first_call_deadline(friday, CN, SHANGHAI) == datetime(
+        2026, 12, 1, 23, 59, 59, tzinfo=SHANGHAI
+    )
+    before_holiday = cn(2026, 9, 30, 10)  # National Day 10-01..10-07; 10-10 is a worked Saturday
+    assert first_call_deadline(before_holiday, CN, SHANGHAI) == datetime(
+        2026, 10, 9, 23, 59, 59, tzinfo=SHANGHAI
+    )
+    assert first_call_deadline(cn(2026, 12, 30, 10), CN, SHANGHAI) is None  # 2027 is unknown
+
+
+def test_due_order_first_calls_then_promises_then_lost_contact_then_routine() -> None:
+    now = cn(2026, 12, 10, 9)
+    long_ago = cn(2026, 11, 1, 9)
+    talked = [PastAttempt(cn(2026, 12, 8, 10), 4, 4, "+8613812348004", Outcome.CONNECTED)]
+    entries = [
+        entry(4, imported=long_ago, history=talked, dpd=400, e164="+8613812348004"),
+        entry(
+            3,
+            imported=long_ago,
+            e164="+8613812348003",
+            dpd=10,
+            history=[PastAttempt(cn(2026, 11, 20, 10), 3, 3, "+8613812348003", Outcome.CONNECTED)],
+        ),
+        entry(
+            2,
+            imported=long_ago,
+            e164="+8613812348002",
+            promised=date(2026, 12, 9),
+            history=[PastAttempt(cn(2026, 12, 8, 10), 2, 2, "+8613812348002", Outcome.CONNECTED)],
+        ),
+        entry(1, imported=cn(2026, 12, 9, 9), e164="+8613812348001"),
+    ]
+    schedule = build_schedule(entries, CN, now, ["A01", "A02"])
+    assert [item.entry.case.facts.case_id for item in schedule.dialable] == [1, 2, 3, 4]
+    assert [item.rule for item in schedule.dialable] == [
+        "schedule.first_call",
+        "schedule.promise_follow_up",
+        "schedule.lost_contact",
+        "schedule.routine",
+    ]
+    assert {item.agent for item in schedule.dialable} <= {"A01", "A02"}
+
+
+def test_unanswered_number_waits_for_the_next_retry_slot() -> None:
+    missed = [PastAttempt(cn(2026, 12, 10, 8, 30), 1, 1, "+8613812348001", Outcome.UNANSWERED)]
+    e = entry(1, imported=cn(2026, 11, 1, 9), history=missed, e164="+8613812348001")
+    morning = build_schedule([e], CN, cn(2026, 12, 10, 10), [])
+    assert not morning.dialable
+    assert morning.blocked[0].rule == RETRY_RULE
+    assert morning.blocked[0].next_allowed_at == cn(2026, 12, 10, 11)
+    assert build_schedule([e], CN, cn(2026, 12, 10, 11, 5), []).dialable
+
+
+@pytest.fixture
+def sample_db(db_url: str, sessions: SessionFactory) -> str:
+    load_sample(sessions)
+    with sessions.begin() as session:
+        session.add_all(
+            [
+                Agent(code="A01", name="王芳", sip_endpoint="PJSIP/a01"),
+                Agent(code="A02", name="李强", sip_endpoint="PJSIP/a02"),
+            ]
+        )
+        # pin the import date so first-call deadlines do not depend on the day the tests run
+        session.execute(update(Case).values(imported_at=datetime(2026, 11, 20, 2, tzinfo=UTC)))
+    return db_url
+
+
+def preview(tmp_path: Path, db_url: str, at: str, *extra: str) -> dict[str, object]:
+    result = run(["schedule", "preview", "--at", at, "--json", *extra], tmp_path, db_url)
+    assert result.returncode == 0, result.stderr
+    doc: dict[str, object] = json.loads(result.stdout)
+    return doc
+
+
+def test_preview_json_shape_and_masking(tmp_path: Path, sample_db: str) -> None:
+    doc = preview(tmp_path, sample_db, "2026-12-01 08:05")
+    assert doc["at"] == "2026-12-01T08:05:00+08:00"
+    assert str(doc["profile"]).startswith("cn-default@")
+    dialable, blocked = doc["dialable"], doc["blocked"]
+    assert isinstance(dialable, list) and isinstance(blocked, list)
+    assert len(dialable) > 100 and blocked
+    for item in [*dialable, *blocked]:
+        assert set(item) >= {"case", "number", "reason", "rule", "next_allowed_at"}
+        assert "****" in item["number"]
+    assert {b["rule"] for b in blocked} == {"law.case_status"}  # stolen / jailed / deceased
+
+
+@pytest.mark.parametrize(
+    ("at", "dialable", "rule"),
+    [
+        ("2026-10-02 10:00", False, "law.statutory_holidays"),
+        ("2026-10-10 10:00", True, None),  # 调休 Saturday
+        ("2026-12-01 19:59", True, None),
+        ("2026-12-01 20:00", False, "company.window"),
+        ("2027-01-05 10:00", False, "law.statutory_holidays"),  # no calendar for 2027 yet
+    ],
+)
+def test_preview_at_chosen_instants(
+    tmp_path: Path, sample_db: str, at: str, dialable: bool, rule: str | None
+) -> None:
+    doc = preview(tmp_path, sample_db, at)
+    assert bool(doc["dialable"]) is dialable
+    if rule:
+        assert all(b["rule"] in {rule, "law.case_status"} for b in doc["blocked"])  # type: ignore[union-attr,index]
+
+
+def test_preview_for_one_agent_and_after_calls(
+    tmp_path: Path, sample_db: str, sessions: SessionFactory
+) -> None:
+    everyone = preview(tmp_path, sample_db, "2026-12-01 09:00")
+    mine = preview(tmp_path, sample_db, "2026-12-01 09:00", "--agent", "A01")
+    assert 0 < len(mine["dialable"]) < len(everyone["dialable"])  # type: ignore[arg-type]
+    assert all(item["agent"] == "A01" for item in mine["dialable"])  # type: ignore[union-attr,index]
+    target = debtor_targets(sessions)[0]
+    with sessions.begin() as session:
+        for minute in range(3):
+            session.add(
+                CallAttempt(
+                    case_id=target.case_id,
+                    person_id=target.person_id,
+                    e164=target.e164,
+                    phone_number_id=target.phone_number_id,
+                    direction="outbound",
+                    status=AttemptStatus.ANSWERED,
+                    ruleset_version="t",
+                    reserved_at=cn(2026, 12, 1, 8, minute),
+                )
+            )
+    after = preview(tmp_path, sample_db, "2026-12-01 09:00")
+    capped = [b for b in after["blocked"] if b["rule"] == "company.cap.connected"]  # type: ignore[union-attr,index]
+    assert capped and capped[0]["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
+
+
+def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
+    tmp_path: Path, sample_db: str
+) -> None:
+    good = tmp_path / "short.toml"
+    good.write_text(
+        'id = "short"\nversion = "1"\nextends = "cn-default"\n[[rules]]\n'
+        'id = "co.short"\nlayer = "company"\nkind = "window"\nstart = "09:00"\n'
+        'end = "18:00"\nsource = "trial"\n',
+        encoding="utf-8",
+    )
+    result = run(["policy", "check", str(good), "--at", "2026-12-01 08:30"], tmp_path, sample_db)
+    assert result.returncode == 0, result.stderr
+    assert "dialable → 0" in result.stdout and "blocked by co.short: 0 →" in result.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'id = "bad"\nversion = "1"\n[[rules]]\nid = "x"\nlayer = "law"\n'
+        'kind = "cap"\nper = "person"\noutcome = "sometimes"\nmax = 3\n'
+        'period = "calendar_day"\nsource = "s"\n',
+        encoding="utf-8",
+    )
+    rejected = run(["policy", "check", str(bad)], tmp_path, sample_db)
+    assert rejected.returncode == 3
+    assert f"{bad}: rules[0] (x).outcome:" in rejected.stderr
+    assert "active profile stays" in rejected.stderr
+
+
+def test_dst_free_centre_clock_next_allowed_is_utc_iso() -> None:
+    now = cn(2026, 12, 1, 20, 30)
+    schedule = build_schedule([entry(1, imported=now - timedelta(days=1))], CN, now, [])
+    assert schedule.blocked[0].next_allowed_at == cn(2026, 12, 2, 8)
