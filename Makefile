@@ -33,8 +33,8 @@ types: $(STAMP)
 pytest: services
 	. var/services.env && $(BIN)/python -m pytest $(PYTEST_ARGS)
 
-bench: $(STAMP)
-	$(BIN)/python -m bench $(ARGS)
+bench: services
+	. var/services.env && $(BIN)/python -m bench $(ARGS)
 
 clean: stop-services
 	rm -rf var $(VENV) .mypy_cache .ruff_cache .pytest_cache

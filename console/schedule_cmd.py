@@ -41,7 +41,9 @@ def parse_at(text: str | None, zone: str) -> datetime:
 def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:
     with app.sessions() as session:
         agents = active_agents(session)
-        entries = list(load_entries(session, at, profile.lookback()))
+        entries = list(
+            load_entries(session, at, profile.lookback(), with_zones=profile.clock == "callee")
+        )
     return build_schedule(entries, profile, at, agents)
 
 

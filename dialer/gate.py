@@ -30,12 +30,12 @@ OUTCOME_OF_STATUS = {
 }
 
 
+_CONTACT_TYPES = {kind.value: kind for kind in ContactType}
+
+
 def contact_type(relation: str) -> ContactType:
     """Anything the policy does not know becomes ``unknown``, which is never dialled."""
-    try:
-        return ContactType(relation)
-    except ValueError:
-        return ContactType.UNKNOWN
+    return _CONTACT_TYPES.get(relation, ContactType.UNKNOWN)
 
 
 def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts, AttemptHistory]:

@@ -102,6 +102,9 @@ def build_schedule(
     """Decide every number at ``now`` and order the dialable ones by due-ness."""
     evaluator = Evaluator(profile)
     zone = ZoneInfo(profile.timezone)
+    local_now = now.astimezone(zone)
+    slots = parse_slots(profile)
+    deadlines = _Deadlines(profile, zone)
     schedule = Schedule(at=now, ruleset=profile.ruleset)
     keyed: list[tuple[tuple[object, ...], WorkItem]] = []
     for entry in entries:
@@ -115,11 +118,11 @@ def build_schedule(
                 )
             )
             continue
-        deferred = _retry_slot_block(entry, profile, now.astimezone(zone))
+        deferred = _retry_slot_block(entry, slots, local_now)
         if deferred is not None:
             schedule.blocked.append(deferred)
             continue
-        tier, reason, due_by = _due(entry, profile, now, zone)
+        tier, reason, due_by = _due(entry, profile, now, local_now.date(), deadlines)
         item = WorkItem(entry, _agent_for(entry.case, agents), TIERS[tier], reason, due_by)
         far = datetime.max.replace(tzinfo=now.tzinfo)
         keyed.append(
@@ -150,14 +153,27 @@ def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
     return agents[case.facts.case_id % len(agents)]
 
 
+class _Deadlines:
+    """First-call deadlines, computed once per import date."""
+
+    def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
+        self.profile, self.zone = profile, zone
+        self._by_day: dict[date, datetime | None] = {}
+
+    def of(self, imported_at: datetime) -> datetime | None:
+        day = imported_at.astimezone(self.zone).date()
+        if day not in self._by_day:
+            self._by_day[day] = first_call_deadline(imported_at, self.profile, self.zone)
+        return self._by_day[day]
+
+
 def _due(
-    entry: NumberEntry, profile: Profile, now: datetime, zone: ZoneInfo
+    entry: NumberEntry, profile: Profile, now: datetime, today: date, deadlines: _Deadlines
 ) -> tuple[int, str, datetime | None]:
     case = entry.case
     history = [a for a in entry.history.attempts if a.case_id == case.facts.case_id]
-    today = now.astimezone(zone).date()
     if not history:
-        deadline = first_call_deadline(case.imported_at, profile, zone)
+        deadline = deadlines.of(case.imported_at)
         if deadline is None:
             return 0, "first call: deadline unknown (no calendar for the year), call now", None
         return 0, f"first call due by {deadline:%Y-%m-%d %H:%M}", deadline
@@ -200,10 +216,11 @@ def parse_slots(profile: Profile) -> list[tuple[time, time]]:
     return slots
 
 
-def _retry_slot_block(entry: NumberEntry, profile: Profile, local: datetime) -> BlockedItem | None:
+def _retry_slot_block(
+    entry: NumberEntry, slots: Sequence[tuple[time, time]], local: datetime
+) -> BlockedItem | None:
     """An unanswered number waits for the next slot rather than being redialled in this one."""
-    slots = parse_slots(profile)
-    if not slots:
+    if not slots or not entry.history.attempts:
         return None
     mine = [a for a in entry.history.attempts if a.e164 == entry.number.e164]
     if not mine or mine[-1].outcome != Outcome.UNANSWERED:

@@ -92,8 +92,13 @@ def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
     return by_person, by_number
 
 
-def load_entries(session: Session, now: datetime, lookback: timedelta) -> Iterator[NumberEntry]:
-    """Every (case, number) pair: the debtor's numbers and every contact's."""
+def load_entries(
+    session: Session, now: datetime, lookback: timedelta, *, with_zones: bool = True
+) -> Iterator[NumberEntry]:
+    """Every (case, number) pair: the debtor's numbers and every contact's.
+
+    ``with_zones``: look up each number's time zones (only callee-clock profiles need them).
+    """
     cases = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
     by_person, by_number = _history(session, now - lookback)
@@ -121,14 +126,18 @@ def load_entries(session: Session, now: datetime, lookback: timedelta) -> Iterat
     empty = AttemptHistory()
     for row in [*((*r, "debtor") for r in debtor_numbers), *contact_numbers]:
         case_id, number_id, person_id, e164, kind, state, relation = row
-        mine = by_person.get(person_id, []) + [
-            a for a in by_number.get(e164, []) if a.person_id != person_id
-        ]
-        history = AttemptHistory.of(mine) if mine else empty
+        own, shared = by_person.get(person_id), by_number.get(e164)
+        if own is None and shared is None:
+            history = empty
+        else:
+            others = [a for a in shared or () if a.person_id != person_id]
+            history = AttemptHistory.of([*(own or ()), *others])
         yield NumberEntry(
             case=cases[case_id],
-            number=NumberFacts(e164, e164 in dnc, state.value, zones_for_number(e164)),
-            person=PersonFacts(person_id, contact_type(str(relation))),
+            number=NumberFacts(
+                e164, e164 in dnc, state.value, zones_for_number(e164) if with_zones else ()
+            ),
+            person=PersonFacts(person_id, contact_type(relation)),
             kind=kind.value,
             history=history,
             phone_number_id=number_id,

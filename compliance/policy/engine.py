@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from compliance.policy.facts import AttemptHistory, CaseFacts, NumberFacts, PersonFacts
 from compliance.policy.profile import Profile
-from compliance.policy.rules import Block, Facts, Moment, check
+from compliance.policy.rules import CHECKS, MOMENT_ONLY, Block, Facts, Moment, applies
 
 CLOCK_RULE = "profile.clock"
 SEARCH_STEPS = 64
@@ -50,14 +50,29 @@ class Evaluator:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self._moments: dict[tuple[datetime, str], Moment] = {}
+        self._last: Moment | None = None
+        # Compiled once: (rule, check, needs an applicability test, depends on the instant only)
+        self._rules = tuple(
+            (
+                rule,
+                CHECKS[rule.kind],
+                bool(rule.client_banks or rule.contact_types),
+                rule.kind in MOMENT_ONLY,
+            )
+            for rule in profile.rules
+        )
 
     def moment(self, at: datetime, zone: str) -> Moment:
+        last = self._last
+        if last is not None and last.at is at and last.zone_name == zone:
+            return last
         key = (at, zone)
         found = self._moments.get(key)
         if found is None:
             if len(self._moments) > 4096:
                 self._moments.clear()
             found = self._moments[key] = Moment.of(at, _zone(zone))
+        self._last = found
         return found
 
     def decide(
@@ -70,12 +85,31 @@ class Evaluator:
     ) -> Decision:
         if now.tzinfo is None:
             raise ValueError("now must be timezone-aware")
-        facts = Facts(number, person, case, counters, self.profile)
         zone = self._clock_zone(number)
         if isinstance(zone, Block):
             return self._blocked(now, [zone], {}, zone.next_allowed_at)
+        moment = self.moment(now, zone)
+        if counters.attempts:
+            return self._decide(Facts(number, person, case, counters, self.profile), zone, moment)
+        # Without history a decision depends on these facts alone: decide each kind once.
+        key = (
+            person.contact_type,
+            case.client_bank,
+            case.status,
+            case.hold_reason,
+            number.do_not_call,
+            number.state,
+        )
+        found = moment.decisions.get(key)
+        if found is None:
+            facts = Facts(number, person, case, counters, self.profile)
+            found = moment.decisions[key] = self._decide(facts, zone, moment)
+        return found
+
+    def _decide(self, facts: Facts, zone: str, moment: Moment) -> Decision:
+        now = moment.at
         seen: dict[str, int] = {}
-        blocks = self._blocks(facts, self.moment(now, zone), seen)
+        blocks = self._blocks(facts, moment, seen)
         if not blocks:
             return Decision(
                 True,
@@ -103,8 +137,16 @@ class Evaluator:
 
     def _blocks(self, facts: Facts, moment: Moment, seen: dict[str, int]) -> list[Block]:
         blocks = []
-        for rule in self.profile.rules:
-            block = check(rule, facts, moment, seen)
+        shared = moment.shared
+        for rule, run, filtered, instant_only in self._rules:
+            if filtered and not applies(rule, facts):
+                continue
+            if instant_only:
+                if rule.id not in shared:
+                    shared[rule.id] = run(rule, facts, moment, seen)
+                block = shared[rule.id]
+            else:
+                block = run(rule, facts, moment, seen)
             if block is not None:
                 blocks.append(block)
         return blocks
@@ -125,7 +167,7 @@ class Evaluator:
             if later <= at or later - now > SEARCH_HORIZON:
                 return None
             at = later.astimezone(UTC)
-            blocks = self._blocks(facts, Moment.of(at, _zone(zone)), {})
+            blocks = self._blocks(facts, self.moment(at, zone), {})
             if not blocks:
                 return at
         return None

@@ -56,11 +56,24 @@ class Moment:
     at: datetime
     zone: ZoneInfo
     local: datetime
+    day_start: datetime
+    """Local midnight today, as an aware instant."""
+    next_day_start: datetime
     shared: dict[str, Block | None] = field(default_factory=dict)
+    """Results of the checks that depend on the instant only, by rule id."""
+    decisions: dict[tuple[object, ...], Any] = field(default_factory=dict)
+    """Decisions for numbers without history, by the facts they depend on."""
+
+    @property
+    def zone_name(self) -> str:
+        return self.zone.key
 
     @staticmethod
     def of(at: datetime, zone: ZoneInfo) -> Moment:
-        return Moment(at=at, zone=zone, local=at.astimezone(zone))
+        local = at.astimezone(zone)
+        midnight = datetime.combine(local.date(), datetime.min.time()).replace(tzinfo=zone)
+        tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
+        return Moment(at, zone, local, midnight, tomorrow.replace(tzinfo=zone))
 
     def local_start_of_day(self, days_ahead: int = 0, at_time: Any = None) -> datetime:
         """Local midnight (or ``at_time``) ``days_ahead`` days from today, as an aware instant."""
@@ -83,14 +96,6 @@ class Facts:
 
 
 Counters = dict[str, int]
-
-
-def _key_matches(per: Per, attempt: PastAttempt, facts: Facts) -> bool:
-    if per == "person":
-        return attempt.person_id == facts.person.person_id
-    if per == "number":
-        return attempt.e164 == facts.number.e164
-    return attempt.person_id == facts.person.person_id and attempt.case_id == facts.case.case_id
 
 
 def _window(rule: WindowRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
@@ -125,20 +130,38 @@ def _holiday(
         rule.id,
         f"{today} 是法定节假日，不进行催收",
         f"{today} is a statutory holiday: no collection",
-        moment.local_start_of_day(1),
+        moment.next_day_start,
     )
 
 
-def _counted(rule: CapRule, attempt: PastAttempt) -> bool:
-    if attempt.outcome == Outcome.IN_FLIGHT or rule.outcome == "any":
-        return True
-    return attempt.outcome.value == rule.outcome
+_COUNTED = {
+    # an in-flight call may still end either way: every cap counts it
+    "connected": frozenset({Outcome.CONNECTED, Outcome.IN_FLIGHT}),
+    "unanswered": frozenset({Outcome.UNANSWERED, Outcome.IN_FLIGHT}),
+    "any": frozenset(Outcome),
+}
+
+
+def _mine(per: Per, facts: Facts) -> list[PastAttempt]:
+    """The attempts that count against this number's key."""
+    attempts = facts.history.attempts
+    if per == "person":
+        person = facts.person.person_id
+        return [a for a in attempts if a.person_id == person]
+    if per == "number":
+        e164 = facts.number.e164
+        return [a for a in attempts if a.e164 == e164]
+    person, case = facts.person.person_id, facts.case.case_id
+    return [a for a in attempts if a.person_id == person and a.case_id == case]
 
 
 def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
+    if not facts.history.attempts:
+        counters[rule.id] = 0
+        return None
     if rule.period == "calendar_day":
-        since = moment.local_start_of_day()
-        until: datetime | None = moment.local_start_of_day(1)
+        since = moment.day_start
+        until: datetime | None = moment.next_day_start
         label_zh, label_en = "今日", "today"
     else:
         assert rule.rolling_days is not None
@@ -149,13 +172,11 @@ def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Blo
             f"in the last {rule.rolling_days:g} days",
         )
     # Attempts stamped after ``now`` count too: dialers' clocks differ, and a cap must hold anyway.
+    counted = _COUNTED[rule.outcome]
     times = [
         a.at
-        for a in facts.history.attempts
-        if a.at > since
-        and (until is None or a.at < until)
-        and _counted(rule, a)
-        and _key_matches(rule.per, a, facts)
+        for a in _mine(rule.per, facts)
+        if a.at > since and (until is None or a.at < until) and a.outcome in counted
     ]
     counters[rule.id] = len(times)
     if len(times) < rule.max:
@@ -177,13 +198,12 @@ def _per_zh(per: Per) -> str:
 
 
 def _last(facts: Facts, per: Per, only_connected: bool) -> datetime | None:
+    if not facts.history.attempts:
+        return None
     last = None
-    for a in facts.history.attempts:
-        if not _key_matches(per, a, facts):
-            continue
-        if only_connected and a.outcome == Outcome.UNANSWERED:
-            continue
-        last = a.at
+    for a in _mine(per, facts):
+        if not (only_connected and a.outcome == Outcome.UNANSWERED):
+            last = a.at
     return last
 
 
@@ -287,13 +307,3 @@ def applies(rule: RuleSpec, facts: Facts) -> bool:
     if rule.client_banks and facts.case.client_bank not in rule.client_banks:
         return False
     return not rule.contact_types or facts.person.contact_type in rule.contact_types
-
-
-def check(rule: RuleSpec, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
-    if not applies(rule, facts):
-        return None
-    if rule.kind in MOMENT_ONLY:
-        if rule.id not in moment.shared:
-            moment.shared[rule.id] = CHECKS[rule.kind](rule, facts, moment, counters)
-        return moment.shared[rule.id]
-    return CHECKS[rule.kind](rule, facts, moment, counters)

@@ -1,0 +1,67 @@
+"""Building every worklist for a large book: load from the database + decide + order.
+
+Cases are generated and imported once per backend (about 3.6 numbers a case, with
+a day of attempts on a tenth of them), then the whole schedule is built at
+10:30 on a working day. Reported: numbers per second and the peak RSS of the
+process that built it (its own child process), for SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tempfile
+import uuid
+from pathlib import Path
+from typing import Any
+
+import psycopg
+
+from bench.casegen import case_rows, write
+
+
+def _child(url: str, csv: str) -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.worklists_child", url, csv],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f"worklist bench failed:\n{out.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(out.stdout)
+    return result
+
+
+def run(cases: int, postgres_url: str | None) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="cw-bench-worklists-") as tmp:
+        csv = Path(tmp) / "cases.csv"
+        write(csv, case_rows(cases), "utf-8", chinese=False)
+        results["sqlite"] = _child(f"sqlite:///{tmp}/book.db", str(csv))
+        if postgres_url:
+            name = f"cw_bench_{uuid.uuid4().hex[:8]}"
+            admin = postgres_url.replace("+psycopg", "")
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            try:
+                results["postgresql"] = _child(
+                    postgres_url.rsplit("/", 1)[0] + "/" + name, str(csv)
+                )
+            finally:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+def report(results: dict[str, Any]) -> str:
+    lines = ["all worklists (load + decide + order), one process:"]
+    for backend, r in results.items():
+        lines.append(
+            f"  {backend:<10} {r['numbers']:>9,} numbers in {r['seconds']:6.1f} s "
+            f"({r['numbers'] / r['seconds']:>9,.0f}/s; load {r['load_s']:.1f} s, "
+            f"decide+order {r['schedule_s']:.1f} s), {r['dialable']:,} dialable, "
+            f"peak RSS {r['peak_rss_kib'] / 1024:,.0f} MiB"
+        )
+    return "\n".join(lines)

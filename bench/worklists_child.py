@@ -1,0 +1,83 @@
+"""Child of the worklist bench: import the book, add attempts, time the schedule build."""
+
+from __future__ import annotations
+
+import json
+import random
+import resource
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert, select
+
+from compliance.policy import load_profile
+from dialer.scheduler import build_schedule
+from dialer.worklist_source import load_entries
+from store.case_import import import_cases
+from store.db import make_engine, make_session_factory
+from store.enums import AttemptStatus, Direction
+from store.migrate import upgrade
+from store.models import CallAttempt, Case, PhoneNumber
+
+AT = datetime(2026, 12, 1, 2, 30, tzinfo=UTC)  # Tuesday 10:30 in Shanghai
+
+
+def _add_attempts(sessions: object, rng: random.Random) -> None:
+    with sessions.begin() as session:  # type: ignore[attr-defined]
+        rows = session.execute(
+            select(Case.id, PhoneNumber.person_id, PhoneNumber.e164, PhoneNumber.id).join(
+                PhoneNumber, PhoneNumber.person_id == Case.debtor_id
+            )
+        ).all()
+        attempts = [
+            {
+                "case_id": case,
+                "person_id": person,
+                "e164": e164,
+                "phone_number_id": number,
+                "direction": Direction.OUTBOUND,
+                "ruleset_version": "bench",
+                "decision_reason": "",
+                "counters_seen": {},
+                "reserved_at": AT - timedelta(minutes=rng.randint(10, 1500)),
+                "status": rng.choice([AttemptStatus.ANSWERED, AttemptStatus.NO_ANSWER]),
+            }
+            for case, person, e164, number in rows
+            if rng.random() < 0.1
+            for _ in range(rng.randint(1, 3))
+        ]
+        session.execute(insert(CallAttempt), attempts)
+
+
+def main() -> None:
+    url, csv = sys.argv[1], Path(sys.argv[2])
+    engine = make_engine(url)
+    upgrade(engine)
+    sessions = make_session_factory(engine)
+    import_cases(csv, sessions, "bench")
+    _add_attempts(sessions, random.Random(3))
+    profile = load_profile("cn-default")
+    started = time.perf_counter()
+    with sessions() as session:
+        entries = list(load_entries(session, AT, profile.lookback(), with_zones=False))
+    loaded = time.perf_counter()
+    schedule = build_schedule(entries, profile, AT, ["A01", "A02", "A03", "A04"])
+    done = time.perf_counter()
+    print(
+        json.dumps(
+            {
+                "numbers": len(entries),
+                "dialable": len(schedule.dialable),
+                "seconds": done - started,
+                "load_s": loaded - started,
+                "schedule_s": done - loaded,
+                "peak_rss_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
