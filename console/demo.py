@@ -1,25 +1,35 @@
 """``callwarden demo``: the main job on the embedded default, as far as it exists.
 
 Today: create/upgrade the SQLite database, import the shipped sample cases
-(idempotent) and summarise what is stored. Later steps (schedule, dial,
-record, transcribe, flag, serve) extend this command.
+(idempotent), add demo agents, and build every agent's worklist under the
+active profile for the next working day at 10:00. Later steps (dial, record,
+transcribe, flag, serve) extend this command.
 """
 
 from __future__ import annotations
 
 import argparse
 import time
+from collections import Counter
+from datetime import datetime, timedelta
+from datetime import time as clock_time
 from importlib import resources
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
+from compliance.policy import Profile
+from compliance.policy.calendar import is_working_day
 from console.app import App
 from console.commands import default_actor
+from console.schedule_cmd import active_profile, compute_schedule
 from store.case_import import import_cases
 from store.migrate import upgrade
-from store.models import Case, CaseContact, ClientBank, PhoneNumber
+from store.models import Agent, Case, CaseContact, ClientBank, PhoneNumber
+from store.pii import mask_phone
+from store.types import utcnow
 
 
 def sample_cases_path() -> Path:
@@ -31,21 +41,76 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
     started = time.monotonic()
     before, after = upgrade(app.engine)
     print(
-        f"[1/2] database {app.settings.database_url()}: schema {before or '(empty)'} → {after}",
+        f"[1/3] database {app.settings.database_url()}: schema {before or '(empty)'} → {after}",
         file=out,
     )
     report = import_cases(sample_cases_path(), app.sessions, default_actor())
     c = report.counts
     print(
-        f"[2/2] imported {report.rows} sample cases: {c.cases_created} new, "
+        f"[2/3] imported {report.rows} sample cases: {c.cases_created} new, "
         f"{c.cases_updated} updated in place",
         file=out,
     )
     _summary(app, out)
+    _ensure_demo_agents(app)
+    _preview(app, out)
     print(f"done in {time.monotonic() - started:.1f} s", file=out)
     if not args.no_serve:
         print("(the web console arrives with a later release; nothing to serve yet)", file=out)
     return 0
+
+
+DEMO_AGENTS = (
+    ("A01", "王芳", "PJSIP/agent-a01"),
+    ("A02", "李强", "PJSIP/agent-a02"),
+    ("A03", "张敏", "PJSIP/agent-a03"),
+)
+
+
+def _ensure_demo_agents(app: App) -> None:
+    with app.sessions.begin() as session:
+        known = set(session.scalars(select(Agent.code)))
+        session.add_all(
+            Agent(code=code, name=name, sip_endpoint=sip)
+            for code, name, sip in DEMO_AGENTS
+            if code not in known
+        )
+
+
+def next_working_morning(profile: Profile, after: datetime) -> datetime:
+    """10:00 on the first working day after ``after`` (the simulated day of the demo)."""
+    zone = ZoneInfo(profile.timezone)
+    day = after.astimezone(zone).date()
+    for _ in range(30):
+        day += timedelta(days=1)
+        if is_working_day(day, profile.calendar):
+            break
+    return datetime.combine(day, clock_time(10), tzinfo=zone)
+
+
+def _preview(app: App, out: TextIO) -> None:
+    profile = active_profile(app, None)
+    at = next_working_morning(profile, utcnow())
+    schedule = compute_schedule(app, profile, at)
+    print(
+        f"[3/3] worklists at {at:%Y-%m-%d %H:%M} (simulated working day) under {profile.ruleset}:",
+        file=out,
+    )
+    for code, _, _ in DEMO_AGENTS:
+        mine = schedule.for_agent(code)
+        print(f"  {code}: {len(mine)} number(s) due", file=out)
+        for item in mine[:3]:
+            e = item.entry
+            print(
+                f"      {e.case.account_no}  {mask_phone(e.number.e164):<13} "
+                f"{e.person.contact_type:<9} {item.reason}",
+                file=out,
+            )
+    blocked = Counter(item.rule for item in schedule.blocked)
+    print(
+        "  blocked: " + (", ".join(f"{rule} {n}" for rule, n in blocked.most_common()) or "none"),
+        file=out,
+    )
 
 
 def _summary(app: App, out: TextIO) -> None:
