@@ -14,8 +14,8 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from compliance.policy.facts import AttemptHistory, CaseFacts, NumberFacts, PersonFacts
-from compliance.policy.profile import Profile
-from compliance.policy.rules import CHECKS, MOMENT_ONLY, Block, Facts, Moment, applies
+from compliance.policy.profile import Profile, RuleSpec
+from compliance.policy.rules import CHECKS, MOMENT_ONLY, Block, Check, Facts, Moment, applies
 
 CLOCK_RULE = "profile.clock"
 SEARCH_STEPS = 64
@@ -39,6 +39,22 @@ class Decision:
     """Every rule that blocked at ``now``."""
 
 
+HISTORY_KINDS = frozenset({"cap", "min_interval", "quiet_after_conversation"})
+Compiled = tuple[int, RuleSpec, Check, bool, bool]
+
+
+def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tuple[object, ...]:
+    """Everything a rule other than the history rules may read about a number."""
+    return (
+        person.contact_type,
+        case.client_bank,
+        case.status,
+        case.hold_reason,
+        number.do_not_call,
+        number.state,
+    )
+
+
 @lru_cache(maxsize=256)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
@@ -51,16 +67,22 @@ class Evaluator:
         self.profile = profile
         self._moments: dict[tuple[datetime, str], Moment] = {}
         self._last: Moment | None = None
-        # Compiled once: (rule, check, needs an applicability test, depends on the instant only)
-        self._rules = tuple(
+        # Compiled once: (position, rule, check, needs an applicability test, instant-only)
+        compiled = [
             (
+                index,
                 rule,
                 CHECKS[rule.kind],
                 bool(rule.client_banks or rule.contact_types),
                 rule.kind in MOMENT_ONLY,
             )
-            for rule in profile.rules
-        )
+            for index, rule in enumerate(profile.rules)
+        ]
+        self._rules = tuple(compiled)
+        # Rules that read the history run per number; the rest depend only on the instant and
+        # on a few facts (see _fact_key), so they run once per instant and kind of number.
+        self._history_rules = tuple(c for c in compiled if c[1].kind in HISTORY_KINDS)
+        self._static_rules = tuple(c for c in compiled if c[1].kind not in HISTORY_KINDS)
 
     def moment(self, at: datetime, zone: str) -> Moment:
         last = self._last
@@ -83,44 +105,63 @@ class Evaluator:
         counters: AttemptHistory,
         now: datetime,
     ) -> Decision:
-        if now.tzinfo is None:
-            raise ValueError("now must be timezone-aware")
+        if now.tzinfo is not UTC:
+            if now.tzinfo is None:
+                raise ValueError("now must be timezone-aware")
+            now = now.astimezone(UTC)  # attempts are UTC; same-zone comparisons are fast
         zone = self._clock_zone(number)
         if isinstance(zone, Block):
             return self._blocked(now, [zone], {}, zone.next_allowed_at)
         moment = self.moment(now, zone)
-        if counters.attempts:
-            return self._decide(Facts(number, person, case, counters, self.profile), zone, moment)
-        # Without history a decision depends on these facts alone: decide each kind once.
-        key = (
-            person.contact_type,
-            case.client_bank,
-            case.status,
-            case.hold_reason,
-            number.do_not_call,
-            number.state,
-        )
-        found = moment.decisions.get(key)
-        if found is None:
-            facts = Facts(number, person, case, counters, self.profile)
-            found = moment.decisions[key] = self._decide(facts, zone, moment)
-        return found
+        key = _fact_key(number, person, case)
+        facts = Facts(number, person, case, counters, self.profile)
+        if not counters.attempts:
+            # Without history the whole decision depends on the key alone: decide each once.
+            found = moment.decisions.get(key)
+            if found is None:
+                found = moment.decisions[key] = self._decide(facts, zone, moment, key)
+            return found
+        return self._decide(facts, zone, moment, key)
 
-    def _decide(self, facts: Facts, zone: str, moment: Moment) -> Decision:
-        now = moment.at
+    def _decide(self, facts: Facts, zone: str, moment: Moment, key: tuple[object, ...]) -> Decision:
+        static = moment.static.get(key)
+        if static is None:
+            static = moment.static[key] = self._run(self._static_rules, facts, moment, {})
         seen: dict[str, int] = {}
-        blocks = self._blocks(facts, moment, seen)
-        if not blocks:
+        found = static + self._run(self._history_rules, facts, moment, seen)
+        if not found:
             return Decision(
                 True,
                 None,
                 "允许拨打",
                 "allowed",
-                now,
+                moment.at,
                 self.profile.ruleset,
                 MappingProxyType(seen),
             )
-        return self._blocked(now, blocks, seen, self._search_next(facts, zone, now, blocks))
+        found.sort(key=lambda pair: pair[0])
+        blocks = [block for _, block in found]
+        next_at = self._search_next(facts, zone, moment.at, blocks)
+        return self._blocked(moment.at, blocks, seen, next_at)
+
+    @staticmethod
+    def _run(
+        rules: tuple[Compiled, ...], facts: Facts, moment: Moment, seen: dict[str, int]
+    ) -> list[tuple[int, Block]]:
+        found = []
+        shared = moment.shared
+        for index, rule, run, filtered, instant_only in rules:
+            if filtered and not applies(rule, facts):
+                continue
+            if instant_only:
+                if rule.id not in shared:
+                    shared[rule.id] = run(rule, facts, moment, seen)
+                block = shared[rule.id]
+            else:
+                block = run(rule, facts, moment, seen)
+            if block is not None:
+                found.append((index, block))
+        return found
 
     def _clock_zone(self, number: NumberFacts) -> str | Block:
         if self.profile.clock == "centre":
@@ -136,20 +177,7 @@ class Evaluator:
         )
 
     def _blocks(self, facts: Facts, moment: Moment, seen: dict[str, int]) -> list[Block]:
-        blocks = []
-        shared = moment.shared
-        for rule, run, filtered, instant_only in self._rules:
-            if filtered and not applies(rule, facts):
-                continue
-            if instant_only:
-                if rule.id not in shared:
-                    shared[rule.id] = run(rule, facts, moment, seen)
-                block = shared[rule.id]
-            else:
-                block = run(rule, facts, moment, seen)
-            if block is not None:
-                blocks.append(block)
-        return blocks
+        return [block for _, block in self._run(self._rules, facts, moment, seen)]
 
     def _search_next(
         self, facts: Facts, zone: str, now: datetime, blocks: list[Block]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,6 +63,8 @@ class Moment:
     """Results of the checks that depend on the instant only, by rule id."""
     decisions: dict[tuple[object, ...], Any] = field(default_factory=dict)
     """Decisions for numbers without history, by the facts they depend on."""
+    static: dict[tuple[object, ...], list[tuple[int, Block]]] = field(default_factory=dict)
+    """Blocks of the rules that do not read the history, by the facts they depend on."""
 
     @property
     def zone_name(self) -> str:
@@ -73,7 +75,10 @@ class Moment:
         local = at.astimezone(zone)
         midnight = datetime.combine(local.date(), datetime.min.time()).replace(tzinfo=zone)
         tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
-        return Moment(at, zone, local, midnight, tomorrow.replace(tzinfo=zone))
+        # Kept in UTC like the attempts: comparing aware datetimes of one tzinfo skips utcoffset().
+        return Moment(
+            at, zone, local, midnight.astimezone(UTC), tomorrow.replace(tzinfo=zone).astimezone(UTC)
+        )
 
     def local_start_of_day(self, days_ahead: int = 0, at_time: Any = None) -> datetime:
         """Local midnight (or ``at_time``) ``days_ahead`` days from today, as an aware instant."""
@@ -86,13 +91,15 @@ class Moment:
         return wall.replace(tzinfo=self.zone)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Facts:
     number: NumberFacts
     person: PersonFacts
     case: CaseFacts
     history: AttemptHistory
     profile: Profile
+    by_key: dict[str, list[PastAttempt]] = field(default_factory=dict)
+    """The history split by ``per`` key, computed once for all the rules that count it."""
 
 
 Counters = dict[str, int]
@@ -144,15 +151,21 @@ _COUNTED = {
 
 def _mine(per: Per, facts: Facts) -> list[PastAttempt]:
     """The attempts that count against this number's key."""
+    found = facts.by_key.get(per)
+    if found is not None:
+        return found
     attempts = facts.history.attempts
     if per == "person":
         person = facts.person.person_id
-        return [a for a in attempts if a.person_id == person]
-    if per == "number":
+        found = [a for a in attempts if a.person_id == person]
+    elif per == "number":
         e164 = facts.number.e164
-        return [a for a in attempts if a.e164 == e164]
-    person, case = facts.person.person_id, facts.case.case_id
-    return [a for a in attempts if a.person_id == person and a.case_id == case]
+        found = [a for a in attempts if a.e164 == e164]
+    else:
+        person, case = facts.person.person_id, facts.case.case_id
+        found = [a for a in attempts if a.person_id == person and a.case_id == case]
+    facts.by_key[per] = found
+    return found
 
 
 def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Block | None:
