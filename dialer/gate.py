@@ -31,11 +31,12 @@ OUTCOME_OF_STATUS = {
 
 
 _CONTACT_TYPES = {kind.value: kind for kind in ContactType}
+_UNKNOWN = ContactType.UNKNOWN
 
 
 def contact_type(relation: str) -> ContactType:
     """Anything the policy does not know becomes ``unknown``, which is never dialled."""
-    return _CONTACT_TYPES.get(relation, ContactType.UNKNOWN)
+    return _CONTACT_TYPES.get(relation, _UNKNOWN)
 
 
 def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts, AttemptHistory]:

@@ -107,6 +107,7 @@ def build_schedule(
     deadlines = _Deadlines(profile, zone)
     schedule = Schedule(at=now, ruleset=profile.ruleset)
     keyed: list[tuple[tuple[object, ...], WorkItem]] = []
+    far = datetime.max.replace(tzinfo=now.tzinfo)
     for entry in entries:
         decision = evaluator.decide(
             entry.number, entry.person, entry.case.facts, entry.history, now
@@ -124,7 +125,6 @@ def build_schedule(
             continue
         tier, reason, due_by = _due(entry, profile, now, local_now.date(), deadlines)
         item = WorkItem(entry, _agent_for(entry.case, agents), TIERS[tier], reason, due_by)
-        far = datetime.max.replace(tzinfo=now.tzinfo)
         keyed.append(
             (
                 (
@@ -154,17 +154,23 @@ def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
 
 
 class _Deadlines:
-    """First-call deadlines, computed once per import date."""
+    """First-call deadlines and their wording, computed once per case."""
 
     def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
         self.profile, self.zone = profile, zone
-        self._by_day: dict[date, datetime | None] = {}
+        self._by_case: dict[int, tuple[datetime | None, str]] = {}
 
-    def of(self, imported_at: datetime) -> datetime | None:
-        day = imported_at.astimezone(self.zone).date()
-        if day not in self._by_day:
-            self._by_day[day] = first_call_deadline(imported_at, self.profile, self.zone)
-        return self._by_day[day]
+    def of(self, case_id: int, imported_at: datetime) -> tuple[datetime | None, str]:
+        found = self._by_case.get(case_id)  # ints hash faster than aware datetimes
+        if found is None:
+            deadline = first_call_deadline(imported_at, self.profile, self.zone)
+            reason = (
+                f"first call due by {deadline:%Y-%m-%d %H:%M}"
+                if deadline
+                else "first call: deadline unknown (no calendar for the year), call now"
+            )
+            found = self._by_case[case_id] = (deadline, reason)
+        return found
 
 
 def _due(
@@ -173,10 +179,8 @@ def _due(
     case = entry.case
     history = [a for a in entry.history.attempts if a.case_id == case.facts.case_id]
     if not history:
-        deadline = deadlines.of(case.imported_at)
-        if deadline is None:
-            return 0, "first call: deadline unknown (no calendar for the year), call now", None
-        return 0, f"first call due by {deadline:%Y-%m-%d %H:%M}", deadline
+        deadline, reason = deadlines.of(case.facts.case_id, case.imported_at)
+        return 0, reason, deadline
     if case.promised_date is not None and case.promised_date <= today:
         return 1, f"promised to pay on {case.promised_date}: follow up", None
     connected = [a.at for a in history if a.outcome == Outcome.CONNECTED]

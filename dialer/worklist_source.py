@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from compliance.policy import AttemptHistory, CaseFacts, NumberFacts, PastAttempt, PersonFacts
@@ -70,13 +71,13 @@ ByNumber = dict[str, list[PastAttempt]]
 def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
     by_person: dict[int, list[PastAttempt]] = defaultdict(list)
     by_number: dict[str, list[PastAttempt]] = defaultdict(list)
-    rows = session.execute(
+    rows = session.connection().execute(
         select(
             CallAttempt.reserved_at,
             CallAttempt.person_id,
             CallAttempt.case_id,
             CallAttempt.e164,
-            CallAttempt.status,
+            _text(CallAttempt.status),
         )
         .where(
             CallAttempt.direction == Direction.OUTBOUND,
@@ -86,7 +87,7 @@ def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
         .order_by(CallAttempt.reserved_at)
     )
     for at, person, case, e164, status in rows:
-        attempt = PastAttempt(at, person, case, e164, OUTCOME_OF_STATUS[status])
+        attempt = PastAttempt(at, person, case, e164, OUTCOME_OF_STATUS[AttemptStatus(status)])
         by_person[person].append(attempt)
         by_number[e164].append(attempt)
     return by_person, by_number
@@ -102,30 +103,28 @@ def load_entries(
     cases = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
     by_person, by_number = _history(session, now - lookback)
-    debtor_numbers = session.execute(
-        select(
-            Case.id,
-            PhoneNumber.id,
-            PhoneNumber.person_id,
-            PhoneNumber.e164,
-            PhoneNumber.kind,
-            PhoneNumber.state,
-        ).join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+    # Core execution with enums read as plain strings: a million rows skip the ORM's row work.
+    conn = session.connection()
+    kind, state = _text(PhoneNumber.kind), _text(PhoneNumber.state)
+    debtor_numbers = conn.execute(
+        select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164, kind, state).join(
+            PhoneNumber, PhoneNumber.person_id == Case.debtor_id
+        )
     )
-    contact_numbers = session.execute(
+    contact_numbers = conn.execute(
         select(
             CaseContact.case_id,
             PhoneNumber.id,
             PhoneNumber.person_id,
             PhoneNumber.e164,
-            PhoneNumber.kind,
-            PhoneNumber.state,
-            CaseContact.relation,
+            kind,
+            state,
+            _text(CaseContact.relation),
         ).join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
     )
     empty = AttemptHistory()
     for row in [*((*r, "debtor") for r in debtor_numbers), *contact_numbers]:
-        case_id, number_id, person_id, e164, kind, state, relation = row
+        case_id, number_id, person_id, e164, number_kind, state, relation = row
         own, shared = by_person.get(person_id), by_number.get(e164)
         if own is None and shared is None:
             history = empty
@@ -135,13 +134,18 @@ def load_entries(
         yield NumberEntry(
             case=cases[case_id],
             number=NumberFacts(
-                e164, e164 in dnc, state.value, zones_for_number(e164) if with_zones else ()
+                e164, e164 in dnc, state, zones_for_number(e164) if with_zones else ()
             ),
             person=PersonFacts(person_id, contact_type(relation)),
-            kind=kind.value,
+            kind=number_kind,
             history=history,
             phone_number_id=number_id,
         )
+
+
+def _text(column: Any) -> Any:
+    """An enum column read as its stored string."""
+    return type_coerce(column, String)
 
 
 def active_agents(session: Session) -> list[str]:

@@ -59,16 +59,13 @@ class Moment:
     day_start: datetime
     """Local midnight today, as an aware instant."""
     next_day_start: datetime
+    zone_name: str
     shared: dict[str, Block | None] = field(default_factory=dict)
     """Results of the checks that depend on the instant only, by rule id."""
     decisions: dict[tuple[object, ...], Any] = field(default_factory=dict)
     """Decisions for numbers without history, by the facts they depend on."""
     static: dict[tuple[object, ...], list[tuple[int, Block]]] = field(default_factory=dict)
     """Blocks of the rules that do not read the history, by the facts they depend on."""
-
-    @property
-    def zone_name(self) -> str:
-        return self.zone.key
 
     @staticmethod
     def of(at: datetime, zone: ZoneInfo) -> Moment:
@@ -77,7 +74,12 @@ class Moment:
         tomorrow = datetime.combine(local.date() + timedelta(days=1), datetime.min.time())
         # Kept in UTC like the attempts: comparing aware datetimes of one tzinfo skips utcoffset().
         return Moment(
-            at, zone, local, midnight.astimezone(UTC), tomorrow.replace(tzinfo=zone).astimezone(UTC)
+            at,
+            zone,
+            local,
+            midnight.astimezone(UTC),
+            tomorrow.replace(tzinfo=zone).astimezone(UTC),
+            zone.key,
         )
 
     def local_start_of_day(self, days_ahead: int = 0, at_time: Any = None) -> datetime:
