@@ -6,29 +6,18 @@ SQLite database, and reports rows/s and the ratio of peak resident memory.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.casegen import case_rows, write
+from bench.child import run_child
 
 BYTES_PER_ROW = 165  # measured on the generator's output; used to aim at a file size
 
 
 def _run(source: Path, workdir: Path) -> dict[str, Any]:
-    database = workdir / f"{source.stem}.db"
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.import_child", str(source), str(database)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"importing {source.name} failed:\n{out.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(out.stdout)
+    result = run_child("bench.import_child", str(source), str(workdir / f"{source.stem}.db"))
     result["file_mb"] = source.stat().st_size / 1e6
     return result
 

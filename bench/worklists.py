@@ -8,9 +8,6 @@ process that built it (its own child process), for SQLite and PostgreSQL.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -19,19 +16,11 @@ from typing import Any
 import psycopg
 
 from bench.casegen import case_rows, write
+from bench.child import run_child
 
 
 def _child(url: str, csv: str) -> dict[str, Any]:
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.worklists_child", url, csv],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f"worklist bench failed:\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(out.stdout)
-    return result
+    return run_child("bench.worklists_child", url, csv)
 
 
 def run(cases: int, postgres_url: str | None) -> dict[str, Any]:

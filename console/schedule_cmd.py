@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from compliance.policy import Profile, load_profile
 from console.app import App
-from dialer.scheduler import BlockedItem, Schedule, WorkItem, build_schedule
+from dialer.scheduler import BlockedItem, NumberEntry, Schedule, WorkItem, build_schedule
 from dialer.worklist_source import active_agents, load_entries
 from store.models import Agent
 from store.pii import mask_phone
@@ -95,30 +95,28 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
     return 0
 
 
-def _work_json(item: WorkItem, at: datetime) -> dict[str, Any]:
-    e = item.entry
+def _item_json(
+    entry: NumberEntry, reason: str, rule: str, next_at: datetime | None
+) -> dict[str, Any]:
     return {
-        "case": e.case.account_no,
-        "number": mask_phone(e.number.e164),
-        "contact": str(e.person.contact_type),
-        "agent": item.agent,
-        "reason": item.reason,
-        "rule": item.rule,
-        "next_allowed_at": at.isoformat(),
-        "due_by": item.due_by.isoformat() if item.due_by else None,
+        "case": entry.case.account_no,
+        "number": mask_phone(entry.number.e164),
+        "contact": str(entry.person.contact_type),
+        "reason": reason,
+        "rule": rule,
+        "next_allowed_at": next_at.isoformat() if next_at else None,
     }
+
+
+def _work_json(item: WorkItem, at: datetime) -> dict[str, Any]:
+    doc = _item_json(item.entry, item.reason, item.rule, at)
+    doc["agent"] = item.agent
+    doc["due_by"] = item.due_by.isoformat() if item.due_by else None
+    return doc
 
 
 def _blocked_json(item: BlockedItem) -> dict[str, Any]:
-    e = item.entry
-    return {
-        "case": e.case.account_no,
-        "number": mask_phone(e.number.e164),
-        "contact": str(e.person.contact_type),
-        "reason": item.reason,
-        "rule": item.rule,
-        "next_allowed_at": item.next_allowed_at.isoformat() if item.next_allowed_at else None,
-    }
+    return _item_json(item.entry, item.reason, item.rule, item.next_allowed_at)
 
 
 def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 
 from store.case_import import import_cases
 from store.db import SessionFactory
-from store.models import Case, CaseContact, PhoneNumber
+from store.enums import AttemptStatus, Direction
+from store.models import CallAttempt, Case, CaseContact, PhoneNumber
 from tests.conftest import SAMPLE_CASES
 
 
@@ -44,3 +46,27 @@ def contact_targets(sessions: SessionFactory, relation: str) -> list[Target]:
             .order_by(CaseContact.case_id, PhoneNumber.id)
         ).all()
     return [Target(*row) for row in rows]
+
+
+def add_attempts(
+    sessions: SessionFactory,
+    target: Target,
+    times: list[datetime],
+    status: AttemptStatus,
+    direction: Direction = Direction.OUTBOUND,
+) -> None:
+    """Record attempts as if they had been dialled (or received) at ``times``."""
+    with sessions.begin() as session:
+        for at in times:
+            session.add(
+                CallAttempt(
+                    case_id=target.case_id,
+                    person_id=target.person_id,
+                    e164=target.e164,
+                    phone_number_id=target.phone_number_id,
+                    direction=direction,
+                    status=status,
+                    reserved_at=at,
+                    ruleset_version="test",
+                )
+            )

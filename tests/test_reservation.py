@@ -17,7 +17,7 @@ from store.enums import AttemptStatus, Direction, HoldReason
 from store.errors import DatabaseUnavailable
 from store.models import CallAttempt, DoNotCall, Hold
 from store.reservation import reserve_attempt
-from tests.dbdata import Target, contact_targets, debtor_targets, load_sample
+from tests.dbdata import Target, add_attempts, contact_targets, debtor_targets, load_sample
 
 JUDGE = PolicyJudge(load_profile("cn-default"))
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -85,19 +85,9 @@ def test_answered_and_unanswered_outcomes_feed_their_own_caps(sessions: SessionF
 def test_inbound_calls_do_not_count(sessions: SessionFactory) -> None:
     load_sample(sessions)
     target = debtor_targets(sessions)[0]
-    with sessions.begin() as session:
-        for minute in range(6):
-            session.add(
-                CallAttempt(
-                    case_id=target.case_id,
-                    person_id=target.person_id,
-                    e164=target.e164,
-                    direction=Direction.INBOUND,
-                    status=AttemptStatus.ANSWERED,
-                    reserved_at=at(8, minute),
-                    ruleset_version="inbound",
-                )
-            )
+    add_attempts(
+        sessions, target, [at(8, m) for m in range(6)], AttemptStatus.ANSWERED, Direction.INBOUND
+    )
     assert reserve(sessions, target, at(9))[1]
 
 

@@ -29,8 +29,8 @@ from dialer.scheduler import (
 )
 from store.db import SessionFactory
 from store.enums import AttemptStatus
-from store.models import Agent, CallAttempt, Case
-from tests.dbdata import debtor_targets, load_sample
+from store.models import Agent, Case
+from tests.dbdata import add_attempts, debtor_targets, load_sample
 from tests.test_cli import run
 
 CN = load_profile("cn-default")
@@ -181,20 +181,9 @@ def test_preview_for_one_agent_and_after_calls(
     assert 0 < len(mine["dialable"]) < len(everyone["dialable"])  # type: ignore[arg-type]
     assert all(item["agent"] == "A01" for item in mine["dialable"])  # type: ignore[union-attr,index]
     target = debtor_targets(sessions)[0]
-    with sessions.begin() as session:
-        for minute in range(3):
-            session.add(
-                CallAttempt(
-                    case_id=target.case_id,
-                    person_id=target.person_id,
-                    e164=target.e164,
-                    phone_number_id=target.phone_number_id,
-                    direction="outbound",
-                    status=AttemptStatus.ANSWERED,
-                    ruleset_version="t",
-                    reserved_at=cn(2026, 12, 1, 8, minute),
-                )
-            )
+    add_attempts(
+        sessions, target, [cn(2026, 12, 1, 8, m) for m in range(3)], AttemptStatus.ANSWERED
+    )
     after = preview(tmp_path, sample_db, "2026-12-01 09:00")
     capped = [b for b in after["blocked"] if b["rule"] == "company.cap.connected"]  # type: ignore[union-attr,index]
     assert capped and capped[0]["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
