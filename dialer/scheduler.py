@@ -50,6 +50,10 @@ class CaseEntry:
     amount_overdue_cents: int
     agent: str | None
     promised_date: date | None = None
+    attempted: bool = False
+    """Ever dialled (all time, not just the policy's lookback)."""
+    last_connected_at: datetime | None = None
+    """The last answered outbound call on this case (all time)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,15 +181,13 @@ def _due(
     entry: NumberEntry, profile: Profile, now: datetime, today: date, deadlines: _Deadlines
 ) -> tuple[int, str, datetime | None]:
     case = entry.case
-    history = [a for a in entry.history.attempts if a.case_id == case.facts.case_id]
-    if not history:
+    if not case.attempted:
         deadline, reason = deadlines.of(case.facts.case_id, case.imported_at)
         return 0, reason, deadline
     if case.promised_date is not None and case.promised_date <= today:
         return 1, f"promised to pay on {case.promised_date}: follow up", None
-    connected = [a.at for a in history if a.outcome == Outcome.CONNECTED]
     every = timedelta(days=profile.scheduling.lost_contact_every_days)
-    if not connected or now - max(connected) >= every:
+    if case.last_connected_at is None or now - case.last_connected_at >= every:
         return 2, f"not reached for {profile.scheduling.lost_contact_every_days}+ days", None
     return 3, f"{case.days_past_due} days past due", None
 

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, select, type_coerce
+from sqlalchemy import String, func, select, type_coerce
+from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from compliance.policy import AttemptHistory, CaseFacts, NumberFacts, PastAttempt, PersonFacts
@@ -26,6 +27,7 @@ from store.models import (
     Hold,
     PhoneNumber,
 )
+from store.types import UTCDateTime
 
 
 def load_cases(session: Session) -> dict[int, CaseEntry]:
@@ -54,14 +56,37 @@ def load_cases(session: Session) -> dict[int, CaseEntry]:
         .join(ClientBank, ClientBank.id == Case.client_bank_id)
         .outerjoin(Agent, Agent.id == Case.assigned_agent_id)
     )
+    contact = _contact_so_far(session)
     cases = {}
     for case_id, bank, status, account, imported, dpd, cents, agent in rows:
         hold = holds.get(case_id)
         facts = CaseFacts(case_id, bank, status.value, hold.value if hold else None)
+        attempted, last_connected = contact.get(case_id, (False, None))
         cases[case_id] = CaseEntry(
-            facts, account, imported, dpd, cents, agent, promises.get(case_id)
+            facts,
+            account,
+            imported,
+            dpd,
+            cents,
+            agent,
+            promises.get(case_id),
+            attempted,
+            last_connected,
         )
     return cases
+
+
+def _contact_so_far(session: Session) -> dict[int, tuple[bool, datetime | None]]:
+    """Per case, over all time: ever dialled, and when last answered."""
+    answered = sql_case((CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.reserved_at))
+    rows = session.execute(
+        select(CallAttempt.case_id, type_coerce(func.max(answered), UTCDateTime()))
+        .where(
+            CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
+        )
+        .group_by(CallAttempt.case_id)
+    )
+    return {case_id: (True, last) for case_id, last in rows}
 
 
 ByPerson = dict[int, list[PastAttempt]]

@@ -15,9 +15,9 @@ SessionFactory = sessionmaker[Session]
 def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """Create an engine; SQLite gets WAL, foreign keys and a busy timeout.
 
-    SQLite's own transaction handling in pysqlite is switched off so that
-    SQLAlchemy's ``BEGIN`` (or ``BEGIN IMMEDIATE`` where a writer needs the
-    lock up front) is what the database sees.
+    SQLite's own transaction handling in pysqlite is switched off so that the
+    ``BEGIN`` SQLAlchemy emits is what the database sees (``reserve_attempt``
+    upgrades it to ``BEGIN IMMEDIATE`` to take the write lock up front).
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -38,8 +38,7 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "BEGIN")
-        conn.exec_driver_sql(mode)
+        conn.exec_driver_sql("BEGIN")
 
     return engine
 

@@ -52,8 +52,17 @@ def entry(
     contact: ContactType = ContactType.DEBTOR,
     e164: str = "+8613812348000",
 ) -> NumberEntry:
+    connected = [a.at for a in history or [] if a.outcome == Outcome.CONNECTED]
     case = CaseEntry(
-        CaseFacts(case_id, "ICBC-CC"), f"A{case_id}", imported, dpd, cents, None, promised
+        CaseFacts(case_id, "ICBC-CC"),
+        f"A{case_id}",
+        imported,
+        dpd,
+        cents,
+        None,
+        promised,
+        attempted=bool(history),
+        last_connected_at=max(connected, default=None),
     )
     return NumberEntry(
         case,
@@ -219,3 +228,20 @@ def test_dst_free_centre_clock_next_allowed_is_utc_iso() -> None:
     now = cn(2026, 12, 1, 20, 30)
     schedule = build_schedule([entry(1, imported=now - timedelta(days=1))], CN, now, [])
     assert schedule.blocked[0].next_allowed_at == cn(2026, 12, 2, 8)
+
+
+def test_due_ness_looks_at_all_time_not_just_the_policy_lookback(
+    tmp_path: Path, sample_db: str, sessions: SessionFactory
+) -> None:
+    """A case answered 10 days ago is not a first call; one answered yesterday is routine."""
+    first, second = debtor_targets(sessions)[0], debtor_targets(sessions)[3]
+    add_attempts(sessions, first, [cn(2026, 11, 21, 10)], AttemptStatus.ANSWERED)
+    add_attempts(sessions, second, [cn(2026, 11, 30, 10)], AttemptStatus.ANSWERED)
+    doc = preview(tmp_path, sample_db, "2026-12-01 09:00")
+    rules = {(item["case"], item["number"]): item["rule"] for item in doc["dialable"]}  # type: ignore[union-attr,index]
+    by_case = {case: rule for (case, _), rule in rules.items()}
+    with sessions() as session:
+        accounts = {c.id: c.account_no for c in session.query(Case).all()}
+    assert by_case[accounts[first.case_id]] == "schedule.lost_contact"
+    assert by_case[accounts[second.case_id]] == "schedule.routine"
+    assert "schedule.first_call" in by_case.values()
