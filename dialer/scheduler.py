@@ -158,22 +158,27 @@ def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
 
 
 class _Deadlines:
-    """First-call deadlines and their wording, computed once per case."""
+    """First-call deadlines and their wording: computed once per import date, found per case."""
 
     def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
         self.profile, self.zone = profile, zone
         self._by_case: dict[int, tuple[datetime | None, str]] = {}
+        self._by_day: dict[date, tuple[datetime | None, str]] = {}
 
     def of(self, case_id: int, imported_at: datetime) -> tuple[datetime | None, str]:
         found = self._by_case.get(case_id)  # ints hash faster than aware datetimes
         if found is None:
-            deadline = first_call_deadline(imported_at, self.profile, self.zone)
-            reason = (
-                f"first call due by {deadline:%Y-%m-%d %H:%M}"
-                if deadline
-                else "first call: deadline unknown (no calendar for the year), call now"
-            )
-            found = self._by_case[case_id] = (deadline, reason)
+            day = imported_at.astimezone(self.zone).date()
+            found = self._by_day.get(day)
+            if found is None:
+                deadline = first_call_deadline(imported_at, self.profile, self.zone)
+                reason = (
+                    f"first call due by {deadline:%Y-%m-%d %H:%M}"
+                    if deadline
+                    else "first call: deadline unknown (no calendar for the year), call now"
+                )
+                found = self._by_day[day] = (deadline, reason)
+            self._by_case[case_id] = found
         return found
 
 

@@ -48,6 +48,11 @@ def is_working_day(day: date, admin_years: Mapping[int, CalendarYear]) -> bool |
         if day in year.holidays:
             return False
         return day in year.workdays or day.weekday() < 5
+    return _library_is_workday(day)
+
+
+@lru_cache(maxsize=4096)
+def _library_is_workday(day: date) -> bool | None:
     try:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
