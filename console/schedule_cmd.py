@@ -8,6 +8,8 @@ from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
+
 from compliance.policy import Profile, load_profile
 from console.app import App
 from dialer.scheduler import BlockedItem, NumberEntry, Schedule, WorkItem, build_schedule
@@ -122,7 +124,7 @@ def _blocked_json(item: BlockedItem) -> dict[str, Any]:
 def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions.begin() as session:
-        agent = session.query(Agent).filter_by(code=args.code).one_or_none()
+        agent = session.scalar(select(Agent).where(Agent.code == args.code))
         if agent is None:
             session.add(Agent(code=args.code, name=args.name or args.code, sip_endpoint=args.sip))
             print(f"agent {args.code} added", file=out)

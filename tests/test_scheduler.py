@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from compliance.policy import (
     AttemptHistory,
@@ -241,7 +241,7 @@ def test_due_ness_looks_at_all_time_not_just_the_policy_lookback(
     rules = {(item["case"], item["number"]): item["rule"] for item in doc["dialable"]}  # type: ignore[union-attr,index]
     by_case = {case: rule for (case, _), rule in rules.items()}
     with sessions() as session:
-        accounts = {c.id: c.account_no for c in session.query(Case).all()}
+        accounts = {cid: acct for cid, acct in session.execute(select(Case.id, Case.account_no))}
     assert by_case[accounts[first.case_id]] == "schedule.lost_contact"
     assert by_case[accounts[second.case_id]] == "schedule.routine"
     assert "schedule.first_call" in by_case.values()
