@@ -222,31 +222,38 @@ def _last(facts: Facts, per: Per, only_connected: bool) -> datetime | None:
     return last
 
 
+def _until_spaced(
+    rule_id: str, last: datetime | None, span: timedelta, moment: Moment, *, zh: str, en: str
+) -> Block | None:
+    """Blocked until ``span`` after ``last`` (no earlier call: allowed)."""
+    if last is None or moment.at >= last + span:
+        return None
+    return Block(rule_id, zh, en, last + span)
+
+
 def _min_interval(
     rule: MinIntervalRule, facts: Facts, moment: Moment, counters: Counters
 ) -> Block | None:
-    last = _last(facts, rule.per, only_connected=False)
-    if last is None or moment.at >= last + timedelta(hours=rule.hours):
-        return None
-    return Block(
+    return _until_spaced(
         rule.id,
+        _last(facts, rule.per, only_connected=False),
+        timedelta(hours=rule.hours),
+        moment,
         f"距上次外呼不足 {rule.hours / 24:g} 天",
         f"less than {rule.hours:g} h since the last call to this {rule.per}",
-        last + timedelta(hours=rule.hours),
     )
 
 
 def _quiet(
     rule: QuietAfterConversationRule, facts: Facts, moment: Moment, counters: Counters
 ) -> Block | None:
-    last = _last(facts, rule.per, only_connected=True)
-    if last is None or moment.at >= last + timedelta(days=rule.days):
-        return None
-    return Block(
+    return _until_spaced(
         rule.id,
+        _last(facts, rule.per, only_connected=True),
+        timedelta(days=rule.days),
+        moment,
         f"上次通话后 {rule.days:g} 天内不得再次拨打",
         f"within {rule.days:g} days after a conversation about this debt",
-        last + timedelta(days=rule.days),
     )
 
 
