@@ -239,8 +239,8 @@ def _min_interval(
         _last(facts, rule.per, only_connected=False),
         timedelta(hours=rule.hours),
         moment,
-        f"距上次外呼不足 {rule.hours / 24:g} 天",
-        f"less than {rule.hours:g} h since the last call to this {rule.per}",
+        zh=f"距上次外呼不足 {rule.hours / 24:g} 天",
+        en=f"less than {rule.hours:g} h since the last call to this {rule.per}",
     )
 
 
@@ -252,8 +252,8 @@ def _quiet(
         _last(facts, rule.per, only_connected=True),
         timedelta(days=rule.days),
         moment,
-        f"上次通话后 {rule.days:g} 天内不得再次拨打",
-        f"within {rule.days:g} days after a conversation about this debt",
+        zh=f"上次通话后 {rule.days:g} 天内不得再次拨打",
+        en=f"within {rule.days:g} days after a conversation about this debt",
     )
 
 
