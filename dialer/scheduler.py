@@ -107,7 +107,7 @@ def build_schedule(
     evaluator = Evaluator(profile)
     zone = ZoneInfo(profile.timezone)
     local_now = now.astimezone(zone)
-    slots = parse_slots(profile)
+    slots = profile.scheduling.retry_slots
     deadlines = _Deadlines(profile, zone)
     schedule = Schedule(at=now, ruleset=profile.ruleset)
     keyed: list[tuple[tuple[object, ...], WorkItem]] = []
@@ -219,14 +219,6 @@ def _slot_of(local: datetime, slots: Sequence[tuple[time, time]]) -> int | None:
     return None
 
 
-def parse_slots(profile: Profile) -> list[tuple[time, time]]:
-    slots = []
-    for text in profile.scheduling.retry_slots:
-        start, end = text.split("-")
-        slots.append((time.fromisoformat(start), time.fromisoformat(end)))
-    return slots
-
-
 def _retry_slot_block(
     entry: NumberEntry, slots: Sequence[tuple[time, time]], local: datetime
 ) -> BlockedItem | None:
@@ -234,9 +226,10 @@ def _retry_slot_block(
     if not slots or not entry.history.attempts:
         return None
     mine = [a for a in entry.history.attempts if a.e164 == entry.number.e164]
-    if not mine or mine[-1].outcome != Outcome.UNANSWERED:
+    last = max(mine, key=lambda a: a.at, default=None)
+    if last is None or last.outcome != Outcome.UNANSWERED:
         return None
-    last_local = mine[-1].at.astimezone(local.tzinfo)
+    last_local = last.at.astimezone(local.tzinfo)
     now_slot, last_slot = _slot_of(local, slots), _slot_of(last_local, slots)
     if last_local.date() != local.date() or now_slot is None or now_slot != last_slot:
         return None

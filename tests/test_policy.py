@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from compliance.errors import ProfileError
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
@@ -312,3 +313,52 @@ def test_next_allowed_is_never_before_now() -> None:
     history = calls([now - timedelta(hours=1)], Outcome.CONNECTED)
     decision = ask(now, history=history, contact=ContactType.FAMILY)
     assert decision.next_allowed_at is not None and decision.next_allowed_at > now
+
+
+def test_history_order_does_not_matter() -> None:
+    """Histories from other sources may come unsorted: the answer must be the same."""
+    times = [ny(2026, 12, d, 10) for d in (5, 1, 7, 3, 2, 6, 4)]
+    unsorted = AttemptHistory(tuple(calls(times, Outcome.UNANSWERED)))
+    decision = decide(
+        us_number(),
+        PersonFacts(1, ContactType.DEBTOR),
+        CaseFacts(10),
+        unsorted,
+        ny(2026, 12, 7, 15),
+        US,
+    )
+    assert decision.rule_id == "regf.seven_in_seven"
+    assert decision.next_allowed_at == ny(2026, 12, 8, 10)
+    family = AttemptHistory(
+        tuple(calls([cn(2026, 12, 2, 10), cn(2026, 12, 1, 10)], Outcome.CONNECTED))
+    )
+    spaced = decide(
+        NumberFacts(MOBILE),
+        PersonFacts(1, ContactType.FAMILY),
+        CaseFacts(10),
+        family,
+        cn(2026, 12, 3, 10),
+        CN,
+    )
+    assert spaced.next_allowed_at == cn(2026, 12, 5, 10)  # from the later call, not the last listed
+
+
+@pytest.mark.parametrize(
+    ("slots", "message"),
+    [
+        ('["8-11"]', "Invalid isoformat"),
+        ('["11:00-08:00"]', "must start before it ends"),
+        ('["08:00-12:00", "11:00-14:00"]', "must not overlap"),
+        ('["08:00"]', "HH:MM-HH:MM"),
+    ],
+)
+def test_bad_retry_slots_are_refused_at_load(slots: str, message: str, tmp_path: Path) -> None:
+    path = tmp_path / "slots.toml"
+    path.write_text(
+        f'id = "s"\nversion = "1"\n[scheduling]\nretry_slots = {slots}\n', encoding="utf-8"
+    )
+    with pytest.raises(ProfileError) as info:
+        load_profile(path)
+    assert len(info.value.problems) == 1
+    assert info.value.problems[0].startswith(f"{path}: scheduling.retry_slots:")
+    assert message in info.value.problems[0]

@@ -224,7 +224,7 @@ def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
     assert "active profile stays" in rejected.stderr
 
 
-def test_dst_free_centre_clock_next_allowed_is_utc_iso() -> None:
+def test_an_evening_block_in_the_schedule_names_the_next_morning() -> None:
     now = cn(2026, 12, 1, 20, 30)
     schedule = build_schedule([entry(1, imported=now - timedelta(days=1))], CN, now, [])
     assert schedule.blocked[0].next_allowed_at == cn(2026, 12, 2, 8)

@@ -114,14 +114,14 @@ class Evaluator:
             return self._blocked(now, [zone], {}, zone.next_allowed_at)
         moment = self.moment(now, zone)
         key = _fact_key(number, person, case)
-        facts = Facts(number, person, case, counters, self.profile)
         if not counters.attempts:
             # Without history the whole decision depends on the key alone: decide each once.
             found = moment.decisions.get(key)
             if found is None:
+                facts = Facts(number, person, case, counters, self.profile)
                 found = moment.decisions[key] = self._decide(facts, zone, moment, key)
             return found
-        return self._decide(facts, zone, moment, key)
+        return self._decide(Facts(number, person, case, counters, self.profile), zone, moment, key)
 
     def _decide(self, facts: Facts, zone: str, moment: Moment, key: tuple[object, ...]) -> Decision:
         static = moment.static.get(key)

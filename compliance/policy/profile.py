@@ -9,6 +9,7 @@ rule wins. Rule kinds are documented in ``config/policy/README.md``.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import tomllib
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -157,9 +158,26 @@ class Scheduling(_Spec):
     """Due-ness, not caps: what the scheduler puts first."""
 
     first_call_working_days: int = Field(default=2, ge=0)
-    retry_slots: tuple[str, ...] = ()
-    """Local ``HH:MM-HH:MM`` slots an unanswered number is retried in, one slot after another."""
+    retry_slots: tuple[tuple[time, time], ...] = ()
+    """Local slots an unanswered number is retried in, one after another; written "HH:MM-HH:MM"."""
     lost_contact_every_days: int = Field(default=7, ge=1)
+
+    @field_validator("retry_slots", mode="before")
+    @classmethod
+    def _parse_slots(cls, value: object) -> object:
+        if not isinstance(value, list | tuple):
+            return value
+        slots = []
+        for text in value:
+            if not isinstance(text, str) or text.count("-") != 1:
+                raise ValueError(f"{text!r}: write a slot as 'HH:MM-HH:MM'")
+            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+            if start >= end:
+                raise ValueError(f"{text!r}: the slot must start before it ends")
+            slots.append((start, end))
+        if slots != sorted(slots) or any(a[1] > b[0] for a, b in itertools.pairwise(slots)):
+            raise ValueError("slots must be in order and must not overlap")
+        return tuple(slots)
 
 
 class ProfileFile(_Spec):

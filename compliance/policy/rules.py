@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -57,7 +57,7 @@ class Moment:
     zone: ZoneInfo
     local: datetime
     day_start: datetime
-    """Local midnight today, as an aware instant."""
+    """Local midnight today, as a UTC instant."""
     next_day_start: datetime
     zone_name: str
     shared: dict[str, Block | None] = field(default_factory=dict)
@@ -82,15 +82,10 @@ class Moment:
             zone.key,
         )
 
-    def local_start_of_day(self, days_ahead: int = 0, at_time: Any = None) -> datetime:
-        """Local midnight (or ``at_time``) ``days_ahead`` days from today, as an aware instant."""
+    def local_time_on(self, days_ahead: int, wall: time) -> datetime:
+        """``wall`` o'clock on the local day ``days_ahead`` days from today, as an aware instant."""
         day = self.local.date() + timedelta(days=days_ahead)
-        wall = (
-            datetime.combine(day, at_time)
-            if at_time
-            else datetime.combine(day, datetime.min.time())
-        )
-        return wall.replace(tzinfo=self.zone)
+        return datetime.combine(day, wall, tzinfo=self.zone)
 
 
 @dataclass(slots=True)
@@ -117,7 +112,7 @@ def _window(rule: WindowRule, facts: Facts, moment: Moment, counters: Counters) 
         rule.id,
         f"当前时间 {now:%H:%M} 不在允许拨打时段 {span} 内",
         f"{now:%H:%M} is outside the calling window {span}",
-        moment.local_start_of_day(days, rule.start),
+        moment.local_time_on(days, rule.start),
     )
 
 
@@ -197,7 +192,9 @@ def _cap(rule: CapRule, facts: Facts, moment: Moment, counters: Counters) -> Blo
     if len(times) < rule.max:
         return None
     if until is None:
+        # Allowed again once enough of the counted calls have left the rolling window.
         assert rule.rolling_days is not None
+        times.sort()
         until = times[len(times) - rule.max] + timedelta(days=rule.rolling_days)
     what = {"connected": "接通", "unanswered": "未接通", "any": ""}[rule.outcome]
     return Block(
@@ -215,11 +212,10 @@ def _per_zh(per: Per) -> str:
 def _last(facts: Facts, per: Per, only_connected: bool) -> datetime | None:
     if not facts.history.attempts:
         return None
-    last = None
-    for a in _mine(per, facts):
-        if not (only_connected and a.outcome == Outcome.UNANSWERED):
-            last = a.at
-    return last
+    times = [
+        a.at for a in _mine(per, facts) if not (only_connected and a.outcome == Outcome.UNANSWERED)
+    ]
+    return max(times, default=None)
 
 
 def _until_spaced(
