@@ -1,7 +1,9 @@
 """Errors of the compliance package.
 
 ComplianceError
-└── ProfileError     a dial-policy profile is missing or invalid (message names file/key)
+├── ProfileError     a dial-policy profile is missing or invalid (message names file/key)
+├── LexiconError     a detector lexicon is missing or invalid (message names file/line)
+└── LabelledSetError a labelled-call directory cannot be read (message names file/field)
 """
 
 from __future__ import annotations
@@ -13,6 +15,22 @@ class ComplianceError(Exception):
 
 class ProfileError(ComplianceError):
     """A policy profile cannot be used; ``problems`` has one line per fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class LexiconError(ComplianceError):
+    """A lexicon cannot be used; ``problems`` has one ``FILE:LINE: key: reason`` per fault."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class LabelledSetError(ComplianceError):
+    """A labelled-call set cannot be read; ``problems`` has one ``FILE: field: reason`` each."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))

@@ -48,6 +48,27 @@ class PolicySettings(_Section):
     timezone: str = "Asia/Shanghai"
 
 
+class DetectorSettings(_Section):
+    """Which lexicon the transcript detector uses (a name under var/lexicon or shipped, or a file)."""
+
+    lexicon: str = "cn-default"
+
+
+class TranscriberSettings(_Section):
+    """Speech recognition: which model, where it runs, how segments are found."""
+
+    model: str = ""
+    """A CTranslate2 Whisper directory; empty: the multilingual base model from PyPI."""
+    device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda)$")
+    """``auto`` uses CUDA when a GPU is visible."""
+    compute_type: str = Field(default="default", pattern=r"^(default|int8|int8_float16|float16|float32)$")
+    """``default``: int8 on CPU, float16 on CUDA."""
+    cpu_threads: int = Field(default=2, ge=0)
+    beam_size: int = Field(default=1, ge=1, le=10)
+    vad_aggressiveness: int = Field(default=2, ge=0, le=3)
+    """webrtcvad's mode: 0 keeps the most audio as speech, 3 the least."""
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -60,6 +81,8 @@ class Settings(_Section):
     database: DatabaseSettings = DatabaseSettings()
     paths: PathSettings = PathSettings()
     policy: PolicySettings = PolicySettings()
+    detector: DetectorSettings = DetectorSettings()
+    transcriber: TranscriberSettings = TranscriberSettings()
     logging: LoggingSettings = LoggingSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
@@ -71,7 +94,12 @@ class Settings(_Section):
         return f"sqlite:///{(self.paths.var_dir / 'callwarden.db').as_posix()}"
 
 
-_ENV_NUMERIC = {("database", "busy_timeout_s")}
+_ENV_NUMERIC = {
+    ("database", "busy_timeout_s"),
+    ("transcriber", "cpu_threads"),
+    ("transcriber", "beam_size"),
+    ("transcriber", "vad_aggressiveness"),
+}
 
 
 def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -121,8 +149,9 @@ def _overlay_environment(raw: dict[str, Any], env: Mapping[str, str], problems: 
             continue
         converted: object = value
         if (section, key) in _ENV_NUMERIC:
+            number = int if model.model_fields[key].annotation is int else float
             try:
-                converted = float(value)
+                converted = number(value)
             except ValueError:
                 problems.append(f"${var}: {section}.{key}: expected a number, got {value!r}")
                 continue

@@ -9,17 +9,19 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
-from compliance.errors import ProfileError
+from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
+from console.eval_cmd import cmd_eval, cmd_lexicon_check
 from console.policy_cmd import cmd_policy_check
 from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
 from store.errors import DatabaseUnavailable, MigrationError
 
 Command = Callable[[App, argparse.Namespace, TextIO], int]
 
+EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_CONFIG = 3
 EXIT_DATABASE = 4
@@ -74,6 +76,25 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
 
+    evaluation = sub.add_parser("eval", help="score the detector on a labelled-call directory")
+    evaluation.add_argument("dir", help="NAME.wav + NAME.json pairs (../shared/specs format)")
+    evaluation.add_argument(
+        "--text-only", action="store_true", help="detect on the JSON transcripts, not the audio"
+    )
+    evaluation.add_argument("--json", action="store_true", help="print the report as JSON")
+    evaluation.add_argument("--predictions", help="write every predicted flag as a JSON line")
+    evaluation.add_argument(
+        "--baseline", choices=["keywords"], help="score keyword QA instead of the detector"
+    )
+    evaluation.add_argument("--lexicon", help="lexicon name or file (default: configured)")
+    evaluation.set_defaults(handler=cmd_eval)
+
+    lexicon = sub.add_parser("lexicon", help="the detector's lexicon")
+    lexicon_sub = lexicon.add_subparsers(dest="what", required=True, metavar="WHAT")
+    lexicon_check = lexicon_sub.add_parser("check", help="validate a lexicon file")
+    lexicon_check.add_argument("file")
+    lexicon_check.set_defaults(handler=cmd_lexicon_check)
+
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
     demo.set_defaults(handler=cmd_demo)
@@ -99,6 +120,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ProfileError as exc:
         print(f"policy profile rejected:\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except LexiconError as exc:
+        print(f"lexicon rejected:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except LabelledSetError as exc:
+        print(f"labelled calls rejected:\n{exc}", file=sys.stderr)
+        return EXIT_REJECTED
     except UsageError as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_USAGE

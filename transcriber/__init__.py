@@ -1,1 +1,39 @@
-"""callwarden: transcriber."""
+"""Speech to text: model resolution, per-channel VAD, faster-whisper, Simplified output."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from config.settings import TranscriberSettings
+from recorder.vad import VadSettings
+from transcriber.asr import (
+    RecognisedText,
+    SpeechRecognizer,
+    TranscribedUtterance,
+    Transcriber,
+    to_simplified,
+)
+from transcriber.errors import ModelUnavailable, TranscriberError
+from transcriber.model import resolve_model
+
+
+def open_transcriber(settings: TranscriberSettings, var_dir: Path = Path("var")) -> Transcriber:
+    """A transcriber with the configured model loaded (once; reuse it for every file)."""
+    from transcriber.whisper import WhisperRecognizer
+
+    model_dir = resolve_model(settings.model, var_dir)
+    vad = VadSettings(aggressiveness=settings.vad_aggressiveness)
+    return Transcriber(WhisperRecognizer(model_dir, settings), vad)
+
+
+__all__ = [
+    "ModelUnavailable",
+    "RecognisedText",
+    "SpeechRecognizer",
+    "TranscribedUtterance",
+    "Transcriber",
+    "TranscriberError",
+    "open_transcriber",
+    "resolve_model",
+    "to_simplified",
+]

@@ -1,0 +1,23 @@
+"""What in a transcript breaks which rule, and what the called party asked for (pure)."""
+
+from compliance.detector.detect import (
+    DETECTOR_VERSION,
+    CallContext,
+    Detection,
+    Detector,
+    Flag,
+    Speaker,
+    Suppressed,
+    Utterance,
+)
+
+__all__ = [
+    "DETECTOR_VERSION",
+    "CallContext",
+    "Detection",
+    "Detector",
+    "Flag",
+    "Speaker",
+    "Suppressed",
+    "Utterance",
+]

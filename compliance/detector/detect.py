@@ -1,0 +1,268 @@
+"""The detector: utterances + call context in, flags out. Pure: no clock, no I/O.
+
+A rule's hit becomes a flag when the speaker can produce its category (agent
+violations from agent speech, callee events from callee speech; a mono call's
+``unknown`` speech can produce either), the contact fits (third-party
+categories only when the contact is not the debtor), and no clearing context
+of its category surrounds it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+from compliance.detector.index import Hit, MatchKind, PhraseEntry, PhraseIndex
+from compliance.detector.sound import Spellings, spell
+from compliance.lexicon import SEVERITY_RANK, LexiconFile
+
+DETECTOR_VERSION = "1"
+Speaker = Literal["agent", "callee", "unknown"]
+_KIND_RANK: dict[MatchKind, int] = {"text": 0, "pinyin": 1, "fuzzy": 2}
+
+
+@dataclass(frozen=True)
+class Utterance:
+    """A stretch of one speaker's speech; times in seconds from the start of the call."""
+
+    speaker: Speaker
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class CallContext:
+    contact_type: str
+    """debtor | family | colleague | emergency | other | unknown."""
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One finding: a violation by the agent or an event from the called party."""
+
+    category: str
+    kind: Literal["violation", "event"]
+    severity: int
+    """1 low, 2 medium, 3 high."""
+    speaker: Speaker
+    start: float
+    end: float
+    """The utterance's span, in seconds from the start of the call."""
+    evidence: str
+    """The utterance's text."""
+    matched: str
+    """The characters that fired the rule."""
+    char_start: int
+    char_end: int
+    rule_id: str
+    match: MatchKind
+    detector_version: str
+
+
+@dataclass(frozen=True)
+class Suppressed:
+    """A hit that a clearing context turned off (for QA to see why nothing fired)."""
+
+    category: str
+    rule_id: str
+    clear_id: str
+    utterance: int
+    matched: str
+
+
+@dataclass(frozen=True)
+class Detection:
+    flags: tuple[Flag, ...]
+    suppressed: tuple[Suppressed, ...]
+
+
+@dataclass(frozen=True)
+class _Rule:
+    id: str
+    category: str
+    severity: int
+    groups: tuple[frozenset[int], ...]
+    within: int
+
+
+@dataclass(frozen=True)
+class _Clear:
+    id: str
+    categories: frozenset[str]
+    before: frozenset[int]
+    after: frozenset[int]
+    sentence: frozenset[int]
+    window: int
+    inside_quotes: bool
+
+
+@dataclass(frozen=True)
+class _Span:
+    rule: _Rule
+    start: int
+    end: int
+    core: int
+    """Where the last group's phrase starts: contexts before it clear the hit."""
+    kind: MatchKind
+
+
+class Detector:
+    """A lexicon compiled once; ``detect`` is then called per call."""
+
+    def __init__(self, lexicon: LexiconFile) -> None:
+        self.lexicon = lexicon
+        self.version = f"{DETECTOR_VERSION}/{lexicon.version}"[:40]
+        entries: list[PhraseEntry] = []
+
+        def numbered(
+            phrases: Iterable[str], pinyin_min: int | None, fuzzy_min: int | None
+        ) -> frozenset[int]:
+            start = len(entries)
+            entries.extend(PhraseEntry(phrase, pinyin_min, fuzzy_min) for phrase in phrases)
+            return frozenset(range(start, len(entries)))
+
+        self._rules: list[_Rule] = []
+        for rule in lexicon.rules:
+            pinyin_min = rule.pinyin_min_syllables or lexicon.pinyin_min_syllables
+            fuzzy_min = rule.fuzzy_min_syllables or lexicon.fuzzy_min_syllables
+            groups = rule.sequence or (rule.phrases,)
+            severity = rule.severity or lexicon.categories[rule.category].severity
+            self._rules.append(
+                _Rule(
+                    id=rule.id,
+                    category=rule.category,
+                    severity=SEVERITY_RANK[severity],
+                    groups=tuple(numbered(group, pinyin_min, fuzzy_min) for group in groups),
+                    within=rule.within,
+                )
+            )
+        self._clears = [
+            _Clear(
+                id=clear.id,
+                categories=frozenset(clear.categories),
+                before=numbered(clear.before, 2, None),
+                after=numbered(clear.after, 2, None),
+                sentence=numbered(clear.sentence, 2, None),
+                window=clear.window,
+                inside_quotes=clear.inside_quotes,
+            )
+            for clear in lexicon.clears
+        ]
+        self._index = PhraseIndex(entries)
+
+    def detect(self, utterances: Sequence[Utterance], context: CallContext) -> Detection:
+        flags: dict[tuple[int, str], Flag] = {}
+        suppressed: list[Suppressed] = []
+        for number, utterance in enumerate(utterances):
+            rules = [r for r in self._rules if self._applies(r.category, utterance, context)]
+            if not rules:
+                continue
+            spelt = spell(utterance.text)
+            hits: dict[int, list[Hit]] = {}
+            for hit in self._index.find(spelt):
+                hits.setdefault(hit.phrase, []).append(hit)
+            for span in _spans(rules, hits, spelt):
+                clear = self._clearing(span, hits, spelt)
+                matched = utterance.text[span.start : span.end]
+                if clear is not None:
+                    suppressed.append(
+                        Suppressed(span.rule.category, span.rule.id, clear, number, matched)
+                    )
+                    continue
+                flag = self._flag(span, utterance, matched)
+                key = (number, span.rule.category)
+                if key not in flags or _better(flag, flags[key]):
+                    flags[key] = flag
+        ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
+        return Detection(tuple(ordered), tuple(suppressed))
+
+    def _applies(self, category: str, utterance: Utterance, context: CallContext) -> bool:
+        spec = self.lexicon.categories[category]
+        if utterance.speaker != "unknown" and utterance.speaker != spec.speaker:
+            return False
+        return spec.contact == "any" or context.contact_type != "debtor"
+
+    def _clearing(self, span: _Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
+        clause = spelt.clause[span.start]
+        for clear in self._clears:
+            if span.rule.category not in clear.categories:
+                continue
+            if clear.inside_quotes and spelt.quoted[span.start] and spelt.quoted[span.end - 1]:
+                return clear.id
+            for hit in _hits_of(clear.before, hits):
+                gap = span.core - hit.end
+                if hit.start < span.core and gap <= clear.window and _same(spelt, hit, clause):
+                    return clear.id
+            for hit in _hits_of(clear.after, hits):
+                gap = hit.start - span.end
+                if 0 <= gap <= clear.window and _same(spelt, hit, clause):
+                    return clear.id
+            sentence = spelt.sentence[span.start]
+            if any(spelt.sentence[h.start] == sentence for h in _hits_of(clear.sentence, hits)):
+                return clear.id
+        return None
+
+    def _flag(self, span: _Span, utterance: Utterance, matched: str) -> Flag:
+        spec = self.lexicon.categories[span.rule.category]
+        return Flag(
+            category=span.rule.category,
+            kind=spec.kind,
+            severity=span.rule.severity,
+            speaker=utterance.speaker,
+            start=utterance.start,
+            end=utterance.end,
+            evidence=utterance.text,
+            matched=matched,
+            char_start=span.start,
+            char_end=span.end,
+            rule_id=span.rule.id,
+            match=span.kind,
+            detector_version=self.version,
+        )
+
+
+def _better(new: Flag, old: Flag) -> bool:
+    """Keep the most severe, then the most exact, then the earliest hit."""
+    return (-new.severity, _KIND_RANK[new.match], new.char_start) < (
+        -old.severity,
+        _KIND_RANK[old.match],
+        old.char_start,
+    )
+
+
+def _same(spelt: Spellings, hit: Hit, clause: int) -> bool:
+    return spelt.clause[hit.start] == clause and spelt.clause[hit.end - 1] == clause
+
+
+def _hits_of(phrases: frozenset[int], hits: dict[int, list[Hit]]) -> Iterable[Hit]:
+    for phrase in phrases:
+        yield from hits.get(phrase, ())
+
+
+def _spans(rules: list[_Rule], hits: dict[int, list[Hit]], spelt: Spellings) -> Iterable[_Span]:
+    for rule in rules:
+        for first in sorted(_hits_of(rule.groups[0], hits), key=lambda h: h.start):
+            span = _chain(rule, first, hits, spelt)
+            if span is not None:
+                yield span
+
+
+def _chain(rule: _Rule, first: Hit, hits: dict[int, list[Hit]], spelt: Spellings) -> _Span | None:
+    """Each later group's nearest hit, in the same clause, at most ``within`` after the last."""
+    clause = spelt.clause[first.start]
+    core, end, weakest = first.start, first.end, first.kind
+    for group in rule.groups[1:]:
+        following = [
+            hit
+            for hit in _hits_of(group, hits)
+            if 0 <= hit.start - end <= rule.within and _same(spelt, hit, clause)
+        ]
+        if not following:
+            return None
+        nearest = min(following, key=lambda hit: (hit.start, _KIND_RANK[hit.kind]))
+        core, end = nearest.start, nearest.end
+        if _KIND_RANK[nearest.kind] > _KIND_RANK[weakest]:
+            weakest = nearest.kind
+    return _Span(rule, first.start, end, core, weakest)

@@ -1,0 +1,124 @@
+"""Read and validate a lexicon file; every problem names the file, line and key."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.errors import LexiconError
+from compliance.lexicon.model import LexiconFile
+
+
+def shipped_lexicons_dir() -> Path:
+    return Path(str(resources.files("config") / "lexicon"))
+
+
+def load_lexicon(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> LexiconFile:
+    """Load a lexicon by name (from ``search``, then the shipped ones) or by path."""
+    path = _locate(name_or_path, (*search, shipped_lexicons_dir()))
+    return parse_lexicon(path, path.read_bytes())
+
+
+def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
+    candidate = Path(ref)
+    if candidate.suffix == ".toml" or candidate.is_absolute():
+        if candidate.is_file():
+            return candidate
+        raise LexiconError([f"{candidate}: lexicon file not found"])
+    for folder in dirs:
+        path = folder / f"{ref}.toml"
+        if path.is_file():
+            return path
+    raise LexiconError([f"lexicon {ref!r} not found in {', '.join(str(d) for d in dirs)}"])
+
+
+def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
+    """Validate one file, reporting every problem at once."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise LexiconError([f"{path}:1: not UTF-8 text"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise LexiconError([f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]) from exc
+    try:
+        lexicon = LexiconFile.model_validate(data)
+    except ValidationError as exc:
+        raise LexiconError([_describe(path, text, data, err) for err in exc.errors()]) from exc
+    problems = [f"{path}:{_line_of(text, loc)}: {msg}" for loc, msg in _reference_problems(lexicon)]
+    if problems:
+        raise LexiconError(problems)
+    return lexicon
+
+
+def _reference_problems(lexicon: LexiconFile) -> list[tuple[tuple[Any, ...], str]]:
+    problems: list[tuple[tuple[Any, ...], str]] = []
+    seen: set[str] = set()
+    for index, rule in enumerate(lexicon.rules):
+        where = f"rules[{index}] ({rule.id})"
+        if rule.category not in lexicon.categories:
+            problems.append((("rules", index), f"{where}.category: unknown {rule.category!r}"))
+        if rule.id in seen:
+            problems.append((("rules", index), f"{where}.id: used twice"))
+        seen.add(rule.id)
+    for index, clear in enumerate(lexicon.clears):
+        for category in clear.categories:
+            if category not in lexicon.categories:
+                message = f"clears[{index}] ({clear.id}).categories: unknown {category!r}"
+                problems.append((("clears", index), message))
+    return problems
+
+
+def _describe(path: Path, text: str, data: dict[str, Any], err: Any) -> str:
+    loc = tuple(err["loc"])
+    parts: list[str] = []
+    rest = list(loc)
+    if len(loc) >= 2 and loc[0] in ("rules", "clears") and isinstance(loc[1], int):
+        entries = data.get(str(loc[0]), [])
+        entry = entries[loc[1]] if loc[1] < len(entries) else {}
+        label = entry.get("id") if isinstance(entry, dict) else None
+        parts.append(f"{loc[0]}[{loc[1]}]" + (f" ({label})" if label else ""))
+        rest = rest[2:]
+    parts.extend(str(p) for p in rest)
+    key = ".".join(parts) or "(top level)"
+    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    return f"{path}:{_line_of(text, loc)}: {key}: {message}"
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int:
+    """The line where the entry at ``loc`` starts: a table header or a top-level key."""
+    lines = text.splitlines()
+    if len(loc) >= 2 and loc[0] in ("rules", "clears") and isinstance(loc[1], int):
+        header = re.compile(rf"^\s*\[\[\s*{loc[0]}\s*\]\]")
+        found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
+        start = found[loc[1]] if loc[1] < len(found) else 1
+        return _key_line(lines, start, loc[2] if len(loc) > 2 else None)
+    if len(loc) >= 2 and loc[0] == "categories":
+        header = re.compile(rf"^\s*\[\s*categories\.{re.escape(str(loc[1]))}\s*\]")
+        found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
+        start = found[0] if found else 1
+        return _key_line(lines, start, loc[2] if len(loc) > 2 else None)
+    if loc:
+        return _key_line(lines, 1, loc[0])
+    return 1
+
+
+def _key_line(lines: list[str], start: int, key: Any) -> int:
+    """The line of ``key = …`` inside the table starting at ``start`` (or the header's line)."""
+    if not isinstance(key, str):
+        return start
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if number > start and line.lstrip().startswith("["):
+            break
+        if pattern.match(line):
+            return number
+    return start

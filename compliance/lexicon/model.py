@@ -1,0 +1,129 @@
+"""The detector lexicon as typed data: categories, matching rules, clearing contexts.
+
+A lexicon is a TOML file an admin edits (``config/lexicon/*.toml``). Each rule
+names phrases (any one matches) or a sequence of phrase groups (each group
+found after the previous one, at most ``within`` characters later, inside one
+clause). A clearing context names words that, found around a hit, show it is
+not a violation: a negation before it, the compliant waiver script anywhere in
+the sentence, quotation marks around it.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+Severity = Literal["low", "medium", "high"]
+SEVERITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
+
+Phrase = str
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _no_blank(phrases: tuple[str, ...]) -> tuple[str, ...]:
+    for index, phrase in enumerate(phrases):
+        if not phrase.strip():
+            raise ValueError(f"phrase {index} is empty")
+    return tuple(phrase.strip() for phrase in phrases)
+
+
+class CategorySpec(_Spec):
+    """A category of flag: who can produce it and to whom it applies."""
+
+    title: str = Field(min_length=1)
+    """The name QA sees, e.g. 冒充公检法."""
+    speaker: Literal["agent", "callee"]
+    """Flags of this category come only from this side's speech."""
+    severity: Severity = "medium"
+    contact: Literal["any", "third_party"] = "any"
+    """``third_party``: only on calls whose contact is not the debtor."""
+    kind: Literal["violation", "event"] = "violation"
+    """``event``: the called party's words that change the dial schedule."""
+
+
+class RuleSpec(_Spec):
+    """Phrases (any one) or a sequence of phrase groups that signal a category."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_.\-]+$")
+    category: str
+    severity: Severity | None = None
+    """Overrides the category's severity."""
+    phrases: tuple[Phrase, ...] = ()
+    sequence: tuple[tuple[Phrase, ...], ...] = ()
+    within: int = Field(default=8, ge=0, le=40)
+    """Most characters between one sequence group and the next."""
+    pinyin_min_syllables: int | None = Field(default=None, ge=1)
+    """Overrides the lexicon's: shortest phrase matched by toneless pinyin."""
+    fuzzy_min_syllables: int | None = Field(default=None, ge=1)
+    """Overrides the lexicon's: shortest phrase matched with fuzzy pinyin."""
+    note: str = ""
+
+    @field_validator("phrases")
+    @classmethod
+    def _phrases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _no_blank(value)
+
+    @field_validator("sequence")
+    @classmethod
+    def _sequence(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+        for index, group in enumerate(value):
+            if not group:
+                raise ValueError(f"group {index} is empty")
+        return tuple(_no_blank(group) for group in value)
+
+    @model_validator(mode="after")
+    def _one_form(self) -> RuleSpec:
+        if bool(self.phrases) == bool(self.sequence):
+            raise ValueError("give exactly one of phrases or sequence")
+        if self.sequence and len(self.sequence) < 2:
+            raise ValueError("a sequence needs at least two groups (use phrases for one)")
+        return self
+
+
+class ClearSpec(_Spec):
+    """Words around a hit that show it is not a violation (or not an event)."""
+
+    id: str = Field(min_length=1, pattern=r"^[a-z0-9_.\-]+$")
+    categories: tuple[str, ...] = Field(min_length=1)
+    before: tuple[Phrase, ...] = ()
+    """Found in the hit's clause, ending at most ``window`` characters before it."""
+    after: tuple[Phrase, ...] = ()
+    """Found in the hit's clause, starting at most ``window`` characters after it."""
+    window: int = Field(default=6, ge=0, le=40)
+    sentence: tuple[Phrase, ...] = ()
+    """Found anywhere in the hit's sentence."""
+    inside_quotes: bool = False
+    """The hit lies inside quotation marks (“…”, 「…」, "…")."""
+    note: str = ""
+
+    @field_validator("before", "after", "sentence")
+    @classmethod
+    def _phrases(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        return _no_blank(value)
+
+    @model_validator(mode="after")
+    def _some_context(self) -> ClearSpec:
+        if not (self.before or self.after or self.sentence or self.inside_quotes):
+            raise ValueError("give before, after, sentence or inside_quotes")
+        return self
+
+
+class LexiconFile(_Spec):
+    """One lexicon file, validated."""
+
+    version: str = Field(min_length=1)
+    description: str = ""
+    pinyin_min_syllables: int = Field(default=3, ge=1)
+    """Phrases with at least this many syllables also match by toneless pinyin.
+
+    Two-syllable homophones are everywhere in names (套现 ~ 涛先), so short
+    phrases match as written unless a rule lowers this."""
+    fuzzy_min_syllables: int = Field(default=3, ge=1)
+    """Phrases with at least this many syllables also match with fuzzy pinyin."""
+    categories: dict[str, CategorySpec] = Field(min_length=1)
+    rules: tuple[RuleSpec, ...] = Field(min_length=1)
+    clears: tuple[ClearSpec, ...] = ()

@@ -1,0 +1,113 @@
+"""Transcribe a call: per channel, speech found by VAD, each segment decoded by Whisper.
+
+The recogniser is a small interface (``SpeechRecognizer``) so the pipeline can
+be tested with a fake; ``WhisperRecognizer`` is the real one (faster-whisper,
+loaded once per worker). Whisper base often answers in Traditional characters:
+every text is converted to Simplified (OpenCC t2s) before anyone reads it.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+import numpy.typing as npt
+import opencc
+
+from recorder.audio import RecordingAudio, Samples, read_recording
+from recorder.vad import Segment, VadSettings, speech_segments
+
+with warnings.catch_warnings():
+    # pydub imports audioop (deprecated in 3.11) and looks for ffmpeg, which WAV doesn't need.
+    warnings.simplefilter("ignore", DeprecationWarning)
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from pydub import AudioSegment
+
+WHISPER_RATE = 16000
+Speaker = Literal["agent", "callee", "unknown"]
+Audio16k = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True)
+class RecognisedText:
+    text: str
+    avg_logprob: float | None
+    """Mean log-probability of the decoded tokens (closer to 0 is surer)."""
+
+
+class SpeechRecognizer(Protocol):
+    def recognise(self, audio: Audio16k) -> RecognisedText:
+        """Text of a stretch of 16 kHz mono speech (at most 30 s)."""
+        ...
+
+
+@dataclass(frozen=True)
+class TranscribedUtterance:
+    speaker: Speaker
+    start: float
+    end: float
+    """Seconds from the start of the call."""
+    text: str
+    """Simplified Chinese."""
+    avg_logprob: float | None
+
+
+_T2S = opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    return str(_T2S.convert(text))
+
+
+class Transcriber:
+    """VAD per channel, then one recognition per speech segment."""
+
+    def __init__(self, recognizer: SpeechRecognizer, vad: VadSettings | None = None) -> None:
+        self.recognizer = recognizer
+        self.vad = vad or VadSettings()
+
+    def transcribe_file(self, path: Path, agent_channel: int | None) -> list[TranscribedUtterance]:
+        return self.transcribe_audio(read_recording(path), agent_channel)
+
+    def transcribe_audio(
+        self, audio: RecordingAudio, agent_channel: int | None
+    ) -> list[TranscribedUtterance]:
+        """Utterances of both sides in time order; a mono call's speaker is ``unknown``."""
+        utterances: list[TranscribedUtterance] = []
+        for number, samples in enumerate(audio.channels):
+            speaker = _speaker(number, len(audio.channels), agent_channel)
+            for segment in speech_segments(samples, audio.rate, self.vad):
+                piece = _slice(samples, audio.rate, segment)
+                heard = self.recognizer.recognise(to_whisper_rate(piece, audio.rate))
+                text = to_simplified(heard.text).strip()
+                if text:
+                    utterances.append(
+                        TranscribedUtterance(
+                            speaker, segment.start, segment.end, text, heard.avg_logprob
+                        )
+                    )
+        return sorted(utterances, key=lambda u: (u.start, u.speaker))
+
+
+def _speaker(channel: int, channels: int, agent_channel: int | None) -> Speaker:
+    if channels == 1 or agent_channel is None:
+        return "unknown"
+    return "agent" if channel == agent_channel else "callee"
+
+
+def _slice(samples: Samples, rate: int, segment: Segment) -> Samples:
+    return samples[int(segment.start * rate) : int(segment.end * rate)]
+
+
+def to_whisper_rate(samples: Samples, rate: int) -> Audio16k:
+    """16 kHz float32 in [-1, 1], as Whisper reads it."""
+    if rate != WHISPER_RATE:
+        segment = AudioSegment(data=samples.tobytes(), sample_width=2, frame_rate=rate, channels=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            resampled = segment.set_frame_rate(WHISPER_RATE)
+        samples = np.frombuffer(resampled.raw_data, dtype="<i2")
+    return (samples.astype(np.float32) / 32768.0).astype(np.float32)
