@@ -49,7 +49,7 @@ class PolicySettings(_Section):
 
 
 class DetectorSettings(_Section):
-    """Which lexicon the transcript detector uses (a name under var/lexicon or shipped, or a file)."""
+    """The detector's lexicon: a name (var/lexicon first, then shipped) or a file."""
 
     lexicon: str = "cn-default"
 
@@ -61,7 +61,9 @@ class TranscriberSettings(_Section):
     """A CTranslate2 Whisper directory; empty: the multilingual base model from PyPI."""
     device: str = Field(default="auto", pattern=r"^(auto|cpu|cuda)$")
     """``auto`` uses CUDA when a GPU is visible."""
-    compute_type: str = Field(default="default", pattern=r"^(default|int8|int8_float16|float16|float32)$")
+    compute_type: str = Field(
+        default="default", pattern=r"^(default|int8|int8_float16|float16|float32)$"
+    )
     """``default``: int8 on CPU, float16 on CUDA."""
     cpu_threads: int = Field(default=2, ge=0)
     beam_size: int = Field(default=1, ge=1, le=10)

@@ -76,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
 
+    _add_detector_commands(sub)
+
+    demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
+    demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     evaluation = sub.add_parser("eval", help="score the detector on a labelled-call directory")
     evaluation.add_argument("dir", help="NAME.wav + NAME.json pairs (../shared/specs format)")
     evaluation.add_argument(
@@ -94,11 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     lexicon_check = lexicon_sub.add_parser("check", help="validate a lexicon file")
     lexicon_check.add_argument("file")
     lexicon_check.set_defaults(handler=cmd_lexicon_check)
-
-    demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
-    demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
-    demo.set_defaults(handler=cmd_demo)
-    return parser
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:

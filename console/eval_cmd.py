@@ -44,10 +44,7 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     finder: Detector | KeywordBaseline = (
         KeywordBaseline(lexicon) if args.baseline == "keywords" else Detector(lexicon)
     )
-    if args.text_only:
-        predict = _on_transcripts(finder)
-    else:
-        predict = _on_audio(app, finder)
+    predict = _on_transcripts(finder) if args.text_only else _on_audio(app, finder)
     result = evaluate(calls, predict, lexicon.categories)
     if args.predictions:
         lines = [json.dumps(p.as_json(), ensure_ascii=False) for p in result.predictions]
@@ -83,7 +80,8 @@ def _on_transcripts(finder: Detector | KeywordBaseline) -> Predictor:
 
 
 def _on_audio(app: App, finder: Detector | KeywordBaseline) -> Predictor:
-    from transcriber import open_transcriber  # loads the model: only when asked for audio
+    # faster-whisper takes a second to import: only audio evaluation pays for it
+    from transcriber import open_transcriber  # noqa: PLC0415
 
     transcriber = open_transcriber(app.settings.transcriber, app.settings.paths.var_dir)
 

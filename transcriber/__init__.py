@@ -19,7 +19,8 @@ from transcriber.model import resolve_model
 
 def open_transcriber(settings: TranscriberSettings, var_dir: Path = Path("var")) -> Transcriber:
     """A transcriber with the configured model loaded (once; reuse it for every file)."""
-    from transcriber.whisper import WhisperRecognizer
+    # faster-whisper and CTranslate2 load here, not when the package is imported
+    from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
 
     model_dir = resolve_model(settings.model, var_dir)
     vad = VadSettings(aggressiveness=settings.vad_aggressiveness)

@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import ctranslate2
+from faster_whisper import WhisperModel
+
 from config.settings import TranscriberSettings
 from transcriber.asr import Audio16k, RecognisedText
 from transcriber.errors import ModelUnavailable
@@ -23,8 +26,6 @@ class WhisperRecognizer:
     """Greedy, temperature 0, no conditioning on earlier text: fast and reproducible."""
 
     def __init__(self, model_dir: Path, settings: TranscriberSettings) -> None:
-        from faster_whisper import WhisperModel
-
         device = settings.device
         if device == "auto":
             device = "cuda" if _cuda_available() else "cpu"
@@ -62,8 +63,6 @@ class WhisperRecognizer:
 
 def _cuda_available() -> bool:
     try:
-        import ctranslate2
-
         return int(ctranslate2.get_cuda_device_count()) > 0
-    except (ImportError, RuntimeError):
+    except RuntimeError:
         return False

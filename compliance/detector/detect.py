@@ -180,7 +180,7 @@ class Detector:
 
     def _applies(self, category: str, utterance: Utterance, context: CallContext) -> bool:
         spec = self.lexicon.categories[category]
-        if utterance.speaker != "unknown" and utterance.speaker != spec.speaker:
+        if utterance.speaker not in ("unknown", spec.speaker):
             return False
         return spec.contact == "any" or context.contact_type != "debtor"
 

@@ -25,8 +25,31 @@ SENTENCE_BREAKS = frozenset("。.！!？?；;\n")
 QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 
 _FOLD = {"您": "你", "妳": "你", "祢": "你"}
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h")
-_INITIALS += ("j", "q", "x", "r", "z", "c", "s")
+_INITIALS: tuple[str, ...] = tuple(
+    [
+        "zh",
+        "ch",
+        "sh",
+        "b",
+        "p",
+        "m",
+        "f",
+        "d",
+        "t",
+        "n",
+        "l",
+        "g",
+        "k",
+        "h",
+        "j",
+        "q",
+        "x",
+        "r",
+        "z",
+        "c",
+        "s",
+    ]
+)
 _FUZZY_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l", "f": "h", "q": "j", "x": "j"}
 _FUZZY_FINAL = {
     "ing": "in",
@@ -62,9 +85,10 @@ def normalise(text: str) -> str:
     out = []
     for char in text:
         code = ord(char)
+        folded = char
         if 0xFF01 <= code <= 0xFF5E and char not in "，：；！？（）":
-            char = chr(code - 0xFEE0)  # full-width ASCII
-        out.append(_FOLD.get(char, char).lower())
+            folded = chr(code - 0xFEE0)  # full-width ASCII
+        out.append(_FOLD.get(folded, folded).lower())
     return "".join(out)
 
 
@@ -136,7 +160,9 @@ def _split(syllable: str) -> tuple[str, str]:
     """Initial and final, with y/w spelled out and ü written v (yu → v, ju → jv)."""
     if syllable.startswith("y"):
         rest = syllable[1:]
-        final = "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
+        final = (
+            "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
+        )
         return "", final
     if syllable.startswith("w"):
         rest = syllable[1:]

@@ -47,7 +47,9 @@ def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         line = re.search(r"line (\d+)", str(exc))
-        raise LexiconError([f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]) from exc
+        raise LexiconError(
+            [f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]
+        ) from exc
     try:
         lexicon = LexiconFile.model_validate(data)
     except ValidationError as exc:
@@ -64,15 +66,17 @@ def _reference_problems(lexicon: LexiconFile) -> list[tuple[tuple[Any, ...], str
     for index, rule in enumerate(lexicon.rules):
         where = f"rules[{index}] ({rule.id})"
         if rule.category not in lexicon.categories:
-            problems.append((("rules", index), f"{where}.category: unknown {rule.category!r}"))
+            problems.append(
+                (("rules", index, "category"), f"{where}.category: unknown {rule.category!r}")
+            )
         if rule.id in seen:
-            problems.append((("rules", index), f"{where}.id: used twice"))
+            problems.append((("rules", index, "id"), f"{where}.id: used twice"))
         seen.add(rule.id)
     for index, clear in enumerate(lexicon.clears):
         for category in clear.categories:
             if category not in lexicon.categories:
                 message = f"clears[{index}] ({clear.id}).categories: unknown {category!r}"
-                problems.append((("clears", index), message))
+                problems.append((("clears", index, "categories"), message))
     return problems
 
 

