@@ -71,6 +71,21 @@ class TranscriberSettings(_Section):
     """webrtcvad's mode: 0 keeps the most audio as speech, 3 the least."""
 
 
+class QueueSettings(_Section):
+    """Where transcription work waits: huey on SQLite (embedded) or on Redis (distributed)."""
+
+    url: str = Field(default="", pattern=r"^(|redis://.*|rediss://.*)$")
+    """Empty: SQLite at <var_dir>/queue.db; ``redis://host:6379/0`` for workers on many machines."""
+    workers: int = Field(default=1, ge=1, le=64)
+    """Worker processes per ``callwarden worker`` (each loads the model once)."""
+    lease_s: float = Field(default=600.0, gt=0)
+    """Seconds a worker's claim on a recording holds; then another worker may take it over."""
+    max_tries: int = Field(default=3, ge=1)
+    """Claims per recording before it is marked failed (a poisoned file stops here)."""
+    high_water: int = Field(default=200, ge=1)
+    """The sweep enqueues nothing while this many tasks already wait (backpressure)."""
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -85,6 +100,7 @@ class Settings(_Section):
     policy: PolicySettings = PolicySettings()
     detector: DetectorSettings = DetectorSettings()
     transcriber: TranscriberSettings = TranscriberSettings()
+    queue: QueueSettings = QueueSettings()
     logging: LoggingSettings = LoggingSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
@@ -101,6 +117,10 @@ _ENV_NUMERIC = {
     ("transcriber", "cpu_threads"),
     ("transcriber", "beam_size"),
     ("transcriber", "vad_aggressiveness"),
+    ("queue", "workers"),
+    ("queue", "lease_s"),
+    ("queue", "max_tries"),
+    ("queue", "high_water"),
 }
 
 

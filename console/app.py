@@ -50,3 +50,4 @@ def configure_logging(level: str) -> None:
     root.setLevel(level)
     # alembic narrates every migration step at INFO; the CLI prints its own summary.
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per decode

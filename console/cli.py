@@ -15,6 +15,7 @@ from console.app import App, build_app, configure_logging
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.pipeline_cmd import cmd_calls_show, cmd_transcribe, cmd_worker
 from console.policy_cmd import cmd_policy_check
 from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
 from store.errors import DatabaseUnavailable, MigrationError
@@ -77,11 +78,41 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.set_defaults(handler=cmd_agent_add)
 
     _add_detector_commands(sub)
+    _add_pipeline_commands(sub)
 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
     demo.set_defaults(handler=cmd_demo)
     return parser
+
+
+def _add_pipeline_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    transcribe = sub.add_parser("transcribe", help="store, transcribe and check recordings")
+    transcribe.add_argument("paths", nargs="+", help="WAV files, or folders to search for them")
+    transcribe.add_argument("--json", action="store_true", help="one JSON line per file")
+    transcribe.add_argument(
+        "--agent-channel", type=int, choices=[0, 1], default=0, help="the agent's channel (0)"
+    )
+    transcribe.add_argument(
+        "--contact-type",
+        default="unknown",
+        choices=["debtor", "family", "colleague", "emergency", "other", "unknown"],
+        help="who was called (decides third-party rules)",
+    )
+    transcribe.add_argument(
+        "--queue", action="store_true", help="hand the files to the workers instead"
+    )
+    transcribe.set_defaults(handler=cmd_transcribe)
+
+    worker = sub.add_parser("worker", help="run transcription workers until stopped")
+    worker.add_argument("-n", "--workers", type=int, help="worker processes (queue.workers)")
+    worker.set_defaults(handler=cmd_worker)
+
+    calls = sub.add_parser("calls", help="look at recorded calls")
+    calls_sub = calls.add_subparsers(dest="what", required=True, metavar="WHAT")
+    show = calls_sub.add_parser("show", help="a call's transcript by speaker, with its flags")
+    show.add_argument("call_id", help="recording id, or the start of its sha256")
+    show.set_defaults(handler=cmd_calls_show)
 
 
 def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -29,10 +29,13 @@ class ScriptedRecognizer:
         self.texts = list(texts)
         self.lengths: list[int] = []
 
-    def recognise(self, audio: np.ndarray) -> RecognisedText:  # type: ignore[type-arg]
-        assert audio.dtype == np.float32 and float(np.abs(audio).max()) <= 1.0
-        self.lengths.append(len(audio))
-        return RecognisedText(self.texts.pop(0) if self.texts else "", -0.2)
+    def recognise_many(self, pieces: list[np.ndarray]) -> list[RecognisedText]:  # type: ignore[type-arg]
+        out = []
+        for audio in pieces:
+            assert audio.dtype == np.float32 and float(np.abs(audio).max()) <= 1.0
+            self.lengths.append(len(audio))
+            out.append(RecognisedText(self.texts.pop(0) if self.texts else "", -0.2))
+        return out
 
 
 def test_speakers_follow_the_agent_channel_and_text_is_simplified() -> None:

@@ -9,6 +9,7 @@ every text is converted to Simplified (OpenCC t2s) before anyone reads it.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol
@@ -39,8 +40,8 @@ class RecognisedText:
 
 
 class SpeechRecognizer(Protocol):
-    def recognise(self, audio: Audio16k) -> RecognisedText:
-        """Text of a stretch of 16 kHz mono speech (at most 30 s)."""
+    def recognise_many(self, pieces: Sequence[Audio16k]) -> list[RecognisedText]:
+        """Text of each stretch of 16 kHz mono speech (each at most 30 s), in order."""
         ...
 
 
@@ -79,14 +80,15 @@ class Transcriber:
         utterances: list[TranscribedUtterance] = []
         for number, samples in enumerate(audio.channels):
             speaker = _speaker(number, len(audio.channels), agent_channel)
-            for segment in speech_segments(samples, audio.rate, self.vad):
-                piece = _slice(samples, audio.rate, segment)
-                heard = self.recognizer.recognise(to_whisper_rate(piece, audio.rate))
-                text = to_simplified(heard.text).strip()
+            segments = speech_segments(samples, audio.rate, self.vad)
+            pieces = [to_whisper_rate(_slice(samples, audio.rate, s), audio.rate) for s in segments]
+            heard = self.recognizer.recognise_many(pieces) if pieces else []
+            for segment, result in zip(segments, heard, strict=True):
+                text = to_simplified(result.text).strip()
                 if text:
                     utterances.append(
                         TranscribedUtterance(
-                            speaker, segment.start, segment.end, text, heard.avg_logprob
+                            speaker, segment.start, segment.end, text, result.avg_logprob
                         )
                     )
         return sorted(utterances, key=lambda u: (u.start, u.speaker))

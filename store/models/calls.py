@@ -73,6 +73,17 @@ class Recording(Base):
     status: Mapped[RecordingStatus] = mapped_column(enum_column(RecordingStatus))
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    original_name: Mapped[str | None] = mapped_column(String(500))
+    """Where the file came from (a bank's archive, Asterisk's spool), for people."""
+    contact_type: Mapped[str | None] = mapped_column(String(20))
+    """Who was called, when no attempt says it (batch imports): debtor, family, …"""
+    tries: Mapped[int] = mapped_column(default=0, server_default="0")
+    """Transcription attempts so far; a file that keeps failing stops at the cap."""
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_at: Mapped[datetime | None]
+    """A worker's lease: a claim older than the lease time is taken over."""
+    transcribed_at: Mapped[datetime | None]
+    model_name: Mapped[str | None] = mapped_column(String(80))
 
 
 class Utterance(Base):

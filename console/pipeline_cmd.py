@@ -1,0 +1,185 @@
+"""``callwarden transcribe``, ``worker`` and ``calls show``: recordings through the pipeline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+from tqdm import tqdm
+
+from compliance.detector import CallContext, Detector, Utterance
+from config import Settings
+from console.app import App, build_app
+from console.eval_cmd import active_lexicon
+from recorder.intake import CallMetadata, store_recording, wav_files
+from store.models import Flag, Recording
+from store.models import Utterance as UtteranceRow
+from store.types import utcnow
+from transcriber import TranscribedUtterance, open_transcriber
+from transcriber.pipeline import (
+    Detect,
+    FoundFlag,
+    Outcome,
+    PipelineSettings,
+    RecordingProcessor,
+    pending_recordings,
+)
+from transcriber.queue import TranscriptionQueue, make_huey
+
+
+def archive_dir(settings: Settings) -> Path:
+    return settings.paths.var_dir / "recordings"
+
+
+def pipeline_settings(settings: Settings) -> PipelineSettings:
+    return PipelineSettings(
+        lease=timedelta(seconds=settings.queue.lease_s), max_tries=settings.queue.max_tries
+    )
+
+
+def detect_with(detector: Detector) -> Detect:
+    def detect(utterances: Sequence[TranscribedUtterance], contact_type: str) -> list[FoundFlag]:
+        said = [Utterance(u.speaker, u.start, u.end, u.text) for u in utterances]
+        return list(detector.detect(said, CallContext(contact_type)).flags)
+
+    return detect
+
+
+def build_processor(app: App) -> RecordingProcessor:
+    """The model and lexicon loaded once, for this process."""
+    settings = app.settings
+    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir)
+    detector = Detector(active_lexicon(app))
+    return RecordingProcessor(
+        sessions=app.sessions,
+        transcriber=transcriber,
+        detect=detect_with(detector),
+        worker=f"{socket.gethostname()}:{os.getpid()}",
+        clock=utcnow,
+        model_name=settings.transcriber.model or "whisper-base (PyPI)",
+        settings=pipeline_settings(settings),
+    )
+
+
+def build_queue(app: App) -> TranscriptionQueue:
+    settings = app.settings
+
+    def processor() -> RecordingProcessor:
+        # In a worker process: its own engine, never one inherited across fork.
+        return build_processor(build_app(settings))
+
+    def pending() -> list[int]:
+        return pending_recordings(app.sessions, utcnow(), pipeline_settings(settings))
+
+    huey = make_huey(settings.queue.url, settings.paths.var_dir)
+    return TranscriptionQueue(huey, processor, pending, settings.queue.high_water)
+
+
+def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    files = wav_files(Path(p) for p in args.paths)
+    missing = [f for f in files if not f.is_file()]
+    if missing:
+        for path in missing:
+            print(f"{path}: no such file", file=sys.stderr)
+        return 1
+    meta = CallMetadata(agent_channel=args.agent_channel, contact_type=args.contact_type)
+    intakes = [
+        store_recording(app.sessions, f, archive_dir(app.settings), utcnow(), meta) for f in files
+    ]
+    if args.queue:
+        queue = build_queue(app)
+        for intake in intakes:
+            queue.enqueue(intake.recording_id)
+        print(f"{len(intakes)} recordings stored and queued for the workers", file=out)
+        return 0
+    processor = build_processor(app) if any(i.status == "stored" for i in intakes) else None
+    counts: dict[str, int] = {}
+    for path, intake in tqdm(
+        list(zip(files, intakes, strict=True)), desc="transcribing", unit="file", file=sys.stderr
+    ):
+        outcome = processor.process(intake.recording_id) if processor else None
+        status, line = _file_line(app, path, intake.recording_id, outcome)
+        counts[status] = counts.get(status, 0) + 1
+        if args.json:
+            print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+    summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    print(f"{len(files)} files: {summary}", file=sys.stderr if args.json else out)
+    return 0 if "failed" not in counts else 1
+
+
+def _file_line(
+    app: App, path: Path, recording_id: int, outcome: Outcome | None
+) -> tuple[str, dict[str, object]]:
+    with app.sessions() as session:
+        row = session.get_one(Recording, recording_id)
+        said = session.scalars(
+            select(UtteranceRow)
+            .where(UtteranceRow.recording_id == recording_id)
+            .order_by(UtteranceRow.start_s, UtteranceRow.id)
+        ).all()
+        status = row.status.value
+        if outcome is not None and outcome.status == "retry":
+            status = "failed"
+        return status, {
+            "file": str(path),
+            "sha256": row.sha256,
+            "duration": row.duration_s,
+            "status": status,
+            "error": row.error,
+            "utterances": [
+                {"speaker": u.speaker.value, "start": u.start_s, "end": u.end_s, "text": u.text}
+                for u in said
+            ],
+        }
+
+
+def cmd_worker(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    workers = args.workers or app.settings.queue.workers
+    where = app.settings.queue.url or str(app.settings.paths.var_dir / "queue.db")
+    print(f"transcription workers: {workers}, queue: {where} (Ctrl-C stops)", file=out, flush=True)
+    build_queue(app).run_workers(workers)
+    return 0
+
+
+def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    with app.sessions() as session:
+        key = str(args.call_id)
+        query = select(Recording)
+        if key.isdigit():
+            query = query.where(Recording.id == int(key))
+        else:
+            query = query.where(Recording.sha256.startswith(key.lower()))
+        rows = session.scalars(query.limit(2)).all()
+        if len(rows) != 1:
+            print(f"callwarden: no single recording matches {key!r}", file=sys.stderr)
+            return 1
+        row = rows[0]
+        print(
+            f"recording {row.id}  {row.status.value}  {row.duration_s or 0:.1f}s  "
+            f"sha256 {row.sha256[:12]}…" + (f"  error: {row.error}" if row.error else ""),
+            file=out,
+        )
+        flags = session.scalars(select(Flag).where(Flag.recording_id == row.id)).all()
+        flagged = {(f.speaker, round(f.start_s, 2)): f for f in flags}
+        said = session.scalars(
+            select(UtteranceRow)
+            .where(UtteranceRow.recording_id == row.id)
+            .order_by(UtteranceRow.start_s, UtteranceRow.id)
+        ).all()
+        for u in said:
+            mark = flagged.get((u.speaker, round(u.start_s, 2)))
+            note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
+            speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
+            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {u.text}{note}", file=out)
+    return 0

@@ -1,0 +1,277 @@
+"""One recording through the pipeline: claim it, transcribe it, store utterances and flags.
+
+The database is the source of truth, the queue only a doorbell. A worker
+claims a recording with one conditional UPDATE (a lease: ``claimed_by``,
+``claimed_at``, ``tries + 1``); nothing else is written until the whole result
+is stored in one transaction that also flips the status. So a worker killed
+mid-file leaves no partial transcript: its lease expires, the sweep finds the
+recording again, and another worker does it from the start. A file that
+fails (or kills its worker) ``max_tries`` times ends ``failed``, not looping.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, Protocol, cast
+
+from sqlalchemy import CursorResult, Result, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from recorder.errors import RecorderError
+from store.callee_events import EventsApplied, apply_callee_events
+from store.db import SessionFactory
+from store.enums import RecordingStatus, Speaker
+from store.models import CallAttempt, Case, CaseContact, Flag, Recording, Utterance
+from transcriber.asr import TranscribedUtterance, Transcriber
+from transcriber.errors import TranscriberError
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class PipelineSettings:
+    lease: timedelta = timedelta(minutes=10)
+    """How long a claim holds before another worker may take the recording over."""
+    max_tries: int = 3
+    """Claims per recording before it is marked failed."""
+
+
+class FoundFlag(Protocol):
+    """What a detector reports (compliance.detector.Flag has these fields)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def severity(self) -> int: ...
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def detector_version(self) -> str: ...
+
+
+Detect = Callable[[Sequence[TranscribedUtterance], str], Sequence[FoundFlag]]
+"""(utterances, contact type) → flags."""
+
+
+@dataclass(frozen=True)
+class Claim:
+    recording_id: int
+    path: Path
+    agent_channel: int | None
+    contact_type: str
+    tries: int
+
+
+NO_EVENTS = EventsApplied((), ())
+
+
+@dataclass(frozen=True)
+class Outcome:
+    recording_id: int
+    status: str
+    """transcribed | failed | retry | skipped (done already, or claimed by another worker)."""
+    utterances: tuple[TranscribedUtterance, ...] = ()
+    flags: int = 0
+    events: EventsApplied = NO_EVENTS
+    error: str | None = None
+
+
+def _claimable(now: datetime, settings: PipelineSettings) -> object:
+    return and_(
+        Recording.status == RecordingStatus.STORED,
+        Recording.tries < settings.max_tries,
+        or_(Recording.claimed_at.is_(None), Recording.claimed_at < now - settings.lease),
+    )
+
+
+def pending_recordings(
+    sessions: SessionFactory, now: datetime, settings: PipelineSettings, limit: int = 1000
+) -> list[int]:
+    """Recordings waiting for a worker; those that used up their tries are marked failed."""
+    expired = now - settings.lease
+    with sessions.begin() as session:
+        session.execute(
+            update(Recording)
+            .where(
+                Recording.status == RecordingStatus.STORED,
+                Recording.tries >= settings.max_tries,
+                or_(Recording.claimed_at.is_(None), Recording.claimed_at < expired),
+            )
+            .values(
+                status=RecordingStatus.FAILED,
+                error=f"gave up after {settings.max_tries} tries (a worker died or timed out)",
+                claimed_by=None,
+                claimed_at=None,
+            )
+        )
+        query = select(Recording.id).where(_claimable(now, settings))  # type: ignore[arg-type]
+        return list(session.scalars(query.order_by(Recording.id).limit(limit)))
+
+
+def claim(
+    sessions: SessionFactory,
+    recording_id: int,
+    worker: str,
+    now: datetime,
+    settings: PipelineSettings,
+) -> Claim | None:
+    with sessions.begin() as session:
+        taken = _changed(
+            session.execute(
+                update(Recording)
+                .where(Recording.id == recording_id, _claimable(now, settings))  # type: ignore[arg-type]
+                .values(claimed_by=worker, claimed_at=now, tries=Recording.tries + 1)
+            )
+        )
+        if taken != 1:
+            return None
+        row = session.get_one(Recording, recording_id)
+        return Claim(
+            recording_id, Path(row.path), row.agent_channel, _contact_type(session, row), row.tries
+        )
+
+
+def _changed(result: Result[Any]) -> int:
+    """Rows an UPDATE changed (its CursorResult knows; the generic Result type does not say)."""
+    return int(cast(CursorResult[Any], result).rowcount)
+
+
+def _contact_type(session: Session, row: Recording) -> str:
+    if row.contact_type:
+        return row.contact_type
+    if row.call_attempt_id is None:
+        return "unknown"
+    attempt = session.get_one(CallAttempt, row.call_attempt_id)
+    if session.get_one(Case, attempt.case_id).debtor_id == attempt.person_id:
+        return "debtor"
+    relation = session.scalars(
+        select(CaseContact.relation).where(
+            CaseContact.case_id == attempt.case_id, CaseContact.person_id == attempt.person_id
+        )
+    ).first()
+    return relation.value if relation is not None else "unknown"
+
+
+def finish(  # noqa: PLR0917 (the result of one recording, stored together)
+    sessions: SessionFactory,
+    held: Claim,
+    worker: str,
+    utterances: Sequence[TranscribedUtterance],
+    flags: Sequence[FoundFlag],
+    model_name: str,
+    now: datetime,
+) -> Outcome:
+    """Store the whole result at once, if the claim is still this worker's."""
+    with sessions.begin() as session:
+        flipped = _changed(
+            session.execute(
+                update(Recording)
+                .where(
+                    Recording.id == held.recording_id,
+                    Recording.claimed_by == worker,
+                    Recording.status == RecordingStatus.STORED,
+                )
+                .values(
+                    status=RecordingStatus.TRANSCRIBED,
+                    transcribed_at=now,
+                    model_name=model_name[:80],
+                    claimed_by=None,
+                    claimed_at=None,
+                    error=None,
+                )
+            )
+        )
+        if flipped != 1:
+            return Outcome(held.recording_id, "skipped", error="claim lost to another worker")
+        session.add_all(
+            Utterance(
+                recording_id=held.recording_id,
+                speaker=Speaker(u.speaker),
+                start_s=u.start,
+                end_s=u.end,
+                text=u.text,
+                avg_logprob=u.avg_logprob,
+            )
+            for u in utterances
+        )
+        rows = [_flag_row(held.recording_id, flag, now) for flag in flags]
+        session.add_all(rows)
+        session.flush()
+        row = session.get_one(Recording, held.recording_id)
+        attempt = session.get(CallAttempt, row.call_attempt_id) if row.call_attempt_id else None
+        events = apply_callee_events(session, attempt, rows, now)
+    return Outcome(held.recording_id, "transcribed", tuple(utterances), len(rows), events)
+
+
+def _flag_row(recording_id: int, flag: FoundFlag, now: datetime) -> Flag:
+    return Flag(
+        recording_id=recording_id,
+        category=flag.category,
+        severity=flag.severity,
+        speaker=Speaker(flag.speaker),
+        start_s=flag.start,
+        end_s=flag.end,
+        evidence=flag.evidence,
+        rule_id=flag.rule_id[:80],
+        detector_version=flag.detector_version[:40],
+        created_at=now,
+    )
+
+
+def release(
+    sessions: SessionFactory, held: Claim, worker: str, error: str, settings: PipelineSettings
+) -> Outcome:
+    """After a failure: retry later, or mark failed when the tries are used up."""
+    final = held.tries >= settings.max_tries
+    with sessions.begin() as session:
+        session.execute(
+            update(Recording)
+            .where(Recording.id == held.recording_id, Recording.claimed_by == worker)
+            .values(
+                status=RecordingStatus.FAILED if final else RecordingStatus.STORED,
+                error=error,
+                claimed_by=None,
+                claimed_at=None,
+            )
+        )
+    return Outcome(held.recording_id, "failed" if final else "retry", error=error)
+
+
+@dataclass
+class RecordingProcessor:
+    """Claim → transcribe → detect → store, for one worker (model loaded once)."""
+
+    sessions: SessionFactory
+    transcriber: Transcriber
+    detect: Detect
+    worker: str
+    clock: Clock
+    model_name: str
+    settings: PipelineSettings = PipelineSettings()
+
+    def process(self, recording_id: int) -> Outcome:
+        held = claim(self.sessions, recording_id, self.worker, self.clock(), self.settings)
+        if held is None:
+            return Outcome(recording_id, "skipped")
+        try:
+            utterances = self.transcriber.transcribe_file(held.path, held.agent_channel)
+            flags = self.detect(utterances, held.contact_type)
+        except (RecorderError, TranscriberError, OSError, ValueError) as exc:
+            log.warning("recording %s: %s", recording_id, exc)
+            return release(self.sessions, held, self.worker, str(exc), self.settings)
+        return finish(
+            self.sessions, held, self.worker, utterances, flags, self.model_name, self.clock()
+        )
