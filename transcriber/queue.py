@@ -20,13 +20,13 @@ from transcriber.pipeline import RecordingProcessor
 QUEUE_NAME = "callwarden-transcription"
 
 
-def make_huey(url: str, var_dir: Path) -> Huey:
+def make_huey(url: str, var_dir: Path, name: str = QUEUE_NAME) -> Huey:
     """huey on SQLite when ``url`` is empty, on Redis for ``redis://…``."""
     if not url:
         var_dir.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name=QUEUE_NAME, filename=str(var_dir / "queue.db"))
+        return SqliteHuey(name=name, filename=str(var_dir / "queue.db"))
     if url.startswith(("redis://", "rediss://")):
-        return RedisHuey(name=QUEUE_NAME, url=url)
+        return RedisHuey(name=name, url=url)
     raise TranscriberError(f"queue.url: {url!r} is neither empty (SQLite) nor redis://…")
 
 
