@@ -146,3 +146,8 @@ def test_one_flag_per_utterance_and_category() -> None:
     text = "你这个老赖，真不要脸，你就是个骗子。"
     flags = DETECTOR.detect([Utterance("agent", 0, 3, text)], CallContext("debtor")).flags
     assert [f.category for f in flags] == ["insult"]
+
+
+def test_an_insult_does_not_read_as_a_negation() -> None:
+    heard = "你这个老赖真不要脸去网带平排界前先还我们"  # Whisper base on cw46
+    assert found(heard) == {"insult", "induce_borrowing"}
