@@ -151,18 +151,35 @@ class Detector:
             for clear in lexicon.clears
         ]
         self._index = PhraseIndex(entries)
+        self._starting: dict[int, list[_Rule]] = {}
+        """Rules by the phrases of their first group: only rules whose start was heard run."""
+        for compiled in self._rules:
+            for phrase in compiled.groups[0]:
+                self._starting.setdefault(phrase, []).append(compiled)
+        self._categories: dict[tuple[str, bool], frozenset[str]] = {
+            (speaker, third_party): frozenset(
+                name
+                for name, spec in lexicon.categories.items()
+                if speaker in ("unknown", spec.speaker) and (spec.contact == "any" or third_party)
+            )
+            for speaker in ("agent", "callee", "unknown")
+            for third_party in (True, False)
+        }
 
     def detect(self, utterances: Sequence[Utterance], context: CallContext) -> Detection:
         flags: dict[tuple[int, str], Flag] = {}
         suppressed: list[Suppressed] = []
+        third_party = context.contact_type != "debtor"
         for number, utterance in enumerate(utterances):
-            rules = [r for r in self._rules if self._applies(r.category, utterance, context)]
-            if not rules:
+            allowed = self._categories[(utterance.speaker, third_party)]
+            if not allowed:
                 continue
             spelt = spell(utterance.text)
             hits: dict[int, list[Hit]] = {}
             for hit in self._index.find(spelt):
                 hits.setdefault(hit.phrase, []).append(hit)
+            started = {id(r): r for p in hits for r in self._starting.get(p, ())}
+            rules = [r for r in started.values() if r.category in allowed]
             for span in _spans(rules, hits, spelt):
                 clear = self._clearing(span, hits, spelt)
                 matched = utterance.text[span.start : span.end]
@@ -178,18 +195,12 @@ class Detector:
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         return Detection(tuple(ordered), tuple(suppressed))
 
-    def _applies(self, category: str, utterance: Utterance, context: CallContext) -> bool:
-        spec = self.lexicon.categories[category]
-        if utterance.speaker not in ("unknown", spec.speaker):
-            return False
-        return spec.contact == "any" or context.contact_type != "debtor"
-
     def _clearing(self, span: _Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
-        clause = spelt.clause[span.start]
+        clause = spelt.clause(span.start)
         for clear in self._clears:
             if span.rule.category not in clear.categories:
                 continue
-            if clear.inside_quotes and spelt.quoted[span.start] and spelt.quoted[span.end - 1]:
+            if clear.inside_quotes and spelt.quoted(span.start, span.end):
                 return clear.id
             for hit in _hits_of(clear.before, hits):
                 gap = span.core - hit.end
@@ -199,8 +210,8 @@ class Detector:
                 gap = hit.start - span.end
                 if 0 <= gap <= clear.window and _same(spelt, hit, clause):
                     return clear.id
-            sentence = spelt.sentence[span.start]
-            if any(spelt.sentence[h.start] == sentence for h in _hits_of(clear.sentence, hits)):
+            sentence = spelt.sentence(span.start)
+            if any(spelt.sentence(h.start) == sentence for h in _hits_of(clear.sentence, hits)):
                 return clear.id
         return None
 
@@ -233,12 +244,14 @@ def _better(new: Flag, old: Flag) -> bool:
 
 
 def _same(spelt: Spellings, hit: Hit, clause: int) -> bool:
-    return spelt.clause[hit.start] == clause and spelt.clause[hit.end - 1] == clause
+    return spelt.clause(hit.start) == clause and spelt.clause(hit.end - 1) == clause
 
 
 def _hits_of(phrases: frozenset[int], hits: dict[int, list[Hit]]) -> Iterable[Hit]:
-    for phrase in phrases:
-        yield from hits.get(phrase, ())
+    # An utterance has a few hits and a group many phrases: walk the hits.
+    for phrase, found in hits.items():
+        if phrase in phrases:
+            yield from found
 
 
 def _spans(rules: list[_Rule], hits: dict[int, list[Hit]], spelt: Spellings) -> Iterable[_Span]:
@@ -251,7 +264,7 @@ def _spans(rules: list[_Rule], hits: dict[int, list[Hit]], spelt: Spellings) -> 
 
 def _chain(rule: _Rule, first: Hit, hits: dict[int, list[Hit]], spelt: Spellings) -> _Span | None:
     """Each later group's nearest hit, in the same clause, at most ``within`` after the last."""
-    clause = spelt.clause[first.start]
+    clause = spelt.clause(first.start)
     core, end, weakest = first.start, first.end, first.kind
     for group in rule.groups[1:]:
         following = [

@@ -15,41 +15,23 @@ of them is the characters [i, j) of the utterance.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from bisect import bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
-from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
 
-CLAUSE_BREAKS = frozenset("，,、：:；;。.！!？?…\n \t")
-SENTENCE_BREAKS = frozenset("。.！!？?；;\n")
+CLAUSE_BREAKS = "，,、：:；;。.！!？?…\n \t"
+SENTENCE_BREAKS = "。.！!？?；;\n"
 QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
 
-_FOLD = {"您": "你", "妳": "你", "祢": "你"}
-_INITIALS: tuple[str, ...] = tuple(
-    [
-        "zh",
-        "ch",
-        "sh",
-        "b",
-        "p",
-        "m",
-        "f",
-        "d",
-        "t",
-        "n",
-        "l",
-        "g",
-        "k",
-        "h",
-        "j",
-        "q",
-        "x",
-        "r",
-        "z",
-        "c",
-        "s",
-    ]
-)
+_FOLD = {ord("您"): "你", ord("妳"): "你", ord("祢"): "你"}
+_FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
+for _kept in "，：；！？（）":  # full-width punctuation stays: it marks clauses
+    _FOLD.pop(ord(_kept))
+_INITIALS = tuple("zh ch sh b p m f d t n l g k h j q x r z c s".split())
 _FUZZY_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l", "f": "h", "q": "j", "x": "j"}
 _FUZZY_FINAL = {
     "ing": "in",
@@ -62,8 +44,9 @@ _FUZZY_FINAL = {
     "vn": "in",
     "van": "ian",
 }
-_SYMBOLS: dict[str, str] = {}
 _PRIVATE_USE = 0xF0000  # a plane no utterance uses, so symbols never meet real text
+_CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
+_SENTENCE_RE = re.compile("[" + re.escape(SENTENCE_BREAKS) + "]")
 
 
 @dataclass(frozen=True)
@@ -73,23 +56,29 @@ class Spellings:
     text: str
     pinyin: str
     fuzzy: str
-    clause: tuple[int, ...]
-    """The clause number of each character."""
-    sentence: tuple[int, ...]
-    quoted: tuple[bool, ...]
-    """Whether each character lies inside quotation marks."""
+    clause_breaks: tuple[int, ...]
+    sentence_breaks: tuple[int, ...]
+
+    def clause(self, index: int) -> int:
+        """The number of the clause holding character ``index``."""
+        return bisect_right(self.clause_breaks, index)
+
+    def sentence(self, index: int) -> int:
+        return bisect_right(self.sentence_breaks, index)
+
+    def quoted(self, start: int, end: int) -> bool:
+        """Whether characters [start, end) lie inside one pair of quotation marks."""
+        opening = max((self.text.rfind(mark, 0, start) for mark in QUOTE_PAIRS), default=-1)
+        if opening < 0:
+            return False
+        closing = QUOTE_PAIRS[self.text[opening]]
+        shut = self.text.find(closing, opening + 1)
+        return shut < 0 or shut >= end
 
 
 def normalise(text: str) -> str:
-    """Fold what should not tell phrases apart; keeps the length."""
-    out = []
-    for char in text:
-        code = ord(char)
-        folded = char
-        if 0xFF01 <= code <= 0xFF5E and char not in "，：；！？（）":
-            folded = chr(code - 0xFEE0)  # full-width ASCII
-        out.append(_FOLD.get(folded, folded).lower())
-    return "".join(out)
+    """Fold what should not tell phrases apart (您/你, full-width ASCII, case); keeps the length."""
+    return text.translate(_FOLD).lower()
 
 
 def is_han(char: str) -> bool:
@@ -98,18 +87,13 @@ def is_han(char: str) -> bool:
 
 def spell(text: str) -> Spellings:
     folded = normalise(text)
-    syllables = _syllables(folded)
-    pinyin = "".join(_symbol(s) if s else c for c, s in zip(folded, syllables, strict=True))
-    fuzzy = "".join(
-        _symbol("~" + _fuzzy(s)) if s else c for c, s in zip(folded, syllables, strict=True)
-    )
+    pinyin_table, fuzzy_table = _tables()
     return Spellings(
         text=folded,
-        pinyin=pinyin,
-        fuzzy=fuzzy,
-        clause=_numbering(folded, CLAUSE_BREAKS),
-        sentence=_numbering(folded, SENTENCE_BREAKS),
-        quoted=_quoted(folded),
+        pinyin=folded.translate(pinyin_table),
+        fuzzy=folded.translate(fuzzy_table),
+        clause_breaks=tuple(m.start() for m in _CLAUSE_RE.finditer(folded)),
+        sentence_breaks=tuple(m.start() for m in _SENTENCE_RE.finditer(folded)),
     )
 
 
@@ -117,40 +101,36 @@ def syllable_count(phrase: str) -> int:
     return sum(1 for char in phrase if is_han(char))
 
 
-def _syllables(text: str) -> list[str]:
-    """The toneless pinyin of each Han character ('' for anything else)."""
-    out: list[str] = []
-    run_start = None
-    for index, char in enumerate([*text, "\0"]):
-        if is_han(char):
-            if run_start is None:
-                run_start = index
+@cache
+def _tables() -> tuple[dict[int, str], dict[int, str]]:
+    """Character → symbol of its toneless syllable, and of its fuzzy class.
+
+    Each character takes its first (most common) reading, for phrases and
+    utterances alike, so a polyphone still matches itself; building the
+    tables once makes spelling a ``str.translate`` (C speed).
+    """
+    symbols: dict[str, str] = {}
+
+    def symbol(key: str) -> str:
+        return symbols.setdefault(key, chr(_PRIVATE_USE + len(symbols)))
+
+    pinyin: dict[int, str] = {}
+    fuzzy: dict[int, str] = {}
+    for code, readings in pinyin_dict.items():
+        syllable = _toneless(readings.split(",")[0])
+        if not syllable or not is_han(chr(code)):
             continue
-        if run_start is not None:
-            out.extend(_run_pinyin(text[run_start:index]))
-            run_start = None
-        if index < len(text):
-            out.append("")
-    return out
+        pinyin[code] = symbol(syllable)
+        fuzzy[code] = symbol("~" + _fuzzy(syllable))
+    return pinyin, fuzzy
 
 
-@lru_cache(maxsize=65536)
-def _run_pinyin(run: str) -> tuple[str, ...]:
-    # Whole runs, so pypinyin can pick the reading of a polyphone from its word.
-    syllables = lazy_pinyin(run, style=Style.NORMAL)
-    if len(syllables) != len(run):
-        syllables = [lazy_pinyin(char, style=Style.NORMAL)[0] for char in run]
-    return tuple(s if s.isascii() and s.isalpha() else "" for s in syllables)
+def _toneless(reading: str) -> str:
+    decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
+    plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return plain if plain.isascii() and plain.isalpha() else ""
 
 
-def _symbol(key: str) -> str:
-    symbol = _SYMBOLS.get(key)
-    if symbol is None:
-        symbol = _SYMBOLS.setdefault(key, chr(_PRIVATE_USE + len(_SYMBOLS)))
-    return symbol
-
-
-@lru_cache(maxsize=4096)
 def _fuzzy(syllable: str) -> str:
     initial, final = _split(syllable)
     return _FUZZY_INITIAL.get(initial, initial) + "|" + _FUZZY_FINAL.get(final, final)
@@ -160,9 +140,7 @@ def _split(syllable: str) -> tuple[str, str]:
     """Initial and final, with y/w spelled out and ü written v (yu → v, ju → jv)."""
     if syllable.startswith("y"):
         rest = syllable[1:]
-        final = (
-            "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
-        )
+        final = "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
         return "", final
     if syllable.startswith("w"):
         rest = syllable[1:]
@@ -174,31 +152,3 @@ def _split(syllable: str) -> tuple[str, str]:
                 final = "v" + final[1:]
             return initial, final
     return "", syllable
-
-
-def _numbering(text: str, breaks: frozenset[str]) -> tuple[int, ...]:
-    numbers: list[int] = []
-    current = 0
-    for char in text:
-        if char in breaks:
-            current += 1
-            numbers.append(-current)  # a break belongs to no clause
-            continue
-        numbers.append(current)
-    return tuple(numbers)
-
-
-def _quoted(text: str) -> tuple[bool, ...]:
-    marks: list[bool] = []
-    closing: str | None = None
-    for char in text:
-        if closing is not None and char == closing:
-            closing = None
-            marks.append(True)
-            continue
-        if closing is None and char in QUOTE_PAIRS:
-            closing = QUOTE_PAIRS[char]
-            marks.append(True)
-            continue
-        marks.append(closing is not None)
-    return tuple(marks)
