@@ -47,6 +47,12 @@ _FUZZY_FINAL = {
 _PRIVATE_USE = 0xF0000  # a plane no utterance uses, so symbols never meet real text
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
 _SENTENCE_RE = re.compile("[" + re.escape(SENTENCE_BREAKS) + "]")
+_QUOTE_RE = re.compile(
+    "|".join(
+        f"{re.escape(a)}[^{re.escape(b)}\n]*(?:{re.escape(b)}|$)" for a, b in QUOTE_PAIRS.items()
+    ),
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,8 @@ class Spellings:
     fuzzy: str
     clause_breaks: tuple[int, ...]
     sentence_breaks: tuple[int, ...]
+    quotes: tuple[tuple[int, int], ...]
+    """[start, end) of each quotation, marks included (an unclosed one runs to the line's end)."""
 
     def clause(self, index: int) -> int:
         """The number of the clause holding character ``index``."""
@@ -68,12 +76,7 @@ class Spellings:
 
     def quoted(self, start: int, end: int) -> bool:
         """Whether characters [start, end) lie inside one pair of quotation marks."""
-        opening = max((self.text.rfind(mark, 0, start) for mark in QUOTE_PAIRS), default=-1)
-        if opening < 0:
-            return False
-        closing = QUOTE_PAIRS[self.text[opening]]
-        shut = self.text.find(closing, opening + 1)
-        return shut < 0 or shut >= end
+        return any(a < start and end <= b for a, b in self.quotes)
 
 
 def normalise(text: str) -> str:
@@ -94,6 +97,7 @@ def spell(text: str) -> Spellings:
         fuzzy=folded.translate(fuzzy_table),
         clause_breaks=tuple(m.start() for m in _CLAUSE_RE.finditer(folded)),
         sentence_breaks=tuple(m.start() for m in _SENTENCE_RE.finditer(folded)),
+        quotes=tuple(m.span() for m in _QUOTE_RE.finditer(folded)),
     )
 
 
@@ -140,7 +144,9 @@ def _split(syllable: str) -> tuple[str, str]:
     """Initial and final, with y/w spelled out and ü written v (yu → v, ju → jv)."""
     if syllable.startswith("y"):
         rest = syllable[1:]
-        final = "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
+        final = (
+            "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
+        )
         return "", final
     if syllable.startswith("w"):
         rest = syllable[1:]

@@ -1,0 +1,89 @@
+"""Detector scan rate, in Chinese characters per second, with a lexicon of 1,000+ entries.
+
+Two paths: exact text only (every phrase's pinyin thresholds set out of reach)
+and the shipped one (exact + toneless pinyin + fuzzy pinyin). Baseline, in the
+same run: keyword QA (``--baseline keywords``: one automaton, no context).
+The corpus is the labelled calls' transcripts, repeated, said by the agent to
+a family member so that every category is live.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+from compliance.detector import CallContext, Detector, Utterance
+from compliance.evaluation import KeywordBaseline
+from compliance.lexicon import LexiconFile, RuleSpec, load_lexicon
+
+CALLS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "calls"
+
+
+def big_lexicon(extra: int = 1000, seed: int = 11) -> LexiconFile:
+    """The shipped lexicon plus ``extra`` made-up three-character phrases (rarely heard)."""
+    base = load_lexicon("cn-default")
+    rng = random.Random(seed)
+    phrases = tuple(
+        "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(3)) for _ in range(extra)
+    )
+    filler = RuleSpec(id="bench.filler", category="threat", phrases=phrases)
+    return base.model_copy(update={"rules": (*base.rules, filler)})
+
+
+def exact_only(lexicon: LexiconFile) -> LexiconFile:
+    return lexicon.model_copy(update={"pinyin_min_syllables": 99, "fuzzy_min_syllables": 99})
+
+
+def corpus(min_chars: int) -> list[Utterance]:
+    lines = [
+        Utterance("agent", u["start"], u["end"], u["text"])
+        for path in sorted(CALLS.glob("*.json"))
+        for u in json.loads(path.read_text(encoding="utf-8"))["transcript"]
+    ]
+    out: list[Utterance] = []
+    while sum(len(u.text) for u in out) < min_chars:
+        out.extend(lines)
+    return out
+
+
+def rate(finder: Detector | KeywordBaseline, utterances: list[Utterance]) -> float:
+    context = CallContext("family")
+    finder.detect(utterances[:50], context)  # warm the caches
+    chars = sum(len(u.text) for u in utterances)
+    start = time.perf_counter()
+    finder.detect(utterances, context)
+    return chars / (time.perf_counter() - start)
+
+
+def run(min_chars: int) -> dict[str, Any]:
+    lexicon = big_lexicon()
+    entries = sum(len(r.phrases) + sum(len(g) for g in r.sequence) for r in lexicon.rules)
+    utterances = corpus(min_chars)
+    baseline = rate(KeywordBaseline(lexicon), utterances)
+    exact = rate(Detector(exact_only(lexicon)), utterances)
+    pinyin = rate(Detector(lexicon), utterances)
+    return {
+        "lexicon_entries": entries,
+        "chars": sum(len(u.text) for u in utterances),
+        "mean_utterance_chars": round(sum(len(u.text) for u in utterances) / len(utterances), 1),
+        "keyword_baseline_chars_per_s": round(baseline),
+        "exact_chars_per_s": round(exact),
+        "pinyin_chars_per_s": round(pinyin),
+        "exact_vs_baseline": round(exact / baseline, 3),
+        "pinyin_vs_baseline": round(pinyin / baseline, 3),
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    return (
+        f"detector scan, {result['lexicon_entries']} lexicon entries, {result['chars']:,} chars "
+        f"in utterances of {result['mean_utterance_chars']} chars:\n"
+        f"  keyword baseline {result['keyword_baseline_chars_per_s']:>12,} chars/s\n"
+        f"  exact            {result['exact_chars_per_s']:>12,} chars/s "
+        f"({result['exact_vs_baseline']}× baseline)\n"
+        f"  exact+pinyin     {result['pinyin_chars_per_s']:>12,} chars/s "
+        f"({result['pinyin_vs_baseline']}× baseline)"
+    )
