@@ -31,7 +31,8 @@ _FOLD = {ord("您"): "你", ord("妳"): "你", ord("祢"): "你"}
 _FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 for _kept in "，：；！？（）":  # full-width punctuation stays: it marks clauses
     _FOLD.pop(ord(_kept))
-_INITIALS = tuple("zh ch sh b p m f d t n l g k h j q x r z c s".split())
+# two-letter initials first, so zh is not read as z + h…
+_INITIALS = ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcs")
 _FUZZY_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l", "f": "h", "q": "j", "x": "j"}
 _FUZZY_FINAL = {
     "ing": "in",
