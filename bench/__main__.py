@@ -13,15 +13,17 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench import import_memory, policy_rate, worklists
+from bench import import_memory, pipeline_rate, policy_rate, scan_rate, worklists
+
+ALL = ["import", "policy", "worklists", "scan", "pipeline"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
-    parser.add_argument("--only", choices=["import", "policy", "worklists"], action="append")
+    parser.add_argument("--only", choices=ALL, action="append")
     args = parser.parse_args()
-    only = set(args.only or ["import", "policy", "worklists"])
+    only = set(args.only or ALL)
     machine = f"{platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}"
     results: dict[str, Any] = {"machine": machine, "quick": args.quick}
     print(f"machine: {machine}")
@@ -36,6 +38,12 @@ def main() -> None:
     if "import" in only:
         results["import"] = import_memory.run(large_mb=5 if args.quick else 200)
         print(import_memory.report(results["import"]))
+    if "scan" in only:
+        results["scan"] = scan_rate.run(20_000 if args.quick else 1_000_000)
+        print(scan_rate.report(results["scan"]))
+    if "pipeline" in only:
+        results["pipeline"] = pipeline_rate.run(4 if args.quick else 54, Path("var"))
+        print(pipeline_rate.report(results["pipeline"]))
     out = Path("var/bench")
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -16,7 +16,7 @@ from transcriber.errors import ModelUnavailable
 
 WINDOW_S = 28.0
 """Longest packed window, in seconds (Whisper reads 30 s at most)."""
-GAP_S = 1.0
+GAP_S = 0.6
 """Silence between packed pieces, in seconds: Whisper ends a segment there."""
 
 
@@ -57,7 +57,9 @@ class WhisperRecognizer:
         Whisper's encoder always reads 30 s, so decoding each utterance alone
         pays for 30 s every time; packing a channel's speech with a second of
         silence between pieces pays once per window. Each decoded segment goes
-        back to the piece it overlaps most.
+        back to the piece it overlaps most. Whisper sometimes ends a window
+        early and skips what follows: a piece that got no text is decoded
+        again on its own, so VAD's speech is never silently dropped.
         """
         results: list[list[tuple[str, float]]] = [[] for _ in pieces]
         for window in pack_windows([len(p) for p in pieces]):
@@ -67,6 +69,9 @@ class WhisperRecognizer:
             for start, end, text, logprob in self._decode(audio):
                 owner = window.owner(start, end)
                 results[owner].append((text, logprob))
+            for index in window.pieces:
+                if len(window.pieces) > 1 and not "".join(t for t, _ in results[index]).strip():
+                    results[index] = [(t, lp) for _, _, t, lp in self._decode(pieces[index])]
         return [
             RecognisedText(
                 "".join(t for t, _ in parts),
