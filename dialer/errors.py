@@ -1,0 +1,16 @@
+"""Errors of the dialer package.
+
+DialerError
+├── AmiUnavailable   the Asterisk Manager Interface cannot be reached or refused us
+└── SandboxError     the embedded Asterisk cannot be built, started or reached
+"""
+
+from __future__ import annotations
+
+
+class DialerError(Exception):
+    """Base of every dialer error."""
+
+
+class AmiUnavailable(DialerError):
+    """No working AMI link: nothing may be originated."""

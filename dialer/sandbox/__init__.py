@@ -1,0 +1,25 @@
+"""The embedded Asterisk: a cached Debian sid root with Asterisk 22, run under chroot."""
+
+from dialer.sandbox.asterisk import (
+    Sandbox,
+    SandboxError,
+    default_cache,
+    ensure_root,
+    load_state,
+    new_sandbox,
+    start,
+    status,
+    stop,
+)
+
+__all__ = [
+    "Sandbox",
+    "SandboxError",
+    "default_cache",
+    "ensure_root",
+    "load_state",
+    "new_sandbox",
+    "start",
+    "status",
+    "stop",
+]

@@ -1,0 +1,271 @@
+"""Build, configure, start and stop the embedded Asterisk.
+
+The root (Debian sid with ``asterisk`` and ``asterisk-modules``, ~340 MB) is
+built once with mmdebstrap and cached outside the repository (``$XDG_CACHE_HOME/
+callwarden/asterisk-root``). Each sandbox is a folder inside that root
+(``/callwarden/<name>``) holding its generated configuration, spool, logs and
+recordings, so several can run side by side on their own ports. The state
+(ports, AMI secret, pid) is written to ``<var>/sandbox.json`` for the dialer.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass
+from importlib import resources
+from pathlib import Path
+
+from dialer.errors import DialerError
+
+TEMPLATES: tuple[str, ...] = ("asterisk.conf", "modules.conf", "logger.conf", "manager.conf")
+TEMPLATES += ("rtp.conf", "pjsip.conf", "extensions.conf")
+_PLACEHOLDER = re.compile(r"@@([a-z_]+)@@")
+_CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
+"""Asterisks this process started, so stopping one also reaps it."""
+MMDEBSTRAP = [
+    "mmdebstrap",
+    "--variant=apt",
+    '--aptopt=Acquire::Check-Valid-Until "false"',
+    "--include=asterisk,asterisk-modules",
+    "sid",
+]
+
+
+class SandboxError(DialerError):
+    """The embedded Asterisk cannot be built, started or reached (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    root: str
+    """The Debian sid root on the host."""
+    name: str
+    ami_port: int
+    ami_user: str
+    ami_secret: str
+    sip_port: int
+    phones_port: int
+    """Where the simulated phones (a SIP user agent on the host) listen."""
+    agi_port: int
+    """Where callwarden's FastAGI server listens."""
+    rtp_start: int
+    rtp_end: int
+    pid: int | None = None
+
+    @property
+    def home_inside(self) -> str:
+        """This sandbox's folder as Asterisk (inside the chroot) sees it."""
+        return f"/callwarden/{self.name}"
+
+    @property
+    def home(self) -> Path:
+        return Path(self.root) / "callwarden" / self.name
+
+    @property
+    def recordings(self) -> Path:
+        """Where MixMonitor writes, seen from the host."""
+        return self.home / "spool" / "monitor"
+
+    @property
+    def recordings_inside(self) -> str:
+        return f"{self.home_inside}/spool/monitor"
+
+    @property
+    def config_inside(self) -> str:
+        return f"{self.home_inside}/etc/asterisk.conf"
+
+
+def default_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "callwarden" / "asterisk-root"
+
+
+def ensure_root(cache: Path) -> Path:
+    """The cached root, built with mmdebstrap the first time (about a minute)."""
+    if (cache / "usr" / "sbin" / "asterisk").is_file():
+        return cache
+    if shutil.which("mmdebstrap") is None:
+        raise SandboxError("mmdebstrap is not installed: apt-get install mmdebstrap (make does)")
+    partial = cache.with_name(f"{cache.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    built = subprocess.run([*MMDEBSTRAP, str(partial)], capture_output=True, text=True, check=False)
+    if built.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise SandboxError(f"mmdebstrap failed:\n{built.stderr[-2000:]}")
+    shutil.rmtree(cache, ignore_errors=True)
+    partial.rename(cache)
+    return cache
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def new_sandbox(root: Path, name: str = "main", agi_port: int | None = None) -> Sandbox:
+    """A sandbox on free ports with a fresh AMI secret (not started)."""
+    rtp = 20000 + (os.getpid() % 200) * 100
+    return Sandbox(
+        root=str(root),
+        name=name,
+        ami_port=free_port(),
+        ami_user="callwarden",
+        ami_secret=secrets.token_urlsafe(18),
+        sip_port=free_port(),
+        phones_port=free_port(),
+        agi_port=agi_port or free_port(),
+        rtp_start=rtp,
+        rtp_end=rtp + 98,
+    )
+
+
+def write_config(sandbox: Sandbox) -> None:
+    """Render config/asterisk/*.conf into the sandbox's etc folder."""
+    values = {
+        "home": sandbox.home_inside,
+        "moddir": _module_dir(Path(sandbox.root)),
+        "ami_port": str(sandbox.ami_port),
+        "ami_user": sandbox.ami_user,
+        "ami_secret": sandbox.ami_secret,
+        "sip_port": str(sandbox.sip_port),
+        "phones_port": str(sandbox.phones_port),
+        "agi_port": str(sandbox.agi_port),
+        "rtp_start": str(sandbox.rtp_start),
+        "rtp_end": str(sandbox.rtp_end),
+    }
+    etc = sandbox.home / "etc"
+    for folder in ("etc", "lib", "spool/monitor", "run", "log"):
+        (sandbox.home / folder).mkdir(parents=True, exist_ok=True)
+    templates = resources.files("config") / "asterisk"
+    for name in TEMPLATES:
+        text = (templates / name).read_text(encoding="utf-8")
+        (etc / name).write_text(render(text, values, name), encoding="utf-8")
+
+
+def render(text: str, values: dict[str, str], name: str = "template") -> str:
+    def value(match: re.Match[str]) -> str:
+        key = match.group(1)
+        if key not in values:
+            raise SandboxError(f"config/asterisk/{name}: unknown placeholder @@{key}@@")
+        return values[key]
+
+    return _PLACEHOLDER.sub(value, text)
+
+
+def _module_dir(root: Path) -> str:
+    found = sorted(root.glob("usr/lib/*/asterisk/modules"))
+    if not found:
+        raise SandboxError(f"{root}: no Asterisk modules folder (is the root complete?)")
+    return "/" + str(found[0].relative_to(root))
+
+
+def start(sandbox: Sandbox, state_file: Path, timeout: float = 30.0) -> Sandbox:
+    """Write the config, start Asterisk under chroot, wait for AMI; returns it with its pid."""
+    write_config(sandbox)
+    log = (sandbox.home / "log" / "console.log").open("ab")
+    process = subprocess.Popen(
+        ["chroot", sandbox.root, "asterisk", "-f", "-C", sandbox.config_inside],
+        stdin=subprocess.DEVNULL,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    log.close()
+    _CHILDREN[process.pid] = process
+    running = Sandbox(**{**asdict(sandbox), "pid": process.pid})
+    state_file.parent.mkdir(parents=True, exist_ok=True)
+    state_file.write_text(json.dumps(asdict(running), indent=1), encoding="utf-8")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SandboxError(f"Asterisk exited with {process.returncode}: see {log.name}")
+        if _ami_greets(sandbox.ami_port) and _fully_booted(running, deadline):
+            return running
+        time.sleep(0.2)
+    stop(running, state_file)
+    raise SandboxError(f"Asterisk did not open AMI on port {sandbox.ami_port} in {timeout:.0f} s")
+
+
+def _fully_booted(sandbox: Sandbox, deadline: float) -> bool:
+    """AMI answers before the dialplan is loaded; wait for Asterisk to say it is ready."""
+    waited = subprocess.run(
+        [*_remote(sandbox), "core waitfullybooted"],
+        capture_output=True,
+        check=False,
+        timeout=max(1.0, deadline - time.monotonic()),
+    )
+    return waited.returncode == 0
+
+
+def _remote(sandbox: Sandbox) -> list[str]:
+    return ["chroot", sandbox.root, "asterisk", "-C", sandbox.config_inside, "-rx"]
+
+
+def _ami_greets(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as conn:
+            return conn.recv(64).startswith(b"Asterisk Call Manager")
+    except OSError:
+        return False
+
+
+def load_state(state_file: Path) -> Sandbox | None:
+    if not state_file.is_file():
+        return None
+    return Sandbox(**json.loads(state_file.read_text(encoding="utf-8")))
+
+
+def status(sandbox: Sandbox) -> str:
+    alive = sandbox.pid is not None and _alive(sandbox.pid)
+    answering = _ami_greets(sandbox.ami_port)
+    state = "running" if alive and answering else "starting" if alive else "stopped"
+    return f"{state}: Asterisk in {sandbox.root}, AMI 127.0.0.1:{sandbox.ami_port}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop(sandbox: Sandbox, state_file: Path | None = None, timeout: float = 15.0) -> None:
+    """Ask Asterisk to stop now; kill it if it does not go."""
+    subprocess.run(
+        [*_remote(sandbox), "core stop now"],
+        capture_output=True,
+        check=False,
+        timeout=timeout,
+    )
+    if sandbox.pid is not None:
+        deadline = time.monotonic() + timeout
+        while _alive(sandbox.pid) and time.monotonic() < deadline:
+            _reap(sandbox.pid)
+            time.sleep(0.1)
+        if _alive(sandbox.pid):
+            os.killpg(sandbox.pid, signal.SIGKILL)
+            _reap(sandbox.pid)
+    if state_file is not None:
+        state_file.unlink(missing_ok=True)
+
+
+def _reap(pid: int) -> None:
+    child = _CHILDREN.get(pid)
+    if child is not None:
+        if child.poll() is not None:
+            del _CHILDREN[pid]
+        return
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)

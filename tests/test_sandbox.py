@@ -1,0 +1,119 @@
+"""The embedded Asterisk for real: built from the cached root, AMI, and our FastAGI gate."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dialer.agi import AgiServer, AgiSession
+from dialer.ami import AmiEvent, OriginateRequest, PystAmi
+from dialer.errors import AmiUnavailable
+from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, status, stop
+
+pytestmark = pytest.mark.asterisk
+
+
+class AgiThread:
+    """Our FastAGI server on its own event loop, as the dialer runs it."""
+
+    def __init__(self) -> None:
+        self.requests: list[tuple[str, tuple[str, ...], str | None]] = []
+        self.loop = asyncio.new_event_loop()
+        self.server = AgiServer({"selftest": self.handle})
+        self.port = self.loop.run_until_complete(self.server.start())
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    async def handle(self, session: AgiSession) -> None:
+        attempt = await session.get_variable("CW_ATTEMPT")
+        self.requests.append((session.request.script, session.request.args, attempt))
+        await session.set_variable("CW_DECISION", "allow")
+
+    def close(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(5)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def agi() -> Iterator[AgiThread]:
+    server = AgiThread()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def sandbox(agi: AgiThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
+    root = ensure_root(default_cache())
+    state = tmp_path_factory.mktemp("sandbox") / "sandbox.json"
+    running = start(new_sandbox(root, f"t{time.monotonic_ns() % 10**6}", agi.port), state)
+    yield running
+    stop(running, state)
+
+
+def test_asterisk_is_up_with_our_config(sandbox: Sandbox) -> None:
+    assert status(sandbox).startswith("running")
+    etc = sandbox.home / "etc"
+    assert f"port = {sandbox.ami_port}" in (etc / "manager.conf").read_text()
+    assert "bindaddr = 127.0.0.1" in (etc / "manager.conf").read_text()
+    assert "@@" not in "".join(p.read_text() for p in etc.iterdir())
+
+
+def test_ami_originates_into_the_fastagi_gate(sandbox: Sandbox, agi: AgiThread) -> None:
+    ami = PystAmi("127.0.0.1", sandbox.ami_port, sandbox.ami_user, sandbox.ami_secret)
+    events: list[AmiEvent] = []
+    ami.on_event(events.append)
+    try:
+        ami.originate(
+            OriginateRequest(
+                channel="Local/s@callwarden-selftest",
+                context="callwarden-selftest",
+                variables={"CW_ATTEMPT": "4242"},
+                action_id="attempt-4242",
+            )
+        )
+        deadline = time.monotonic() + 10
+        while not agi.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        ami.close()
+    assert agi.requests[0] == ("selftest", ("one", "", "three"), "4242")
+    assert any(
+        e.name == "OriginateResponse" and e.headers.get("ActionID") == "attempt-4242"
+        for e in events
+    )
+
+
+def test_wrong_credentials_are_refused(sandbox: Sandbox) -> None:
+    with pytest.raises(AmiUnavailable):
+        PystAmi("127.0.0.1", sandbox.ami_port, sandbox.ami_user, "wrong")
+
+
+def test_stop_and_status(agi: AgiThread, tmp_path: Path) -> None:
+    root = ensure_root(default_cache())
+    state = tmp_path / "sandbox.json"
+    running = start(new_sandbox(root, f"s{time.monotonic_ns() % 10**6}", agi.port), state)
+    assert state.is_file() and status(running).startswith("running")
+    stop(running, state)
+    assert not state.exists() and status(running).startswith("stopped")
+
+
+def test_sandbox_commands(tmp_path: Path) -> None:
+    from tests.test_cli import run
+
+    up = run(["sandbox", "up", "--agi-port", "0"], tmp_path)
+    try:
+        assert up.returncode == 0, up.stderr
+        assert up.stdout.startswith("running: Asterisk")
+        assert run(["sandbox", "status"], tmp_path).stdout.startswith("running")
+        assert run(["sandbox", "up"], tmp_path).stdout.startswith("running")  # already up
+    finally:
+        down = run(["sandbox", "down"], tmp_path)
+    assert down.returncode == 0
+    assert run(["sandbox", "status"], tmp_path).stdout.startswith("stopped")
