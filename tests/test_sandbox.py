@@ -14,6 +14,7 @@ from dialer.agi import AgiServer, AgiSession
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
 from dialer.errors import AmiUnavailable
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, status, stop
+from tests.test_cli import run
 
 pytestmark = pytest.mark.asterisk
 
@@ -105,8 +106,6 @@ def test_stop_and_status(agi: AgiThread, tmp_path: Path) -> None:
 
 
 def test_sandbox_commands(tmp_path: Path) -> None:
-    from tests.test_cli import run
-
     up = run(["sandbox", "up", "--agi-port", "0"], tmp_path)
     try:
         assert up.returncode == 0, up.stderr

@@ -1,0 +1,59 @@
+"""What AMI says about a call, as attempt outcomes (pure: events in, outcome out).
+
+``OriginateResponse`` carries a ``Reason`` (Asterisk's ``AST_CONTROL_*`` code)
+when the first leg never got answered; a ``Hangup`` carries the Q.850
+``Cause``. Both map onto the attempt's status; the cause is kept as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from store.enums import AttemptStatus
+
+# OriginateResponse Reason codes (include/asterisk/frame.h, AST_CONTROL_*)
+_REASONS: dict[str, AttemptStatus] = {
+    "0": AttemptStatus.FAILED,  # no such channel / could not dial
+    "1": AttemptStatus.NO_ANSWER,  # hung up before answering
+    "3": AttemptStatus.NO_ANSWER,  # rang until the originate timeout
+    "4": AttemptStatus.ANSWERED,
+    "5": AttemptStatus.BUSY,
+    "8": AttemptStatus.FAILED,  # congestion: unreachable, no route
+}
+# Q.850 causes of a Hangup before answer
+_CAUSES: dict[str, AttemptStatus] = {
+    "1": AttemptStatus.FAILED,  # unallocated number
+    "17": AttemptStatus.BUSY,
+    "18": AttemptStatus.NO_ANSWER,  # no user responding
+    "19": AttemptStatus.NO_ANSWER,  # no answer
+    "21": AttemptStatus.NO_ANSWER,  # call rejected
+    "27": AttemptStatus.FAILED,  # destination out of order
+    "34": AttemptStatus.FAILED,  # no circuit
+    "38": AttemptStatus.FAILED,  # network out of order
+}
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    status: AttemptStatus
+    cause: str
+    """Human-readable: 'busy (reason 5)', 'normal clearing (cause 16)'."""
+
+
+def from_originate_response(headers: dict[str, str]) -> CallEnd:
+    """The outcome an OriginateResponse reports."""
+    if headers.get("Response") == "Success":
+        return CallEnd(AttemptStatus.ANSWERED, "answered")
+    reason = headers.get("Reason", "")
+    status = _REASONS.get(reason, AttemptStatus.FAILED)
+    return CallEnd(status, f"{status.value.replace('_', ' ')} (reason {reason or '?'})")
+
+
+def from_hangup(headers: dict[str, str], answered: bool) -> CallEnd:
+    """The outcome a Hangup reports; after an answer every hangup ends an answered call."""
+    cause = headers.get("Cause", "")
+    text = headers.get("Cause-txt", "") or "unknown"
+    if answered:
+        return CallEnd(AttemptStatus.ANSWERED, f"{text.lower()} (cause {cause})")
+    status = _CAUSES.get(cause, AttemptStatus.NO_ANSWER if cause == "16" else AttemptStatus.FAILED)
+    return CallEnd(status, f"{text.lower()} (cause {cause or '?'})")
