@@ -11,6 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import LexiconError
+from compliance.files import locate_toml
 from compliance.lexicon.model import LexiconFile
 
 
@@ -25,16 +26,10 @@ def load_lexicon(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Lex
 
 
 def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
-    candidate = Path(ref)
-    if candidate.suffix == ".toml" or candidate.is_absolute():
-        if candidate.is_file():
-            return candidate
-        raise LexiconError([f"{candidate}: lexicon file not found"])
-    for folder in dirs:
-        path = folder / f"{ref}.toml"
-        if path.is_file():
-            return path
-    raise LexiconError([f"lexicon {ref!r} not found in {', '.join(str(d) for d in dirs)}"])
+    found = locate_toml(ref, dirs, "lexicon")
+    if isinstance(found, str):
+        raise LexiconError([found])
+    return found
 
 
 def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from compliance.errors import ProfileError
+from compliance.files import locate_toml
 from compliance.policy.facts import ContactType
 
 Per = Literal["person", "number", "person_case"]
@@ -255,16 +256,10 @@ def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Pro
 
 
 def _locate(ref: str | Path, dirs: tuple[Path, ...], beside: Path | None) -> Path:
-    candidate = Path(ref)
-    if candidate.suffix == ".toml" or candidate.is_absolute():
-        if candidate.is_file():
-            return candidate
-        raise ProfileError([f"{candidate}: profile file not found"])
-    for folder in ((beside,) if beside else ()) + dirs:
-        path = folder / f"{ref}.toml"
-        if path.is_file():
-            return path
-    raise ProfileError([f"profile {ref!r} not found in {', '.join(str(d) for d in dirs)}"])
+    found = locate_toml(ref, ((beside,) if beside else ()) + dirs, "profile")
+    if isinstance(found, str):
+        raise ProfileError([found])
+    return found
 
 
 def parse_profile(path: Path, raw: bytes) -> ProfileFile:
