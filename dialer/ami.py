@@ -37,6 +37,8 @@ class OriginateRequest:
     variables: dict[str, str] = field(default_factory=dict)
     action_id: str = ""
     """Comes back on OriginateResponse, so the response finds its attempt."""
+    channel_id: str = ""
+    """The first channel's Uniqueid: its Hangup event (with the cause) names it."""
 
 
 class AmiLink(Protocol):
@@ -98,6 +100,8 @@ class PystAmi:
             action["CallerID"] = request.caller_id
         if request.action_id:
             action["ActionID"] = request.action_id
+        if request.channel_id:
+            action["ChannelId"] = request.channel_id
         try:
             with _quiet():
                 response = self._manager.send_action(action)

@@ -57,3 +57,16 @@ def from_hangup(headers: dict[str, str], answered: bool) -> CallEnd:
         return CallEnd(AttemptStatus.ANSWERED, f"{text.lower()} (cause {cause})")
     status = _CAUSES.get(cause, AttemptStatus.NO_ANSWER if cause == "16" else AttemptStatus.FAILED)
     return CallEnd(status, f"{text.lower()} (cause {cause or '?'})")
+
+
+def attempt_outcome(response: dict[str, str], hangup: dict[str, str] | None) -> CallEnd:
+    """The outcome of one originated attempt from its OriginateResponse and its Hangup.
+
+    Asterisk's OriginateResponse says ``Reason: 0`` both for a busy callee and
+    for an unreachable one; the Hangup of the channel (found by the ChannelId
+    we gave it) carries the Q.850 cause that tells them apart.
+    """
+    first = from_originate_response(response)
+    if first.status != AttemptStatus.FAILED or hangup is None:
+        return first
+    return from_hangup(hangup, answered=False)

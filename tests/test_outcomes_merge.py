@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialer.outcomes import from_hangup, from_originate_response
+from dialer.outcomes import attempt_outcome, from_hangup, from_originate_response
 from recorder.audio import read_recording
 from recorder.errors import BadRecording
 from recorder.merge import merge_directions
@@ -67,3 +67,12 @@ def test_mismatched_directions_are_refused(tmp_path: Path) -> None:
     tx = mono(tmp_path / "tx.wav", np.zeros(1600), rate=16000)
     with pytest.raises(BadRecording, match="8000 Hz but"):
         merge_directions(rx, tx, tmp_path / "out.wav")
+
+
+def test_a_failed_originate_is_told_apart_by_its_hangup_cause() -> None:
+    failed = {"Response": "Failure", "Reason": "0"}
+    assert attempt_outcome(failed, {"Cause": "17"}).status == AttemptStatus.BUSY
+    assert attempt_outcome(failed, {"Cause": "1"}).status == AttemptStatus.FAILED
+    assert attempt_outcome(failed, None).status == AttemptStatus.FAILED
+    ringing_out = {"Response": "Failure", "Reason": "3"}
+    assert attempt_outcome(ringing_out, {"Cause": "1"}).status == AttemptStatus.NO_ANSWER

@@ -60,6 +60,8 @@ class Sandbox:
     rtp_start: int
     rtp_end: int
     pid: int | None = None
+    role: str = "core"
+    """``core``: callwarden's Asterisk; ``phones``: the simulated phone network."""
 
     @property
     def home_inside(self) -> str:
@@ -130,8 +132,8 @@ def new_sandbox(root: Path, name: str = "main", agi_port: int | None = None) -> 
     )
 
 
-def write_config(sandbox: Sandbox) -> None:
-    """Render config/asterisk/*.conf into the sandbox's etc folder."""
+def write_config(sandbox: Sandbox, extra_dialplan: str = "") -> None:
+    """Render config/asterisk/*.conf (with the role's overrides) into the sandbox's etc."""
     values = {
         "home": sandbox.home_inside,
         "moddir": _module_dir(Path(sandbox.root)),
@@ -145,12 +147,17 @@ def write_config(sandbox: Sandbox) -> None:
         "rtp_end": str(sandbox.rtp_end),
     }
     etc = sandbox.home / "etc"
-    for folder in ("etc", "lib", "spool/monitor", "run", "log"):
+    for folder in ("etc", "lib", "spool/monitor", "run", "log", "sounds"):
         (sandbox.home / folder).mkdir(parents=True, exist_ok=True)
     templates = resources.files("config") / "asterisk"
     for name in TEMPLATES:
-        text = (templates / name).read_text(encoding="utf-8")
-        (etc / name).write_text(render(text, values, name), encoding="utf-8")
+        source = templates / sandbox.role / name
+        if sandbox.role == "core" or not source.is_file():
+            source = templates / name
+        text = render(source.read_text(encoding="utf-8"), values, name)
+        if name == "extensions.conf":
+            text += extra_dialplan
+        (etc / name).write_text(text, encoding="utf-8")
 
 
 def render(text: str, values: dict[str, str], name: str = "template") -> str:
@@ -170,9 +177,12 @@ def _module_dir(root: Path) -> str:
     return "/" + str(found[0].relative_to(root))
 
 
-def start(sandbox: Sandbox, state_file: Path, timeout: float = 30.0) -> Sandbox:
-    """Write the config, start Asterisk under chroot, wait for AMI; returns it with its pid."""
-    write_config(sandbox)
+def start(
+    sandbox: Sandbox, state_file: Path, timeout: float = 30.0, extra_dialplan: str = ""
+) -> Sandbox:
+    """Write the config, start Asterisk under chroot, wait until it is ready; returns it with
+    its pid."""
+    write_config(sandbox, extra_dialplan)
     log = (sandbox.home / "log" / "console.log").open("ab")
     process = subprocess.Popen(
         ["chroot", sandbox.root, "asterisk", "-f", "-C", sandbox.config_inside],
