@@ -156,8 +156,36 @@ def _counters_json(verdict: Verdict) -> dict[str, object]:
     return seen
 
 
+def recheck_attempt(
+    sessions: SessionFactory, attempt_id: int, now: datetime, judge: Judge, *, lookback: timedelta
+) -> Verdict:
+    """Ask the policy again at the moment the callee answers (the window may have closed, a
+    hold may have been placed since the reservation); a blocked attempt is marked so."""
+    try:
+        with sessions.begin() as session:
+            attempt = session.get(CallAttempt, attempt_id)
+            if attempt is None or attempt.phone_number_id is None:
+                raise UnknownTarget(f"no dialled attempt {attempt_id}")
+            context = _load_context(
+                session, attempt.phone_number_id, attempt.case_id, now - lookback, attempt_id
+            )
+            verdict = judge(context, now)
+            if not verdict.allowed:
+                attempt.status = AttemptStatus.BLOCKED
+                attempt.rule_id = verdict.rule_id
+                attempt.decision_reason = f"blocked on answer: {verdict.reason_en}"
+                attempt.ended_at = now
+            return verdict
+    except OperationalError as exc:
+        raise DatabaseUnavailable(f"could not re-check attempt {attempt_id}: {exc.orig}") from exc
+
+
 def _load_context(
-    session: Session, phone_number_id: int, case_id: int, since: datetime
+    session: Session,
+    phone_number_id: int,
+    case_id: int,
+    since: datetime,
+    leave_out: int | None = None,
 ) -> DialContext:
     number = session.get(PhoneNumber, phone_number_id)
     case = session.get(Case, case_id)
@@ -184,6 +212,7 @@ def _load_context(
             CallAttempt.direction == Direction.OUTBOUND,
             CallAttempt.status != AttemptStatus.BLOCKED,
             CallAttempt.reserved_at > since,
+            CallAttempt.id != (leave_out or 0),
         )
         .order_by(CallAttempt.reserved_at)
     )

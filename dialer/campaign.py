@@ -1,0 +1,304 @@
+"""The campaign loop: reserve, originate, follow the call, hand the recording over.
+
+Progressive mode: as soon as an agent is idle, the next number on their
+worklist is reserved (policy checked atomically, ``store.reservation``) and
+dialled through AMI, at most ``originate_per_s`` per second per server. When
+the callee answers, Asterisk asks the FastAGI gate, which checks the policy
+again at that instant before bridging the agent. AMI events end the attempt
+with its outcome; an answered call's two direction files are merged and
+handed to ``on_recording``. While AMI is down nothing is originated: the
+reservation just made is released and the link is re-opened with backoff.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from dialer.agi import AgiSession, Handler
+from dialer.ami import AmiEvent, AmiLink, OriginateRequest
+from dialer.errors import AmiUnavailable
+from dialer.outcomes import CallEnd, attempt_outcome, from_hangup
+from recorder.merge import merge_directions
+from store.attempts import mark_answered, mark_ended, mark_originated, release
+from store.db import SessionFactory
+from store.enums import AttemptStatus
+from store.reservation import Judge, recheck_attempt, reserve_attempt
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class DialItem:
+    """One number on one agent's worklist."""
+
+    phone_number_id: int
+    case_id: int
+    e164: str
+
+
+@dataclass(frozen=True)
+class CampaignSettings:
+    recordings_inside: str
+    """Where MixMonitor writes, as Asterisk sees it."""
+    recordings_host: Path
+    """The same folder, as this process sees it."""
+    trunk: str = "simnet"
+    """PJSIP endpoint the callees are dialled through."""
+    originate_per_s: float = 20.0
+    ring_timeout_s: float = 30.0
+    lookback: timedelta = timedelta(days=8)
+    run_for_s: float = 600.0
+    """Stop originating after this long; calls in flight still finish."""
+
+
+@dataclass
+class CallState:
+    attempt_id: int
+    agent_id: int
+    item: DialItem
+    answered: bool = False
+    response: dict[str, str] | None = None
+    responded_at: float = 0.0
+    hangup: dict[str, str] | None = None
+
+
+@dataclass
+class CampaignSummary:
+    reserved: int = 0
+    blocked_at_reservation: int = 0
+    blocked_on_answer: int = 0
+    outcomes: dict[str, int] = field(default_factory=dict)
+    recordings: list[tuple[int, Path]] = field(default_factory=list)
+    ami_failures: int = 0
+
+
+class Campaign:
+    def __init__(  # noqa: PLR0917 (the objects one campaign is built from)
+        self,
+        sessions: SessionFactory,
+        judge: Judge,
+        connect: Callable[[], AmiLink],
+        worklists: dict[int, list[DialItem]],
+        agent_dial: dict[int, str],
+        clock: Clock,
+        settings: CampaignSettings,
+        on_recording: Callable[[int, Path], None] = lambda attempt, path: None,
+    ) -> None:
+        self.sessions, self.judge, self.connect = sessions, judge, connect
+        self.worklists = {agent: list(items) for agent, items in worklists.items()}
+        self.agent_dial, self.clock, self.settings = agent_dial, clock, settings
+        self.on_recording = on_recording
+        self.events: queue.Queue[AmiEvent] = queue.Queue()
+        self.calls: dict[int, CallState] = {}
+        self.busy: set[int] = set()
+        self.summary = CampaignSummary()
+        self._ami: AmiLink | None = None
+        self._next_originate = 0.0
+        self._retry_link_at = 0.0
+        self._backoff = 0.5
+
+    # ── the FastAGI gate, called by Asterisk on answer ─────────────────────
+    def gate(self) -> Handler:
+        async def handle(session: AgiSession) -> None:
+            raw = await session.get_variable("CW_ATTEMPT")
+            call = self.calls.get(int(raw)) if raw and raw.isdigit() else None
+            if call is None:
+                await session.set_variable("CW_DECISION", "unknown-attempt")
+                return
+            now = self.clock()
+            verdict = await asyncio.to_thread(
+                recheck_attempt,
+                self.sessions,
+                call.attempt_id,
+                now,
+                self.judge,
+                lookback=self.settings.lookback,
+            )
+            if not verdict.allowed:
+                self.summary.blocked_on_answer += 1
+                await session.set_variable("CW_DECISION", "blocked")
+                return
+            await asyncio.to_thread(mark_answered, self.sessions, call.attempt_id, now)
+            call.answered = True
+            rec = f"{self.settings.recordings_inside}/attempt-{call.attempt_id}"
+            await session.set_variable("CW_REC", rec)
+            await session.set_variable("CW_AGENT", self.agent_dial[call.agent_id])
+            await session.set_variable("CW_DECISION", "allow")
+
+        return handle
+
+    # ── the loop ───────────────────────────────────────────────────────────
+    def run(self) -> CampaignSummary:
+        stop_at = time.monotonic() + self.settings.run_for_s
+        while True:
+            self._drain_events()
+            self._expire_waits()
+            dialling = time.monotonic() < stop_at
+            if dialling:
+                self._start_calls()
+            if not self.busy and (not dialling or not any(self.worklists.values())):
+                break
+            time.sleep(0.05)
+        if self._ami is not None:
+            self._ami.close()
+        return self.summary
+
+    def _link(self) -> AmiLink | None:
+        if self._ami is not None and self._ami.connected:
+            return self._ami
+        if time.monotonic() < self._retry_link_at:
+            return None
+        try:
+            self._ami = self.connect()
+            self._ami.on_event(self.events.put)
+            self._backoff = 0.5
+            return self._ami
+        except AmiUnavailable as exc:
+            log.warning("AMI unavailable, retrying in %.1f s: %s", self._backoff, exc)
+            self._ami = None
+            self._retry_link_at = time.monotonic() + self._backoff
+            self._backoff = min(self._backoff * 2, 30.0)
+            return None
+
+    def _start_calls(self) -> None:
+        for agent_id, items in self.worklists.items():
+            if agent_id in self.busy or not items:
+                continue
+            if time.monotonic() < self._next_originate:
+                return
+            link = self._link()
+            if link is None:
+                return  # nothing is reserved or originated while AMI is down
+            self._dial_next(agent_id, items, link)
+
+    def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> None:
+        item = items.pop(0)
+        now = self.clock()
+        reservation = reserve_attempt(
+            self.sessions,
+            item.phone_number_id,
+            item.case_id,
+            now,
+            self.judge,
+            lookback=self.settings.lookback,
+            agent_id=agent_id,
+        )
+        if not reservation.verdict.allowed:
+            self.summary.blocked_at_reservation += 1
+            return
+        self.summary.reserved += 1
+        attempt = reservation.attempt_id
+        self.calls[attempt] = CallState(attempt, agent_id, item)
+        try:
+            link.originate(
+                OriginateRequest(
+                    channel=f"PJSIP/{item.e164}@{self.settings.trunk}",
+                    context="callwarden-answered",
+                    timeout_ms=int(self.settings.ring_timeout_s * 1000),
+                    variables={"CW_ATTEMPT": str(attempt), "CW_NUMBER": item.e164},
+                    action_id=f"cw-{attempt}",
+                    channel_id=f"cw-attempt-{attempt}",
+                )
+            )
+        except AmiUnavailable as exc:
+            self.summary.ami_failures += 1
+            release(self.sessions, attempt, f"AMI unavailable: {exc}", self.clock())
+            del self.calls[attempt]
+            items.insert(0, item)  # try this number again once the link is back
+            return
+        mark_originated(self.sessions, attempt, now)
+        self.busy.add(agent_id)
+        self._next_originate = time.monotonic() + 1 / self.settings.originate_per_s
+
+    def _drain_events(self) -> None:
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            self._on_event(event)
+
+    def _on_event(self, event: AmiEvent) -> None:
+        if event.name == "OriginateResponse":
+            attempt = _attempt_of(event.headers.get("ActionID", ""), "cw-")
+            if attempt in self.calls:
+                self.calls[attempt].response = event.headers
+                self.calls[attempt].responded_at = time.monotonic()
+                self._maybe_finish(attempt)
+        elif event.name == "Hangup":
+            attempt = _attempt_of(event.headers.get("Uniqueid", ""), "cw-attempt-")
+            if attempt in self.calls:
+                self.calls[attempt].hangup = event.headers
+                self._maybe_finish(attempt)
+
+    def _maybe_finish(self, attempt: int) -> None:
+        """End the attempt once its outcome is known; free its agent."""
+        call = self.calls[attempt]
+        end = _ending(call, time.monotonic())
+        if end is None:
+            return
+        mark_ended(self.sessions, attempt, end.status, end.cause, self.clock())
+        key = end.status.value
+        self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
+        self.busy.discard(call.agent_id)
+        del self.calls[attempt]
+        if call.answered:
+            self._collect(attempt)
+
+    def _expire_waits(self) -> None:
+        for attempt in list(self.calls):
+            self._maybe_finish(attempt)
+
+    def _collect(self, attempt: int) -> None:
+        base = self.settings.recordings_host / f"attempt-{attempt}"
+        rx, tx = Path(f"{base}-rx.wav"), Path(f"{base}-tx.wav")
+        if not _settled((rx, tx)):
+            log.error("attempt %s: no recording found at %s-{rx,tx}.wav", attempt, base)
+            return
+        stereo = merge_directions(rx, tx, Path(f"{base}.wav"))
+        self.summary.recordings.append((attempt, stereo))
+        self.on_recording(attempt, stereo)
+
+
+HANGUP_WAIT_S = 3.0
+"""How long a failed originate waits for the Hangup that says why (busy vs unreachable)."""
+
+
+def _ending(call: CallState, now: float) -> CallEnd | None:
+    """The attempt's outcome, or None while it is not known yet."""
+    response, hangup = call.response, call.hangup
+    if call.answered:
+        return None if hangup is None else from_hangup(hangup, answered=True)
+    if response is None:
+        return None
+    if response.get("Response") == "Success":  # answered, but the gate did not bridge it
+        return None if hangup is None else CallEnd(AttemptStatus.BLOCKED, "blocked on answer")
+    if hangup is None and now - call.responded_at < HANGUP_WAIT_S:
+        return None
+    return attempt_outcome(response, hangup)
+
+
+def _attempt_of(value: str, prefix: str) -> int | None:
+    rest = value[len(prefix) :] if value.startswith(prefix) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _settled(paths: Iterable[Path], timeout: float = 5.0) -> bool:
+    """MixMonitor closes its files just after the hangup: wait until they stop growing."""
+    deadline = time.monotonic() + timeout
+    last: tuple[int, ...] = ()
+    while time.monotonic() < deadline:
+        sizes = tuple(p.stat().st_size if p.is_file() else -1 for p in paths)
+        if -1 not in sizes and sizes == last:
+            return True
+        last = sizes
+        time.sleep(0.2)
+    return False

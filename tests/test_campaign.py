@@ -1,0 +1,153 @@
+"""The campaign loop against the real embedded Asterisk and the simulated phone network:
+reservations, outcomes from AMI, the gate's re-check on answer, stereo recordings handed over."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from compliance.policy import load_profile
+from dialer.ami import PystAmi
+from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.gate import PolicyJudge
+from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
+from recorder.audio import read_recording
+from store.db import SessionFactory
+from store.enums import AttemptStatus
+from store.models import Agent, CallAttempt
+from tests.conftest import FIXTURES
+from tests.dbdata import debtor_targets, load_sample
+from tests.test_reservation import at
+from tests.test_sandbox import AgiThread
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+CALLS = FIXTURES / "calls"
+JUDGE = PolicyJudge(load_profile("cn-default"))
+PLAN = ["cw01", "busy", "cw07", "no_answer", "cw34", "unreachable"]
+
+
+@pytest.fixture
+def network(
+    sessions: SessionFactory, tmp_path: Path
+) -> Iterator[tuple[Sandbox, AgiThread, list[DialItem]]]:
+    load_sample(sessions)
+    targets = debtor_targets(sessions)[: len(PLAN) + 2]
+    scenarios: dict[str, Scenario] = {}
+    for target, plan in zip(targets, PLAN + ["cw18", "cw19"], strict=True):
+        if plan.startswith("cw"):
+            label = json.loads((CALLS / f"{plan}.json").read_text(encoding="utf-8"))
+            agent, callee = split_labelled_call(
+                CALLS / f"{plan}.wav", label["agent_channel"], tmp_path
+            )
+            rings = 0.5 if plan in PLAN else 2.0  # the late calls ring past 20:00
+            scenarios[target.e164] = Scenario("answer", callee, agent, rings_s=rings)
+        else:
+            scenarios[target.e164] = Scenario(plan)
+    with sessions.begin() as session:
+        session.add(Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet"))
+        session.add(Agent(code="A02", name="坐席二", sip_endpoint="PJSIP/a02@simnet"))
+    gate = AgiThread()
+    core = new_sandbox(ensure_root(default_cache()), f"k{time.monotonic_ns() % 10**6}", gate.port)
+    running = start(core, tmp_path / "core.json")
+    phones = start_phones(running, scenarios, tmp_path / "phones.json")
+    items = [DialItem(t.phone_number_id, t.case_id, t.e164) for t in targets]
+    yield running, gate, items
+    stop(phones, tmp_path / "phones.json")
+    stop(running, tmp_path / "core.json")
+    gate.close()
+
+
+def campaign(
+    sessions: SessionFactory,
+    core: Sandbox,
+    gate: AgiThread,
+    worklists: dict[int, list[DialItem]],
+    start_at: datetime,
+) -> Campaign:
+    began = time.monotonic()
+
+    def clock() -> datetime:  # the policy's clock: a chosen instant, then real time
+        return start_at + timedelta(seconds=time.monotonic() - began)
+
+    settings = CampaignSettings(
+        recordings_inside=core.recordings_inside,
+        recordings_host=core.recordings,
+        ring_timeout_s=5,
+        run_for_s=90,
+    )
+    with sessions() as session:
+        dial = {a.id: a.sip_endpoint for a in session.scalars(select(Agent))}
+    result = Campaign(
+        sessions,
+        JUDGE,
+        lambda: PystAmi("127.0.0.1", core.ami_port, core.ami_user, core.ami_secret),
+        worklists,
+        dial,
+        clock,
+        settings,
+    )
+    gate.server.handlers["gate"] = result.gate()
+    return result
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_progressive_campaign_over_real_sip(
+    sessions: SessionFactory, network: tuple[Sandbox, AgiThread, list[DialItem]]
+) -> None:
+    core, gate, items = network
+    plan = items[: len(PLAN)]
+    run = campaign(sessions, core, gate, {1: plan[0::2], 2: plan[1::2]}, at(10))
+    summary = run.run()
+    with sessions() as session:
+        attempts = {
+            a.e164: a for a in session.scalars(select(CallAttempt).order_by(CallAttempt.id))
+        }
+    expected = {
+        "cw01": AttemptStatus.ANSWERED,
+        "busy": AttemptStatus.BUSY,
+        "cw07": AttemptStatus.ANSWERED,
+        "no_answer": AttemptStatus.NO_ANSWER,
+        "cw34": AttemptStatus.ANSWERED,
+        "unreachable": AttemptStatus.FAILED,
+    }
+    for item, name in zip(plan, PLAN, strict=True):
+        attempt = attempts[item.e164]
+        assert attempt.status == expected[name], (name, attempt.hangup_cause)
+        assert attempt.originated_at is not None and attempt.ended_at is not None
+    assert summary.reserved == 6 and summary.outcomes == {
+        "answered": 3,
+        "busy": 1,
+        "no_answer": 1,
+        "failed": 1,
+    }
+    assert len(summary.recordings) == 3
+    for _, path in summary.recordings:
+        audio = read_recording(path)
+        assert len(audio.channels) == 2 and audio.duration > 10
+        assert all(float(abs(c.astype(int)).mean()) > 50 for c in audio.channels)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_window_closing_stops_calls_on_time(
+    sessions: SessionFactory, network: tuple[Sandbox, AgiThread, list[DialItem]]
+) -> None:
+    core, gate, items = network
+    late = items[len(PLAN) :]
+    # reserved at 19:59:59.5 (allowed), answered two seconds later, after 20:00 (blocked by
+    # the gate); the next number is not even reserved
+    run = campaign(sessions, core, gate, {1: late}, at(19, 59) + timedelta(seconds=59.5))
+    summary = run.run()
+    with sessions() as session:
+        attempts = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()
+    assert [a.status for a in attempts] == [AttemptStatus.BLOCKED, AttemptStatus.BLOCKED]
+    assert attempts[0].originated_at is not None
+    assert attempts[0].decision_reason.startswith("blocked on answer")
+    assert attempts[1].originated_at is None and attempts[1].rule_id == "company.window"
+    assert summary.blocked_on_answer == 1 and summary.recordings == []
