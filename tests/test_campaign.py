@@ -40,7 +40,7 @@ def network(
     load_sample(sessions)
     targets = debtor_targets(sessions)[: len(PLAN) + 2]
     scenarios: dict[str, Scenario] = {}
-    for target, plan in zip(targets, PLAN + ["cw18", "cw19"], strict=True):
+    for target, plan in zip(targets, [*PLAN, "cw18", "cw19"], strict=True):
         if plan.startswith("cw"):
             label = json.loads((CALLS / f"{plan}.json").read_text(encoding="utf-8"))
             agent, callee = split_labelled_call(
