@@ -89,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
+    demo.add_argument(
+        "--no-calls", action="store_true", help="stop after the worklists (no Asterisk)"
+    )
     demo.set_defaults(handler=cmd_demo)
     return parser
 

@@ -1,9 +1,11 @@
-"""``callwarden demo``: the main job on the embedded default, as far as it exists.
+"""``callwarden demo``: the main job on the embedded default.
 
-Today: create/upgrade the SQLite database, import the shipped sample cases
-(idempotent), add demo agents, and build every agent's worklist under the
-active profile for the next working day at 10:00. Later steps (dial, record,
-transcribe, flag, serve) extend this command.
+Create/upgrade the SQLite database, import the shipped sample cases
+(idempotent), add demo agents, build every agent's worklist under the active
+profile for the next working day at 10:00, then dial them for real through
+the embedded Asterisk to simulated phones, record, transcribe, flag and apply
+the callee events (``console.demo_calls``). Serving the console comes with
+the web console.
 """
 
 from __future__ import annotations
@@ -24,10 +26,11 @@ from compliance.policy import Profile
 from compliance.policy.calendar import is_working_day
 from console.app import App
 from console.commands import default_actor
+from console.demo_calls import run_demo_calls
 from console.schedule_cmd import active_profile, compute_schedule
 from store.case_import import import_cases
 from store.migrate import upgrade
-from store.models import Agent, Case, CaseContact, ClientBank, PhoneNumber
+from store.models import Agent, CallAttempt, Case, CaseContact, ClientBank, PhoneNumber
 from store.pii import mask_phone
 from store.types import utcnow
 
@@ -41,29 +44,43 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
     started = time.monotonic()
     before, after = upgrade(app.engine)
     print(
-        f"[1/3] database {app.settings.database_url()}: schema {before or '(empty)'} → {after}",
+        f"[1/5] database {app.settings.database_url()}: schema {before or '(empty)'} → {after}",
         file=out,
     )
     report = import_cases(sample_cases_path(), app.sessions, default_actor())
     c = report.counts
     print(
-        f"[2/3] imported {report.rows} sample cases: {c.cases_created} new, "
+        f"[2/5] imported {report.rows} sample cases: {c.cases_created} new, "
         f"{c.cases_updated} updated in place",
         file=out,
     )
     _summary(app, out)
     _ensure_demo_agents(app)
-    _preview(app, out)
+    profile = active_profile(app, None)
+    at = next_working_morning(profile, _latest_activity(app))
+    _preview(app, profile, at, out)
+    if not args.no_calls:
+        run_demo_calls(app, profile, at, out)
     print(f"done in {time.monotonic() - started:.1f} s", file=out)
     if not args.no_serve:
         print("(the web console arrives with a later release; nothing to serve yet)", file=out)
     return 0
 
 
+def _latest_activity(app: App) -> datetime:
+    """Now, or the last simulated day's calls if later: each demo run is the next working day."""
+    with app.sessions() as session:
+        latest = session.scalar(select(func.max(CallAttempt.reserved_at)))
+    now = utcnow()
+    return max(now, latest) if latest else now
+
+
 DEMO_AGENTS = (
-    ("A01", "王芳", "PJSIP/agent-a01"),
-    ("A02", "李强", "PJSIP/agent-a02"),
-    ("A03", "张敏", "PJSIP/agent-a03"),
+    ("A01", "王芳", "PJSIP/a01@simnet"),
+    ("A02", "李强", "PJSIP/a02@simnet"),
+    ("A03", "张敏", "PJSIP/a03@simnet"),
+    ("A04", "刘洋", "PJSIP/a04@simnet"),
+    ("A05", "陈静", "PJSIP/a05@simnet"),
 )
 
 
@@ -88,12 +105,10 @@ def next_working_morning(profile: Profile, after: datetime) -> datetime:
     return datetime.combine(day, clock_time(10), tzinfo=zone)
 
 
-def _preview(app: App, out: TextIO) -> None:
-    profile = active_profile(app, None)
-    at = next_working_morning(profile, utcnow())
+def _preview(app: App, profile: Profile, at: datetime, out: TextIO) -> None:
     schedule = compute_schedule(app, profile, at)
     print(
-        f"[3/3] worklists at {at:%Y-%m-%d %H:%M} (simulated working day) under {profile.ruleset}:",
+        f"[3/5] worklists at {at:%Y-%m-%d %H:%M} (simulated working day) under {profile.ruleset}:",
         file=out,
     )
     for code, _, _ in DEMO_AGENTS:

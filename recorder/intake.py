@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
 from recorder.audio import read_recording
@@ -70,7 +70,7 @@ def store_recording(
     meta = metadata or CallMetadata()
     digest = sha256_of(source)
     with sessions() as session:
-        existing = session.scalars(select(Recording).where(Recording.sha256 == digest)).first()
+        existing = session.scalars(_same_recording(digest, meta.call_attempt_id)).first()
         if existing is not None:
             return Intake(existing.id, digest, existing.status, existing.error, duplicate=True)
     target = archive_path(archive, digest, now)
@@ -100,11 +100,21 @@ def store_recording(
             session.flush()
             return Intake(row.id, digest, row.status, row.error, duplicate=False)
     except IntegrityError:
-        with sessions() as session:  # another intake stored the same content first?
-            other = session.scalars(select(Recording).where(Recording.sha256 == digest)).first()
+        with sessions() as session:  # another intake stored the same call first?
+            other = session.scalars(_same_recording(digest, meta.call_attempt_id)).first()
         if other is None:
             raise  # not a race: a bad reference (no such attempt)
         return Intake(other.id, digest, other.status, other.error, duplicate=True)
+
+
+def _same_recording(digest: str, attempt: int | None) -> Select[Recording]:
+    """This content for this attempt (or, without one, this content from a batch)."""
+    same_call = (
+        Recording.call_attempt_id.is_(None)
+        if attempt is None
+        else Recording.call_attempt_id == attempt
+    )
+    return select(Recording).where(Recording.sha256 == digest, same_call)
 
 
 def _copy_read_only(source: Path, target: Path) -> None:

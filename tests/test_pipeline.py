@@ -249,3 +249,20 @@ def test_a_debtors_own_stop_calling_is_not_a_do_not_call(
     intake = store_recording(sessions, CALLS / "cw38.wav", tmp_path, T0, meta)
     outcome = processor(sessions, GroundTruth("cw38")).process(intake.recording_id)
     assert outcome.events.do_not_call == () and outcome.flags == 0
+
+
+def test_the_same_audio_from_two_calls_is_two_recordings(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    load_sample(sessions)
+    debtor = debtor_targets(sessions)[0]
+    first, second = attempt_for(sessions, debtor), attempt_for(sessions, debtor)
+    wav = CALLS / "cw01.wav"
+    a = store_recording(sessions, wav, tmp_path, T0, CallMetadata(call_attempt_id=first))
+    b = store_recording(sessions, wav, tmp_path, T0, CallMetadata(call_attempt_id=second))
+    again = store_recording(sessions, wav, tmp_path, T0, CallMetadata(call_attempt_id=second))
+    assert a.recording_id != b.recording_id and not a.duplicate and not b.duplicate
+    assert again.duplicate and again.recording_id == b.recording_id
+    with sessions() as session:
+        paths = session.scalars(select(Recording.path).order_by(Recording.id)).all()
+    assert paths[0] == paths[1]  # one archived file

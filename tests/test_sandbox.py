@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from dialer.agi import AgiServer, AgiSession
+from dialer.agi import AgiSession
+from dialer.agi.thread import AgiThread as ServerThread
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
 from dialer.errors import AmiUnavailable
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, status, stop
@@ -19,27 +18,18 @@ from tests.test_cli import run
 pytestmark = pytest.mark.asterisk
 
 
-class AgiThread:
-    """Our FastAGI server on its own event loop, as the dialer runs it."""
+class AgiThread(ServerThread):
+    """Our FastAGI server on its own event loop, answering the self-test script."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.requests: list[tuple[str, tuple[str, ...], str | None]] = []
-        self.loop = asyncio.new_event_loop()
-        self.server = AgiServer({"selftest": self.handle})
-        self.port = self.loop.run_until_complete(self.server.start())
-        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self.thread.start()
+        self.server.handlers["selftest"] = self.handle
 
     async def handle(self, session: AgiSession) -> None:
         attempt = await session.get_variable("CW_ATTEMPT")
         self.requests.append((session.request.script, session.request.args, attempt))
         await session.set_variable("CW_DECISION", "allow")
-
-    def close(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.close(), self.loop).result(5)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
-        self.loop.close()
 
 
 @pytest.fixture(scope="module")

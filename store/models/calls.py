@@ -58,12 +58,17 @@ class CallAttempt(Base):
 
 
 class Recording(Base):
-    """A finished recording, content-addressed; originals are never modified."""
+    """A finished recording, content-addressed; originals are never modified.
+
+    The same content is one recording per call attempt (or one without any): two
+    calls whose audio happens to be identical are still two calls.
+    """
 
     __tablename__ = "recording"
+    __table_args__ = (UniqueConstraint("sha256", "call_attempt_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     call_attempt_id: Mapped[int | None] = mapped_column(ForeignKey("call_attempt.id"), index=True)
-    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
     path: Mapped[str] = mapped_column(String(500))
     duration_s: Mapped[float | None]
     sample_rate: Mapped[int | None]

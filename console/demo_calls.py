@@ -1,0 +1,205 @@
+"""The demo's calls: a progressive campaign through the embedded Asterisk to simulated phones
+that play the project's labelled calls, then transcription, detection and callee events.
+
+Each demo run simulates the next working day at 10:00 (so earlier runs' calls,
+holds and do-not-call entries count, as they would in real life).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import func, select
+
+from compliance.policy import Profile
+from console.app import App
+from console.pipeline_cmd import archive_dir, build_processor
+from console.schedule_cmd import compute_schedule
+from dialer.agi.thread import AgiThread
+from dialer.ami import PystAmi
+from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.gate import PolicyJudge
+from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
+from recorder.intake import CallMetadata, store_recording
+from store.models import Agent, DoNotCall, Flag, Hold
+from store.pii import mask_phone
+from store.types import utcnow
+
+LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "calls"
+DEBTOR_CALLS = ("cw01", "cw07", "cw34", "cw11", "cw15", "cw02", "cw24", "cw04", "cw18", "cw21")
+THIRD_PARTY_CALLS = ("cw27", "cw31", "cw30", "cw32", "cw28", "cw44")
+UNANSWERED = ("busy", "no_answer", "unreachable")
+CALLS_PER_RUN = 24
+
+
+@dataclass
+class PlannedCall:
+    item: DialItem
+    agent_code: str
+    contact: str
+    scenario: str
+    """A labelled call id, or busy / no_answer / unreachable."""
+    attempt_id: int | None = None
+    outcome: str = ""
+    flags: list[str] = field(default_factory=list)
+
+
+def plan_calls(app: App, profile: Profile, at: datetime) -> list[PlannedCall]:
+    """Up to 24 due numbers, each given a scenario that fits who answers."""
+    schedule = compute_schedule(app, profile, at)
+    plans: list[PlannedCall] = []
+    debtor = third = 0
+    for index, work in enumerate(schedule.dialable[:CALLS_PER_RUN]):
+        entry = work.entry
+        contact = entry.person.contact_type.value
+        if index % 6 == 5:
+            scenario = UNANSWERED[(index // 6) % 3]
+        elif contact == "debtor":
+            scenario, debtor = DEBTOR_CALLS[debtor % len(DEBTOR_CALLS)], debtor + 1
+        else:
+            scenario, third = THIRD_PARTY_CALLS[third % len(THIRD_PARTY_CALLS)], third + 1
+        item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
+        plans.append(PlannedCall(item, work.agent, contact, scenario))
+    return plans
+
+
+def scenarios_for(plans: list[PlannedCall], work: Path) -> dict[str, Scenario]:
+    scenarios: dict[str, Scenario] = {}
+    for plan in plans:
+        if plan.scenario in UNANSWERED:
+            scenarios[plan.item.e164] = Scenario(plan.scenario)
+            continue
+        label = json.loads((LABELLED / f"{plan.scenario}.json").read_text(encoding="utf-8"))
+        agent, callee = split_labelled_call(
+            LABELLED / f"{plan.scenario}.wav", label["agent_channel"], work
+        )
+        scenarios[plan.item.e164] = Scenario("answer", callee, agent, rings_s=1.0)
+    return scenarios
+
+
+def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> list[PlannedCall]:
+    """Dial, record, transcribe and flag; print what happened to each call."""
+    run_started = utcnow()
+    plans = plan_calls(app, profile, at)
+    if not LABELLED.is_dir():
+        raise FileNotFoundError(f"{LABELLED}: the labelled calls the simulated phones play")
+    work = app.settings.paths.var_dir / "demo"
+    work.mkdir(parents=True, exist_ok=True)
+    judge = PolicyJudge(profile)
+    with app.sessions() as session:
+        agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
+    worklists: dict[int, list[DialItem]] = {}
+    for plan in plans:
+        worklists.setdefault(agents[plan.agent_code].id, []).append(plan.item)
+    dial = {agent.id: f"PJSIP/{agent.code.lower()}@simnet" for agent in agents.values()}
+    started = time.monotonic()
+    agi = AgiThread()
+    core = new_sandbox(ensure_root(default_cache()), "demo", agi.port)
+    core_state, phones_state = work / "core.json", work / "phones.json"
+    running = start(core, core_state)
+    phones: Sandbox | None = None
+    recordings: list[tuple[int, Path]] = []
+    try:
+        phones = start_phones(running, scenarios_for(plans, work / "sounds"), phones_state)
+        began = time.monotonic()
+        campaign = Campaign(
+            app.sessions,
+            judge,
+            lambda: PystAmi("127.0.0.1", running.ami_port, running.ami_user, running.ami_secret),
+            worklists,
+            dial,
+            lambda: at + timedelta(seconds=time.monotonic() - began),
+            CampaignSettings(
+                recordings_inside=running.recordings_inside,
+                recordings_host=running.recordings,
+                ring_timeout_s=8,
+                lookback=profile.lookback(),
+                run_for_s=900,
+            ),
+            on_recording=lambda attempt, path: recordings.append((attempt, path)),
+        )
+        agi.server.handlers["gate"] = campaign.gate()
+        summary = campaign.run()
+    finally:
+        if phones is not None:
+            stop(phones, phones_state)
+        stop(running, core_state)
+        agi.close()
+    print(
+        f"[4/5] {summary.reserved} calls placed through Asterisk in "
+        f"{time.monotonic() - started:.0f} s: "
+        + ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())),
+        file=out,
+    )
+    _transcribe(app, recordings, out)
+    _report(app, plans, at, run_started, out)
+    return plans
+
+
+def _transcribe(app: App, recordings: list[tuple[int, Path]], out: TextIO) -> None:
+    started = time.monotonic()
+    processor = build_processor(app)
+    done = 0
+    for attempt, path in recordings:
+        meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
+        intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
+        if processor.process(intake.recording_id).status == "transcribed":
+            done += 1
+    print(
+        f"[5/5] {len(recordings)} recordings stored, {done} transcribed and checked "
+        f"in {time.monotonic() - started:.0f} s",
+        file=out,
+    )
+
+
+def _report(
+    app: App, plans: list[PlannedCall], at: datetime, run_started: datetime, out: TextIO
+) -> None:
+    from store.models import CallAttempt, Recording  # noqa: PLC0415 (only for the report)
+
+    since = at - timedelta(minutes=1)
+    with app.sessions() as session:
+        attempts = {
+            a.e164: a
+            for a in session.scalars(select(CallAttempt).where(CallAttempt.reserved_at >= since))
+        }
+        flags: Counter[str] = Counter()
+        for plan in plans:
+            attempt = attempts.get(plan.item.e164)
+            if attempt is None:
+                plan.outcome = "not dialled"
+                continue
+            plan.attempt_id, plan.outcome = attempt.id, attempt.status.value
+            plan.flags = sorted(
+                session.scalars(
+                    select(Flag.category)
+                    .join(Recording, Recording.id == Flag.recording_id)
+                    .where(Recording.call_attempt_id == attempt.id)
+                )
+            )
+            flags.update(plan.flags)
+        holds = session.scalar(
+            select(func.count()).select_from(Hold).where(Hold.placed_at >= run_started)
+        )
+        dnc = session.scalar(
+            select(func.count()).select_from(DoNotCall).where(DoNotCall.created_at >= run_started)
+        )
+    print("calls:", file=out)
+    for plan in plans:
+        print(
+            f"  {plan.agent_code}  {mask_phone(plan.item.e164):<13} {plan.contact:<9} "
+            f"{plan.scenario:<12} {plan.outcome:<10} {', '.join(plan.flags) or '-'}",
+            file=out,
+        )
+    print(
+        "flags by category: " + (", ".join(f"{k} {v}" for k, v in sorted(flags.items())) or "none"),
+        file=out,
+    )
+    print(f"holds (停催) placed: {holds}, numbers put on do-not-call: {dnc}", file=out)
