@@ -8,6 +8,9 @@ holds and do-not-call entries count, as they would in real life).
 from __future__ import annotations
 
 import json
+import logging
+import queue
+import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
@@ -28,10 +31,11 @@ from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.intake import CallMetadata, store_recording
-from store.models import Agent, DoNotCall, Flag, Hold
+from store.models import Agent, CallAttempt, DoNotCall, Flag, Hold, Recording
 from store.pii import mask_phone
 from store.types import utcnow
 
+log = logging.getLogger(__name__)
 LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "calls"
 DEBTOR_CALLS = ("cw01", "cw07", "cw34", "cw11", "cw15", "cw02", "cw24", "cw04", "cw18", "cw21")
 THIRD_PARTY_CALLS = ("cw27", "cw31", "cw30", "cw32", "cw28", "cw44")
@@ -105,7 +109,7 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
     core_state, phones_state = work / "core.json", work / "phones.json"
     running = start(core, core_state)
     phones: Sandbox | None = None
-    recordings: list[tuple[int, Path]] = []
+    transcribing = Transcribing(app)
     try:
         phones = start_phones(running, scenarios_for(plans, work / "sounds"), phones_state)
         began = time.monotonic()
@@ -123,7 +127,7 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
                 lookback=profile.lookback(),
                 run_for_s=900,
             ),
-            on_recording=lambda attempt, path: recordings.append((attempt, path)),
+            on_recording=transcribing.add,
         )
         agi.server.handlers["gate"] = campaign.gate()
         summary = campaign.run()
@@ -132,38 +136,62 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
             stop(phones, phones_state)
         stop(running, core_state)
         agi.close()
+        transcribed = transcribing.finish()
     print(
         f"[4/5] {summary.reserved} calls placed through Asterisk in "
         f"{time.monotonic() - started:.0f} s: "
         + ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())),
         file=out,
     )
-    _transcribe(app, recordings, out)
+    print(
+        f"[5/5] {transcribing.stored} recordings stored, {transcribed} transcribed and checked "
+        f"(while the calls went on; {transcribing.seconds:.0f} s of work)",
+        file=out,
+    )
     _report(app, plans, at, run_started, out)
     return plans
 
 
-def _transcribe(app: App, recordings: list[tuple[int, Path]], out: TextIO) -> None:
-    started = time.monotonic()
-    processor = build_processor(app)
-    done = 0
-    for attempt, path in recordings:
-        meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
-        intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
-        if processor.process(intake.recording_id).status == "transcribed":
-            done += 1
-    print(
-        f"[5/5] {len(recordings)} recordings stored, {done} transcribed and checked "
-        f"in {time.monotonic() - started:.0f} s",
-        file=out,
-    )
+class Transcribing:
+    """Stores and transcribes each recording as its call ends, beside the campaign."""
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self.work: queue.Queue[tuple[int, Path] | None] = queue.Queue()
+        self.stored = 0
+        self.transcribed = 0
+        self.seconds = 0.0
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def add(self, attempt: int, path: Path) -> None:
+        self.work.put((attempt, path))
+
+    def finish(self) -> int:
+        self.work.put(None)
+        self.thread.join()
+        return self.transcribed
+
+    def _run(self) -> None:
+        processor = build_processor(self.app)  # the model loads once, while the first calls ring
+        while (job := self.work.get()) is not None:
+            started = time.monotonic()
+            attempt, path = job
+            meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
+            archive = archive_dir(self.app.settings)
+            try:
+                intake = store_recording(self.app.sessions, path, archive, utcnow(), meta)
+                self.stored += 1
+                if processor.process(intake.recording_id).status == "transcribed":
+                    self.transcribed += 1
+            except Exception:  # one bad recording must not stop the others
+                log.exception("attempt %s: recording %s not processed", attempt, path)
+            self.seconds += time.monotonic() - started
 
 
 def _report(
     app: App, plans: list[PlannedCall], at: datetime, run_started: datetime, out: TextIO
 ) -> None:
-    from store.models import CallAttempt, Recording  # noqa: PLC0415 (only for the report)
-
     since = at - timedelta(minutes=1)
     with app.sessions() as session:
         attempts = {

@@ -6,7 +6,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from store.errors import DatabaseUnavailable, MigrationError
@@ -42,9 +42,28 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     before = current_revision(engine)
     cfg = _config()
     try:
-        with engine.begin() as conn:
-            cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            sqlite = conn.dialect.name == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying it; with foreign keys on, dropping the
+                # old copy fails while other tables point at it. The pragma only takes
+                # effect outside a transaction, so it goes straight to the driver.
+                _driver_sql(conn, "PRAGMA foreign_keys=OFF")
+            try:
+                with conn.begin():
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
+                    if sqlite and conn.exec_driver_sql("PRAGMA foreign_key_check").first():
+                        raise MigrationError("the upgrade left rows pointing at nothing")
+            finally:
+                if sqlite:
+                    _driver_sql(conn, "PRAGMA foreign_keys=ON")
     except SQLAlchemyError as exc:
         raise MigrationError(f"schema upgrade failed: {exc}") from exc
     return before, head_revision()
+
+
+def _driver_sql(conn: Connection, sql: str) -> None:
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    raw.execute(sql)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
+from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine
 
+from store.db import make_engine
 from store.migrate import current_revision, head_revision, upgrade
 from store.models import Base
 from tests.helpers import snapshot
@@ -22,3 +27,27 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
     before = snapshot(engine)
     assert upgrade(engine) == (head_revision(), head_revision())
     assert snapshot(engine) == before
+
+
+def test_upgrading_a_database_with_recordings_keeps_them(tmp_path: Path) -> None:
+    """0003 rebuilds the recording table on SQLite while utterances point at it."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", "store:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0002")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO recording (id, sha256, path, size_bytes, status, created_at, tries) "
+            "VALUES (1, 'ab', '/x.wav', 10, 'transcribed', '2026-11-24 00:00:00', 1)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO utterance (recording_id, speaker, start_s, end_s, text) "
+            "VALUES (1, 'agent', 0.5, 1.5, '您好')"
+        )
+    assert upgrade(engine) == ("0002", head_revision())
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT text FROM utterance").all() == [("您好",)]
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
