@@ -13,7 +13,9 @@ from tests.conftest import FIXTURES, SAMPLE_CASES
 from tests.helpers import read_csv, write_csv
 
 
-def run(args: list[str], cwd: Path, db_url: str | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], cwd: Path, db_url: str | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLWARDEN_")}
     if db_url:
         env["CALLWARDEN_DATABASE_URL"] = db_url
@@ -23,7 +25,7 @@ def run(args: list[str], cwd: Path, db_url: str | None = None) -> subprocess.Com
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
         check=False,
     )
 
