@@ -141,6 +141,8 @@ class Campaign:
         while True:
             self._drain_events()
             self._expire_waits()
+            if self._ami is not None and not self._ami.connected:
+                self._lost_link()
             dialling = time.monotonic() < stop_at
             if dialling:
                 self._start_calls()
@@ -154,6 +156,8 @@ class Campaign:
     def _link(self) -> AmiLink | None:
         if self._ami is not None and self._ami.connected:
             return self._ami
+        if self._ami is not None:
+            self._lost_link()
         if time.monotonic() < self._retry_link_at:
             return None
         try:
@@ -167,6 +171,21 @@ class Campaign:
             self._retry_link_at = time.monotonic() + self._backoff
             self._backoff = min(self._backoff * 2, 30.0)
             return None
+
+    def _lost_link(self) -> None:
+        """AMI went away (Asterisk restarted): the calls it carried are gone, and no event
+        will ever end them. Close them now, so no attempt stays in flight and agents free up."""
+        log.warning("AMI link lost with %d call(s) in flight", len(self.calls))
+        assert self._ami is not None
+        self._ami.close()
+        self._ami = None
+        self.summary.ami_failures += 1
+        for attempt, call in list(self.calls.items()):
+            status = AttemptStatus.ANSWERED if call.answered else AttemptStatus.FAILED
+            mark_ended(self.sessions, attempt, status, "AMI link lost", self.clock())
+            self.summary.outcomes["lost"] = self.summary.outcomes.get("lost", 0) + 1
+            self.busy.discard(call.agent_id)
+            del self.calls[attempt]
 
     def _start_calls(self) -> None:
         for agent_id, items in self.worklists.items():

@@ -3,7 +3,11 @@ reservations, outcomes from AMI, the gate's re-check on answer, stereo recording
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import os
+import signal
+import threading
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -151,3 +155,41 @@ def test_the_window_closing_stops_calls_on_time(
     assert attempts[0].decision_reason.startswith("blocked on answer")
     assert attempts[1].originated_at is None and attempts[1].rule_id == "company.window"
     assert summary.blocked_on_answer == 1 and summary.recordings == []
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
+    sessions: SessionFactory,
+    network: tuple[Sandbox, AgiThread, list[DialItem]],
+    tmp_path: Path,
+) -> None:
+    core, gate, items = network
+    answering = [item for item, name in zip(items, PLAN, strict=False) if name.startswith("cw")]
+    run = campaign(sessions, core, gate, {1: answering}, at(10))
+    result: list[object] = []
+    worker = threading.Thread(target=lambda: result.append(run.run()))
+    worker.start()
+
+    def statuses() -> list[AttemptStatus]:
+        with sessions() as session:
+            return list(session.scalars(select(CallAttempt.status).order_by(CallAttempt.id)))
+
+    deadline = time.monotonic() + 30
+    while AttemptStatus.ANSWERED not in statuses() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert core.pid is not None
+    os.killpg(core.pid, signal.SIGKILL)  # mid-call
+    time.sleep(1.5)
+    restarted = start(dataclasses.replace(core, pid=None), tmp_path / "core-again.json")
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    stop(restarted, tmp_path / "core-again.json")
+
+    with sessions() as session:
+        attempts = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()
+    assert [
+        a.status for a in attempts if a.status in (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
+    ] == []
+    assert attempts[0].hangup_cause == "AMI link lost" and attempts[0].ended_at is not None
+    assert len(attempts) == len(answering)  # every number dialled once, none lost, none twice
+    assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:])
