@@ -14,6 +14,7 @@ from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
+from console.dial_cmd import cmd_dial
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
 from console.pipeline_cmd import cmd_calls_show, cmd_transcribe, cmd_worker
 from console.policy_cmd import cmd_policy_check
@@ -81,11 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)
-    sandbox = sub.add_parser("sandbox", help="the embedded Asterisk (Debian sid root, chroot)")
-    sandbox.add_argument("action", choices=["up", "down", "status"])
-    sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
-    sandbox.add_argument("--agi-port", type=int, default=4573, help="our FastAGI server's port")
-    sandbox.set_defaults(handler=cmd_sandbox)
+    _add_dialer_commands(sub)
 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
@@ -94,6 +91,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(handler=cmd_demo)
     return parser
+
+
+def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    sandbox = sub.add_parser("sandbox", help="the embedded Asterisk (Debian sid root, chroot)")
+    sandbox.add_argument("action", choices=["up", "down", "status"])
+    sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
+    sandbox.add_argument("--agi-port", type=int, default=4573, help="our FastAGI server's port")
+    sandbox.set_defaults(handler=cmd_sandbox)
+
+    dial = sub.add_parser("dial", help="run a campaign through the running Asterisk")
+    dial.add_argument("--at", help="the policy's clock starts here ('YYYY-MM-DD HH:MM')")
+    dial.add_argument("--agents", help="comma-separated agent codes (default: all active)")
+    dial.add_argument("--preview", metavar="AGENT", help="preview mode for one agent")
+    dial.add_argument("--profile", help="policy profile (default: configured)")
+    dial.add_argument("--rate", type=float, default=20.0, help="originates per second at most")
+    dial.add_argument("--ring-timeout", type=float, default=30.0, help="seconds to ring")
+    dial.add_argument("--run-for", type=float, default=3600.0, help="stop dialling after")
+    dial.set_defaults(handler=cmd_dial)
 
 
 def _add_pipeline_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,3 +107,37 @@ def test_sandbox_commands(tmp_path: Path) -> None:
         down = run(["sandbox", "down"], tmp_path)
     assert down.returncode == 0
     assert run(["sandbox", "status"], tmp_path).stdout.startswith("stopped")
+
+
+def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> None:
+    from console.demo import sample_cases_path  # noqa: PLC0415 (only this test)
+
+    assert run(["init"], tmp_path).returncode == 0
+    assert run(["import", "cases", str(sample_cases_path())], tmp_path).returncode == 0
+    assert run(["agent", "add", "A01", "--sip", "PJSIP/a01@simnet"], tmp_path).returncode == 0
+    refused = run(["dial"], tmp_path)
+    assert refused.returncode == 2 and "sandbox up" in refused.stderr
+    assert run(["sandbox", "up", "--agi-port", "0"], tmp_path).returncode == 0
+    try:
+        # No phone network behind the trunk: every number is unreachable, fast.
+        dialled = run(
+            [
+                "dial",
+                "--at",
+                "2026-12-01 10:00",
+                "--agents",
+                "A01",
+                "--run-for",
+                "4",
+                "--ring-timeout",
+                "2",
+            ],
+            tmp_path,
+            timeout=60,
+        )
+    finally:
+        run(["sandbox", "down"], tmp_path)
+    assert dialled.returncode == 0, dialled.stderr
+    # nobody listens behind the trunk: the calls ring out unanswered
+    placed = re.search(r"^([1-9]\d*) calls placed .*: no_answer (\d+);", dialled.stdout)
+    assert placed and placed.group(1) == placed.group(2), dialled.stdout

@@ -1,0 +1,141 @@
+"""``callwarden dial``: a campaign through the running Asterisk (the sandbox's, for now).
+
+Progressive by default: every idle agent gets the next number of their
+worklist. ``--preview AGENT`` shows that agent the next number and its reason
+and dials only when they say so. Finished recordings are stored and queued
+for the transcription workers (``callwarden worker``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from sqlalchemy import select
+
+from console.app import App
+from console.pipeline_cmd import archive_dir, build_queue
+from console.sandbox_cmd import state_file
+from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
+from dialer.agi.thread import AgiThread
+from dialer.ami import PystAmi
+from dialer.campaign import Campaign, CampaignSettings, CampaignSummary, DialItem
+from dialer.gate import PolicyJudge
+from dialer.sandbox import Sandbox, load_state, status
+from recorder.intake import CallMetadata, store_recording
+from store.models import Agent
+from store.pii import mask_phone
+from store.types import utcnow
+
+
+def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    core = load_state(state_file(app))
+    if core is None or not status(core).startswith("running"):
+        raise UsageError("no Asterisk is running: start one with `callwarden sandbox up`")
+    profile = active_profile(app, args.profile)
+    start_at = parse_at(args.at, profile.timezone)
+    schedule = compute_schedule(app, profile, start_at)
+    with app.sessions() as session:
+        agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
+    wanted = set(args.agents.split(",")) if args.agents else set(agents)
+    if args.preview:
+        wanted = {args.preview}
+    worklists: dict[int, list[DialItem]] = {}
+    for work in schedule.dialable:
+        if work.agent in wanted and work.agent in agents:
+            entry = work.entry
+            item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
+            worklists.setdefault(agents[work.agent].id, []).append(item)
+    dial = {a.id: a.sip_endpoint for a in agents.values()}
+    if args.preview:
+        return _preview(app, args, core, worklists, dial, start_at, out)
+    summary = _run(app, args, core, worklists, dial, start_at)
+    _print(summary, out)
+    return 0
+
+
+def _run(  # noqa: PLR0917 (one campaign's inputs)
+    app: App,
+    args: argparse.Namespace,
+    core: Sandbox,
+    worklists: dict[int, list[DialItem]],
+    dial: dict[int, str],
+    start_at: datetime,
+) -> CampaignSummary:
+    profile = active_profile(app, args.profile)
+    queue = build_queue(app)
+    began = time.monotonic()
+
+    def recorded(attempt: int, path: Path) -> None:
+        meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
+        intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
+        queue.enqueue(intake.recording_id)
+
+    campaign = Campaign(
+        app.sessions,
+        PolicyJudge(profile),
+        lambda: PystAmi("127.0.0.1", core.ami_port, core.ami_user, core.ami_secret),
+        worklists,
+        dial,
+        lambda: start_at + timedelta(seconds=time.monotonic() - began),
+        CampaignSettings(
+            recordings_inside=core.recordings_inside,
+            recordings_host=core.recordings,
+            originate_per_s=args.rate,
+            ring_timeout_s=args.ring_timeout,
+            lookback=profile.lookback(),
+            run_for_s=args.run_for,
+        ),
+        on_recording=recorded,
+    )
+    agi = AgiThread({"gate": campaign.gate()}, port=core.agi_port)
+    try:
+        return campaign.run()
+    finally:
+        agi.close()
+
+
+def _preview(  # noqa: PLR0917 (one campaign's inputs)
+    app: App,
+    args: argparse.Namespace,
+    core: Sandbox,
+    worklists: dict[int, list[DialItem]],
+    dial: dict[int, str],
+    start_at: datetime,
+    out: TextIO,
+) -> int:
+    items = next(iter(worklists.values()), [])
+    agent_id = next(iter(worklists), None)
+    if agent_id is None or not items:
+        print(f"{args.preview}: nothing due", file=out)
+        return 0
+    for item in items:
+        answer = _ask(f"next: case {item.case_id}, {mask_phone(item.e164)} — dial? [y/n/q] ")
+        if answer == "q":
+            break
+        if answer != "y":
+            continue
+        summary = _run(app, args, core, {agent_id: [item]}, dial, start_at)
+        _print(summary, out)
+    return 0
+
+
+def _ask(prompt: str) -> str:
+    print(prompt, end="", flush=True, file=sys.stderr)
+    line = sys.stdin.readline()
+    return line.strip().lower()[:1] or "n"
+
+
+def _print(summary: CampaignSummary, out: TextIO) -> None:
+    outcomes = ", ".join(f"{k} {v}" for k, v in sorted(summary.outcomes.items())) or "none"
+    print(
+        f"{summary.reserved} calls placed ({summary.blocked_at_reservation} refused by the "
+        f"policy at reservation, {summary.blocked_on_answer} on answer): {outcomes}; "
+        f"{len(summary.recordings)} recordings queued for the workers",
+        file=out,
+    )
