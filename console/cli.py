@@ -16,7 +16,12 @@ from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
-from console.pipeline_cmd import cmd_calls_show, cmd_transcribe, cmd_worker
+from console.pipeline_cmd import (
+    cmd_calls_show,
+    cmd_recordings_sweep,
+    cmd_transcribe,
+    cmd_worker,
+)
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
@@ -132,6 +137,13 @@ def _add_pipeline_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     worker = sub.add_parser("worker", help="run transcription workers until stopped")
     worker.add_argument("-n", "--workers", type=int, help="worker processes (queue.workers)")
     worker.set_defaults(handler=cmd_worker)
+
+    recordings = sub.add_parser("recordings", help="recordings in Asterisk's spool")
+    recordings_sub = recordings.add_subparsers(dest="what", required=True, metavar="WHAT")
+    sweep = recordings_sub.add_parser("sweep", help="store and queue what the dialer missed")
+    sweep.add_argument("--spool", help="MixMonitor's folder (default: the sandbox's)")
+    sweep.add_argument("--min-age", type=float, default=10.0, help="seconds since last write")
+    sweep.set_defaults(handler=cmd_recordings_sweep)
 
     calls = sub.add_parser("calls", help="look at recorded calls")
     calls_sub = calls.add_subparsers(dest="what", required=True, metavar="WHAT")

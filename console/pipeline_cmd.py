@@ -19,7 +19,9 @@ from compliance.detector import CallContext, Detector, Utterance
 from config import Settings
 from console.app import App, build_app
 from console.eval_cmd import active_lexicon
+from dialer.sandbox import load_state
 from recorder.intake import CallMetadata, store_recording, wav_files
+from recorder.sweep import sweep_spool
 from store.models import Flag, Recording
 from store.models import Utterance as UtteranceRow
 from store.types import utcnow
@@ -182,4 +184,24 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
             note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
             speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
             print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {u.text}{note}", file=out)
+    return 0
+
+
+def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Store (and queue) recordings left in Asterisk's spool without an intake."""
+    app.require_schema()
+    if args.spool:
+        spool = Path(args.spool)
+    else:
+        sandbox = load_state(app.settings.paths.var_dir / "sandbox.json")
+        if sandbox is None:
+            print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
+            return 2
+        spool = sandbox.recordings
+    found = sweep_spool(app.sessions, spool, archive_dir(app.settings), utcnow(), args.min_age)
+    queue = build_queue(app) if found else None
+    for intake in found:
+        if queue is not None and intake.status == "stored":
+            queue.enqueue(intake.recording_id)
+    print(f"{len(found)} recording(s) swept from {spool} and queued", file=out)
     return 0

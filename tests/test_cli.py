@@ -86,3 +86,12 @@ def test_bad_config_exits_3_naming_file_and_key(tmp_path: Path) -> None:
 @pytest.mark.parametrize("args", [["import"], ["frobnicate"], ["import", "cases"]])
 def test_usage_errors_exit_2(args: list[str], tmp_path: Path) -> None:
     assert run(args, tmp_path).returncode == 2
+
+
+def test_recordings_sweep_needs_a_spool(tmp_path: Path) -> None:
+    assert run(["init"], tmp_path).returncode == 0
+    assert run(["recordings", "sweep"], tmp_path).returncode == 2
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    swept = run(["recordings", "sweep", "--spool", str(spool)], tmp_path)
+    assert swept.returncode == 0 and "0 recording(s) swept" in swept.stdout

@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import wave
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -19,7 +20,9 @@ from sqlalchemy import func, select
 from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
 from console.pipeline_cmd import detect_with
+from recorder.audio import read_recording
 from recorder.intake import CallMetadata, store_recording
+from recorder.sweep import sweep_spool
 from store.db import SessionFactory
 from store.enums import AttemptStatus, HoldReason, RecordingStatus
 from store.models import AuditLog, CallAttempt, DoNotCall, Flag, Hold, Recording, Utterance
@@ -266,3 +269,26 @@ def test_the_same_audio_from_two_calls_is_two_recordings(
     with sessions() as session:
         paths = session.scalars(select(Recording.path).order_by(Recording.id)).all()
     assert paths[0] == paths[1]  # one archived file
+
+
+def test_the_sweep_stores_pairs_nobody_handed_over(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    load_sample(sessions)
+    attempt = attempt_for(sessions, debtor_targets(sessions)[0])
+    spool = tmp_path / "monitor"
+    spool.mkdir()
+    audio = read_recording(CALLS / "cw07.wav")
+    for side, channel in (("tx", 0), ("rx", 1)):  # cw07: agent on the left
+        with wave.open(str(spool / f"attempt-{attempt}-{side}.wav"), "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(8000)
+            wav.writeframes(audio.channels[channel].tobytes())
+    (spool / "attempt-999999-rx.wav").write_bytes(b"")  # no such attempt, no pair: left alone
+    assert sweep_spool(sessions, spool, tmp_path / "archive", T0, min_age_s=3600) == []  # too new
+    (stored,) = sweep_spool(sessions, spool, tmp_path / "archive", T0, min_age_s=0)
+    assert stored.status == "stored"
+    assert sweep_spool(sessions, spool, tmp_path / "archive", T0, min_age_s=0) == []  # once
+    outcome = processor(sessions, GroundTruth("cw07")).process(stored.recording_id)
+    assert outcome.status == "transcribed" and outcome.flags == 1
