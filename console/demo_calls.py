@@ -130,6 +130,7 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
             on_recording=transcribing.add,
         )
         agi.server.handlers["gate"] = campaign.gate()
+        agi.server.handlers["inbound"] = campaign.inbound()
         summary = campaign.run()
     finally:
         if phones is not None:

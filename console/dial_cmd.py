@@ -93,7 +93,8 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
         ),
         on_recording=recorded,
     )
-    agi = AgiThread({"gate": campaign.gate()}, port=core.agi_port)
+    handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
+    agi = AgiThread(handlers, port=core.agi_port)
     try:
         return campaign.run()
     finally:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import queue
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.errors import AmiUnavailable
 from dialer.outcomes import CallEnd, attempt_outcome, from_hangup
 from recorder.merge import merge_directions
-from store.attempts import mark_answered, mark_ended, mark_originated, release
+from store.attempts import log_inbound, mark_answered, mark_ended, mark_originated, release
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.reservation import Judge, recheck_attempt, reserve_attempt
@@ -57,6 +58,8 @@ class CampaignSettings:
     lookback: timedelta = timedelta(days=8)
     run_for_s: float = 600.0
     """Stop originating after this long; calls in flight still finish."""
+    keep_open: bool = False
+    """Stay up for inbound calls until ``run_for_s`` even when no number is left to dial."""
 
 
 @dataclass
@@ -78,6 +81,7 @@ class CampaignSummary:
     outcomes: dict[str, int] = field(default_factory=dict)
     recordings: list[tuple[int, Path]] = field(default_factory=list)
     ami_failures: int = 0
+    inbound: int = 0
 
 
 class Campaign:
@@ -98,7 +102,11 @@ class Campaign:
         self.on_recording = on_recording
         self.events: queue.Queue[AmiEvent] = queue.Queue()
         self.calls: dict[int, CallState] = {}
+        self.inbound_calls: dict[str, CallState] = {}
+        """Inbound calls by their channel's Uniqueid (their Hangup names it)."""
         self.busy: set[int] = set()
+        self._agents = threading.Lock()
+        """``busy`` is shared with the FastAGI thread (inbound calls take agents too)."""
         self.summary = CampaignSummary()
         self._ami: AmiLink | None = None
         self._next_originate = 0.0
@@ -135,10 +143,42 @@ class Campaign:
 
         return handle
 
+    # ── a customer calling back ────────────────────────────────────────────
+    def inbound(self) -> Handler:
+        """Logs the call as inbound (never counted toward caps) and bridges an idle agent."""
+
+        async def handle(session: AgiSession) -> None:
+            caller = session.request.env.get("agi_callerid", "")
+            with self._agents:
+                agent = next((a for a in self.agent_dial if a not in self.busy), None)
+                if agent is not None:
+                    self.busy.add(agent)
+            if agent is None:
+                await session.set_variable("CW_AGENT", "")  # the dialplan says goodbye
+                return
+            attempt = await asyncio.to_thread(
+                log_inbound, self.sessions, caller, agent, self.clock()
+            )
+            if attempt is None:
+                with self._agents:
+                    self.busy.discard(agent)
+                await session.set_variable("CW_AGENT", "")
+                return
+            uniqueid = session.request.env.get("agi_uniqueid", "")
+            call = CallState(attempt, agent, DialItem(0, 0, caller), answered=True)
+            self.inbound_calls[uniqueid] = call
+            self.summary.inbound += 1
+            rec = f"{self.settings.recordings_inside}/attempt-{attempt}"
+            await session.set_variable("CW_REC", rec)
+            await session.set_variable("CW_AGENT", self.agent_dial[agent])
+
+        return handle
+
     # ── the loop ───────────────────────────────────────────────────────────
     def run(self) -> CampaignSummary:
         stop_at = time.monotonic() + self.settings.run_for_s
         while True:
+            self._link()  # events are followed even when nothing is left to dial (inbound)
             self._drain_events()
             self._expire_waits()
             if self._ami is not None and not self._ami.connected:
@@ -146,7 +186,10 @@ class Campaign:
             dialling = time.monotonic() < stop_at
             if dialling:
                 self._start_calls()
-            if not self.busy and (not dialling or not any(self.worklists.values())):
+            idle = not self.busy and not self.inbound_calls
+            if idle and (
+                not dialling or not (any(self.worklists.values()) or self.settings.keep_open)
+            ):
                 break
             time.sleep(0.05)
         if self._ami is not None:
@@ -180,25 +223,36 @@ class Campaign:
         self._ami.close()
         self._ami = None
         self.summary.ami_failures += 1
-        for attempt, call in list(self.calls.items()):
+        lost = [*self.calls.values(), *self.inbound_calls.values()]
+        self.calls.clear()
+        self.inbound_calls.clear()
+        for call in lost:
             status = AttemptStatus.ANSWERED if call.answered else AttemptStatus.FAILED
-            mark_ended(self.sessions, attempt, status, "AMI link lost", self.clock())
+            mark_ended(self.sessions, call.attempt_id, status, "AMI link lost", self.clock())
             self.summary.outcomes["lost"] = self.summary.outcomes.get("lost", 0) + 1
-            self.busy.discard(call.agent_id)
-            del self.calls[attempt]
+            with self._agents:
+                self.busy.discard(call.agent_id)
 
     def _start_calls(self) -> None:
         for agent_id, items in self.worklists.items():
-            if agent_id in self.busy or not items:
-                continue
+            with self._agents:
+                if agent_id in self.busy or not items:
+                    continue
             if time.monotonic() < self._next_originate:
                 return
             link = self._link()
             if link is None:
                 return  # nothing is reserved or originated while AMI is down
-            self._dial_next(agent_id, items, link)
+            with self._agents:  # claimed before the reservation: an inbound call can't take it
+                if agent_id in self.busy:
+                    continue
+                self.busy.add(agent_id)
+            if not self._dial_next(agent_id, items, link):
+                with self._agents:
+                    self.busy.discard(agent_id)
 
-    def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> None:
+    def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> bool:
+        """Reserve and originate the agent's next number; False when nothing was dialled."""
         item = items.pop(0)
         now = self.clock()
         reservation = reserve_attempt(
@@ -212,7 +266,7 @@ class Campaign:
         )
         if not reservation.verdict.allowed:
             self.summary.blocked_at_reservation += 1
-            return
+            return False
         self.summary.reserved += 1
         attempt = reservation.attempt_id
         self.calls[attempt] = CallState(attempt, agent_id, item)
@@ -232,10 +286,10 @@ class Campaign:
             release(self.sessions, attempt, f"AMI unavailable: {exc}", self.clock())
             del self.calls[attempt]
             items.insert(0, item)  # try this number again once the link is back
-            return
+            return False
         mark_originated(self.sessions, attempt, now)
-        self.busy.add(agent_id)
         self._next_originate = time.monotonic() + 1 / self.settings.originate_per_s
+        return True
 
     def _drain_events(self) -> None:
         while True:
@@ -257,6 +311,13 @@ class Campaign:
             if attempt in self.calls:
                 self.calls[attempt].hangup = event.headers
                 self._maybe_finish(attempt)
+            inbound = self.inbound_calls.pop(event.headers.get("Uniqueid", ""), None)
+            if inbound is not None:
+                end = from_hangup(event.headers, answered=True)
+                mark_ended(self.sessions, inbound.attempt_id, end.status, end.cause, self.clock())
+                with self._agents:
+                    self.busy.discard(inbound.agent_id)
+                self._collect(inbound.attempt_id)
 
     def _maybe_finish(self, attempt: int) -> None:
         """End the attempt once its outcome is known; free its agent."""
@@ -267,7 +328,8 @@ class Campaign:
         mark_ended(self.sessions, attempt, end.status, end.cause, self.clock())
         key = end.status.value
         self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
-        self.busy.discard(call.agent_id)
+        with self._agents:
+            self.busy.discard(call.agent_id)
         del self.calls[attempt]
         if call.answered:
             self._collect(attempt)

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import SessionFactory
-from store.enums import AttemptStatus
-from store.models import CallAttempt
+from store.enums import AttemptStatus, Direction
+from store.models import CallAttempt, Case, CaseContact, PhoneNumber
 
 IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
 
@@ -67,3 +67,43 @@ def _in_flight(session: Session, attempt_id: int, **values: object) -> None:
         .where(CallAttempt.id == attempt_id, CallAttempt.status.in_(IN_FLIGHT))
         .values(**values)
     )
+
+
+def log_inbound(sessions: SessionFactory, e164: str, agent_id: int, at: datetime) -> int | None:
+    """Record a call the customer made: inbound, answered, never counted toward any cap.
+
+    Returns the attempt's id, or None when the caller's number is not on any case.
+    """
+    with sessions.begin() as session:
+        number = session.scalars(
+            select(PhoneNumber).where(PhoneNumber.e164 == e164).order_by(PhoneNumber.id)
+        ).first()
+        if number is None:
+            return None
+        case_id = session.scalar(
+            select(Case.id)
+            .outerjoin(CaseContact, CaseContact.case_id == Case.id)
+            .where(
+                or_(Case.debtor_id == number.person_id, CaseContact.person_id == number.person_id)
+            )
+            .order_by(Case.debtor_id != number.person_id, Case.id)
+            .limit(1)
+        )
+        if case_id is None:
+            return None
+        attempt = CallAttempt(
+            case_id=case_id,
+            person_id=number.person_id,
+            phone_number_id=number.id,
+            e164=e164,
+            agent_id=agent_id,
+            direction=Direction.INBOUND,
+            status=AttemptStatus.ANSWERED,
+            reserved_at=at,
+            answered_at=at,
+            ruleset_version="inbound",
+            decision_reason="inbound call from the customer: not counted toward caps",
+        )
+        session.add(attempt)
+        session.flush()
+        return attempt.id

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from compliance.policy import load_profile
-from dialer.ami import PystAmi
+from dialer.ami import OriginateRequest, PystAmi
 from dialer.campaign import Campaign, CampaignSettings, DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
@@ -26,6 +26,7 @@ from recorder.audio import read_recording
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.models import Agent, CallAttempt
+from store.reservation import reserve_attempt
 from tests.conftest import FIXTURES
 from tests.dbdata import debtor_targets, load_sample
 from tests.test_reservation import at
@@ -37,10 +38,16 @@ JUDGE = PolicyJudge(load_profile("cn-default"))
 PLAN = ["cw01", "busy", "cw07", "no_answer", "cw34", "unreachable"]
 
 
+@dataclasses.dataclass
+class Network:
+    core: Sandbox
+    phones: Sandbox
+    gate: AgiThread
+    items: list[DialItem]
+
+
 @pytest.fixture
-def network(
-    sessions: SessionFactory, tmp_path: Path
-) -> Iterator[tuple[Sandbox, AgiThread, list[DialItem]]]:
+def network(sessions: SessionFactory, tmp_path: Path) -> Iterator[Network]:
     load_sample(sessions)
     targets = debtor_targets(sessions)[: len(PLAN) + 2]
     scenarios: dict[str, Scenario] = {}
@@ -62,7 +69,7 @@ def network(
     running = start(core, tmp_path / "core.json")
     phones = start_phones(running, scenarios, tmp_path / "phones.json")
     items = [DialItem(t.phone_number_id, t.case_id, t.e164) for t in targets]
-    yield running, gate, items
+    yield Network(running, phones, gate, items)
     stop(phones, tmp_path / "phones.json")
     stop(running, tmp_path / "core.json")
     gate.close()
@@ -102,10 +109,8 @@ def campaign(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_a_progressive_campaign_over_real_sip(
-    sessions: SessionFactory, network: tuple[Sandbox, AgiThread, list[DialItem]]
-) -> None:
-    core, gate, items = network
+def test_a_progressive_campaign_over_real_sip(sessions: SessionFactory, network: Network) -> None:
+    core, gate, items = network.core, network.gate, network.items
     plan = items[: len(PLAN)]
     run = campaign(sessions, core, gate, {1: plan[0::2], 2: plan[1::2]}, at(10))
     summary = run.run()
@@ -139,10 +144,8 @@ def test_a_progressive_campaign_over_real_sip(
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
-def test_the_window_closing_stops_calls_on_time(
-    sessions: SessionFactory, network: tuple[Sandbox, AgiThread, list[DialItem]]
-) -> None:
-    core, gate, items = network
+def test_the_window_closing_stops_calls_on_time(sessions: SessionFactory, network: Network) -> None:
+    core, gate, items = network.core, network.gate, network.items
     late = items[len(PLAN) :]
     # reserved at 19:59:59.5 (allowed), answered two seconds later, after 20:00 (blocked by
     # the gate); the next number is not even reserved
@@ -159,11 +162,9 @@ def test_the_window_closing_stops_calls_on_time(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
-    sessions: SessionFactory,
-    network: tuple[Sandbox, AgiThread, list[DialItem]],
-    tmp_path: Path,
+    sessions: SessionFactory, network: Network, tmp_path: Path
 ) -> None:
-    core, gate, items = network
+    core, gate, items = network.core, network.gate, network.items
     answering = [item for item, name in zip(items, PLAN, strict=False) if name.startswith("cw")]
     run = campaign(sessions, core, gate, {1: answering}, at(10))
     result: list[object] = []
@@ -193,3 +194,44 @@ def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
     assert attempts[0].hangup_cause == "AMI link lost" and attempts[0].ended_at is not None
     assert len(attempts) == len(answering)  # every number dialled once, none lost, none twice
     assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:])
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_customer_calling_back_is_logged_inbound_and_not_counted(
+    sessions: SessionFactory, network: Network
+) -> None:
+    core, gate, items = network.core, network.gate, network.items
+    debtor = items[0]
+    run = campaign(sessions, core, gate, {1: []}, at(10))
+    run.settings = dataclasses.replace(run.settings, keep_open=True, run_for_s=15)
+    gate.server.handlers["inbound"] = run.inbound()
+    worker = threading.Thread(target=run.run)
+    worker.start()
+    phones = PystAmi(
+        "127.0.0.1", network.phones.ami_port, network.phones.ami_user, network.phones.ami_secret
+    )
+    try:  # the debtor dials the centre's number from their phone
+        phones.originate(
+            OriginateRequest(
+                channel="PJSIP/95555@core",
+                context="phones",
+                exten=debtor.e164,
+                caller_id=f"<{debtor.e164}>",
+            )
+        )
+    finally:
+        phones.close()
+    worker.join(timeout=60)
+    with sessions() as session:
+        attempts = session.scalars(select(CallAttempt)).all()
+    assert [(a.direction.value, a.e164, a.agent_id) for a in attempts] == [
+        ("inbound", debtor.e164, 1)
+    ]
+    assert attempts[0].ended_at is not None and run.summary.inbound == 1
+    assert len(run.summary.recordings) == 1
+    # three outbound calls still allowed today: the customer's own call does not count
+    for _ in range(3):
+        reservation = reserve_attempt(
+            sessions, debtor.phone_number_id, debtor.case_id, at(11), JUDGE, lookback=JUDGE.lookback
+        )
+        assert reservation.verdict.allowed
