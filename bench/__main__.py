@@ -13,9 +13,17 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from bench import import_memory, pipeline_rate, policy_rate, scan_rate, worklists
+from bench import (
+    agi_rate,
+    import_memory,
+    originate_rate,
+    pipeline_rate,
+    policy_rate,
+    scan_rate,
+    worklists,
+)
 
-ALL = ["import", "policy", "worklists", "scan", "pipeline"]
+ALL = ["import", "policy", "worklists", "scan", "pipeline", "agi", "originate"]
 
 
 def main() -> None:
@@ -44,6 +52,12 @@ def main() -> None:
     if "pipeline" in only:
         results["pipeline"] = pipeline_rate.run(4 if args.quick else 54, Path("var"))
         print(pipeline_rate.report(results["pipeline"]))
+    if "agi" in only:
+        results["agi"] = agi_rate.run(1000 if args.quick else 10_000)
+        print(agi_rate.report(results["agi"]))
+    if "originate" in only:
+        results["originate"] = originate_rate.run()
+        print(originate_rate.report(results["originate"]))
     out = Path("var/bench")
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

@@ -132,7 +132,8 @@ class AgiServer:
 
 async def _read_line(reader: asyncio.StreamReader, timeout: float) -> str | None:
     try:
-        raw = await asyncio.wait_for(reader.readline(), timeout)
+        async with asyncio.timeout(timeout):  # no task per line, unlike wait_for
+            raw = await reader.readline()
     except ValueError as exc:  # longer than the stream limit
         raise AgiProtocolError("a line longer than 8 KiB") from exc
     if not raw:
