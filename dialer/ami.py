@@ -7,6 +7,7 @@ that inside and speaks ``AmiUnavailable`` and plain dataclasses outward.
 
 from __future__ import annotations
 
+import socket
 import threading
 import warnings
 from collections.abc import Callable, Iterator
@@ -71,6 +72,12 @@ class PystAmi:
     """One logged-in AMI connection (pyst2)."""
 
     def __init__(self, host: str, port: int, user: str, secret: str) -> None:
+        try:
+            # pyst2 leaks its socket when the connect is refused (a restarting Asterisk):
+            # find out with a socket of our own, closed whatever happens.
+            socket.create_connection((host, port), timeout=5).close()
+        except OSError as exc:
+            raise AmiUnavailable(f"AMI {host}:{port}: {exc.strerror or exc}") from exc
         self._manager = _Manager()
         try:
             with _quiet():
