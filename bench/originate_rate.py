@@ -29,7 +29,7 @@ from store.case_import import import_cases
 from store.db import make_engine, make_session_factory
 from store.enums import AttemptStatus, Direction
 from store.migrate import upgrade
-from store.models import CallAttempt, Case, PhoneNumber
+from store.models import Agent, CallAttempt, Case, PhoneNumber
 
 SAMPLE = Path(__file__).resolve().parent.parent / "config" / "samples" / "cases.csv"
 TEN_AM = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai, a Tuesday
@@ -64,6 +64,11 @@ def run(agents: int = 50) -> dict[str, Any]:
 
 
 def _campaign(sessions: Any, core: Any, items: list[DialItem], agents: int) -> dict[str, Any]:
+    with sessions.begin() as session:
+        session.add_all(
+            Agent(id=n, code=f"B{n:02d}", name=f"bench {n}", sip_endpoint="PJSIP/a01@simnet")
+            for n in range(1, agents + 1)
+        )
     worklists = {n: items[n::agents] for n in range(1, agents + 1)}
     judge = PolicyJudge(load_profile("cn-default"))
     began = time.monotonic()
@@ -104,7 +109,9 @@ def _bare(core: Any, numbers: list[str]) -> dict[str, Any]:
     ami = PystAmi("127.0.0.1", core.ami_port, core.ami_user, core.ami_secret)
     start_at = time.perf_counter()
     for number in numbers:
-        ami.originate(OriginateRequest(channel=f"PJSIP/{number}@simnet", context="bench"))
+        ami.originate(
+            OriginateRequest(channel=f"PJSIP/{number}@simnet", context="callwarden-answered")
+        )
     elapsed = time.perf_counter() - start_at
     time.sleep(3)  # let them all end before the campaign starts
     ami.close()

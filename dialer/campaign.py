@@ -191,7 +191,7 @@ class Campaign:
                 not dialling or not (any(self.worklists.values()) or self.settings.keep_open)
             ):
                 break
-            time.sleep(0.05)
+            time.sleep(0.01)
         if self._ami is not None:
             self._ami.close()
         return self.summary
