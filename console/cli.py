@@ -103,6 +103,9 @@ def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     sandbox.add_argument("action", choices=["up", "down", "status"])
     sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
     sandbox.add_argument("--agi-port", type=int, default=4573, help="our FastAGI server's port")
+    sandbox.add_argument(
+        "--phones", metavar="SCENARIOS.json", help="also start the simulated phone network"
+    )
     sandbox.set_defaults(handler=cmd_sandbox)
 
     dial = sub.add_parser("dial", help="run a campaign through the running Asterisk")
@@ -113,6 +116,7 @@ def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     dial.add_argument("--rate", type=float, default=20.0, help="originates per second at most")
     dial.add_argument("--ring-timeout", type=float, default=30.0, help="seconds to ring")
     dial.add_argument("--run-for", type=float, default=3600.0, help="stop dialling after")
+    dial.add_argument("--limit", type=int, help="at most this many numbers per agent")
     dial.set_defaults(handler=cmd_dial)
 
 

@@ -51,6 +51,8 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
             entry = work.entry
             item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
             worklists.setdefault(agents[work.agent].id, []).append(item)
+    if args.limit is not None:
+        worklists = {agent: items[: args.limit] for agent, items in worklists.items()}
     dial = {a.id: a.sip_endpoint for a in agents.values()}
     if args.preview:
         return _preview(app, args, core, worklists, dial, start_at, out)

@@ -14,7 +14,11 @@ from tests.helpers import read_csv, write_csv
 
 
 def run(
-    args: list[str], cwd: Path, db_url: str | None = None, timeout: float = 120
+    args: list[str],
+    cwd: Path,
+    db_url: str | None = None,
+    timeout: float = 120,
+    stdin: str = "",
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLWARDEN_")}
     if db_url:
@@ -26,6 +30,7 @@ def run(
         capture_output=True,
         text=True,
         timeout=timeout,
+        input=stdin,
         check=False,
     )
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import re
+import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +17,7 @@ from dialer.agi.thread import AgiThread as ServerThread
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
 from dialer.errors import AmiUnavailable
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, status, stop
+from tests.conftest import FIXTURES
 from tests.test_cli import run
 
 pytestmark = pytest.mark.asterisk
@@ -135,9 +139,77 @@ def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> Non
             tmp_path,
             timeout=60,
         )
+        skipped = run(
+            ["dial", "--at", "2026-12-01 11:00", "--preview", "A01"], tmp_path, stdin="q\n"
+        )
+        previewed = run(
+            ["dial", "--at", "2026-12-01 11:00", "--preview", "A01", "--ring-timeout", "2"],
+            tmp_path,
+            timeout=60,
+            stdin="n\ny\nq\n",  # skip the first number, dial the second, then stop
+        )
     finally:
         run(["sandbox", "down"], tmp_path)
+    assert skipped.returncode == 0 and "dial? [y/n/q]" in skipped.stderr
+    assert "calls placed" not in skipped.stdout
+    assert previewed.returncode == 0, previewed.stderr
+    assert previewed.stderr.count("dial? [y/n/q]") == 3
+    assert re.search(r"^1 calls placed", previewed.stdout), previewed.stdout
     assert dialled.returncode == 0, dialled.stderr
     # nobody listens behind the trunk: the calls ring out unanswered
     placed = re.search(r"^([1-9]\d*) calls placed .*: no_answer (\d+);", dialled.stdout)
     assert placed and placed.group(1) == placed.group(2), dialled.stdout
+
+
+def test_a_campaign_against_a_scenario_file(tmp_path: Path) -> None:
+    """What a user does: their own scenarios, the sandbox with phones, a limited campaign."""
+    from console.demo import sample_cases_path  # noqa: PLC0415 (only this test)
+
+    assert run(["init"], tmp_path).returncode == 0
+    assert run(["import", "cases", str(sample_cases_path())], tmp_path).returncode == 0
+    assert run(["agent", "add", "A01", "--sip", "PJSIP/a01@simnet"], tmp_path).returncode == 0
+    with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
+        numbers = [row[0] for row in db.execute("SELECT e164 FROM phone_number ORDER BY e164")]
+    calls = tmp_path / "calls"
+    calls.mkdir()
+    for suffix in (".wav", ".json"):
+        shutil.copy(FIXTURES / "calls" / f"cw07{suffix}", calls / f"cw07{suffix}")
+    scenarios = {
+        n: {"behaviour": "answer", "call": "calls/cw07.wav", "rings_s": 0.5}
+        if i % 2
+        else {"behaviour": "busy"}
+        for i, n in enumerate(numbers)
+    }
+    (tmp_path / "scenarios.json").write_text(json.dumps({"numbers": scenarios}))
+    bad = run(["sandbox", "up", "--phones", str(tmp_path / "calls" / "cw07.json")], tmp_path)
+    assert bad.returncode == 2 and "expected" in bad.stderr
+    up = run(["sandbox", "up", "--agi-port", "0", "--phones", "scenarios.json"], tmp_path)
+    try:
+        assert up.returncode == 0, up.stderr
+        assert f"phones: {len(numbers)} numbers, running" in up.stdout
+        dialled = run(
+            [
+                "dial",
+                "--at",
+                "2026-12-01 10:00",
+                "--agents",
+                "A01",
+                "--limit",
+                "4",
+                "--ring-timeout",
+                "5",
+            ],
+            tmp_path,
+            timeout=180,
+        )
+    finally:
+        run(["sandbox", "down"], tmp_path)
+    assert dialled.returncode == 0, dialled.stderr
+    placed = re.search(r"^4 calls placed .*?: (.*); (\d+) recordings queued", dialled.stdout)
+    assert placed, dialled.stdout
+    outcomes = dict(item.rsplit(" ", 1) for item in placed.group(1).split(", "))
+    assert set(outcomes) <= {"answered", "busy"} and sum(map(int, outcomes.values())) == 4
+    assert int(placed.group(2)) == int(outcomes.get("answered", 0))
+    with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
+        stored = db.execute("SELECT count(*) FROM recording WHERE status = 'stored'").fetchone()
+    assert stored == (int(placed.group(2)),)  # waiting for the workers
