@@ -25,10 +25,10 @@ from console.app import App
 from console.pipeline_cmd import archive_dir, build_processor
 from console.schedule_cmd import compute_schedule
 from dialer.agi.thread import AgiThread
-from dialer.ami import PystAmi
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.campaign import DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox.campaigns import Pace, sandbox_campaign
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.intake import CallMetadata, store_recording
 from store.models import Agent, CallAttempt, DoNotCall, Flag, Hold, Recording
@@ -112,22 +112,17 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
     transcribing = Transcribing(app)
     try:
         phones = start_phones(running, scenarios_for(plans, work / "sounds"), phones_state)
-        began = time.monotonic()
-        campaign = Campaign(
+        pace = Pace(ring_timeout_s=8, run_for_s=900)
+        campaign = sandbox_campaign(
             app.sessions,
             judge,
-            lambda: PystAmi("127.0.0.1", running.ami_port, running.ami_user, running.ami_secret),
+            running,
             worklists,
             dial,
-            lambda: at + timedelta(seconds=time.monotonic() - began),
-            CampaignSettings(
-                recordings_inside=running.recordings_inside,
-                recordings_host=running.recordings,
-                ring_timeout_s=8,
-                lookback=profile.lookback(),
-                run_for_s=900,
-            ),
-            on_recording=transcribing.add,
+            at,
+            profile.lookback(),
+            pace,
+            transcribing.add,
         )
         agi.server.handlers["gate"] = campaign.gate()
         agi.server.handlers["inbound"] = campaign.inbound()

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -22,10 +21,10 @@ from console.pipeline_cmd import archive_dir, build_queue
 from console.sandbox_cmd import state_file
 from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
 from dialer.agi.thread import AgiThread
-from dialer.ami import PystAmi
-from dialer.campaign import Campaign, CampaignSettings, CampaignSummary, DialItem
+from dialer.campaign import CampaignSummary, DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, load_state, status
+from dialer.sandbox.campaigns import Pace, sandbox_campaign
 from recorder.intake import CallMetadata, store_recording
 from store.models import Agent
 from store.pii import mask_phone
@@ -71,29 +70,23 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
 ) -> CampaignSummary:
     profile = active_profile(app, args.profile)
     queue = build_queue(app)
-    began = time.monotonic()
 
     def recorded(attempt: int, path: Path) -> None:
         meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
         intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
         queue.enqueue(intake.recording_id)
 
-    campaign = Campaign(
+    pace = Pace(args.rate, args.ring_timeout, args.run_for)
+    campaign = sandbox_campaign(
         app.sessions,
         PolicyJudge(profile),
-        lambda: PystAmi("127.0.0.1", core.ami_port, core.ami_user, core.ami_secret),
+        core,
         worklists,
         dial,
-        lambda: start_at + timedelta(seconds=time.monotonic() - began),
-        CampaignSettings(
-            recordings_inside=core.recordings_inside,
-            recordings_host=core.recordings,
-            originate_per_s=args.rate,
-            ring_timeout_s=args.ring_timeout,
-            lookback=profile.lookback(),
-            run_for_s=args.run_for,
-        ),
-        on_recording=recorded,
+        start_at,
+        profile.lookback(),
+        pace,
+        recorded,
     )
     handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
     agi = AgiThread(handlers, port=core.agi_port)

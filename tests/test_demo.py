@@ -71,3 +71,14 @@ def test_demo_runs_twice_end_to_end(tmp_path: Path) -> None:
     assert "60 updated in place" in second.stdout and "0 new" in second.stdout
     check_summary(second.stdout)
     assert "law.hold" in second.stdout  # yesterday's complaint stops that case today
+    with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
+        per_person_day = db.execute(
+            "SELECT person_id, date(reserved_at), "
+            "sum(status = 'answered'), sum(status IN ('busy', 'no_answer', 'failed')) "
+            "FROM call_attempt WHERE direction = 'outbound' GROUP BY 1, 2"
+        ).fetchall()
+        in_flight = db.execute(
+            "SELECT count(*) FROM call_attempt WHERE status IN ('reserved', 'originated')"
+        ).fetchone()
+    assert all(connected <= 3 and unanswered <= 5 for _, _, connected, unanswered in per_person_day)
+    assert in_flight == (0,)
