@@ -19,3 +19,18 @@ def test_case_file_reference_lists_every_column_and_alias() -> None:
 def test_readme_gives_the_two_commands() -> None:
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "make demo" in text and "make test" in text
+
+
+def test_readme_cli_reference_covers_every_command() -> None:
+    import argparse  # noqa: PLC0415
+
+    from console.cli import build_parser  # noqa: PLC0415
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    commands = next(
+        action
+        for action in build_parser()._actions
+        if isinstance(action, argparse._SubParsersAction)
+    )
+    missing = [name for name in commands.choices if f"`callwarden {name}" not in text]
+    assert missing == []
