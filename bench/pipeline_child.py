@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 from faster_whisper import WhisperModel
+from sqlalchemy import select
 
 from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
@@ -122,8 +123,13 @@ def ours(count: int, var: Path, scratch: Path) -> dict[str, object]:
         intake = store_recording(sessions, wav, scratch / "archive", utcnow(), meta)
         processor.process(intake.recording_id)
         with sessions() as session:
-            said = session.query(Utterance).filter_by(recording_id=intake.recording_id)
-            heard = "".join(u.text for u in said.order_by(Utterance.start_s))
+            heard = "".join(
+                session.scalars(
+                    select(Utterance.text)
+                    .where(Utterance.recording_id == intake.recording_id)
+                    .order_by(Utterance.start_s)
+                )
+            )
         e, n = cer(reference(label), heard)
         edits, length, audio = edits + e, length + n, audio + float(str(label["duration"]))
     wall = time.perf_counter() - start

@@ -28,7 +28,7 @@ from dialer.agi.thread import AgiThread
 from dialer.campaign import DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
-from dialer.sandbox.campaigns import Pace, sandbox_campaign
+from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.intake import CallMetadata, store_recording
 from store.models import Agent, CallAttempt, DoNotCall, Flag, Hold, Recording
@@ -112,17 +112,16 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
     transcribing = Transcribing(app)
     try:
         phones = start_phones(running, scenarios_for(plans, work / "sounds"), phones_state)
-        pace = Pace(ring_timeout_s=8, run_for_s=900)
         campaign = sandbox_campaign(
             app.sessions,
             judge,
             running,
-            worklists,
-            dial,
+            Staffing(worklists, dial),
             at,
-            profile.lookback(),
-            pace,
             transcribing.add,
+            lookback=profile.lookback(),
+            ring_timeout_s=8,
+            run_for_s=900,
         )
         agi.server.handlers["gate"] = campaign.gate()
         agi.server.handlers["inbound"] = campaign.inbound()

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 
+from compliance.policy import Profile
 from console.app import App
 from console.pipeline_cmd import archive_dir, build_queue
 from console.sandbox_cmd import state_file
@@ -24,7 +26,7 @@ from dialer.agi.thread import AgiThread
 from dialer.campaign import CampaignSummary, DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox, load_state, status
-from dialer.sandbox.campaigns import Pace, sandbox_campaign
+from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from recorder.intake import CallMetadata, store_recording
 from store.models import Agent
 from store.pii import mask_phone
@@ -52,23 +54,25 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
             worklists.setdefault(agents[work.agent].id, []).append(item)
     if args.limit is not None:
         worklists = {agent: items[: args.limit] for agent, items in worklists.items()}
-    dial = {a.id: a.sip_endpoint for a in agents.values()}
+    staffing = Staffing(worklists, {a.id: a.sip_endpoint for a in agents.values()})
+
+    def run(staff: Staffing) -> CampaignSummary:
+        return _run(app, core, profile, staff, start_at, args)
+
     if args.preview:
-        return _preview(app, args, core, worklists, dial, start_at, out)
-    summary = _run(app, args, core, worklists, dial, start_at)
-    _print(summary, out)
+        return _preview(args.preview, staffing, run, out)
+    _print(run(staffing), out)
     return 0
 
 
 def _run(  # noqa: PLR0917 (one campaign's inputs)
     app: App,
-    args: argparse.Namespace,
     core: Sandbox,
-    worklists: dict[int, list[DialItem]],
-    dial: dict[int, str],
+    profile: Profile,
+    staffing: Staffing,
     start_at: datetime,
+    args: argparse.Namespace,
 ) -> CampaignSummary:
-    profile = active_profile(app, args.profile)
     queue = build_queue(app)
 
     def recorded(attempt: int, path: Path) -> None:
@@ -76,17 +80,17 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
         intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
         queue.enqueue(intake.recording_id)
 
-    pace = Pace(args.rate, args.ring_timeout, args.run_for)
     campaign = sandbox_campaign(
         app.sessions,
         PolicyJudge(profile),
         core,
-        worklists,
-        dial,
+        staffing,
         start_at,
-        profile.lookback(),
-        pace,
         recorded,
+        lookback=profile.lookback(),
+        originate_per_s=args.rate,
+        ring_timeout_s=args.ring_timeout,
+        run_for_s=args.run_for,
     )
     handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
     agi = AgiThread(handlers, port=core.agi_port)
@@ -96,28 +100,20 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
         agi.close()
 
 
-def _preview(  # noqa: PLR0917 (one campaign's inputs)
-    app: App,
-    args: argparse.Namespace,
-    core: Sandbox,
-    worklists: dict[int, list[DialItem]],
-    dial: dict[int, str],
-    start_at: datetime,
-    out: TextIO,
+def _preview(
+    agent: str, staffing: Staffing, run: Callable[[Staffing], CampaignSummary], out: TextIO
 ) -> int:
-    items = next(iter(worklists.values()), [])
-    agent_id = next(iter(worklists), None)
+    """The agent sees each due number and decides: y dials it, n skips it, q stops."""
+    agent_id, items = next(iter(staffing.worklists.items()), (None, []))
     if agent_id is None or not items:
-        print(f"{args.preview}: nothing due", file=out)
+        print(f"{agent}: nothing due", file=out)
         return 0
     for item in items:
         answer = _ask(f"next: case {item.case_id}, {mask_phone(item.e164)} — dial? [y/n/q] ")
         if answer == "q":
             break
-        if answer != "y":
-            continue
-        summary = _run(app, args, core, {agent_id: [item]}, dial, start_at)
-        _print(summary, out)
+        if answer == "y":
+            _print(run(Staffing({agent_id: [item]}, staffing.agent_dial)), out)
     return 0
 
 

@@ -19,6 +19,7 @@ from compliance.detector import CallContext, Detector, Utterance
 from config import Settings
 from console.app import App, build_app
 from console.eval_cmd import active_lexicon
+from console.sandbox_cmd import state_file
 from dialer.sandbox import load_state
 from recorder.intake import CallMetadata, store_recording, wav_files
 from recorder.sweep import sweep_spool
@@ -193,7 +194,7 @@ def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int
     if args.spool:
         spool = Path(args.spool)
     else:
-        sandbox = load_state(app.settings.paths.var_dir / "sandbox.json")
+        sandbox = load_state(state_file(app))
         if sandbox is None:
             print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
             return 2

@@ -17,7 +17,7 @@ import logging
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,9 +25,16 @@ from pathlib import Path
 from dialer.agi import AgiSession, Handler
 from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.errors import AmiUnavailable
-from dialer.outcomes import CallEnd, attempt_outcome, from_hangup
+from dialer.outcomes import ending, from_hangup
 from recorder.merge import merge_directions
-from store.attempts import log_inbound, mark_answered, mark_ended, mark_originated, release
+from store.attempts import (
+    expire_stale,
+    log_inbound,
+    mark_answered,
+    mark_ended,
+    mark_originated,
+    release,
+)
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.reservation import Judge, recheck_attempt, reserve_attempt
@@ -58,6 +65,8 @@ class CampaignSettings:
     lookback: timedelta = timedelta(days=8)
     run_for_s: float = 600.0
     """Stop originating after this long; calls in flight still finish."""
+    stale_after: timedelta = timedelta(hours=2)
+    """In-flight attempts older than this (left by a dialer that died) are closed at start."""
     keep_open: bool = False
     """Stay up for inbound calls until ``run_for_s`` even when no number is left to dial."""
 
@@ -71,6 +80,14 @@ class CallState:
     response: dict[str, str] | None = None
     responded_at: float = 0.0
     hangup: dict[str, str] | None = None
+
+
+@dataclass
+class _Collecting:
+    deadline: float
+    sizes: tuple[int, ...] = ()
+    seen: float = 0.0
+    """When ``sizes`` were last seen to change."""
 
 
 @dataclass
@@ -103,6 +120,7 @@ class Campaign:
         self.events: queue.Queue[AmiEvent] = queue.Queue()
         self.calls: dict[int, CallState] = {}
         self.inbound_calls: dict[str, CallState] = {}
+        self._collecting: dict[int, _Collecting] = {}
         """Inbound calls by their channel's Uniqueid (their Hangup names it)."""
         self.busy: set[int] = set()
         self._agents = threading.Lock()
@@ -176,6 +194,9 @@ class Campaign:
 
     # ── the loop ───────────────────────────────────────────────────────────
     def run(self) -> CampaignSummary:
+        expired = expire_stale(self.sessions, self.clock(), self.settings.stale_after)
+        if expired:
+            log.warning("closed %d attempt(s) a previous dialer left in flight", expired)
         stop_at = time.monotonic() + self.settings.run_for_s
         while True:
             self._link()  # events are followed even when nothing is left to dial (inbound)
@@ -186,7 +207,8 @@ class Campaign:
             dialling = time.monotonic() < stop_at
             if dialling:
                 self._start_calls()
-            idle = not self.busy and not self.inbound_calls
+            self._collect_ready()
+            idle = not self.busy and not self.inbound_calls and not self._collecting
             if idle and (
                 not dialling or not (any(self.worklists.values()) or self.settings.keep_open)
             ):
@@ -322,7 +344,9 @@ class Campaign:
     def _maybe_finish(self, attempt: int) -> None:
         """End the attempt once its outcome is known; free its agent."""
         call = self.calls[attempt]
-        end = _ending(call, time.monotonic())
+        end = ending(
+            call.answered, call.response, call.hangup, time.monotonic() - call.responded_at
+        )
         if end is None:
             return
         mark_ended(self.sessions, attempt, end.status, end.cause, self.clock())
@@ -339,47 +363,35 @@ class Campaign:
             self._maybe_finish(attempt)
 
     def _collect(self, attempt: int) -> None:
-        base = self.settings.recordings_host / f"attempt-{attempt}"
-        rx, tx = Path(f"{base}-rx.wav"), Path(f"{base}-tx.wav")
-        if not _settled((rx, tx)):
-            log.error("attempt %s: no recording found at %s-{rx,tx}.wav", attempt, base)
-            return
-        stereo = merge_directions(rx, tx, Path(f"{base}.wav"))
-        self.summary.recordings.append((attempt, stereo))
-        self.on_recording(attempt, stereo)
+        """Watch the call's two direction files until MixMonitor has closed them."""
+        self._collecting[attempt] = _Collecting(time.monotonic() + COLLECT_WAIT_S)
+
+    def _collect_ready(self) -> None:
+        """Hand over every recording whose files stopped growing (never sleeps: the loop
+        goes on dialling meanwhile)."""
+        for attempt, watch in list(self._collecting.items()):
+            base = self.settings.recordings_host / f"attempt-{attempt}"
+            rx, tx = Path(f"{base}-rx.wav"), Path(f"{base}-tx.wav")
+            sizes = tuple(p.stat().st_size if p.is_file() else -1 for p in (rx, tx))
+            now = time.monotonic()
+            if -1 not in sizes and sizes == watch.sizes and now - watch.seen >= SETTLE_S:
+                del self._collecting[attempt]
+                stereo = merge_directions(rx, tx, Path(f"{base}.wav"))
+                self.summary.recordings.append((attempt, stereo))
+                self.on_recording(attempt, stereo)
+            elif now > watch.deadline:
+                del self._collecting[attempt]
+                log.error("attempt %s: no recording found at %s-{rx,tx}.wav", attempt, base)
+            elif sizes != watch.sizes:
+                watch.sizes, watch.seen = sizes, now
 
 
-HANGUP_WAIT_S = 3.0
-"""How long a failed originate waits for the Hangup that says why (busy vs unreachable)."""
-
-
-def _ending(call: CallState, now: float) -> CallEnd | None:
-    """The attempt's outcome, or None while it is not known yet."""
-    response, hangup = call.response, call.hangup
-    if call.answered:
-        return None if hangup is None else from_hangup(hangup, answered=True)
-    if response is None:
-        return None
-    if response.get("Response") == "Success":  # answered, but the gate did not bridge it
-        return None if hangup is None else CallEnd(AttemptStatus.BLOCKED, "blocked on answer")
-    if hangup is None and now - call.responded_at < HANGUP_WAIT_S:
-        return None
-    return attempt_outcome(response, hangup)
+COLLECT_WAIT_S = 5.0
+"""How long after the hangup a call's recording files may take to appear."""
+SETTLE_S = 0.2
+"""Files unchanged this long are closed (MixMonitor finishes just after the hangup)."""
 
 
 def _attempt_of(value: str, prefix: str) -> int | None:
     rest = value[len(prefix) :] if value.startswith(prefix) else ""
     return int(rest) if rest.isdigit() else None
-
-
-def _settled(paths: Iterable[Path], timeout: float = 5.0) -> bool:
-    """MixMonitor closes its files just after the hangup: wait until they stop growing."""
-    deadline = time.monotonic() + timeout
-    last: tuple[int, ...] = ()
-    while time.monotonic() < deadline:
-        sizes = tuple(p.stat().st_size if p.is_file() else -1 for p in paths)
-        if -1 not in sizes and sizes == last:
-            return True
-        last = sizes
-        time.sleep(0.2)
-    return False

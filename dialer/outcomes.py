@@ -70,3 +70,29 @@ def attempt_outcome(response: dict[str, str], hangup: dict[str, str] | None) -> 
     if first.status != AttemptStatus.FAILED or hangup is None:
         return first
     return from_hangup(hangup, answered=False)
+
+
+HANGUP_WAIT_S = 3.0
+"""How long a failed originate waits for the Hangup that says why (busy vs unreachable)."""
+
+
+def ending(
+    answered: bool,
+    response: dict[str, str] | None,
+    hangup: dict[str, str] | None,
+    since_response_s: float,
+) -> CallEnd | None:
+    """An attempt's outcome from what AMI said so far, or None while it is not known yet.
+
+    ``answered``: the gate bridged it to an agent. ``since_response_s``: seconds since
+    the OriginateResponse arrived.
+    """
+    if answered:
+        return None if hangup is None else from_hangup(hangup, answered=True)
+    if response is None:
+        return None
+    if response.get("Response") == "Success":  # answered, but the gate did not bridge it
+        return None if hangup is None else CallEnd(AttemptStatus.BLOCKED, "blocked on answer")
+    if hangup is None and since_response_s < HANGUP_WAIT_S:
+        return None
+    return attempt_outcome(response, hangup)

@@ -28,17 +28,24 @@ def sweep_spool(
     sessions: SessionFactory, spool: Path, archive: Path, now: datetime, min_age_s: float = 10.0
 ) -> list[Intake]:
     """Store every finished, unclaimed recording pair in ``spool``; returns what was stored."""
-    stored: list[Intake] = []
-    with sessions() as session:
-        have = set(session.scalars(select(Recording.call_attempt_id)))
-        known = set(session.scalars(select(CallAttempt.id)))
+    pairs: dict[int, tuple[Path, Path]] = {}
     for rx in sorted(spool.glob("attempt-*-rx.wav")):
         match = _PAIR.match(rx.name)
         tx = rx.with_name(rx.name.replace("-rx.wav", "-tx.wav"))
-        if match is None or not tx.is_file():
-            continue
-        attempt = int(match.group(1))
-        if attempt in have or attempt not in known or not _finished((rx, tx), min_age_s):
+        if match is not None and tx.is_file() and _finished((rx, tx), min_age_s):
+            pairs[int(match.group(1))] = (rx, tx)
+    if not pairs:
+        return []
+    with sessions() as session:  # only the attempts found in the spool, not the whole table
+        known = set(session.scalars(select(CallAttempt.id).where(CallAttempt.id.in_(pairs))))
+        have = set(
+            session.scalars(
+                select(Recording.call_attempt_id).where(Recording.call_attempt_id.in_(pairs))
+            )
+        )
+    stored: list[Intake] = []
+    for attempt, (rx, tx) in sorted(pairs.items()):
+        if attempt in have or attempt not in known:
             continue
         merged = rx.with_name(f"attempt-{attempt}.wav")
         try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dialer.outcomes import attempt_outcome, from_hangup, from_originate_response
+from dialer.outcomes import attempt_outcome, ending, from_hangup, from_originate_response
 from recorder.audio import read_recording
 from recorder.errors import BadRecording
 from recorder.merge import merge_directions
@@ -76,3 +76,17 @@ def test_a_failed_originate_is_told_apart_by_its_hangup_cause() -> None:
     assert attempt_outcome(failed, None).status == AttemptStatus.FAILED
     ringing_out = {"Response": "Failure", "Reason": "3"}
     assert attempt_outcome(ringing_out, {"Cause": "1"}).status == AttemptStatus.NO_ANSWER
+
+
+def test_an_attempt_ends_only_when_its_outcome_is_known() -> None:
+    busy_response = {"Response": "Failure", "Reason": "0"}
+    assert ending(False, None, None, 0) is None  # nothing heard yet
+    assert ending(False, busy_response, None, 1.0) is None  # the cause is on its way
+    assert ending(False, busy_response, {"Cause": "17"}, 1.0).status == AttemptStatus.BUSY  # type: ignore[union-attr]
+    late = ending(False, busy_response, None, 3.5)
+    assert late is not None and late.status == AttemptStatus.FAILED  # no Hangup came
+    bridged = {"Response": "Success", "Reason": "4"}
+    assert ending(True, bridged, None, 9.0) is None  # still talking
+    assert ending(True, bridged, {"Cause": "16"}, 9.0).status == AttemptStatus.ANSWERED  # type: ignore[union-attr]
+    refused = ending(False, bridged, {"Cause": "21"}, 1.0)
+    assert refused is not None and refused.status == AttemptStatus.BLOCKED  # the gate said no

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from compliance.policy import load_profile
 from dialer.gate import PolicyJudge
+from store.attempts import expire_stale
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.enums import AttemptStatus, Direction, HoldReason
 from store.errors import DatabaseUnavailable
@@ -65,6 +66,20 @@ def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: Sessio
         assert row.counters_seen["company.cap.connected"] == 3
         assert row.counters_seen["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
         assert "3" in row.decision_reason
+
+
+def test_reservations_a_dead_dialer_left_in_flight_expire(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    for m in range(3):  # reserved, then the dialer died: never ended
+        reserve(sessions, target, at(9, m))
+    assert reserve(sessions, target, at(10))[2] == "company.cap.connected"
+    assert expire_stale(sessions, at(10, 30), timedelta(hours=2)) == 0  # not old enough yet
+    assert expire_stale(sessions, at(11, 30), timedelta(hours=2)) == 3
+    assert reserve(sessions, target, at(11, 31))[1]  # failed now: no longer possibly connected
+    with sessions() as session:
+        causes = session.scalars(select(CallAttempt.hangup_cause).order_by(CallAttempt.id)).all()
+    assert causes[:3] == ["expired in flight"] * 3
 
 
 def test_answered_and_unanswered_outcomes_feed_their_own_caps(sessions: SessionFactory) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from console.demo import sample_cases_path
 from dialer.agi import AgiSession
 from dialer.agi.thread import AgiThread as ServerThread
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
@@ -113,12 +114,15 @@ def test_sandbox_commands(tmp_path: Path) -> None:
     assert run(["sandbox", "status"], tmp_path).stdout.startswith("stopped")
 
 
-def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> None:
-    from console.demo import sample_cases_path  # noqa: PLC0415 (only this test)
+def book_with_one_agent(folder: Path) -> None:
+    """What a user sets up first: the database, the sample cases, agent A01."""
+    assert run(["init"], folder).returncode == 0
+    assert run(["import", "cases", str(sample_cases_path())], folder).returncode == 0
+    assert run(["agent", "add", "A01", "--sip", "PJSIP/a01@simnet"], folder).returncode == 0
 
-    assert run(["init"], tmp_path).returncode == 0
-    assert run(["import", "cases", str(sample_cases_path())], tmp_path).returncode == 0
-    assert run(["agent", "add", "A01", "--sip", "PJSIP/a01@simnet"], tmp_path).returncode == 0
+
+def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> None:
+    book_with_one_agent(tmp_path)
     refused = run(["dial"], tmp_path)
     assert refused.returncode == 2 and "sandbox up" in refused.stderr
     assert run(["sandbox", "up", "--agi-port", "0"], tmp_path).returncode == 0
@@ -163,11 +167,7 @@ def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> Non
 
 def test_a_campaign_against_a_scenario_file(tmp_path: Path) -> None:
     """What a user does: their own scenarios, the sandbox with phones, a limited campaign."""
-    from console.demo import sample_cases_path  # noqa: PLC0415 (only this test)
-
-    assert run(["init"], tmp_path).returncode == 0
-    assert run(["import", "cases", str(sample_cases_path())], tmp_path).returncode == 0
-    assert run(["agent", "add", "A01", "--sip", "PJSIP/a01@simnet"], tmp_path).returncode == 0
+    book_with_one_agent(tmp_path)
     with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
         numbers = [row[0] for row in db.execute("SELECT e164 FROM phone_number ORDER BY e164")]
     calls = tmp_path / "calls"

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Protocol, cast
 
-from sqlalchemy import CursorResult, Result, and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from recorder.errors import RecorderError
@@ -89,7 +89,7 @@ class Outcome:
     error: str | None = None
 
 
-def _claimable(now: datetime, settings: PipelineSettings) -> object:
+def _claimable(now: datetime, settings: PipelineSettings) -> ColumnElement[bool]:
     return and_(
         Recording.status == RecordingStatus.STORED,
         Recording.tries < settings.max_tries,
@@ -117,7 +117,7 @@ def pending_recordings(
                 claimed_at=None,
             )
         )
-        query = select(Recording.id).where(_claimable(now, settings))  # type: ignore[arg-type]
+        query = select(Recording.id).where(_claimable(now, settings))
         return list(session.scalars(query.order_by(Recording.id).limit(limit)))
 
 
@@ -132,7 +132,7 @@ def claim(
         taken = _changed(
             session.execute(
                 update(Recording)
-                .where(Recording.id == recording_id, _claimable(now, settings))  # type: ignore[arg-type]
+                .where(Recording.id == recording_id, _claimable(now, settings))
                 .values(claimed_by=worker, claimed_at=now, tries=Recording.tries + 1)
             )
         )

@@ -17,38 +17,41 @@ from store.reservation import Judge
 
 
 @dataclass(frozen=True)
-class Pace:
-    originate_per_s: float = 20.0
-    ring_timeout_s: float = 30.0
-    run_for_s: float = 3600.0
+class Staffing:
+    """Who dials what: each agent's worklist and how their phone is dialled."""
+
+    worklists: dict[int, list[DialItem]]
+    agent_dial: dict[int, str]
 
 
 def sandbox_campaign(  # noqa: PLR0917 (what one campaign is made of)
     sessions: SessionFactory,
     judge: Judge,
     sandbox: Sandbox,
-    worklists: dict[int, list[DialItem]],
-    agent_dial: dict[int, str],
+    staffing: Staffing,
     start_at: datetime,
-    lookback: timedelta,
-    pace: Pace,
     on_recording: Callable[[int, Path], None],
+    *,
+    lookback: timedelta,
+    originate_per_s: float = 20.0,
+    ring_timeout_s: float = 30.0,
+    run_for_s: float = 3600.0,
 ) -> Campaign:
     began = time.monotonic()
     return Campaign(
         sessions,
         judge,
         lambda: PystAmi("127.0.0.1", sandbox.ami_port, sandbox.ami_user, sandbox.ami_secret),
-        worklists,
-        agent_dial,
+        staffing.worklists,
+        staffing.agent_dial,
         lambda: start_at + timedelta(seconds=time.monotonic() - began),
         CampaignSettings(
             recordings_inside=sandbox.recordings_inside,
             recordings_host=sandbox.recordings,
-            originate_per_s=pace.originate_per_s,
-            ring_timeout_s=pace.ring_timeout_s,
+            originate_per_s=originate_per_s,
+            ring_timeout_s=ring_timeout_s,
             lookback=lookback,
-            run_for_s=pace.run_for_s,
+            run_for_s=run_for_s,
         ),
         on_recording=on_recording,
     )
