@@ -86,6 +86,24 @@ class QueueSettings(_Section):
     """The sweep enqueues nothing while this many tasks already wait (backpressure)."""
 
 
+class ConsoleSettings(_Section):
+    """The web console (``callwarden serve``)."""
+
+    host: str = "127.0.0.1"
+    """Loopback by default: put it behind a TLS proxy before opening it to a network."""
+    port: int = Field(default=8470, ge=1, le=65535)
+    session_hours: float = Field(default=8.0, gt=0, le=24 * 7)
+    """A login lasts one shift; an idle session ends after this many hours."""
+    secure_cookies: bool = False
+    """Send the session cookie only over HTTPS; turn on behind a TLS proxy."""
+    spot_check_rate: float = Field(default=0.1, ge=0, le=1)
+    """The share of unflagged transcribed calls drawn for QA spot checks (质检抽查)."""
+    spot_check_seed: str = "callwarden"
+    """Changing the seed draws a different, equally stable sample."""
+    login_attempts: int = Field(default=5, ge=1)
+    """Failed logins allowed per user in 15 minutes before further tries are refused."""
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -101,6 +119,7 @@ class Settings(_Section):
     detector: DetectorSettings = DetectorSettings()
     transcriber: TranscriberSettings = TranscriberSettings()
     queue: QueueSettings = QueueSettings()
+    console: ConsoleSettings = ConsoleSettings()
     logging: LoggingSettings = LoggingSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
@@ -112,6 +131,7 @@ class Settings(_Section):
         return f"sqlite:///{(self.paths.var_dir / 'callwarden.db').as_posix()}"
 
 
+_BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
 _ENV_NUMERIC = {
     ("database", "busy_timeout_s"),
     ("transcriber", "cpu_threads"),
@@ -121,6 +141,10 @@ _ENV_NUMERIC = {
     ("queue", "lease_s"),
     ("queue", "max_tries"),
     ("queue", "high_water"),
+    ("console", "port"),
+    ("console", "session_hours"),
+    ("console", "spot_check_rate"),
+    ("console", "login_attempts"),
 }
 
 
@@ -177,6 +201,11 @@ def _overlay_environment(raw: dict[str, Any], env: Mapping[str, str], problems: 
             except ValueError:
                 problems.append(f"${var}: {section}.{key}: expected a number, got {value!r}")
                 continue
+        elif model.model_fields[key].annotation is bool:
+            if value.lower() not in _BOOLEANS:
+                problems.append(f"${var}: {section}.{key}: expected true or false, got {value!r}")
+                continue
+            converted = _BOOLEANS[value.lower()]
         raw.setdefault(section, {})[key] = converted
 
 

@@ -25,6 +25,7 @@ from console.pipeline_cmd import (
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
+from console.web_cmd import add_web_commands
 from dialer.errors import DialerError
 from store.errors import DatabaseUnavailable, MigrationError
 
@@ -88,6 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)
     _add_dialer_commands(sub)
+    add_web_commands(sub)
 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")

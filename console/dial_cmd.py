@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -65,6 +66,15 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How fast a campaign dials and how long it keeps going."""
+
+    originate_per_s: float = 20.0
+    ring_timeout_s: float = 30.0
+    run_for_s: float = 3600.0
+
+
 def _run(  # noqa: PLR0917 (one campaign's inputs)
     app: App,
     core: Sandbox,
@@ -73,6 +83,19 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
     start_at: datetime,
     args: argparse.Namespace,
 ) -> CampaignSummary:
+    pace = Pace(args.rate, args.ring_timeout, args.run_for)
+    return run_campaign(app, core, profile, staffing, start_at, pace)
+
+
+def run_campaign(  # noqa: PLR0917 (one campaign's inputs)
+    app: App,
+    core: Sandbox,
+    profile: Profile,
+    staffing: Staffing,
+    start_at: datetime,
+    pace: Pace,
+) -> CampaignSummary:
+    """Dial the staffing's worklists through ``core``; recordings go to the workers' queue."""
     queue = build_queue(app)
 
     def recorded(attempt: int, path: Path) -> None:
@@ -88,9 +111,9 @@ def _run(  # noqa: PLR0917 (one campaign's inputs)
         start_at,
         recorded,
         lookback=profile.lookback(),
-        originate_per_s=args.rate,
-        ring_timeout_s=args.ring_timeout,
-        run_for_s=args.run_for,
+        originate_per_s=pace.originate_per_s,
+        ring_timeout_s=pace.ring_timeout_s,
+        run_for_s=pace.run_for_s,
     )
     handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
     agi = AgiThread(handlers, port=core.agi_port)

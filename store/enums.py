@@ -107,3 +107,10 @@ class HoldReason(StrEnum):
     JAILED = "jailed"
     DECEASED = "deceased"
     MANUAL = "manual"
+
+
+class SpotCheckResult(StrEnum):
+    """A QA inspector's finding on a call sampled for a spot check."""
+
+    COMPLIANT = "compliant"
+    ISSUE = "issue"  # something the detector missed; the note says what

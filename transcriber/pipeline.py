@@ -140,7 +140,7 @@ def claim(
             return None
         row = session.get_one(Recording, recording_id)
         return Claim(
-            recording_id, Path(row.path), row.agent_channel, _contact_type(session, row), row.tries
+            recording_id, Path(row.path), row.agent_channel, contact_type(session, row), row.tries
         )
 
 
@@ -149,7 +149,8 @@ def _changed(result: Result[Any]) -> int:
     return int(cast(CursorResult[Any], result).rowcount)
 
 
-def _contact_type(session: Session, row: Recording) -> str:
+def contact_type(session: Session, row: Recording) -> str:
+    """Who was called: the recording's own label, else the attempt's person to the case."""
     if row.contact_type:
         return row.contact_type
     if row.call_attempt_id is None:

@@ -4,6 +4,7 @@ from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, Review
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
+from store.models.web import ConfigVersion, SpotCheck, WebSession
 
 __all__ = [
     "Agent",
@@ -15,6 +16,7 @@ __all__ = [
     "CaseContact",
     "ClientBank",
     "CollectionNote",
+    "ConfigVersion",
     "DoNotCall",
     "Flag",
     "Hold",
@@ -22,6 +24,8 @@ __all__ = [
     "PhoneNumber",
     "Recording",
     "ReviewVerdict",
+    "SpotCheck",
     "User",
     "Utterance",
+    "WebSession",
 ]

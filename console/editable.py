@@ -1,0 +1,210 @@
+"""The files admins edit in the console: dial-policy profiles and lexicons, with every version kept.
+
+The file in ``<var_dir>/policy`` (or ``lexicon``) is what the dialer and the
+workers load; the ``config_version`` table keeps every version that was saved,
+so any two can be compared and an old one put back. A version is validated as
+the engine will load it before anything is written: an invalid one is refused
+with its reasons and the file in force stays as it was.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from compliance.detector import Detector
+from compliance.errors import LexiconError, ProfileError
+from compliance.lexicon import parse_lexicon, shipped_lexicons_dir
+from compliance.policy import load_profile
+from compliance.policy.profile import shipped_profiles_dir
+from config import Settings
+from store.audit import record_audit
+from store.models import ConfigVersion
+
+NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+KINDS = ("policy", "lexicon")
+
+
+class EditRefused(ValueError):
+    """The submitted file cannot be used; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Editable:
+    kind: str
+    shipped: Path
+    check: Callable[[str, str, Path], list[str]]
+    """(name, content, admin folder) → problems; empty when the engine can use it."""
+
+    def admin_dir(self, settings: Settings) -> Path:
+        return settings.paths.var_dir / self.kind
+
+
+def _check_profile(name: str, content: str, admin_dir: Path) -> list[str]:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{name}.toml"
+        path.write_text(content, encoding="utf-8")
+        try:
+            # Parents (``extends``) resolve as the dialer will: admins' folder, then shipped.
+            profile = load_profile(path, search=(admin_dir,))
+        except ProfileError as exc:
+            return [line.replace(str(path), f"{name}.toml") for line in exc.problems]
+    if profile.id != name:
+        return [f"{name}.toml: id: must be {name!r}, the profile's name (got {profile.id!r})"]
+    return []
+
+
+def _check_lexicon(name: str, content: str, _admin_dir: Path) -> list[str]:
+    try:
+        Detector(parse_lexicon(Path(f"{name}.toml"), content.encode("utf-8")))
+    except LexiconError as exc:
+        return exc.problems
+    return []
+
+
+EDITABLE = {
+    "policy": Editable("policy", shipped_profiles_dir(), _check_profile),
+    "lexicon": Editable("lexicon", shipped_lexicons_dir(), _check_lexicon),
+}
+
+
+def editable(kind: str) -> Editable:
+    if kind not in EDITABLE:
+        raise LookupError(f"nothing called {kind!r} is edited here")
+    return EDITABLE[kind]
+
+
+def names(kind: str, settings: Settings) -> list[str]:
+    spec = editable(kind)
+    found = {
+        p.stem
+        for d in (spec.shipped, spec.admin_dir(settings))
+        if d.is_dir()
+        for p in d.glob("*.toml")
+    }
+    return sorted(n for n in found if NAME.match(n))
+
+
+def _file(kind: str, name: str, settings: Settings) -> Path:
+    if not NAME.match(name):
+        raise LookupError(f"{name!r} is not a {kind} name")
+    spec = editable(kind)
+    for folder in (spec.admin_dir(settings), spec.shipped):
+        if (folder / f"{name}.toml").is_file():
+            return folder / f"{name}.toml"
+    raise LookupError(f"no {kind} called {name!r}")
+
+
+def in_force(kind: str, name: str, settings: Settings) -> str:
+    """The text the engine loads now for this name."""
+    return _file(kind, name, settings).read_text(encoding="utf-8")
+
+
+def versions(session: Session, kind: str, name: str) -> list[ConfigVersion]:
+    return list(
+        session.scalars(
+            select(ConfigVersion)
+            .where(ConfigVersion.kind == kind, ConfigVersion.name == name)
+            .order_by(ConfigVersion.version.desc())
+        )
+    )
+
+
+def _add_version(  # noqa: PLR0917 (one version's fields)
+    session: Session, kind: str, name: str, content: str, author: str, note: str, now: datetime
+) -> ConfigVersion:
+    last = session.scalar(
+        select(func.max(ConfigVersion.version)).where(
+            ConfigVersion.kind == kind, ConfigVersion.name == name
+        )
+    )
+    row = ConfigVersion(
+        kind=kind,
+        name=name,
+        version=(last or 0) + 1,
+        content=content,
+        sha256=hashlib.sha256(content.encode()).hexdigest(),
+        author=author,
+        note=note,
+        created_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def save(  # noqa: PLR0917 (what a save is made of)
+    session: Session,
+    settings: Settings,
+    kind: str,
+    name: str,
+    content: str,
+    author: str,
+    note: str,
+    now: datetime,
+) -> ConfigVersion | None:
+    """Validate, keep as a new version and put in force; None when nothing changed."""
+    spec = editable(kind)
+    content = content.replace("\r\n", "\n")
+    current = in_force(kind, name, settings)
+    problems = spec.check(name, content, spec.admin_dir(settings))
+    if problems:
+        raise EditRefused(problems)
+    if content == current:
+        return None
+    if not versions(session, kind, name):
+        # The text in force before the first edit is version 1, so the first diff shows the edit.
+        _add_version(session, kind, name, current, "(before first edit)", "", now)
+    row = _add_version(session, kind, name, content, author, note, now)
+    record_audit(
+        session,
+        author,
+        f"{kind}.save",
+        object_type=kind,
+        object_id=name,
+        detail={"version": row.version, "sha256": row.sha256, "note": note},
+    )
+    _write_atomically(spec.admin_dir(settings) / f"{name}.toml", content)
+    return row
+
+
+def _write_atomically(path: Path, content: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(content)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def diff(old: ConfigVersion | None, new: ConfigVersion) -> list[str]:
+    """A unified diff from ``old`` (or nothing) to ``new``, line by line."""
+    before = old.content.splitlines() if old else []
+    return list(
+        difflib.unified_diff(
+            before,
+            new.content.splitlines(),
+            fromfile=f"{new.name} v{old.version}" if old else "(nothing)",
+            tofile=f"{new.name} v{new.version}",
+            lineterm="",
+        )
+    )

@@ -1,0 +1,93 @@
+"""Console users: creating them and checking their passwords (argon2)."""
+
+from __future__ import annotations
+
+import re
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.audit import record_audit
+from store.enums import Role
+from store.models import Agent, User
+
+_HASHER = PasswordHasher()
+_USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
+MIN_PASSWORD = 8
+
+
+class UserError(ValueError):
+    """A user that cannot be created as asked; the message says why."""
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def password_matches(stored_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(stored_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+# A hash of nothing in particular, verified against when the user does not exist, so that a
+# wrong user name takes as long as a wrong password and names cannot be probed by timing.
+_DUMMY_HASH = _HASHER.hash("callwarden-no-such-user")
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    user = session.scalar(select(User).where(User.username == username))
+    if user is None or not user.active:
+        password_matches(_DUMMY_HASH, password)
+        return None
+    return user if password_matches(user.password_hash, password) else None
+
+
+def add_user(  # noqa: PLR0917 (the fields of a user)
+    session: Session,
+    username: str,
+    role: Role,
+    password: str,
+    actor: str,
+    agent_code: str | None = None,
+) -> User:
+    """Create a user (and link an agent's landline to an ``agent`` user); audit-logged."""
+    if not _USERNAME.match(username):
+        raise UserError(f"user name {username!r}: use 2–64 letters, digits, '.', '_' or '-'")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    if session.scalar(select(User.id).where(User.username == username)) is not None:
+        raise UserError(f"user {username!r} already exists")
+    agent = None
+    if agent_code is not None:
+        if role is not Role.AGENT:
+            raise UserError("--agent links a landline to an agent user; this user is not one")
+        agent = session.scalar(select(Agent).where(Agent.code == agent_code))
+        if agent is None:
+            raise UserError(f"agent {agent_code!r} not found: add it with `callwarden agent add`")
+        if agent.user_id is not None:
+            raise UserError(f"agent {agent_code!r} is already linked to another user")
+    user = User(username=username, role=role, password_hash=hash_password(password))
+    session.add(user)
+    session.flush()
+    if agent is not None:
+        agent.user_id = user.id
+    record_audit(
+        session,
+        actor,
+        "user.add",
+        object_type="user",
+        object_id=username,
+        detail={"role": role.value, "agent": agent_code},
+    )
+    return user
+
+
+def set_password(session: Session, user: User, password: str, actor: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+    user.password_hash = hash_password(password)
+    record_audit(session, actor, "user.password", object_type="user", object_id=user.username)

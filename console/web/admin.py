@@ -1,0 +1,357 @@
+"""The admin's pages: policy and lexicon editing with versions, dialable preview, holds, users."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.errors import ProfileError
+from console import editable
+from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
+from console.users import UserError, add_user
+from console.web.auth import ADMIN, Principal
+from console.web.server import cw, db, now, render
+from store.audit import record_audit
+from store.enums import HoldReason, Role
+from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
+from store.models import Agent, AuditLog, Case, ConfigVersion, DoNotCall, Hold, User
+
+router = APIRouter(prefix="/admin")
+Kind = Literal["policy", "lexicon"]
+PREVIEW_ROWS = 200
+
+
+@router.get("")
+def dashboard(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    settings = cw(request).settings
+    return render(
+        request,
+        "admin_home.html",
+        me,
+        policies=editable.names("policy", settings),
+        lexicons=editable.names("lexicon", settings),
+        active_policy=settings.policy.profile,
+        active_lexicon=settings.detector.lexicon,
+        open_holds=len(session.scalars(select(Hold.id).where(Hold.cleared_at.is_(None))).all()),
+    )
+
+
+def _edit_page(  # noqa: PLR0917 (what the editor shows)
+    request: Request,
+    me: Principal,
+    session: Session,
+    kind: str,
+    name: str,
+    content: str,
+    problems: list[str] | None = None,
+    message: str = "",
+    status_code: int = 200,
+) -> Response:
+    return render(
+        request,
+        "admin_edit.html",
+        me,
+        status_code,
+        kind=kind,
+        name=name,
+        content=content,
+        problems=problems or [],
+        message=message,
+        versions=editable.versions(session, kind, name),
+    )
+
+
+def _checked_name(kind: str, name: str, request: Request) -> None:
+    if name not in editable.names(kind, cw(request).settings):
+        raise HTTPException(404, f"no {kind} called {name!r}")
+
+
+@router.get("/files/{kind}/{name}")
+def edit_form(
+    request: Request,
+    kind: Kind,
+    name: str,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    _checked_name(kind, name, request)
+    content = editable.in_force(kind, name, cw(request).settings)
+    return _edit_page(request, me, session, kind, name, content)
+
+
+@router.post("/files/{kind}/{name}")
+def save_file(  # noqa: PLR0917 (the editor's form)
+    request: Request,
+    kind: Kind,
+    name: str,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    content: Annotated[str, Form(max_length=1_000_000)],
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> Response:
+    _checked_name(kind, name, request)
+    settings = cw(request).settings
+    try:
+        saved = editable.save(
+            session, settings, kind, name, content, me.username, note, now(request)
+        )
+    except editable.EditRefused as exc:
+        return _edit_page(
+            request,
+            me,
+            session,
+            kind,
+            name,
+            content,
+            exc.problems,
+            "Not saved: the version in force is unchanged.",
+            422,
+        )
+    message = f"Saved as version {saved.version}; in force now." if saved else "No change."
+    return _edit_page(
+        request, me, session, kind, name, content.replace("\r\n", "\n"), message=message
+    )
+
+
+def _version(session: Session, kind: str, name: str, number: int) -> ConfigVersion:
+    row = session.scalar(
+        select(ConfigVersion).where(
+            ConfigVersion.kind == kind, ConfigVersion.name == name, ConfigVersion.version == number
+        )
+    )
+    if row is None:
+        raise HTTPException(404, f"{kind} {name!r} has no version {number}")
+    return row
+
+
+@router.get("/files/{kind}/{name}/versions/{number}")
+def show_version(  # noqa: PLR0917 (the path's parts)
+    request: Request,
+    kind: Kind,
+    name: str,
+    number: int,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    against: int | None = None,
+) -> Response:
+    new = _version(session, kind, name, number)
+    base = against if against is not None else number - 1
+    old = _version(session, kind, name, base) if base >= 1 else None
+    return render(
+        request, "admin_version.html", me, version=new, old=old, diff=editable.diff(old, new)
+    )
+
+
+@router.post("/files/{kind}/{name}/versions/{number}/restore")
+def restore_version(  # noqa: PLR0917 (the path's parts)
+    request: Request,
+    kind: Kind,
+    name: str,
+    number: int,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    row = _version(session, kind, name, number)
+    try:
+        editable.save(
+            session,
+            cw(request).settings,
+            kind,
+            name,
+            row.content,
+            me.username,
+            f"restored version {number}",
+            now(request),
+        )
+    except editable.EditRefused as exc:
+        # An old version may no longer load (a parent it extends changed): say so, change nothing.
+        return _edit_page(
+            request,
+            me,
+            session,
+            kind,
+            name,
+            row.content,
+            exc.problems,
+            f"Version {number} cannot be restored as it is.",
+            422,
+        )
+    return RedirectResponse(f"/admin/files/{kind}/{name}", status_code=303)
+
+
+@router.get("/preview")
+def dialable_preview(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    at: str | None = None,
+) -> Response:
+    app = cw(request)
+    try:
+        profile = active_profile(app, None)
+        moment = parse_at(at, profile.timezone) if at else now(request)
+    except (UsageError, ProfileError) as exc:
+        return render(request, "admin_preview.html", me, 400, error=str(exc), at=at or "")
+    schedule = compute_schedule(app, profile, moment)
+    return render(
+        request,
+        "admin_preview.html",
+        me,
+        at=at or moment.astimezone(moment.tzinfo).strftime("%Y-%m-%d %H:%M"),
+        moment=moment,
+        profile=profile,
+        dialable=schedule.dialable[:PREVIEW_ROWS],
+        blocked=schedule.blocked[:PREVIEW_ROWS],
+        totals=(len(schedule.dialable), len(schedule.blocked)),
+        error="",
+    )
+
+
+@router.get("/holds")
+def holds(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    error: str = "",
+) -> Response:
+    rows = session.execute(
+        select(Hold, Case.account_no)
+        .join(Case, Case.id == Hold.case_id)
+        .order_by(Hold.cleared_at.is_not(None), Hold.placed_at.desc())
+    ).all()
+    dnc = session.scalars(select(DoNotCall).order_by(DoNotCall.created_at.desc())).all()
+    return render(
+        request, "admin_holds.html", me, holds=rows, dnc=dnc, reasons=list(HoldReason), error=error
+    )
+
+
+@router.post("/holds/{hold_id}/clear")
+def clear(
+    request: Request,
+    hold_id: int,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        clear_hold(session, hold_id, me.username, note, now(request))
+    except HoldError as exc:
+        return holds(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/holds", status_code=303)
+
+
+@router.post("/holds")
+def new_hold(  # noqa: PLR0917 (the form)
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    account_no: Annotated[str, Form(max_length=64)],
+    reason: Annotated[HoldReason, Form()],
+    detail: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        place_hold(session, account_no, reason, detail, me.username, now(request))
+    except HoldError as exc:
+        return holds(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/holds", status_code=303)
+
+
+@router.post("/dnc")
+def new_dnc(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    number: Annotated[str, Form(max_length=40)],
+    reason: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    try:
+        add_do_not_call(session, number, reason, me.username, now(request))
+    except HoldError as exc:
+        return holds(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/holds", status_code=303)
+
+
+@router.get("/users")
+def users(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    error: str = "",
+) -> Response:
+    rows = session.execute(
+        select(User, Agent.code).outerjoin(Agent, Agent.user_id == User.id).order_by(User.username)
+    ).all()
+    free_agents = session.scalars(
+        select(Agent.code).where(Agent.user_id.is_(None)).order_by(Agent.code)
+    ).all()
+    return render(
+        request,
+        "admin_users.html",
+        me,
+        users=rows,
+        roles=list(Role),
+        free_agents=free_agents,
+        error=error,
+    )
+
+
+@router.post("/users")
+def new_user(  # noqa: PLR0917 (the form)
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    username: Annotated[str, Form(max_length=64)],
+    role: Annotated[Role, Form()],
+    password: Annotated[str, Form(max_length=200)],
+    agent_code: Annotated[str, Form(max_length=32)] = "",
+) -> Response:
+    try:
+        with session.begin_nested():
+            add_user(session, username, role, password, me.username, agent_code or None)
+    except UserError as exc:
+        return users(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/active")
+def set_active(
+    request: Request,
+    user_id: int,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    active: Annotated[bool, Form()],
+) -> Response:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    if user.id == me.user_id and not active:
+        return users(request, me, session, error="you cannot disable your own account")
+    user.active = active
+    record_audit(
+        session,
+        me.username,
+        "user.enable" if active else "user.disable",
+        object_type="user",
+        object_id=user.username,
+    )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/audit")
+def audit(
+    request: Request,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: Annotated[Session, Depends(db)],
+    action: str = "",
+) -> Response:
+    query = select(AuditLog).order_by(AuditLog.id.desc()).limit(300)
+    if action:
+        query = query.where(AuditLog.action == action)
+    return render(request, "admin_audit.html", me, rows=session.scalars(query).all(), action=action)

@@ -1,0 +1,188 @@
+"""The agent's pages: my worklist, preview dialling, the mandatory note, case history."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session
+
+from console.schedule_cmd import active_profile, compute_schedule
+from console.web.auth import AGENT, Principal
+from console.web.dialing import DialRequest
+from console.web.server import cw, db, dialer, now, render
+from dialer.campaign import DialItem
+from dialer.scheduler import WorkItem
+from store.enums import AccountClass
+from store.models import Agent, CallAttempt, Case
+from store.notes import (
+    NoteError,
+    NoteInput,
+    NoteOutcome,
+    add_note,
+    calls_in_flight,
+    case_history,
+    pending_notes,
+)
+
+router = APIRouter(prefix="/agent")
+OUTCOME_LABELS = {
+    NoteOutcome.PROMISE_TO_PAY: "Promise to pay (承诺还款)",
+    NoteOutcome.NEGOTIATING: "Negotiating (协商中)",
+    NoteOutcome.REFUSED: "Refused (拒绝还款)",
+    NoteOutcome.THIRD_PARTY: "Third party will pass on (第三方转告)",
+    NoteOutcome.COMPLAINT: "Complaint tendency (投诉倾向)",
+    NoteOutcome.NO_ANSWER: "No answer (无人接听)",
+    NoteOutcome.BUSY: "Busy (占线)",
+    NoteOutcome.WRONG_NUMBER: "Wrong number (号码错误)",
+    NoteOutcome.OTHER: "Other (其他)",
+}
+
+
+def _my_agent(session: Session, me: Principal) -> Agent:
+    agent = session.get(Agent, me.agent_id) if me.agent_id else None
+    if agent is None:
+        raise HTTPException(409, "your user is not linked to an agent's landline: ask an admin")
+    return agent
+
+
+def _worklist(request: Request, agent: Agent) -> list[WorkItem]:
+    app = cw(request)
+    schedule = compute_schedule(app, active_profile(app, None), now(request))
+    return schedule.for_agent(agent.code)
+
+
+@router.get("")
+def worklist(
+    request: Request,
+    me: Annotated[Principal, Depends(AGENT)],
+    session: Annotated[Session, Depends(db)],
+    error: str = "",
+) -> Response:
+    agent = _my_agent(session, me)
+    in_flight = calls_in_flight(session, agent.id)
+    pending = pending_notes(session, agent.id)
+    # The next call is offered only once every finished call has its note.
+    items = [] if in_flight or pending else _worklist(request, agent)
+    return render(
+        request,
+        "agent_worklist.html",
+        me,
+        409 if error else 200,
+        agent=agent,
+        in_flight=in_flight,
+        pending=pending,
+        items=items,
+        outcomes=OUTCOME_LABELS,
+        classes=list(AccountClass),
+        unavailable=dialer(request).unavailable(),
+        error=error,
+        today=now(request).date().isoformat(),
+    )
+
+
+@router.post("/dial")
+def dial(
+    request: Request,
+    me: Annotated[Principal, Depends(AGENT)],
+    session: Annotated[Session, Depends(db)],
+    phone_number_id: Annotated[int, Form()],
+    case_id: Annotated[int, Form()],
+) -> Response:
+    agent = _my_agent(session, me)
+    if pending_notes(session, agent.id):
+        return worklist(request, me, session, error="Write the note of your last call first.")
+    if calls_in_flight(session, agent.id):
+        return worklist(request, me, session, error="A call is still in progress.")
+    why_not = dialer(request).unavailable()
+    if why_not:
+        return worklist(request, me, session, error=why_not)
+    # Only what the scheduler offers this agent now: a form cannot name any other number.
+    offered = {
+        (w.entry.phone_number_id, w.entry.case.facts.case_id): w for w in _worklist(request, agent)
+    }
+    work = offered.get((phone_number_id, case_id))
+    if work is None:
+        return worklist(request, me, session, error="That number is not on your worklist now.")
+    item = DialItem(phone_number_id, case_id, work.entry.number.e164)
+    dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
+    return RedirectResponse("/agent", status_code=303)
+
+
+def _amount_cents(text: str) -> int | None:
+    if not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip())
+    except InvalidOperation as exc:
+        raise NoteError(f"promised amount: not a number: {text!r}") from exc
+    return int((value * 100).to_integral_value())
+
+
+def _day(text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise NoteError(f"promised date: not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+@router.post("/notes")
+def save_note(  # noqa: PLR0917 (the note form)
+    request: Request,
+    me: Annotated[Principal, Depends(AGENT)],
+    session: Annotated[Session, Depends(db)],
+    attempt_id: Annotated[int, Form()],
+    outcome: Annotated[NoteOutcome, Form()],
+    text: Annotated[str, Form(max_length=4000)] = "",
+    account_class: Annotated[str, Form()] = "",
+    promised_amount: Annotated[str, Form(max_length=20)] = "",
+    promised_date: Annotated[str, Form(max_length=10)] = "",
+) -> Response:
+    agent = _my_agent(session, me)
+    try:
+        note = NoteInput(
+            attempt_id,
+            outcome,
+            AccountClass(account_class) if account_class else None,
+            text,
+            _amount_cents(promised_amount),
+            _day(promised_date),
+        )
+        with session.begin_nested():
+            add_note(session, agent.id, me.username, note, now(request))
+    except (NoteError, ValueError) as exc:
+        return worklist(request, me, session, error=str(exc))
+    return RedirectResponse("/agent", status_code=303)
+
+
+@router.get("/cases/{case_id}")
+def case_page(
+    request: Request,
+    case_id: int,
+    me: Annotated[Principal, Depends(AGENT)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    agent = _my_agent(session, me)
+    mine = session.scalar(
+        select(Case.id).where(
+            Case.id == case_id,
+            or_(
+                Case.assigned_agent_id == agent.id,
+                exists().where(CallAttempt.case_id == Case.id, CallAttempt.agent_id == agent.id),
+            ),
+        )
+    )
+    if mine is None and any(
+        w.entry.case.facts.case_id == case_id for w in _worklist(request, agent)
+    ):
+        mine = case_id  # not assigned to anyone, dealt to this agent by the scheduler
+    history = case_history(session, case_id) if mine else None
+    if history is None:
+        raise HTTPException(404, "no such case among yours")
+    return render(request, "agent_case.html", me, history=history, outcomes=OUTCOME_LABELS)

@@ -1,0 +1,136 @@
+"""Logins, sessions, roles and CSRF for the web console.
+
+A session is a random token in an HttpOnly, SameSite=Strict cookie; the database
+keeps only its sha256 and the session's CSRF token. Every route names the roles
+that may use it through a :class:`RoleGuard`, and the guard also checks the CSRF
+token of every POST, so a route cannot forget either.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from fastapi import Request
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from store.enums import Role
+from store.models import Agent, AuditLog, User, WebSession
+
+SESSION_COOKIE = "cw_session"
+LOGIN_CSRF_COOKIE = "cw_login_csrf"
+THROTTLE_WINDOW = timedelta(minutes=15)
+
+
+class NotLoggedIn(Exception):
+    """No valid session: the browser is sent to the login page."""
+
+
+class Forbidden(Exception):
+    """Logged in, but this role may not do this (or the CSRF token is wrong)."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The user behind a request, as the routes need them."""
+
+    user_id: int
+    username: str
+    role: Role
+    csrf_token: str
+    agent_id: int | None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(session: Session, user: User, now: datetime, hours: float) -> str:
+    """Start a session for ``user``; returns the token for the cookie."""
+    token = secrets.token_urlsafe(32)
+    session.add(
+        WebSession(
+            token_sha256=_digest(token),
+            user_id=user.id,
+            csrf_token=secrets.token_urlsafe(24),
+            created_at=now,
+            last_seen_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return token
+
+
+def close_session(session: Session, token: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.token_sha256 == _digest(token)))
+
+
+def resolve_session(session: Session, token: str, now: datetime, hours: float) -> Principal | None:
+    """The principal of a live session, sliding its expiry; None if unknown, expired or disabled."""
+    row = session.execute(
+        select(WebSession, User)
+        .join(User, User.id == WebSession.user_id)
+        .where(WebSession.token_sha256 == _digest(token))
+    ).first()
+    if row is None:
+        return None
+    web, user = row
+    if web.expires_at <= now or not user.active:
+        session.delete(web)
+        return None
+    web.last_seen_at = now
+    web.expires_at = now + timedelta(hours=hours)
+    agent_id = session.scalar(select(Agent.id).where(Agent.user_id == user.id))
+    return Principal(user.id, user.username, user.role, web.csrf_token, agent_id)
+
+
+def recent_failures(session: Session, username: str, now: datetime) -> int:
+    """Failed logins for this name in the throttle window (kept in the audit log)."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(
+                AuditLog.action == "login.failed",
+                AuditLog.object_id == username[:64],
+                AuditLog.at > now - THROTTLE_WINDOW,
+            )
+        )
+        or 0
+    )
+
+
+def csrf_matches(expected: str, given: str | None) -> bool:
+    return given is not None and secrets.compare_digest(expected.encode(), given.encode())
+
+
+class RoleGuard:
+    """A route dependency: the logged-in principal, if their role is one of ``roles``."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = frozenset(roles)
+
+    async def __call__(self, request: Request) -> Principal:
+        principal: Principal | None = getattr(request.state, "principal", None)
+        if principal is None:
+            raise NotLoggedIn
+        if principal.role not in self.roles:
+            raise Forbidden(f"the {principal.role.value} role may not open this page")
+        if request.method == "POST":
+            given = request.headers.get("x-csrf-token")
+            if given is None:
+                form = await request.form()
+                value = form.get("csrf")
+                given = value if isinstance(value, str) else None
+            if not csrf_matches(principal.csrf_token, given):
+                raise Forbidden("the form's CSRF token is missing or wrong: reload the page")
+        return principal
+
+
+ANYONE = RoleGuard(Role.AGENT, Role.QA, Role.ADMIN)
+QA = RoleGuard(Role.QA, Role.ADMIN)
+ADMIN = RoleGuard(Role.ADMIN)
+AGENT = RoleGuard(Role.AGENT)

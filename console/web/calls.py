@@ -1,0 +1,101 @@
+"""The call page's content: one recording with its call, transcript, flags and verdicts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import (
+    Agent,
+    CallAttempt,
+    Case,
+    Flag,
+    Recording,
+    ReviewVerdict,
+    SpotCheck,
+    User,
+    Utterance,
+)
+from transcriber.pipeline import contact_type
+
+
+@dataclass
+class FlagView:
+    flag: Flag
+    verdicts: list[tuple[ReviewVerdict, str]] = field(default_factory=list)
+    """Oldest first, each with the reviewer's name."""
+
+    @property
+    def latest(self) -> ReviewVerdict | None:
+        return self.verdicts[-1][0] if self.verdicts else None
+
+
+@dataclass
+class Line:
+    utterance: Utterance
+    flags: list[Flag]
+
+
+@dataclass
+class CallView:
+    recording: Recording
+    attempt: CallAttempt | None
+    agent: Agent | None
+    case: Case | None
+    contact_type: str
+    call_at: datetime
+    lines: list[Line]
+    flags: list[FlagView]
+    spot_check: SpotCheck | None
+
+
+def load_call(session: Session, recording_id: int) -> CallView | None:
+    recording = session.get(Recording, recording_id)
+    if recording is None:
+        return None
+    attempt = (
+        session.get(CallAttempt, recording.call_attempt_id) if recording.call_attempt_id else None
+    )
+    agent = session.get(Agent, attempt.agent_id) if attempt and attempt.agent_id else None
+    case = session.get(Case, attempt.case_id) if attempt else None
+    flags = list(
+        session.scalars(
+            select(Flag).where(Flag.recording_id == recording_id).order_by(Flag.start_s)
+        )
+    )
+    views = {flag.id: FlagView(flag) for flag in flags}
+    for verdict, reviewer in session.execute(
+        select(ReviewVerdict, User.username)
+        .join(User, User.id == ReviewVerdict.reviewer_id)
+        .where(ReviewVerdict.flag_id.in_(views))
+        .order_by(ReviewVerdict.id)
+    ):
+        views[verdict.flag_id].verdicts.append((verdict, reviewer))
+    utterances = session.scalars(
+        select(Utterance).where(Utterance.recording_id == recording_id).order_by(Utterance.start_s)
+    )
+    lines = [Line(u, [f for f in flags if _covers(f, u)]) for u in utterances]
+    spot = session.scalar(select(SpotCheck).where(SpotCheck.recording_id == recording_id))
+    return CallView(
+        recording=recording,
+        attempt=attempt,
+        agent=agent,
+        case=case,
+        contact_type=contact_type(session, recording),
+        call_at=(attempt.answered_at or attempt.reserved_at) if attempt else recording.created_at,
+        lines=lines,
+        flags=list(views.values()),
+        spot_check=spot,
+    )
+
+
+def _covers(flag: Flag, utterance: Utterance) -> bool:
+    """A flag marks the utterances of its speaker that overlap its span."""
+    return (
+        flag.speaker == utterance.speaker
+        and utterance.start_s < flag.end_s + 0.01
+        and flag.start_s < utterance.end_s + 0.01
+    )

@@ -1,0 +1,101 @@
+"""Preview dialling from the agent's page, through the dialer.
+
+The console does not talk to Asterisk itself: it hands one number to a
+:class:`PreviewDialer`. The dialer reserves the attempt (so the caps and the
+window are checked atomically, as for any call), originates it and gates it on
+answer. ``SandboxPreviewDialer`` dials through the running embedded Asterisk;
+tests that are not about the telephony use a fake.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from console.app import App
+from dialer.campaign import DialItem
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class DialRequest:
+    agent_id: int
+    sip_endpoint: str
+    item: DialItem
+    at: datetime
+    """The instant the policy judges the call at (now, or the demo's simulated clock)."""
+
+
+class PreviewDialer(Protocol):
+    def unavailable(self) -> str | None:
+        """Why no call can be placed now (no PBX running, …), or None when it can."""
+
+    def dial(self, request: DialRequest) -> None:
+        """Start the call and return at once; the attempt row tells how it went."""
+
+
+class NoDialer:
+    """For a console started without a PBX: the page says so instead of dialling."""
+
+    def unavailable(self) -> str | None:
+        return "no PBX is connected to this console: start it with `callwarden sandbox up`"
+
+    def dial(self, request: DialRequest) -> None:
+        raise RuntimeError(self.unavailable())
+
+
+class SandboxPreviewDialer:
+    """Dials through the embedded Asterisk that ``callwarden sandbox up`` started."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._lock = threading.Lock()
+        self._busy = False
+
+    def _core(self) -> object:
+        from console.sandbox_cmd import state_file  # noqa: PLC0415 (only when dialling)
+        from dialer.sandbox import load_state, status  # noqa: PLC0415
+
+        core = load_state(state_file(self._app))
+        if core is None or not status(core).startswith("running"):
+            return None
+        return core
+
+    def unavailable(self) -> str | None:
+        if self._core() is None:
+            return "no Asterisk is running: start one with `callwarden sandbox up`"
+        if self._busy:
+            return "a call is being placed: wait for it to end"
+        return None
+
+    def dial(self, request: DialRequest) -> None:
+        with self._lock:
+            if self._busy:
+                raise RuntimeError("a call is being placed: wait for it to end")
+            self._busy = True
+        threading.Thread(target=self._place, args=(request,), daemon=True).start()
+
+    def _place(self, request: DialRequest) -> None:
+        from console.dial_cmd import Pace, run_campaign  # noqa: PLC0415 (only when dialling)
+        from console.schedule_cmd import active_profile  # noqa: PLC0415
+        from dialer.sandbox import Sandbox  # noqa: PLC0415
+        from dialer.sandbox.campaigns import Staffing  # noqa: PLC0415
+
+        try:
+            core = self._core()
+            if not isinstance(core, Sandbox):
+                return
+            staffing = Staffing(
+                {request.agent_id: [request.item]}, {request.agent_id: request.sip_endpoint}
+            )
+            profile = active_profile(self._app, None)
+            run_campaign(self._app, core, profile, staffing, request.at, Pace(run_for_s=120.0))
+        except Exception:
+            log.exception("preview dial for agent %s failed", request.agent_id)
+        finally:
+            with self._lock:
+                self._busy = False

@@ -1,0 +1,115 @@
+"""Logging in and out."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from console.users import authenticate
+from console.web.auth import (
+    ANYONE,
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    Principal,
+    close_session,
+    csrf_matches,
+    open_session,
+    recent_failures,
+)
+from console.web.server import cw, db, render
+from store.audit import record_audit
+from store.enums import Role
+from store.types import utcnow
+
+router = APIRouter()
+HOME = {Role.AGENT: "/agent", Role.QA: "/qa", Role.ADMIN: "/admin"}
+
+
+def _safe_next(target: str | None) -> str | None:
+    # Only paths on this site: "//host" or "https://…" would send a fresh login elsewhere.
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return None
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> Response:
+    token = secrets.token_urlsafe(24)
+    response = render(request, "login.html", None, next=_safe_next(next) or "", login_csrf=token)
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    return response
+
+
+@router.post("/login")
+def login(  # noqa: PLR0917 (the login form)
+    request: Request,
+    username: Annotated[str, Form()],
+    password: Annotated[str, Form()],
+    session: Annotated[Session, Depends(db)],
+    csrf: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    settings = cw(request).settings.console
+    at = utcnow()  # logins run on the real clock, whatever the console's simulated one says
+
+    def refuse(message: str, status: int) -> Response:
+        token = secrets.token_urlsafe(24)
+        response = render(
+            request, "login.html", None, status, error=message, next=next, login_csrf=token
+        )
+        response.set_cookie(
+            LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login"
+        )
+        return response
+
+    if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
+        return refuse("The login form expired: try again.", 403)
+    if recent_failures(session, username, at) >= settings.login_attempts:
+        record_audit(
+            session, username[:64], "login.refused", object_type="user", object_id=username[:64]
+        )
+        return refuse("Too many failed logins for this user: wait 15 minutes.", 429)
+    user = authenticate(session, username, password)
+    if user is None:
+        record_audit(
+            session, username[:64], "login.failed", object_type="user", object_id=username[:64]
+        )
+        return refuse("Wrong user name or password.", 401)
+    token = open_session(session, user, at, settings.session_hours)
+    record_audit(session, user.username, "login", object_type="user", object_id=user.username)
+    response = RedirectResponse(_safe_next(next) or HOME[user.role], status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        samesite="strict",
+        secure=settings.secure_cookies,
+        max_age=int(settings.session_hours * 3600),
+        path="/",
+    )
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
+    return response
+
+
+@router.post("/logout")
+def logout(
+    request: Request,
+    me: Annotated[Principal, Depends(ANYONE)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        close_session(session, token)
+    record_audit(session, me.username, "logout", object_type="user", object_id=me.username)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+@router.get("/")
+def home(me: Annotated[Principal, Depends(ANYONE)]) -> Response:
+    return RedirectResponse(HOME[me.role], status_code=303)

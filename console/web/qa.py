@@ -1,0 +1,307 @@
+"""The QA inspector's pages (质检): flag queue, call page, verdicts, spot checks, report, CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date, datetime, time, timedelta
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from console.web.auth import QA, Principal
+from console.web.calls import load_call
+from console.web.chart import bar_chart
+from console.web.server import cw, db, now, render
+from store.audit import record_audit
+from store.enums import SpotCheckResult, Verdict
+from store.models import Agent, Flag, PhoneNumber, User
+from store.pii import mask_text
+from store.qa import (
+    QueueFilter,
+    agent_reports,
+    categories_in,
+    flag_queue,
+    give_verdict,
+    record_spot_check,
+    spot_check_sample,
+)
+
+router = APIRouter(prefix="/qa")
+VERDICT_LABELS = {
+    Verdict.FALSE_POSITIVE: "False positive (误报)",
+    Verdict.SUGGESTION: "Suggestion (建议)",
+    Verdict.RECTIFICATION: "Rectification order (责令整改)",
+    Verdict.PENALTY: "Penalty (处罚)",
+}
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise HTTPException(400, f"{field}: not a date (YYYY-MM-DD): {text!r}") from exc
+
+
+def _bounds(request: Request, since: str | None, until: str | None) -> tuple[datetime | None, ...]:
+    """Calendar days on the centre's clock → UTC instants (``until`` inclusive)."""
+    zone = ZoneInfo(cw(request).settings.policy.timezone)
+    first, last = _day(since, "from"), _day(until, "to")
+    start = datetime.combine(first, time(), zone) if first else None
+    end = datetime.combine(last + timedelta(days=1), time(), zone) if last else None
+    return start, end
+
+
+def _queue_filter(  # noqa: PLR0917 (the queue's filter fields)
+    request: Request,
+    category: str | None,
+    severity: int | None,
+    agent: str | None,
+    since: str | None,
+    until: str | None,
+    unreviewed: bool,
+) -> QueueFilter:
+    start, end = _bounds(request, since, until)
+    return QueueFilter(category or None, severity, agent or None, start, end, unreviewed)
+
+
+@router.get("")
+def queue(  # noqa: PLR0917 (the filter form's fields)
+    request: Request,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    category: str | None = None,
+    severity: Annotated[int | None, Query(ge=1, le=5)] = None,
+    agent: str | None = None,
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query(alias="to")] = None,
+    unreviewed: bool = False,
+) -> Response:
+    wanted = _queue_filter(request, category, severity, agent, since, until, unreviewed)
+    rows = flag_queue(session, wanted)
+    categories = sorted(set(session.scalars(select(Flag.category).distinct())))
+    agents = list(session.scalars(select(Agent.code).order_by(Agent.code)))
+    return render(
+        request,
+        "qa_queue.html",
+        me,
+        rows=rows,
+        categories=categories,
+        agents=agents,
+        form={
+            "category": category or "",
+            "severity": severity or "",
+            "agent": agent or "",
+            "from": since or "",
+            "to": until or "",
+            "unreviewed": unreviewed,
+        },
+        query=request.url.query,
+        labels=VERDICT_LABELS,
+    )
+
+
+@router.get("/calls/{recording_id}")
+def call_page(
+    request: Request,
+    recording_id: int,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    view = load_call(session, recording_id)
+    if view is None:
+        raise HTTPException(404, "no such call")
+    return render(request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=None)
+
+
+@router.post("/calls/{recording_id}/unmask")
+def unmask_number(
+    request: Request,
+    recording_id: int,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    """Show the full number on this page once, and write down who saw it."""
+    view = load_call(session, recording_id)
+    if view is None or view.attempt is None:
+        raise HTTPException(404, "no number is known for this call")
+    record_audit(
+        session,
+        me.username,
+        "pii.unmask",
+        object_type="call_attempt",
+        object_id=str(view.attempt.id),
+        detail={"field": "phone", "page": f"/qa/calls/{recording_id}"},
+    )
+    number = view.attempt.e164
+    if view.attempt.phone_number_id:
+        number = session.get_one(PhoneNumber, view.attempt.phone_number_id).e164
+    return render(request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=number)
+
+
+@router.post("/flags/{flag_id}/verdict")
+def verdict(  # noqa: PLR0917 (the verdict form)
+    request: Request,
+    flag_id: int,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    verdict: Annotated[Verdict, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    flag = session.get(Flag, flag_id)
+    if flag is None:
+        raise HTTPException(404, "no such flag")
+    give_verdict(
+        session, flag_id, session.get_one(User, me.user_id), verdict, note.strip(), now(request)
+    )
+    return RedirectResponse(f"/qa/calls/{flag.recording_id}#flag-{flag_id}", status_code=303)
+
+
+@router.get("/spot-checks")
+def spot_checks(
+    request: Request,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+) -> Response:
+    settings = cw(request).settings.console
+    drawn = spot_check_sample(session, settings.spot_check_seed, settings.spot_check_rate)
+    return render(request, "qa_spot.html", me, drawn=drawn, rate=settings.spot_check_rate)
+
+
+@router.post("/calls/{recording_id}/spot-check")
+def spot_check(  # noqa: PLR0917 (the review form)
+    request: Request,
+    recording_id: int,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    result: Annotated[SpotCheckResult, Form()],
+    note: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    if load_call(session, recording_id) is None:
+        raise HTTPException(404, "no such call")
+    if result is SpotCheckResult.ISSUE and not note.strip():
+        raise HTTPException(400, "note: say what the issue is")
+    record_spot_check(
+        session, recording_id, session.get_one(User, me.user_id), result, note.strip(), now(request)
+    )
+    return RedirectResponse(f"/qa/calls/{recording_id}", status_code=303)
+
+
+@router.get("/report")
+def report(
+    request: Request,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    start, end = _bounds(request, since, until)
+    reports = agent_reports(session, start, end)
+    categories = categories_in(reports)
+    chart = bar_chart(
+        [(r.agent, [r.flags.get(c, 0) for c in categories]) for r in reports], categories
+    )
+    return render(
+        request,
+        "qa_report.html",
+        me,
+        reports=reports,
+        categories=categories,
+        verdicts=list(Verdict),
+        labels=VERDICT_LABELS,
+        chart=chart,
+        form={"from": since or "", "to": until or ""},
+        query=request.url.query,
+    )
+
+
+def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    # A BOM so that Excel, which most QA teams open these in, reads the Chinese right.
+    return Response(
+        "\ufeff" + buffer.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.get("/report.csv")
+def report_csv(
+    request: Request,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query(alias="to")] = None,
+) -> Response:
+    start, end = _bounds(request, since, until)
+    reports = agent_reports(session, start, end)
+    categories = categories_in(reports)
+    header = ["agent", "calls", "calls_reviewed", "flags", *categories, *list(Verdict)]
+    rows: list[list[object]] = [
+        [r.agent, r.calls, r.calls_reviewed, r.flag_total]
+        + [r.flags.get(c, 0) for c in categories]
+        + [r.verdicts.get(v.value, 0) for v in Verdict]
+        for r in reports
+    ]
+    record_audit(
+        session, me.username, "export.report", object_type="report", detail={"rows": len(rows)}
+    )
+    return _csv("qa-report.csv", header, rows)
+
+
+@router.get("/flags.csv")
+def flags_csv(  # noqa: PLR0917 (the queue's filter fields)
+    request: Request,
+    me: Annotated[Principal, Depends(QA)],
+    session: Annotated[Session, Depends(db)],
+    category: str | None = None,
+    severity: Annotated[int | None, Query(ge=1, le=5)] = None,
+    agent: str | None = None,
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query(alias="to")] = None,
+    unreviewed: bool = False,
+) -> Response:
+    wanted = _queue_filter(request, category, severity, agent, since, until, unreviewed)
+    rows = flag_queue(session, wanted)
+    record_audit(
+        session, me.username, "export.flags", object_type="flags", detail={"rows": len(rows)}
+    )
+    return _csv(
+        "qa-flags.csv",
+        [
+            "flag",
+            "call",
+            "call_at",
+            "agent",
+            "category",
+            "severity",
+            "speaker",
+            "start_s",
+            "verdict",
+            "evidence",
+        ],
+        [
+            [
+                r.flag_id,
+                r.recording_id,
+                r.call_at.isoformat(),
+                r.agent or "",
+                r.category,
+                r.severity,
+                r.speaker,
+                f"{r.start_s:.1f}",
+                r.verdict or "",
+                mask_text(r.evidence),
+            ]
+            for r in rows
+        ],
+    )

@@ -1,0 +1,115 @@
+"""The FastAPI application: sessions, security headers, templates and error pages."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.orm import Session
+
+from console.app import App
+from console.web.auth import SESSION_COOKIE, Forbidden, NotLoggedIn, Principal, resolve_session
+from console.web.dialing import PreviewDialer
+from store.pii import mask_phone, mask_resident_id, mask_text
+from store.types import utcnow
+
+_HERE = Path(str(resources.files("console") / "web"))
+TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
+TEMPLATES.env.filters["phone"] = mask_phone
+TEMPLATES.env.filters["resident_id"] = mask_resident_id
+TEMPLATES.env.filters["masked"] = mask_text
+
+# No inline scripts and nothing from elsewhere: the machine has no internet and a
+# transcript is untrusted text.
+_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
+        "script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+
+def cw(request: Request) -> App:
+    app: App = request.app.state.cw
+    return app
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed if the route returns, rolled back if it raises."""
+    with cw(request).sessions.begin() as session:
+        yield session
+
+
+def now(request: Request) -> datetime:
+    """The console's clock: real time, or the demo's simulated working day."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def dialer(request: Request) -> PreviewDialer:
+    found: PreviewDialer = request.app.state.dialer
+    return found
+
+
+def render(
+    request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    context = {"me": principal, "csrf": principal.csrf_token if principal else "", **ctx}
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
+
+
+def routers() -> list[APIRouter]:
+    """Every page of the console; each route names its roles through a RoleGuard."""
+    from console.web import admin, agent, login, media, qa  # noqa: PLC0415 (they import render)
+
+    return [module.router for module in (login, qa, admin, agent, media)]
+
+
+def create_app(
+    app: App, preview_dialer: PreviewDialer, clock: Callable[[], datetime] = utcnow
+) -> FastAPI:
+    web = FastAPI(title="callwarden console", docs_url=None, redoc_url=None, openapi_url=None)
+    web.state.cw = app
+    web.state.dialer = preview_dialer
+    web.state.clock = clock
+    web.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    for router in routers():
+        web.include_router(router)
+    hours = app.settings.console.session_hours
+
+    @web.middleware("http")
+    async def session_and_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        request.state.principal = None
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            with app.sessions.begin() as session:
+                request.state.principal = resolve_session(session, token, utcnow(), hours)
+        response = await call_next(request)
+        for key, value in _SECURITY_HEADERS.items():
+            response.headers.setdefault(key, value)
+        return response
+
+    @web.exception_handler(NotLoggedIn)
+    async def to_login(request: Request, _exc: NotLoggedIn) -> Response:
+        if request.method == "GET":
+            return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
+        return HTMLResponse("not logged in", status_code=401)
+
+    @web.exception_handler(Forbidden)
+    async def forbidden(request: Request, exc: Forbidden) -> Response:
+        return render(request, "error.html", request.state.principal, 403, message=str(exc))
+
+    return web
