@@ -20,6 +20,7 @@ $(STAMP): pyproject.toml scripts/ensure-venv.sh
 services: $(STAMP)
 	scripts/ensure-services.sh
 	scripts/ensure-asterisk.sh
+	scripts/ensure-chromium.sh
 
 stop-services:
 	scripts/stop-services.sh

@@ -4,13 +4,15 @@ Create/upgrade the SQLite database, import the shipped sample cases
 (idempotent), add demo agents, build every agent's worklist under the active
 profile for the next working day at 10:00, then dial them for real through
 the embedded Asterisk to simulated phones, record, transcribe, flag and apply
-the callee events (``console.demo_calls``). Serving the console comes with
-the web console.
+the callee events (``console.demo_calls``). Then serve the web console on the
+simulated day, with a login per role printed on screen, until Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import secrets
 import time
 from collections import Counter
 from datetime import datetime, timedelta
@@ -28,9 +30,11 @@ from console.app import App
 from console.commands import default_actor
 from console.demo_calls import run_demo_calls
 from console.schedule_cmd import active_profile, compute_schedule
+from console.users import add_user, password_matches, set_password
 from store.case_import import import_cases
+from store.enums import Role
 from store.migrate import upgrade
-from store.models import Agent, CallAttempt, Case, CaseContact, ClientBank, PhoneNumber
+from store.models import Agent, CallAttempt, Case, CaseContact, ClientBank, PhoneNumber, User
 from store.pii import mask_phone
 from store.types import utcnow
 
@@ -63,8 +67,59 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
         run_demo_calls(app, profile, at, out)
     print(f"done in {time.monotonic() - started:.1f} s", file=out)
     if not args.no_serve:
-        print("(the web console arrives with a later release; nothing to serve yet)", file=out)
+        _serve(app, at, out)
     return 0
+
+
+def _serve(app: App, at: datetime, out: TextIO) -> None:
+    """The console on the demo's simulated day, until Ctrl-C, with the logins on screen."""
+    from console.web.dialing import NoDialer  # noqa: PLC0415 (only when serving)
+    from console.web_cmd import serve  # noqa: PLC0415
+
+    logins = ensure_demo_users(app)
+    settings = app.settings.console
+    print(f"\nconsole: http://{settings.host}:{settings.port}/  (Ctrl-C stops it)", file=out)
+    print("demo logins (also in var/demo-logins.json):", file=out)
+    for username, (role, password) in logins.items():
+        print(f"  {role:<6} {username:<6} {password}", file=out)
+    print(
+        f"the console's clock runs from {at:%Y-%m-%d %H:%M} (the demo's simulated day); "
+        "agents owe a note for each of their calls before the next is offered",
+        file=out,
+        flush=True,
+    )
+    started = time.monotonic()
+    serve(
+        app,
+        settings.host,
+        settings.port,
+        NoDialer(),
+        clock=lambda: at + timedelta(seconds=time.monotonic() - started),
+    )
+
+
+def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:
+    """An admin, a QA inspector and one user per demo agent; passwords made once, then kept."""
+    path = app.settings.paths.var_dir / "demo-logins.json"
+    saved: dict[str, list[str]] = json.loads(path.read_text()) if path.is_file() else {}
+    wanted = {"admin": Role.ADMIN, "qa": Role.QA} | {
+        code.lower(): Role.AGENT for code, _, _ in DEMO_AGENTS
+    }
+    logins: dict[str, tuple[str, str]] = {}
+    with app.sessions.begin() as session:
+        for username, role in wanted.items():
+            password = saved.get(username, [role.value, secrets.token_urlsafe(9)])[1]
+            user = session.scalar(select(User).where(User.username == username))
+            if user is None:
+                agent = username.upper() if role is Role.AGENT else None
+                add_user(session, username, role, password, "demo", agent)
+            elif not password_matches(user.password_hash, password):
+                set_password(session, user, password, "demo")
+            logins[username] = (role.value, password)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({k: list(v) for k, v in logins.items()}, indent=1))
+    path.chmod(0o600)
+    return logins
 
 
 def _latest_activity(app: App) -> datetime:

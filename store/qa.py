@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
+from store.callee_events import COMPLAINT, DO_NOT_CALL
 from store.enums import RecordingStatus, SpotCheckResult, Verdict
 from store.models import (
     Agent,
@@ -24,6 +25,7 @@ from store.models import (
 )
 
 QUEUE_LIMIT = 500
+CALLEE_EVENTS = (COMPLAINT, DO_NOT_CALL)
 
 
 @dataclass(frozen=True)
@@ -215,9 +217,10 @@ def agent_reports(
     for agent in agent_of.values():
         report(agent).calls += 1
     reviewed: defaultdict[str, set[int]] = defaultdict(set)
+    # Callee events (a complaint, a "don't call") say nothing about the agent's conduct.
     flags = session.execute(
         select(Flag.recording_id, Flag.category, _latest_verdict()).where(
-            Flag.recording_id.in_(in_window)
+            Flag.recording_id.in_(in_window), Flag.category.not_in(CALLEE_EVENTS)
         )
     ).all()
     for recording_id, category, verdict in flags:

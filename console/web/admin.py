@@ -14,7 +14,7 @@ from console import editable
 from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
 from console.users import UserError, add_user
 from console.web.auth import ADMIN, Principal
-from console.web.server import cw, db, now, render
+from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
@@ -29,7 +29,7 @@ PREVIEW_ROWS = 200
 def dashboard(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     settings = cw(request).settings
     return render(
@@ -80,7 +80,7 @@ def edit_form(
     kind: Kind,
     name: str,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     _checked_name(kind, name, request)
     content = editable.in_force(kind, name, cw(request).settings)
@@ -93,7 +93,7 @@ def save_file(  # noqa: PLR0917 (the editor's form)
     kind: Kind,
     name: str,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     content: Annotated[str, Form(max_length=1_000_000)],
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
@@ -139,7 +139,7 @@ def show_version(  # noqa: PLR0917 (the path's parts)
     name: str,
     number: int,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     against: int | None = None,
 ) -> Response:
     new = _version(session, kind, name, number)
@@ -157,7 +157,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
     name: str,
     number: int,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     row = _version(session, kind, name, number)
     try:
@@ -218,7 +218,7 @@ def dialable_preview(
 def holds(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -237,7 +237,7 @@ def clear(
     request: Request,
     hold_id: int,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     try:
@@ -251,7 +251,7 @@ def clear(
 def new_hold(  # noqa: PLR0917 (the form)
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     account_no: Annotated[str, Form(max_length=64)],
     reason: Annotated[HoldReason, Form()],
     detail: Annotated[str, Form(max_length=2000)] = "",
@@ -267,7 +267,7 @@ def new_hold(  # noqa: PLR0917 (the form)
 def new_dnc(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     number: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -282,7 +282,7 @@ def new_dnc(
 def users(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -306,7 +306,7 @@ def users(
 def new_user(  # noqa: PLR0917 (the form)
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     username: Annotated[str, Form(max_length=64)],
     role: Annotated[Role, Form()],
     password: Annotated[str, Form(max_length=200)],
@@ -325,7 +325,7 @@ def set_active(
     request: Request,
     user_id: int,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     active: Annotated[bool, Form()],
 ) -> Response:
     user = session.get(User, user_id)
@@ -348,7 +348,7 @@ def set_active(
 def audit(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     action: str = "",
 ) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(300)

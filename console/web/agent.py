@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from console.schedule_cmd import active_profile, compute_schedule
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
-from console.web.server import cw, db, dialer, now, render
+from console.web.server import DB, cw, dialer, now, render
 from dialer.campaign import DialItem
 from dialer.scheduler import WorkItem
 from store.enums import AccountClass
@@ -30,6 +30,7 @@ from store.notes import (
 )
 
 router = APIRouter(prefix="/agent")
+WORKLIST_ROWS = 50
 OUTCOME_LABELS = {
     NoteOutcome.PROMISE_TO_PAY: "Promise to pay (承诺还款)",
     NoteOutcome.NEGOTIATING: "Negotiating (协商中)",
@@ -60,7 +61,7 @@ def _worklist(request: Request, agent: Agent) -> list[WorkItem]:
 def worklist(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     error: str = "",
 ) -> Response:
     agent = _my_agent(session, me)
@@ -68,6 +69,7 @@ def worklist(
     pending = pending_notes(session, agent.id)
     # The next call is offered only once every finished call has its note.
     items = [] if in_flight or pending else _worklist(request, agent)
+    total = len(items)
     return render(
         request,
         "agent_worklist.html",
@@ -76,7 +78,8 @@ def worklist(
         agent=agent,
         in_flight=in_flight,
         pending=pending,
-        items=items,
+        items=items[:WORKLIST_ROWS],
+        total=total,
         outcomes=OUTCOME_LABELS,
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
@@ -89,7 +92,7 @@ def worklist(
 def dial(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     phone_number_id: Annotated[int, Form()],
     case_id: Annotated[int, Form()],
 ) -> Response:
@@ -136,7 +139,7 @@ def _day(text: str) -> date | None:
 def save_note(  # noqa: PLR0917 (the note form)
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     attempt_id: Annotated[int, Form()],
     outcome: Annotated[NoteOutcome, Form()],
     text: Annotated[str, Form(max_length=4000)] = "",
@@ -166,7 +169,7 @@ def case_page(
     request: Request,
     case_id: int,
     me: Annotated[Principal, Depends(AGENT)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     agent = _my_agent(session, me)
     mine = session.scalar(

@@ -7,7 +7,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy.orm import Session
 
 from console.users import authenticate
 from console.web.auth import (
@@ -20,7 +19,7 @@ from console.web.auth import (
     open_session,
     recent_failures,
 )
-from console.web.server import cw, db, render
+from console.web.server import DB, cw, render
 from store.audit import record_audit
 from store.enums import Role
 from store.types import utcnow
@@ -49,7 +48,7 @@ def login(  # noqa: PLR0917 (the login form)
     request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
@@ -99,7 +98,7 @@ def login(  # noqa: PLR0917 (the login form)
 def logout(
     request: Request,
     me: Annotated[Principal, Depends(ANYONE)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:

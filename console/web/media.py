@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from console.pipeline_cmd import archive_dir
 from console.web.auth import QA, Principal
-from console.web.server import cw, db
+from console.web.server import DB, cw
 from store.audit import record_audit
 from store.models import Recording
 
@@ -44,7 +44,7 @@ def stream(
     request: Request,
     recording_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     recording, path = _archived_file(request, session, recording_id)
     if _first_request(request):
@@ -63,7 +63,7 @@ def download(
     request: Request,
     recording_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     recording, path = _archived_file(request, session, recording_id)
     record_audit(

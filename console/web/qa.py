@@ -11,12 +11,11 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from console.web.auth import QA, Principal
 from console.web.calls import load_call
 from console.web.chart import bar_chart
-from console.web.server import cw, db, now, render
+from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, User
@@ -58,26 +57,34 @@ def _bounds(request: Request, since: str | None, until: str | None) -> tuple[dat
     return start, end
 
 
+def _severity(text: str) -> int | None:
+    if not text.strip():
+        return None  # the form's empty field: any severity
+    if not text.strip().isdigit() or not 1 <= int(text) <= 5:
+        raise HTTPException(400, f"severity: a whole number from 1 to 5, not {text!r}")
+    return int(text)
+
+
 def _queue_filter(  # noqa: PLR0917 (the queue's filter fields)
     request: Request,
     category: str | None,
-    severity: int | None,
+    severity: str,
     agent: str | None,
     since: str | None,
     until: str | None,
     unreviewed: bool,
 ) -> QueueFilter:
     start, end = _bounds(request, since, until)
-    return QueueFilter(category or None, severity, agent or None, start, end, unreviewed)
+    return QueueFilter(category or None, _severity(severity), agent or None, start, end, unreviewed)
 
 
 @router.get("")
 def queue(  # noqa: PLR0917 (the filter form's fields)
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     category: str | None = None,
-    severity: Annotated[int | None, Query(ge=1, le=5)] = None,
+    severity: str = "",
     agent: str | None = None,
     since: Annotated[str | None, Query(alias="from")] = None,
     until: Annotated[str | None, Query(alias="to")] = None,
@@ -96,7 +103,7 @@ def queue(  # noqa: PLR0917 (the filter form's fields)
         agents=agents,
         form={
             "category": category or "",
-            "severity": severity or "",
+            "severity": severity,
             "agent": agent or "",
             "from": since or "",
             "to": until or "",
@@ -112,7 +119,7 @@ def call_page(
     request: Request,
     recording_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     view = load_call(session, recording_id)
     if view is None:
@@ -125,7 +132,7 @@ def unmask_number(
     request: Request,
     recording_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     """Show the full number on this page once, and write down who saw it."""
     view = load_call(session, recording_id)
@@ -150,7 +157,7 @@ def verdict(  # noqa: PLR0917 (the verdict form)
     request: Request,
     flag_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     verdict: Annotated[Verdict, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -167,7 +174,7 @@ def verdict(  # noqa: PLR0917 (the verdict form)
 def spot_checks(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
 ) -> Response:
     settings = cw(request).settings.console
     drawn = spot_check_sample(session, settings.spot_check_seed, settings.spot_check_rate)
@@ -179,7 +186,7 @@ def spot_check(  # noqa: PLR0917 (the review form)
     request: Request,
     recording_id: int,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     result: Annotated[SpotCheckResult, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
@@ -197,7 +204,7 @@ def spot_check(  # noqa: PLR0917 (the review form)
 def report(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     since: Annotated[str | None, Query(alias="from")] = None,
     until: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:
@@ -238,7 +245,7 @@ def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
 def report_csv(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     since: Annotated[str | None, Query(alias="from")] = None,
     until: Annotated[str | None, Query(alias="to")] = None,
 ) -> Response:
@@ -262,9 +269,9 @@ def report_csv(
 def flags_csv(  # noqa: PLR0917 (the queue's filter fields)
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: Annotated[Session, Depends(db)],
+    session: DB,
     category: str | None = None,
-    severity: Annotated[int | None, Query(ge=1, le=5)] = None,
+    severity: str = "",
     agent: str | None = None,
     since: Annotated[str | None, Query(alias="from")] = None,
     until: Annotated[str | None, Query(alias="to")] = None,

@@ -6,13 +6,15 @@ from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.orm import Session
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from console.app import App
 from console.web.auth import SESSION_COOKIE, Forbidden, NotLoggedIn, Principal, resolve_session
@@ -49,6 +51,10 @@ def db(request: Request) -> Iterator[Session]:
     """One transaction per request: committed if the route returns, rolled back if it raises."""
     with cw(request).sessions.begin() as session:
         yield session
+
+
+# Committed before the response leaves: a browser that follows a redirect at once must see it.
+DB = Annotated[Session, Depends(db, scope="function")]
 
 
 def now(request: Request) -> datetime:
@@ -107,6 +113,36 @@ def create_app(
         if request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
         return HTMLResponse("not logged in", status_code=401)
+
+    @web.exception_handler(RequestValidationError)
+    async def bad_input(request: Request, exc: RequestValidationError) -> Response:
+        # A person filled in a form: say which field and why, on a page, not in JSON.
+        problems = [
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
+            for err in exc.errors()
+        ]
+        return render(
+            request,
+            "error.html",
+            request.state.principal,
+            422,
+            title="Please check the form",
+            message="; ".join(problems),
+        )
+
+    @web.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        title = {400: "Please check the request", 404: "Not found", 409: "Not now"}.get(
+            exc.status_code, "Error"
+        )
+        return render(
+            request,
+            "error.html",
+            request.state.principal,
+            exc.status_code,
+            title=title,
+            message=str(exc.detail),
+        )
 
     @web.exception_handler(Forbidden)
     async def forbidden(request: Request, exc: Forbidden) -> Response:
