@@ -13,6 +13,7 @@ import difflib
 import hashlib
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -55,17 +56,41 @@ class Editable:
 
 
 def _check_profile(name: str, content: str, admin_dir: Path) -> list[str]:
+    """Load it as the dialer will, and every other profile too: one may extend this one."""
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / f"{name}.toml"
+        staged = Path(tmp)
+        if admin_dir.is_dir():
+            for existing in admin_dir.glob("*.toml"):
+                shutil.copyfile(existing, staged / existing.name)
+        path = staged / f"{name}.toml"
         path.write_text(content, encoding="utf-8")
         try:
-            # Parents (``extends``) resolve as the dialer will: admins' folder, then shipped.
-            profile = load_profile(path, search=(admin_dir,))
+            profile = load_profile(path, search=(staged,))
         except ProfileError as exc:
             return [line.replace(str(path), f"{name}.toml") for line in exc.problems]
-    if profile.id != name:
-        return [f"{name}.toml: id: must be {name!r}, the profile's name (got {profile.id!r})"]
-    return []
+        if profile.id != name:
+            return [f"{name}.toml: id: must be {name!r}, the profile's name (got {profile.id!r})"]
+        names = {p.stem for d in (staged, shipped_profiles_dir()) for p in d.glob("*.toml")}
+        problems: list[str] = []
+        for other in sorted(names - {name}):
+            try:
+                load_profile(other, search=(staged,))
+            except ProfileError as exc:
+                if not _loads(other, admin_dir):
+                    continue  # broken before this save: not this save's fault
+                problems += [
+                    f"{other} (which builds on {name}): " + line.replace(str(staged) + "/", "")
+                    for line in exc.problems
+                ]
+        return problems
+
+
+def _loads(name: str, admin_dir: Path) -> bool:
+    try:
+        load_profile(name, search=(admin_dir,))
+    except ProfileError:
+        return False
+    return True
 
 
 def _check_lexicon(name: str, content: str, _admin_dir: Path) -> list[str]:

@@ -484,3 +484,19 @@ def test_user_admin_adds_and_disables_users(client: TestClient, seed: Seed) -> N
     client.post(f"/admin/users/{qa2.id}/active", data={"active": "false", "csrf": token})
     # A disabled user's open session ends at once.
     assert other.get("/qa").headers["location"].startswith("/login")
+
+
+def test_a_parent_profile_that_would_break_a_child_is_refused(
+    client: TestClient, seed: Seed
+) -> None:
+    token = login(client, "admin1")
+    law = client.get("/admin/files/policy/cn-law").text
+    assert "law.window" in law
+    parent = (Path(__file__).parent.parent / "config/policy/cn-law.toml").read_text()
+    # A rule id that cn-default (which extends cn-law) already uses.
+    clash = parent + '\n[[rules]]\nid = "company.window"\nlayer = "law"\nkind = "window"\n'
+    clash += 'start = "08:00"\nend = "22:00"\nsource = "test"\n'
+    refused = client.post("/admin/files/policy/cn-law", data={"content": clash, "csrf": token})
+    assert refused.status_code == 422
+    assert "cn-default (which builds on cn-law)" in refused.text
+    assert not (seed.app.settings.paths.var_dir / "policy" / "cn-law.toml").exists()

@@ -239,11 +239,13 @@ def shipped_profiles_dir() -> Path:
 
 def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Profile:
     """Load a profile by name (from ``search`` then the shipped ones) or by path."""
-    dirs = (*search, shipped_profiles_dir())
     chain: list[tuple[Path, ProfileFile, bytes]] = []
     ref: str | Path | None = name_or_path
     while ref is not None:
-        path = _locate(ref, dirs, chain[-1][0].parent if chain else None)
+        # A parent is looked up in the admins' folders first (an edited cn-law applies to the
+        # shipped cn-default too), then beside the child, then among the shipped profiles.
+        beside = (chain[-1][0].parent,) if chain else ()
+        path = _locate(ref, (*search, *beside, shipped_profiles_dir()))
         if any(p == path for p, _, _ in chain):
             raise ProfileError(
                 [f"{path}: extends itself through {' → '.join(str(p) for p, _, _ in chain)}"]
@@ -255,8 +257,8 @@ def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Pro
     return _merge(list(reversed(chain)))
 
 
-def _locate(ref: str | Path, dirs: tuple[Path, ...], beside: Path | None) -> Path:
-    found = locate_toml(ref, ((beside,) if beside else ()) + dirs, "profile")
+def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
+    found = locate_toml(ref, tuple(dict.fromkeys(dirs)), "profile")
     if isinstance(found, str):
         raise ProfileError([found])
     return found
