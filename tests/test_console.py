@@ -196,7 +196,11 @@ def test_qa_queue_filters_and_a_verdict_is_kept_with_its_history(
         assert flag is not None
     call = client.get(f"/qa/calls/{flag.recording_id}")
     assert f'id="flag-{flag.id}"' in call.text and flag.rule_id in call.text
-    assert "<mark>" in call.text and f"/recordings/{flag.recording_id}/audio" in call.text
+    assert f"/recordings/{flag.recording_id}/audio" in call.text
+    # Exactly the words that fired are marked, inside the whole utterance.
+    assert flag.match_start is not None and flag.match_end is not None
+    fired = flag.evidence[flag.match_start : flag.match_end]
+    assert f"<mark>{fired}</mark>" in call.text and 0 < len(fired) < len(flag.evidence)
     for verdict in ("suggestion", "penalty"):
         reply = client.post(
             f"/qa/flags/{flag.id}/verdict",

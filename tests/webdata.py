@@ -132,6 +132,8 @@ def _recorded(
                 evidence=f.evidence,
                 rule_id=f.rule_id,
                 detector_version=f.detector_version,
+                match_start=f.char_start,
+                match_end=f.char_end,
                 created_at=at,
             )
             for f in found

@@ -60,6 +60,10 @@ class FoundFlag(Protocol):
     def rule_id(self) -> str: ...
     @property
     def detector_version(self) -> str: ...
+    @property
+    def char_start(self) -> int: ...
+    @property
+    def char_end(self) -> int: ...
 
 
 Detect = Callable[[Sequence[TranscribedUtterance], str], Sequence[FoundFlag]]
@@ -228,6 +232,8 @@ def _flag_row(recording_id: int, flag: FoundFlag, now: datetime) -> Flag:
         evidence=flag.evidence,
         rule_id=flag.rule_id[:80],
         detector_version=flag.detector_version[:40],
+        match_start=flag.char_start,
+        match_end=flag.char_end,
         created_at=now,
     )
 

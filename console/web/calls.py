@@ -29,6 +29,12 @@ class FlagView:
     """Oldest first, each with the reviewer's name."""
 
     @property
+    def matched(self) -> str:
+        """The words that fired the rule, when the detector said which."""
+        start, end = self.flag.match_start, self.flag.match_end
+        return self.flag.evidence[start:end] if start is not None and end is not None else ""
+
+    @property
     def latest(self) -> ReviewVerdict | None:
         return self.verdicts[-1][0] if self.verdicts else None
 
@@ -37,6 +43,27 @@ class FlagView:
 class Line:
     utterance: Utterance
     flags: list[Flag]
+
+    @property
+    def segments(self) -> list[tuple[str, bool]]:
+        """The text cut into (piece, fired) so the page can mark exactly what fired.
+
+        A flag without a stored span (an older detector) marks the whole line.
+        """
+        text = self.utterance.text
+        marked = [False] * len(text)
+        for flag in self.flags:
+            start, end = flag.match_start, flag.match_end
+            if start is None or end is None or not 0 <= start < end <= len(text):
+                start, end = 0, len(text)
+            marked[start:end] = [True] * (end - start)
+        pieces: list[tuple[str, bool]] = []
+        for char, fired in zip(text, marked, strict=True):
+            if pieces and pieces[-1][1] == fired:
+                pieces[-1] = (pieces[-1][0] + char, fired)
+            else:
+                pieces.append((char, fired))
+        return pieces
 
 
 @dataclass

@@ -121,3 +121,6 @@ class Flag(Base):
     rule_id: Mapped[str] = mapped_column(String(80))
     detector_version: Mapped[str] = mapped_column(String(40))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    match_start: Mapped[int | None]
+    match_end: Mapped[int | None]
+    """What fired, as character offsets into ``evidence`` (the utterance's text)."""

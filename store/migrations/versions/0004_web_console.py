@@ -1,4 +1,4 @@
-"""web console: login sessions, versions of admin-edited files, QA spot checks
+"""web console: login sessions, versions of admin-edited files, QA spot checks, matched spans
 
 Revision ID: 0004
 Revises: 0003
@@ -19,6 +19,9 @@ _ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("flag") as batch:
+        batch.add_column(sa.Column("match_start", _ID, nullable=True))
+        batch.add_column(sa.Column("match_end", _ID, nullable=True))
     op.create_table(
         "web_session",
         sa.Column("id", _ID, primary_key=True),
@@ -86,6 +89,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("flag") as batch:
+        batch.drop_column("match_end")
+        batch.drop_column("match_start")
     op.drop_table("spot_check")
     op.drop_table("config_version")
     op.drop_index("ix_web_session_user_id", table_name="web_session")
