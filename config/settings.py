@@ -82,6 +82,8 @@ class QueueSettings(_Section):
     """Seconds a worker's claim on a recording holds; then another worker may take it over."""
     max_tries: int = Field(default=3, ge=1)
     """Claims per recording before it is marked failed (a poisoned file stops here)."""
+    batch: int = Field(default=8, ge=1, le=64)
+    """Recordings a worker decodes together when several wait (batched decoding is cheaper)."""
     high_water: int = Field(default=200, ge=1)
     """The sweep enqueues nothing while this many tasks already wait (backpressure)."""
 
@@ -141,6 +143,7 @@ _ENV_NUMERIC = {
     ("queue", "lease_s"),
     ("queue", "max_tries"),
     ("queue", "high_water"),
+    ("queue", "batch"),
     ("console", "port"),
     ("console", "session_hours"),
     ("console", "spot_check_rate"),

@@ -83,7 +83,9 @@ def build_queue(app: App) -> TranscriptionQueue:
         return pending_recordings(app.sessions, utcnow(), pipeline_settings(settings))
 
     huey = make_huey(settings.queue.url, settings.paths.var_dir)
-    return TranscriptionQueue(huey, processor, pending, settings.queue.high_water)
+    return TranscriptionQueue(
+        huey, processor, pending, settings.queue.high_water, settings.queue.batch
+    )
 
 
 def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -106,14 +108,18 @@ def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     processor = build_processor(app) if any(i.status == "stored" for i in intakes) else None
     counts: dict[str, int] = {}
-    for path, intake in tqdm(
-        list(zip(files, intakes, strict=True)), desc="transcribing", unit="file", file=sys.stderr
-    ):
-        outcome = processor.process(intake.recording_id) if processor else None
-        status, line = _file_line(app, path, intake.recording_id, outcome)
-        counts[status] = counts.get(status, 0) + 1
-        if args.json:
-            print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+    size = app.settings.queue.batch
+    with tqdm(total=len(files), desc="transcribing", unit="file", file=sys.stderr) as bar:
+        for first in range(0, len(files), size):
+            chunk = intakes[first : first + size]
+            ids = [intake.recording_id for intake in chunk]
+            outcomes = processor.process_batch(ids) if processor else [None] * len(ids)
+            for path, intake, outcome in zip(files[first:], chunk, outcomes, strict=False):
+                status, line = _file_line(app, path, intake.recording_id, outcome)
+                counts[status] = counts.get(status, 0) + 1
+                if args.json:
+                    print(json.dumps(line, ensure_ascii=False), file=out, flush=True)
+            bar.update(len(chunk))
     summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
     print(f"{len(files)} files: {summary}", file=sys.stderr if args.json else out)
     return 0 if "failed" not in counts else 1

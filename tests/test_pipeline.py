@@ -128,6 +128,25 @@ def test_broken_files_are_failed_with_a_reason_and_the_rest_goes_on(
     assert outcome.status == "transcribed" and outcome.flags == 1
 
 
+def test_a_batch_goes_on_past_a_file_that_broke_after_intake(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    meta = CallMetadata(agent_channel=0, contact_type="debtor")
+    good = store_recording(sessions, CALLS / "cw07.wav", tmp_path, T0, meta)
+    victim = store_recording(sessions, CALLS / "cw01.wav", tmp_path, T0, meta)
+    with sessions.begin() as session:  # the archive copy went missing (a failed disk, say)
+        path = Path(session.get_one(Recording, victim.recording_id).path)
+    path.chmod(0o600)
+    path.unlink()
+    done = processor(sessions, GroundTruth("cw07")).process_batch(
+        [good.recording_id, victim.recording_id, good.recording_id]
+    )
+    assert [o.status for o in done] == ["transcribed", "retry", "transcribed"]
+    assert "No such file" in (done[1].error or "") or "not found" in (done[1].error or "")
+    again = processor(sessions, GroundTruth("cw07")).process_batch([good.recording_id])
+    assert again[0].status == "skipped"
+
+
 def test_a_recording_is_transcribed_once(sessions: SessionFactory, tmp_path: Path) -> None:
     meta = CallMetadata(agent_channel=0, contact_type="debtor")
     intake = store_recording(sessions, CALLS / "cw46.wav", tmp_path, T0, meta)

@@ -4,6 +4,7 @@ and the real Whisper base model on the project's calls."""
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from pathlib import Path
@@ -174,3 +175,91 @@ def test_eval_on_audio_meets_the_goals_on_a_subset(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     overall = json.loads(result.stdout)["overall"]
     assert overall["recall"] >= 0.9 and overall["precision"] >= 0.9, overall
+
+
+class PieceScript:
+    """Stands in for Whisper's decoding: finds the pieces in each window by their constant
+    sample value (piece k is filled with k/100) and answers with what ``say`` makes of them."""
+
+    def __init__(self, say: object) -> None:
+        self.say = say
+        self.windows: list[list[int]] = []
+
+    def __call__(self, audios: list[np.ndarray]) -> list[list[tuple[float, float, str, float]]]:  # type: ignore[type-arg]
+        out = []
+        for audio in audios:
+            values = np.round(audio * 100).astype(int)
+            edges = np.flatnonzero(np.diff(np.concatenate([[0], values, [0]])))
+            runs = [
+                (int(values[a]), a / 16000, b / 16000)
+                for a, b in itertools.pairwise(edges)
+                if values[a] != 0
+            ]
+            self.windows.append([k for k, _, _ in runs])
+            out.append(self.say(runs))  # type: ignore[operator]
+        return out
+
+
+def _pieces(ids: list[int]) -> list[np.ndarray]:  # type: ignore[type-arg]
+    return [np.full(16000, k / 100, dtype=np.float32) for k in ids]
+
+
+def test_a_segment_reaching_into_two_calls_is_decoded_again_and_never_leaks() -> None:
+    from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
+
+    def say(runs: list[tuple[int, float, float]]) -> list[tuple[float, float, str, float]]:
+        ids = [k for k, _, _ in runs]
+        if 2 in ids and 3 in ids and len(ids) > 2:
+            # Whisper runs call A's last piece into call B's first: one segment over both.
+            span = {k: (a, b) for k, a, b in runs}
+            return [
+                (*span[1], "甲一", -0.1),
+                (span[2][0], span[3][1], "甲二乙一", -0.1),
+                (*span[4], "乙二", -0.1),
+            ]
+        return [(a, b, {1: "甲一", 2: "甲二", 3: "乙一", 4: "乙二"}[k], -0.1) for k, a, b in runs]
+
+    script = PieceScript(say)
+    recognizer = object.__new__(WhisperRecognizer)
+    recognizer._decode_batch = script  # type: ignore[method-assign]
+    heard = recognizer.recognise_batch([_pieces([1, 2]), _pieces([3, 4])])
+    assert [[r.text for r in call] for call in heard] == [["甲一", "甲二"], ["乙一", "乙二"]]
+    assert script.windows[0] == [1, 2, 3, 4]  # the first round fills one window across calls
+    assert sorted(script.windows[1]) in ([2], [3], [2, 3])
+
+
+def test_a_piece_whisper_skipped_in_a_window_is_heard_alone() -> None:
+    from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
+
+    def say(runs: list[tuple[int, float, float]]) -> list[tuple[float, float, str, float]]:
+        if len(runs) > 1:  # ends the window after its first piece
+            k, a, b = runs[0]
+            return [(a, b, f"第{k}句", -0.2)]
+        return [(a, b, f"第{k}句", -0.2) for k, a, b in runs]
+
+    recognizer = object.__new__(WhisperRecognizer)
+    recognizer._decode_batch = PieceScript(say)  # type: ignore[method-assign]
+    heard = recognizer.recognise_batch([_pieces([1, 2, 3])])
+    assert [r.text for r in heard[0]] == ["第1句", "第2句", "第3句"]
+
+
+@pytest.mark.model
+def test_a_batch_of_calls_hears_each_call_as_alone(whisper: Transcriber) -> None:
+    names = ["cw07", "cw11", "cw31"]
+    labels = [json.loads((CALLS / f"{n}.json").read_text(encoding="utf-8")) for n in names]
+    audios = [
+        (read_recording(CALLS / f"{n}.wav"), lab["agent_channel"])
+        for n, lab in zip(names, labels, strict=True)
+    ]
+    together = whisper.transcribe_many(audios)
+    assert "公安" in "".join(u.text for u in together[0] if u.speaker == "agent")
+    for heard, label in zip(together, labels, strict=True):
+        assert all(0 <= u.start < u.end <= label["duration"] + 0.05 for u in heard)
+        # nothing of another call: every line lies where this call has speech of that speaker
+        for u in heard:
+            assert any(
+                line["speaker"] == u.speaker
+                and line["start"] - 1 < u.end
+                and u.start < line["end"] + 1
+                for line in label["transcript"]
+            ), (label["call_id"], u)

@@ -115,26 +115,39 @@ def test_a_worker_killed_mid_file_loses_nothing_and_duplicates_nothing(tmp_path:
 
 
 class RecordingIds:
-    def __init__(self) -> None:
-        self.seen: list[int] = []
+    """A worker that records the batches it was given; what it did is no longer waiting."""
 
-    def process(self, recording_id: int) -> Outcome:
-        self.seen.append(recording_id)
-        return Outcome(recording_id, "transcribed")
+    def __init__(self, waiting: list[int]) -> None:
+        self.waiting = waiting
+        self.batches: list[list[int]] = []
+
+    def process_batch(self, ids: list[int]) -> list[Outcome]:
+        self.batches.append(list(ids))
+        done = [i for i in ids if i in self.waiting]
+        self.waiting[:] = [i for i in self.waiting if i not in done]
+        return [Outcome(i, "transcribed" if i in done else "skipped") for i in ids]
 
 
 def test_the_queue_works_on_redis_with_backpressure() -> None:
     url = os.environ.get("CALLWARDEN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
     # a private queue on a shared server
     huey = make_huey(url, Path("unused"), name=f"callwarden-test-{uuid.uuid4().hex[:8]}")
-    worker = RecordingIds()
-    queue = TranscriptionQueue(huey, lambda: worker, lambda: [4, 5, 6], high_water=2)  # type: ignore[arg-type,return-value]
+    worker = RecordingIds([4, 5, 6])
+    queue = TranscriptionQueue(
+        huey,
+        lambda: worker,  # type: ignore[arg-type,return-value]
+        lambda: list(worker.waiting),
+        high_water=2,
+    )
     try:
         assert queue.enqueue_pending() == 2  # only two fit under the high-water mark
         assert queue.enqueue_pending() == 0
         while (task := huey.dequeue()) is not None:
             huey.execute(task)
-        assert worker.seen == [4, 5]
+        # The first task takes the other waiting recordings along (one batched decode); the
+        # second finds its recording done already.
+        assert worker.batches == [[4, 5, 6], [5]]
+        assert worker.waiting == []
     finally:
         huey.storage.flush_queue()
         huey.storage.flush_results()

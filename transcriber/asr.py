@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import groupby
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -56,6 +57,9 @@ class TranscribedUtterance:
     avg_logprob: float | None
 
 
+Heard = tuple[Speaker, Segment, Audio16k, int]
+"""A stretch of speech: who, where in the call, its 16 kHz samples, its channel."""
+
 _T2S = opencc.OpenCC("t2s")
 
 
@@ -77,21 +81,52 @@ class Transcriber:
         self, audio: RecordingAudio, agent_channel: int | None
     ) -> list[TranscribedUtterance]:
         """Utterances of both sides in time order; a mono call's speaker is ``unknown``."""
-        utterances: list[TranscribedUtterance] = []
+        return self.transcribe_many([(audio, agent_channel)])[0]
+
+    def transcribe_many(
+        self, calls: Sequence[tuple[RecordingAudio, int | None]]
+    ) -> list[list[TranscribedUtterance]]:
+        """Several calls at once: a recogniser that batches decodes them together."""
+        found = [self._speech(audio, agent_channel) for audio, agent_channel in calls]
+        groups = [[piece for _, _, piece, _ in speech] for speech in found]
+        batch = getattr(self.recognizer, "recognise_batch", None)
+        if batch is not None:
+            heard: list[list[RecognisedText]] = batch(groups)
+        else:  # a plain recogniser hears one channel at a time
+            heard = [self._by_channel(speech) for speech in found]
+        return [_utterances(speech, said) for speech, said in zip(found, heard, strict=True)]
+
+    def _by_channel(self, speech: list[Heard]) -> list[RecognisedText]:
+        heard: list[RecognisedText] = []
+        for _, run in groupby(speech, key=lambda item: item[3]):
+            pieces = [piece for _, _, piece, _ in run]
+            heard += self.recognizer.recognise_many(pieces)
+        return heard
+
+    def _speech(
+        self, audio: RecordingAudio, agent_channel: int | None
+    ) -> list[Heard]:
+        """Every channel's speech, channel by channel: (speaker, where, 16 kHz samples)."""
+        speech: list[Heard] = []
         for number, samples in enumerate(audio.channels):
             speaker = _speaker(number, len(audio.channels), agent_channel)
-            segments = speech_segments(samples, audio.rate, self.vad)
-            pieces = [to_whisper_rate(_slice(samples, audio.rate, s), audio.rate) for s in segments]
-            heard = self.recognizer.recognise_many(pieces) if pieces else []
-            for segment, result in zip(segments, heard, strict=True):
-                text = to_simplified(result.text).strip()
-                if text:
-                    utterances.append(
-                        TranscribedUtterance(
-                            speaker, segment.start, segment.end, text, result.avg_logprob
-                        )
-                    )
-        return sorted(utterances, key=lambda u: (u.start, u.speaker))
+            for segment in speech_segments(samples, audio.rate, self.vad):
+                piece = to_whisper_rate(_slice(samples, audio.rate, segment), audio.rate)
+                speech.append((speaker, segment, piece, number))
+        return speech
+
+
+def _utterances(
+    speech: list[Heard], heard: list[RecognisedText]
+) -> list[TranscribedUtterance]:
+    utterances = []
+    for (speaker, segment, _, _), result in zip(speech, heard, strict=True):
+        text = to_simplified(result.text).strip()
+        if text:
+            utterances.append(
+                TranscribedUtterance(speaker, segment.start, segment.end, text, result.avg_logprob)
+            )
+    return sorted(utterances, key=lambda u: (u.start, u.speaker))
 
 
 def _speaker(channel: int, channels: int, agent_channel: int | None) -> Speaker:

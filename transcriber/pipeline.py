@@ -21,6 +21,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, select, update
 from sqlalchemy.orm import Session
 
+from recorder.audio import RecordingAudio, read_recording
 from recorder.errors import RecorderError
 from store.callee_events import EventsApplied, apply_callee_events
 from store.db import SessionFactory
@@ -270,15 +271,43 @@ class RecordingProcessor:
     settings: PipelineSettings = PipelineSettings()
 
     def process(self, recording_id: int) -> Outcome:
-        held = claim(self.sessions, recording_id, self.worker, self.clock(), self.settings)
-        if held is None:
-            return Outcome(recording_id, "skipped")
+        return self.process_batch([recording_id])[0]
+
+    def process_batch(self, recording_ids: Sequence[int]) -> list[Outcome]:
+        """Several recordings through one batched recognition; each is claimed and stored apart.
+
+        A file that cannot be read fails (or waits for a retry) alone: the rest go on.
+        """
+        outcomes: dict[int, Outcome] = {}
+        ready: list[tuple[Claim, RecordingAudio]] = []
+        for recording_id in recording_ids:
+            held = claim(self.sessions, recording_id, self.worker, self.clock(), self.settings)
+            if held is None:
+                outcomes[recording_id] = Outcome(recording_id, "skipped")
+                continue
+            try:
+                ready.append((held, read_recording(held.path)))
+            except (RecorderError, OSError, ValueError) as exc:
+                outcomes[recording_id] = self._failed(held, exc)
         try:
-            utterances = self.transcriber.transcribe_file(held.path, held.agent_channel)
-            flags = self.detect(utterances, held.contact_type)
-        except (RecorderError, TranscriberError, OSError, ValueError) as exc:
-            log.warning("recording %s: %s", recording_id, exc)
-            return release(self.sessions, held, self.worker, str(exc), self.settings)
-        return finish(
-            self.sessions, held, self.worker, utterances, flags, self.model_name, self.clock()
-        )
+            heard = self.transcriber.transcribe_many(
+                [(audio, held.agent_channel) for held, audio in ready]
+            )
+        except (TranscriberError, ValueError) as exc:
+            for held, _ in ready:
+                outcomes[held.recording_id] = self._failed(held, exc)
+            return [outcomes[i] for i in recording_ids]
+        for (held, _), utterances in zip(ready, heard, strict=True):
+            try:
+                flags = self.detect(utterances, held.contact_type)
+            except ValueError as exc:
+                outcomes[held.recording_id] = self._failed(held, exc)
+                continue
+            outcomes[held.recording_id] = finish(
+                self.sessions, held, self.worker, utterances, flags, self.model_name, self.clock()
+            )
+        return [outcomes[i] for i in recording_ids]
+
+    def _failed(self, held: Claim, exc: Exception) -> Outcome:
+        log.warning("recording %s: %s", held.recording_id, exc)
+        return release(self.sessions, held, self.worker, str(exc), self.settings)

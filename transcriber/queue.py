@@ -39,16 +39,20 @@ class TranscriptionQueue:
         processor: Callable[[], RecordingProcessor],
         pending: Callable[[], list[int]],
         high_water: int = 200,
+        batch: int = 8,
     ) -> None:
         self.huey = huey
         self._make_processor = processor
         self._processor: RecordingProcessor | None = None
         self._pending = pending
         self.high_water = high_water
+        self.batch = batch
+        self.workers = 1
 
         @huey.task(name="transcribe_recording")  # type: ignore[untyped-decorator]
         def transcribe_recording(recording_id: int) -> str:
-            return self.processor().process(recording_id).status
+            batch = [recording_id, *self._also(recording_id)]
+            return self.processor().process_batch(batch)[0].status
 
         @huey.periodic_task(crontab(minute="*"), name="sweep_recordings")  # type: ignore[untyped-decorator]
         def sweep_recordings() -> int:
@@ -61,6 +65,14 @@ class TranscriptionQueue:
         if self._processor is None:
             self._processor = self._make_processor()
         return self._processor
+
+    def _also(self, recording_id: int) -> list[int]:
+        """Other waiting recordings to decode with this one, leaving the other workers a share."""
+        if self.batch <= 1:
+            return []
+        others = [i for i in self._pending() if i != recording_id]
+        share = len(others) // self.workers
+        return others[: min(self.batch - 1, share)]
 
     def enqueue(self, recording_id: int) -> None:
         self._transcribe(recording_id)
@@ -77,6 +89,7 @@ class TranscriptionQueue:
 
     def run_workers(self, workers: int) -> None:
         """Run the consumer until SIGINT/SIGTERM; each worker process loads the model once."""
+        self.workers = workers
         self.enqueue_pending()
         consumer = self.huey.create_consumer(
             workers=workers, worker_type="process", periodic=True, check_worker_health=True
