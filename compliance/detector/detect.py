@@ -153,11 +153,18 @@ class Detector:
             for clear in lexicon.clears
         ]
         self._index = PhraseIndex(entries)
+        # Stage one looks only for the phrases a rule starts with: most speech has none, and
+        # only the utterances that do are searched for everything (later groups, clears).
+        # A rule can only fire where all its groups were heard, so its most telling group (the
+        # one whose shortest phrase is longest, an everyday word counting as nothing) is what
+        # stage one looks for: 你 … 骗子 is looked for by 骗子, not by 你.
         self._starting: dict[int, list[_Rule]] = {}
-        """Rules by the phrases of their first group: only rules whose start was heard run."""
+        """Rules by the phrases of their trigger group: only rules whose trigger was heard run."""
         for compiled in self._rules:
-            for phrase in compiled.groups[0]:
+            trigger = max(compiled.groups, key=lambda g: _telling(entries[p].phrase for p in g))
+            for phrase in trigger:
                 self._starting.setdefault(phrase, []).append(compiled)
+        self._triggers = PhraseIndex(entries, frozenset(self._starting))
         self._categories: dict[tuple[str, bool], frozenset[str]] = {
             (speaker, third_party): frozenset(
                 name
@@ -176,16 +183,22 @@ class Detector:
         # scanned at C speed; Python only looks at the utterances that had hits.
         joined = "\n".join(u.text for u in utterances)
         offsets = list(accumulate((len(u.text) + 1 for u in utterances[:-1]), initial=0))
-        spelt = spell(joined)
-        heard: dict[int, dict[int, list[Hit]]] = {}
-        for hit in self._index.find(spelt):
+        spelt = spell(joined, self._index.spellings())
+        triggered: dict[int, set[int]] = {}
+        for hit in self._triggers.find(spelt):
             number = bisect_right(offsets, hit.start) - 1
-            heard.setdefault(number, {}).setdefault(hit.phrase, []).append(hit)
-        for number, hits in sorted(heard.items()):
+            triggered.setdefault(number, set()).add(hit.phrase)
+        for number, phrases in sorted(triggered.items()):
             utterance = utterances[number]
             allowed = self._categories[(utterance.speaker, third_party)]
-            started = {id(r): r for p in hits for r in self._starting.get(p, ())}
+            started = {id(r): r for p in phrases for r in self._starting.get(p, ())}
             rules = [r for r in started.values() if r.category in allowed]
+            if not rules:
+                continue  # a phrase this speaker's rules don't care about
+            hits: dict[int, list[Hit]] = {}
+            begin = offsets[number]
+            for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
+                hits.setdefault(hit.phrase, []).append(hit)
             for span in _spans(rules, hits, spelt):
                 clear = self._clearing(span, hits, spelt)
                 matched = joined[span.start : span.end]
@@ -238,6 +251,15 @@ class Detector:
             match=span.kind,
             detector_version=self.version,
         )
+
+
+_EVERYDAY_WORDS = "你 您 我 他 她 它 你们 我们 他们 是 的 了 不 在 有 这 那 就 也 都 要 会 说"
+EVERYDAY = frozenset(_EVERYDAY_WORDS.split())
+"""Words in nearly every sentence: a poor sign that a rule might fire."""
+
+
+def _telling(phrases: Iterable[str]) -> int:
+    return min(0 if phrase in EVERYDAY else len(phrase) for phrase in phrases)
 
 
 def _better(new: Flag, old: Flag) -> bool:

@@ -39,11 +39,14 @@ class PhraseEntry:
 class PhraseIndex:
     """Numbered phrases, found in all spellings of a text with one pass each."""
 
-    def __init__(self, entries: Iterable[PhraseEntry]) -> None:
+    def __init__(self, entries: Iterable[PhraseEntry], only: frozenset[int] | None = None) -> None:
+        """``only``: index just these phrases (numbers keep counting over all ``entries``)."""
         self.phrases: list[str] = []
         builders: dict[MatchKind, dict[str, list[int]]] = {kind: {} for kind in _KINDS}
         for number, entry in enumerate(entries):
             self.phrases.append(entry.phrase)
+            if only is not None and number not in only:
+                continue
             spelt = spell(entry.phrase)
             builders["text"].setdefault(spelt.text, []).append(number)
             syllables = syllable_count(entry.phrase)
@@ -53,19 +56,30 @@ class PhraseIndex:
                 builders["fuzzy"].setdefault(spelt.fuzzy, []).append(number)
         self._automata = {kind: _automaton(words) for kind, words in builders.items()}
 
-    def find(self, spelt: Spellings) -> list[Hit]:
-        """Every hit, the most exact spelling kept where one span matched several ways."""
+    def find(self, spelt: Spellings, start: int = 0, end: int | None = None) -> list[Hit]:
+        """Every hit in characters [start, end), the most exact spelling kept where one span
+        matched several ways (the spellings are as long as the text, so positions agree)."""
         best: dict[tuple[int, int, int], Hit] = {}
+        stop = len(spelt.text) if end is None else end
         for kind in _KINDS:
             automaton = self._automata[kind]
             if automaton is None:
                 continue
-            haystack = getattr(spelt, kind)
+            # A slice, not iter(haystack, start, stop): pyahocorasick reads the whole string
+            # again on every call, and an utterance is a few dozen characters of a long call.
+            haystack: str = getattr(spelt, kind)
+            if start or stop < len(haystack):
+                haystack = haystack[start:stop]
             for last, (length, numbers) in automaton.iter(haystack):
-                start = last + 1 - length
+                first = start + last + 1 - length
                 for number in numbers:
-                    best.setdefault((number, start, last + 1), Hit(number, start, last + 1, kind))
+                    hit = Hit(number, first, first + length, kind)
+                    best.setdefault((number, first, first + length), hit)
         return sorted(best.values(), key=lambda hit: (hit.start, hit.end, hit.phrase))
+
+    def spellings(self) -> frozenset[str]:
+        """The spellings this index looks at: a text need not be spelt any other way."""
+        return frozenset(kind for kind in _KINDS if self._automata[kind] is not None)
 
 
 def _reaches(syllables: int, least: int | None) -> bool:

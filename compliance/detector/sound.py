@@ -89,13 +89,14 @@ def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
-def spell(text: str) -> Spellings:
+def spell(text: str, kinds: frozenset[str] = frozenset({"pinyin", "fuzzy"})) -> Spellings:
+    """``kinds``: the sound spellings wanted; one nobody will search stays empty."""
     folded = normalise(text)
     pinyin_table, fuzzy_table = _tables()
     return Spellings(
         text=folded,
-        pinyin=folded.translate(pinyin_table),
-        fuzzy=folded.translate(fuzzy_table),
+        pinyin=folded.translate(pinyin_table) if "pinyin" in kinds else "",
+        fuzzy=folded.translate(fuzzy_table) if "fuzzy" in kinds else "",
         clause_breaks=tuple(m.start() for m in _CLAUSE_RE.finditer(folded)),
         sentence_breaks=tuple(m.start() for m in _SENTENCE_RE.finditer(folded)),
         quotes=tuple(m.span() for m in _QUOTE_RE.finditer(folded)),
