@@ -504,3 +504,22 @@ def test_a_parent_profile_that_would_break_a_child_is_refused(
     assert refused.status_code == 422
     assert "cn-default (which builds on cn-law)" in refused.text
     assert not (seed.app.settings.paths.var_dir / "policy" / "cn-law.toml").exists()
+
+
+def test_an_admin_resets_a_password_and_the_old_sessions_end(
+    client: TestClient, seed: Seed
+) -> None:
+    token = login(client, "admin1")
+    other = console_client(seed.app, FakeDialer(seed.app))
+    login(other, "qa1")
+    with seed.app.sessions() as session:
+        qa1 = session.scalars(select(User).where(User.username == "qa1")).one()
+    short = client.post(f"/admin/users/{qa1.id}/password", data={"password": "x", "csrf": token})
+    assert "at least 8 characters" in short.text
+    done = client.post(
+        f"/admin/users/{qa1.id}/password", data={"password": "brand-new-pass-2", "csrf": token}
+    )
+    assert done.status_code == 303
+    assert other.get("/qa").headers["location"].startswith("/login")
+    login(other, "qa1", "brand-new-pass-2")
+    assert audit_count(seed, "user.password") == 1

@@ -6,19 +6,28 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from compliance.errors import ProfileError
 from console import editable
 from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
-from console.users import UserError, add_user
+from console.users import UserError, add_user, set_password
 from console.web.auth import ADMIN, Principal
 from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
-from store.models import Agent, AuditLog, Case, ConfigVersion, DoNotCall, Hold, User
+from store.models import (
+    Agent,
+    AuditLog,
+    Case,
+    ConfigVersion,
+    DoNotCall,
+    Hold,
+    User,
+    WebSession,
+)
 
 router = APIRouter(prefix="/admin")
 Kind = Literal["policy", "lexicon"]
@@ -341,6 +350,27 @@ def set_active(
         object_type="user",
         object_id=user.username,
     )
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/users/{user_id}/password")
+def reset_password(
+    request: Request,
+    user_id: int,
+    me: Annotated[Principal, Depends(ADMIN)],
+    session: DB,
+    password: Annotated[str, Form(max_length=200)],
+) -> Response:
+    """Set a new password; the user's open sessions end, so the old one stops working at once."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    try:
+        set_password(session, user, password, me.username)
+    except UserError as exc:
+        return users(request, me, session, error=str(exc))
+    if user.id != me.user_id:
+        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
     return RedirectResponse("/admin/users", status_code=303)
 
 

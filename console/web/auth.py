@@ -51,6 +51,8 @@ def _digest(token: str) -> str:
 def open_session(session: Session, user: User, now: datetime, hours: float) -> str:
     """Start a session for ``user``; returns the token for the cookie."""
     token = secrets.token_urlsafe(32)
+    # Sessions nobody came back to are dropped here, so the table does not grow without end.
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
     session.add(
         WebSession(
             token_sha256=_digest(token),
