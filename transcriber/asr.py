@@ -103,9 +103,7 @@ class Transcriber:
             heard += self.recognizer.recognise_many(pieces)
         return heard
 
-    def _speech(
-        self, audio: RecordingAudio, agent_channel: int | None
-    ) -> list[Heard]:
+    def _speech(self, audio: RecordingAudio, agent_channel: int | None) -> list[Heard]:
         """Every channel's speech, channel by channel: (speaker, where, 16 kHz samples)."""
         speech: list[Heard] = []
         for number, samples in enumerate(audio.channels):
@@ -116,9 +114,7 @@ class Transcriber:
         return speech
 
 
-def _utterances(
-    speech: list[Heard], heard: list[RecognisedText]
-) -> list[TranscribedUtterance]:
+def _utterances(speech: list[Heard], heard: list[RecognisedText]) -> list[TranscribedUtterance]:
     utterances = []
     for (speaker, segment, _, _), result in zip(speech, heard, strict=True):
         text = to_simplified(result.text).strip()
