@@ -523,3 +523,11 @@ def test_an_admin_resets_a_password_and_the_old_sessions_end(
     assert other.get("/qa").headers["location"].startswith("/login")
     login(other, "qa1", "brand-new-pass-2")
     assert audit_count(seed, "user.password") == 1
+
+
+def test_over_https_the_session_cookie_is_secure(seed: Seed) -> None:
+    web = create_app(seed.app, FakeDialer(seed.app))
+    client = TestClient(web, base_url="https://console.example", follow_redirects=False)
+    token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
+    ok = client.post("/login", data={"username": "qa1", "password": PASSWORD, "csrf": token})
+    assert ok.status_code == 303 and "Secure" in ok.headers["set-cookie"]

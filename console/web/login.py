@@ -86,7 +86,9 @@ def login(  # noqa: PLR0917 (the login form)
         token,
         httponly=True,
         samesite="strict",
-        secure=settings.secure_cookies,
+        # Always Secure over HTTPS (a TLS proxy says so in the URL scheme uvicorn sees with
+        # --proxy-headers); on plain loopback HTTP a Secure cookie would not come back.
+        secure=settings.secure_cookies or request.url.scheme == "https",
         max_age=int(settings.session_hours * 3600),
         path="/",
     )
