@@ -7,6 +7,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -89,6 +90,12 @@ def create_app(
     web.state.cw = app
     web.state.dialer = preview_dialer
     web.state.clock = clock
+    zone = ZoneInfo(app.settings.policy.timezone)
+    # Times are stored in UTC and shown on the call centre's clock.
+    TEMPLATES.env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M": (
+        moment.astimezone(zone).strftime(fmt) if moment is not None else ""
+    )
+    TEMPLATES.env.globals["zone"] = app.settings.policy.timezone
     web.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     for router in routers():
         web.include_router(router)
