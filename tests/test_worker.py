@@ -151,3 +151,4 @@ def test_the_queue_works_on_redis_with_backpressure() -> None:
     finally:
         huey.storage.flush_queue()
         huey.storage.flush_results()
+        huey.storage.pool.disconnect()  # its sockets would otherwise wait for the GC
