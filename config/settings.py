@@ -100,8 +100,6 @@ class ConsoleSettings(_Section):
     """Send the session cookie only over HTTPS; turn on behind a TLS proxy."""
     spot_check_rate: float = Field(default=0.1, ge=0, le=1)
     """The share of unflagged transcribed calls drawn for QA spot checks (质检抽查)."""
-    spot_check_seed: str = "callwarden"
-    """Changing the seed draws a different, equally stable sample."""
     login_attempts: int = Field(default=5, ge=1)
     """Failed logins allowed per user in 15 minutes before further tries are refused."""
 

@@ -25,6 +25,7 @@ from recorder.errors import BadRecording
 from store.db import SessionFactory
 from store.enums import RecordingStatus
 from store.models import Recording
+from store.qa import spot_draw
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ def store_recording(
     row = Recording(
         call_attempt_id=meta.call_attempt_id,
         sha256=digest,
+        spot_draw=spot_draw(digest),
         path=str(target),
         size_bytes=target.stat().st_size,
         agent_channel=meta.agent_channel,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, func, select
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, exists, func, select, union
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
@@ -130,29 +130,31 @@ def give_verdict(  # noqa: PLR0917 (what a verdict is made of)
     return row
 
 
-def is_sampled(sha256: str, seed: str, rate: float) -> bool:
-    """Whether a call is drawn for a spot check: stable across restarts, uniform in ``rate``."""
-    digest = hashlib.sha256(f"{seed}:{sha256}".encode()).digest()
-    return int.from_bytes(digest[:8], "big") / 2**64 < rate
+def spot_draw(sha256: str) -> float:
+    """A call's ticket for spot checks, uniform in [0, 1) and fixed by its content.
+
+    Stored with the recording, so the sample (``spot_draw < rate``) is one indexed
+    query and the same calls stay drawn whatever the rate was when they arrived.
+    """
+    return int(sha256[:13], 16) / 16**13
 
 
 def spot_check_sample(
-    session: Session, seed: str, rate: float, limit: int = QUEUE_LIMIT
+    session: Session, rate: float, limit: int = QUEUE_LIMIT
 ) -> list[tuple[Recording, SpotCheck | None]]:
-    """Transcribed calls with no flag that the sample draws, with their review if any."""
+    """Transcribed calls with no flag that the sample draws, newest first, with their review."""
     rows = session.execute(
         select(Recording, SpotCheck)
         .outerjoin(SpotCheck, SpotCheck.recording_id == Recording.id)
         .where(
             Recording.status == RecordingStatus.TRANSCRIBED,
+            Recording.spot_draw < rate,
             ~exists().where(Flag.recording_id == Recording.id),
         )
         .order_by(Recording.id.desc())
+        .limit(limit)
     )
-    drawn: list[tuple[Recording, SpotCheck | None]] = [
-        (rec, check) for rec, check in rows if is_sampled(rec.sha256, seed, rate)
-    ]
-    return drawn[:limit]
+    return [(rec, check) for rec, check in rows]
 
 
 def record_spot_check(  # noqa: PLR0917 (what a review is made of)
@@ -194,48 +196,58 @@ class AgentReport:
 def agent_reports(
     session: Session, since: datetime | None, until: datetime | None
 ) -> list[AgentReport]:
-    """Per agent: calls recorded, flags by category, verdicts given, calls reviewed."""
+    """Per agent: calls recorded, flags by category, verdicts given, calls reviewed.
+
+    Counted by the database (GROUP BY), so a year of calls costs one row per agent
+    and category, not one per call.
+    """
     call_at = _call_at()
+    agent = func.coalesce(Agent.code, "—")
     window: list[ColumnElement[bool]] = []
     if since is not None:
         window.append(call_at >= since)
     if until is not None:
         window.append(call_at < until)
-    base = (
-        select(Recording.id, func.coalesce(Agent.code, "—"))
-        .outerjoin(CallAttempt, CallAttempt.id == Recording.call_attempt_id)
-        .outerjoin(Agent, Agent.id == CallAttempt.agent_id)
-        .where(and_(True, *window))
-    )
-    agent_of = dict(session.execute(base).all())
-    in_window = base.with_only_columns(Recording.id)
+
+    def per_agent(*columns: Any) -> Select[Any]:
+        return (
+            select(agent, *columns)
+            .select_from(Recording)
+            .outerjoin(CallAttempt, CallAttempt.id == Recording.call_attempt_id)
+            .outerjoin(Agent, Agent.id == CallAttempt.agent_id)
+            .where(and_(True, *window))
+        )
+
     reports: dict[str, AgentReport] = {}
 
-    def report(agent: str) -> AgentReport:
-        return reports.setdefault(agent, AgentReport(agent))
+    def report(name: str) -> AgentReport:
+        return reports.setdefault(name, AgentReport(name))
 
-    for agent in agent_of.values():
-        report(agent).calls += 1
-    reviewed: defaultdict[str, set[int]] = defaultdict(set)
+    for name, calls in session.execute(per_agent(func.count(Recording.id)).group_by(agent)):
+        report(name).calls = calls
     # Callee events (a complaint, a "don't call") say nothing about the agent's conduct.
-    flags = session.execute(
-        select(Flag.recording_id, Flag.category, _latest_verdict()).where(
-            Flag.recording_id.in_(in_window), Flag.category.not_in(CALLEE_EVENTS)
-        )
-    ).all()
-    for recording_id, category, verdict in flags:
-        agent = agent_of[recording_id]
-        report(agent).flags[category] += 1
-        if verdict is not None:
-            report(agent).verdicts[str(verdict)] += 1
-            reviewed[agent].add(recording_id)
-    checked = session.scalars(
-        select(SpotCheck.recording_id).where(SpotCheck.recording_id.in_(in_window))
-    ).all()
-    for recording_id in checked:
-        reviewed[agent_of[recording_id]].add(recording_id)
-    for agent, ids in reviewed.items():
-        report(agent).calls_reviewed = len(ids)
+    conduct = per_agent(Flag.category, Flag.recording_id, _latest_verdict().label("verdict"))
+    conduct = conduct.join(Flag, Flag.recording_id == Recording.id).where(
+        Flag.category.not_in(CALLEE_EVENTS)
+    )
+    flags = conduct.subquery()
+    for name, category, count in session.execute(
+        select(flags.c[0], flags.c.category, func.count()).group_by(flags.c[0], flags.c.category)
+    ):
+        report(name).flags[category] = count
+    for name, verdict, count in session.execute(
+        select(flags.c[0], flags.c.verdict, func.count())
+        .where(flags.c.verdict.is_not(None))
+        .group_by(flags.c[0], flags.c.verdict)
+    ):
+        report(name).verdicts[str(verdict)] = count
+    judged = select(flags.c[0], flags.c.recording_id).where(flags.c.verdict.is_not(None))
+    checked = per_agent(Recording.id).join(SpotCheck, SpotCheck.recording_id == Recording.id)
+    reviewed = union(judged, checked).subquery()
+    for name, count in session.execute(
+        select(reviewed.c[0], func.count(func.distinct(reviewed.c[1]))).group_by(reviewed.c[0])
+    ):
+        report(name).calls_reviewed = count
     return sorted(reports.values(), key=lambda r: (-r.flag_total, r.agent))
 
 

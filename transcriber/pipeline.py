@@ -19,14 +19,14 @@ from pathlib import Path
 from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, select, update
-from sqlalchemy.orm import Session
 
 from recorder.audio import RecordingAudio, read_recording
 from recorder.errors import RecorderError
 from store.callee_events import EventsApplied, apply_callee_events
+from store.contacts import contact_type
 from store.db import SessionFactory
 from store.enums import RecordingStatus, Speaker
-from store.models import CallAttempt, Case, CaseContact, Flag, Recording, Utterance
+from store.models import CallAttempt, Flag, Recording, Utterance
 from transcriber.asr import TranscribedUtterance, Transcriber
 from transcriber.errors import TranscriberError
 
@@ -152,23 +152,6 @@ def claim(
 def _changed(result: Result[Any]) -> int:
     """Rows an UPDATE changed (its CursorResult knows; the generic Result type does not say)."""
     return int(cast(CursorResult[Any], result).rowcount)
-
-
-def contact_type(session: Session, row: Recording) -> str:
-    """Who was called: the recording's own label, else the attempt's person to the case."""
-    if row.contact_type:
-        return row.contact_type
-    if row.call_attempt_id is None:
-        return "unknown"
-    attempt = session.get_one(CallAttempt, row.call_attempt_id)
-    if session.get_one(Case, attempt.case_id).debtor_id == attempt.person_id:
-        return "debtor"
-    relation = session.scalars(
-        select(CaseContact.relation).where(
-            CaseContact.case_id == attempt.case_id, CaseContact.person_id == attempt.person_id
-        )
-    ).first()
-    return relation.value if relation is not None else "unknown"
 
 
 def finish(  # noqa: PLR0917 (the result of one recording, stored together)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
@@ -241,6 +242,17 @@ def holds(
     )
 
 
+def _hold_change(
+    request: Request, me: Principal, session: Session, change: Callable[[], object]
+) -> Response:
+    """Make a hold or do-not-call change; a refused one shows the page again with the reason."""
+    try:
+        change()
+    except HoldError as exc:
+        return holds(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/holds", status_code=303)
+
+
 @router.post("/holds/{hold_id}/clear")
 def clear(
     request: Request,
@@ -249,11 +261,9 @@ def clear(
     session: DB,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        clear_hold(session, hold_id, me.username, note, now(request))
-    except HoldError as exc:
-        return holds(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/holds", status_code=303)
+    return _hold_change(
+        request, me, session, lambda: clear_hold(session, hold_id, me.username, note, now(request))
+    )
 
 
 @router.post("/holds")
@@ -265,11 +275,12 @@ def new_hold(  # noqa: PLR0917 (the form)
     reason: Annotated[HoldReason, Form()],
     detail: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        place_hold(session, account_no, reason, detail, me.username, now(request))
-    except HoldError as exc:
-        return holds(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/holds", status_code=303)
+    return _hold_change(
+        request,
+        me,
+        session,
+        lambda: place_hold(session, account_no, reason, detail, me.username, now(request)),
+    )
 
 
 @router.post("/dnc")
@@ -280,11 +291,12 @@ def new_dnc(
     number: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    try:
-        add_do_not_call(session, number, reason, me.username, now(request))
-    except HoldError as exc:
-        return holds(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/holds", status_code=303)
+    return _hold_change(
+        request,
+        me,
+        session,
+        lambda: add_do_not_call(session, number, reason, me.username, now(request)),
+    )
 
 
 @router.get("/users")
@@ -311,6 +323,25 @@ def users(
     )
 
 
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise HTTPException(404, "no such user")
+    return user
+
+
+def _user_change(
+    request: Request, me: Principal, session: Session, change: Callable[[], object]
+) -> Response:
+    """Make a user change all or nothing; a refused one shows the page again with the reason."""
+    try:
+        with session.begin_nested():
+            change()
+    except UserError as exc:
+        return users(request, me, session, error=str(exc))
+    return RedirectResponse("/admin/users", status_code=303)
+
+
 @router.post("/users")
 def new_user(  # noqa: PLR0917 (the form)
     request: Request,
@@ -321,12 +352,12 @@ def new_user(  # noqa: PLR0917 (the form)
     password: Annotated[str, Form(max_length=200)],
     agent_code: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    try:
-        with session.begin_nested():
-            add_user(session, username, role, password, me.username, agent_code or None)
-    except UserError as exc:
-        return users(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/users", status_code=303)
+    return _user_change(
+        request,
+        me,
+        session,
+        lambda: add_user(session, username, role, password, me.username, agent_code or None),
+    )
 
 
 @router.post("/users/{user_id}/active")
@@ -337,9 +368,7 @@ def set_active(
     session: DB,
     active: Annotated[bool, Form()],
 ) -> Response:
-    user = session.get(User, user_id)
-    if user is None:
-        raise HTTPException(404, "no such user")
+    user = _user(session, user_id)
     if user.id == me.user_id and not active:
         return users(request, me, session, error="you cannot disable your own account")
     user.active = active
@@ -362,16 +391,14 @@ def reset_password(
     password: Annotated[str, Form(max_length=200)],
 ) -> Response:
     """Set a new password; the user's open sessions end, so the old one stops working at once."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise HTTPException(404, "no such user")
-    try:
+    user = _user(session, user_id)
+
+    def change() -> None:
         set_password(session, user, password, me.username)
-    except UserError as exc:
-        return users(request, me, session, error=str(exc))
-    if user.id != me.user_id:
-        session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    return RedirectResponse("/admin/users", status_code=303)
+        if user.id != me.user_id:
+            session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+    return _user_change(request, me, session, change)
 
 
 @router.get("/audit")

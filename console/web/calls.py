@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.contacts import contact_type
 from store.models import (
     Agent,
     CallAttempt,
@@ -19,7 +20,6 @@ from store.models import (
     User,
     Utterance,
 )
-from transcriber.pipeline import contact_type
 
 
 @dataclass

@@ -22,7 +22,10 @@ from store.models import Recording
 router = APIRouter(prefix="/recordings")
 
 
-def _archived_file(request: Request, session: Session, recording_id: int) -> tuple[Recording, Path]:
+def _archived_file(
+    request: Request, session: Session, recording_id: int, audited: str | None, who: str
+) -> tuple[Recording, Path]:
+    """The recording's archived file, after writing ``audited`` (if any) to the audit log."""
     recording = session.get(Recording, recording_id)
     if recording is None:
         raise HTTPException(404, "no such recording")
@@ -30,6 +33,8 @@ def _archived_file(request: Request, session: Session, recording_id: int) -> tup
     path = Path(recording.path).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise HTTPException(404, "the recording's file is not in the archive")
+    if audited:
+        record_audit(session, who, audited, object_type="recording", object_id=str(recording.id))
     return recording, path
 
 
@@ -46,15 +51,8 @@ def stream(
     me: Annotated[Principal, Depends(QA)],
     session: DB,
 ) -> Response:
-    recording, path = _archived_file(request, session, recording_id)
-    if _first_request(request):
-        record_audit(
-            session,
-            me.username,
-            "recording.play",
-            object_type="recording",
-            object_id=str(recording.id),
-        )
+    action = "recording.play" if _first_request(request) else None
+    _, path = _archived_file(request, session, recording_id, action, me.username)
     return FileResponse(path, media_type="audio/wav")
 
 
@@ -65,13 +63,8 @@ def download(
     me: Annotated[Principal, Depends(QA)],
     session: DB,
 ) -> Response:
-    recording, path = _archived_file(request, session, recording_id)
-    record_audit(
-        session,
-        me.username,
-        "recording.download",
-        object_type="recording",
-        object_id=str(recording.id),
+    recording, path = _archived_file(
+        request, session, recording_id, "recording.download", me.username
     )
     return FileResponse(
         path, media_type="audio/wav", filename=f"call-{recording.id}-{recording.sha256[:12]}.wav"

@@ -18,7 +18,7 @@ from console.web.chart import bar_chart
 from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import SpotCheckResult, Verdict
-from store.models import Agent, Flag, PhoneNumber, User
+from store.models import Agent, Flag, PhoneNumber, Recording, User
 from store.pii import mask_text
 from store.qa import (
     QueueFilter,
@@ -48,8 +48,15 @@ def _day(text: str | None, field: str) -> date | None:
         raise HTTPException(400, f"{field}: not a date (YYYY-MM-DD): {text!r}") from exc
 
 
-def _bounds(request: Request, since: str | None, until: str | None) -> tuple[datetime | None, ...]:
-    """Calendar days on the centre's clock → UTC instants (``until`` inclusive)."""
+Period = tuple[datetime | None, datetime | None]
+
+
+def period(
+    request: Request,
+    since: Annotated[str | None, Query(alias="from")] = None,
+    until: Annotated[str | None, Query(alias="to")] = None,
+) -> Period:
+    """The from/to fields, calendar days on the centre's clock, as UTC instants (to inclusive)."""
     zone = ZoneInfo(cw(request).settings.policy.timezone)
     first, last = _day(since, "from"), _day(until, "to")
     start = datetime.combine(first, time(), zone) if first else None
@@ -65,50 +72,32 @@ def _severity(text: str) -> int | None:
     return int(text)
 
 
-def _queue_filter(  # noqa: PLR0917 (the queue's filter fields)
-    request: Request,
-    category: str | None,
-    severity: str,
-    agent: str | None,
-    since: str | None,
-    until: str | None,
-    unreviewed: bool,
+def queue_filter(
+    days: Annotated[Period, Depends(period)],
+    category: str = "",
+    severity: str = "",
+    agent: str = "",
+    unreviewed: bool = False,
 ) -> QueueFilter:
-    start, end = _bounds(request, since, until)
-    return QueueFilter(category or None, _severity(severity), agent or None, start, end, unreviewed)
+    """The queue's filter form, shared by the page and its CSV export."""
+    return QueueFilter(category or None, _severity(severity), agent or None, *days, unreviewed)
 
 
 @router.get("")
-def queue(  # noqa: PLR0917 (the filter form's fields)
+def queue(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
-    category: str | None = None,
-    severity: str = "",
-    agent: str | None = None,
-    since: Annotated[str | None, Query(alias="from")] = None,
-    until: Annotated[str | None, Query(alias="to")] = None,
-    unreviewed: bool = False,
+    wanted: Annotated[QueueFilter, Depends(queue_filter)],
 ) -> Response:
-    wanted = _queue_filter(request, category, severity, agent, since, until, unreviewed)
-    rows = flag_queue(session, wanted)
-    categories = sorted(set(session.scalars(select(Flag.category).distinct())))
-    agents = list(session.scalars(select(Agent.code).order_by(Agent.code)))
     return render(
         request,
         "qa_queue.html",
         me,
-        rows=rows,
-        categories=categories,
-        agents=agents,
-        form={
-            "category": category or "",
-            "severity": severity,
-            "agent": agent or "",
-            "from": since or "",
-            "to": until or "",
-            "unreviewed": unreviewed,
-        },
+        rows=flag_queue(session, wanted),
+        categories=sorted(set(session.scalars(select(Flag.category).distinct()))),
+        agents=list(session.scalars(select(Agent.code).order_by(Agent.code))),
+        form=request.query_params,
         query=request.url.query,
         labels=VERDICT_LABELS,
     )
@@ -177,7 +166,7 @@ def spot_checks(
     session: DB,
 ) -> Response:
     settings = cw(request).settings.console
-    drawn = spot_check_sample(session, settings.spot_check_seed, settings.spot_check_rate)
+    drawn = spot_check_sample(session, settings.spot_check_rate)
     return render(request, "qa_spot.html", me, drawn=drawn, rate=settings.spot_check_rate)
 
 
@@ -190,7 +179,7 @@ def spot_check(  # noqa: PLR0917 (the review form)
     result: Annotated[SpotCheckResult, Form()],
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    if load_call(session, recording_id) is None:
+    if session.get(Recording, recording_id) is None:
         raise HTTPException(404, "no such call")
     if result is SpotCheckResult.ISSUE and not note.strip():
         raise HTTPException(400, "note: say what the issue is")
@@ -205,11 +194,9 @@ def report(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
-    since: Annotated[str | None, Query(alias="from")] = None,
-    until: Annotated[str | None, Query(alias="to")] = None,
+    days: Annotated[Period, Depends(period)],
 ) -> Response:
-    start, end = _bounds(request, since, until)
-    reports = agent_reports(session, start, end)
+    reports = agent_reports(session, *days)
     categories = categories_in(reports)
     chart = bar_chart(
         [(r.agent, [r.flags.get(c, 0) for c in categories]) for r in reports], categories
@@ -223,7 +210,7 @@ def report(
         verdicts=list(Verdict),
         labels=VERDICT_LABELS,
         chart=chart,
-        form={"from": since or "", "to": until or ""},
+        form=request.query_params,
         query=request.url.query,
     )
 
@@ -243,14 +230,11 @@ def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
 
 @router.get("/report.csv")
 def report_csv(
-    request: Request,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
-    since: Annotated[str | None, Query(alias="from")] = None,
-    until: Annotated[str | None, Query(alias="to")] = None,
+    days: Annotated[Period, Depends(period)],
 ) -> Response:
-    start, end = _bounds(request, since, until)
-    reports = agent_reports(session, start, end)
+    reports = agent_reports(session, *days)
     categories = categories_in(reports)
     header = ["agent", "calls", "calls_reviewed", "flags", *categories, *list(Verdict)]
     rows: list[list[object]] = [
@@ -266,18 +250,11 @@ def report_csv(
 
 
 @router.get("/flags.csv")
-def flags_csv(  # noqa: PLR0917 (the queue's filter fields)
-    request: Request,
+def flags_csv(
     me: Annotated[Principal, Depends(QA)],
     session: DB,
-    category: str | None = None,
-    severity: str = "",
-    agent: str | None = None,
-    since: Annotated[str | None, Query(alias="from")] = None,
-    until: Annotated[str | None, Query(alias="to")] = None,
-    unreviewed: bool = False,
+    wanted: Annotated[QueueFilter, Depends(queue_filter)],
 ) -> Response:
-    wanted = _queue_filter(request, category, severity, agent, since, until, unreviewed)
     rows = flag_queue(session, wanted)
     record_audit(
         session, me.username, "export.flags", object_type="flags", detail={"rows": len(rows)}

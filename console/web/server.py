@@ -14,6 +14,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,6 +30,15 @@ TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
 TEMPLATES.env.filters["phone"] = mask_phone
 TEMPLATES.env.filters["resident_id"] = mask_resident_id
 TEMPLATES.env.filters["masked"] = mask_text
+
+
+@pass_context
+def _local(context: Context, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown on the call centre's clock (the page's ``zone``)."""
+    return moment.astimezone(ZoneInfo(context["zone"])).strftime(fmt) if moment else ""
+
+
+TEMPLATES.env.filters["local"] = _local
 
 # No inline scripts and nothing from elsewhere: the machine has no internet and a
 # transcript is untrusted text.
@@ -72,7 +83,12 @@ def dialer(request: Request) -> PreviewDialer:
 def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
-    context = {"me": principal, "csrf": principal.csrf_token if principal else "", **ctx}
+    context = {
+        "me": principal,
+        "csrf": principal.csrf_token if principal else "",
+        "zone": cw(request).settings.policy.timezone,
+        **ctx,
+    }
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
@@ -90,12 +106,6 @@ def create_app(
     web.state.cw = app
     web.state.dialer = preview_dialer
     web.state.clock = clock
-    zone = ZoneInfo(app.settings.policy.timezone)
-    # Times are stored in UTC and shown on the call centre's clock.
-    TEMPLATES.env.filters["local"] = lambda moment, fmt="%Y-%m-%d %H:%M": (
-        moment.astimezone(zone).strftime(fmt) if moment is not None else ""
-    )
-    TEMPLATES.env.globals["zone"] = app.settings.policy.timezone
     web.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
     for router in routers():
         web.include_router(router)

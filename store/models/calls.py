@@ -89,6 +89,8 @@ class Recording(Base):
     """A worker's lease: a claim older than the lease time is taken over."""
     transcribed_at: Mapped[datetime | None]
     model_name: Mapped[str | None] = mapped_column(String(80))
+    spot_draw: Mapped[float | None] = mapped_column(index=True)
+    """The call's ticket for QA spot checks (``store.qa.spot_draw``)."""
 
 
 class Utterance(Base):

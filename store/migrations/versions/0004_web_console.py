@@ -22,6 +22,10 @@ def upgrade() -> None:
     with op.batch_alter_table("flag") as batch:
         batch.add_column(sa.Column("match_start", _ID, nullable=True))
         batch.add_column(sa.Column("match_end", _ID, nullable=True))
+    with op.batch_alter_table("recording") as batch:
+        batch.add_column(sa.Column("spot_draw", sa.Double(), nullable=True))
+        batch.create_index("ix_recording_spot_draw", ["spot_draw"])
+    _draw_existing_recordings()
     op.create_table(
         "web_session",
         sa.Column("id", _ID, primary_key=True),
@@ -88,7 +92,23 @@ def upgrade() -> None:
     )
 
 
+def _draw_existing_recordings() -> None:
+    """Give the recordings stored before this version their spot-check ticket."""
+    conn = op.get_bind()
+    recording = sa.table("recording", sa.column("id"), sa.column("sha256"), sa.column("spot_draw"))
+    rows = conn.execute(sa.select(recording.c.id, recording.c.sha256)).all()
+    for recording_id, sha256 in rows:
+        conn.execute(
+            recording.update()
+            .where(recording.c.id == recording_id)
+            .values(spot_draw=int(sha256[:13], 16) / 16**13)
+        )
+
+
 def downgrade() -> None:
+    with op.batch_alter_table("recording") as batch:
+        batch.drop_index("ix_recording_spot_draw")
+        batch.drop_column("spot_draw")
     with op.batch_alter_table("flag") as batch:
         batch.drop_column("match_end")
         batch.drop_column("match_start")
