@@ -19,10 +19,12 @@ def run(
     db_url: str | None = None,
     timeout: float = 120,
     stdin: str = "",
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLWARDEN_")}
     if db_url:
         env["CALLWARDEN_DATABASE_URL"] = db_url
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "console.cli", *args],
         cwd=cwd,

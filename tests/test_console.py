@@ -16,8 +16,10 @@ from console.web.auth import SESSION_COOKIE, RoleGuard
 from console.web.server import routers
 from store.enums import Role, Verdict
 from store.models import (
+    Agent,
     AuditLog,
     CallAttempt,
+    Case,
     CollectionNote,
     ConfigVersion,
     Flag,
@@ -219,17 +221,34 @@ def test_qa_queue_filters_and_a_verdict_is_kept_with_its_history(
     assert audit_count(seed, "export.flags") == 1
 
 
+def _report_rows(client: TestClient, **period: str) -> list[dict[str, str]]:
+    header, *rows = client.get("/qa/report.csv", params=period).text.lstrip("\ufeff").splitlines()
+    return [dict(zip(header.split(","), row.split(","), strict=True)) for row in rows]
+
+
 def test_report_counts_flags_and_verdicts_per_agent_with_a_chart(
     client: TestClient, seed: Seed
 ) -> None:
-    login(client, "qa1")
+    token = login(client, "qa1")
+    with seed.app.sessions() as session:
+        flag = session.scalars(
+            select(Flag.id).where(Flag.recording_id == seed.recordings["cw07"])
+        ).one()
+    for verdict in ("suggestion", "rectification"):  # only the latest counts
+        client.post(f"/qa/flags/{flag}/verdict", data={"verdict": verdict, "csrf": token})
+    client.post(
+        f"/qa/calls/{seed.recordings['cw01']}/spot-check",
+        data={"result": "compliant", "csrf": token},
+    )
     page = client.get("/qa/report")
     assert "<svg" in page.text and "A01" in page.text
-    csv_text = client.get("/qa/report.csv").text
-    header, a01 = csv_text.lstrip("\ufeff").splitlines()[:2]
-    columns = dict(zip(header.split(","), a01.split(","), strict=True))
-    assert columns["agent"] == "A01" and columns["calls"] == str(len(CALLS))
-    assert int(columns["impersonation"]) >= 1 and int(columns["threat"]) >= 1
+    [a01] = _report_rows(client)
+    assert (a01["agent"], a01["calls"], a01["calls_reviewed"]) == ("A01", str(len(CALLS)), "2")
+    assert (a01["impersonation"], a01["threat"]) == ("1", "1")
+    assert (a01["rectification"], a01["suggestion"]) == ("1", "0")
+    assert "complaint_tendency" not in a01  # the callee's complaint is not the agent's conduct
+    assert _report_rows(client, **{"from": "2026-12-02"}) == []  # the calls were on 12-01
+    assert len(_report_rows(client, **{"from": "2026-12-01", "to": "2026-12-01"})) == 1
 
 
 def test_spot_checks_draw_unflagged_calls_and_keep_the_review(
@@ -456,17 +475,14 @@ def test_agent_cannot_dial_a_number_the_scheduler_did_not_offer(
 
 
 def test_an_agent_sees_only_their_cases(client: TestClient, seed: Seed) -> None:
-    login(client, "agent2")
-    with seed.app.sessions() as session:
-        case_id = session.scalar(
-            select(CallAttempt.case_id).where(CallAttempt.id == seed.attempts["cw07"])
-        )
-    # agent1's case, unless the scheduler deals it to agent2 today
-    reply = client.get(f"/agent/cases/{case_id}")
-    assert reply.status_code in (200, 404)
+    with seed.app.sessions.begin() as session:
+        case = session.get_one(Case, session.get_one(CallAttempt, seed.attempts["cw07"]).case_id)
+        case.assigned_agent_id = session.scalars(select(Agent.id).where(Agent.code == "A01")).one()
+    login(client, "agent2")  # never called it, not assigned it, so not dealt it either
+    assert client.get(f"/agent/cases/{case.id}").status_code == 404
     login(client, "agent1")
-    page = client.get(f"/agent/cases/{case_id}")
-    assert page.status_code == 200 and "Calls" in page.text
+    page = client.get(f"/agent/cases/{case.id}")
+    assert page.status_code == 200 and case.account_no in page.text
 
 
 def test_user_admin_adds_and_disables_users(client: TestClient, seed: Seed) -> None:

@@ -79,24 +79,10 @@ def test_user_add_then_serve_then_log_in(tmp_path: Path) -> None:
     assert run(["init"], tmp_path).returncode == 0
     no_password = run(["user", "add", "lin", "--role", "qa"], tmp_path)
     assert no_password.returncode == 2 and "CALLWARDEN_PASSWORD" in no_password.stderr
-    env = {**_env(8470), "CALLWARDEN_PASSWORD": "lin-secret-9"}
-    added = subprocess.run(
-        [sys.executable, "-m", "console.cli", "user", "add", "lin", "--role", "qa"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    password = {"CALLWARDEN_PASSWORD": "lin-secret-9"}
+    added = run(["user", "add", "lin", "--role", "qa"], tmp_path, extra_env=password)
     assert added.returncode == 0, added.stderr
-    again = subprocess.run(
-        [sys.executable, "-m", "console.cli", "user", "add", "lin", "--role", "qa"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = run(["user", "add", "lin", "--role", "qa"], tmp_path, extra_env=password)
     assert again.returncode == 2 and "already exists" in again.stderr
     listed = run(["user", "list"], tmp_path)
     assert re.search(r"^lin\s+qa\s+active", listed.stdout, re.MULTILINE)

@@ -3,10 +3,7 @@ phones over SIP/RTP, the FastAGI gate, recording, and the note before the next c
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
-import sqlite3
 import time
 from datetime import datetime
 from pathlib import Path
@@ -22,9 +19,8 @@ from console.users import add_user
 from console.web.dialing import SandboxPreviewDialer
 from store.enums import AttemptStatus, Role
 from store.models import CallAttempt, Recording
-from tests.conftest import FIXTURES
 from tests.test_cli import run
-from tests.test_sandbox import book_with_one_agent
+from tests.test_sandbox import book_with_scenarios
 from tests.webclient import console_client, login
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
@@ -32,17 +28,7 @@ AT = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 def test_agent_preview_dials_through_asterisk_and_owes_a_note(tmp_path: Path) -> None:
-    book_with_one_agent(tmp_path)
-    with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
-        numbers = [row[0] for row in db.execute("SELECT e164 FROM phone_number")]
-    calls = tmp_path / "calls"
-    calls.mkdir()
-    for suffix in (".wav", ".json"):
-        shutil.copy(FIXTURES / "calls" / f"cw01{suffix}", calls / f"cw01{suffix}")
-    scenarios = {
-        n: {"behaviour": "answer", "call": "calls/cw01.wav", "rings_s": 0.5} for n in numbers
-    }
-    (tmp_path / "scenarios.json").write_text(json.dumps({"numbers": scenarios}))
+    book_with_scenarios(tmp_path, "cw01", lambda _: True)
     up = run(["sandbox", "up", "--agi-port", "0", "--phones", "scenarios.json"], tmp_path)
     assert up.returncode == 0, up.stderr
     app = build_app(Settings(paths=PathSettings(var_dir=tmp_path / "var")))

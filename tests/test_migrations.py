@@ -13,6 +13,7 @@ from sqlalchemy import Engine
 from store.db import make_engine
 from store.migrate import current_revision, head_revision, upgrade
 from store.models import Base
+from store.qa import spot_draw
 from tests.helpers import snapshot
 
 
@@ -30,7 +31,7 @@ def test_upgrade_twice_is_harmless(engine: Engine) -> None:
 
 
 def test_upgrading_a_database_with_recordings_keeps_them(tmp_path: Path) -> None:
-    """0003 rebuilds the recording table on SQLite while utterances point at it."""
+    """0003 and 0004 rebuild the recording table on SQLite while utterances point at it."""
     engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
     cfg = Config()
     cfg.set_main_option("script_location", "store:migrations")
@@ -49,5 +50,8 @@ def test_upgrading_a_database_with_recordings_keeps_them(tmp_path: Path) -> None
     assert upgrade(engine) == ("0002", head_revision())
     with engine.connect() as conn:
         assert conn.exec_driver_sql("SELECT text FROM utterance").all() == [("您好",)]
+        # 0004 gives the recordings already stored their spot-check ticket, as intake does now.
+        draw = conn.exec_driver_sql("SELECT spot_draw FROM recording").scalar()
+        assert draw == spot_draw("ab") and 0 <= draw < 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     engine.dispose()

@@ -7,7 +7,7 @@ import re
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -165,22 +165,25 @@ def test_dial_command_runs_a_campaign_against_the_sandbox(tmp_path: Path) -> Non
     assert placed and placed.group(1) == placed.group(2), dialled.stdout
 
 
-def test_a_campaign_against_a_scenario_file(tmp_path: Path) -> None:
-    """What a user does: their own scenarios, the sandbox with phones, a limited campaign."""
-    book_with_one_agent(tmp_path)
-    with sqlite3.connect(tmp_path / "var" / "callwarden.db") as db:
+def book_with_scenarios(folder: Path, call_id: str, answers: Callable[[int], bool]) -> list[str]:
+    """The book with agent A01, and ``scenarios.json``: the i-th number (by E.164) answers with
+    the labelled call ``call_id`` when ``answers(i)``, else is busy. Returns the numbers."""
+    book_with_one_agent(folder)
+    with sqlite3.connect(folder / "var" / "callwarden.db") as db:
         numbers = [row[0] for row in db.execute("SELECT e164 FROM phone_number ORDER BY e164")]
-    calls = tmp_path / "calls"
+    calls = folder / "calls"
     calls.mkdir()
     for suffix in (".wav", ".json"):
-        shutil.copy(FIXTURES / "calls" / f"cw07{suffix}", calls / f"cw07{suffix}")
-    scenarios = {
-        n: {"behaviour": "answer", "call": "calls/cw07.wav", "rings_s": 0.5}
-        if i % 2
-        else {"behaviour": "busy"}
-        for i, n in enumerate(numbers)
-    }
-    (tmp_path / "scenarios.json").write_text(json.dumps({"numbers": scenarios}))
+        shutil.copy(FIXTURES / "calls" / f"{call_id}{suffix}", calls / f"{call_id}{suffix}")
+    answer = {"behaviour": "answer", "call": f"calls/{call_id}.wav", "rings_s": 0.5}
+    scenarios = {n: answer if answers(i) else {"behaviour": "busy"} for i, n in enumerate(numbers)}
+    (folder / "scenarios.json").write_text(json.dumps({"numbers": scenarios}))
+    return numbers
+
+
+def test_a_campaign_against_a_scenario_file(tmp_path: Path) -> None:
+    """What a user does: their own scenarios, the sandbox with phones, a limited campaign."""
+    numbers = book_with_scenarios(tmp_path, "cw07", lambda i: i % 2 == 1)
     bad = run(["sandbox", "up", "--phones", str(tmp_path / "calls" / "cw07.json")], tmp_path)
     assert bad.returncode == 2 and "expected" in bad.stderr
     up = run(["sandbox", "up", "--agi-port", "0", "--phones", "scenarios.json"], tmp_path)

@@ -12,9 +12,8 @@ from sqlalchemy import select
 from console.app import App
 from console.web import create_app
 from console.web.dialing import DialRequest
-from store.enums import AttemptStatus, Direction
 from store.models import CallAttempt, PhoneNumber
-from tests.webdata import CALL_DAY, PASSWORD
+from tests.webdata import CALL_DAY, PASSWORD, answered_call
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 
@@ -34,21 +33,7 @@ class FakeDialer:
         self.requests.append(request)
         with self.app.sessions.begin() as session:
             number = session.get_one(PhoneNumber, request.item.phone_number_id)
-            session.add(
-                CallAttempt(
-                    case_id=request.item.case_id,
-                    person_id=number.person_id,
-                    phone_number_id=number.id,
-                    e164=number.e164,
-                    agent_id=request.agent_id,
-                    direction=Direction.OUTBOUND,
-                    status=AttemptStatus.ANSWERED,
-                    reserved_at=request.at,
-                    answered_at=request.at,
-                    ended_at=request.at,
-                    ruleset_version="fake",
-                )
-            )
+            answered_call(session, request.item.case_id, number, request.agent_id, request.at, 0)
 
 
 def console_client(app: App, dialer: FakeDialer, at: datetime = CALL_DAY) -> TestClient:

@@ -7,20 +7,24 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from compliance.detector import CallContext, Detector
-from compliance.detector import Utterance as Said
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
 from config import Settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import App, build_app
+from console.pipeline_cmd import detect_with
 from console.users import add_user
 from recorder.intake import CallMetadata, store_recording
-from store.callee_events import apply_callee_events
 from store.db import SessionFactory
-from store.enums import AttemptStatus, Direction, RecordingStatus, Role, Speaker
-from store.models import Agent, CallAttempt, Flag, Recording, Utterance
+from store.enums import AttemptStatus, Direction, Role
+from store.models import Agent, CallAttempt, PhoneNumber
 from tests.conftest import ROOT
-from tests.dbdata import debtor_targets, load_sample
+from tests.dbdata import Target, debtor_targets, load_sample
+from transcriber import TranscribedUtterance
+from transcriber.pipeline import PipelineSettings, claim, finish
 
 CALLS = ROOT / "tests" / "fixtures" / "calls"
 PASSWORD = "correct-horse-1"
@@ -68,25 +72,38 @@ def seed_console(app: App, call_ids: list[str], agent_calls: int = 0) -> Seed:
     return Seed(app, recordings, attempts)
 
 
-def _attempt(sessions: SessionFactory, target: object, at: datetime) -> int:
+def answered_call(
+    session: Session,
+    case_id: int,
+    number: PhoneNumber,
+    agent_id: int,
+    at: datetime,
+    seconds: float = 60.0,
+) -> CallAttempt:
+    """An outbound call that was answered and is over, as the dialer leaves it."""
+    row = CallAttempt(
+        case_id=case_id,
+        person_id=number.person_id,
+        phone_number_id=number.id,
+        e164=number.e164,
+        agent_id=agent_id,
+        direction=Direction.OUTBOUND,
+        status=AttemptStatus.ANSWERED,
+        reserved_at=at,
+        answered_at=at,
+        ended_at=at + timedelta(seconds=seconds),
+        ruleset_version="test",
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _attempt(sessions: SessionFactory, target: Target, at: datetime) -> int:
     with sessions.begin() as session:
-        agent_id = session.query(Agent.id).filter(Agent.code == "A01").scalar()
-        row = CallAttempt(
-            case_id=target.case_id,  # type: ignore[attr-defined]
-            person_id=target.person_id,  # type: ignore[attr-defined]
-            phone_number_id=target.phone_number_id,  # type: ignore[attr-defined]
-            e164=target.e164,  # type: ignore[attr-defined]
-            agent_id=agent_id,
-            direction=Direction.OUTBOUND,
-            status=AttemptStatus.ANSWERED,
-            reserved_at=at,
-            answered_at=at + timedelta(seconds=8),
-            ended_at=at + timedelta(seconds=60),
-            ruleset_version="test",
-        )
-        session.add(row)
-        session.flush()
-        return row.id
+        agent_id = session.scalars(select(Agent.id).where(Agent.code == "A01")).one()
+        number = session.get_one(PhoneNumber, target.phone_number_id)
+        return answered_call(session, target.case_id, number, agent_id, at).id
 
 
 def _recorded(
@@ -97,48 +114,23 @@ def _recorded(
     attempt: int,
     at: datetime,
 ) -> int:
+    """The call's recording through the pipeline's own intake and storing, its labelled lines
+    standing in for what Whisper heard."""
     labelled = json.loads((CALLS / f"{call_id}.json").read_text(encoding="utf-8"))
-    archive = app.settings.paths.var_dir / "recordings"
     intake = store_recording(
         sessions,
         CALLS / f"{call_id}.wav",
-        archive,
+        app.settings.paths.var_dir / "recordings",
         at,
         CallMetadata(call_attempt_id=attempt, agent_channel=labelled["agent_channel"]),
     )
-    said = [Said(u["speaker"], u["start"], u["end"], u["text"]) for u in labelled["transcript"]]
-    found = detector.detect(said, CallContext(labelled["contact_type"])).flags
-    with sessions.begin() as session:
-        rec = session.get_one(Recording, intake.recording_id)
-        rec.status, rec.transcribed_at = RecordingStatus.TRANSCRIBED, at
-        for u in said:
-            session.add(
-                Utterance(
-                    recording_id=rec.id,
-                    speaker=Speaker(u.speaker),
-                    start_s=u.start,
-                    end_s=u.end,
-                    text=u.text,
-                )
-            )
-        rows = [
-            Flag(
-                recording_id=rec.id,
-                category=f.category,
-                severity=f.severity,
-                speaker=Speaker(f.speaker),
-                start_s=f.start,
-                end_s=f.end,
-                evidence=f.evidence,
-                rule_id=f.rule_id,
-                detector_version=f.detector_version,
-                match_start=f.char_start,
-                match_end=f.char_end,
-                created_at=at,
-            )
-            for f in found
-        ]
-        session.add_all(rows)
-        session.flush()
-        apply_callee_events(session, session.get(CallAttempt, attempt), rows, at)
-        return rec.id
+    heard = [
+        TranscribedUtterance(u["speaker"], u["start"], u["end"], u["text"], -0.1)
+        for u in labelled["transcript"]
+    ]
+    held = claim(sessions, intake.recording_id, "seed", at, PipelineSettings())
+    assert held is not None
+    flags = detect_with(detector)(heard, held.contact_type)
+    outcome = finish(sessions, held, "seed", heard, flags, "labelled", at)
+    assert outcome.status == "transcribed", outcome
+    return intake.recording_id
