@@ -151,3 +151,30 @@ def test_one_flag_per_utterance_and_category() -> None:
 def test_an_insult_does_not_read_as_a_negation() -> None:
     heard = "你这个老赖真不要脸去网带平排界前先还我们"  # Whisper base on cw46
     assert found(heard) == {"insult", "induce_borrowing"}
+
+
+def test_spans_are_characters_whatever_the_bytes_around_them() -> None:
+    # The automata walk UTF-8: ASCII, full-width letters and a four-byte character before
+    # the hit must not shift its span, in the exact and in the sound spellings.
+    lines = ["OK，ＯＫ𠀋。", "ok 你这种人就是骗子", "行吧，听你的，你说的检查院的人明天到。"]
+    utterances = [Utterance("agent" if i else "callee", i, i + 1, t) for i, t in enumerate(lines)]
+    flags = DETECTOR.detect(utterances, CallContext("debtor")).flags
+    got = {(f.category, f.matched, lines[int(f.start)][f.char_start : f.char_end]) for f in flags}
+    assert ("insult", "你这种人就是骗子", "你这种人就是骗子") in got
+    assert {f.category for f in flags} == {"insult", "impersonation"}
+    (imp,) = [f for f in flags if f.category == "impersonation"]
+    assert imp.matched == lines[2][imp.char_start : imp.char_end] and "检查院" in imp.matched
+
+
+def test_a_rule_needs_every_telling_group_but_an_everyday_one_counts_as_heard() -> None:
+    # 利息 alone (routine talk) does not make a waiver; with 全免 it does.
+    assert found("利息是按合同约定计算的。") == set()
+    assert found("利息全免，你今天还本金就行。") == {"waiver_promise"}
+    # insult.you-are: 你 is everyday, so 骗子 alone is what stage one waits for.
+    assert found("你就是骗子。") == {"insult"}
+
+
+def test_calls_to_the_debtor_skip_third_party_phrases_that_fire_on_a_third_party() -> None:
+    text = "他在我们银行的欠款有三万，已经逾期半年了。"
+    assert found(text, contact="debtor") == set()
+    assert found(text, contact="family") == {"third_party_disclosure"}

@@ -153,18 +153,7 @@ class Detector:
             for clear in lexicon.clears
         ]
         self._index = PhraseIndex(entries)
-        # Stage one looks only for the phrases a rule starts with: most speech has none, and
-        # only the utterances that do are searched for everything (later groups, clears).
-        # A rule can only fire where all its groups were heard, so its most telling group (the
-        # one whose shortest phrase is longest, an everyday word counting as nothing) is what
-        # stage one looks for: 你 … 骗子 is looked for by 骗子, not by 你.
-        self._starting: dict[int, list[_Rule]] = {}
-        """Rules by the phrases of their trigger group: only rules whose trigger was heard run."""
-        for compiled in self._rules:
-            trigger = max(compiled.groups, key=lambda g: _telling(entries[p].phrase for p in g))
-            for phrase in trigger:
-                self._starting.setdefault(phrase, []).append(compiled)
-        self._triggers = PhraseIndex(entries, frozenset(self._starting))
+        self._needs, self._filter_counts, self._triggers = self._stage_one(entries, lexicon)
         self._categories: dict[tuple[str, bool], frozenset[str]] = {
             (speaker, third_party): frozenset(
                 name
@@ -175,6 +164,45 @@ class Detector:
             for third_party in (True, False)
         }
 
+    def _stage_one(
+        self, entries: list[PhraseEntry], lexicon: LexiconFile
+    ) -> tuple[dict[int, list[tuple[int, int]]], list[int], dict[bool, PhraseIndex]]:
+        """What stage one looks for: phrase → the (rule, filter) pairs it fills, each rule's
+        number of filters, and the phrase index for calls to third parties / to the debtor.
+
+        An utterance is searched for everything (all groups, clears) only where some rule
+        heard all its telling groups. A group is telling when it has no everyday word and no
+        one-character phrase (你, 去, 打 are in most lines): 利息 … 全免 needs both 利息 and 全免
+        heard, so routine talk of interest and fees costs nothing. A rule with no telling
+        group is looked for by its most telling one.
+        """
+        needs: dict[int, list[tuple[int, int]]] = {}
+        counts: list[int] = []
+        for number, compiled in enumerate(self._rules):
+            telling = {g: _telling(entries[p].phrase for p in g) for g in compiled.groups}
+            filters = [g for g in compiled.groups if telling[g] >= 2]
+            for position, group in enumerate(filters or [max(telling, key=telling.__getitem__)]):
+                for phrase in group:
+                    needs.setdefault(phrase, []).append((number, position))
+            counts.append(len(filters) or 1)
+        # Most calls are to the debtor, where third-party categories are off: their telling
+        # phrases (欠款, 还款, 逾期: said in nearly every call) need not be looked for at all.
+        third_party_only = {
+            number
+            for number, compiled in enumerate(self._rules)
+            if lexicon.categories[compiled.category].contact != "any"
+        }
+        for_debtor = frozenset(
+            phrase
+            for phrase, found in needs.items()
+            if any(rule not in third_party_only for rule, _ in found)
+        )
+        triggers = {
+            True: PhraseIndex(entries, frozenset(needs)),
+            False: PhraseIndex(entries, for_debtor),
+        }
+        return needs, counts, triggers
+
     def detect(self, utterances: Sequence[Utterance], context: CallContext) -> Detection:
         flags: dict[tuple[int, str], Flag] = {}
         suppressed: list[Suppressed] = []
@@ -182,19 +210,13 @@ class Detector:
         # One pass over the whole call: the lines joined by a sentence break, spelt and
         # scanned at C speed; Python only looks at the utterances that had hits.
         joined = "\n".join(u.text for u in utterances)
+        spelt = spell(joined)
+        heard = self._triggers[third_party].heard(spelt)
+        if not heard:
+            return Detection((), ())  # most calls: no rule's telling phrase was said
         offsets = list(accumulate((len(u.text) + 1 for u in utterances[:-1]), initial=0))
-        spelt = spell(joined, self._index.spellings())
-        triggered: dict[int, set[int]] = {}
-        for hit in self._triggers.find(spelt):
-            number = bisect_right(offsets, hit.start) - 1
-            triggered.setdefault(number, set()).add(hit.phrase)
-        for number, phrases in sorted(triggered.items()):
+        for number, rules in self._candidates(heard, offsets, utterances, third_party):
             utterance = utterances[number]
-            allowed = self._categories[(utterance.speaker, third_party)]
-            started = {id(r): r for p in phrases for r in self._starting.get(p, ())}
-            rules = [r for r in started.values() if r.category in allowed]
-            if not rules:
-                continue  # a phrase this speaker's rules don't care about
             hits: dict[int, list[Hit]] = {}
             begin = offsets[number]
             for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
@@ -213,6 +235,31 @@ class Detector:
                     flags[key] = flag
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         return Detection(tuple(ordered), tuple(suppressed))
+
+    def _candidates(
+        self,
+        heard: list[tuple[int, int]],
+        offsets: list[int],
+        utterances: Sequence[Utterance],
+        third_party: bool,
+    ) -> Iterable[tuple[int, list[_Rule]]]:
+        """Each utterance where some rule this speaker can break heard all its telling groups."""
+        filled: dict[int, dict[int, set[int]]] = {}
+        for start, phrase in heard:
+            number = bisect_right(offsets, start) - 1
+            rules = filled.setdefault(number, {})
+            for rule, position in self._needs[phrase]:
+                rules.setdefault(rule, set()).add(position)
+        for number, rules in sorted(filled.items()):
+            allowed = self._categories[(utterances[number].speaker, third_party)]
+            ready = [
+                self._rules[rule]
+                for rule, positions in rules.items()
+                if len(positions) == self._filter_counts[rule]
+                and self._rules[rule].category in allowed
+            ]
+            if ready:
+                yield number, ready
 
     def _clearing(self, span: _Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
         clause = spelt.clause(span.start)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
-from dataclasses import dataclass
 from functools import cache
 
 from pypinyin.pinyin_dict import pinyin_dict
@@ -45,6 +44,7 @@ _FUZZY_FINAL = {
     "vn": "in",
     "van": "ian",
 }
+_FOLD_RE = re.compile("[" + re.escape("".join(chr(code) for code in _FOLD)) + "]")
 _PRIVATE_USE = 0xF0000  # a plane no utterance uses, so symbols never meet real text
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
 _SENTENCE_RE = re.compile("[" + re.escape(SENTENCE_BREAKS) + "]")
@@ -56,17 +56,56 @@ _QUOTE_RE = re.compile(
 )
 
 
-@dataclass(frozen=True)
 class Spellings:
-    """One utterance spelt three ways, plus where its clauses and sentences break."""
+    """One utterance spelt three ways, plus where its clauses and sentences break.
 
-    text: str
-    pinyin: str
-    fuzzy: str
-    clause_breaks: tuple[int, ...]
-    sentence_breaks: tuple[int, ...]
-    quotes: tuple[tuple[int, int], ...]
-    """[start, end) of each quotation, marks included (an unclosed one runs to the line's end)."""
+    Only ``text`` is made at once: the sound spellings, breaks and quotations
+    are made on first use, since most of what is said has no hit and nobody
+    asks how it sounds or where its clauses end.
+    """
+
+    __slots__ = ("_clauses", "_fuzzy", "_pinyin", "_quotes", "_sentences", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        """Normalised (see :func:`normalise`)."""
+        self._pinyin: str | None = None
+        self._fuzzy: str | None = None
+        self._clauses: tuple[int, ...] | None = None
+        self._sentences: tuple[int, ...] | None = None
+        self._quotes: tuple[tuple[int, int], ...] | None = None
+
+    @property
+    def pinyin(self) -> str:
+        if self._pinyin is None:
+            self._pinyin = self.text.translate(_tables()[0])
+        return self._pinyin
+
+    @property
+    def fuzzy(self) -> str:
+        if self._fuzzy is None:
+            self._fuzzy = self.text.translate(_tables()[1])
+        return self._fuzzy
+
+    @property
+    def clause_breaks(self) -> tuple[int, ...]:
+        if self._clauses is None:
+            self._clauses = tuple(m.start() for m in _CLAUSE_RE.finditer(self.text))
+        return self._clauses
+
+    @property
+    def sentence_breaks(self) -> tuple[int, ...]:
+        if self._sentences is None:
+            self._sentences = tuple(m.start() for m in _SENTENCE_RE.finditer(self.text))
+        return self._sentences
+
+    @property
+    def quotes(self) -> tuple[tuple[int, int], ...]:
+        """[start, end) of each quotation, marks included (an unclosed one runs to the line's
+        end)."""
+        if self._quotes is None:
+            self._quotes = tuple(m.span() for m in _QUOTE_RE.finditer(self.text))
+        return self._quotes
 
     def clause(self, index: int) -> int:
         """The number of the clause holding character ``index``."""
@@ -82,25 +121,20 @@ class Spellings:
 
 def normalise(text: str) -> str:
     """Fold what should not tell phrases apart (您/你, full-width ASCII, case); keeps the length."""
-    return text.translate(_FOLD).lower()
+    # 您 is in most lines and str.replace is far faster than str.translate, which then runs
+    # only on the rare line that has something else to fold.
+    text = text.replace("您", "你")
+    if _FOLD_RE.search(text):
+        text = text.translate(_FOLD)
+    return text.lower()
 
 
 def is_han(char: str) -> bool:
     return "\u4e00" <= char <= "\u9fff" or "\u3400" <= char <= "\u4dbf"
 
 
-def spell(text: str, kinds: frozenset[str] = frozenset({"pinyin", "fuzzy"})) -> Spellings:
-    """``kinds``: the sound spellings wanted; one nobody will search stays empty."""
-    folded = normalise(text)
-    pinyin_table, fuzzy_table = _tables()
-    return Spellings(
-        text=folded,
-        pinyin=folded.translate(pinyin_table) if "pinyin" in kinds else "",
-        fuzzy=folded.translate(fuzzy_table) if "fuzzy" in kinds else "",
-        clause_breaks=tuple(m.start() for m in _CLAUSE_RE.finditer(folded)),
-        sentence_breaks=tuple(m.start() for m in _SENTENCE_RE.finditer(folded)),
-        quotes=tuple(m.span() for m in _QUOTE_RE.finditer(folded)),
-    )
+def spell(text: str) -> Spellings:
+    return Spellings(normalise(text))
 
 
 def syllable_count(phrase: str) -> int:
@@ -108,12 +142,14 @@ def syllable_count(phrase: str) -> int:
 
 
 @cache
-def _tables() -> tuple[dict[int, str], dict[int, str]]:
+def _tables() -> tuple[list[str], list[str]]:
     """Character → symbol of its toneless syllable, and of its fuzzy class.
 
     Each character takes its first (most common) reading, for phrases and
     utterances alike, so a polyphone still matches itself; building the
-    tables once makes spelling a ``str.translate`` (C speed).
+    tables once makes spelling a ``str.translate`` (C speed). The tables are
+    lists indexed by code point (a character past the end stays as it is):
+    a third faster than dicts, which hash every character.
     """
     symbols: dict[str, str] = {}
 
@@ -128,7 +164,14 @@ def _tables() -> tuple[dict[int, str], dict[int, str]]:
             continue
         pinyin[code] = symbol(syllable)
         fuzzy[code] = symbol("~" + _fuzzy(syllable))
-    return pinyin, fuzzy
+    return _as_list(pinyin), _as_list(fuzzy)
+
+
+def _as_list(table: dict[int, str]) -> list[str]:
+    out = [chr(code) for code in range(max(table) + 1)]
+    for code, symbol in table.items():
+        out[code] = symbol
+    return out
 
 
 def _toneless(reading: str) -> str:
