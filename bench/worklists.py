@@ -49,8 +49,7 @@ def report(results: dict[str, Any]) -> str:
     for backend, r in results.items():
         lines.append(
             f"  {backend:<10} {r['numbers']:>9,} numbers in {r['seconds']:6.1f} s "
-            f"({r['numbers'] / r['seconds']:>9,.0f}/s; load {r['load_s']:.1f} s, "
-            f"decide+order {r['schedule_s']:.1f} s), {r['dialable']:,} dialable, "
+            f"({r['numbers'] / r['seconds']:>9,.0f}/s), {r['dialable']:,} dialable, "
             f"peak RSS {r['peak_rss_kib'] / 1024:,.0f} MiB"
         )
     return "\n".join(lines)

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from compliance.policy import Profile, load_profile
 from console.app import App
-from dialer.scheduler import BlockedItem, NumberEntry, Schedule, WorkItem, build_schedule
-from dialer.worklist_source import active_agents, load_entries
+from dialer.scheduler import BlockedItem, NumberEntry, Schedule, WorkItem
+from dialer.worklist_source import active_agents, build_worklists
 from store.models import Agent
 from store.pii import mask_phone
 from store.types import utcnow
@@ -42,11 +42,7 @@ def parse_at(text: str | None, zone: str) -> datetime:
 
 def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:
     with app.sessions() as session:
-        agents = active_agents(session)
-        entries = list(
-            load_entries(session, at, profile.lookback(), with_zones=profile.clock == "callee")
-        )
-    return build_schedule(entries, profile, at, agents)
+        return build_worklists(session, profile, at, active_agents(session))
 
 
 def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int:

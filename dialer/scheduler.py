@@ -14,18 +14,22 @@ evening), not again in the same one: until then it is listed as deferred.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    ContactType,
+    Decision,
     Evaluator,
     NumberFacts,
     Outcome,
     PersonFacts,
+    fact_key,
 )
 from compliance.policy.calendar import is_working_day
 from compliance.policy.profile import Profile
@@ -86,15 +90,109 @@ class BlockedItem:
     next_allowed_at: datetime | None
 
 
+Candidate = tuple[
+    CaseEntry, int, int, str, str, str, ContactType, bool, tuple[str, ...], AttemptHistory
+]
+"""A number as the scheduler reads it, without building its facts: (case, phone number id,
+person id, e164, kind, number state, contact type, do-not-call, time zones, history).
+A million of these cost a fraction of a million :class:`NumberEntry` objects; the entry is
+made only for the numbers someone looks at."""
+
+
+def candidate_of(entry: NumberEntry) -> Candidate:
+    number, person = entry.number, entry.person
+    return (
+        entry.case,
+        entry.phone_number_id,
+        person.person_id,
+        number.e164,
+        entry.kind,
+        number.state,
+        person.contact_type,
+        number.do_not_call,
+        number.time_zones,
+        entry.history,
+    )
+
+
+def entry_of(candidate: Candidate) -> NumberEntry:
+    case, number_id, person_id, e164, kind, state, contact, dnc, zones, history = candidate
+    return NumberEntry(
+        case,
+        NumberFacts(e164, dnc, state, zones),
+        PersonFacts(person_id, contact),
+        kind,
+        history,
+        number_id,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _CasePlan:
+    """Why a case is due and who dials it: the same for each of its numbers."""
+
+    agent: str
+    rule: str
+    reason: str
+    due_by: datetime | None
+
+
+class Worklist(Sequence[WorkItem]):
+    """Dialable numbers, most due first; each :class:`WorkItem` is made when it is read.
+
+    Two parallel lists rather than a list of pairs: a million pairs would be a million
+    more objects for the garbage collector to walk.
+    """
+
+    def __init__(self) -> None:
+        self._candidates: list[Candidate] = []
+        self._plans: list[_CasePlan] = []
+
+    def extend(self, candidates: list[Candidate], plan: _CasePlan) -> None:
+        self._candidates.extend(candidates)
+        self._plans.extend([plan] * len(candidates))
+
+    def __len__(self) -> int:
+        return len(self._candidates)
+
+    @overload
+    def __getitem__(self, index: int) -> WorkItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[WorkItem]: ...
+
+    def __getitem__(self, index: int | slice) -> WorkItem | list[WorkItem]:
+        if isinstance(index, slice):
+            pairs = zip(self._candidates[index], self._plans[index], strict=True)
+            return [_item(candidate, plan) for candidate, plan in pairs]
+        return _item(self._candidates[index], self._plans[index])
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        pairs = zip(self._candidates, self._plans, strict=True)
+        return (_item(candidate, plan) for candidate, plan in pairs)
+
+    def for_agent(self, agent: str) -> Worklist:
+        mine = Worklist()
+        for candidate, plan in zip(self._candidates, self._plans, strict=True):
+            if plan.agent == agent:
+                mine._candidates.append(candidate)
+                mine._plans.append(plan)
+        return mine
+
+
+def _item(candidate: Candidate, plan: _CasePlan) -> WorkItem:
+    return WorkItem(entry_of(candidate), plan.agent, plan.rule, plan.reason, plan.due_by)
+
+
 @dataclass
 class Schedule:
     at: datetime
     ruleset: str
-    dialable: list[WorkItem] = field(default_factory=list)
+    dialable: Worklist = field(default_factory=Worklist)
     blocked: list[BlockedItem] = field(default_factory=list)
 
-    def for_agent(self, agent: str) -> list[WorkItem]:
-        return [item for item in self.dialable if item.agent == agent]
+    def for_agent(self, agent: str) -> Worklist:
+        return self.dialable.for_agent(agent)
 
 
 _KIND_ORDER = {"mobile": 0, "home": 1, "work": 2}
@@ -104,49 +202,93 @@ def build_schedule(
     entries: Iterable[NumberEntry], profile: Profile, now: datetime, agents: Sequence[str]
 ) -> Schedule:
     """Decide every number at ``now`` and order the dialable ones by due-ness."""
+    return schedule_candidates(map(candidate_of, entries), profile, now, agents)
+
+
+def schedule_candidates(
+    candidates: Iterable[Candidate], profile: Profile, now: datetime, agents: Sequence[str]
+) -> Schedule:
+    """:func:`build_schedule` for numbers read straight from the book (see :data:`Candidate`).
+
+    A number without history is decided once per kind of number (its :func:`fact_key`
+    and zones), as the engine would decide it; only the few with history are decided
+    one by one. Due-ness depends on the case alone, so cases are ordered, then each
+    case's numbers (debtor first, mobile before home before work).
+    """
     evaluator = Evaluator(profile)
-    zone = ZoneInfo(profile.timezone)
-    local_now = now.astimezone(zone)
+    local_now = now.astimezone(ZoneInfo(profile.timezone))
     slots = profile.scheduling.retry_slots
-    deadlines = _Deadlines(profile, zone)
     schedule = Schedule(at=now, ruleset=profile.ruleset)
-    keyed: list[tuple[tuple[object, ...], WorkItem]] = []
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    for entry in entries:
-        decision = evaluator.decide(
-            entry.number, entry.person, entry.case.facts, entry.history, now
-        )
+    fresh: dict[tuple[object, ...], Decision] = {}
+    by_case: dict[int, list[Candidate]] = {}
+    for candidate in candidates:
+        case, _, person_id, e164, _, state, contact, dnc, zones, history = candidate
+        facts = case.facts
+        if history.attempts:
+            decision = evaluator.decide(
+                NumberFacts(e164, dnc, state, zones),
+                PersonFacts(person_id, contact),
+                facts,
+                history,
+                now,
+            )
+        else:
+            key = fact_key(contact, facts.client_bank, facts.status, facts.hold_reason, dnc, state)
+            decision = fresh.get((key, zones))  # type: ignore[assignment]
+            if decision is None:
+                number = NumberFacts(e164, dnc, state, zones)
+                person = PersonFacts(person_id, contact)
+                decision = evaluator.decide(number, person, facts, history, now)
+                fresh[(key, zones)] = decision
         if not decision.allowed:
-            schedule.blocked.append(
-                BlockedItem(
-                    entry, decision.rule_id or "", decision.reason_en, decision.next_allowed_at
-                )
+            rule = decision.rule_id or ""
+            blocked = BlockedItem(
+                entry_of(candidate), rule, decision.reason_en, decision.next_allowed_at
             )
+            schedule.blocked.append(blocked)
             continue
-        deferred = _retry_slot_block(entry, slots, local_now)
-        if deferred is not None:
-            schedule.blocked.append(deferred)
-            continue
-        tier, reason, due_by = _due(entry, profile, now, local_now.date(), deadlines)
-        item = WorkItem(entry, _agent_for(entry.case, agents), TIERS[tier], reason, due_by)
-        keyed.append(
-            (
-                (
-                    tier,
-                    due_by or far,
-                    -entry.case.days_past_due,
-                    -entry.case.amount_overdue_cents,
-                    entry.case.facts.case_id,
-                    entry.person.contact_type != "debtor",
-                    _KIND_ORDER.get(entry.kind, 3),
-                    entry.number.e164,
-                ),
-                item,
-            )
-        )
-    keyed.sort(key=lambda pair: pair[0])
-    schedule.dialable = [item for _, item in keyed]
+        if history.attempts and slots:
+            deferred = _retry_slot_block(entry_of(candidate), slots, local_now)
+            if deferred is not None:
+                schedule.blocked.append(deferred)
+                continue
+        found = by_case.get(facts.case_id)
+        if found is None:
+            by_case[facts.case_id] = [candidate]
+        else:
+            found.append(candidate)
+    schedule.dialable = _ordered(by_case, profile, now, local_now.date(), agents)
     return schedule
+
+
+def _ordered(
+    by_case: dict[int, list[Candidate]],
+    profile: Profile,
+    now: datetime,
+    today: date,
+    agents: Sequence[str],
+) -> Worklist:
+    deadlines = _Deadlines(profile, ZoneInfo(profile.timezone))
+    far = datetime.max.replace(tzinfo=now.tzinfo)
+    keyed = []
+    for case_id, numbers in by_case.items():
+        case = numbers[0][0]
+        tier, reason, due_by = _due(case, profile, now, today, deadlines)
+        plan = _CasePlan(_agent_for(case, agents), TIERS[tier], reason, due_by)
+        key = (tier, due_by or far, -case.days_past_due, -case.amount_overdue_cents, case_id)
+        keyed.append((key, plan, numbers))
+    keyed.sort(key=lambda triple: triple[0])
+    worklist = Worklist()
+    for _, plan, numbers in keyed:
+        if len(numbers) > 1:
+            numbers.sort(key=_number_order)  # stable: one number listed twice keeps its order
+        worklist.extend(numbers, plan)
+    return worklist
+
+
+def _number_order(candidate: Candidate) -> tuple[bool, int, str]:
+    """Within a case: the debtor first, then mobile, home, work."""
+    return (candidate[6] != "debtor", _KIND_ORDER.get(candidate[4], 3), candidate[3])
 
 
 def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
@@ -158,36 +300,38 @@ def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
 
 
 class _Deadlines:
-    """First-call deadlines and their wording: computed once per import date, found per case."""
+    """First-call deadlines and their wording, computed once per import date."""
 
     def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
         self.profile, self.zone = profile, zone
-        self._by_case: dict[int, tuple[datetime | None, str]] = {}
         self._by_day: dict[date, tuple[datetime | None, str]] = {}
+        self._by_instant: dict[datetime, tuple[datetime | None, str]] = {}
 
-    def of(self, case_id: int, imported_at: datetime) -> tuple[datetime | None, str]:
-        found = self._by_case.get(case_id)  # ints hash faster than aware datetimes
+    def of(self, imported_at: datetime) -> tuple[datetime | None, str]:
+        found = self._by_instant.get(imported_at)  # an import gives its cases one instant
         if found is None:
-            day = imported_at.astimezone(self.zone).date()
-            found = self._by_day.get(day)
-            if found is None:
-                deadline = first_call_deadline(imported_at, self.profile, self.zone)
-                reason = (
-                    f"first call due by {deadline:%Y-%m-%d %H:%M}"
-                    if deadline
-                    else "first call: deadline unknown (no calendar for the year), call now"
-                )
-                found = self._by_day[day] = (deadline, reason)
-            self._by_case[case_id] = found
+            found = self._by_instant[imported_at] = self._of_day(imported_at)
+        return found
+
+    def _of_day(self, imported_at: datetime) -> tuple[datetime | None, str]:
+        day = imported_at.astimezone(self.zone).date()
+        found = self._by_day.get(day)
+        if found is None:
+            deadline = first_call_deadline(imported_at, self.profile, self.zone)
+            reason = (
+                f"first call due by {deadline:%Y-%m-%d %H:%M}"
+                if deadline
+                else "first call: deadline unknown (no calendar for the year), call now"
+            )
+            found = self._by_day[day] = (deadline, reason)
         return found
 
 
 def _due(
-    entry: NumberEntry, profile: Profile, now: datetime, today: date, deadlines: _Deadlines
+    case: CaseEntry, profile: Profile, now: datetime, today: date, deadlines: _Deadlines
 ) -> tuple[int, str, datetime | None]:
-    case = entry.case
     if not case.attempted:
-        deadline, reason = deadlines.of(case.facts.case_id, case.imported_at)
+        deadline, reason = deadlines.of(case.imported_at)
         return 0, reason, deadline
     if case.promised_date is not None and case.promised_date <= today:
         return 1, f"promised to pay on {case.promised_date}: follow up", None

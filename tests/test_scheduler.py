@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -116,6 +117,39 @@ def test_due_order_first_calls_then_promises_then_lost_contact_then_routine() ->
         "schedule.routine",
     ]
     assert {item.agent for item in schedule.dialable} <= {"A01", "A02"}
+
+
+def test_a_cases_numbers_follow_it_debtor_first_then_mobile_home_work() -> None:
+    now, imported = cn(2026, 12, 10, 9), cn(2026, 12, 9, 9)
+    debtor = entry(1, imported=imported, e164="+8613812348001")
+    home = replace(debtor, kind="home", number=NumberFacts("+862168001234"))
+    mother = replace(
+        debtor, person=PersonFacts(77, ContactType.FAMILY), number=NumberFacts("+8613900000077")
+    )
+    other_case = entry(2, imported=imported, dpd=999, e164="+8613812348002")  # more overdue
+    same_twice = replace(debtor, phone_number_id=5)
+    schedule = build_schedule([mother, home, other_case, debtor, same_twice], CN, now, ["A01"])
+    assert [(i.entry.case.facts.case_id, i.entry.number.e164) for i in schedule.dialable] == [
+        (2, "+8613812348002"),
+        (1, "+8613812348001"),
+        (1, "+8613812348001"),
+        (1, "+862168001234"),
+        (1, "+8613900000077"),
+    ]
+    # the same number listed twice keeps the order it came in
+    assert [i.entry.phone_number_id for i in schedule.dialable][1:3] == [0, 5]
+
+
+def test_a_worklist_reads_the_same_by_index_slice_iteration_and_agent() -> None:
+    now, imported = cn(2026, 12, 10, 9), cn(2026, 12, 9, 9)
+    entries = [entry(n, imported=imported, e164=f"+86138123480{n:02d}") for n in range(1, 9)]
+    schedule = build_schedule(entries, CN, now, ["A01", "A02"])
+    items = list(schedule.dialable)
+    assert len(schedule.dialable) == len(items) == 8
+    assert schedule.dialable[:3] == items[:3] and schedule.dialable[-1] == items[-1]
+    assert [i.entry for i in items] == sorted(entries, key=lambda e: e.case.facts.case_id)
+    mine = schedule.for_agent("A02")
+    assert list(mine) == [i for i in items if i.agent == "A02"] and len(mine) == 4
 
 
 def test_unanswered_number_waits_for_the_next_retry_slot() -> None:

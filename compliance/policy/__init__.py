@@ -1,6 +1,6 @@
 """The dial policy: may this number be called now, why not, and when next? (pure)"""
 
-from compliance.policy.engine import Decision, Evaluator, decide
+from compliance.policy.engine import Decision, Evaluator, decide, fact_key
 from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
@@ -26,5 +26,6 @@ __all__ = [
     "PersonFacts",
     "Profile",
     "decide",
+    "fact_key",
     "load_profile",
 ]

@@ -44,8 +44,7 @@ Compiled = tuple[int, RuleSpec, Check, bool, bool]
 
 
 def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tuple[object, ...]:
-    """Everything a rule other than the history rules may read about a number."""
-    return (
+    return fact_key(
         person.contact_type,
         case.client_bank,
         case.status,
@@ -53,6 +52,19 @@ def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tupl
         number.do_not_call,
         number.state,
     )
+
+
+def fact_key(  # noqa: PLR0917 (the facts themselves, so callers need not build them)
+    contact_type: str,
+    client_bank: str,
+    case_status: str,
+    hold_reason: str | None,
+    do_not_call: bool,
+    number_state: str,
+) -> tuple[object, ...]:
+    """Everything a rule other than the history rules may read about a number: a number
+    without history is decided the same as any other with the same key (and clock zone)."""
+    return (contact_type, client_bank, case_status, hold_reason, do_not_call, number_state)
 
 
 @lru_cache(maxsize=256)

@@ -16,7 +16,7 @@ from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.server import DB, cw, dialer, now, render
 from dialer.campaign import DialItem
-from dialer.scheduler import WorkItem
+from dialer.scheduler import Worklist
 from store.enums import AccountClass
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
@@ -51,7 +51,7 @@ def _my_agent(session: Session, me: Principal) -> Agent:
     return agent
 
 
-def _worklist(request: Request, agent: Agent) -> list[WorkItem]:
+def _worklist(request: Request, agent: Agent) -> Worklist:
     app = cw(request)
     schedule = compute_schedule(app, active_profile(app, None), now(request))
     return schedule.for_agent(agent.code)
