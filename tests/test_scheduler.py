@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -26,8 +27,10 @@ from dialer.scheduler import (
     CaseEntry,
     NumberEntry,
     build_schedule,
+    entry_of,
     first_call_deadline,
 )
+from dialer.worklist_source import build_worklists, load_candidates
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.models import Agent, Case
@@ -230,6 +233,30 @@ def test_preview_for_one_agent_and_after_calls(
     after = preview(tmp_path, sample_db, "2026-12-01 09:00")
     capped = [b for b in after["blocked"] if b["rule"] == "company.cap.connected"]  # type: ignore[union-attr,index]
     assert capped and capped[0]["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
+
+
+def test_the_book_build_matches_entry_by_entry_and_restores_the_collector(
+    sample_db: str, sessions: SessionFactory
+) -> None:
+    target = debtor_targets(sessions)[0]
+    add_attempts(
+        sessions, target, [cn(2026, 12, 1, 8, m) for m in range(3)], AttemptStatus.ANSWERED
+    )
+    at, agents = cn(2026, 12, 1, 9), ["A01", "A02"]
+    with sessions() as session:
+        fast = build_worklists(session, CN, at, agents)
+        assert gc.isenabled()
+        candidates = load_candidates(session, at, CN.lookback(), with_zones=False)
+        slow = build_schedule([entry_of(c) for c in candidates], CN, at, agents)
+        gc.disable()
+        try:
+            build_worklists(session, CN, at, agents)
+            assert not gc.isenabled()  # a caller's choice is left as it was
+        finally:
+            gc.enable()
+    assert list(fast.dialable) == list(slow.dialable) and len(fast.dialable) > 10
+    assert fast.blocked == slow.blocked
+    assert "company.cap.connected" in {b.rule for b in fast.blocked}
 
 
 def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
