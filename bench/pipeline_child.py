@@ -35,6 +35,8 @@ from transcriber.model import resolve_model
 from transcriber.pipeline import RecordingProcessor
 
 CALLS = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "calls"
+BATCH = int(os.environ.get("CALLWARDEN_BENCH_BATCH", "8"))
+"""Recordings decoded together (queue.batch); 1 measures one recording at a time."""
 
 
 def plain(text: str) -> str:
@@ -118,7 +120,7 @@ def ours(count: int, var: Path, scratch: Path) -> dict[str, object]:
     load_s = time.perf_counter() - loaded
     edits = length = 0
     audio = 0.0
-    batch = TranscriberBatch.size
+    batch = BATCH
     todo = calls(count, scratch)
     start = time.perf_counter()
     # A worker with a backlog: it decodes up to ``batch`` waiting recordings together.
@@ -152,10 +154,6 @@ def ours(count: int, var: Path, scratch: Path) -> dict[str, object]:
         "cer": edits / length,
         "batch": batch,
     }
-
-
-class TranscriberBatch:
-    size = int(os.environ.get("CALLWARDEN_BENCH_BATCH", "8"))
 
 
 def naive(count: int, var: Path, scratch: Path) -> dict[str, object]:

@@ -176,7 +176,8 @@ class Transcribing:
                 jobs.append(self.work.get_nowait())  # calls that ended meanwhile: decode together
             done = None in jobs
             started = time.monotonic()
-            ids = [i for i in (self._store(job) for job in jobs if job is not None) if i]
+            stored = (self._store(job) for job in jobs if job is not None)
+            ids = [i for i in stored if i is not None]
             try:
                 outcomes = processor.process_batch(ids)
                 self.transcribed += sum(o.status == "transcribed" for o in outcomes)

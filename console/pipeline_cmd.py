@@ -114,7 +114,8 @@ def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
             chunk = intakes[first : first + size]
             ids = [intake.recording_id for intake in chunk]
             outcomes = processor.process_batch(ids) if processor else [None] * len(ids)
-            for path, intake, outcome in zip(files[first:], chunk, outcomes, strict=False):
+            paths = files[first : first + size]
+            for path, intake, outcome in zip(paths, chunk, outcomes, strict=True):
                 status, line = _file_line(app, path, intake.recording_id, outcome)
                 counts[status] = counts.get(status, 0) + 1
                 if args.json:

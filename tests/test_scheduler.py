@@ -20,6 +20,7 @@ from compliance.policy import (
     Outcome,
     PastAttempt,
     PersonFacts,
+    decide,
     load_profile,
 )
 from dialer.scheduler import (
@@ -27,13 +28,12 @@ from dialer.scheduler import (
     CaseEntry,
     NumberEntry,
     build_schedule,
-    entry_of,
     first_call_deadline,
 )
-from dialer.worklist_source import build_worklists, load_candidates
+from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
 from store.enums import AttemptStatus
-from store.models import Agent, Case
+from store.models import Agent, Case, DoNotCall
 from tests.dbdata import add_attempts, debtor_targets, load_sample
 from tests.test_cli import run
 
@@ -235,28 +235,42 @@ def test_preview_for_one_agent_and_after_calls(
     assert capped and capped[0]["next_allowed_at"] == "2026-12-02T00:00:00+00:00"
 
 
-def test_the_book_build_matches_entry_by_entry_and_restores_the_collector(
+def test_the_book_build_decides_each_number_as_decide_alone_does(
     sample_db: str, sessions: SessionFactory
 ) -> None:
-    target = debtor_targets(sessions)[0]
+    # The build decides a number without history once per kind of number; check every
+    # number against its own, unshared decision.
+    targets = debtor_targets(sessions)
     add_attempts(
-        sessions, target, [cn(2026, 12, 1, 8, m) for m in range(3)], AttemptStatus.ANSWERED
+        sessions, targets[0], [cn(2026, 12, 1, 8, m) for m in range(3)], AttemptStatus.ANSWERED
     )
-    at, agents = cn(2026, 12, 1, 9), ["A01", "A02"]
+    with sessions.begin() as session:
+        session.add(DoNotCall(e164=targets[5].e164, reason="asked", created_by="test"))
+    at = cn(2026, 12, 1, 9)
     with sessions() as session:
-        fast = build_worklists(session, CN, at, agents)
+        schedule = build_worklists(session, CN, at, ["A01", "A02"])
+    items = [(i.entry, None) for i in schedule.dialable]
+    items += [(b.entry, b.rule) for b in schedule.blocked]
+    assert len(schedule.dialable) > 10 and len(items) > len(schedule.dialable)
+    for entry, blocked_by in items:
+        alone = decide(entry.number, entry.person, entry.case.facts, entry.history, at, CN)
+        assert alone.rule_id == (None if blocked_by == RETRY_RULE else blocked_by), entry
+    rules = {b.rule for b in schedule.blocked}
+    assert {"company.cap.connected", "law.do_not_call", "law.case_status"} <= rules
+
+
+def test_the_book_build_leaves_the_collector_as_the_caller_had_it(
+    sample_db: str, sessions: SessionFactory
+) -> None:
+    with sessions() as session:
+        build_worklists(session, CN, cn(2026, 12, 1, 9), [])
         assert gc.isenabled()
-        candidates = load_candidates(session, at, CN.lookback(), with_zones=False)
-        slow = build_schedule([entry_of(c) for c in candidates], CN, at, agents)
         gc.disable()
         try:
-            build_worklists(session, CN, at, agents)
-            assert not gc.isenabled()  # a caller's choice is left as it was
+            build_worklists(session, CN, cn(2026, 12, 1, 9), [])
+            assert not gc.isenabled()
         finally:
             gc.enable()
-    assert list(fast.dialable) == list(slow.dialable) and len(fast.dialable) > 10
-    assert fast.blocked == slow.blocked
-    assert "company.cap.connected" in {b.rule for b in fast.blocked}
 
 
 def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(

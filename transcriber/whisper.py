@@ -77,19 +77,20 @@ class WhisperRecognizer:
         pays once per window, and filling windows across calls pays least.
         Each decoded segment goes back to the piece it overlaps most. A segment
         that reaches into two calls is not trusted with either: those pieces
-        are decoded again on their own, so no call's words land in another's
+        are decoded again (packed with other such pieces, then alone), and a
+        straddling segment is never kept, so no call's words land in another's
         transcript. Whisper sometimes ends a window early and skips what
-        follows: a piece that got no text is decoded again on its own too, so
+        follows: a piece that got no text is decoded again the same way, so
         VAD's speech is never dropped.
         """
         flat = [(number, index) for number, g in enumerate(groups) for index in range(len(g))]
         audio_of = [groups[number][index] for number, index in flat]
         heard: list[list[tuple[str, float]]] = [[] for _ in flat]
-        # Round 1 fills windows across calls; round 2 packs what it lost call by call; round 3
-        # decodes each piece still without text alone.
+        # Rounds 1 and 2 fill windows across calls (round 2 with only what round 1 lost, so its
+        # pieces meet new neighbours); round 3 decodes each piece still without text alone.
         todo = list(range(len(flat)))
-        for across_calls in (True, True):
-            todo = self._round(todo, flat, audio_of, heard, across_calls)
+        for _ in range(2):
+            todo = self._round(todo, flat, audio_of, heard)
         alone = self._decode_batch([audio_of[k] for k in todo])
         for k, segments in zip(todo, alone, strict=True):
             heard[k] = [(text, logprob) for _, _, text, logprob in segments]
@@ -104,18 +105,13 @@ class WhisperRecognizer:
         flat: list[tuple[int, int]],
         audio_of: list[Audio16k],
         heard: list[list[tuple[str, float]]],
-        across_calls: bool,
     ) -> list[int]:
         """Decode ``todo`` packed; returns the pieces to try again (no text, or straddled)."""
-        windows: list[Window] = []
-        runs = [todo] if across_calls else _by_call(todo, flat)
-        for run in runs:
-            gaps = [
-                CALL_GAP_S if i + 1 < len(run) and flat[run[i + 1]][0] != flat[k][0] else GAP_S
-                for i, k in enumerate(run)
-            ]
-            for window in pack_windows([len(audio_of[k]) for k in run], gaps):
-                windows.append(window.renumbered(run))
+        gaps = [
+            CALL_GAP_S if i + 1 < len(todo) and flat[todo[i + 1]][0] != flat[k][0] else GAP_S
+            for i, k in enumerate(todo)
+        ]
+        windows = [w.renumbered(todo) for w in pack_windows([len(audio_of[k]) for k in todo], gaps)]
         retry: set[int] = set()
         decoded = self._decode_batch([w.audio(audio_of) for w in windows])
         for window, segments in zip(windows, decoded, strict=True):
@@ -192,13 +188,6 @@ BATCH = 8
 """Windows decoded together."""
 MAX_TOKENS = 448
 TIME_PER_TOKEN = 0.02
-
-
-def _by_call(todo: list[int], flat: list[tuple[int, int]]) -> list[list[int]]:
-    calls: dict[int, list[int]] = {}
-    for k in todo:
-        calls.setdefault(flat[k][0], []).append(k)
-    return list(calls.values())
 
 
 def _said(parts: list[tuple[str, float]]) -> bool:

@@ -67,18 +67,12 @@ class PhraseIndex:
     def heard(self, spelt: Spellings) -> list[tuple[int, int]]:
         """(first character, phrase) of every hit in the whole text, in no order, repeats
         kept: the cheap question stage one asks of every call."""
-        out: list[tuple[int, int]] = []
-        for kind, automaton in self._present:
-            encoded = as_bytes(getattr(spelt, kind))
-            found = list(automaton.iter(encoded))
-            if found:
-                ends = _char_ends(encoded, [last + 1 for last, _ in found])
-                out.extend(
-                    (ends[last + 1] - length, number)
-                    for last, (length, numbers) in found
-                    for number in numbers
-                )
-        return out
+        return [
+            (first, number)
+            for kind, automaton in self._present
+            for first, _, numbers in _matches(automaton, getattr(spelt, kind))
+            for number in numbers
+        ]
 
     def find(self, spelt: Spellings, start: int = 0, end: int | None = None) -> list[Hit]:
         """Every hit in characters [start, end), the most exact spelling kept where one span
@@ -91,17 +85,24 @@ class PhraseIndex:
             haystack: str = getattr(spelt, kind)
             if start or stop < len(haystack):
                 haystack = haystack[start:stop]
-            encoded = as_bytes(haystack)
-            found = list(automaton.iter(encoded))
-            if not found:
-                continue
-            ends = _char_ends(encoded, [last + 1 for last, _ in found])
-            for last, (length, numbers) in found:
-                first = start + ends[last + 1] - length
+            for at, length, numbers in _matches(automaton, haystack):
+                first = start + at
                 for number in numbers:
                     hit = Hit(number, first, first + length, kind)
                     best.setdefault((number, first, first + length), hit)
         return sorted(best.values(), key=lambda hit: (hit.start, hit.end, hit.phrase))
+
+
+def _matches(
+    automaton: ahocorasick.Automaton, text: str
+) -> list[tuple[int, int, tuple[int, ...]]]:
+    """(first character, length, phrase numbers) of each match of ``automaton`` in ``text``."""
+    encoded = as_bytes(text)
+    found = list(automaton.iter(encoded))
+    if not found:
+        return []
+    ends = _char_ends(encoded, [last + 1 for last, _ in found])
+    return [(ends[last + 1] - length, length, numbers) for last, (length, numbers) in found]
 
 
 def as_bytes(text: str) -> str:

@@ -242,15 +242,30 @@ def holds(
     )
 
 
+def _change(
+    session: Session,
+    change: Callable[[], object],
+    refused: type[Exception],
+    page: Callable[[str], Response],
+    done: str,
+) -> Response:
+    """Make a change all or nothing, then go to ``done``; a ``refused`` one writes nothing and
+    shows ``page`` again with the reason."""
+    try:
+        with session.begin_nested():
+            change()
+    except refused as exc:
+        return page(str(exc))
+    return RedirectResponse(done, status_code=303)
+
+
 def _hold_change(
     request: Request, me: Principal, session: Session, change: Callable[[], object]
 ) -> Response:
-    """Make a hold or do-not-call change; a refused one shows the page again with the reason."""
-    try:
-        change()
-    except HoldError as exc:
-        return holds(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/holds", status_code=303)
+    def page(error: str) -> Response:
+        return holds(request, me, session, error=error)
+
+    return _change(session, change, HoldError, page, "/admin/holds")
 
 
 @router.post("/holds/{hold_id}/clear")
@@ -333,13 +348,10 @@ def _user(session: Session, user_id: int) -> User:
 def _user_change(
     request: Request, me: Principal, session: Session, change: Callable[[], object]
 ) -> Response:
-    """Make a user change all or nothing; a refused one shows the page again with the reason."""
-    try:
-        with session.begin_nested():
-            change()
-    except UserError as exc:
-        return users(request, me, session, error=str(exc))
-    return RedirectResponse("/admin/users", status_code=303)
+    def page(error: str) -> Response:
+        return users(request, me, session, error=error)
+
+    return _change(session, change, UserError, page, "/admin/users")
 
 
 @router.post("/users")
