@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
@@ -244,10 +245,10 @@ def holds(
 
 def _change(
     session: Session,
-    change: Callable[[], object],
     refused: type[Exception],
-    page: Callable[[str], Response],
+    page: Callable[..., Response],
     done: str,
+    change: Callable[[], object],
 ) -> Response:
     """Make a change all or nothing, then go to ``done``; a ``refused`` one writes nothing and
     shows ``page`` again with the reason."""
@@ -255,17 +256,8 @@ def _change(
         with session.begin_nested():
             change()
     except refused as exc:
-        return page(str(exc))
+        return page(error=str(exc))
     return RedirectResponse(done, status_code=303)
-
-
-def _hold_change(
-    request: Request, me: Principal, session: Session, change: Callable[[], object]
-) -> Response:
-    def page(error: str) -> Response:
-        return holds(request, me, session, error=error)
-
-    return _change(session, change, HoldError, page, "/admin/holds")
 
 
 @router.post("/holds/{hold_id}/clear")
@@ -276,8 +268,12 @@ def clear(
     session: DB,
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    return _hold_change(
-        request, me, session, lambda: clear_hold(session, hold_id, me.username, note, now(request))
+    return _change(
+        session,
+        HoldError,
+        partial(holds, request, me, session),
+        "/admin/holds",
+        lambda: clear_hold(session, hold_id, me.username, note, now(request)),
     )
 
 
@@ -290,10 +286,11 @@ def new_hold(  # noqa: PLR0917 (the form)
     reason: Annotated[HoldReason, Form()],
     detail: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    return _hold_change(
-        request,
-        me,
+    return _change(
         session,
+        HoldError,
+        partial(holds, request, me, session),
+        "/admin/holds",
         lambda: place_hold(session, account_no, reason, detail, me.username, now(request)),
     )
 
@@ -306,10 +303,11 @@ def new_dnc(
     number: Annotated[str, Form(max_length=40)],
     reason: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
-    return _hold_change(
-        request,
-        me,
+    return _change(
         session,
+        HoldError,
+        partial(holds, request, me, session),
+        "/admin/holds",
         lambda: add_do_not_call(session, number, reason, me.username, now(request)),
     )
 
@@ -345,15 +343,6 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _user_change(
-    request: Request, me: Principal, session: Session, change: Callable[[], object]
-) -> Response:
-    def page(error: str) -> Response:
-        return users(request, me, session, error=error)
-
-    return _change(session, change, UserError, page, "/admin/users")
-
-
 @router.post("/users")
 def new_user(  # noqa: PLR0917 (the form)
     request: Request,
@@ -364,10 +353,11 @@ def new_user(  # noqa: PLR0917 (the form)
     password: Annotated[str, Form(max_length=200)],
     agent_code: Annotated[str, Form(max_length=32)] = "",
 ) -> Response:
-    return _user_change(
-        request,
-        me,
+    return _change(
         session,
+        UserError,
+        partial(users, request, me, session),
+        "/admin/users",
         lambda: add_user(session, username, role, password, me.username, agent_code or None),
     )
 
@@ -410,7 +400,7 @@ def reset_password(
         if user.id != me.user_id:
             session.execute(delete(WebSession).where(WebSession.user_id == user.id))
 
-    return _user_change(request, me, session, change)
+    return _change(session, UserError, partial(users, request, me, session), "/admin/users", change)
 
 
 @router.get("/audit")
