@@ -93,9 +93,7 @@ class PhraseIndex:
         return sorted(best.values(), key=lambda hit: (hit.start, hit.end, hit.phrase))
 
 
-def _matches(
-    automaton: ahocorasick.Automaton, text: str
-) -> list[tuple[int, int, tuple[int, ...]]]:
+def _matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, tuple[int, ...]]]:
     """(first character, length, phrase numbers) of each match of ``automaton`` in ``text``."""
     encoded = as_bytes(text)
     found = list(automaton.iter(encoded))
