@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 import resource
@@ -16,8 +17,8 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from compliance.policy import load_profile
-from dialer.scheduler import build_schedule, entry_of
-from dialer.worklist_source import build_worklists, load_candidates
+from dialer.scheduler import build_schedule
+from dialer.worklist_source import build_worklists, load_book
 from store.case_import import import_cases
 from store.db import make_engine, make_session_factory
 from store.enums import AttemptStatus, Direction
@@ -59,17 +60,22 @@ def measure(sessions: sessionmaker[Session]) -> dict[str, Any]:
     :class:`NumberEntry` and handed to :func:`build_schedule`, collector on."""
     profile = load_profile("cn-default")
     agents = ["A01", "A02", "A03", "A04"]
+    gc.collect()
+    tracked = len(gc.get_objects())
     started = time.perf_counter()
     with sessions() as session:
         schedule = build_worklists(session, profile, AT, agents)
     done = time.perf_counter()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    gc.collect()
+    tracked = len(gc.get_objects()) - tracked
     numbers, dialable = len(schedule.dialable) + len(schedule.blocked), len(schedule.dialable)
     del schedule
     base_start = time.perf_counter()
     with sessions() as session:
-        candidates = load_candidates(session, AT, profile.lookback(), with_zones=False)
-        entries = [entry_of(c) for c in candidates]
+        book = load_book(session, AT, profile.lookback(), with_zones=False)
+        entries = [book.entry(position) for position in range(len(book.numbers))]
+        del book
     baseline = build_schedule(entries, profile, AT, agents)
     base_done = time.perf_counter()
     if len(baseline.dialable) != dialable:
@@ -79,6 +85,7 @@ def measure(sessions: sessionmaker[Session]) -> dict[str, Any]:
         "dialable": dialable,
         "seconds": done - started,
         "peak_rss_kib": peak,
+        "tracked_objects": tracked,
         "baseline_seconds": base_done - base_start,
     }
 

@@ -12,7 +12,9 @@ from sqlalchemy import select
 
 from compliance.policy import Profile, load_profile
 from console.app import App
-from dialer.scheduler import BlockedItem, NumberEntry, Schedule, WorkItem
+from dialer.book import NumberEntry
+from dialer.scheduler import Schedule
+from dialer.worklist import BlockedItem, WorkItem
 from dialer.worklist_source import active_agents, build_worklists
 from store.models import Agent
 from store.pii import mask_phone

@@ -14,10 +14,12 @@ evening), not again in the same one: until then it is listed as deferred.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from array import array
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import overload
+from itertools import compress, count, repeat
+from operator import attrgetter, not_, or_
 from zoneinfo import ZoneInfo
 
 from compliance.policy import (
@@ -29,12 +31,14 @@ from compliance.policy import (
     NumberFacts,
     Outcome,
     PersonFacts,
-    fact_key,
 )
 from compliance.policy.calendar import is_working_day
 from compliance.policy.profile import Profile
+from dialer.book import Book, CaseColumns, NumberEntry
+from dialer.worklist import BlockedList, CasePlans, Worklist
 
 RETRY_RULE = "schedule.retry_slot"
+RETRY_REASON = "unanswered in this retry slot: next slot"
 TIERS = (
     "schedule.first_call",
     "schedule.promise_follow_up",
@@ -44,152 +48,11 @@ TIERS = (
 
 
 @dataclass(frozen=True, slots=True)
-class CaseEntry:
-    """A case as the scheduler sees it."""
-
-    facts: CaseFacts
-    account_no: str
-    imported_at: datetime
-    days_past_due: int
-    amount_overdue_cents: int
-    agent: str | None
-    promised_date: date | None = None
-    attempted: bool = False
-    """Ever dialled (all time, not just the policy's lookback)."""
-    last_connected_at: datetime | None = None
-    """The last answered outbound call on this case (all time)."""
-
-
-@dataclass(frozen=True, slots=True)
-class NumberEntry:
-    """One number of one person linked to a case, with the history the rules need."""
-
-    case: CaseEntry
-    number: NumberFacts
-    person: PersonFacts
-    kind: str
-    history: AttemptHistory
-    phone_number_id: int = 0
-
-
-@dataclass(frozen=True, slots=True)
-class WorkItem:
-    entry: NumberEntry
-    agent: str
-    rule: str
-    """Which due-ness tier put it here (``schedule.first_call`` …)."""
-    reason: str
-    due_by: datetime | None
-
-
-@dataclass(frozen=True, slots=True)
-class BlockedItem:
-    entry: NumberEntry
-    rule: str
-    reason: str
-    next_allowed_at: datetime | None
-
-
-Candidate = tuple[
-    CaseEntry, int, int, str, str, str, ContactType, bool, tuple[str, ...], AttemptHistory
-]
-"""A number as the scheduler reads it, without building its facts: (case, phone number id,
-person id, e164, kind, number state, contact type, do-not-call, time zones, history).
-A million of these cost a fraction of a million :class:`NumberEntry` objects; the entry is
-made only for the numbers someone looks at."""
-
-
-def candidate_of(entry: NumberEntry) -> Candidate:
-    number, person = entry.number, entry.person
-    return (
-        entry.case,
-        entry.phone_number_id,
-        person.person_id,
-        number.e164,
-        entry.kind,
-        number.state,
-        person.contact_type,
-        number.do_not_call,
-        number.time_zones,
-        entry.history,
-    )
-
-
-def entry_of(candidate: Candidate) -> NumberEntry:
-    case, number_id, person_id, e164, kind, state, contact, dnc, zones, history = candidate
-    return NumberEntry(
-        case,
-        NumberFacts(e164, dnc, state, zones),
-        PersonFacts(person_id, contact),
-        kind,
-        history,
-        number_id,
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _CasePlan:
-    """Why a case is due and who dials it: the same for each of its numbers."""
-
-    agent: str
-    rule: str
-    reason: str
-    due_by: datetime | None
-
-
-class Worklist(Sequence[WorkItem]):
-    """Dialable numbers, most due first; each :class:`WorkItem` is made when it is read.
-
-    Two parallel lists rather than a list of pairs: a million pairs would be a million
-    more objects for the garbage collector to walk.
-    """
-
-    def __init__(self) -> None:
-        self._candidates: list[Candidate] = []
-        self._plans: list[_CasePlan] = []
-
-    def extend(self, candidates: list[Candidate], plan: _CasePlan) -> None:
-        self._candidates.extend(candidates)
-        self._plans.extend([plan] * len(candidates))
-
-    def __len__(self) -> int:
-        return len(self._candidates)
-
-    @overload
-    def __getitem__(self, index: int) -> WorkItem: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[WorkItem]: ...
-
-    def __getitem__(self, index: int | slice) -> WorkItem | list[WorkItem]:
-        if isinstance(index, slice):
-            pairs = zip(self._candidates[index], self._plans[index], strict=True)
-            return [_item(candidate, plan) for candidate, plan in pairs]
-        return _item(self._candidates[index], self._plans[index])
-
-    def __iter__(self) -> Iterator[WorkItem]:
-        pairs = zip(self._candidates, self._plans, strict=True)
-        return (_item(candidate, plan) for candidate, plan in pairs)
-
-    def for_agent(self, agent: str) -> Worklist:
-        mine = Worklist()
-        for candidate, plan in zip(self._candidates, self._plans, strict=True):
-            if plan.agent == agent:
-                mine._candidates.append(candidate)
-                mine._plans.append(plan)
-        return mine
-
-
-def _item(candidate: Candidate, plan: _CasePlan) -> WorkItem:
-    return WorkItem(entry_of(candidate), plan.agent, plan.rule, plan.reason, plan.due_by)
-
-
-@dataclass
 class Schedule:
     at: datetime
     ruleset: str
-    dialable: Worklist = field(default_factory=Worklist)
-    blocked: list[BlockedItem] = field(default_factory=list)
+    dialable: Worklist
+    blocked: BlockedList
 
     def for_agent(self, agent: str) -> Worklist:
         return self.dialable.for_agent(agent)
@@ -202,101 +65,214 @@ def build_schedule(
     entries: Iterable[NumberEntry], profile: Profile, now: datetime, agents: Sequence[str]
 ) -> Schedule:
     """Decide every number at ``now`` and order the dialable ones by due-ness."""
-    return schedule_candidates(map(candidate_of, entries), profile, now, agents)
+    return schedule_book(Book.of(entries), profile, now, agents)
 
 
-def schedule_candidates(
-    candidates: Iterable[Candidate], profile: Profile, now: datetime, agents: Sequence[str]
-) -> Schedule:
-    """:func:`build_schedule` for numbers read straight from the book (see :data:`Candidate`).
+def schedule_book(book: Book, profile: Profile, now: datetime, agents: Sequence[str]) -> Schedule:
+    """:func:`build_schedule` for a whole book.
 
-    A number without history is decided once per kind of number (its :func:`fact_key`
-    and zones), as the engine would decide it; only the few with history are decided
-    one by one. Due-ness depends on the case alone, so cases are ordered, then each
-    case's numbers (debtor first, mobile before home before work).
+    A number without history is decided once per kind of number, as the engine would
+    decide it; only the few with history are decided one by one. Due-ness depends on
+    the case alone, so cases are ordered, then each case's numbers.
     """
-    evaluator = Evaluator(profile)
     local_now = now.astimezone(ZoneInfo(profile.timezone))
-    slots = profile.scheduling.retry_slots
-    schedule = Schedule(at=now, ruleset=profile.ruleset)
-    fresh: dict[tuple[object, ...], Decision] = {}
-    by_case: dict[int, list[Candidate]] = {}
-    for candidate in candidates:
-        case, _, person_id, e164, _, state, contact, dnc, zones, history = candidate
-        facts = case.facts
-        if history.attempts:
-            decision = evaluator.decide(
-                NumberFacts(e164, dnc, state, zones),
-                PersonFacts(person_id, contact),
-                facts,
-                history,
-                now,
-            )
+    blocked = BlockedList(book)
+    dialable = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
+    return Schedule(
+        now, profile.ruleset, _ordered(book, dialable, profile, local_now, agents), blocked
+    )
+
+
+def _decide_numbers(
+    book: Book, evaluator: Evaluator, now: datetime, local_now: datetime, blocked: BlockedList
+) -> list[int]:
+    """Decide each number: the blocked go to ``blocked``; returns the dialable positions."""
+    cases, numbers = book.cases, book.numbers
+    decisions = _fresh_decisions(book, evaluator, now)
+    slots = evaluator.profile.scheduling.retry_slots
+    waits: dict[int, datetime] = {}
+    for position in compress(count(), map(_has_attempts, numbers.history)):
+        history = numbers.history[position]
+        decision = decisions[position] = evaluator.decide(
+            numbers.number_facts(position),
+            numbers.person_facts(position),
+            cases.facts(numbers.case[position]),
+            history,
+            now,
+        )
+        if decision.allowed and slots:
+            wait = _retry_slot_wait(numbers.e164[position], history, slots, local_now)
+            if wait is not None:
+                waits[position] = wait
+    allowed = list(map(_allowed, decisions))
+    for position in waits:
+        allowed[position] = False
+    for position in compress(count(), map(not_, allowed)):
+        wait = waits.get(position)
+        if wait is not None:
+            blocked.add(position, RETRY_RULE, RETRY_REASON, wait)
         else:
-            key = fact_key(contact, facts.client_bank, facts.status, facts.hold_reason, dnc, state)
-            decision = fresh.get((key, zones))  # type: ignore[assignment]
-            if decision is None:
-                number = NumberFacts(e164, dnc, state, zones)
-                person = PersonFacts(person_id, contact)
-                decision = evaluator.decide(number, person, facts, history, now)
-                fresh[(key, zones)] = decision
-        if not decision.allowed:
+            decision = decisions[position]
             rule = decision.rule_id or ""
-            blocked = BlockedItem(
-                entry_of(candidate), rule, decision.reason_en, decision.next_allowed_at
-            )
-            schedule.blocked.append(blocked)
-            continue
-        if history.attempts and slots:
-            deferred = _retry_slot_block(entry_of(candidate), slots, local_now)
-            if deferred is not None:
-                schedule.blocked.append(deferred)
-                continue
-        found = by_case.get(facts.case_id)
-        if found is None:
-            by_case[facts.case_id] = [candidate]
-        else:
-            found.append(candidate)
-    schedule.dialable = _ordered(by_case, profile, now, local_now.date(), agents)
-    return schedule
+            blocked.add(position, rule, decision.reason_en, decision.next_allowed_at)
+    return list(compress(count(), allowed))
+
+
+_has_attempts = attrgetter("attempts")
+_allowed = attrgetter("allowed")
+
+
+def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[Decision]:
+    """Each number's decision as if it had no history, one ``decide`` per kind of number.
+
+    A kind is every fact but the ids and the number itself: without history the engine
+    reads nothing else (its own memo, keyed by :func:`compliance.policy.fact_key`, relies
+    on the same), so each kind is decided once, from its facts alone. One pass of ``map``
+    and ``zip``: a million numbers cost a million small tuples and lookups, nothing more.
+    """
+    cases, numbers = book.cases, book.numbers
+    decided = _DecidedByKind(evaluator, now)
+    case_kind = list(
+        map(decided.case_kind, zip(cases.client_bank, cases.status, cases.hold_reason, strict=True))
+    )
+    kinds = zip(
+        map(case_kind.__getitem__, numbers.case),
+        map(id, numbers.contact_type),  # an enum member hashes in Python code, its id in C
+        numbers.do_not_call,
+        numbers.state,
+        numbers.time_zones,
+        strict=True,
+    )
+    return list(map(decided.__getitem__, kinds))
+
+
+CaseKind = tuple[str, str, str | None]
+"""(client bank, status, hold reason)"""
+NumberKind = tuple[int, int, bool, str, tuple[str, ...]]
+"""(case kind's index, id of the contact type, do-not-call, number state, time zones)"""
+
+
+class _DecidedByKind(dict[NumberKind, Decision]):
+    """The decision for each kind of number without history, made when first asked for."""
+
+    def __init__(self, evaluator: Evaluator, now: datetime) -> None:
+        super().__init__()
+        self.evaluator, self.now = evaluator, now
+        self.case_kinds: dict[CaseKind, int] = {}
+        self.contact_types = {id(member): member for member in ContactType}
+
+    def case_kind(self, kind: CaseKind) -> int:
+        return self.case_kinds.setdefault(kind, len(self.case_kinds))
+
+    def __missing__(self, kind: NumberKind) -> Decision:
+        case, contact, dnc, state, zones = kind
+        bank, status, hold = next(k for k, index in self.case_kinds.items() if index == case)
+        decision = self[kind] = self.evaluator.decide(
+            NumberFacts("", dnc, state, zones),
+            PersonFacts(0, self.contact_types[contact]),
+            CaseFacts(0, bank, status, hold),
+            AttemptHistory(),
+            self.now,
+        )
+        return decision
 
 
 def _ordered(
-    by_case: dict[int, list[Candidate]],
+    book: Book, dialable: list[int], profile: Profile, now: datetime, agents: Sequence[str]
+) -> Worklist:
+    """The dialable numbers, most due case first; ``now`` on the profile's clock.
+
+    Within a case: the debtor's numbers first, then mobile, home, work, other; then as
+    the book lists them. One sort of small ints does it: each number's key is its case's
+    rank, then its place within the case.
+    """
+    cases, numbers = book.cases, book.numbers
+    plans = CasePlans.sized(len(cases))
+    ranked = _case_order(
+        cases, set(map(numbers.case.__getitem__, dialable)), plans, profile, now, agents
+    )
+    case_rank = [0] * len(cases)
+    for rank, slot in enumerate(ranked):
+        case_rank[slot] = rank << 3
+    # within the case: 0 for the debtor, 4 for a contact, plus the kind's order (0–3)
+    contact_place = map((0, 4).__getitem__, map(ContactType.DEBTOR.__ne__, numbers.contact_type))
+    within = map(or_, contact_place, map(_KIND_ORDER.get, numbers.kind, repeat(3)))
+    keys = list(map(or_, map(case_rank.__getitem__, numbers.case), within))
+    order = array("q", sorted(dialable, key=keys.__getitem__))  # stable: the book's order stays
+    return Worklist(book, order, plans)
+
+
+def _case_order(  # noqa: PLR0917 (the cases, what they plan into, and the instant's facts)
+    cases: CaseColumns,
+    slots: Iterable[int],
+    plans: CasePlans,
     profile: Profile,
     now: datetime,
-    today: date,
     agents: Sequence[str],
-) -> Worklist:
+) -> list[int]:
+    """The case slots, most due first (see the module's docstring); each case's plan is set
+    on the way. The sort key of a case is one int: tier, deadline, days past due, amount,
+    case id, from most to least significant."""
     deadlines = _Deadlines(profile, ZoneInfo(profile.timezone))
-    far = datetime.max.replace(tzinfo=now.tzinfo)
-    keyed = []
-    for case_id, numbers in by_case.items():
-        case = numbers[0][0]
-        tier, reason, due_by = _due(case, profile, now, today, deadlines)
-        plan = _CasePlan(_agent_for(case, agents), TIERS[tier], reason, due_by)
-        key = (tier, due_by or far, -case.days_past_due, -case.amount_overdue_cents, case_id)
-        keyed.append((key, plan, numbers))
-    keyed.sort(key=lambda triple: triple[0])
-    worklist = Worklist()
-    for _, plan, numbers in keyed:
-        if len(numbers) > 1:
-            numbers.sort(key=_number_order)  # stable: one number listed twice keeps its order
-        worklist.extend(numbers, plan)
-    return worklist
+    today, every = now.date(), timedelta(days=profile.scheduling.lost_contact_every_days)
+    lost = f"not reached for {profile.scheduling.lost_contact_every_days}+ days"
+    due_slots = list(slots)
+    keyed: list[tuple[int, datetime | None, int, int, int]] = []
+    for slot in due_slots:
+        due_by = None
+        if not cases.attempted[slot]:
+            tier, (due_by, reason) = 0, deadlines.of(cases.imported_at[slot])
+        elif (promised := cases.promised_date[slot]) is not None and promised <= today:
+            tier, reason = 1, f"promised to pay on {promised}: follow up"
+        elif (last := cases.last_connected_at[slot]) is None or now - last >= every:
+            tier, reason = 2, lost
+        else:
+            tier, reason = 3, f"{cases.days_past_due[slot]} days past due"
+        plans.set(slot, _agent_for(cases, slot, agents), TIERS[tier], reason, due_by)
+        keyed.append(
+            (
+                tier,
+                due_by,
+                cases.days_past_due[slot],
+                cases.amount_overdue_cents[slot],
+                cases.case_id[slot],
+            )
+        )
+    packed = _packed(keyed)
+    return [due_slots[index] for index in sorted(range(len(due_slots)), key=packed.__getitem__)]
 
 
-def _number_order(candidate: Candidate) -> tuple[bool, int, str]:
-    """Within a case: the debtor first, then mobile, home, work."""
-    return (candidate[6] != "debtor", _KIND_ORDER.get(candidate[4], 3), candidate[3])
+def _packed(keyed: list[tuple[int, datetime | None, int, int, int]]) -> list[int]:
+    """(tier, deadline or none, days past due, amount, case id) as ints that sort the same:
+    earliest deadline (none last), then the most overdue and largest, then the lowest id."""
+    deadlines = sorted({due_by for _, due_by, *_ in keyed if due_by is not None})
+    deadline_rank: dict[datetime | None, int] = {d: i for i, d in enumerate(deadlines)}
+    deadline_rank[None] = len(deadlines)
+    columns = list(zip(*keyed, strict=True)) or [()] * 5
+    low_dpd, low_cents = min(columns[2], default=0), min(columns[3], default=0)
+    high_dpd, high_cents = max(columns[2], default=0), max(columns[3], default=0)
+    width = [
+        len(deadlines).bit_length(),
+        (high_dpd - low_dpd).bit_length(),
+        (high_cents - low_cents).bit_length(),
+        max(columns[4], default=0).bit_length(),
+    ]
+    packed = []
+    for tier, due_by, dpd, cents, case_id in keyed:
+        key = tier << width[0] | deadline_rank[due_by]
+        key = key << width[1] | (high_dpd - dpd)
+        key = key << width[2] | (high_cents - cents)
+        packed.append(key << width[3] | case_id)
+    return packed
 
 
-def _agent_for(case: CaseEntry, agents: Sequence[str]) -> str:
-    if case.agent:
-        return case.agent
+def _agent_for(cases: CaseColumns, slot: int, agents: Sequence[str]) -> str:
+    agent = cases.agent[slot]
+    if agent:
+        return agent
     if not agents:
         return "unassigned"
-    return agents[case.facts.case_id % len(agents)]
+    return agents[cases.case_id[slot] % len(agents)]
 
 
 class _Deadlines:
@@ -327,20 +303,6 @@ class _Deadlines:
         return found
 
 
-def _due(
-    case: CaseEntry, profile: Profile, now: datetime, today: date, deadlines: _Deadlines
-) -> tuple[int, str, datetime | None]:
-    if not case.attempted:
-        deadline, reason = deadlines.of(case.imported_at)
-        return 0, reason, deadline
-    if case.promised_date is not None and case.promised_date <= today:
-        return 1, f"promised to pay on {case.promised_date}: follow up", None
-    every = timedelta(days=profile.scheduling.lost_contact_every_days)
-    if case.last_connected_at is None or now - case.last_connected_at >= every:
-        return 2, f"not reached for {profile.scheduling.lost_contact_every_days}+ days", None
-    return 3, f"{case.days_past_due} days past due", None
-
-
 def first_call_deadline(imported_at: datetime, profile: Profile, zone: ZoneInfo) -> datetime | None:
     """The end of the N-th working day after the import day (None if the calendar is unknown)."""
     day = imported_at.astimezone(zone).date()
@@ -363,13 +325,12 @@ def _slot_of(local: datetime, slots: Sequence[tuple[time, time]]) -> int | None:
     return None
 
 
-def _retry_slot_block(
-    entry: NumberEntry, slots: Sequence[tuple[time, time]], local: datetime
-) -> BlockedItem | None:
-    """An unanswered number waits for the next slot rather than being redialled in this one."""
-    if not slots or not entry.history.attempts:
-        return None
-    mine = [a for a in entry.history.attempts if a.e164 == entry.number.e164]
+def _retry_slot_wait(
+    e164: str, history: AttemptHistory, slots: Sequence[tuple[time, time]], local: datetime
+) -> datetime | None:
+    """When an unanswered number may be retried, if not in this slot: it waits for the next
+    slot rather than being redialled in this one."""
+    mine = [a for a in history.attempts if a.e164 == e164]
     last = max(mine, key=lambda a: a.at, default=None)
     if last is None or last.outcome != Outcome.UNANSWERED:
         return None
@@ -381,5 +342,4 @@ def _retry_slot_block(
     day, start = (
         (local.date(), later[0]) if later else (local.date() + timedelta(days=1), slots[0][0])
     )
-    at = datetime.combine(day, start, tzinfo=local.tzinfo)
-    return BlockedItem(entry, RETRY_RULE, "unanswered in this retry slot: next slot", at)
+    return datetime.combine(day, start, tzinfo=local.tzinfo)

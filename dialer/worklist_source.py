@@ -7,16 +7,18 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from itertools import compress, count, repeat
 from typing import Any
 
 from sqlalchemy import Select, String, func, select, type_coerce
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from compliance.policy import AttemptHistory, CaseFacts, ContactType, PastAttempt, Profile
+from compliance.policy import AttemptHistory, ContactType, PastAttempt, Profile
 from compliance.policy.zones import zones_for_number
+from dialer.book import Book, CaseColumns, NumberColumns
 from dialer.gate import OUTCOME_OF_STATUS
-from dialer.scheduler import Candidate, CaseEntry, Schedule, schedule_candidates
+from dialer.scheduler import Schedule, schedule_book
 from store.enums import AttemptStatus, Direction
 from store.models import (
     Agent,
@@ -32,10 +34,14 @@ from store.models import (
 from store.types import UTCDateTime
 
 
-def load_cases(session: Session) -> dict[int, CaseEntry]:
-    holds = dict(
-        session.execute(select(Hold.case_id, Hold.reason).where(Hold.cleared_at.is_(None))).all()
-    )
+def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
+    """Every case, and each case id's slot."""
+    holds = {
+        case_id: reason.value
+        for case_id, reason in session.execute(
+            select(Hold.case_id, Hold.reason).where(Hold.cleared_at.is_(None))
+        )
+    }
     promises: dict[int, date] = {}
     for case_id, promised_date in session.execute(
         select(CollectionNote.case_id, CollectionNote.promised_date)
@@ -44,44 +50,48 @@ def load_cases(session: Session) -> dict[int, CaseEntry]:
     ):
         if promised_date is not None:
             promises[case_id] = promised_date
-    rows = _rows(
-        session,
-        select(
-            Case.id,
-            ClientBank.code,
-            _text(Case.status),
-            Case.account_no,
-            Case.imported_at,
-            Case.days_past_due,
-            Case.amount_overdue_cents,
-            Agent.code,
+    rows = list(
+        _rows(
+            session,
+            select(
+                Case.id,
+                ClientBank.code,
+                _text(Case.status),
+                Case.account_no,
+                Case.imported_at,
+                Case.days_past_due,
+                Case.amount_overdue_cents,
+                Agent.code,
+            )
+            .join(ClientBank, ClientBank.id == Case.client_bank_id)
+            .outerjoin(Agent, Agent.id == Case.assigned_agent_id),
         )
-        .join(ClientBank, ClientBank.id == Case.client_bank_id)
-        .outerjoin(Agent, Agent.id == Case.assigned_agent_id),
     )
-    contact = _contact_so_far(session)
-    instant = _instants(session)
-    cases = {}
-    for case_id, bank, status, account, imported, dpd, cents, agent in rows:
-        hold = holds.get(case_id)
-        facts = CaseFacts(case_id, bank, status, hold.value if hold else None)
-        attempted, last_connected = contact.get(case_id, (False, None))
-        cases[case_id] = CaseEntry(
-            facts,
-            account,
-            instant(imported),
+    cases = CaseColumns()
+    if rows:
+        columns = [list(column) for column in zip(*rows, strict=True)]
+        del rows
+        ids, banks, statuses, accounts, imported, dpd, cents, agents = columns
+        contact = _contact_so_far(session)
+        cases = CaseColumns(
+            ids,
+            banks,
+            statuses,
+            list(map(holds.get, ids)),
+            accounts,
+            list(map(_instants(session, distinct=False), imported)),
             dpd,
             cents,
-            agent,
-            promises.get(case_id),
-            attempted,
-            last_connected,
+            agents,
+            list(map(promises.get, ids)),
+            [case_id in contact for case_id in ids],
+            list(map(contact.get, ids)),
         )
-    return cases
+    return cases, dict(zip(cases.case_id, range(len(cases)), strict=True))
 
 
-def _contact_so_far(session: Session) -> dict[int, tuple[bool, datetime | None]]:
-    """Per case, over all time: ever dialled, and when last answered."""
+def _contact_so_far(session: Session) -> dict[int, datetime | None]:
+    """The cases ever dialled (over all time), each with when it was last answered."""
     answered = sql_case((CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.reserved_at))
     rows = session.execute(
         select(CallAttempt.case_id, type_coerce(func.max(answered), UTCDateTime()))
@@ -90,36 +100,45 @@ def _contact_so_far(session: Session) -> dict[int, tuple[bool, datetime | None]]
         )
         .group_by(CallAttempt.case_id)
     )
-    return {case_id: (True, last) for case_id, last in rows}
+    return {case_id: last for case_id, last in rows}
 
 
-def _instants(session: Session) -> Callable[[Any], datetime]:
+def _instants(session: Session, *, distinct: bool) -> Callable[[Any], datetime]:
     """The driver's value of a UTC timestamp column → an aware datetime, as the column type
-    reads it; a case book holds few distinct import instants, so each is read once."""
+    reads it. ``distinct=False``: the values repeat (a case book holds few import instants),
+    so each is read once."""
     dialect = session.connection().dialect
     process = UTCDateTime().dialect_impl(dialect).result_processor(dialect, None)
+
+    def read(raw: Any) -> datetime:
+        value = process(raw) if process else raw
+        if not isinstance(value, datetime):
+            raise TypeError(f"not a timestamp: {raw!r}")  # the columns read are NOT NULL
+        return value
+
+    if distinct:
+        return read
     seen: dict[Any, datetime] = {}
 
     def instant(raw: Any) -> datetime:
         found = seen.get(raw)
         if found is None:
-            value = process(raw) if process else raw
-            if not isinstance(value, datetime):
-                raise TypeError(f"not a timestamp: {raw!r}")  # imported_at is NOT NULL
-            found = seen[raw] = value
+            found = seen[raw] = read(raw)
         return found
 
     return instant
 
 
+EMPTY_HISTORY = AttemptHistory()
 ByPerson = dict[int, list[PastAttempt]]
 ByNumber = dict[str, list[PastAttempt]]
 
 
 def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
+    """The attempts since ``since``, oldest first, by person and by number."""
     by_person: dict[int, list[PastAttempt]] = defaultdict(list)
     by_number: dict[str, list[PastAttempt]] = defaultdict(list)
-    rows = session.connection().execute(
+    attempts = (
         select(
             CallAttempt.reserved_at,
             CallAttempt.person_id,
@@ -135,8 +154,9 @@ def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
         .order_by(CallAttempt.reserved_at)
     )
     outcomes = {status.value: outcome for status, outcome in OUTCOME_OF_STATUS.items()}
-    for at, person, case, e164, status in rows:
-        attempt = PastAttempt(at, person, case, e164, outcomes[status])
+    instant = _instants(session, distinct=True)
+    for at, person, case, e164, status in _rows(session, attempts):
+        attempt = PastAttempt(instant(at), person, case, e164, outcomes[status])
         by_person[person].append(attempt)
         by_number[e164].append(attempt)
     return by_person, by_number
@@ -147,15 +167,13 @@ def build_worklists(
 ) -> Schedule:
     """Every agent's worklist at ``now``, straight from the book.
 
-    The garbage collector is paused meanwhile: a million numbers make millions of
-    tuples, all alive until the end, and each full collection would walk them all
-    again for nothing (it doubled the time of a 1,000,000-number build).
+    The garbage collector is paused meanwhile: the build makes millions of short-lived
+    tuples (rows, keys), and a collection in between would walk the growing columns'
+    contents for nothing.
     """
     with _collector_paused():
-        candidates = load_candidates(
-            session, now, profile.lookback(), with_zones=profile.clock == "callee"
-        )
-        return schedule_candidates(candidates, profile, now, agents)
+        book = load_book(session, now, profile.lookback(), with_zones=profile.clock == "callee")
+        return schedule_book(book, profile, now, agents)
 
 
 @contextmanager
@@ -169,77 +187,134 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_candidates(
+def load_book(
     session: Session, now: datetime, lookback: timedelta, *, with_zones: bool = True
-) -> Iterator[Candidate]:
-    """Every (case, number) pair: the debtor's numbers and every contact's.
+) -> Book:
+    """Every case and every (case, number) pair: the debtor's numbers and every contact's.
 
     ``with_zones``: look up each number's time zones (only callee-clock profiles need them).
     """
-    cases = load_cases(session)
+    cases, slot_of = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
     by_person, by_number = _history(session, now - lookback)
     kind, state = _text(PhoneNumber.kind), _text(PhoneNumber.state)
-    debtor_numbers = _rows(
-        session,
-        select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164, kind, state).join(
-            PhoneNumber, PhoneNumber.person_id == Case.debtor_id
-        ),
+    numbers = NumberColumns()
+    fill = _NumberFill(numbers, slot_of, dnc, by_person, by_number, with_zones=with_zones)
+    # Ordered so that a case's numbers of one kind keep the case file's order: the debtor's
+    # by number, the contacts' contact by contact (both follow an index on SQLite).
+    debtor_numbers = (
+        select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164, kind, state)
+        .join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+        .order_by(PhoneNumber.person_id, PhoneNumber.e164)
     )
-    contact_numbers = _rows(
-        session,
-        select(
-            CaseContact.case_id,
-            PhoneNumber.id,
-            PhoneNumber.person_id,
-            PhoneNumber.e164,
-            kind,
-            state,
-            _text(CaseContact.relation),
-        ).join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id),
+    for batch in _batches(session, debtor_numbers):
+        fill.add(zip(*batch, strict=True), None)
+    contact_numbers = select(
+        CaseContact.case_id,
+        PhoneNumber.id,
+        PhoneNumber.person_id,
+        PhoneNumber.e164,
+        kind,
+        state,
+        _text(CaseContact.relation),
+    ).join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
+    contact_numbers = contact_numbers.order_by(
+        CaseContact.case_id, CaseContact.person_id, PhoneNumber.e164
     )
-    empty = AttemptHistory()
-    debtor = ContactType.DEBTOR
-    relations = {kind.value: kind for kind in ContactType}  # contact_type(), inlined
-    # The driver makes a new 'mobile' and 'unverified' for every row: keeping one of each
-    # saves two million strings, a seventh of the memory.
-    words: dict[str, str] = {}
-    for rows, fixed in ((debtor_numbers, debtor), (contact_numbers, None)):
-        for row in rows:
-            case_id, number_id, person_id, e164, number_kind, number_state = row[:6]
-            own, shared = by_person.get(person_id), by_number.get(e164)
-            if own is None and shared is None:
-                history = empty
-            else:
-                others = [a for a in shared or () if a.person_id != person_id]
-                history = AttemptHistory.of([*(own or ()), *others])
-            yield (
-                cases[case_id],
-                number_id,
-                person_id,
-                e164,
-                words.setdefault(number_kind, number_kind),
-                words.setdefault(number_state, number_state),
-                fixed or relations.get(row[6], ContactType.UNKNOWN),
-                e164 in dnc,
-                zones_for_number(e164) if with_zones else (),
-                history,
-            )
+    for batch in _batches(session, contact_numbers):
+        *columns, relations = zip(*batch, strict=True)
+        fill.add(iter(columns), relations)
+    return Book(cases, numbers)
+
+
+class _NumberFill:
+    """Appends a batch of number rows to the columns, a column at a time."""
+
+    def __init__(
+        self,
+        numbers: NumberColumns,
+        slot_of: dict[int, int],
+        dnc: set[str],
+        by_person: ByPerson,
+        by_number: ByNumber,
+        *,
+        with_zones: bool,
+    ) -> None:
+        self.numbers, self.slot_of, self.dnc = numbers, slot_of, dnc
+        self.by_person, self.by_number, self.with_zones = by_person, by_number, with_zones
+        # The driver makes a new 'mobile' and 'unverified' for every row: keeping one of
+        # each saves two million strings, a seventh of the memory.
+        self.words: dict[str, str] = {}
+        self.relations = {kind.value: kind for kind in ContactType}  # contact_type(), inlined
+        self.own: dict[int, AttemptHistory] = {}
+        # sets: a miss, the usual answer, is cheaper in a set than in a dict
+        self.persons, self.dialled = frozenset(by_person), frozenset(by_number)
+
+    def add(self, columns: Iterator[tuple[Any, ...]], relations: tuple[str, ...] | None) -> None:
+        """Add a batch given as its columns: case id, number id, person id, e164, kind,
+        state; ``relations``: the contacts' relation to the case (None: the debtor's)."""
+        numbers, words = self.numbers, self.words
+        case_ids, number_ids, person_ids, e164s, kinds, states = columns
+        rows = len(case_ids)
+        numbers.case.extend(map(self.slot_of.__getitem__, case_ids))
+        numbers.phone_number_id.extend(number_ids)
+        numbers.person_id.extend(person_ids)
+        numbers.e164.extend(e164s)
+        numbers.kind.extend(map(words.setdefault, kinds, kinds))
+        numbers.state.extend(map(words.setdefault, states, states))
+        if relations is None:
+            numbers.contact_type.extend(repeat(ContactType.DEBTOR, rows))
+        else:
+            unknown = repeat(ContactType.UNKNOWN)
+            numbers.contact_type.extend(map(self.relations.get, relations, unknown))
+        dnc = self.dnc
+        numbers.do_not_call.extend([e164 in dnc for e164 in e164s])
+        if self.with_zones:
+            numbers.time_zones.extend(map(zones_for_number, e164s))
+        else:
+            numbers.time_zones.extend(repeat((), rows))
+        numbers.history.extend(self._histories(person_ids, e164s))
+
+    def _histories(
+        self, person_ids: tuple[int, ...], e164s: tuple[str, ...]
+    ) -> list[AttemptHistory]:
+        """Each number's history: the person's attempts and others' on the same number.
+        Most numbers have none, so only those found are built."""
+        histories = [EMPTY_HISTORY] * len(person_ids)
+        by_person, by_number, own = self.by_person, self.by_number, self.own
+        persons, dialled = self.persons, self.dialled
+        found = set(compress(count(), [person in persons for person in person_ids]))
+        found.update(compress(count(), [e164 in dialled for e164 in e164s]))
+        for index in found:
+            person_id, e164 = person_ids[index], e164s[index]
+            others = [a for a in by_number.get(e164, ()) if a.person_id != person_id]
+            if others:
+                mine = by_person.get(person_id, [])
+                histories[index] = AttemptHistory.of([*mine, *others])
+            else:  # a person's numbers share their history, already oldest first
+                history = own.get(person_id)
+                if history is None:
+                    history = own[person_id] = AttemptHistory(tuple(by_person[person_id]))
+                histories[index] = history
+        return histories
+
+
+def _batches(session: Session, statement: Select[Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
+    """Plain tuples straight from the driver's cursor, in the session's transaction, a batch
+    at a time: SQLAlchemy binds the parameters, but for a million rows of ints and strings
+    its result rows would cost a second or two, and holding them all would double the
+    memory. Values come as the driver gives them (see :func:`_instants` for timestamps)."""
+    result = session.connection().execute(statement)
+    try:
+        while batch := result.cursor.fetchmany(10_000):
+            yield batch
+    finally:
+        result.close()
 
 
 def _rows(session: Session, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
-    """Plain tuples straight from the driver's cursor, in the session's transaction, a batch
-    at a time: for a million rows of ints and strings SQLAlchemy's result rows cost a second
-    or two, and holding them all would double the memory."""
-    connection = session.connection()
-    sql = str(statement.compile(dialect=connection.dialect))
-    cursor = connection.connection.cursor()
-    try:
-        cursor.execute(sql)
-        while batch := cursor.fetchmany(10_000):
-            yield from batch
-    finally:
-        cursor.close()
+    for batch in _batches(session, statement):
+        yield from batch
 
 
 def _text(column: Any) -> Any:

@@ -6,6 +6,7 @@ import gc
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from itertools import pairwise
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -23,13 +24,8 @@ from compliance.policy import (
     decide,
     load_profile,
 )
-from dialer.scheduler import (
-    RETRY_RULE,
-    CaseEntry,
-    NumberEntry,
-    build_schedule,
-    first_call_deadline,
-)
+from dialer.book import Book, CaseEntry, NumberEntry
+from dialer.scheduler import RETRY_RULE, build_schedule, first_call_deadline
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
 from store.enums import AttemptStatus
@@ -155,6 +151,40 @@ def test_a_worklist_reads_the_same_by_index_slice_iteration_and_agent() -> None:
     assert list(mine) == [i for i in items if i.agent == "A02"] and len(mine) == 4
 
 
+def test_a_book_gives_back_each_entry_it_was_made_from() -> None:
+    imported = cn(2026, 12, 9, 9)
+    talked = [PastAttempt(cn(2026, 12, 8, 10), 7, 2, "+8613812348002", Outcome.CONNECTED)]
+    debtor = entry(1, imported=imported, promised=date(2026, 12, 20))
+    entries = [
+        debtor,
+        entry(2, imported=imported, history=talked, dpd=400, cents=9, e164="+8613812348002"),
+        replace(
+            debtor,
+            kind="work",
+            number=NumberFacts("+862168001234", True, "verified", ("Asia/Shanghai",)),
+            person=PersonFacts(8, ContactType.COLLEAGUE),
+            phone_number_id=12,
+        ),
+    ]
+    book = Book.of(entries)
+    assert len(book.cases) == 2 and len(book.numbers) == 3
+    assert [book.entry(i) for i in range(3)] == entries
+    # a case is kept as its first entry has it
+    other = replace(debtor, case=replace(debtor.case, account_no="changed"))
+    assert Book.of([debtor, other]).entry(1).case == debtor.case
+
+
+def test_blocked_numbers_read_the_same_by_index_slice_and_iteration() -> None:
+    evening = cn(2026, 12, 1, 20, 30)
+    entries = [entry(n, imported=evening, e164=f"+86138123480{n:02d}") for n in range(1, 6)]
+    blocked = build_schedule(entries, CN, evening, ["A01"]).blocked
+    items = list(blocked)
+    assert len(blocked) == len(items) == 5
+    assert blocked[1:3] == items[1:3] and blocked[-1] == items[-1]
+    assert [b.entry for b in items] == entries
+    assert {b.rule for b in items} == {"company.window"}
+
+
 def test_unanswered_number_waits_for_the_next_retry_slot() -> None:
     missed = [PastAttempt(cn(2026, 12, 10, 8, 30), 1, 1, "+8613812348001", Outcome.UNANSWERED)]
     e = entry(1, imported=cn(2026, 11, 1, 9), history=missed, e164="+8613812348001")
@@ -257,6 +287,29 @@ def test_the_book_build_decides_each_number_as_decide_alone_does(
         assert alone.rule_id == (None if blocked_by == RETRY_RULE else blocked_by), entry
     rules = {b.rule for b in schedule.blocked}
     assert {"company.cap.connected", "law.do_not_call", "law.case_status"} <= rules
+
+
+def test_a_cases_numbers_of_one_kind_keep_the_case_files_order(
+    sample_db: str, sessions: SessionFactory
+) -> None:
+    with sessions() as session:
+        schedule = build_worklists(session, CN, cn(2026, 12, 1, 9), ["A01", "A02"])
+    places = [
+        (
+            i.entry.case.facts.case_id,
+            i.entry.person.contact_type != ContactType.DEBTOR,
+            ("mobile", "home", "work", "other").index(i.entry.kind),
+            i.entry.person.person_id,
+            i.entry.number.e164,
+        )
+        for i in schedule.dialable
+    ]
+    contacts_sharing_a_kind = 0
+    for before, after in pairwise(places):
+        if before[0] == after[0]:  # the same case: debtor first, then by kind, then in file order
+            assert before <= after
+            contacts_sharing_a_kind += before[1:3] == after[1:3] == (True, 0)
+    assert contacts_sharing_a_kind > 5
 
 
 def test_the_book_build_leaves_the_collector_as_the_caller_had_it(

@@ -16,7 +16,7 @@ from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.server import DB, cw, dialer, now, render
 from dialer.campaign import DialItem
-from dialer.scheduler import Worklist
+from dialer.worklist import Worklist
 from store.enums import AccountClass
 from store.models import Agent, CallAttempt, Case
 from store.notes import (

@@ -1,0 +1,140 @@
+"""What the scheduler hands out: worklists and blocked numbers, read lazily from the book.
+
+A worklist is the book's positions in dialling order plus, per case, why it is due
+and who dials it; a :class:`WorkItem` is made when someone reads it, so a million
+dialable numbers cost an array of positions, not a million objects.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import overload
+
+from dialer.book import Book, NumberEntry
+
+
+@dataclass(frozen=True, slots=True)
+class WorkItem:
+    entry: NumberEntry
+    agent: str
+    rule: str
+    """Which due-ness tier put it here (``schedule.first_call`` …)."""
+    reason: str
+    due_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockedItem:
+    entry: NumberEntry
+    rule: str
+    reason: str
+    next_allowed_at: datetime | None
+
+
+@dataclass(slots=True)
+class CasePlans:
+    """Why each case is due and who dials it, by case slot (the same for all its numbers)."""
+
+    agent: list[str] = field(default_factory=list)
+    rule: list[str] = field(default_factory=list)
+    reason: list[str] = field(default_factory=list)
+    due_by: list[datetime | None] = field(default_factory=list)
+
+    @staticmethod
+    def sized(cases: int) -> CasePlans:
+        return CasePlans([""] * cases, [""] * cases, [""] * cases, [None] * cases)
+
+    def set(self, slot: int, agent: str, rule: str, reason: str, due_by: datetime | None) -> None:
+        self.agent[slot], self.rule[slot], self.reason[slot] = agent, rule, reason
+        self.due_by[slot] = due_by
+
+
+class Worklist(Sequence[WorkItem]):
+    """Dialable numbers, most due first."""
+
+    def __init__(
+        self,
+        book: Book | None = None,
+        order: array[int] | None = None,
+        plans: CasePlans | None = None,
+    ) -> None:
+        self._book = book or Book()
+        self._order = order if order is not None else array("q")
+        self._plans = plans or CasePlans()
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, index: int) -> WorkItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[WorkItem]: ...
+
+    def __getitem__(self, index: int | slice) -> WorkItem | list[WorkItem]:
+        if isinstance(index, slice):
+            return [self._item(position) for position in self._order[index]]
+        return self._item(self._order[index])
+
+    def __iter__(self) -> Iterator[WorkItem]:
+        return map(self._item, self._order)
+
+    def _item(self, position: int) -> WorkItem:
+        plans, slot = self._plans, self._book.numbers.case[position]
+        return WorkItem(
+            self._book.entry(position),
+            plans.agent[slot],
+            plans.rule[slot],
+            plans.reason[slot],
+            plans.due_by[slot],
+        )
+
+    def for_agent(self, agent: str) -> Worklist:
+        case, owner = self._book.numbers.case, self._plans.agent
+        mine = array("q", [p for p in self._order if owner[case[p]] == agent])
+        return Worklist(self._book, mine, self._plans)
+
+
+class BlockedList(Sequence[BlockedItem]):
+    """Numbers that may not be dialled now, each with the rule, the reason and when next."""
+
+    def __init__(self, book: Book | None = None) -> None:
+        self._book = book or Book()
+        self._positions = array("q")
+        self._rules: list[str] = []
+        self._reasons: list[str] = []
+        self._next: list[datetime | None] = []
+
+    def add(self, position: int, rule: str, reason: str, next_allowed_at: datetime | None) -> None:
+        self._positions.append(position)
+        self._rules.append(rule)
+        self._reasons.append(reason)
+        self._next.append(next_allowed_at)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> BlockedItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[BlockedItem]: ...
+
+    def __getitem__(self, index: int | slice) -> BlockedItem | list[BlockedItem]:
+        if isinstance(index, slice):
+            return [self._item(i) for i in range(len(self))[index]]
+        return self._item(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[BlockedItem]:
+        return map(self._item, range(len(self)))
+
+    def _item(self, index: int) -> BlockedItem:
+        return BlockedItem(
+            self._book.entry(self._positions[index]),
+            self._rules[index],
+            self._reasons[index],
+            self._next[index],
+        )
