@@ -2,6 +2,7 @@
 
 DialerError
 ├── AmiUnavailable   the Asterisk Manager Interface cannot be reached or refused us
+├── BookUnreadable   the case book holds what its schema forbids
 └── SandboxError     the embedded Asterisk cannot be built, started or reached
 """
 
@@ -14,3 +15,8 @@ class DialerError(Exception):
 
 class AmiUnavailable(DialerError):
     """No working AMI link: nothing may be originated."""
+
+
+class BookUnreadable(DialerError):
+    """The book holds a value its schema forbids (a CHECK bypassed): no worklist is built
+    from it rather than a guess."""

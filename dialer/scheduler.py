@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import compress, count, repeat
-from operator import attrgetter, not_, or_
+from operator import attrgetter, itemgetter, not_, or_
 from zoneinfo import ZoneInfo
 
 from compliance.policy import (
@@ -137,7 +137,7 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
     )
     kinds = zip(
         map(case_kind.__getitem__, numbers.case),
-        map(id, numbers.contact_type),  # an enum member hashes in Python code, its id in C
+        numbers.contact_type,
         numbers.do_not_call,
         numbers.state,
         numbers.time_zones,
@@ -148,8 +148,8 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
 
 CaseKind = tuple[str, str, str | None]
 """(client bank, status, hold reason)"""
-NumberKind = tuple[int, int, bool, str, tuple[str, ...]]
-"""(case kind's index, id of the contact type, do-not-call, number state, time zones)"""
+NumberKind = tuple[int, ContactType, bool, str, tuple[str, ...]]
+"""(case kind's index, contact type, do-not-call, number state, time zones)"""
 
 
 class _DecidedByKind(dict[NumberKind, Decision]):
@@ -159,7 +159,6 @@ class _DecidedByKind(dict[NumberKind, Decision]):
         super().__init__()
         self.evaluator, self.now = evaluator, now
         self.case_kinds: dict[CaseKind, int] = {}
-        self.contact_types = {id(member): member for member in ContactType}
 
     def case_kind(self, kind: CaseKind) -> int:
         return self.case_kinds.setdefault(kind, len(self.case_kinds))
@@ -169,7 +168,7 @@ class _DecidedByKind(dict[NumberKind, Decision]):
         bank, status, hold = next(k for k, index in self.case_kinds.items() if index == case)
         decision = self[kind] = self.evaluator.decide(
             NumberFacts("", dnc, state, zones),
-            PersonFacts(0, self.contact_types[contact]),
+            PersonFacts(0, contact),
             CaseFacts(0, bank, status, hold),
             AttemptHistory(),
             self.now,
@@ -187,10 +186,8 @@ def _ordered(
     rank, then its place within the case.
     """
     cases, numbers = book.cases, book.numbers
-    plans = CasePlans.sized(len(cases))
-    ranked = _case_order(
-        cases, set(map(numbers.case.__getitem__, dialable)), plans, profile, now, agents
-    )
+    plans, case_keys = _case_plans(cases, profile, now, agents)
+    ranked = sorted(set(map(numbers.case.__getitem__, dialable)), key=case_keys.__getitem__)
     case_rank = [0] * len(cases)
     for rank, slot in enumerate(ranked):
         case_rank[slot] = rank << 3
@@ -202,94 +199,69 @@ def _ordered(
     return Worklist(book, order, plans)
 
 
-def _case_order(  # noqa: PLR0917 (the cases, what they plan into, and the instant's facts)
-    cases: CaseColumns,
-    slots: Iterable[int],
-    plans: CasePlans,
-    profile: Profile,
-    now: datetime,
-    agents: Sequence[str],
-) -> list[int]:
-    """The case slots, most due first (see the module's docstring); each case's plan is set
-    on the way. The sort key of a case is one int: tier, deadline, days past due, amount,
-    case id, from most to least significant."""
+def _case_plans(
+    cases: CaseColumns, profile: Profile, now: datetime, agents: Sequence[str]
+) -> tuple[CasePlans, list[int]]:
+    """Why each case is due, who dials it, and its sort key (see the module's docstring).
+
+    Column by column: most cases were never dialled, and their plan is the first-call
+    deadline of their import, so only the dialled ones are looked at one by one.
+    """
     deadlines = _Deadlines(profile, ZoneInfo(profile.timezone))
+    first_calls = list(map(deadlines.__getitem__, cases.imported_at))
+    due_by: list[datetime | None] = list(map(itemgetter(0), first_calls))
+    reason = list(map(itemgetter(1), first_calls))
+    tier = [0] * len(cases)
     today, every = now.date(), timedelta(days=profile.scheduling.lost_contact_every_days)
     lost = f"not reached for {profile.scheduling.lost_contact_every_days}+ days"
-    due_slots = list(slots)
-    keyed: list[tuple[int, datetime | None, int, int, int]] = []
-    for slot in due_slots:
-        due_by = None
-        if not cases.attempted[slot]:
-            tier, (due_by, reason) = 0, deadlines.of(cases.imported_at[slot])
-        elif (promised := cases.promised_date[slot]) is not None and promised <= today:
-            tier, reason = 1, f"promised to pay on {promised}: follow up"
+    for slot in compress(count(), cases.attempted):
+        due_by[slot] = None
+        if (promised := cases.promised_date[slot]) is not None and promised <= today:
+            tier[slot], reason[slot] = 1, f"promised to pay on {promised}: follow up"
         elif (last := cases.last_connected_at[slot]) is None or now - last >= every:
-            tier, reason = 2, lost
+            tier[slot], reason[slot] = 2, lost
         else:
-            tier, reason = 3, f"{cases.days_past_due[slot]} days past due"
-        plans.set(slot, _agent_for(cases, slot, agents), TIERS[tier], reason, due_by)
-        keyed.append(
-            (
-                tier,
-                due_by,
-                cases.days_past_due[slot],
-                cases.amount_overdue_cents[slot],
-                cases.case_id[slot],
-            )
-        )
-    packed = _packed(keyed)
-    return [due_slots[index] for index in sorted(range(len(due_slots)), key=packed.__getitem__)]
+            tier[slot], reason[slot] = 3, f"{cases.days_past_due[slot]} days past due"
+    agent = [
+        assigned or (agents[case_id % len(agents)] if agents else "unassigned")
+        for assigned, case_id in zip(cases.agent, cases.case_id, strict=True)
+    ]
+    plans = CasePlans(agent, list(map(TIERS.__getitem__, tier)), reason, due_by)
+    return plans, _packed(cases, tier, due_by)
 
 
-def _packed(keyed: list[tuple[int, datetime | None, int, int, int]]) -> list[int]:
-    """(tier, deadline or none, days past due, amount, case id) as ints that sort the same:
-    earliest deadline (none last), then the most overdue and largest, then the lowest id."""
-    deadlines = sorted({due_by for _, due_by, *_ in keyed if due_by is not None})
+def _packed(cases: CaseColumns, tier: list[int], due_by: list[datetime | None]) -> list[int]:
+    """Each case's (tier, deadline, days past due, amount, case id) as one int that sorts
+    the same: the earliest deadline first (none last), then the most overdue and the
+    largest, then the lowest id."""
+    deadlines = sorted({d for d in due_by if d is not None})
     deadline_rank: dict[datetime | None, int] = {d: i for i, d in enumerate(deadlines)}
     deadline_rank[None] = len(deadlines)
-    columns = list(zip(*keyed, strict=True)) or [()] * 5
-    low_dpd, low_cents = min(columns[2], default=0), min(columns[3], default=0)
-    high_dpd, high_cents = max(columns[2], default=0), max(columns[3], default=0)
-    width = [
-        len(deadlines).bit_length(),
-        (high_dpd - low_dpd).bit_length(),
-        (high_cents - low_cents).bit_length(),
-        max(columns[4], default=0).bit_length(),
-    ]
-    packed = []
-    for tier, due_by, dpd, cents, case_id in keyed:
-        key = tier << width[0] | deadline_rank[due_by]
-        key = key << width[1] | (high_dpd - dpd)
-        key = key << width[2] | (high_cents - cents)
-        packed.append(key << width[3] | case_id)
-    return packed
+    dpd, cents = cases.days_past_due, cases.amount_overdue_cents
+    high_dpd, high_cents = max(dpd, default=0), max(cents, default=0)
+    rank_bits = len(deadlines).bit_length()
+    dpd_bits = (high_dpd - min(dpd, default=0)).bit_length()
+    cents_bits = (high_cents - min(cents, default=0)).bit_length()
+    id_bits = max(cases.case_id, default=0).bit_length()
+    keys = []
+    for t, d, days, amount, case_id in zip(tier, due_by, dpd, cents, cases.case_id, strict=True):
+        key = t << rank_bits | deadline_rank[d]
+        key = key << dpd_bits | (high_dpd - days)
+        key = key << cents_bits | (high_cents - amount)
+        keys.append(key << id_bits | case_id)
+    return keys
 
 
-def _agent_for(cases: CaseColumns, slot: int, agents: Sequence[str]) -> str:
-    agent = cases.agent[slot]
-    if agent:
-        return agent
-    if not agents:
-        return "unassigned"
-    return agents[cases.case_id[slot] % len(agents)]
-
-
-class _Deadlines:
-    """First-call deadlines and their wording, computed once per import date."""
+class _Deadlines(dict[datetime, tuple[datetime | None, str]]):
+    """A case's first-call deadline and its wording, by import instant (an import gives
+    its cases one instant), computed once per import day."""
 
     def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
+        super().__init__()
         self.profile, self.zone = profile, zone
         self._by_day: dict[date, tuple[datetime | None, str]] = {}
-        self._by_instant: dict[datetime, tuple[datetime | None, str]] = {}
 
-    def of(self, imported_at: datetime) -> tuple[datetime | None, str]:
-        found = self._by_instant.get(imported_at)  # an import gives its cases one instant
-        if found is None:
-            found = self._by_instant[imported_at] = self._of_day(imported_at)
-        return found
-
-    def _of_day(self, imported_at: datetime) -> tuple[datetime | None, str]:
+    def __missing__(self, imported_at: datetime) -> tuple[datetime | None, str]:
         day = imported_at.astimezone(self.zone).date()
         found = self._by_day.get(day)
         if found is None:
@@ -300,6 +272,7 @@ class _Deadlines:
                 else "first call: deadline unknown (no calendar for the year), call now"
             )
             found = self._by_day[day] = (deadline, reason)
+        self[imported_at] = found
         return found
 
 

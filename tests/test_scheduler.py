@@ -118,6 +118,22 @@ def test_due_order_first_calls_then_promises_then_lost_contact_then_routine() ->
     assert {item.agent for item in schedule.dialable} <= {"A01", "A02"}
 
 
+def test_within_a_tier_the_earliest_deadline_then_most_overdue_then_largest_go_first() -> None:
+    now = cn(2026, 12, 10, 9)
+    friday, monday = cn(2026, 12, 4, 9), cn(2026, 12, 7, 9)  # deadlines 12-08 and 12-09
+    entries = [
+        entry(1, imported=monday, dpd=10, cents=5),
+        entry(2, imported=monday, dpd=30, cents=1),
+        entry(3, imported=monday, dpd=30, cents=9),
+        entry(4, imported=friday, dpd=0, cents=0),
+        entry(5, imported=monday, dpd=30, cents=9),
+        entry(6, imported=monday, dpd=10, cents=1_000_000_000_000),
+    ]
+    schedule = build_schedule(reversed(entries), CN, now, ["A01"])
+    assert [i.entry.case.facts.case_id for i in schedule.dialable] == [4, 3, 5, 2, 6, 1]
+    assert schedule.dialable[0].due_by == cn(2026, 12, 8, 23, 59) + timedelta(seconds=59)
+
+
 def test_a_cases_numbers_follow_it_debtor_first_then_mobile_home_work() -> None:
     now, imported = cn(2026, 12, 10, 9), cn(2026, 12, 9, 9)
     debtor = entry(1, imported=imported, e164="+8613812348001")
