@@ -2,8 +2,9 @@
 
 Cases are generated and imported once per backend (about 3.6 numbers a case, with
 a day of attempts on a tenth of them), then the whole schedule is built at
-10:30 on a working day. Reported: numbers per second and the peak RSS of the
-process that built it (its own child process), for SQLite and PostgreSQL, and
+10:30 on a working day, three times (timings on a shared machine vary). Reported:
+the median and each run, numbers per second and the peak RSS of the process that
+built it (its own child process), for SQLite and PostgreSQL, and
 the baseline in the same process: every number made a ``NumberEntry`` and
 handed to ``build_schedule`` one by one. Also reported: how many objects the finished
 schedule keeps for the garbage collector to walk (the book is held as columns so that
@@ -53,6 +54,7 @@ def report(results: dict[str, Any]) -> str:
     for backend, r in results.items():
         lines.append(
             f"  {backend:<10} {r['numbers']:>9,} numbers in {r['seconds']:6.1f} s "
+            f"(median; runs {', '.join(f'{s:.1f}' for s in r['runs'])} s) "
             f"({r['numbers'] / r['seconds']:>9,.0f}/s), {r['dialable']:,} dialable, "
             f"{r['baseline_seconds'] / r['seconds']:.2f}× faster than entry by entry "
             f"({r['baseline_seconds']:.1f} s), "

@@ -7,6 +7,7 @@ import gc
 import json
 import random
 import resource
+import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -55,22 +56,25 @@ def _add_attempts(sessions: object, rng: random.Random) -> None:
         session.execute(insert(CallAttempt), attempts)
 
 
-def measure(sessions: sessionmaker[Session]) -> dict[str, Any]:
-    """Ours, then the baseline in the same process: every number made a
-    :class:`NumberEntry` and handed to :func:`build_schedule`, collector on."""
+def measure(sessions: sessionmaker[Session], runs: int = 3) -> dict[str, Any]:
+    """Ours ``runs`` times (this machine's timings vary from run to run), then the
+    baseline once in the same process: every number made a :class:`NumberEntry` and
+    handed to :func:`build_schedule`."""
     profile = load_profile("cn-default")
     agents = ["A01", "A02", "A03", "A04"]
-    gc.collect()
-    tracked = len(gc.get_objects())
-    started = time.perf_counter()
-    with sessions() as session:
-        schedule = build_worklists(session, profile, AT, agents)
-    done = time.perf_counter()
+    seconds = []
+    for _ in range(runs):
+        gc.collect()
+        tracked = len(gc.get_objects())
+        started = time.perf_counter()
+        with sessions() as session:
+            schedule = build_worklists(session, profile, AT, agents)
+        seconds.append(time.perf_counter() - started)
+        gc.collect()
+        tracked = len(gc.get_objects()) - tracked
+        numbers, dialable = len(schedule.dialable) + len(schedule.blocked), len(schedule.dialable)
+        del schedule
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    gc.collect()
-    tracked = len(gc.get_objects()) - tracked
-    numbers, dialable = len(schedule.dialable) + len(schedule.blocked), len(schedule.dialable)
-    del schedule
     base_start = time.perf_counter()
     with sessions() as session:
         book = load_book(session, AT, profile.lookback(), with_zones=False)
@@ -83,7 +87,8 @@ def measure(sessions: sessionmaker[Session]) -> dict[str, Any]:
     return {
         "numbers": numbers,
         "dialable": dialable,
-        "seconds": done - started,
+        "seconds": statistics.median(seconds),
+        "runs": seconds,
         "peak_rss_kib": peak,
         "tracked_objects": tracked,
         "baseline_seconds": base_done - base_start,

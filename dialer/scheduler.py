@@ -90,6 +90,8 @@ def _decide_numbers(
     cases, numbers = book.cases, book.numbers
     decisions = _fresh_decisions(book, evaluator, now)
     slots = evaluator.profile.scheduling.retry_slots
+    # an attempt before today's local midnight was in none of today's slots
+    midnight = datetime.combine(local_now.date(), time(0), tzinfo=local_now.tzinfo)
     waits: dict[int, datetime] = {}
     for position in compress(count(), map(_has_attempts, numbers.history)):
         history = numbers.history[position]
@@ -100,7 +102,7 @@ def _decide_numbers(
             history,
             now,
         )
-        if decision.allowed and slots:
+        if decision.allowed and slots and history.attempts[-1].at >= midnight:
             wait = _retry_slot_wait(numbers.e164[position], history, slots, local_now)
             if wait is not None:
                 waits[position] = wait

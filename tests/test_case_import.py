@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, select, text
 
 from store.case_import import import_cases
 from store.db import SessionFactory
@@ -48,6 +48,23 @@ def test_sample_imports_every_case_with_contacts_and_numbers(sessions: SessionFa
         audit = session.scalars(select(AuditLog)).one()
         assert audit.action == "cases.import" and audit.actor == "tester"
         assert audit.detail["rows"] == len(rows) and audit.detail["sha256"] == report.sha256
+
+
+def test_an_import_leaves_postgresqls_planner_knowing_the_new_size(
+    engine: Engine, sessions: SessionFactory
+) -> None:
+    import_cases(SAMPLE_CASES, sessions, "test")
+    with engine.connect() as conn:
+        numbers = conn.scalar(select(func.count()).select_from(PhoneNumber))
+        if engine.dialect.name == "postgresql":  # without ANALYZE: -1, never measured
+            estimate = conn.scalar(
+                text("SELECT reltuples FROM pg_class WHERE relname = 'phone_number'")
+            )
+            assert estimate == numbers
+        else:  # SQLite plans by its indexes: nothing to refresh, and no time spent on it
+            assert not conn.scalar(
+                text("SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_stat1'")
+            )
 
 
 @pytest.mark.parametrize("name", ["cases_gbk.csv", "cases_bom.csv"])

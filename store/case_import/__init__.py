@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from store.audit import record_audit
 from store.case_import.columns import resolve_header
 from store.case_import.load import CaseLoader, LoadCounts
@@ -134,6 +137,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _refresh_statistics(session: Session) -> None:
+    """PostgreSQL plans from sampled statistics that autovacuum refreshes only later: just
+    after a bulk import they still describe the old tables (a 1,000,000-number book was
+    planned as 370,000 rows and JIT-compiled, 0.6 s slower to read for worklists). SQLite's
+    planner goes by its indexes and needs nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE person, phone_number, collection_case, case_contact"))
+
+
 def import_cases(
     path: Path,
     sessions: SessionFactory,
@@ -162,6 +174,7 @@ def import_cases(
                 "encoding": check.encoding,
                 **asdict(loader.counts),
             }
+            _refresh_statistics(session)
             record_audit(
                 session,
                 actor,
