@@ -118,17 +118,19 @@ def _instants(session: Session, *, distinct: bool) -> Callable[[Any], datetime]:
             raise TypeError(f"not a timestamp: {raw!r}")  # the columns read are NOT NULL
         return value
 
-    if distinct:
-        return read
-    seen: dict[Any, datetime] = {}
+    return read if distinct else _ReadOnce(read).__getitem__
 
-    def instant(raw: Any) -> datetime:
-        found = seen.get(raw)
-        if found is None:
-            found = seen[raw] = read(raw)
-        return found
 
-    return instant
+class _ReadOnce(dict[Any, datetime]):
+    """Each distinct value read once; a repeat is a lookup in C."""
+
+    def __init__(self, read: Callable[[Any], datetime]) -> None:
+        super().__init__()
+        self.read = read
+
+    def __missing__(self, raw: Any) -> datetime:
+        value = self[raw] = self.read(raw)
+        return value
 
 
 EMPTY_HISTORY = AttemptHistory()
