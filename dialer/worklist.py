@@ -7,13 +7,16 @@ dialable numbers cost an array of positions, not a million objects.
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import overload
+from typing import TypeVar, overload
 
 from dialer.book import Book, NumberEntry
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,16 +46,29 @@ class CasePlans:
     reason: list[str] = field(default_factory=list)
     due_by: list[datetime | None] = field(default_factory=list)
 
-    @staticmethod
-    def sized(cases: int) -> CasePlans:
-        return CasePlans([""] * cases, [""] * cases, [""] * cases, [None] * cases)
 
-    def set(self, slot: int, agent: str, rule: str, reason: str, due_by: datetime | None) -> None:
-        self.agent[slot], self.rule[slot], self.reason[slot] = agent, rule, reason
-        self.due_by[slot] = due_by
+class _Lazy(Sequence[T]):
+    """A sequence whose items are made when read, from their index."""
+
+    @abstractmethod
+    def _make(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: int) -> T: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[T]: ...
+
+    def __getitem__(self, index: int | slice) -> T | list[T]:
+        if isinstance(index, slice):
+            return [self._make(i) for i in range(len(self))[index]]
+        return self._make(range(len(self))[index])
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._make, range(len(self)))
 
 
-class Worklist(Sequence[WorkItem]):
+class Worklist(_Lazy[WorkItem]):
     """Dialable numbers, most due first."""
 
     def __init__(
@@ -68,21 +84,8 @@ class Worklist(Sequence[WorkItem]):
     def __len__(self) -> int:
         return len(self._order)
 
-    @overload
-    def __getitem__(self, index: int) -> WorkItem: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[WorkItem]: ...
-
-    def __getitem__(self, index: int | slice) -> WorkItem | list[WorkItem]:
-        if isinstance(index, slice):
-            return [self._item(position) for position in self._order[index]]
-        return self._item(self._order[index])
-
-    def __iter__(self) -> Iterator[WorkItem]:
-        return map(self._item, self._order)
-
-    def _item(self, position: int) -> WorkItem:
+    def _make(self, index: int) -> WorkItem:
+        position = self._order[index]
         plans, slot = self._plans, self._book.numbers.case[position]
         return WorkItem(
             self._book.entry(position),
@@ -98,7 +101,7 @@ class Worklist(Sequence[WorkItem]):
         return Worklist(self._book, mine, self._plans)
 
 
-class BlockedList(Sequence[BlockedItem]):
+class BlockedList(_Lazy[BlockedItem]):
     """Numbers that may not be dialled now, each with the rule, the reason and when next."""
 
     def __init__(self, book: Book | None = None) -> None:
@@ -117,21 +120,7 @@ class BlockedList(Sequence[BlockedItem]):
     def __len__(self) -> int:
         return len(self._positions)
 
-    @overload
-    def __getitem__(self, index: int) -> BlockedItem: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[BlockedItem]: ...
-
-    def __getitem__(self, index: int | slice) -> BlockedItem | list[BlockedItem]:
-        if isinstance(index, slice):
-            return [self._item(i) for i in range(len(self))[index]]
-        return self._item(range(len(self))[index])
-
-    def __iter__(self) -> Iterator[BlockedItem]:
-        return map(self._item, range(len(self)))
-
-    def _item(self, index: int) -> BlockedItem:
+    def _make(self, index: int) -> BlockedItem:
         return BlockedItem(
             self._book.entry(self._positions[index]),
             self._rules[index],
