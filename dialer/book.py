@@ -10,6 +10,7 @@ table they cost none of that, and the loader fills them a batch at a time with
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -106,9 +107,10 @@ class CaseColumns:
 class NumberColumns:
     """Every (case, number) pair, one position each; ``case`` holds the case's slot."""
 
-    case: list[int] = field(default_factory=list)
-    phone_number_id: list[int] = field(default_factory=list)
-    person_id: list[int] = field(default_factory=list)
+    # machine ints: nothing for the garbage collector to visit, 8 bytes a number, not 40
+    case: array[int] = field(default_factory=lambda: array("q"))
+    phone_number_id: array[int] = field(default_factory=lambda: array("q"))
+    person_id: array[int] = field(default_factory=lambda: array("q"))
     e164: list[str] = field(default_factory=list)
     kind: list[str] = field(default_factory=list)
     state: list[str] = field(default_factory=list)

@@ -198,7 +198,7 @@ def _ordered(
     contact_place = map((0, 4).__getitem__, map(ContactType.DEBTOR.__ne__, numbers.contact_type))
     within = map(or_, contact_place, map(_KIND_ORDER.get, numbers.kind, repeat(3)))
     positions = np.array(dialable, dtype=np.int64)
-    keys = case_rank[np.array(numbers.case, dtype=np.int64)[positions]]
+    keys = case_rank[np.frombuffer(numbers.case, dtype=np.int64)[positions]]
     keys |= np.fromiter(within, dtype=np.int64, count=len(numbers))[positions]
     order = positions[np.argsort(keys, kind="stable")]
     return Worklist(book, array("q", order.tobytes()), plans)
