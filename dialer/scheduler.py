@@ -163,14 +163,19 @@ class _DecidedByKind(dict[NumberKind, Decision]):
     def __init__(self, evaluator: Evaluator, now: datetime) -> None:
         super().__init__()
         self.evaluator, self.now = evaluator, now
-        self.case_kinds: dict[CaseKind, int] = {}
+        self.case_kinds: list[CaseKind] = []
+        self._case_kind_index: dict[CaseKind, int] = {}
 
     def case_kind(self, kind: CaseKind) -> int:
-        return self.case_kinds.setdefault(kind, len(self.case_kinds))
+        index = self._case_kind_index.get(kind)
+        if index is None:
+            index = self._case_kind_index[kind] = len(self.case_kinds)
+            self.case_kinds.append(kind)
+        return index
 
     def __missing__(self, kind: NumberKind) -> Decision:
         case, contact, dnc, state, zones = kind
-        bank, status, hold = next(k for k, index in self.case_kinds.items() if index == case)
+        bank, status, hold = self.case_kinds[case]
         decision = self[kind] = self.evaluator.decide(
             NumberFacts("", dnc, state, zones),
             PersonFacts(0, contact),

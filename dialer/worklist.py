@@ -71,15 +71,8 @@ class _Lazy(Sequence[T]):
 class Worklist(_Lazy[WorkItem]):
     """Dialable numbers, most due first."""
 
-    def __init__(
-        self,
-        book: Book | None = None,
-        order: array[int] | None = None,
-        plans: CasePlans | None = None,
-    ) -> None:
-        self._book = book or Book()
-        self._order = order if order is not None else array("q")
-        self._plans = plans or CasePlans()
+    def __init__(self, book: Book, order: array[int], plans: CasePlans) -> None:
+        self._book, self._order, self._plans = book, order, plans
 
     def __len__(self) -> int:
         return len(self._order)
@@ -104,8 +97,8 @@ class Worklist(_Lazy[WorkItem]):
 class BlockedList(_Lazy[BlockedItem]):
     """Numbers that may not be dialled now, each with the rule, the reason and when next."""
 
-    def __init__(self, book: Book | None = None) -> None:
-        self._book = book or Book()
+    def __init__(self, book: Book) -> None:
+        self._book = book
         self._positions = array("q")
         self._rules: list[str] = []
         self._reasons: list[str] = []

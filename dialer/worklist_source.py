@@ -264,6 +264,7 @@ class _NumberFill:
             (PhoneNumber.state, NumberState),
             (CaseContact.relation, Relation),
         )
+        self.contact_types = [ContactType(value) for value in self.contacts.tables[2]]
         self.own: dict[int, AttemptHistory] = {}
         # sets: a miss, the usual answer, is cheaper in a set than in a dict
         self.persons, self.dialled = frozenset(by_person), frozenset(by_number)
@@ -278,8 +279,17 @@ class _NumberFill:
                 "phone_number.kind, phone_number.state or case_contact.relation holds a "
                 "value the schema does not allow"
             )
-        rows = len(case_ids)
-        numbers.case.extend(map(self.slot_of.__getitem__, case_ids))
+        slots: tuple[Any, ...] = tuple(map(self.slot_of.get, case_ids))
+        if None in slots:
+            # A case imported after the cases were read (PostgreSQL reads each query at its
+            # own snapshot): its numbers wait for the next build.
+            kept = [slot is not None for slot in slots]
+            slots, number_ids, person_ids, e164s, codes = (
+                tuple(compress(column, kept))
+                for column in (slots, number_ids, person_ids, e164s, codes)
+            )
+        rows = len(slots)
+        numbers.case.extend(slots)
         numbers.phone_number_id.extend(number_ids)
         numbers.person_id.extend(person_ids)
         numbers.e164.extend(e164s)
@@ -288,8 +298,7 @@ class _NumberFill:
         if coded is self.debtors:
             numbers.contact_type.extend(repeat(ContactType.DEBTOR, rows))
         else:
-            contact_types = [ContactType(value) for value in coded.tables[2]]
-            numbers.contact_type.extend(map(contact_types.__getitem__, codes))
+            numbers.contact_type.extend(map(self.contact_types.__getitem__, codes))
         dnc = self.dnc
         numbers.do_not_call.extend([e164 in dnc for e164 in e164s])
         if self.with_zones:

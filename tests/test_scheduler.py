@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import inspect
 import json
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from compliance.policy import (
     AttemptHistory,
@@ -22,15 +24,20 @@ from compliance.policy import (
     PastAttempt,
     PersonFacts,
     decide,
+    fact_key,
     load_profile,
 )
-from dialer.book import Book, CaseEntry, NumberEntry
-from dialer.scheduler import RETRY_RULE, build_schedule, first_call_deadline
+from dialer import worklist_source
+from dialer.book import Book, CaseColumns, CaseEntry, NumberEntry
+from dialer.scheduler import RETRY_RULE, Schedule, build_schedule, first_call_deadline
 from dialer.worklist_source import build_worklists
+from store.case_import import import_cases
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.models import Agent, Case, DoNotCall
+from tests.conftest import SAMPLE_CASES
 from tests.dbdata import add_attempts, debtor_targets, load_sample
+from tests.helpers import read_csv, write_csv
 from tests.test_cli import run
 
 CN = load_profile("cn-default")
@@ -326,6 +333,50 @@ def test_a_cases_numbers_of_one_kind_keep_the_case_files_order(
             assert before <= after
             contacts_sharing_a_kind += before[1:3] == after[1:3] == (True, 0)
     assert contacts_sharing_a_kind > 5
+
+
+def test_a_case_imported_while_the_book_is_read_waits_for_the_next_build(
+    sample_db: str, sessions: SessionFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A second account for a debtor already in the book, imported (and committed) just after
+    # the build has read the cases: on PostgreSQL the number queries then see the new case.
+    header, rows = read_csv(SAMPLE_CASES)
+    late = [*rows[0]]
+    late[header.index("account_no")] = "LATE-0001"
+    path = write_csv(tmp_path / "late.csv", header, [late])
+    read_cases = worklist_source.load_cases
+
+    def then_import(session: Session) -> tuple[CaseColumns, dict[int, int]]:
+        found = read_cases(session)
+        import_cases(path, sessions, "test")
+        return found
+
+    monkeypatch.setattr(worklist_source, "load_cases", then_import)
+    at = cn(2026, 12, 1, 9)
+    with sessions() as session:
+        during = build_worklists(session, CN, at, ["A01"])
+    monkeypatch.undo()
+    with sessions() as session:
+        after = build_worklists(session, CN, at, ["A01"])
+
+    def accounts(schedule: Schedule) -> set[str]:
+        return {i.entry.case.account_no for i in [*schedule.dialable, *schedule.blocked]}
+
+    assert "LATE-0001" not in accounts(during) and "LATE-0001" in accounts(after)
+    assert len(after.dialable) > len(during.dialable)
+
+
+def test_the_schedulers_kind_of_number_covers_every_fact_the_engine_memo_reads() -> None:
+    # dialer.scheduler decides numbers without history once per (case kind, contact type,
+    # do-not-call, number state, zones): if the engine's key grows a fact, that must too.
+    assert list(inspect.signature(fact_key).parameters) == [
+        "contact_type",
+        "client_bank",
+        "case_status",
+        "hold_reason",
+        "do_not_call",
+        "number_state",
+    ]
 
 
 def test_the_book_build_leaves_the_collector_as_the_caller_had_it(
