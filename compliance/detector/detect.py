@@ -111,10 +111,16 @@ class _Span:
 
 
 class Detector:
-    """A lexicon compiled once; ``detect`` is then called per call."""
+    """A lexicon compiled once; ``detect`` is then called per call.
 
-    def __init__(self, lexicon: LexiconFile) -> None:
+    ``prefilter=False`` searches every utterance for every rule and prices every
+    stretch of it by sound: far slower, and the reference that the prefiltered
+    detector must agree with (no stage may drop what the full search flags).
+    """
+
+    def __init__(self, lexicon: LexiconFile, prefilter: bool = True) -> None:
         self.lexicon = lexicon
+        self._prefilter = prefilter
         self.version = f"{DETECTOR_VERSION}/{lexicon.version}"[:40]
         entries: list[PhraseEntry] = []
 
@@ -152,7 +158,7 @@ class Detector:
             )
             for clear in lexicon.clears
         ]
-        self._index = PhraseIndex(entries)
+        self._index = PhraseIndex(entries, exhaustive=not prefilter)
         self._needs, self._filter_counts, self._triggers = self._stage_one(entries, lexicon)
         self._categories: dict[tuple[str, bool], frozenset[str]] = {
             (speaker, third_party): frozenset(
@@ -211,11 +217,15 @@ class Detector:
         # scanned at C speed; Python only looks at the utterances that had hits.
         joined = "\n".join(u.text for u in utterances)
         spelt = spell(joined)
-        heard = self._triggers[third_party].heard(spelt)
-        if not heard:
-            return Detection((), ())  # most calls: no rule's telling phrase was said
         offsets = list(accumulate((len(u.text) + 1 for u in utterances[:-1]), initial=0))
-        for number, rules in self._candidates(heard, offsets, utterances, third_party):
+        if self._prefilter:
+            heard = self._triggers[third_party].heard(spelt)
+            if not heard:
+                return Detection((), ())  # most calls: no rule's telling phrase was said
+            todo = self._candidates(heard, offsets, utterances, third_party)
+        else:
+            todo = self._everything(utterances, third_party)
+        for number, rules in todo:
             utterance = utterances[number]
             hits: dict[int, list[Hit]] = {}
             begin = offsets[number]
@@ -260,6 +270,13 @@ class Detector:
             ]
             if ready:
                 yield number, ready
+
+    def _everything(
+        self, utterances: Sequence[Utterance], third_party: bool
+    ) -> Iterable[tuple[int, list[_Rule]]]:
+        for number, utterance in enumerate(utterances):
+            allowed = self._categories[(utterance.speaker, third_party)]
+            yield number, [rule for rule in self._rules if rule.category in allowed]
 
     def _clearing(self, span: _Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
         clause = spelt.clause(span.start)

@@ -1,7 +1,14 @@
-"""Find every lexicon phrase in an utterance at once, in all three spellings.
+"""Find every lexicon phrase in an utterance at once: as written, and as it sounds.
 
-One Aho-Corasick automaton (pyahocorasick) per spelling; each phrase gets a
-number, and a hit says which phrase, where, and in which spelling it matched.
+Two Aho-Corasick automata (pyahocorasick): one over the text, one over its
+coarse spelling (each syllable's confusion classes, see
+:mod:`compliance.detector.confusion`). A phrase allowed to match by sound is
+cut into pieces so that, whenever some stretch of the utterance sounds close
+enough to the whole phrase, one piece's coarse spelling is in it exactly
+(:func:`~compliance.detector.confusion.pieces`); each piece hit proposes where
+the phrase would start, and the candidate is priced syllable by syllable. No
+stretch within budget is missed: the test compares with pricing every stretch
+(``exhaustive``).
 
 The automata walk UTF-8 bytes, not characters. pyahocorasick finds a node's
 child by a linear search, so a root with a thousand Chinese first characters
@@ -15,14 +22,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import ahocorasick
 
-from compliance.detector.sound import Spellings, spell, syllable_count
+from compliance.detector.confusion import budget, pieces, syllable_cost
+from compliance.detector.sound import Spellings, spell, syllable_count, syllable_of
 
 MatchKind = Literal["text", "pinyin", "fuzzy"]
-_KINDS: tuple[MatchKind, ...] = ("text", "pinyin", "fuzzy")
+"""As written; a homophone (toneless pinyin equal); near in sound (within budget)."""
 
 
 @dataclass(frozen=True)
@@ -32,69 +40,134 @@ class Hit:
     end: int
     """Characters [start, end) of the utterance."""
     kind: MatchKind
+    cost: float = 0.0
+    """How far the heard syllables are from the phrase's (0 for text and pinyin)."""
 
 
 @dataclass(frozen=True)
 class PhraseEntry:
     phrase: str
     pinyin_min_syllables: int | None
-    """Match toneless pinyin too when the phrase has at least this many syllables."""
+    """Match homophones too when the phrase has at least this many syllables."""
     fuzzy_min_syllables: int | None
-    """Match fuzzy pinyin too when the phrase has at least this many syllables."""
+    """Match near-homophones (within :func:`budget`) when it has at least this many."""
+
+    def allowed(self) -> float | None:
+        """The most a sound match may cost (None: the phrase matches only as written)."""
+        syllables = syllable_count(self.phrase)
+        if _reaches(syllables, self.fuzzy_min_syllables):
+            return budget(syllables)
+        if _reaches(syllables, self.pinyin_min_syllables):
+            return 0.0
+        return None
 
 
 class PhraseIndex:
-    """Numbered phrases, found in all spellings of a text with one pass each."""
+    """Numbered phrases, found as written and by sound.
 
-    def __init__(self, entries: Iterable[PhraseEntry], only: frozenset[int] | None = None) -> None:
-        """``only``: index just these phrases (numbers keep counting over all ``entries``)."""
+    ``only``: index just these phrases (numbers keep counting over all ``entries``).
+    ``exhaustive``: price every stretch of the text instead of asking the coarse
+    automaton where to look (slow: the reference the fast search is tested against).
+    """
+
+    def __init__(
+        self,
+        entries: Iterable[PhraseEntry],
+        only: frozenset[int] | None = None,
+        exhaustive: bool = False,
+    ) -> None:
         self.phrases: list[str] = []
-        builders: dict[MatchKind, dict[str, list[int]]] = {kind: {} for kind in _KINDS}
+        self._sounds: dict[int, tuple[str, float]] = {}
+        """Phrase → its pinyin spelling and budget, for those matched by sound."""
+        words: dict[str, list[int]] = {}
+        keys: dict[str, list[tuple[int, int]]] = {}
         for number, entry in enumerate(entries):
             self.phrases.append(entry.phrase)
             if only is not None and number not in only:
                 continue
             spelt = spell(entry.phrase)
-            builders["text"].setdefault(spelt.text, []).append(number)
-            syllables = syllable_count(entry.phrase)
-            if _reaches(syllables, entry.pinyin_min_syllables):
-                builders["pinyin"].setdefault(spelt.pinyin, []).append(number)
-            if _reaches(syllables, entry.fuzzy_min_syllables):
-                builders["fuzzy"].setdefault(spelt.fuzzy, []).append(number)
-        self._automata = {kind: _automaton(words) for kind, words in builders.items()}
-        self._present = [(kind, a) for kind, a in self._automata.items() if a is not None]
+            words.setdefault(spelt.text, []).append(number)
+            allowed = entry.allowed()
+            if allowed is None:
+                continue
+            self._sounds[number] = (spelt.pinyin, allowed)
+            for start, end in pieces(len(spelt.text), allowed):
+                keys.setdefault(spelt.coarse[start:end], []).append((number, start))
+        self._text = _automaton(words)
+        self._coarse = _automaton(keys)
+        self._exhaustive = exhaustive
 
     def heard(self, spelt: Spellings) -> list[tuple[int, int]]:
         """(first character, phrase) of every hit in the whole text, in no order, repeats
         kept: the cheap question stage one asks of every call."""
-        return [
-            (first, number)
-            for kind, automaton in self._present
-            for first, _, numbers in _matches(automaton, getattr(spelt, kind))
-            for number in numbers
-        ]
+        return [(hit.start, hit.phrase) for hit in self._hits(spelt, 0, len(spelt.text))]
 
     def find(self, spelt: Spellings, start: int = 0, end: int | None = None) -> list[Hit]:
-        """Every hit in characters [start, end), the most exact spelling kept where one span
-        matched several ways (the spellings are as long as the text, so positions agree)."""
+        """Every hit in characters [start, end), the most exact kept where one span matched
+        several ways (the spellings are as long as the text, so positions agree)."""
         best: dict[tuple[int, int, int], Hit] = {}
         stop = len(spelt.text) if end is None else end
-        for kind, automaton in self._present:
-            # A slice, not iter(haystack, start, stop): pyahocorasick reads the whole string
-            # again on every call, and an utterance is a few dozen characters of a long call.
-            haystack: str = getattr(spelt, kind)
-            if start or stop < len(haystack):
-                haystack = haystack[start:stop]
-            for at, length, numbers in _matches(automaton, haystack):
-                first = start + at
-                for number in numbers:
-                    hit = Hit(number, first, first + length, kind)
-                    best.setdefault((number, first, first + length), hit)
+        for hit in self._hits(spelt, start, stop):
+            best.setdefault((hit.phrase, hit.start, hit.end), hit)
         return sorted(best.values(), key=lambda hit: (hit.start, hit.end, hit.phrase))
 
+    def _hits(self, spelt: Spellings, start: int, stop: int) -> Iterable[Hit]:
+        """Text hits first, then sound hits, in [start, stop)."""
+        if self._text is not None:
+            for first, length, numbers in _matches(self._text, _slice(spelt.text, start, stop)):
+                for number in numbers:
+                    yield Hit(number, start + first, start + first + length, "text")
+        if not self._sounds:
+            return
+        heard = spelt.pinyin
+        if self._exhaustive:
+            candidates: Iterable[tuple[int, int]] = (
+                (number, at) for at in range(start, stop) for number in self._sounds
+            )
+        else:
+            candidates = self._candidates(spelt, start, stop)
+        for number, at in candidates:
+            said, allowed = self._sounds[number]
+            if start <= at and at + len(said) <= stop:
+                cost = price(said, heard, at, allowed)
+                if cost is not None:
+                    kind: MatchKind = "pinyin" if cost == 0 else "fuzzy"
+                    yield Hit(number, at, at + len(said), kind, cost)
 
-def _matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, tuple[int, ...]]]:
-    """(first character, length, phrase numbers) of each match of ``automaton`` in ``text``."""
+    def _candidates(self, spelt: Spellings, start: int, stop: int) -> Iterable[tuple[int, int]]:
+        """(phrase, where it would start) for each piece found in the coarse spelling."""
+        if self._coarse is None:
+            return
+        for first, _, found in _matches(self._coarse, _slice(spelt.coarse, start, stop)):
+            for number, offset in found:
+                yield number, start + first - offset
+
+
+def price(said: str, heard: str, at: int, allowed: float) -> float | None:
+    """What hearing ``heard[at:]`` for the pinyin spelling ``said`` costs, or None when it
+    is over ``allowed`` (or differs in a character that is not Han)."""
+    total = 0.0
+    for offset, symbol in enumerate(said):
+        other = heard[at + offset]
+        if other == symbol:
+            continue
+        a, b = syllable_of(symbol), syllable_of(other)
+        if a is None or b is None:
+            return None
+        total += syllable_cost(a, b)
+        if total > allowed:
+            return None
+    return total
+
+
+def _slice(text: str, start: int, stop: int) -> str:
+    # A slice, not iter(haystack, start, stop): pyahocorasick reads the whole string
+    # again on every call, and an utterance is a few dozen characters of a long call.
+    return text[start:stop] if start or stop < len(text) else text
+
+
+def _matches(automaton: ahocorasick.Automaton, text: str) -> list[tuple[int, int, tuple[Any, ...]]]:
+    """(first character, length, values) of each match of ``automaton`` in ``text``."""
     encoded = as_bytes(text)
     found = list(automaton.iter(encoded))
     if not found:
@@ -122,7 +195,7 @@ def _reaches(syllables: int, least: int | None) -> bool:
     return least is not None and syllables >= max(least, 1)
 
 
-def _automaton(words: dict[str, list[int]]) -> ahocorasick.Automaton | None:
+def _automaton(words: dict[str, list[Any]]) -> ahocorasick.Automaton | None:
     if not words:
         return None
     automaton = ahocorasick.Automaton()

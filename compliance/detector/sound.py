@@ -4,10 +4,10 @@
   lower case): exact matches.
 - ``pinyin``: each Han character replaced by one symbol for its toneless
   pinyin syllable, so homophones match (检察院 ~ 检查院).
-- ``fuzzy``: the same with similar-sounding initials and finals merged (zh~z,
-  n~l, j~q~x, in~ing, an~ang, ü~i…), so near-homophones of longer phrases match
-  (逾期 ~ 一期, 公安局 ~ 公安及, 欠款 ~ 舰款). Telephone audio through Whisper
-  base makes exactly these errors.
+- ``coarse``: each Han character replaced by a symbol for its initial's and
+  final's confusion classes (see :mod:`compliance.detector.confusion`): where
+  near-homophones (逾期 ~ 一期, 欠款 ~ 舰款) are looked for, and then priced
+  syllable by syllable.
 
 Every spelling has the same length as the text, so a match at [i, j) in any
 of them is the characters [i, j) of the utterance.
@@ -22,6 +22,8 @@ from functools import cache
 
 from pypinyin.pinyin_dict import pinyin_dict
 
+from compliance.detector.confusion import coarse_key
+
 CLAUSE_BREAKS = "，,、：:；;。.！!？?…\n \t"
 SENTENCE_BREAKS = "。.！!？?；;\n"
 QUOTE_PAIRS = {"“": "”", "「": "」", "『": "』", '"': '"', "‘": "’"}
@@ -30,20 +32,6 @@ _FOLD = {ord("您"): "你", ord("妳"): "你", ord("祢"): "你"}
 _FOLD.update({code: chr(code - 0xFEE0) for code in range(0xFF01, 0xFF5F)})
 for _kept in "，：；！？（）":  # full-width punctuation stays: it marks clauses
     _FOLD.pop(ord(_kept))
-# two-letter initials first, so zh is not read as z + h…
-_INITIALS = ("zh", "ch", "sh", *"bpmfdtnlgkhjqxrzcs")
-_FUZZY_INITIAL = {"zh": "z", "ch": "c", "sh": "s", "n": "l", "r": "l", "f": "h", "q": "j", "x": "j"}
-_FUZZY_FINAL = {
-    "ing": "in",
-    "eng": "en",
-    "ang": "an",
-    "iang": "ian",
-    "uang": "uan",
-    "v": "i",
-    "ve": "ie",
-    "vn": "in",
-    "van": "ian",
-}
 _FOLD_RE = re.compile("[" + re.escape("".join(chr(code) for code in _FOLD)) + "]")
 _PRIVATE_USE = 0xF0000  # a plane no utterance uses, so symbols never meet real text
 _CLAUSE_RE = re.compile("[" + re.escape(CLAUSE_BREAKS) + "]")
@@ -64,13 +52,13 @@ class Spellings:
     asks how it sounds or where its clauses end.
     """
 
-    __slots__ = ("_clauses", "_fuzzy", "_pinyin", "_quotes", "_sentences", "text")
+    __slots__ = ("_clauses", "_coarse", "_pinyin", "_quotes", "_sentences", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
         """Normalised (see :func:`normalise`)."""
         self._pinyin: str | None = None
-        self._fuzzy: str | None = None
+        self._coarse: str | None = None
         self._clauses: tuple[int, ...] | None = None
         self._sentences: tuple[int, ...] | None = None
         self._quotes: tuple[tuple[int, int], ...] | None = None
@@ -82,10 +70,10 @@ class Spellings:
         return self._pinyin
 
     @property
-    def fuzzy(self) -> str:
-        if self._fuzzy is None:
-            self._fuzzy = self.text.translate(_tables()[1])
-        return self._fuzzy
+    def coarse(self) -> str:
+        if self._coarse is None:
+            self._coarse = self.text.translate(_tables()[1])
+        return self._coarse
 
     @property
     def clause_breaks(self) -> tuple[int, ...]:
@@ -141,9 +129,19 @@ def syllable_count(phrase: str) -> int:
     return sum(1 for char in phrase if is_han(char))
 
 
+def syllable_of(symbol: str) -> str | None:
+    """The toneless syllable a ``pinyin`` symbol stands for (None: not a Han character's)."""
+    return _syllables().get(symbol)
+
+
+@cache
+def _syllables() -> dict[str, str]:
+    return _readings()[2]
+
+
 @cache
 def _tables() -> tuple[list[str], list[str]]:
-    """Character → symbol of its toneless syllable, and of its fuzzy class.
+    """Character → symbol of its toneless syllable, and of its coarse key.
 
     Each character takes its first (most common) reading, for phrases and
     utterances alike, so a polyphone still matches itself; building the
@@ -151,20 +149,27 @@ def _tables() -> tuple[list[str], list[str]]:
     lists indexed by code point (a character past the end stays as it is):
     a third faster than dicts, which hash every character.
     """
+    pinyin, coarse, _ = _readings()
+    return _as_list(pinyin), _as_list(coarse)
+
+
+@cache
+def _readings() -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
     symbols: dict[str, str] = {}
 
     def symbol(key: str) -> str:
         return symbols.setdefault(key, chr(_PRIVATE_USE + len(symbols)))
 
     pinyin: dict[int, str] = {}
-    fuzzy: dict[int, str] = {}
+    coarse: dict[int, str] = {}
     for code, readings in pinyin_dict.items():
         syllable = _toneless(readings.split(",")[0])
         if not syllable or not is_han(chr(code)):
             continue
         pinyin[code] = symbol(syllable)
-        fuzzy[code] = symbol("~" + _fuzzy(syllable))
-    return _as_list(pinyin), _as_list(fuzzy)
+        coarse[code] = symbol("~" + coarse_key(syllable))
+    syllables = {sym: key for key, sym in symbols.items() if not key.startswith("~")}
+    return pinyin, coarse, syllables
 
 
 def _as_list(table: dict[int, str]) -> list[str]:
@@ -178,28 +183,3 @@ def _toneless(reading: str) -> str:
     decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
     plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return plain if plain.isascii() and plain.isalpha() else ""
-
-
-def _fuzzy(syllable: str) -> str:
-    initial, final = _split(syllable)
-    return _FUZZY_INITIAL.get(initial, initial) + "|" + _FUZZY_FINAL.get(final, final)
-
-
-def _split(syllable: str) -> tuple[str, str]:
-    """Initial and final, with y/w spelled out and ü written v (yu → v, ju → jv)."""
-    if syllable.startswith("y"):
-        rest = syllable[1:]
-        final = (
-            "v" + rest[1:] if rest.startswith("u") else rest if rest.startswith("i") else "i" + rest
-        )
-        return "", final
-    if syllable.startswith("w"):
-        rest = syllable[1:]
-        return "", rest if rest.startswith("u") else "u" + rest
-    for initial in _INITIALS:
-        if syllable.startswith(initial):
-            final = syllable[len(initial) :]
-            if initial in ("j", "q", "x") and final.startswith("u"):
-                final = "v" + final[1:]
-            return initial, final
-    return "", syllable

@@ -57,9 +57,10 @@ class RuleSpec(_Spec):
     within: int = Field(default=8, ge=0, le=40)
     """Most characters between one sequence group and the next."""
     pinyin_min_syllables: int | None = Field(default=None, ge=1)
-    """Overrides the lexicon's: shortest phrase matched by toneless pinyin."""
+    """Overrides the lexicon's: shortest phrase matched by toneless pinyin (homophones)."""
     fuzzy_min_syllables: int | None = Field(default=None, ge=1)
-    """Overrides the lexicon's: shortest phrase matched with fuzzy pinyin."""
+    """Overrides the lexicon's: shortest phrase matched when near in sound (confused
+    initials and finals, within a budget that grows with the phrase's length)."""
     note: str = ""
 
     @field_validator("phrases")
@@ -123,7 +124,8 @@ class LexiconFile(_Spec):
     Two-syllable homophones are everywhere in names (套现 ~ 涛先), so short
     phrases match as written unless a rule lowers this."""
     fuzzy_min_syllables: int = Field(default=3, ge=1)
-    """Phrases with at least this many syllables also match with fuzzy pinyin."""
+    """Phrases with at least this many syllables also match when near in sound (see
+    compliance.detector.confusion: one confusion for 2-3 syllables, two for 4-5…)."""
     categories: dict[str, CategorySpec] = Field(min_length=1)
     rules: tuple[RuleSpec, ...] = Field(min_length=1)
     clears: tuple[ClearSpec, ...] = ()
