@@ -17,11 +17,11 @@ from typing import Literal
 
 from compliance.detector.index import Hit, MatchKind, PhraseEntry, PhraseIndex
 from compliance.detector.sound import Spellings, spell
+from compliance.detector.spans import KIND_RANK, Rule, Span, hits_of, same, spans
 from compliance.lexicon import SEVERITY_RANK, LexiconFile
 
 DETECTOR_VERSION = "1"
 Speaker = Literal["agent", "callee", "unknown"]
-_KIND_RANK: dict[MatchKind, int] = {"text": 0, "pinyin": 1, "fuzzy": 2}
 
 
 @dataclass(frozen=True)
@@ -81,15 +81,6 @@ class Detection:
 
 
 @dataclass(frozen=True)
-class _Rule:
-    id: str
-    category: str
-    severity: int
-    groups: tuple[frozenset[int], ...]
-    within: int
-
-
-@dataclass(frozen=True)
 class _Clear:
     id: str
     categories: frozenset[str]
@@ -98,16 +89,6 @@ class _Clear:
     sentence: frozenset[int]
     window: int
     inside_quotes: bool
-
-
-@dataclass(frozen=True)
-class _Span:
-    rule: _Rule
-    start: int
-    end: int
-    core: int
-    """Where the last group's phrase starts: contexts before it clear the hit."""
-    kind: MatchKind
 
 
 class Detector:
@@ -131,14 +112,14 @@ class Detector:
             entries.extend(PhraseEntry(phrase, pinyin_min, fuzzy_min) for phrase in phrases)
             return frozenset(range(start, len(entries)))
 
-        self._rules: list[_Rule] = []
+        self._rules: list[Rule] = []
         for rule in lexicon.rules:
             pinyin_min = rule.pinyin_min_syllables or lexicon.pinyin_min_syllables
             fuzzy_min = rule.fuzzy_min_syllables or lexicon.fuzzy_min_syllables
             groups = rule.sequence or (rule.phrases,)
             severity = rule.severity or lexicon.categories[rule.category].severity
             self._rules.append(
-                _Rule(
+                Rule(
                     id=rule.id,
                     category=rule.category,
                     severity=SEVERITY_RANK[severity],
@@ -231,7 +212,7 @@ class Detector:
             begin = offsets[number]
             for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
                 hits.setdefault(hit.phrase, []).append(hit)
-            for span in _spans(rules, hits, spelt):
+            for span in spans(rules, hits, spelt):
                 clear = self._clearing(span, hits, spelt)
                 matched = joined[span.start : span.end]
                 if clear is not None:
@@ -252,7 +233,7 @@ class Detector:
         offsets: list[int],
         utterances: Sequence[Utterance],
         third_party: bool,
-    ) -> Iterable[tuple[int, list[_Rule]]]:
+    ) -> Iterable[tuple[int, list[Rule]]]:
         """Each utterance where some rule this speaker can break heard all its telling groups."""
         filled: dict[int, dict[int, set[int]]] = {}
         for start, phrase in heard:
@@ -273,32 +254,32 @@ class Detector:
 
     def _everything(
         self, utterances: Sequence[Utterance], third_party: bool
-    ) -> Iterable[tuple[int, list[_Rule]]]:
+    ) -> Iterable[tuple[int, list[Rule]]]:
         for number, utterance in enumerate(utterances):
             allowed = self._categories[(utterance.speaker, third_party)]
             yield number, [rule for rule in self._rules if rule.category in allowed]
 
-    def _clearing(self, span: _Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
+    def _clearing(self, span: Span, hits: dict[int, list[Hit]], spelt: Spellings) -> str | None:
         clause = spelt.clause(span.start)
         for clear in self._clears:
             if span.rule.category not in clear.categories:
                 continue
             if clear.inside_quotes and spelt.quoted(span.start, span.end):
                 return clear.id
-            for hit in _hits_of(clear.before, hits):
+            for hit in hits_of(clear.before, hits):
                 gap = span.core - hit.end
-                if hit.start < span.core and gap <= clear.window and _same(spelt, hit, clause):
+                if hit.start < span.core and gap <= clear.window and same(spelt, hit, clause):
                     return clear.id
-            for hit in _hits_of(clear.after, hits):
+            for hit in hits_of(clear.after, hits):
                 gap = hit.start - span.end
-                if 0 <= gap <= clear.window and _same(spelt, hit, clause):
+                if 0 <= gap <= clear.window and same(spelt, hit, clause):
                     return clear.id
             sentence = spelt.sentence(span.start)
-            if any(spelt.sentence(h.start) == sentence for h in _hits_of(clear.sentence, hits)):
+            if any(spelt.sentence(h.start) == sentence for h in hits_of(clear.sentence, hits)):
                 return clear.id
         return None
 
-    def _flag(self, span: _Span, utterance: Utterance, matched: str, offset: int) -> Flag:
+    def _flag(self, span: Span, utterance: Utterance, matched: str, offset: int) -> Flag:
         spec = self.lexicon.categories[span.rule.category]
         return Flag(
             category=span.rule.category,
@@ -328,46 +309,8 @@ def _telling(phrases: Iterable[str]) -> int:
 
 def _better(new: Flag, old: Flag) -> bool:
     """Keep the most severe, then the most exact, then the earliest hit."""
-    return (-new.severity, _KIND_RANK[new.match], new.char_start) < (
+    return (-new.severity, KIND_RANK[new.match], new.char_start) < (
         -old.severity,
-        _KIND_RANK[old.match],
+        KIND_RANK[old.match],
         old.char_start,
     )
-
-
-def _same(spelt: Spellings, hit: Hit, clause: int) -> bool:
-    return spelt.clause(hit.start) == clause and spelt.clause(hit.end - 1) == clause
-
-
-def _hits_of(phrases: frozenset[int], hits: dict[int, list[Hit]]) -> Iterable[Hit]:
-    # An utterance has a few hits and a group many phrases: walk the hits.
-    for phrase, found in hits.items():
-        if phrase in phrases:
-            yield from found
-
-
-def _spans(rules: list[_Rule], hits: dict[int, list[Hit]], spelt: Spellings) -> Iterable[_Span]:
-    for rule in rules:
-        for first in sorted(_hits_of(rule.groups[0], hits), key=lambda h: h.start):
-            span = _chain(rule, first, hits, spelt)
-            if span is not None:
-                yield span
-
-
-def _chain(rule: _Rule, first: Hit, hits: dict[int, list[Hit]], spelt: Spellings) -> _Span | None:
-    """Each later group's nearest hit, in the same clause, at most ``within`` after the last."""
-    clause = spelt.clause(first.start)
-    core, end, weakest = first.start, first.end, first.kind
-    for group in rule.groups[1:]:
-        following = [
-            hit
-            for hit in _hits_of(group, hits)
-            if 0 <= hit.start - end <= rule.within and _same(spelt, hit, clause)
-        ]
-        if not following:
-            return None
-        nearest = min(following, key=lambda hit: (hit.start, _KIND_RANK[hit.kind]))
-        core, end = nearest.start, nearest.end
-        if _KIND_RANK[nearest.kind] > _KIND_RANK[weakest]:
-            weakest = nearest.kind
-    return _Span(rule, first.start, end, core, weakest)

@@ -78,8 +78,9 @@ class PhraseIndex:
     ) -> None:
         self.phrases: list[str] = []
         self._sounds: dict[int, tuple[str, float]] = {}
-        """Phrase → its pinyin spelling and budget, for those matched by sound."""
+        """Phrase → its pinyin spelling and budget, for those priced by sound."""
         words: dict[str, list[int]] = {}
+        homophones: dict[str, list[int]] = {}
         keys: dict[str, list[tuple[int, int]]] = {}
         for number, entry in enumerate(entries):
             self.phrases.append(entry.phrase)
@@ -90,17 +91,31 @@ class PhraseIndex:
             allowed = entry.allowed()
             if allowed is None:
                 continue
+            if allowed == 0 and not exhaustive:
+                # Homophones only: the pinyin spelling matches exactly, nothing to price.
+                homophones.setdefault(spelt.pinyin, []).append(number)
+                continue
             self._sounds[number] = (spelt.pinyin, allowed)
             for start, end in pieces(len(spelt.text), allowed):
                 keys.setdefault(spelt.coarse[start:end], []).append((number, start))
         self._text = _automaton(words)
+        self._pinyin = _automaton(homophones)
         self._coarse = _automaton(keys)
         self._exhaustive = exhaustive
 
     def heard(self, spelt: Spellings) -> list[tuple[int, int]]:
         """(first character, phrase) of every hit in the whole text, in no order, repeats
         kept: the cheap question stage one asks of every call."""
-        return [(hit.start, hit.phrase) for hit in self._hits(spelt, 0, len(spelt.text))]
+        out = [
+            (first, number)
+            for automaton, kind in ((self._text, "text"), (self._pinyin, "pinyin"))
+            if automaton is not None
+            for first, _, numbers in _matches(automaton, getattr(spelt, kind))
+            for number in numbers
+        ]
+        if self._sounds:
+            out.extend((hit.start, hit.phrase) for hit in self._priced(spelt, 0, len(spelt.text)))
+        return out
 
     def find(self, spelt: Spellings, start: int = 0, end: int | None = None) -> list[Hit]:
         """Every hit in characters [start, end), the most exact kept where one span matched
@@ -113,12 +128,21 @@ class PhraseIndex:
 
     def _hits(self, spelt: Spellings, start: int, stop: int) -> Iterable[Hit]:
         """Text hits first, then sound hits, in [start, stop)."""
-        if self._text is not None:
-            for first, length, numbers in _matches(self._text, _slice(spelt.text, start, stop)):
+        exact: tuple[tuple[ahocorasick.Automaton | None, MatchKind], ...] = (
+            (self._text, "text"),
+            (self._pinyin, "pinyin"),
+        )
+        for automaton, kind in exact:
+            if automaton is None:
+                continue
+            haystack = _slice(getattr(spelt, kind), start, stop)
+            for first, length, numbers in _matches(automaton, haystack):
                 for number in numbers:
-                    yield Hit(number, start + first, start + first + length, "text")
-        if not self._sounds:
-            return
+                    yield Hit(number, start + first, start + first + length, kind)
+        if self._sounds:
+            yield from self._priced(spelt, start, stop)
+
+    def _priced(self, spelt: Spellings, start: int, stop: int) -> Iterable[Hit]:
         heard = spelt.pinyin
         if self._exhaustive:
             candidates: Iterable[tuple[int, int]] = (
