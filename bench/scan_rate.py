@@ -41,13 +41,18 @@ def big_lexicon(extra: int = 1000, seed: int = 11) -> LexiconFile:
 
 
 def exact_only(lexicon: LexiconFile) -> LexiconFile:
-    """No phrase matched by sound (rules' own thresholds lifted too)."""
+    """No phrase matched by sound (rules' own thresholds lifted too, no weak matches)."""
     rules = tuple(
         rule.model_copy(update={"pinyin_min_syllables": None, "fuzzy_min_syllables": None})
         for rule in lexicon.rules
     )
     return lexicon.model_copy(
-        update={"rules": rules, "pinyin_min_syllables": 99, "fuzzy_min_syllables": 99}
+        update={
+            "rules": rules,
+            "pinyin_min_syllables": 99,
+            "fuzzy_min_syllables": 99,
+            "weak_matches": False,
+        }
     )
 
 
@@ -93,14 +98,27 @@ def rate_calls(
     return chars / (time.perf_counter() - start)
 
 
-def routine_flags(detector: Detector, calls: list[tuple[list[Utterance], CallContext]]) -> int:
-    """Flags on the routine calls that carry no labelled call: every one is a false flag."""
+def routine_findings(
+    detector: Detector, calls: list[tuple[list[Utterance], CallContext]]
+) -> dict[str, float]:
+    """On the routine calls that carry no labelled call: flags (every one false) and the
+    "listen to this" list (weak sound matches), as items and minutes of speech per 100 calls."""
     every = 20  # routine_calls' default: the 20th call of each 20 has a labelled call
-    return sum(
-        len(detector.detect(lines, context).flags)
-        for number, (lines, context) in enumerate(calls)
-        if number % every != every - 1
-    )
+    flags = review = 0
+    seconds = 0.0
+    routine = [call for number, call in enumerate(calls) if number % every != every - 1]
+    for lines, context in routine:
+        detection = detector.detect(lines, context)
+        flags += len(detection.flags)
+        review += len(detection.review)
+        heard = {(item.start, item.end) for item in detection.review}
+        seconds += sum(end - start for start, end in heard)
+    return {
+        "routine_only_calls": len(routine),
+        "routine_only_flags": flags,
+        "review_items": review,
+        "review_minutes_per_100_calls": round(seconds / 60 / len(routine) * 100, 2),
+    }
 
 
 def run(min_chars: int) -> dict[str, Any]:
@@ -117,8 +135,7 @@ def run(min_chars: int) -> dict[str, Any]:
         "exact_chars_per_s": round(rate_calls(Detector(exact_only(lexicon)), routine)),
         "pinyin_chars_per_s": round(rate_calls(Detector(lexicon), routine)),
         "mean_call_chars": round(sum(len(u.text) for c, _ in routine for u in c) / len(routine)),
-        "routine_only_calls": len(routine) - len(routine) // 20,
-        "routine_only_flags": routine_flags(Detector(load_lexicon("cn-default")), routine),
+        **routine_findings(Detector(load_lexicon("cn-default")), routine),
     }
     called = {
         "keyword_baseline_chars_per_s": round(rate_calls(KeywordBaseline(lexicon), calls)),
@@ -147,7 +164,8 @@ def report(result: dict[str, Any]) -> str:
         f"baseline {routine['keyword_baseline_chars_per_s']:,}, "
         f"exact {routine['exact_chars_per_s']:,}, "
         f"exact+pinyin {routine['pinyin_chars_per_s']:,} chars/s; "
-        f"{routine['routine_only_flags']} flags (all false) on "
+        f"{routine['routine_only_flags']} flags (all false) and {routine['review_items']} "
+        f"to listen to ({routine['review_minutes_per_100_calls']} min per 100 calls) on "
         f"{routine['routine_only_calls']:,} routine-only calls\n"
         f"  dense, {result['chars']:,} chars "
         f"in utterances of {result['mean_utterance_chars']} chars:\n"

@@ -92,6 +92,48 @@ def test_compliant_lines_that_sound_close_do_not_flag(text: str) -> None:
     assert found(text) == set()
 
 
+# ── weak sound matches: for a person to listen to, never flags ───────────
+
+
+def listen(text: str) -> list[tuple[str, str]]:
+    detection = DETECTOR.detect([Utterance("agent", 1.0, 3.0, text)], CallContext("debtor"))
+    assert detection.flags == ()
+    return [(r.category, r.matched) for r in detection.review]
+
+
+def test_a_weak_sound_match_is_for_review_not_a_flag() -> None:
+    # 分析 is one confusion from 分期 (q/x): after 我帮你 that is routine talk as often as a
+    # promise, so it is not flagged, but QA may want to hear it.
+    assert listen("我帮您分析一下您的还款情况。") == [("waiver_promise", "我帮您分析")]
+    # 无奈 is one confusion from 无赖 (n/l); insults match only as written.
+    assert listen("我也很无奈，这是银行的规定。") == [("insult", "无奈")]
+
+
+def test_a_review_item_carries_its_utterance_and_cost() -> None:
+    detection = DETECTOR.detect(
+        [Utterance("agent", 4.0, 7.5, "我帮您分析一下。")], CallContext("debtor")
+    )
+    (item,) = detection.review
+    assert (item.start, item.end, item.speaker, item.evidence) == (
+        4.0,
+        7.5,
+        "agent",
+        "我帮您分析一下。",
+    )
+    assert item.evidence[item.char_start : item.char_end] == item.matched
+    assert item.rule_id == "waiver.guarantee" and item.cost == 0.25
+
+
+def test_no_review_where_the_category_flagged_or_a_context_clears() -> None:
+    flagged = DETECTOR.detect(
+        [Utterance("agent", 0, 1, "我保证给你办分析。")], CallContext("debtor")
+    )
+    assert [f.category for f in flagged.flags] == ["waiver_promise"] and flagged.review == ()
+    assert listen("我帮您分析一下，能不能办要由银行审核。") == []  # the waiver script
+    assert listen("我是说我帮您分析一下就行。") == [("waiver_promise", "我帮您分析")]
+    assert listen("我不是说我帮您分析一下就行。") == []
+
+
 # ── no prefilter drops what the full search flags ────────────────────────
 
 FULL = Detector(load_lexicon("cn-default"), prefilter=False)
@@ -164,9 +206,17 @@ def test_prefilters_never_drop_what_the_full_search_flags(
     full = FULL.detect(utterances, CallContext(contact))
     assert fast.flags == full.flags
     assert fast.suppressed == full.suppressed
+    assert fast.review == full.review
 
 
 def test_the_property_test_draws_sound_matches() -> None:
     # The property above means something only if altered phrases do flag by sound.
     flags = FULL.detect([Utterance("agent", 0, 1, "明天我们就去你公司忙。")], CallContext("debtor"))
     assert [f.match for f in flags.flags] == ["fuzzy"]
+
+
+def test_a_lexicon_can_turn_weak_matches_off() -> None:
+    quiet = Detector(LEXICON.model_copy(update={"weak_matches": False}))
+    said = [Utterance("agent", 0, 1, "我帮您分析一下您的还款情况。")]
+    assert quiet.detect(said, CallContext("debtor")).review == ()
+    assert DETECTOR.detect(said, CallContext("debtor")).review != ()

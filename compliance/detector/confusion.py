@@ -62,6 +62,15 @@ def budget(syllables: int) -> float:
     return _BUDGETS[syllables] if syllables < len(_BUDGETS) else WHOLE
 
 
+def review_budget(syllables: int) -> float:
+    """The most a weak match may cost: one confusion past :func:`budget`, unless that lets
+    one more unrelated part in. The candidate search would then cut the phrase into more,
+    shorter pieces (银行, 利息, 给你: in every call) and price hundreds of candidates a call."""
+    base = budget(syllables)
+    wider = base + CONFUSED
+    return wider if wider // UNRELATED == base // UNRELATED else base
+
+
 def pieces(length: int, allowed: float) -> list[tuple[int, int]]:
     """[start, end) of the pieces a phrase of ``length`` characters is cut into so that one
     of them is heard with every coarse key right whenever its cost is at most ``allowed``.

@@ -75,9 +75,29 @@ class Suppressed:
 
 
 @dataclass(frozen=True)
+class Review:
+    """A weak sound match: one confusion past what flags, so not a flag and not counted as
+    one, but worth a person listening to the utterance ("listen to this")."""
+
+    category: str
+    rule_id: str
+    speaker: Speaker
+    start: float
+    end: float
+    evidence: str
+    matched: str
+    char_start: int
+    char_end: int
+    cost: float
+    """How far what was heard is from the rule's phrases (see detector.confusion)."""
+
+
+@dataclass(frozen=True)
 class Detection:
     flags: tuple[Flag, ...]
     suppressed: tuple[Suppressed, ...]
+    review: tuple[Review, ...] = ()
+    """At most one per utterance and category, and none where that category flagged."""
 
 
 @dataclass(frozen=True)
@@ -108,8 +128,10 @@ class Detector:
         def numbered(
             phrases: Iterable[str], pinyin_min: int | None, fuzzy_min: int | None
         ) -> frozenset[int]:
+            # A rule's phrases are also looked for as weak matches; clearing words are not.
+            review = lexicon.weak_matches and fuzzy_min is not None
             start = len(entries)
-            entries.extend(PhraseEntry(phrase, pinyin_min, fuzzy_min) for phrase in phrases)
+            entries.extend(PhraseEntry(phrase, pinyin_min, fuzzy_min, review) for phrase in phrases)
             return frozenset(range(start, len(entries)))
 
         self._rules: list[Rule] = []
@@ -206,12 +228,14 @@ class Detector:
             todo = self._candidates(heard, offsets, utterances, third_party)
         else:
             todo = self._everything(utterances, third_party)
+        reviews: dict[tuple[int, str], Review] = {}
         for number, rules in todo:
             utterance = utterances[number]
-            hits: dict[int, list[Hit]] = {}
             begin = offsets[number]
+            hits: dict[int, list[Hit]] = {}
+            weak: dict[int, list[Hit]] = {}
             for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
-                hits.setdefault(hit.phrase, []).append(hit)
+                (weak if hit.weak else hits).setdefault(hit.phrase, []).append(hit)
             for span in spans(rules, hits, spelt):
                 clear = self._clearing(span, hits, spelt)
                 matched = joined[span.start : span.end]
@@ -224,8 +248,40 @@ class Detector:
                 key = (number, span.rule.category)
                 if key not in flags or _better(flag, flags[key]):
                     flags[key] = flag
+            if weak:
+                unflagged = [rule for rule in rules if (number, rule.category) not in flags]
+                for span in self._weak(unflagged, hits, weak, spelt):
+                    said = Review(
+                        category=span.rule.category,
+                        rule_id=span.rule.id,
+                        speaker=utterance.speaker,
+                        start=utterance.start,
+                        end=utterance.end,
+                        evidence=utterance.text,
+                        matched=joined[span.start : span.end],
+                        char_start=span.start - begin,
+                        char_end=span.end - begin,
+                        cost=span.cost,
+                    )
+                    key = (number, span.rule.category)
+                    if key not in reviews or said.cost < reviews[key].cost:
+                        reviews[key] = said
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
-        return Detection(tuple(ordered), tuple(suppressed))
+        listen = sorted(reviews.values(), key=lambda r: (r.start, r.category))
+        return Detection(tuple(ordered), tuple(suppressed), tuple(listen))
+
+    def _weak(
+        self,
+        rules: list[Rule],
+        hits: dict[int, list[Hit]],
+        weak: dict[int, list[Hit]],
+        spelt: Spellings,
+    ) -> Iterable[Span]:
+        """Spans that need a weak hit and that no clearing context turns off."""
+        both = {p: [*hits.get(p, ()), *weak.get(p, ())] for p in hits.keys() | weak.keys()}
+        for span in spans(rules, both, spelt):
+            if span.weak and self._clearing(span, hits, spelt) is None:
+                yield span
 
     def _candidates(
         self,

@@ -22,11 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from math import inf
 from typing import Any, Literal
 
 import ahocorasick
 
-from compliance.detector.confusion import budget, pieces, syllable_cost
+from compliance.detector.confusion import budget, pieces, review_budget, syllable_cost
 from compliance.detector.sound import Spellings, spell, syllable_count, syllable_of
 
 MatchKind = Literal["text", "pinyin", "fuzzy"]
@@ -42,6 +43,8 @@ class Hit:
     kind: MatchKind
     cost: float = 0.0
     """How far the heard syllables are from the phrase's (0 for text and pinyin)."""
+    weak: bool = False
+    """Over the phrase's flag budget, within its review budget: for a person to listen to."""
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,16 @@ class PhraseEntry:
     """Match homophones too when the phrase has at least this many syllables."""
     fuzzy_min_syllables: int | None
     """Match near-homophones (within :func:`budget`) when it has at least this many."""
+    review: bool = False
+    """Also report weak sound matches (see :func:`review_budget`), whatever the syllable
+    thresholds: a rule's phrase is, a clearing word never is."""
+
+    def reviewed(self) -> float | None:
+        """The most a weak match may cost (None: no weak matches looked for)."""
+        syllables = syllable_count(self.phrase)
+        if not self.review or syllables < 2:
+            return None
+        return review_budget(syllables)
 
     def allowed(self) -> float | None:
         """The most a sound match may cost (None: the phrase matches only as written)."""
@@ -77,8 +90,8 @@ class PhraseIndex:
         exhaustive: bool = False,
     ) -> None:
         self.phrases: list[str] = []
-        self._sounds: dict[int, tuple[str, float]] = {}
-        """Phrase → its pinyin spelling and budget, for those priced by sound."""
+        self._sounds: dict[int, tuple[str, float, float]] = {}
+        """Phrase → its pinyin spelling, flag budget (-1: none) and the most it may cost."""
         words: dict[str, list[int]] = {}
         homophones: dict[str, list[int]] = {}
         keys: dict[str, list[tuple[int, int]]] = {}
@@ -88,15 +101,16 @@ class PhraseIndex:
                 continue
             spelt = spell(entry.phrase)
             words.setdefault(spelt.text, []).append(number)
-            allowed = entry.allowed()
-            if allowed is None:
+            allowed, reviewed = entry.allowed(), entry.reviewed()
+            most = max(allowed or 0.0, reviewed or 0.0)
+            if allowed is None and reviewed is None:
                 continue
-            if allowed == 0 and not exhaustive:
+            if most == 0 and not exhaustive:
                 # Homophones only: the pinyin spelling matches exactly, nothing to price.
                 homophones.setdefault(spelt.pinyin, []).append(number)
                 continue
-            self._sounds[number] = (spelt.pinyin, allowed)
-            for start, end in pieces(len(spelt.text), allowed):
+            self._sounds[number] = (spelt.pinyin, -1.0 if allowed is None else allowed, most)
+            for start, end in pieces(len(spelt.text), most):
                 keys.setdefault(spelt.coarse[start:end], []).append((number, start))
         self._text = _automaton(words)
         self._pinyin = _automaton(homophones)
@@ -151,12 +165,12 @@ class PhraseIndex:
         else:
             candidates = self._candidates(spelt, start, stop)
         for number, at in candidates:
-            said, allowed = self._sounds[number]
+            said, allowed, most = self._sounds[number]
             if start <= at and at + len(said) <= stop:
-                cost = price(said, heard, at, allowed)
+                cost = price(said, heard, at, most)
                 if cost is not None:
                     kind: MatchKind = "pinyin" if cost == 0 else "fuzzy"
-                    yield Hit(number, at, at + len(said), kind, cost)
+                    yield Hit(number, at, at + len(said), kind, cost, cost > allowed)
 
     def _candidates(self, spelt: Spellings, start: int, stop: int) -> Iterable[tuple[int, int]]:
         """(phrase, where it would start) for each piece found in the coarse spelling."""
@@ -175,13 +189,23 @@ def price(said: str, heard: str, at: int, allowed: float) -> float | None:
         other = heard[at + offset]
         if other == symbol:
             continue
-        a, b = syllable_of(symbol), syllable_of(other)
-        if a is None or b is None:
-            return None
-        total += syllable_cost(a, b)
+        cost = _PAIR_COSTS.get((symbol, other))
+        total += _pair_cost(symbol, other) if cost is None else cost
         if total > allowed:
             return None
     return total
+
+
+_PAIR_COSTS: dict[tuple[str, str], float] = {}
+"""Pinyin symbols → cost, filled as pairs are met: pricing runs on every candidate of
+every call, and a dict lookup is a third of two syllable lookups and a cost."""
+
+
+def _pair_cost(said: str, heard: str) -> float:
+    a, b = syllable_of(said), syllable_of(heard)
+    cost = inf if a is None or b is None else syllable_cost(a, b)
+    _PAIR_COSTS[(said, heard)] = cost
+    return cost
 
 
 def _slice(text: str, start: int, stop: int) -> str:

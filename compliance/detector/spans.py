@@ -28,6 +28,10 @@ class Span:
     core: int
     """Where the last group's phrase starts: contexts before it clear the hit."""
     kind: MatchKind
+    cost: float = 0.0
+    """The sound cost of its hits, summed."""
+    weak: bool = False
+    """Some hit was a weak sound match: for review, never a flag."""
 
 
 def same(spelt: Spellings, hit: Hit, clause: int) -> bool:
@@ -53,6 +57,7 @@ def chain(rule: Rule, first: Hit, hits: dict[int, list[Hit]], spelt: Spellings) 
     """Each later group's nearest hit, in the same clause, at most ``within`` after the last."""
     clause = spelt.clause(first.start)
     core, end, weakest = first.start, first.end, first.kind
+    cost, weak = first.cost, first.weak
     for group in rule.groups[1:]:
         following = [
             hit
@@ -63,6 +68,7 @@ def chain(rule: Rule, first: Hit, hits: dict[int, list[Hit]], spelt: Spellings) 
             return None
         nearest = min(following, key=lambda hit: (hit.start, KIND_RANK[hit.kind]))
         core, end = nearest.start, nearest.end
+        cost, weak = cost + nearest.cost, weak or nearest.weak
         if KIND_RANK[nearest.kind] > KIND_RANK[weakest]:
             weakest = nearest.kind
-    return Span(rule, first.start, end, core, weakest)
+    return Span(rule, first.start, end, core, weakest, cost, weak)

@@ -126,6 +126,8 @@ class LexiconFile(_Spec):
     fuzzy_min_syllables: int = Field(default=3, ge=1)
     """Phrases with at least this many syllables also match when near in sound (see
     compliance.detector.confusion: one confusion for 2-3 syllables, two for 4-5…)."""
+    weak_matches: bool = True
+    """Report weak sound matches (one confusion past what flags) for QA to listen to."""
     categories: dict[str, CategorySpec] = Field(min_length=1)
     rules: tuple[RuleSpec, ...] = Field(min_length=1)
     clears: tuple[ClearSpec, ...] = ()
