@@ -1,0 +1,87 @@
+"""The console under hostile requests: ranges, CSRF, CSV formulas, `extends`, edge values.
+
+Each probe must end in a clear 4xx (or a normal page), never a 500, and write nothing it
+should not; every response that carries recording bytes is in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from store.models import AuditLog, Recording
+from tests.webclient import CSRF, FakeDialer, console_client
+from tests.webdata import PASSWORD, Seed, console_app, seed_console
+
+CALLS = ["cw07", "cw01"]
+HUGE = str(2**64)
+JUST_PAST = str(2**63)
+
+
+@pytest.fixture
+def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
+    app = console_app(db_url, tmp_path / "var")
+    yield seed_console(app, CALLS)
+    app.engine.dispose()
+
+
+@pytest.fixture
+def client(seed: Seed) -> TestClient:
+    return console_client(seed.app, FakeDialer(seed.app))
+
+
+def _count(seed: Seed, model: type[object], *where: object) -> int:
+    with seed.app.sessions() as session:
+        query = select(func.count()).select_from(model)
+        return session.scalar(query.where(*where) if where else query) or 0  # type: ignore[arg-type]
+
+
+def _plays(seed: Seed) -> list[AuditLog]:
+    with seed.app.sessions() as session:
+        return list(session.scalars(select(AuditLog).where(AuditLog.action == "recording.play")))
+
+
+def _path(seed: Seed, rec: int) -> str:
+    with seed.app.sessions() as session:
+        return session.get_one(Recording, rec).path
+
+
+def test_login_without_a_csrf_token_is_refused(client: TestClient, seed: Seed) -> None:
+    fresh = console_client(seed.app, FakeDialer(seed.app))
+    for form in (
+        {"username": "qa1", "password": PASSWORD},
+        {"username": "qa1", "password": PASSWORD, "csrf": ""},
+    ):
+        reply = fresh.post("/login", data=form)
+        assert reply.status_code == 403, reply.text
+        assert "cw_session" not in reply.headers.get("set-cookie", "")
+    fresh.cookies.set("cw_login_csrf", "", path="/login")
+    empty = fresh.post("/login", data={"username": "qa1", "password": PASSWORD, "csrf": ""})
+    assert empty.status_code == 403
+    assert _count(seed, AuditLog, AuditLog.action == "login") == 0
+    # The real form still works.
+    token = CSRF.search(client.get("/login").text)
+    assert token is not None
+    ok = client.post(
+        "/login", data={"username": "qa1", "password": PASSWORD, "csrf": token.group(1)}
+    )
+    assert ok.status_code == 303
+
+
+TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _note(seed: Seed, token: str, **fields: str) -> dict[str, object]:
+    return {
+        "attempt_id": seed.attempts["cw07"],
+        "outcome": "promise_to_pay",
+        "text": "答应还款",
+        "promised_amount": "100.00",
+        "promised_date": "2026-12-20",
+        "csrf": token,
+        **fields,
+    }
