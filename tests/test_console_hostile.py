@@ -13,8 +13,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from compliance.errors import ProfileError
+from compliance.policy import load_profile
 from store.models import AuditLog, Recording
-from tests.webclient import CSRF, FakeDialer, console_client
+from tests.webclient import CSRF, FakeDialer, console_client, login
 from tests.webdata import PASSWORD, Seed, console_app, seed_console
 
 CALLS = ["cw07", "cw01"]
@@ -73,6 +75,39 @@ def test_login_without_a_csrf_token_is_refused(client: TestClient, seed: Seed) -
 
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def test_extends_names_a_profile_never_a_file(
+    client: TestClient, seed: Seed, tmp_path: Path
+) -> None:
+    shipped = Path(__file__).parent.parent / "config/policy/cn-default.toml"
+    canary = tmp_path / "canary.toml"
+    canary.write_text('id = "canary"\nversion = "1"\n', encoding="utf-8")
+    token = login(client, "admin1")
+    text = shipped.read_text(encoding="utf-8")
+    assert 'extends = "cn-law"' in text
+    for parent in (
+        "/etc/passwd",
+        str(canary),
+        "../cn-law",
+        "../../../etc/passwd",
+        "cn-law.toml",
+        "CN-LAW",
+        "cn-law/../cn-law",
+        "",
+        " cn-law",
+    ):
+        content = text.replace('extends = "cn-law"', f"extends = {parent!r}".replace("'", '"'))
+        reply = client.post(
+            "/admin/files/policy/cn-default", data={"content": content, "csrf": token}
+        )
+        assert reply.status_code == 422, parent
+        assert "extends" in reply.text and "root:" not in reply.text, parent
+    assert not (seed.app.settings.paths.var_dir / "policy" / "cn-default.toml").exists()
+    child = tmp_path / "child.toml"
+    child.write_text(f'id = "child"\nversion = "1"\nextends = "{canary}"\n', encoding="utf-8")
+    with pytest.raises(ProfileError, match="extends"):
+        load_profile(child)
 
 
 def _note(seed: Seed, token: str, **fields: str) -> dict[str, object]:
