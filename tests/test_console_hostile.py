@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from compliance.errors import ProfileError
 from compliance.policy import load_profile
@@ -45,6 +45,64 @@ def _count(seed: Seed, model: type[object], *where: object) -> int:
 def _plays(seed: Seed) -> list[AuditLog]:
     with seed.app.sessions() as session:
         return list(session.scalars(select(AuditLog).where(AuditLog.action == "recording.play")))
+
+
+def test_every_response_that_carries_recording_bytes_is_audited(
+    client: TestClient, seed: Seed
+) -> None:
+    login(client, "qa1")
+    rec = seed.recordings["cw07"]
+    with seed.app.sessions() as session:
+        whole = Path(session.get_one(Recording, rec).path).read_bytes()
+    size = len(whole)
+    long_last = "9" * 5000
+    served: dict[str, tuple[int, slice]] = {
+        "bytes=-99999999": (206, slice(0, size)),
+        "bytes=1-": (206, slice(1, size)),
+        "bytes=00-": (206, slice(0, size)),
+        "bytes=0-0": (206, slice(0, 1)),
+        "bytes=-100": (206, slice(size - 100, size)),
+        f"bytes=10-{size * 5}": (206, slice(10, size)),
+        "BYTES=2-5": (206, slice(2, 6)),  # the unit is case-insensitive
+        "bytes=2-5, ": (206, slice(2, 6)),  # an empty list element is allowed
+        f"bytes=1-{long_last}": (206, slice(1, size)),
+        # Not understood, or more than one range: ignored, the whole file.
+        "bytes=5-1": (200, slice(0, size)),
+        "bytes = 1-": (200, slice(0, size)),
+        "bytes=1-2,4-5": (200, slice(0, size)),
+        "bytes=abc": (200, slice(0, size)),
+        "items=0-": (200, slice(0, size)),
+        "bytes=+1-": (200, slice(0, size)),
+    }
+    for header, (status, part) in served.items():
+        with seed.app.sessions.begin() as session:
+            session.execute(delete(AuditLog).where(AuditLog.action == "recording.play"))
+        reply = client.get(f"/recordings/{rec}/audio", headers={"Range": header})
+        assert (reply.status_code, reply.content == whole[part]) == (status, True), header
+        if status == 206:
+            expected = f"bytes {part.start}-{part.stop - 1}/{size}"
+            assert reply.headers["content-range"] == expected, header
+        plays = _plays(seed)
+        assert [(p.actor, p.object_id) for p in plays] == [("qa1", str(rec))], header
+    # Seeking within a playback adds no row: one per user and recording in the window.
+    client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=500-"})
+    assert len(_plays(seed)) == 1
+    # Another user playing it is a row of their own.
+    other = console_client(seed.app, FakeDialer(seed.app))
+    login(other, "admin1")
+    other.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=9-"})
+    assert sorted(p.actor for p in _plays(seed)) == ["admin1", "qa1"]
+
+
+def test_an_unsatisfiable_range_is_416_and_carries_nothing(client: TestClient, seed: Seed) -> None:
+    login(client, "qa1")
+    rec = seed.recordings["cw07"]
+    size = Path(_path(seed, rec)).stat().st_size
+    for header in (f"bytes={size}-", "bytes=-0", f"bytes={'9' * 30}-", f"bytes={size}-{size}"):
+        reply = client.get(f"/recordings/{rec}/audio", headers={"Range": header})
+        assert reply.status_code == 416, header
+        assert reply.headers["content-range"] == f"bytes */{size}", header
+        assert b"RIFF" not in reply.content
 
 
 def _path(seed: Seed, rec: int) -> str:
