@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import TextIO
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
 from console import cli
 from console.app import App, configure_logging
+from console.web import create_app
 from store.db import make_engine
 from store.models import DoNotCall
+from tests.webclient import FakeDialer, login
 from tests.webdata import Seed, console_app, seed_console
 
 RESIDENT = "110101199003074514"
@@ -48,6 +51,49 @@ def _duplicate_dnc(engine: Engine) -> None:
         conn.execute(insert(DoNotCall), [row])
     with engine.begin() as conn:
         conn.execute(insert(DoNotCall), [{**row, "reason": RESIDENT + " again"}])
+
+
+def test_the_500_page_has_the_security_headers_and_no_traceback(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*_args: object) -> None:
+        raise RuntimeError(f"resident {RESIDENT} at {PHONE}")
+
+    monkeypatch.setattr("console.web.qa.flag_queue", broken)
+    client = TestClient(
+        create_app(seed.app, FakeDialer(seed.app)),
+        follow_redirects=False,
+        raise_server_exceptions=False,
+    )
+    login(client, "admin1")  # (qa1 would land on the broken page)
+    reply = client.get("/qa")
+    assert reply.status_code == 500
+    assert "default-src 'self'" in reply.headers["content-security-policy"]
+    assert reply.headers["x-frame-options"] == "DENY"
+    assert reply.headers["x-content-type-options"] == "nosniff"
+    assert "Traceback" not in reply.text and RESIDENT not in reply.text
+    assert PHONE not in reply.text and "RuntimeError" not in reply.text
+
+
+def test_a_constraint_violation_from_the_web_is_a_4xx_without_the_values(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def racing(*_args: object) -> None:
+        _duplicate_dnc(seed.app.engine)
+
+    monkeypatch.setattr("console.web.admin.add_do_not_call", racing)
+    client = TestClient(
+        create_app(seed.app, FakeDialer(seed.app)),
+        follow_redirects=False,
+        raise_server_exceptions=False,
+    )
+    token = login(client, "admin1")
+    reply = client.post(
+        "/admin/dnc", data={"number": "13812348000", "reason": "asked", "csrf": token}
+    )
+    assert reply.status_code == 409, reply.text
+    assert PHONE not in reply.text and RESIDENT not in reply.text
+    assert "content-security-policy" in reply.headers
 
 
 def test_sql_parameters_are_never_in_an_error_message(db_url: str) -> None:

@@ -6,6 +6,8 @@ should not; every response that carries recording bytes is in the audit log.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from sqlalchemy import delete, func, select
 
 from compliance.errors import ProfileError
 from compliance.policy import load_profile
-from store.models import AuditLog, Recording
+from store.models import Agent, AuditLog, CollectionNote, Flag, Recording, ReviewVerdict
 from tests.webclient import CSRF, FakeDialer, console_client, login
 from tests.webdata import PASSWORD, Seed, console_app, seed_console
 
@@ -135,6 +137,37 @@ def test_login_without_a_csrf_token_is_refused(client: TestClient, seed: Seed) -
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def test_csv_exports_neutralise_formulas(client: TestClient, seed: Seed) -> None:
+    hostile = [
+        '=HYPERLINK("http://x","y")',
+        "+1+cmd|' /C calc'!A0",
+        "-2+3",
+        "@SUM(1)",
+        "\t=1",
+        "\r=1",
+    ]
+    with seed.app.sessions.begin() as session:
+        session.scalars(select(Agent).where(Agent.code == "A01")).one().code = "=1+1"
+        first = session.scalars(select(Flag).order_by(Flag.id)).first()
+        assert first is not None
+        columns = [c.key for c in Flag.__table__.columns if c.key != "id"]
+        for offset, text in enumerate(hostile):
+            clone = Flag(**{key: getattr(first, key) for key in columns})
+            clone.evidence, clone.start_s = text, first.start_s + 1000 + offset
+            session.add(clone)
+        first.category = "@cat"
+    login(client, "qa1")
+    for url in ("/qa/flags.csv", "/qa/report.csv"):
+        text = client.get(url).text.lstrip("\ufeff")
+        cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
+        bad = [cell for cell in cells if cell.startswith(TRIGGERS)]
+        assert not bad, (url, bad)
+        assert "'=1+1" in cells, url
+    flags_csv = client.get("/qa/flags.csv").text
+    assert "'@SUM(1)" in flags_csv and "'-2+3" in flags_csv
+    assert "'@cat" in client.get("/qa/report.csv").text
+
+
 def test_extends_names_a_profile_never_a_file(
     client: TestClient, seed: Seed, tmp_path: Path
 ) -> None:
@@ -178,3 +211,137 @@ def _note(seed: Seed, token: str, **fields: str) -> dict[str, object]:
         "csrf": token,
         **fields,
     }
+
+
+def test_absurd_amounts_and_dates_in_a_note_are_refused(client: TestClient, seed: Seed) -> None:
+    token = login(client, "agent1")
+    amounts = [
+        "NaN",
+        "inf",
+        "-Infinity",
+        "1e308",
+        "-5",
+        "0",
+        "1e-9",
+        "0.001",
+        "１００",
+        "0x10",
+        "99999999999999999999",
+        "1_000",
+        "sNaN",
+    ]
+    for amount in amounts:
+        reply = client.post("/agent/notes", data=_note(seed, token, promised_amount=amount))
+        assert 400 <= reply.status_code < 500 and "promised amount" in reply.text, amount
+    for day in ("0001-01-01", "9999-12-31", "2020-01-01"):
+        reply = client.post("/agent/notes", data=_note(seed, token, promised_date=day))
+        assert 400 <= reply.status_code < 500 and "promised date" in reply.text, day
+    assert _count(seed, CollectionNote) == 0
+    ok = client.post("/agent/notes", data=_note(seed, token))
+    assert ok.status_code == 303 and _count(seed, CollectionNote) == 1
+
+
+def test_dates_at_the_ends_of_the_calendar_are_4xx(client: TestClient, seed: Seed) -> None:
+    login(client, "qa1")
+    for url in ("/qa", "/qa/report", "/qa/flags.csv", "/qa/report.csv"):
+        for key, day in (
+            ("from", "0001-01-01"),
+            ("to", "9999-12-31"),
+            ("from", "9999-12-31"),
+            ("to", "0001-01-01"),
+        ):
+            reply = client.get(url, params={key: day})
+            assert reply.status_code == 400 and day in reply.text, (url, key, day)
+    for severity in ("\u00b2", "0", "6", "1e0", "-1"):
+        reply = client.get("/qa", params={"severity": severity})
+        assert reply.status_code == 400 and "severity" in reply.text, severity
+    admin = console_client(seed.app, FakeDialer(seed.app))
+    login(admin, "admin1")
+    for at in ("0001-01-01 00:00", "9999-12-31 23:59", "0001-01-01T00:00+14:00"):
+        reply = admin.get("/admin/preview", params={"at": at})
+        assert reply.status_code == 400 and "--at" not in reply.text, at
+
+
+def test_ids_past_64_bits_are_4xx_and_write_nothing(seed: Seed) -> None:
+    probes = {
+        "qa1": [
+            ("GET", f"/qa/calls/{HUGE}", None),
+            ("GET", f"/qa/calls/{JUST_PAST}", None),
+            ("GET", f"/recordings/{HUGE}/audio", None),
+            ("GET", f"/recordings/{JUST_PAST}/download", None),
+            ("POST", f"/qa/flags/{JUST_PAST}/verdict", {"verdict": "penalty"}),
+            ("POST", f"/qa/calls/{HUGE}/unmask", {}),
+            ("POST", f"/qa/calls/{JUST_PAST}/spot-check", {"result": "compliant"}),
+        ],
+        "admin1": [
+            ("POST", f"/admin/users/{JUST_PAST}/password", {"password": "long-enough-9"}),
+            ("POST", f"/admin/users/{HUGE}/active", {"active": "false"}),
+            ("POST", f"/admin/holds/{JUST_PAST}/clear", {"note": "x"}),
+            ("GET", f"/admin/files/policy/cn-default/versions/{JUST_PAST}", None),
+            ("GET", f"/admin/files/policy/cn-default/versions/1?against={HUGE}", None),
+            ("POST", f"/admin/files/policy/cn-default/versions/{JUST_PAST}/restore", {}),
+        ],
+        "agent1": [
+            ("GET", f"/agent/cases/{JUST_PAST}", None),
+            ("POST", "/agent/dial", {"phone_number_id": JUST_PAST, "case_id": "1"}),
+            ("POST", "/agent/dial", {"phone_number_id": "1", "case_id": HUGE}),
+            ("POST", "/agent/notes", {"attempt_id": JUST_PAST, "outcome": "refused", "text": "x"}),
+        ],
+    }
+    before = _count(seed, AuditLog)
+    for user, requests in probes.items():
+        client = console_client(seed.app, FakeDialer(seed.app))
+        token = login(client, user)
+        for method, url, data in requests:
+            form = None if data is None else {**data, "csrf": token}
+            reply = client.request(method, url, data=form)
+            assert 400 <= reply.status_code < 500, (user, method, url, reply.status_code)
+    assert _count(seed, AuditLog) == before + len(probes)  # the logins only
+    assert _count(seed, CollectionNote) == 0 and _count(seed, ReviewVerdict) == 0
+
+
+def test_nul_and_invalid_utf8_in_form_fields_are_4xx_and_write_nothing(
+    client: TestClient, seed: Seed
+) -> None:
+    form_type = {"content-type": "application/x-www-form-urlencoded"}
+    before = _count(seed, AuditLog)
+    fresh = console_client(seed.app, FakeDialer(seed.app))
+    token = CSRF.search(fresh.get("/login").text).group(1)  # type: ignore[union-attr]
+    for raw in (
+        b"username=qa%00x&password=x",
+        b"username=%ff%fe&password=x",
+        b"username=\xff&password=x",
+        b"username=qa1&password=%c3%28",
+    ):
+        reply = fresh.post("/login", content=raw + f"&csrf={token}".encode(), headers=form_type)
+        assert reply.status_code == 400 and "UTF-8" in reply.text, raw
+        assert "content-security-policy" in reply.headers
+    assert _count(seed, AuditLog) == before
+    qa_token = login(client, "qa1")
+    with seed.app.sessions() as session:
+        flag = session.scalars(select(Flag.id)).first()
+    verdicts = [{"verdict": "penalty", "note": "a\x00b"}, {"verdict": "penal\x00ty"}]
+    for data in verdicts:
+        reply = client.post(f"/qa/flags/{flag}/verdict", data={**data, "csrf": qa_token})
+        assert reply.status_code == 400, data
+    for params in ({"category": "threat\x00"}, {"agent": "A\x0001"}, {"from": "2026-12-01\x00"}):
+        assert client.get("/qa", params=params).status_code == 400, params
+    assert client.get("/qa?category=%ff").status_code == 400
+    assert _count(seed, ReviewVerdict) == 0
+    admin = console_client(seed.app, FakeDialer(seed.app))
+    admin_token = login(admin, "admin1")
+    dnc = admin.post(
+        "/admin/dnc", data={"number": "13812348000", "reason": "x\x00", "csrf": admin_token}
+    )
+    assert dnc.status_code == 400
+    saved = admin.post(
+        "/admin/files/lexicon/cn-default", data={"content": "\x00", "csrf": admin_token}
+    )
+    assert saved.status_code == 400
+    multipart = admin.post(
+        "/admin/dnc",
+        files={"number": (None, "13812348000"), "reason": (None, "x\x00")},
+        data={"csrf": admin_token},
+    )
+    assert multipart.status_code == 415
+    assert _count(seed, AuditLog) == before + 2  # the two logins
