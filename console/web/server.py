@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console.app import App
+from console.app import App, describe_db_error
 from console.web.auth import SESSION_COOKIE, Forbidden, NotLoggedIn, Principal, resolve_session
 from console.web.dialing import PreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
@@ -172,12 +172,21 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
+def _internal_error_page(request: Request) -> Response:
+    message = "Something went wrong on the server; nothing was changed. It has been logged."
+    try:
+        return _error_page(request, 500, "Error", message)
+    except Exception:  # the error page itself failed: still answer, still with the headers
+        return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
+
+
 def _add_error_pages(web: FastAPI) -> None:
     """Every error is a page with the security headers; none shows a traceback or a value
     from the database (the log has the traceback, through the PII mask)."""
 
     @web.exception_handler(IntegrityError)
-    async def conflict(request: Request, _exc: IntegrityError) -> Response:
+    async def conflict(request: Request, exc: IntegrityError) -> Response:
+        log.warning("%s %s: %s", request.method, request.url.path, describe_db_error(exc))
         message = "This change clashes with one already made (perhaps at the same moment): "
         return _error_page(request, 409, "Not now", message + "reload the page and look.")
 
@@ -187,16 +196,15 @@ def _add_error_pages(web: FastAPI) -> None:
         if isinstance(exc, DataError) or isinstance(exc.orig, OverflowError | ValueError):
             message = "a value in this request is out of range: nothing was changed"
             return _error_page(request, 400, "Please check the request", message)
-        return await internal_error(request, exc)
+        # Handled here, so nothing further up logs it: the traceback goes to our log.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return _internal_error_page(request)
 
     @web.exception_handler(Exception)
     async def internal_error(request: Request, exc: Exception) -> Response:
+        # Starlette raises it again after this page, and the server logs the traceback.
         log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
-        message = "Something went wrong on the server; nothing was changed. It has been logged."
-        try:
-            return _error_page(request, 500, "Error", message)
-        except Exception:
-            return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
+        return _internal_error_page(request)
 
 
 def create_app(
