@@ -1,17 +1,22 @@
 """``callwarden``: the command line. Exit codes: 0 ok, 1 rejected input, 2 usage,
-3 configuration error, 4 database unavailable or not initialised."""
+3 configuration error, 4 database unavailable, not initialised or refusing a change,
+5 internal error (logged, with the traceback at DEBUG level)."""
 
 from __future__ import annotations
 
 import argparse
+import logging
+import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.exc import DBAPIError
+
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from config import ConfigError, load_settings
-from console.app import App, build_app, configure_logging
+from console.app import App, build_app, configure_logging, describe_db_error
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
@@ -35,6 +40,31 @@ EXIT_REJECTED = 1
 EXIT_USAGE = 2
 EXIT_CONFIG = 3
 EXIT_DATABASE = 4
+EXIT_INTERNAL = 5
+log = logging.getLogger("callwarden")
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high] (NaN, inf and 1e308 are usage errors,
+    not a traceback or a negative SQL LIMIT later on)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from exc
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its message
+    return parse
+
+
+COUNT = _bounded(int, 1, 10**9)
+PORT = _bounded(int, 1, 65535)
+SECONDS = _bounded(float, 0, 10**7)
+RATE = _bounded(float, 0.001, 10_000)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -58,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = sub.add_parser("cases", help="look at stored cases")
     listing_sub = listing.add_subparsers(dest="what", required=True, metavar="WHAT")
     case_list = listing_sub.add_parser("list", help="list cases (PII masked)")
-    case_list.add_argument("--limit", type=int, default=20)
+    case_list.add_argument("--limit", type=COUNT, default=20)
     case_list.set_defaults(handler=cmd_cases_list)
 
     schedule = sub.add_parser("schedule", help="dial schedules")
@@ -68,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--agent", help="only this agent's worklist")
     preview.add_argument("--profile", help="policy profile name or file (default: configured)")
     preview.add_argument("--json", action="store_true", help="print one JSON object")
-    preview.add_argument("--limit", type=int, default=50, help="rows per list in text output")
+    preview.add_argument("--limit", type=COUNT, default=50, help="rows per list in text output")
     preview.set_defaults(handler=cmd_schedule_preview)
 
     policy = sub.add_parser("policy", help="dial-policy profiles")
@@ -104,7 +134,7 @@ def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     sandbox = sub.add_parser("sandbox", help="the embedded Asterisk (Debian sid root, chroot)")
     sandbox.add_argument("action", choices=["up", "down", "status"])
     sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
-    sandbox.add_argument("--agi-port", type=int, default=4573, help="our FastAGI server's port")
+    sandbox.add_argument("--agi-port", type=PORT, default=4573, help="our FastAGI server's port")
     sandbox.add_argument(
         "--phones", metavar="SCENARIOS.json", help="also start the simulated phone network"
     )
@@ -115,10 +145,10 @@ def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     dial.add_argument("--agents", help="comma-separated agent codes (default: all active)")
     dial.add_argument("--preview", metavar="AGENT", help="preview mode for one agent")
     dial.add_argument("--profile", help="policy profile (default: configured)")
-    dial.add_argument("--rate", type=float, default=20.0, help="originates per second at most")
-    dial.add_argument("--ring-timeout", type=float, default=30.0, help="seconds to ring")
-    dial.add_argument("--run-for", type=float, default=3600.0, help="stop dialling after")
-    dial.add_argument("--limit", type=int, help="at most this many numbers per agent")
+    dial.add_argument("--rate", type=RATE, default=20.0, help="originates per second at most")
+    dial.add_argument("--ring-timeout", type=SECONDS, default=30.0, help="seconds to ring")
+    dial.add_argument("--run-for", type=SECONDS, default=3600.0, help="stop dialling after")
+    dial.add_argument("--limit", type=COUNT, help="at most this many numbers per agent")
     dial.set_defaults(handler=cmd_dial)
 
 
@@ -141,14 +171,14 @@ def _add_pipeline_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     transcribe.set_defaults(handler=cmd_transcribe)
 
     worker = sub.add_parser("worker", help="run transcription workers until stopped")
-    worker.add_argument("-n", "--workers", type=int, help="worker processes (queue.workers)")
+    worker.add_argument("-n", "--workers", type=COUNT, help="worker processes (queue.workers)")
     worker.set_defaults(handler=cmd_worker)
 
     recordings = sub.add_parser("recordings", help="recordings in Asterisk's spool")
     recordings_sub = recordings.add_subparsers(dest="what", required=True, metavar="WHAT")
     sweep = recordings_sub.add_parser("sweep", help="store and queue what the dialer missed")
     sweep.add_argument("--spool", help="MixMonitor's folder (default: the sandbox's)")
-    sweep.add_argument("--min-age", type=float, default=10.0, help="seconds since last write")
+    sweep.add_argument("--min-age", type=SECONDS, default=10.0, help="seconds since last write")
     sweep.set_defaults(handler=cmd_recordings_sweep)
 
     calls = sub.add_parser("calls", help="look at recorded calls")
@@ -210,6 +240,23 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except UsageError as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except DBAPIError as exc:
+        # Never the exception's text: its parameters and DETAIL carry residents' data.
+        log.debug("database error", exc_info=True)
+        print(
+            f"callwarden: database error ({describe_db_error(exc)}); "
+            "the step was rolled back, so nothing was written",
+            file=sys.stderr,
+        )
+        return EXIT_DATABASE
+    except Exception as exc:
+        log.debug("internal error", exc_info=True)
+        print(
+            f"callwarden: internal error ({type(exc).__name__}); run with logging level DEBUG "
+            "for the (masked) traceback",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
     finally:
         app.engine.dispose()
 

@@ -32,7 +32,7 @@ from config import Settings
 from store.audit import record_audit
 from store.models import ConfigVersion
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # used with fullmatch: "$" lets a "\n" through
 KINDS = ("policy", "lexicon")
 
 
@@ -121,11 +121,11 @@ def names(kind: str, settings: Settings) -> list[str]:
         if d.is_dir()
         for p in d.glob("*.toml")
     }
-    return sorted(n for n in found if NAME.match(n))
+    return sorted(n for n in found if NAME.fullmatch(n))
 
 
 def _file(kind: str, name: str, settings: Settings) -> Path:
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise LookupError(f"{name!r} is not a {kind} name")
     spec = editable(kind)
     for folder in (spec.admin_dir(settings), spec.shipped):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from compliance.policy import Profile, load_profile
 from console.app import App
+from console.bounds import moment_in_range
 from dialer.book import NumberEntry
 from dialer.scheduler import Schedule
 from dialer.worklist import BlockedItem, WorkItem
@@ -31,15 +32,26 @@ def active_profile(app: App, name: str | None) -> Profile:
     return load_profile(name or app.settings.policy.profile, search=(admin_dir,))
 
 
-def parse_at(text: str | None, zone: str) -> datetime:
-    """``2026-12-01 08:05`` on the centre's clock (or with an explicit offset); default now."""
+def parse_at(text: str | None, zone: str, field: str = "--at") -> datetime:
+    """``2026-12-01 08:05`` on the centre's clock (or with an explicit offset); default now.
+
+    A day near the ends of the calendar is refused: the policy looks days back and ahead of
+    it, and that arithmetic must not overflow.
+    """
     if text is None:
         return utcnow()
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UsageError(f"--at: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone))
+        raise UsageError(
+            f"{field}: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')"
+        ) from exc
+    try:
+        return moment_in_range(
+            parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone)), field
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:

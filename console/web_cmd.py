@@ -37,7 +37,8 @@ def serve(
     from console.web import create_app  # noqa: PLC0415
 
     web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False)
+    # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, log_config=None)
 
 
 def cmd_serve(app: App, args: argparse.Namespace, out: TextIO) -> int:

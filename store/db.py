@@ -18,13 +18,16 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     SQLite's own transaction handling in pysqlite is switched off so that the
     ``BEGIN`` SQLAlchemy emits is what the database sees (``reserve_attempt``
     upgrades it to ``BEGIN IMMEDIATE`` to take the write lock up front).
+
+    SQL parameters are hidden from error messages and logs: they are residents' IDs
+    and numbers.
     """
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True)
+        return create_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_s})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_s}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

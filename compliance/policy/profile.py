@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 import tomllib
 from dataclasses import dataclass
 from datetime import date, time, timedelta
@@ -25,6 +26,8 @@ from compliance.files import locate_toml
 from compliance.policy.facts import ContactType
 
 Per = Literal["person", "number", "person_case"]
+PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+"""What ``extends`` may hold: a profile's name, looked up in the policy folders; never a path."""
 
 
 class _Spec(BaseModel):
@@ -188,11 +191,24 @@ class ProfileFile(_Spec):
     version: str = Field(min_length=1)
     title: str = ""
     extends: str | None = None
+    """The parent profile's name (``cn-law``)."""
     clock: Literal["centre", "callee"] = "centre"
     timezone: str = "Asia/Shanghai"
     rules: tuple[RuleSpec, ...] = ()
     calendar: tuple[CalendarYear, ...] = ()
     scheduling: Scheduling | None = None
+
+    @field_validator("extends")
+    @classmethod
+    def _a_name(cls, value: str | None) -> str | None:
+        # Never a path: an edited profile must not make the server open a file outside the
+        # policy folders (and echo what it found there).
+        if value is not None and not PROFILE_NAME.fullmatch(value):
+            raise ValueError(
+                f"{value!r} is not a profile name: write the parent's name (lowercase letters, "
+                "digits, '-' and '_'), not a file or a path"
+            )
+        return value
 
     @field_validator("timezone")
     @classmethod

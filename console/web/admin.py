@@ -6,7 +6,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from console import editable
 from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
 from console.users import UserError, add_user, set_password
 from console.web.auth import ADMIN, Principal
+from console.web.inputs import MAX_ID, DbId
 from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
@@ -148,10 +149,10 @@ def show_version(  # noqa: PLR0917 (the path's parts)
     request: Request,
     kind: Kind,
     name: str,
-    number: int,
+    number: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
     session: DB,
-    against: int | None = None,
+    against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     new = _version(session, kind, name, number)
     base = against if against is not None else number - 1
@@ -166,7 +167,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
     request: Request,
     kind: Kind,
     name: str,
-    number: int,
+    number: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
     session: DB,
 ) -> Response:
@@ -207,7 +208,7 @@ def dialable_preview(
     app = cw(request)
     try:
         profile = active_profile(app, None)
-        moment = parse_at(at, profile.timezone) if at else now(request)
+        moment = parse_at(at, profile.timezone, "at") if at else now(request)
     except (UsageError, ProfileError) as exc:
         return render(request, "admin_preview.html", me, 400, error=str(exc), at=at or "")
     schedule = compute_schedule(app, profile, moment)
@@ -263,7 +264,7 @@ def _change(
 @router.post("/holds/{hold_id}/clear")
 def clear(
     request: Request,
-    hold_id: int,
+    hold_id: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
     session: DB,
     note: Annotated[str, Form(max_length=2000)] = "",
@@ -365,7 +366,7 @@ def new_user(  # noqa: PLR0917 (the form)
 @router.post("/users/{user_id}/active")
 def set_active(
     request: Request,
-    user_id: int,
+    user_id: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
     session: DB,
     active: Annotated[bool, Form()],
@@ -387,7 +388,7 @@ def set_active(
 @router.post("/users/{user_id}/password")
 def reset_password(
     request: Request,
-    user_id: int,
+    user_id: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
     session: DB,
     password: Annotated[str, Form(max_length=200)],

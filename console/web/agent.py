@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal, InvalidOperation
+import re
+from datetime import date, timedelta
+from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from console.schedule_cmd import active_profile, compute_schedule
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
+from console.web.inputs import DbId, FormId
 from console.web.server import DB, cw, dialer, now, render
 from dialer.campaign import DialItem
 from dialer.worklist import Worklist
@@ -42,6 +45,11 @@ OUTCOME_LABELS = {
     NoteOutcome.WRONG_NUMBER: "Wrong number (号码错误)",
     NoteOutcome.OTHER: "Other (其他)",
 }
+
+
+def _today(request: Request) -> date:
+    """Today on the centre's clock (a promise is made in the callee's day, not in UTC's)."""
+    return now(request).astimezone(ZoneInfo(cw(request).settings.policy.timezone)).date()
 
 
 def _my_agent(session: Session, me: Principal) -> Agent:
@@ -93,8 +101,8 @@ def dial(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
     session: DB,
-    phone_number_id: Annotated[int, Form()],
-    case_id: Annotated[int, Form()],
+    phone_number_id: FormId,
+    case_id: FormId,
 ) -> Response:
     agent = _my_agent(session, me)
     if pending_notes(session, agent.id):
@@ -116,23 +124,36 @@ def dial(
     return RedirectResponse("/agent", status_code=303)
 
 
+# Yuan with at most two decimals, ASCII digits only: Decimal() alone would take NaN, inf,
+# 1e308 and full-width digits. The ceiling keeps cents inside the column (32-bit on PostgreSQL).
+_AMOUNT = re.compile(r"[0-9]{1,9}(\.[0-9]{1,2})?")
+MAX_PROMISED_CENTS = 1_000_000_000  # 10 million yuan
+PROMISE_HORIZON = timedelta(days=366)
+
+
 def _amount_cents(text: str) -> int | None:
     if not text.strip():
         return None
-    try:
-        value = Decimal(text.strip())
-    except InvalidOperation as exc:
-        raise NoteError(f"promised amount: not a number: {text!r}") from exc
-    return int((value * 100).to_integral_value())
+    if not _AMOUNT.fullmatch(text.strip()):
+        raise NoteError(f"promised amount: yuan such as 1200.50, not {text[:40]!r}")
+    cents = int(Decimal(text.strip()) * 100)
+    if not 0 < cents <= MAX_PROMISED_CENTS:
+        raise NoteError(
+            f"promised amount: more than 0 and at most {MAX_PROMISED_CENTS // 100:,} yuan"
+        )
+    return cents
 
 
-def _day(text: str) -> date | None:
+def _day(text: str, today: date) -> date | None:
     if not text.strip():
         return None
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError as exc:
         raise NoteError(f"promised date: not a date (YYYY-MM-DD): {text!r}") from exc
+    if not today <= day <= today + PROMISE_HORIZON:
+        raise NoteError(f"promised date: {day} is not between today ({today}) and a year from now")
+    return day
 
 
 @router.post("/notes")
@@ -140,7 +161,7 @@ def save_note(  # noqa: PLR0917 (the note form)
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
     session: DB,
-    attempt_id: Annotated[int, Form()],
+    attempt_id: FormId,
     outcome: Annotated[NoteOutcome, Form()],
     text: Annotated[str, Form(max_length=4000)] = "",
     account_class: Annotated[str, Form()] = "",
@@ -155,7 +176,7 @@ def save_note(  # noqa: PLR0917 (the note form)
             AccountClass(account_class) if account_class else None,
             text,
             _amount_cents(promised_amount),
-            _day(promised_date),
+            _day(promised_date, _today(request)),
         )
         with session.begin_nested():
             add_note(session, agent.id, me.username, note, now(request))
@@ -167,7 +188,7 @@ def save_note(  # noqa: PLR0917 (the note form)
 @router.get("/cases/{case_id}")
 def case_page(
     request: Request,
-    case_id: int,
+    case_id: DbId,
     me: Annotated[Principal, Depends(AGENT)],
     session: DB,
 ) -> Response:

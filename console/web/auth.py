@@ -105,8 +105,11 @@ def recent_failures(session: Session, username: str, now: datetime) -> int:
     )
 
 
-def csrf_matches(expected: str, given: str | None) -> bool:
-    return given is not None and secrets.compare_digest(expected.encode(), given.encode())
+def csrf_matches(expected: str | None, given: str | None) -> bool:
+    """Constant-time; an empty or missing token never matches (not even another empty one)."""
+    if not expected or not given:
+        return False
+    return secrets.compare_digest(expected.encode(), given.encode())
 
 
 class RoleGuard:

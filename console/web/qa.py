@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -12,9 +13,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from console.bounds import day_in_range
 from console.web.auth import QA, Principal
 from console.web.calls import load_call
 from console.web.chart import bar_chart
+from console.web.inputs import DbId
 from console.web.server import DB, cw, now, render
 from store.audit import record_audit
 from store.enums import SpotCheckResult, Verdict
@@ -43,9 +46,13 @@ def _day(text: str | None, field: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError as exc:
         raise HTTPException(400, f"{field}: not a date (YYYY-MM-DD): {text!r}") from exc
+    try:
+        return day_in_range(day, field)
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 Period = tuple[datetime | None, datetime | None]
@@ -67,8 +74,9 @@ def period(
 def _severity(text: str) -> int | None:
     if not text.strip():
         return None  # the form's empty field: any severity
-    if not text.strip().isdigit() or not 1 <= int(text) <= 5:
-        raise HTTPException(400, f"severity: a whole number from 1 to 5, not {text!r}")
+    # Not isdigit(): "²" is a digit to it, and int() then raises.
+    if not re.fullmatch(r"[1-5]", text.strip()):
+        raise HTTPException(400, f"severity: a whole number from 1 to 5, not {text[:40]!r}")
     return int(text)
 
 
@@ -106,7 +114,7 @@ def queue(
 @router.get("/calls/{recording_id}")
 def call_page(
     request: Request,
-    recording_id: int,
+    recording_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
 ) -> Response:
@@ -119,7 +127,7 @@ def call_page(
 @router.post("/calls/{recording_id}/unmask")
 def unmask_number(
     request: Request,
-    recording_id: int,
+    recording_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
 ) -> Response:
@@ -144,7 +152,7 @@ def unmask_number(
 @router.post("/flags/{flag_id}/verdict")
 def verdict(  # noqa: PLR0917 (the verdict form)
     request: Request,
-    flag_id: int,
+    flag_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
     verdict: Annotated[Verdict, Form()],
@@ -173,7 +181,7 @@ def spot_checks(
 @router.post("/calls/{recording_id}/spot-check")
 def spot_check(  # noqa: PLR0917 (the review form)
     request: Request,
-    recording_id: int,
+    recording_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
     result: Annotated[SpotCheckResult, Form()],
@@ -215,11 +223,24 @@ def report(
     )
 
 
+# A spreadsheet takes a cell starting with one of these as a formula (OWASP, CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> object:
+    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` so it shows as
+    text; numbers are left as numbers (a negative count is not an attack)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def _csv(name: str, header: list[str], rows: list[list[object]]) -> Response:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
+    # Agent codes, categories and evidence are text others typed or said: none is trusted.
+    writer.writerow([csv_cell(cell) for cell in header])
+    writer.writerows([csv_cell(cell) for cell in row] for row in rows)
     # A BOM so that Excel, which most QA teams open these in, reads the Chinese right.
     return Response(
         "\ufeff" + buffer.getvalue(),

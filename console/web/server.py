@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Iterator
 from datetime import datetime
 from importlib import resources
@@ -16,15 +17,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from sqlalchemy.exc import DataError, IntegrityError, StatementError
 from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console.app import App
+from console.app import App, describe_db_error
 from console.web.auth import SESSION_COOKIE, Forbidden, NotLoggedIn, Principal, resolve_session
 from console.web.dialing import PreviewDialer
+from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
 from store.pii import mask_phone, mask_resident_id, mask_text
 from store.types import utcnow
 
+log = logging.getLogger(__name__)
 _HERE = Path(str(resources.files("console") / "web"))
 TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
 TEMPLATES.env.filters["phone"] = mask_phone
@@ -99,6 +104,109 @@ def routers() -> list[APIRouter]:
     return [module.router for module in (login, qa, admin, agent, media)]
 
 
+def _error_page(request: Request, status: int, title: str, message: str) -> Response:
+    principal = getattr(request.state, "principal", None)
+    response = render(request, "error.html", principal, status, title=title, message=message)
+    # Set here too: a 500 is answered outside the middleware that adds them to the rest.
+    response.headers.update(_SECURITY_HEADERS)
+    return response
+
+
+class InputGuard:
+    """Refuses a request whose address, query or form is not UTF-8 text without control
+    characters (NUL above all), before any route or database sees it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        problem = path_problem(scope.get("raw_path") or scope["path"].encode())
+        problem = problem or urlencoded_problem(scope.get("query_string", b""), "query")
+        status = 400
+        content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip()
+        if problem is None and content_type == b"multipart/form-data":
+            problem, status = "forms are sent URL-encoded here, not as multipart", 415
+        if problem is None and content_type == b"application/x-www-form-urlencoded":
+            body = await _body(receive)
+            if body is None:
+                problem, status = f"the form is over {MAX_FORM_BYTES} bytes", 413
+            else:
+                problem = urlencoded_problem(body, "form")
+                receive = _replay(body, receive)
+        if problem is None:
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope)
+        response = _error_page(request, status, "Please check the request", problem)
+        await response(scope, receive, send)
+
+
+async def _body(receive: Receive) -> bytes | None:
+    """The whole request body, or None once it is over MAX_FORM_BYTES."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Receive) -> Receive:
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if sent:
+            return await receive()
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return replay
+
+
+def _internal_error_page(request: Request) -> Response:
+    message = "Something went wrong on the server; nothing was changed. It has been logged."
+    try:
+        return _error_page(request, 500, "Error", message)
+    except Exception:  # the error page itself failed: still answer, still with the headers
+        return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
+
+
+def _add_error_pages(web: FastAPI) -> None:
+    """Every error is a page with the security headers; none shows a traceback or a value
+    from the database (the log has the traceback, through the PII mask)."""
+
+    @web.exception_handler(IntegrityError)
+    async def conflict(request: Request, exc: IntegrityError) -> Response:
+        log.warning("%s %s: %s", request.method, request.url.path, describe_db_error(exc))
+        message = "This change clashes with one already made (perhaps at the same moment): "
+        return _error_page(request, 409, "Not now", message + "reload the page and look.")
+
+    @web.exception_handler(StatementError)
+    async def out_of_range(request: Request, exc: StatementError) -> Response:
+        # A value the database cannot hold: an id or a number past its column's range.
+        if isinstance(exc, DataError) or isinstance(exc.orig, OverflowError | ValueError):
+            message = "a value in this request is out of range: nothing was changed"
+            return _error_page(request, 400, "Please check the request", message)
+        # Handled here, so nothing further up logs it: the traceback goes to our log.
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return _internal_error_page(request)
+
+    @web.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        # Starlette raises it again after this page, and the server logs the traceback.
+        log.error("%s %s failed: %s", request.method, request.url.path, type(exc).__name__)
+        return _internal_error_page(request)
+
+
 def create_app(
     app: App, preview_dialer: PreviewDialer, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
@@ -110,6 +218,7 @@ def create_app(
     for router in routers():
         web.include_router(router)
     hours = app.settings.console.session_hours
+    web.add_middleware(InputGuard)  # inside the one below, whose headers it gets
 
     @web.middleware("http")
     async def session_and_headers(
@@ -165,4 +274,5 @@ def create_app(
     async def forbidden(request: Request, exc: Forbidden) -> Response:
         return render(request, "error.html", request.state.principal, 403, message=str(exc))
 
+    _add_error_pages(web)
     return web
