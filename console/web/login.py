@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Annotated
 
@@ -29,10 +30,14 @@ HOME = {Role.AGENT: "/agent", Role.QA: "/qa", Role.ADMIN: "/admin"}
 
 
 def _safe_next(target: str | None) -> str | None:
-    # Only paths on this site: "//host" or "https://…" would send a fresh login elsewhere.
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return None
+    # Only paths on this site. Browsers read "//host", "/\\host" and "/<tab>/host" (they turn
+    # backslashes into slashes and drop tabs and newlines) as another site.
+    if not target or not target.startswith("/") or _NOT_A_LOCAL_PATH.search(target):
+        return None
+    return target
+
+
+_NOT_A_LOCAL_PATH = re.compile(r"^/[/\\]|[\\\x00-\x20\x7f]")
 
 
 @router.get("/login")
