@@ -18,8 +18,12 @@ def forbidden(char: str) -> bool:
 
 
 def first_forbidden(text: str) -> str | None:
-    """The first forbidden character of ``text``, or None; ASCII text is checked fast."""
-    if text.isascii() and text.isprintable():
+    """The first forbidden character of ``text``, or None.
+
+    ``isprintable`` is false for every forbidden category (and for spaces other than
+    U+0020, unassigned and private-use characters, which are looked at one by one).
+    """
+    if text.isprintable():
         return None
     return next((char for char in text if forbidden(char)), None)
 

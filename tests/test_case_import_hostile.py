@@ -16,14 +16,16 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 
-from store.case_import import import_cases
+from store.case_import import csv_reader, import_cases, xlsx_parts, xlsx_sheet
+from store.case_import import rows as limits
+from store.case_import.cells import FIELD_LIMITS
 from store.case_import.table import RowError, open_table
 from store.db import SessionFactory
 from store.errors import ImportRejected
 from store.models import Case
 from tests.conftest import SAMPLE_CASES
 from tests.helpers import read_csv, snapshot, write_csv
-from tests.xlsx_files import SST_NS, sample_xlsx, sheet_edit, with_shared_strings
+from tests.xlsx_files import SST_NS, rewrite, sample_xlsx, sheet_edit, with_shared_strings
 
 MIB = 1 << 20
 
@@ -288,3 +290,47 @@ def test_a_record_without_end_is_refused_at_its_start(
     path.write_bytes(text + b'ICBC,"' + b"x,y\n" * 20_000)
     lines = _reject(path, sessions)
     assert len(lines) == 1 and lines[0].startswith(f"{path}:{rows + 1}: line {rows + 1}"), lines
+
+
+def test_a_zip_bomb_beside_the_sheet_is_refused_too(
+    tmp_path: Path, sessions: SessionFactory, engine: Engine
+) -> None:
+    path = rewrite(
+        sample_xlsx(tmp_path / "nested.xlsx"),
+        lambda _name, data: data,
+        {"xl/embeddings/inner.zip": bytes(32 * MIB)},  # 32 MiB of zeros in 32 KiB
+    )
+    assert path.stat().st_size < 100_000
+    before = snapshot(engine)
+    lines = _reject(path, sessions)
+    assert len(lines) == 1 and lines[0].startswith(f"{path}: refused: xl/embeddings/inner.zip")
+    assert "zip bomb" in lines[0]
+    assert snapshot(engine) == before
+
+
+def test_csv_lines_ended_by_a_lone_cr_still_read(tmp_path: Path, sessions: SessionFactory) -> None:
+    path = tmp_path / "mac.csv"
+    path.write_bytes(SAMPLE_CASES.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r"))
+    assert import_cases(path, sessions, "t").rows == len(read_csv(SAMPLE_CASES)[1])
+
+
+def test_the_case_file_reference_states_the_limits_the_code_enforces() -> None:
+    text = (SAMPLE_CASES.parent / "README.md").read_text(encoding="utf-8")
+    chars = f"{limits.MAX_FIELD_CHARS:,}"
+    assert f"| characters in one cell | {chars} | {chars} |" in text
+    assert f"{limits.MAX_COLUMNS} in the header" in text
+    assert f"| {csv_reader.MAX_RECORD_BYTES // MIB} MiB |" in text
+    assert f"{xlsx_sheet.MAX_SHEET_ROW:,}, Excel's own" in text
+    assert (
+        f"{xlsx_parts.MAX_MEMBERS:,} members, "
+        f"{xlsx_parts.MAX_MEMBER_BYTES // MIB} MiB unpacked per member, "
+        f"{xlsx_parts.MAX_TOTAL_BYTES // MIB // 1024} GiB in all, no member over "
+        f"{xlsx_parts.RATIO_FLOOR // MIB} MiB compressed more than {xlsx_parts.MAX_RATIO}:1"
+    ) in text
+    assert (
+        f"| {xlsx_parts.MAX_SHARED_STRINGS:,}, and at most "
+        f"{xlsx_parts.MAX_SHARED_STRINGS_BYTES // MIB} MiB unpacked" in text
+    )
+    assert f"at most {xlsx_parts.MAX_SMALL_PART_BYTES // MIB} MiB each" in text
+    assert FIELD_LIMITS["account_no"] == 64 and "`account_no` and `campaign` 64 characters" in text
+    assert FIELD_LIMITS["debtor_name"] == 100 and "and the contact names 100" in text
