@@ -54,8 +54,8 @@ class _Lines(Iterator[str]):
         self.record_bytes += len(data)
         if self.record_bytes > MAX_RECORD_BYTES:
             raise _TooLong
-        try:
-            text = self._decoder.decode(data, final=not data)
+        try:  # only the last line lacks a newline: bytes it leaves undecoded are an error
+            text = self._decoder.decode(data, final=not data.endswith(b"\n"))
         except UnicodeDecodeError as exc:
             # at the end of the file, the bytes left over belong to its last line
             raise _BadBytes(self.line + (1 if data else 0), exc.start + 1) from None
