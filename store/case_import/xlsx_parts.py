@@ -110,7 +110,7 @@ def check_zip(archive: zipfile.ZipFile) -> None:
             raise TableError(f"refused: {info.filename} is encrypted")
         if info.file_size > MAX_MEMBER_BYTES:
             raise TableError(
-                f"refused: {info.filename} unpacks to {info.file_size // MIB} MiB, "
+                f"refused: {info.filename} unpacks to {info.file_size / MIB:,.1f} MiB, "
                 f"more than {MAX_MEMBER_BYTES // MIB} MiB"
             )
         ratio = info.file_size / max(info.compress_size, 1)
@@ -121,7 +121,7 @@ def check_zip(archive: zipfile.ZipFile) -> None:
             )
     if total > MAX_TOTAL_BYTES:
         raise TableError(
-            f"refused: unpacks to {total // MIB} MiB, more than {MAX_TOTAL_BYTES // MIB} MiB"
+            f"refused: unpacks to {total / MIB:,.1f} MiB, more than {MAX_TOTAL_BYTES // MIB} MiB"
         )
 
 
@@ -134,7 +134,8 @@ def _member(archive: zipfile.ZipFile, base: str, target: str, limit: int) -> str
         raise TableError(f"not a readable .xlsx workbook ({path} is missing)") from None
     if info.file_size > limit:
         raise TableError(
-            f"refused: {path} unpacks to {info.file_size // MIB} MiB, more than {limit // MIB} MiB"
+            f"refused: {path} unpacks to {info.file_size / MIB:,.1f} MiB, "
+            f"more than {limit // MIB} MiB"
         )
     return path
 
