@@ -334,3 +334,16 @@ def test_the_case_file_reference_states_the_limits_the_code_enforces() -> None:
     assert f"at most {xlsx_parts.MAX_SMALL_PART_BYTES // MIB} MiB each" in text
     assert FIELD_LIMITS["account_no"] == 64 and "`account_no` and `campaign` 64 characters" in text
     assert FIELD_LIMITS["debtor_name"] == 100 and "and the contact names 100" in text
+
+
+def test_problems_after_a_quoted_line_break_name_their_line_too(
+    tmp_path: Path, sessions: SessionFactory
+) -> None:
+    header, rows = read_csv(SAMPLE_CASES)
+    rows[0][header.index("contact1_name")] = "赵\n娜"  # row 2 spans lines 2 and 3
+    rows[5][header.index("mobile")] = "123"
+    path = write_csv(tmp_path / "split.csv", header, rows)
+    assert _reject(path, sessions) == [
+        f"{path}:2:contact1_name: U+000A (LINE FEED) is not allowed in a value",
+        f"{path}:7:mobile: not a valid phone number: '123' (line 8)",
+    ]
