@@ -165,7 +165,7 @@ def open_parts(archive: zipfile.ZipFile) -> Workbook:
     flags: dict[str, str] = {}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
-        if tag == "sheet":
+        if tag == "sheet" and not sheets:  # only the first sheet is read
             sheets.extend(v for k, v in attrs.items() if local(k) == "id" and k != "id")
         elif tag == "workbookPr":
             flags.update(attrs)
