@@ -17,6 +17,7 @@ from store.errors import ImportRejected
 from store.migrate import upgrade
 from store.models import Case, CaseContact, Person, PhoneNumber
 from store.pii import mask_phone, mask_resident_id
+from store.safe_text import neutralise
 
 
 def default_actor() -> str:
@@ -41,17 +42,18 @@ def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     path = Path(args.file)
 
+    # A file's name and header are the sender's text: print them inert.
     def report(line: str) -> None:
-        print(line, file=sys.stderr)
+        print(neutralise(line), file=sys.stderr)
 
     try:
         result = import_cases(path, app.sessions, args.actor or default_actor(), report)
     except ImportRejected as exc:
-        print(f"{path}: rejected, {exc.total} problem(s); nothing was imported", file=sys.stderr)
+        report(f"{path}: rejected, {exc.total} problem(s); nothing was imported")
         return 1
     c = result.counts
     print(
-        f"{path}: imported {result.rows} case row(s) ({result.encoding}): "
+        f"{neutralise(str(path))}: imported {result.rows} case row(s) ({result.encoding}): "
         f"{c.cases_created} case(s) created, {c.cases_updated} updated, "
         f"{c.people_created} people and {c.numbers_created} number(s) added",
         file=out,
@@ -60,7 +62,11 @@ def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_cases_list(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    """Cases with the debtor and numbers masked (PII is never shown in full here)."""
+    """Cases with the debtor and numbers masked (PII is never shown in full here).
+
+    Names and account numbers are printed through :func:`neutralise`: rows stored before
+    the importer refused control characters must not drive the terminal.
+    """
     app.require_schema()
     with app.sessions() as session:
         total = session.scalar(select(func.count()).select_from(Case)) or 0
@@ -73,7 +79,7 @@ def cmd_cases_list(app: App, args: argparse.Namespace, out: TextIO) -> int:
             ).all()
             contacts = session.scalar(select(func.count()).where(CaseContact.case_id == case.id))
             print(
-                f"{case.account_no:<20} {debtor.name:<6} "
+                f"{neutralise(case.account_no):<20} {neutralise(debtor.name):<6} "
                 f"{mask_resident_id(debtor.resident_id or '')} "
                 f"{case.amount_overdue_cents / 100:>12,.2f} {case.days_past_due:>4}d "
                 f"{case.account_class or '-'} {case.status:<8} "

@@ -19,10 +19,11 @@ from store.audit import record_audit
 from store.case_import.columns import resolve_header
 from store.case_import.load import CaseLoader, LoadCounts
 from store.case_import.staging import Staging
-from store.case_import.table import RowError, Table, TableError, open_table
+from store.case_import.table import MAX_COLUMNS, RowError, Table, TableError, open_table
 from store.case_import.validate import CaseRecord, validate_row
 from store.db import SessionFactory
 from store.errors import ImportRejected
+from store.safe_text import neutralise
 
 BATCH_SIZE = 2000
 KEPT_PROBLEMS = 1000
@@ -60,27 +61,35 @@ def _records(path: Path, label: str, encoding: list[str]) -> Iterator[CaseRecord
 
 
 def _table_records(table: Table, label: str) -> Iterator[CaseRecord | str]:
+    if len(table.header) > MAX_COLUMNS:
+        yield (
+            f"{label}:1: the header has {len(table.header)} columns; "
+            f"a case file has at most {MAX_COLUMNS}"
+        )
+        return
     names, header_problems = resolve_header(table.header)
     for _index, cell, message in header_problems:
-        yield f"{label}:1:{cell}: {message}"
+        yield f"{label}:1:{neutralise(cell)}: {message}"
     if header_problems:
         return
     data_rows = 0
     for item in table.rows:
         if isinstance(item, RowError):
-            yield f"{label}:{item.row}: {item.message}"
+            yield f"{label}:{item.row}: {item.message}" if item.row else f"{label}: {item.message}"
             return
-        row, cells = item
+        row, cells, line = item
         if not any(cell.strip() for cell in cells):
             continue
         data_rows += 1
+        # Where a quoted line break made rows and lines part, say the line too.
+        at = f" (line {line})" if line != row else ""
         if len(cells) > len(names):
-            yield f"{label}:{row}: row has {len(cells)} fields but the header has {len(names)}"
+            yield f"{label}:{row}: row has {len(cells)} fields but the header has {len(names)}{at}"
             continue
         values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
         record, problems = validate_row(row, values)
         for column, message in problems:
-            yield f"{label}:{row}:{column}: {message}"
+            yield f"{label}:{row}:{column}: {message}{at}"
         if record is not None:
             yield record
     if data_rows == 0:

@@ -11,6 +11,7 @@ from phonenumbers import PhoneMetadata
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError as StdnumError
 
+from store.case_import.cells import cell_problems
 from store.case_import.columns import DEBTOR_PHONE_COLUMNS, MAX_CONTACTS
 from store.enums import AccountClass, CaseStatus, NumberKind, Relation
 
@@ -90,7 +91,20 @@ Problems = list[tuple[str, str]]
 
 
 def validate_row(row: int, values: dict[str, str]) -> tuple[CaseRecord | None, Problems]:
-    """Check every field of a row; return the record, or None and every problem found."""
+    """Check every field of a row; return the record, or None and every problem found.
+
+    A cell with a forbidden character or too long for its column gets that one problem:
+    the column's own rules would only repeat it.
+    """
+    flagged = cell_problems(values)
+    if not flagged:
+        return _validate_fields(row, values)
+    bad = {column for column, _ in flagged}
+    _, problems = _validate_fields(row, {k: v for k, v in values.items() if k not in bad})
+    return None, flagged + [(column, msg) for column, msg in problems if column not in bad]
+
+
+def _validate_fields(row: int, values: dict[str, str]) -> tuple[CaseRecord | None, Problems]:
     problems: Problems = []
     text = {key: value.strip() for key, value in values.items()}
     for key in ("client_bank", "account_no", "debtor_name"):
