@@ -207,8 +207,9 @@ def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
         a.status for a in attempts if a.status in (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
     ] == []
     assert attempts[0].hangup_cause == "AMI link lost" and attempts[0].ended_at is not None
-    assert len(attempts) == len(answering)  # every number dialled once, none lost, none twice
-    assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:])
+    seen = [(a.e164, a.status.value, a.hangup_cause, a.decision_reason) for a in attempts]
+    assert len(attempts) == len(answering), seen  # every number dialled once, none twice
+    assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:]), seen
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
