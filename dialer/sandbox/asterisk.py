@@ -4,7 +4,8 @@ The root (Debian sid with ``asterisk`` and ``asterisk-modules``, ~340 MB) is
 built once with mmdebstrap and cached outside the repository (``$XDG_CACHE_HOME/
 callwarden/asterisk-root``). Each sandbox is a folder inside that root
 (``/callwarden/<name>``) holding its generated configuration, spool, logs and
-recordings, so several can run side by side on their own ports. The state
+recordings, so several can run side by side on their own ports; names carry a hash of
+the var dir they belong to (``instances.instance_name``), so checkouts never share one. The state
 (ports, AMI secret, pid) is written to ``<var>/sandbox.json`` for the dialer.
 """
 
