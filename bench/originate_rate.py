@@ -23,7 +23,15 @@ from compliance.policy import load_profile
 from dialer.ami import OriginateRequest, PystAmi
 from dialer.campaign import Campaign, CampaignSettings, DialItem
 from dialer.gate import PolicyJudge
-from dialer.sandbox import default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox import (
+    Sandbox,
+    default_cache,
+    ensure_root,
+    instance_name,
+    new_sandbox,
+    start,
+    stop,
+)
 from dialer.sandbox.phones import Scenario, start_phones
 from store.case_import import import_cases
 from store.db import make_engine, make_session_factory
@@ -49,14 +57,17 @@ def run(agents: int = 50) -> dict[str, Any]:
                 .order_by(PhoneNumber.id)
             ).all()
         items = [DialItem(*row) for row in rows] * 3
-        core = new_sandbox(ensure_root(default_cache()), f"bench{int(time.time()) % 10000}")
+        core = new_sandbox(ensure_root(default_cache()), instance_name("bench", work))
         running = start(core, work / "core.json")
-        phones = start_phones(running, {i.e164: Scenario("busy") for i in items}, work / "p.json")
-        try:
+        scenarios = {i.e164: Scenario("busy") for i in items}
+        phones: Sandbox | None = None
+        try:  # a phone network that fails to start stops itself; the core is stopped here
+            phones = start_phones(running, scenarios, work / "p.json")
             bare = _bare(running, [i.e164 for i in items[: len(rows)]])
             ours = _campaign(sessions, running, items, agents)
         finally:
-            stop(phones, work / "p.json")
+            if phones is not None:
+                stop(phones, work / "p.json")
             stop(running, work / "core.json")
         ours["violations"] = _violations(sessions)
         engine.dispose()

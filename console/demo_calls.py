@@ -27,7 +27,15 @@ from console.schedule_cmd import compute_schedule
 from dialer.agi.thread import AgiThread
 from dialer.campaign import DialItem
 from dialer.gate import PolicyJudge
-from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox import (
+    Sandbox,
+    default_cache,
+    ensure_root,
+    instance_name,
+    new_sandbox,
+    start,
+    stop,
+)
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.intake import CallMetadata, store_recording
@@ -105,7 +113,7 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
     dial = {agent.id: f"PJSIP/{agent.code.lower()}@simnet" for agent in agents.values()}
     started = time.monotonic()
     agi = AgiThread()
-    core = new_sandbox(ensure_root(default_cache()), "demo", agi.port)
+    core = new_sandbox(ensure_root(default_cache()), instance_name("demo", work), agi.port)
     core_state, phones_state = work / "core.json", work / "phones.json"
     running = start(core, core_state)
     phones: Sandbox | None = None

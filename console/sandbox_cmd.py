@@ -16,12 +16,22 @@ from __future__ import annotations
 
 import argparse
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
 from console.app import App
 from console.schedule_cmd import UsageError
-from dialer.sandbox import default_cache, ensure_root, load_state, new_sandbox, start, status, stop
+from dialer.sandbox import (
+    default_cache,
+    ensure_root,
+    instance_name,
+    load_state,
+    new_sandbox,
+    start,
+    status,
+    stop,
+)
 from dialer.sandbox.phones import BEHAVIOURS, Scenario, split_labelled_call, start_phones
 
 
@@ -42,12 +52,15 @@ def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
         if phones is not None:
             print(f"phones: {status(phones)}", file=out)
         return 0
+    name = instance_name("main", app.settings.paths.var_dir)
     if args.action == "down":
-        phones = load_state(phones_state)
-        if phones is not None:
-            stop(phones, phones_state)
-        if current is not None:
-            stop(current, state)
+        # Without a state file (lost, or from before a crash) the instance is still found
+        # by its name: the one this var dir owns.
+        root = Path(args.root) if args.root else default_cache()
+        core = current or new_sandbox(root, name)
+        phones = load_state(phones_state) or replace(core, name=f"{name}-phones")
+        stop(phones, phones_state)
+        stop(core, state)
         print("stopped", file=out)
         return 0
     if current is not None and status(current).startswith("running"):
@@ -55,7 +68,7 @@ def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
         return 0
     scenarios = read_scenarios(Path(args.phones), app.settings.paths.var_dir) if args.phones else {}
     root = ensure_root(Path(args.root) if args.root else default_cache())
-    running = start(new_sandbox(root, "main", args.agi_port or None), state)
+    running = start(new_sandbox(root, name, args.agi_port or None), state)
     print(status(running), file=out)
     print(f"AMI user {running.ami_user}, secret in {state}", file=out)
     if scenarios:

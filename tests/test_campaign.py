@@ -3,6 +3,7 @@ reservations, outcomes from AMI, the gate's re-check on answer, stereo recording
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -20,7 +21,16 @@ from compliance.policy import load_profile
 from dialer.ami import OriginateRequest, PystAmi
 from dialer.campaign import Campaign, CampaignSettings, DialItem
 from dialer.gate import PolicyJudge
-from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox import (
+    Sandbox,
+    default_cache,
+    ensure_root,
+    instance_name,
+    new_sandbox,
+    start,
+    status,
+    stop,
+)
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.audio import read_recording
 from store.db import SessionFactory
@@ -64,15 +74,17 @@ def network(sessions: SessionFactory, tmp_path: Path) -> Iterator[Network]:
     with sessions.begin() as session:
         session.add(Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet"))
         session.add(Agent(code="A02", name="坐席二", sip_endpoint="PJSIP/a02@simnet"))
-    gate = AgiThread()
-    core = new_sandbox(ensure_root(default_cache()), f"k{time.monotonic_ns() % 10**6}", gate.port)
-    running = start(core, tmp_path / "core.json")
-    phones = start_phones(running, scenarios, tmp_path / "phones.json")
     items = [DialItem(t.phone_number_id, t.case_id, t.e164) for t in targets]
-    yield Network(running, phones, gate, items)
-    stop(phones, tmp_path / "phones.json")
-    stop(running, tmp_path / "core.json")
-    gate.close()
+    with contextlib.ExitStack() as cleanup:  # whatever fails, what started is stopped
+        gate = AgiThread()
+        cleanup.callback(gate.close)
+        core = new_sandbox(ensure_root(default_cache()), instance_name("k", tmp_path), gate.port)
+        running = start(core, tmp_path / "core.json")
+        # by name, not pid: this also stops an instance a test restarted
+        cleanup.callback(stop, running, tmp_path / "core.json")
+        phones = start_phones(running, scenarios, tmp_path / "phones.json")
+        cleanup.callback(stop, phones, tmp_path / "phones.json")
+        yield Network(running, phones, gate, items)
 
 
 def campaign(
@@ -182,9 +194,12 @@ def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
     os.killpg(core.pid, signal.SIGKILL)  # mid-call
     time.sleep(1.5)
     restarted = start(dataclasses.replace(core, pid=None), tmp_path / "core-again.json")
-    worker.join(timeout=120)
-    assert not worker.is_alive()
-    stop(restarted, tmp_path / "core-again.json")
+    try:
+        worker.join(timeout=120)
+        assert not worker.is_alive()
+    finally:
+        stop(restarted, tmp_path / "core-again.json")
+    assert status(core).startswith("stopped")  # the instance, whichever process ran it
 
     with sessions() as session:
         attempts = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).all()
@@ -192,8 +207,9 @@ def test_asterisk_killed_and_restarted_mid_campaign_loses_no_attempt(
         a.status for a in attempts if a.status in (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
     ] == []
     assert attempts[0].hangup_cause == "AMI link lost" and attempts[0].ended_at is not None
-    assert len(attempts) == len(answering)  # every number dialled once, none lost, none twice
-    assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:])
+    seen = [(a.e164, a.status.value, a.hangup_cause, a.decision_reason) for a in attempts]
+    assert len(attempts) == len(answering), seen  # every number dialled once, none twice
+    assert all(a.status == AttemptStatus.ANSWERED for a in attempts[1:]), seen
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)

@@ -17,7 +17,16 @@ from dialer.agi import AgiSession
 from dialer.agi.thread import AgiThread as ServerThread
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
 from dialer.errors import AmiUnavailable
-from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, status, stop
+from dialer.sandbox import (
+    Sandbox,
+    default_cache,
+    ensure_root,
+    instance_name,
+    new_sandbox,
+    start,
+    status,
+    stop,
+)
 from tests.conftest import FIXTURES
 from tests.test_cli import run
 
@@ -49,7 +58,7 @@ def agi() -> Iterator[AgiThread]:
 def sandbox(agi: AgiThread, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
     root = ensure_root(default_cache())
     state = tmp_path_factory.mktemp("sandbox") / "sandbox.json"
-    running = start(new_sandbox(root, f"t{time.monotonic_ns() % 10**6}", agi.port), state)
+    running = start(new_sandbox(root, instance_name("t", state.parent), agi.port), state)
     yield running
     stop(running, state)
 
@@ -95,7 +104,7 @@ def test_wrong_credentials_are_refused(sandbox: Sandbox) -> None:
 def test_stop_and_status(agi: AgiThread, tmp_path: Path) -> None:
     root = ensure_root(default_cache())
     state = tmp_path / "sandbox.json"
-    running = start(new_sandbox(root, f"s{time.monotonic_ns() % 10**6}", agi.port), state)
+    running = start(new_sandbox(root, instance_name("s", tmp_path), agi.port), state)
     assert state.is_file() and status(running).startswith("running")
     stop(running, state)
     assert not state.exists() and status(running).startswith("stopped")

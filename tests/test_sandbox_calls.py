@@ -4,6 +4,7 @@ merged stereo file carries the agent on the left and the callee on the right."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from collections.abc import Iterator
@@ -15,7 +16,15 @@ import pytest
 from dialer.agi import AgiSession
 from dialer.ami import AmiEvent, OriginateRequest, PystAmi
 from dialer.outcomes import attempt_outcome
-from dialer.sandbox import Sandbox, default_cache, ensure_root, new_sandbox, start, stop
+from dialer.sandbox import (
+    Sandbox,
+    default_cache,
+    ensure_root,
+    instance_name,
+    new_sandbox,
+    start,
+    stop,
+)
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.audio import read_recording
 from recorder.merge import AGENT_CHANNEL, merge_directions
@@ -45,9 +54,6 @@ class Gate(AgiThread):
 @pytest.fixture(scope="module")
 def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox, Gate]]:
     work = tmp_path_factory.mktemp("calls")
-    gate = Gate()
-    core = new_sandbox(ensure_root(default_cache()), f"c{time.monotonic_ns() % 10**6}", gate.port)
-    gate.recordings = core.recordings_inside
     scenarios = {
         "+8613800000003": Scenario("busy"),
         "+8613800000004": Scenario("no_answer"),
@@ -57,12 +63,16 @@ def network(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Sandbox,
         label = json.loads((CALLS / f"{call_id}.json").read_text(encoding="utf-8"))
         agent, callee = split_labelled_call(CALLS / f"{call_id}.wav", label["agent_channel"], work)
         scenarios[number] = Scenario("answer", callee, agent)
-    running = start(core, work / "core.json")
-    phones = start_phones(running, scenarios, work / "phones.json")
-    yield running, gate
-    stop(phones, work / "phones.json")
-    stop(running, work / "core.json")
-    gate.close()
+    with contextlib.ExitStack() as cleanup:  # whatever fails, what started is stopped
+        gate = Gate()
+        cleanup.callback(gate.close)
+        core = new_sandbox(ensure_root(default_cache()), instance_name("c", work), gate.port)
+        gate.recordings = core.recordings_inside
+        running = start(core, work / "core.json")
+        cleanup.callback(stop, running, work / "core.json")
+        phones = start_phones(running, scenarios, work / "phones.json")
+        cleanup.callback(stop, phones, work / "phones.json")
+        yield running, gate
 
 
 def test_a_mixed_campaign_records_every_answered_call_in_stereo(

@@ -11,12 +11,14 @@ from dialer.sandbox.asterisk import (
     status,
     stop,
 )
+from dialer.sandbox.instances import instance_name
 
 __all__ = [
     "Sandbox",
     "SandboxError",
     "default_cache",
     "ensure_root",
+    "instance_name",
     "load_state",
     "new_sandbox",
     "start",

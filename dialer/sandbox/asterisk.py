@@ -4,7 +4,8 @@ The root (Debian sid with ``asterisk`` and ``asterisk-modules``, ~340 MB) is
 built once with mmdebstrap and cached outside the repository (``$XDG_CACHE_HOME/
 callwarden/asterisk-root``). Each sandbox is a folder inside that root
 (``/callwarden/<name>``) holding its generated configuration, spool, logs and
-recordings, so several can run side by side on their own ports. The state
+recordings, so several can run side by side on their own ports; names carry a hash of
+the var dir they belong to (``instances.instance_name``), so checkouts never share one. The state
 (ports, AMI secret, pid) is written to ``<var>/sandbox.json`` for the dialer.
 """
 
@@ -25,6 +26,7 @@ from importlib import resources
 from pathlib import Path
 
 from dialer.errors import DialerError
+from dialer.sandbox.instances import alive, asterisk_pids, clash_message, write_owner
 
 TEMPLATES: tuple[str, ...] = ("asterisk.conf", "modules.conf", "logger.conf", "manager.conf")
 TEMPLATES += ("rtp.conf", "pjsip.conf", "extensions.conf")
@@ -181,7 +183,11 @@ def start(
     sandbox: Sandbox, state_file: Path, timeout: float = 30.0, extra_dialplan: str = ""
 ) -> Sandbox:
     """Write the config, start Asterisk under chroot, wait until it is ready; returns it with
-    its pid."""
+    its pid. Refuses an instance that is already running; whatever stops the wait (a timeout,
+    an error, an interrupt) also stops the process, so a failed start leaves nothing behind."""
+    already = asterisk_pids(sandbox.root, sandbox.config_inside)
+    if already:
+        raise SandboxError(clash_message(sandbox.name, sandbox.home, already))
     write_config(sandbox, extra_dialplan)
     log = (sandbox.home / "log" / "console.log").open("ab")
     process = subprocess.Popen(
@@ -194,27 +200,46 @@ def start(
     log.close()
     _CHILDREN[process.pid] = process
     running = Sandbox(**{**asdict(sandbox), "pid": process.pid})
-    state_file.parent.mkdir(parents=True, exist_ok=True)
-    state_file.write_text(json.dumps(asdict(running), indent=1), encoding="utf-8")
+    ready = False
+    try:
+        state_file.parent.mkdir(parents=True, exist_ok=True)
+        state_file.write_text(json.dumps(asdict(running), indent=1), encoding="utf-8")
+        write_owner(sandbox.home, state_file, process.pid)
+        _wait_until_ready(process, running, timeout, log.name)
+        ready = True
+    finally:
+        if not ready:  # a failed start is not worth a long graceful stop
+            stop(running, state_file, timeout=5.0)
+    return running
+
+
+def _wait_until_ready(
+    process: subprocess.Popen[bytes], sandbox: Sandbox, timeout: float, log: str
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise SandboxError(f"Asterisk exited with {process.returncode}: see {log.name}")
-        if _ami_greets(sandbox.ami_port) and _fully_booted(running, deadline):
-            return running
+            raise SandboxError(f"Asterisk exited with {process.returncode}: see {log}")
+        if _ami_greets(sandbox.ami_port) and _fully_booted(sandbox, deadline):
+            return
         time.sleep(0.2)
-    stop(running, state_file)
-    raise SandboxError(f"Asterisk did not open AMI on port {sandbox.ami_port} in {timeout:.0f} s")
+    raise SandboxError(
+        f"Asterisk was not ready (AMI on port {sandbox.ami_port}, fully booted) in "
+        f"{timeout:.0f} s: see {log}"
+    )
 
 
 def _fully_booted(sandbox: Sandbox, deadline: float) -> bool:
     """AMI answers before the dialplan is loaded; wait for Asterisk to say it is ready."""
-    waited = subprocess.run(
-        [*_remote(sandbox), "core waitfullybooted"],
-        capture_output=True,
-        check=False,
-        timeout=max(1.0, deadline - time.monotonic()),
-    )
+    try:
+        waited = subprocess.run(
+            [*_remote(sandbox), "core waitfullybooted"],
+            capture_output=True,
+            check=False,
+            timeout=max(1.0, deadline - time.monotonic()),
+        )
+    except subprocess.TimeoutExpired:  # still booting when the deadline came
+        return False
     return waited.returncode == 0
 
 
@@ -237,45 +262,58 @@ def load_state(state_file: Path) -> Sandbox | None:
 
 
 def status(sandbox: Sandbox) -> str:
-    alive = sandbox.pid is not None and _alive(sandbox.pid)
+    running = bool(_our_pids(sandbox))
     answering = _ami_greets(sandbox.ami_port)
-    state = "running" if alive and answering else "starting" if alive else "stopped"
+    state = "running" if running and answering else "starting" if running else "stopped"
     return f"{state}: Asterisk in {sandbox.root}, AMI 127.0.0.1:{sandbox.ami_port}"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+def _our_pids(sandbox: Sandbox) -> list[int]:
+    """The processes running this instance now: found by command line, so a pid recorded
+    before a crash and restart (or reused since by another program) is never trusted."""
+    pids = set(asterisk_pids(sandbox.root, sandbox.config_inside))
+    child = _CHILDREN.get(sandbox.pid) if sandbox.pid is not None else None
+    if child is not None and child.poll() is None:  # ours and unreaped: its pid is not reused
+        pids.add(child.pid)
+    return sorted(pids)
 
 
 def stop(sandbox: Sandbox, state_file: Path | None = None, timeout: float = 15.0) -> None:
-    """Ask Asterisk to stop now; kill it if it does not go."""
-    subprocess.run(
-        [*_remote(sandbox), "core stop now"],
-        capture_output=True,
-        check=False,
-        timeout=timeout,
-    )
-    if sandbox.pid is not None:
-        deadline = time.monotonic() + timeout
-        while _alive(sandbox.pid) and time.monotonic() < deadline:
-            _reap(sandbox.pid)
-            time.sleep(0.1)
-        if _alive(sandbox.pid):
-            os.killpg(sandbox.pid, signal.SIGKILL)
-            _reap(sandbox.pid)
+    """Ask Asterisk to stop now; kill it if it does not go (or does not answer)."""
+    pids = _our_pids(sandbox)
+    if pids:
+        with contextlib.suppress(subprocess.TimeoutExpired):  # wedged: killed below
+            subprocess.run(
+                [*_remote(sandbox), "core stop now"],
+                capture_output=True,
+                check=False,
+                timeout=timeout,
+            )
+    deadline = time.monotonic() + timeout
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        _reap_children()
+        time.sleep(0.1)
+    for pid in _our_pids(sandbox):
+        _kill(pid)
+    _reap_children()
     if state_file is not None:
         state_file.unlink(missing_ok=True)
 
 
-def _reap(pid: int) -> None:
-    child = _CHILDREN.get(pid)
-    if child is not None:
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        if os.getpgid(pid) == pid:  # started in its own session: take anything it spawned
+            os.killpg(pid, signal.SIGKILL)
+        else:
+            os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 5.0
+    while alive(pid) and time.monotonic() < deadline:
+        _reap_children()
+        time.sleep(0.05)
+
+
+def _reap_children() -> None:
+    """Collect the exit status of every Asterisk this process started that has ended."""
+    for pid, child in list(_CHILDREN.items()):
         if child.poll() is not None:
             del _CHILDREN[pid]
-        return
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
