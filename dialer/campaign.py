@@ -27,7 +27,7 @@ from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.answer_gate import AnswerGate
 from dialer.errors import AmiUnavailable
 from dialer.outcomes import ending, from_hangup
-from recorder.merge import merge_directions
+from recorder.merge import merge_noting_repairs
 from store.attempts import (
     expire_stale,
     log_inbound,
@@ -364,7 +364,9 @@ class Campaign:
             now = time.monotonic()
             if -1 not in sizes and sizes == watch.sizes and now - watch.seen >= SETTLE_S:
                 del self._collecting[attempt]
-                stereo = merge_directions(rx, tx, Path(f"{base}.wav"))
+                stereo, repair = merge_noting_repairs(rx, tx, Path(f"{base}.wav"))
+                if repair:  # MixMonitor closed its files before the hangup was reported?
+                    log.warning("attempt %s: %s", attempt, repair)
                 self.summary.recordings.append((attempt, stereo))
                 self.on_recording(attempt, stereo)
             elif now > watch.deadline:
