@@ -290,3 +290,20 @@ def test_recheck_refuses_an_attempt_that_is_not_in_flight(dialer: Dialer) -> Non
     with dialer.sessions() as session:
         statuses = list(session.scalars(select(CallAttempt.status)))
     assert statuses == [AttemptStatus.BUSY]
+
+
+def test_two_sessions_at_once_for_one_attempt_allow_it_once(dialer: Dialer) -> None:
+    dialer.now[0] = at(10, 1)
+    pair = [Asterisk(str(dialer.attempt), f"cw-attempt-{dialer.attempt}") for _ in range(2)]
+
+    async def scenario() -> None:
+        server = AgiServer({"gate": dialer.campaign.gate()})
+        port = await server.start()
+        await asyncio.gather(*(asterisk.run(port) for asterisk in pair))
+        await server.close()
+
+    asyncio.run(scenario())
+    decisions = sorted(asterisk.variables["CW_DECISION"] for asterisk in pair)
+    assert decisions == ["allow", "blocked"]
+    row = dialer.row()
+    assert row.status == AttemptStatus.ANSWERED and "refused" in row.decision_reason
