@@ -103,10 +103,7 @@ class AnswerGate:
             await self._refuse(session, attempt, "the attempt left flight before it was bridged")
             return
         call.answered = True
-        try:
-            failed = await _tell(session, "CW_DECISION", ALLOW)
-        except (AgiHangup, ConnectionError, TimeoutError) as exc:
-            failed = f"the gate's connection broke before allow was confirmed ({exc})"
+        failed = await _tell(session, "CW_DECISION", ALLOW)
         if failed is not None:  # the channel will not bridge: it was not answered by us
             call.answered = False
             await asyncio.to_thread(
@@ -122,12 +119,15 @@ class AnswerGate:
 
     async def _block(self, session: AgiSession) -> None:
         self.on_blocked()
-        await session.set_variable("CW_DECISION", BLOCKED)  # a dead channel's 511 is fine
+        await _tell(session, "CW_DECISION", BLOCKED)  # a dead channel or a closed link is fine
 
 
 async def _tell(session: AgiSession, name: str, value: str) -> str | None:
     """Set one channel variable; None when a live channel took it, else why not."""
-    reply = await session.set_variable(name, value)
+    try:
+        reply = await session.set_variable(name, value)
+    except (AgiHangup, ConnectionError, TimeoutError) as exc:
+        return f"the gate's connection broke at SET VARIABLE {name} ({exc or type(exc).__name__})"
     if session.hung_up:
         return f"the channel hung up during the gate (at SET VARIABLE {name})"
     if reply.code == 511:

@@ -92,9 +92,19 @@ class Asterisk:
         while line := await reader.readline():
             command = line.decode().rstrip("\n")
             self.sent.append(command)
-            writer.write("".join(f"{x}\n" for x in self.answer(command)).encode())
+            lines = self.answer(command)
+            if not lines:
+                break  # Asterisk went away without replying
+            writer.write("".join(f"{x}\n" for x in lines).encode())
             await writer.drain()
         writer.close()
+
+
+async def handlers_done() -> None:
+    """Wait until the server's handler tasks have finished (Python 3.11's ``wait_closed`` does
+    not wait for them): a handler may still be writing after Asterisk's side has closed."""
+    while len(asyncio.all_tasks()) > 1:
+        await asyncio.sleep(0.01)
 
 
 @dataclass
@@ -120,6 +130,7 @@ class Dialer:
         async def scenario() -> None:
             server = AgiServer({"gate": self.campaign.gate()})
             await asterisk.run(await server.start())
+            await handlers_done()
             await server.close()
 
         asyncio.run(scenario())
@@ -222,6 +233,7 @@ def test_unknown_and_malformed_attempts_are_blocked(dialer: Dialer) -> None:
         async def scenario(asterisk: Asterisk = asterisk) -> None:
             server = AgiServer({"gate": dialer.campaign.gate()})
             await asterisk.run(await server.start())
+            await handlers_done()
             await server.close()
 
         asyncio.run(scenario())
@@ -300,6 +312,7 @@ def test_two_sessions_at_once_for_one_attempt_allow_it_once(dialer: Dialer) -> N
         server = AgiServer({"gate": dialer.campaign.gate()})
         port = await server.start()
         await asyncio.gather(*(asterisk.run(port) for asterisk in pair))
+        await handlers_done()
         await server.close()
 
     asyncio.run(scenario())
@@ -307,3 +320,18 @@ def test_two_sessions_at_once_for_one_attempt_allow_it_once(dialer: Dialer) -> N
     assert decisions == ["allow", "blocked"]
     row = dialer.row()
     assert row.status == AttemptStatus.ANSWERED and "refused" in row.decision_reason
+
+
+def test_a_connection_closed_before_allow_leaves_the_attempt_blocked(dialer: Dialer) -> None:
+    probe = Asterisk(str(dialer.attempt), f"cw-attempt-{dialer.attempt}")
+
+    def reply(command: str) -> list[str]:
+        if command.startswith('SET VARIABLE "CW_DECISION"'):
+            return []  # the connection closes before the reply
+        return probe.answer(command)
+
+    dialer.session(at(10, 1), reply=reply)
+    row = dialer.row()
+    assert row.status == AttemptStatus.BLOCKED and row.answered_at is None
+    assert "connection broke at SET VARIABLE CW_DECISION" in row.decision_reason
+    assert not dialer.campaign.calls[dialer.attempt].answered
