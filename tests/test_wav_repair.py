@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from config.settings import TranscriberSettings
 from console.pipeline_cmd import archive_dir, cmd_calls_show
 from recorder.audio import read_recording
 from recorder.errors import BadRecording
@@ -33,6 +34,7 @@ from tests.dbdata import add_attempts, debtor_targets, load_sample
 from tests.test_pipeline import T0, GroundTruth, processor
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import console_app, seed_console
+from transcriber import open_transcriber
 
 CALLS = FIXTURES / "calls"
 CALL = "cw12"
@@ -192,3 +194,18 @@ def test_qa_and_calls_show_say_what_was_repaired_and_what_failed(
         assert "repaired (修复): stale WAV header" in out.getvalue()
     finally:
         app.engine.dispose()
+
+
+@pytest.mark.model
+def test_whisper_hears_every_line_of_a_call_whose_header_went_stale(tmp_path: Path) -> None:
+    var = Path(os.environ.get("CALLWARDEN_TEST_VAR", tmp_path / "var"))
+    whisper = open_transcriber(TranscriberSettings(), var)
+    data = json.loads((CALLS / f"{CALL}.json").read_text(encoding="utf-8"))
+    stale = stale_copy(CALLS / f"{CALL}.wav", tmp_path / "attempt-3-mix.wav", 2.0)
+    heard = whisper.transcribe_file(stale, data["agent_channel"])
+    for line in data["transcript"]:
+        middle = (line["start"] + line["end"]) / 2
+        assert any(
+            u.speaker == line["speaker"] and u.start <= middle <= u.end and u.text for u in heard
+        ), line
+    assert max(u.end for u in heard) > data["duration"] - 3
