@@ -59,6 +59,7 @@ def read_recording(path: Path) -> RecordingAudio:
     if layout.data_bytes == 0:
         raise BadRecording(f"{path}: no audio (0 frames)")
     start = layout.data_offset
-    interleaved = np.frombuffer(raw[start : start + layout.data_bytes], dtype="<i2")
+    audio = memoryview(raw)[start : start + layout.data_bytes]  # no second copy of the file
+    interleaved = np.frombuffer(audio, dtype="<i2")
     split = tuple(np.ascontiguousarray(interleaved[c::channels]) for c in range(channels))
     return RecordingAudio(rate=rate, channels=split, repair=layout.repair)
