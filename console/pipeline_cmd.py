@@ -145,6 +145,7 @@ def _file_line(
             "duration": row.duration_s,
             "status": status,
             "error": row.error,
+            "repair_note": row.repair_note,
             "utterances": [
                 {"speaker": u.speaker.value, "start": u.start_s, "end": u.end_s, "text": u.text}
                 for u in said
@@ -180,6 +181,8 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
             f"sha256 {row.sha256[:12]}…" + (f"  error: {row.error}" if row.error else ""),
             file=out,
         )
+        if row.repair_note:
+            print(f"  repaired (修复): {row.repair_note}", file=out)
         flags = session.scalars(select(Flag).where(Flag.recording_id == row.id)).all()
         flagged = {(f.speaker, round(f.start_s, 2)): f for f in flags}
         said = session.scalars(

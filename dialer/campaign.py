@@ -24,20 +24,20 @@ from pathlib import Path
 
 from dialer.agi import AgiSession, Handler
 from dialer.ami import AmiEvent, AmiLink, OriginateRequest
+from dialer.answer_gate import AnswerGate
 from dialer.errors import AmiUnavailable
 from dialer.outcomes import ending, from_hangup
-from recorder.merge import merge_directions
+from recorder.merge import merge_noting_repairs
 from store.attempts import (
     expire_stale,
     log_inbound,
-    mark_answered,
     mark_ended,
     mark_originated,
     release,
 )
 from store.db import SessionFactory
 from store.enums import AttemptStatus
-from store.reservation import Judge, recheck_attempt, reserve_attempt
+from store.reservation import Judge, reserve_attempt
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -133,33 +133,21 @@ class Campaign:
 
     # ── the FastAGI gate, called by Asterisk on answer ─────────────────────
     def gate(self) -> Handler:
-        async def handle(session: AgiSession) -> None:
-            raw = await session.get_variable("CW_ATTEMPT")
-            call = self.calls.get(int(raw)) if raw and raw.isdigit() else None
-            if call is None:
-                await session.set_variable("CW_DECISION", "unknown-attempt")
-                return
-            now = self.clock()
-            verdict = await asyncio.to_thread(
-                recheck_attempt,
-                self.sessions,
-                call.attempt_id,
-                now,
-                self.judge,
-                lookback=self.settings.lookback,
-            )
-            if not verdict.allowed:
-                self.summary.blocked_on_answer += 1
-                await session.set_variable("CW_DECISION", "blocked")
-                return
-            await asyncio.to_thread(mark_answered, self.sessions, call.attempt_id, now)
-            call.answered = True
-            rec = f"{self.settings.recordings_inside}/attempt-{call.attempt_id}"
-            await session.set_variable("CW_REC", rec)
-            await session.set_variable("CW_AGENT", self.agent_dial[call.agent_id])
-            await session.set_variable("CW_DECISION", "allow")
+        """The gate's handler (``dialer.answer_gate``), over the calls this campaign follows."""
 
-        return handle
+        def blocked() -> None:
+            self.summary.blocked_on_answer += 1
+
+        return AnswerGate(
+            sessions=self.sessions,
+            judge=self.judge,
+            clock=self.clock,
+            lookback=self.settings.lookback,
+            recordings_inside=self.settings.recordings_inside,
+            agent_dial=self.agent_dial,
+            calls=self.calls,
+            on_blocked=blocked,
+        ).handle
 
     # ── a customer calling back ────────────────────────────────────────────
     def inbound(self) -> Handler:
@@ -376,7 +364,9 @@ class Campaign:
             now = time.monotonic()
             if -1 not in sizes and sizes == watch.sizes and now - watch.seen >= SETTLE_S:
                 del self._collecting[attempt]
-                stereo = merge_directions(rx, tx, Path(f"{base}.wav"))
+                stereo, repair = merge_noting_repairs(rx, tx, Path(f"{base}.wav"))
+                if repair:  # MixMonitor closed its files before the hangup was reported?
+                    log.warning("attempt %s: %s", attempt, repair)
                 self.summary.recordings.append((attempt, stereo))
                 self.on_recording(attempt, stereo)
             elif now > watch.deadline:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import wave
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import numpy as np
 import numpy.typing as npt
 
 from recorder.errors import BadRecording
+from recorder.wavfile import wav_layout
 
 ACCEPTED_RATES = (8000, 16000, 32000, 48000)
 """The rates webrtcvad works at; telephone recordings are 8000."""
@@ -23,6 +23,8 @@ class RecordingAudio:
     """Samples per second."""
     channels: tuple[Samples, ...]
     """One array of 16-bit samples per channel."""
+    repair: str | None = None
+    """Why more audio was read than the file's header said (a stale header), if it was."""
 
     @property
     def duration(self) -> float:
@@ -31,31 +33,33 @@ class RecordingAudio:
 
 
 def read_recording(path: Path) -> RecordingAudio:
-    """The samples of ``path``; :class:`BadRecording` says what is wrong with it otherwise."""
+    """The samples of ``path``; :class:`BadRecording` says what is wrong with it otherwise.
+
+    A header that understates the audio (a killed Asterisk's) is not believed: the audio is
+    read to the end of the file and ``repair`` says so (``recorder.wavfile``). The file
+    itself is never changed.
+    """
     try:
-        size = path.stat().st_size
+        raw = path.read_bytes()
     except OSError as exc:
         raise BadRecording(f"{path}: cannot read: {exc.strerror}") from exc
-    if size == 0:
+    if not raw:
         raise BadRecording(f"{path}: empty file (0 bytes)")
     try:
-        with wave.open(str(path), "rb") as wav:
-            channels, width, rate = wav.getnchannels(), wav.getsampwidth(), wav.getframerate()
-            declared = wav.getnframes()
-            raw = wav.readframes(declared)
-    except (wave.Error, EOFError) as exc:
-        raise BadRecording(f"{path}: not a PCM WAV file ({exc})") from exc
+        layout = wav_layout(raw)
+    except BadRecording as exc:
+        raise BadRecording(f"{path}: {exc}") from exc
+    channels, width, rate = layout.channels, layout.width, layout.rate
     if width != 2:
         raise BadRecording(f"{path}: {8 * width}-bit samples; only 16-bit PCM is taken")
     if channels not in (1, 2):
         raise BadRecording(f"{path}: {channels} channels; only mono or stereo is taken")
     if rate not in ACCEPTED_RATES:
         raise BadRecording(f"{path}: {rate} Hz; expected one of {ACCEPTED_RATES}")
-    frames = len(raw) // (width * channels)
-    if frames < declared:
-        raise BadRecording(f"{path}: truncated: header says {declared} frames, file has {frames}")
-    if frames == 0:
+    if layout.data_bytes == 0:
         raise BadRecording(f"{path}: no audio (0 frames)")
-    interleaved = np.frombuffer(raw[: frames * width * channels], dtype="<i2")
+    start = layout.data_offset
+    audio = memoryview(raw)[start : start + layout.data_bytes]  # no second copy of the file
+    interleaved = np.frombuffer(audio, dtype="<i2")
     split = tuple(np.ascontiguousarray(interleaved[c::channels]) for c in range(channels))
-    return RecordingAudio(rate=rate, channels=split)
+    return RecordingAudio(rate=rate, channels=split, repair=layout.repair)

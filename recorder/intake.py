@@ -5,6 +5,12 @@ Files are stored content-addressed under a dated tree
 changed or deleted. A file that cannot be used (empty, truncated, not WAV,
 wrong rate) is stored and recorded as ``failed`` with the reason, so QA sees
 it, and the pipeline goes on with the next one.
+
+A file whose WAV header understates its audio (Asterisk killed before it closed
+the file) is archived as it came, byte for byte, under the sha256 of those
+bytes: no repaired copy is made. Every reader (``recorder.audio``) reads such a
+file to its end, the same way each time, and the row's ``repair_note`` says that
+it did and what the header claimed, for QA and ``calls show``.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ class CallMetadata:
     agent_channel: int | None = None
     """0 = left; None for mono or unknown."""
     contact_type: str | None = None
+    repair_note: str | None = None
+    """What was recovered before this file was made (direction files merged past their stale
+    headers, ``recorder.merge``); kept on the row with any repair of this file's own."""
 
 
 def sha256_of(path: Path) -> str:
@@ -92,6 +101,7 @@ def store_recording(
         audio = read_recording(target)
         row.duration_s, row.sample_rate = audio.duration, audio.rate
         row.channels = len(audio.channels)
+        row.repair_note = _joined(meta.repair_note, audio.repair)
         if row.channels == 1:
             row.agent_channel = None
     except BadRecording as exc:
@@ -107,6 +117,10 @@ def store_recording(
         if other is None:
             raise  # not a race: a bad reference (no such attempt)
         return Intake(other.id, digest, other.status, other.error, duplicate=True)
+
+
+def _joined(*notes: str | None) -> str | None:
+    return "; ".join(n for n in notes if n) or None
 
 
 def _same_recording(digest: str, attempt: int | None) -> Select[Recording]:

@@ -23,7 +23,14 @@ AGENT_CHANNEL = 0
 
 def merge_directions(rx: Path, tx: Path, out: Path) -> Path:
     """Write ``out`` (stereo: agent = tx, callee = rx); the inputs are left as they are."""
+    return merge_noting_repairs(rx, tx, out)[0]
+
+
+def merge_noting_repairs(rx: Path, tx: Path, out: Path) -> tuple[Path, str | None]:
+    """``merge_directions``, and what was read past a direction file's stale header (a
+    killed Asterisk's), for the recording's row; None when both headers were right."""
     callee, agent = read_recording(rx), read_recording(tx)
+    repairs = [f"{p.name}: {a.repair}" for p, a in ((rx, callee), (tx, agent)) if a.repair]
     if len(callee.channels) != 1 or len(agent.channels) != 1:
         raise BadRecording(f"{rx.name}, {tx.name}: expected two mono direction files")
     if callee.rate != agent.rate:
@@ -42,4 +49,4 @@ def merge_directions(rx: Path, tx: Path, out: Path) -> Path:
         partial.replace(out)
     finally:
         partial.unlink(missing_ok=True)
-    return out
+    return out, "; ".join(repairs) or None

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from recorder.errors import BadRecording
 from recorder.intake import CallMetadata, Intake, store_recording
-from recorder.merge import AGENT_CHANNEL, merge_directions
+from recorder.merge import AGENT_CHANNEL, merge_noting_repairs
 from store.db import SessionFactory
 from store.models import CallAttempt, Recording
 
@@ -49,8 +49,10 @@ def sweep_spool(
             continue
         merged = rx.with_name(f"attempt-{attempt}.wav")
         try:
-            merge_directions(rx, tx, merged)
-            meta = CallMetadata(call_attempt_id=attempt, agent_channel=AGENT_CHANNEL)
+            repair = merge_noting_repairs(rx, tx, merged)[1]
+            meta = CallMetadata(
+                call_attempt_id=attempt, agent_channel=AGENT_CHANNEL, repair_note=repair
+            )
         except BadRecording:  # stored as it is, and so as failed, with the reason
             merged, meta = rx, CallMetadata(call_attempt_id=attempt)
         stored.append(store_recording(sessions, merged, archive, now, meta))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import SessionFactory
@@ -19,9 +19,61 @@ def mark_originated(sessions: SessionFactory, attempt_id: int, at: datetime) -> 
         _in_flight(session, attempt_id, status=AttemptStatus.ORIGINATED, originated_at=at)
 
 
-def mark_answered(sessions: SessionFactory, attempt_id: int, at: datetime) -> None:
+NOTES_UP_TO = 4000
+"""Refusal notes stop being appended to a row's reason past this many characters (a flood of
+stray gate sessions must not grow a row without bound)."""
+
+
+def mark_answered(sessions: SessionFactory, attempt_id: int, at: datetime) -> bool:
+    """Whether the row was in flight and is now answered; False leaves the row unchanged
+    (it was blocked, ended or expired meanwhile), and the caller must not bridge the call."""
     with sessions.begin() as session:
-        _in_flight(session, attempt_id, status=AttemptStatus.ANSWERED, answered_at=at)
+        return _in_flight(session, attempt_id, status=AttemptStatus.ANSWERED, answered_at=at)
+
+
+def block_on_answer(
+    sessions: SessionFactory, attempt_id: int, why: str, at: datetime, *, undo_answer: bool = False
+) -> bool:
+    """The gate refused a call of ours after the callee answered: an in-flight row (or, with
+    ``undo_answer``, one just marked answered whose channel then died) becomes ``blocked``
+    with the reason. A row in any other state keeps it and gets ``why`` as a note.
+    Returns whether the row was blocked."""
+    statuses = (*IN_FLIGHT, AttemptStatus.ANSWERED) if undo_answer else IN_FLIGHT
+    with sessions.begin() as session:
+        result = session.execute(
+            update(CallAttempt)
+            .where(CallAttempt.id == attempt_id, CallAttempt.status.in_(statuses))
+            .values(
+                status=AttemptStatus.BLOCKED,
+                decision_reason=f"blocked on answer: {why}",
+                answered_at=None,
+                ended_at=at,
+            )
+        )
+        if int(getattr(result, "rowcount", 0)) == 1:
+            return True
+        append_note(session, attempt_id, why, at)
+        return False
+
+
+def note_refusal(sessions: SessionFactory, attempt_id: int, why: str, at: datetime) -> None:
+    """Append why the gate refused a session to the row's reason; its status is not touched
+    (the row is not ours to decide, or was decided already). No row, no note."""
+    with sessions.begin() as session:
+        append_note(session, attempt_id, why, at)
+
+
+def append_note(session: Session, attempt_id: int, why: str, at: datetime) -> None:
+    """``why`` the gate refused, stamped, after the row's reason (inside ``session``)."""
+    note = f"\n[gate {at.isoformat(timespec='seconds')}] refused: {why}"
+    session.execute(
+        update(CallAttempt)
+        .where(
+            CallAttempt.id == attempt_id,
+            func.length(CallAttempt.decision_reason) < NOTES_UP_TO,
+        )
+        .values(decision_reason=CallAttempt.decision_reason + note)
+    )
 
 
 def mark_ended(
@@ -61,12 +113,13 @@ def expire_stale(sessions: SessionFactory, now: datetime, older_than: timedelta)
         return int(getattr(result, "rowcount", 0))
 
 
-def _in_flight(session: Session, attempt_id: int, **values: object) -> None:
-    session.execute(
+def _in_flight(session: Session, attempt_id: int, **values: object) -> bool:
+    result = session.execute(
         update(CallAttempt)
         .where(CallAttempt.id == attempt_id, CallAttempt.status.in_(IN_FLIGHT))
         .values(**values)
     )
+    return int(getattr(result, "rowcount", 0)) == 1
 
 
 def log_inbound(sessions: SessionFactory, e164: str, agent_id: int, at: datetime) -> int | None:

@@ -253,3 +253,21 @@ def agent_reports(
 
 def categories_in(reports: Sequence[AgentReport]) -> list[str]:
     return sorted({category for r in reports for category in r.flags})
+
+
+ATTENTION_LIMIT = 200
+
+
+def recordings_needing_attention(session: Session, limit: int = ATTENTION_LIMIT) -> list[Recording]:
+    """Recordings QA must see besides flags: those that could not be used (``failed``, with the
+    reason) and those whose audio was recovered past a stale header; newest first."""
+    return list(
+        session.scalars(
+            select(Recording)
+            .where(
+                (Recording.status == RecordingStatus.FAILED) | Recording.repair_note.is_not(None)
+            )
+            .order_by(Recording.created_at.desc(), Recording.id.desc())
+            .limit(limit)
+        )
+    )

@@ -15,7 +15,7 @@ reason: every attempt row says which rule set decided, on which counters, and wh
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -23,6 +23,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from store.attempts import append_note
 from store.db import SessionFactory
 from store.enums import AttemptStatus, Direction
 from store.errors import DatabaseUnavailable, StoreError
@@ -156,16 +157,46 @@ def _counters_json(verdict: Verdict) -> dict[str, object]:
     return seen
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A gate refusal that is not the policy's: the attempt is not one the gate may allow."""
+
+    rule_id: str
+    reason_en: str
+    reason_zh: str
+    allowed: bool = False
+    ruleset: str = "gate"
+    next_allowed_at: datetime | None = None
+    counters: Mapping[str, int] = field(default_factory=dict)
+
+
 def recheck_attempt(
-    sessions: SessionFactory, attempt_id: int, now: datetime, judge: Judge, *, lookback: timedelta
+    sessions: SessionFactory,
+    attempt_id: int,
+    now: datetime,
+    judge: Judge,
+    *,
+    lookback: timedelta,
+    agent_id: int,
 ) -> Verdict:
     """Ask the policy again at the moment the callee answers (the window may have closed, a
-    hold may have been placed since the reservation); a blocked attempt is marked so."""
+    hold may have been placed since the reservation); a blocked attempt is marked so.
+
+    Only an outbound attempt reserved for ``agent_id`` and still in flight in the database
+    is judged; any other is refused, with a note on its row and its status unchanged.
+    """
     try:
         with sessions.begin() as session:
-            attempt = session.get(CallAttempt, attempt_id)
-            if attempt is None or attempt.phone_number_id is None:
-                raise UnknownTarget(f"no dialled attempt {attempt_id}")
+            _begin_immediately(session)
+            attempt = session.scalars(
+                select(CallAttempt).where(CallAttempt.id == attempt_id).with_for_update()
+            ).first()  # locked: a second gate session for it waits for this decision
+            refusal = _refusal(attempt, attempt_id, agent_id)
+            if refusal is not None or attempt is None:
+                if attempt is not None and refusal is not None:
+                    append_note(session, attempt_id, refusal.reason_en, now)
+                return refusal or _UNKNOWN
+            assert attempt.phone_number_id is not None  # checked by _refusal
             context = _load_context(
                 session, attempt.phone_number_id, attempt.case_id, now - lookback, attempt_id
             )
@@ -178,6 +209,31 @@ def recheck_attempt(
             return verdict
     except OperationalError as exc:
         raise DatabaseUnavailable(f"could not re-check attempt {attempt_id}: {exc.orig}") from exc
+
+
+_UNKNOWN = Refusal("gate.unknown_attempt", "no such attempt", "无此呼叫记录")
+
+
+def _refusal(attempt: CallAttempt | None, attempt_id: int, agent_id: int) -> Refusal | None:
+    if attempt is None:
+        return _UNKNOWN
+    if (
+        attempt.direction != Direction.OUTBOUND
+        or attempt.phone_number_id is None
+        or attempt.agent_id != agent_id
+    ):
+        return Refusal(
+            "gate.not_ours",
+            f"attempt {attempt_id} was not dialled by this dialer for agent {agent_id}",
+            "该呼叫不是本拨号器为此坐席发起的",
+        )
+    if attempt.status not in IN_FLIGHT:
+        return Refusal(
+            "gate.not_in_flight",
+            f"attempt {attempt_id} is not in flight ({attempt.status.value})",
+            f"该呼叫已不在进行中（{attempt.status.value}）",
+        )
+    return None
 
 
 def _load_context(

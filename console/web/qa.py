@@ -30,6 +30,7 @@ from store.qa import (
     flag_queue,
     give_verdict,
     record_spot_check,
+    recordings_needing_attention,
     spot_check_sample,
 )
 
@@ -103,6 +104,7 @@ def queue(
         "qa_queue.html",
         me,
         rows=flag_queue(session, wanted),
+        attention=recordings_needing_attention(session),
         categories=sorted(set(session.scalars(select(Flag.category).distinct()))),
         agents=list(session.scalars(select(Agent.code).order_by(Agent.code))),
         form=request.query_params,

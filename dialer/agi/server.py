@@ -58,8 +58,9 @@ class AgiSession:
         reply = await self.command("GET VARIABLE", name)
         return reply.data if reply.ok and reply.result == 1 else None
 
-    async def set_variable(self, name: str, value: str) -> None:
-        await self.command("SET VARIABLE", name, value)
+    async def set_variable(self, name: str, value: str) -> AgiReply:
+        """Asterisk's reply: ``511`` when the channel is dead (the variable was not set)."""
+        return await self.command("SET VARIABLE", name, value)
 
     async def hangup(self) -> None:
         await self.command("HANGUP")

@@ -91,6 +91,9 @@ class Recording(Base):
     model_name: Mapped[str | None] = mapped_column(String(80))
     spot_draw: Mapped[float | None] = mapped_column(index=True)
     """The call's ticket for QA spot checks (``store.qa.spot_draw``)."""
+    repair_note: Mapped[str | None] = mapped_column(Text)
+    """Why the audio was read past what the file's header said (a stale WAV header, as a
+    killed Asterisk leaves); the archived file is the original, unchanged."""
 
 
 class Utterance(Base):
