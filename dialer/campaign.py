@@ -27,6 +27,7 @@ from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.answer_gate import AnswerGate
 from dialer.errors import AmiUnavailable
 from dialer.outcomes import ending, from_hangup
+from recorder.errors import BadRecording
 from recorder.merge import merge_noting_repairs
 from store.attempts import (
     expire_stale,
@@ -364,7 +365,11 @@ class Campaign:
             now = time.monotonic()
             if -1 not in sizes and sizes == watch.sizes and now - watch.seen >= SETTLE_S:
                 del self._collecting[attempt]
-                stereo, repair = merge_noting_repairs(rx, tx, Path(f"{base}.wav"))
+                try:
+                    stereo, repair = merge_noting_repairs(rx, tx, Path(f"{base}.wav"))
+                except BadRecording as exc:  # intake stores it as failed, with the reason
+                    log.error("attempt %s: %s", attempt, exc)
+                    stereo, repair = rx, None
                 if repair:  # MixMonitor closed its files before the hangup was reported?
                     log.warning("attempt %s: %s", attempt, repair)
                 self.summary.recordings.append((attempt, stereo))
