@@ -63,6 +63,8 @@ def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable
 
 COUNT = _bounded(int, 1, 10**9)
 PORT = _bounded(int, 1, 65535)
+PORT_OR_FREE = _bounded(int, 0, 65535)
+"""0: a free port, chosen at start."""
 SECONDS = _bounded(float, 0, 10**7)
 RATE = _bounded(float, 0.001, 10_000)
 
@@ -134,7 +136,12 @@ def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     sandbox = sub.add_parser("sandbox", help="the embedded Asterisk (Debian sid root, chroot)")
     sandbox.add_argument("action", choices=["up", "down", "status"])
     sandbox.add_argument("--root", help="the cached root (default ~/.cache/callwarden/…)")
-    sandbox.add_argument("--agi-port", type=PORT, default=4573, help="our FastAGI server's port")
+    sandbox.add_argument(
+        "--agi-port",
+        type=PORT_OR_FREE,
+        default=4573,
+        help="our FastAGI server's port (0: any free one)",
+    )
     sandbox.add_argument(
         "--phones", metavar="SCENARIOS.json", help="also start the simulated phone network"
     )
