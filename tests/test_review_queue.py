@@ -20,6 +20,7 @@ from console.pipeline_cmd import cmd_calls_show
 from recorder.intake import CallMetadata, store_recording
 from store.enums import ReviewStatus
 from store.models import Agent, AuditLog, Flag, Hold, PhoneNumber, ReviewItem
+from store.review import review_seconds
 from tests.dbdata import debtor_targets
 from tests.test_pipeline import processor
 from tests.webclient import FakeDialer, console_client, login
@@ -121,6 +122,9 @@ def test_the_pipeline_stores_a_weak_match_as_a_review_item_not_a_flag(seed: Seed
         item.evidence == WEAK and item.evidence[item.match_start : item.match_end] == "我帮您分析"
     )
     assert item.status is ReviewStatus.OPEN and item.severity >= 1 and item.cost > 0
+    with seed.app.sessions() as session:
+        # What the queue asks QA to hear: that utterance, over the 3 transcribed calls.
+        assert review_seconds(session) == (3, pytest.approx(item.end_s - item.start_s))
     shown = io.StringIO()
     assert cmd_calls_show(seed.app, argparse.Namespace(call_id=str(recording)), shown) == 0
     text = shown.getvalue()
