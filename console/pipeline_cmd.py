@@ -8,14 +8,17 @@ import os
 import socket
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from compliance.detector import CallContext, Detector, Utterance
+from compliance.detector import CallContext, Detector, Review, Utterance
+from compliance.lexicon import SEVERITY_RANK
 from config import Settings
 from console.app import App, build_app
 from console.eval_cmd import active_lexicon
@@ -23,13 +26,13 @@ from console.sandbox_cmd import state_file
 from dialer.sandbox import load_state
 from recorder.intake import CallMetadata, store_recording, wav_files
 from recorder.sweep import sweep_spool
-from store.models import Flag, Recording
+from store.models import Flag, Recording, ReviewItem
 from store.models import Utterance as UtteranceRow
 from store.types import utcnow
 from transcriber import TranscribedUtterance, open_transcriber
 from transcriber.pipeline import (
     Detect,
-    FoundFlag,
+    Found,
     Outcome,
     PipelineSettings,
     RecordingProcessor,
@@ -48,10 +51,51 @@ def pipeline_settings(settings: Settings) -> PipelineSettings:
     )
 
 
+@dataclass(frozen=True)
+class ReviewFound:
+    """A detector's weak match with what storing it needs and the detector does not say."""
+
+    category: str
+    rule_id: str
+    severity: int
+    speaker: str
+    start: float
+    end: float
+    evidence: str
+    char_start: int
+    char_end: int
+    cost: float
+    detector_version: str
+
+    @classmethod
+    def of(cls, said: Review, severity: int, detector_version: str) -> ReviewFound:
+        return cls(
+            said.category,
+            said.rule_id,
+            severity,
+            said.speaker,
+            said.start,
+            said.end,
+            said.evidence,
+            said.char_start,
+            said.char_end,
+            said.cost,
+            detector_version,
+        )
+
+
 def detect_with(detector: Detector) -> Detect:
-    def detect(utterances: Sequence[TranscribedUtterance], contact_type: str) -> list[FoundFlag]:
+    lexicon = detector.lexicon
+    severity = {
+        rule.id: SEVERITY_RANK[rule.severity or lexicon.categories[rule.category].severity]
+        for rule in lexicon.rules
+    }
+
+    def detect(utterances: Sequence[TranscribedUtterance], contact_type: str) -> Found:
         said = [Utterance(u.speaker, u.start, u.end, u.text) for u in utterances]
-        return list(detector.detect(said, CallContext(contact_type)).flags)
+        found = detector.detect(said, CallContext(contact_type))
+        review = [ReviewFound.of(r, severity[r.rule_id], detector.version) for r in found.review]
+        return Found(found.flags, review)
 
     return detect
 
@@ -195,7 +239,27 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
             note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
             speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
             print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {u.text}{note}", file=out)
+        _print_review(session, row.id, out)
     return 0
+
+
+def _print_review(session: Session, recording_id: int, out: TextIO) -> None:
+    """The weak matches, apart from the transcript's flags: they are not flags."""
+    items = session.scalars(
+        select(ReviewItem)
+        .where(ReviewItem.recording_id == recording_id)
+        .order_by(ReviewItem.start_s, ReviewItem.id)
+    ).all()
+    if not items:
+        return
+    print(f"待复听 / listen to this ({len(items)}, not flags):", file=out)
+    for item in items:
+        heard = item.evidence[item.match_start : item.match_end]
+        print(
+            f"  [{item.start_s:6.1f}–{item.end_s:6.1f}] ? {item.category} ({item.rule_id}) "
+            f"“{heard}” cost {item.cost:.2f}  {item.status.value}",
+            file=out,
+        )
 
 
 def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int:

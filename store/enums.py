@@ -114,3 +114,11 @@ class SpotCheckResult(StrEnum):
 
     COMPLIANT = "compliant"
     ISSUE = "issue"  # something the detector missed; the note says what
+
+
+class ReviewStatus(StrEnum):
+    """Where a weak sound match put in front of QA ("listen to this", 待复听) stands."""
+
+    OPEN = "open"
+    PROMOTED = "promoted"  # QA heard a violation and made it a flag
+    DISMISSED = "dismissed"  # QA heard nothing wrong

@@ -3,7 +3,8 @@
 StoreError
 ├── DatabaseUnavailable   the database cannot be reached or is locked past the timeout
 ├── MigrationError        the schema cannot be brought to the current version
-└── ImportRejected        a case file failed validation; nothing was written
+├── ImportRejected        a case file failed validation; nothing was written
+└── ReviewClosed          a review item was already promoted or dismissed
 """
 
 from __future__ import annotations
@@ -30,3 +31,7 @@ class ImportRejected(StoreError):
         self.problems = list(problems)
         self.total = len(self.problems) if total is None else total
         super().__init__(f"{self.total} problem(s); nothing was imported")
+
+
+class ReviewClosed(StoreError):
+    """A review item was already promoted or dismissed (another inspector, or a second click)."""

@@ -25,6 +25,7 @@ from store.models import (
     Flag,
     Hold,
     Recording,
+    ReviewItem,
     ReviewVerdict,
     User,
 )
@@ -76,12 +77,14 @@ def _path_values(seed: Seed) -> dict[str, str]:
         hold = session.scalar(select(Hold.id))
         user = session.scalar(select(User.id).where(User.username == "agent2"))
         case = session.scalar(select(CallAttempt.case_id).order_by(CallAttempt.id))
+        item = session.scalar(select(ReviewItem.id).order_by(ReviewItem.id))
     return {
         "recording_id": str(seed.recordings["cw07"]),
         "flag_id": str(flag),
         "hold_id": str(hold),
         "user_id": str(user),
         "case_id": str(case),
+        "item_id": str(item or 0),
         "kind": "policy",
         "name": "cn-default",
         "number": "1",

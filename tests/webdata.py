@@ -130,7 +130,9 @@ def _recorded(
     ]
     held = claim(sessions, intake.recording_id, "seed", at, PipelineSettings())
     assert held is not None
-    flags = detect_with(detector)(heard, held.contact_type)
-    outcome = finish(sessions, held, "seed", heard, flags, "labelled", at)
+    found = detect_with(detector)(heard, held.contact_type)
+    outcome = finish(
+        sessions, held, "seed", heard, found.flags, "labelled", at, review=found.review
+    )
     assert outcome.status == "transcribed", outcome
     return intake.recording_id

@@ -1,4 +1,5 @@
-"""One recording through the pipeline: claim it, transcribe it, store utterances and flags.
+"""One recording through the pipeline: claim it, transcribe it, store utterances and flags
+(and the weak matches the detector leaves to a person, as review items).
 
 The database is the source of truth, the queue only a doorbell. A worker
 claims a recording with one conditional UPDATE (a lease: ``claimed_by``,
@@ -26,7 +27,7 @@ from store.callee_events import EventsApplied, apply_callee_events
 from store.contacts import contact_type
 from store.db import SessionFactory
 from store.enums import RecordingStatus, Speaker
-from store.models import CallAttempt, Flag, Recording, Utterance
+from store.models import CallAttempt, Flag, Recording, ReviewItem, Utterance
 from transcriber.asr import TranscribedUtterance, Transcriber
 from transcriber.errors import TranscriberError
 
@@ -65,10 +66,49 @@ class FoundFlag(Protocol):
     def char_start(self) -> int: ...
     @property
     def char_end(self) -> int: ...
+    @property
+    def match(self) -> str: ...
 
 
-Detect = Callable[[Sequence[TranscribedUtterance], str], Sequence[FoundFlag]]
-"""(utterances, contact type) → flags."""
+class FoundReview(Protocol):
+    """A weak match the detector could not decide (compliance.detector.Review, with the rule's
+    severity and the detector's version added by whoever adapts the detector)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def rule_id(self) -> str: ...
+    @property
+    def severity(self) -> int: ...
+    @property
+    def speaker(self) -> str: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+    @property
+    def evidence(self) -> str: ...
+    @property
+    def char_start(self) -> int: ...
+    @property
+    def char_end(self) -> int: ...
+    @property
+    def cost(self) -> float: ...
+    @property
+    def detector_version(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Found:
+    """What the detector says about one recording."""
+
+    flags: Sequence[FoundFlag]
+    review: Sequence[FoundReview] = ()
+    """Not flags: stored apart, for QA to listen to."""
+
+
+Detect = Callable[[Sequence[TranscribedUtterance], str], Found]
+"""(utterances, contact type) → flags and review items."""
 
 
 @dataclass(frozen=True)
@@ -92,6 +132,8 @@ class Outcome:
     flags: int = 0
     events: EventsApplied = NO_EVENTS
     error: str | None = None
+    review: int = 0
+    """Review items stored (weak matches for QA to listen to; never counted in ``flags``)."""
 
 
 def _claimable(now: datetime, settings: PipelineSettings) -> ColumnElement[bool]:
@@ -162,6 +204,8 @@ def finish(  # noqa: PLR0917 (the result of one recording, stored together)
     flags: Sequence[FoundFlag],
     model_name: str,
     now: datetime,
+    *,
+    review: Sequence[FoundReview] = (),
 ) -> Outcome:
     """Store the whole result at once, if the claim is still this worker's."""
     with sessions.begin() as session:
@@ -198,11 +242,14 @@ def finish(  # noqa: PLR0917 (the result of one recording, stored together)
         )
         rows = [_flag_row(held.recording_id, flag, now) for flag in flags]
         session.add_all(rows)
+        session.add_all(_review_row(held.recording_id, item, now) for item in review)
         session.flush()
         row = session.get_one(Recording, held.recording_id)
         attempt = session.get(CallAttempt, row.call_attempt_id) if row.call_attempt_id else None
         events = apply_callee_events(session, attempt, rows, now)
-    return Outcome(held.recording_id, "transcribed", tuple(utterances), len(rows), events)
+    return Outcome(
+        held.recording_id, "transcribed", tuple(utterances), len(rows), events, review=len(review)
+    )
 
 
 def _flag_row(recording_id: int, flag: FoundFlag, now: datetime) -> Flag:
@@ -218,6 +265,25 @@ def _flag_row(recording_id: int, flag: FoundFlag, now: datetime) -> Flag:
         detector_version=flag.detector_version[:40],
         match_start=flag.char_start,
         match_end=flag.char_end,
+        match_kind=flag.match[:16],
+        created_at=now,
+    )
+
+
+def _review_row(recording_id: int, item: FoundReview, now: datetime) -> ReviewItem:
+    return ReviewItem(
+        recording_id=recording_id,
+        category=item.category,
+        rule_id=item.rule_id[:80],
+        severity=item.severity,
+        speaker=Speaker(item.speaker),
+        start_s=item.start,
+        end_s=item.end,
+        evidence=item.evidence,
+        match_start=item.char_start,
+        match_end=item.char_end,
+        cost=item.cost,
+        detector_version=item.detector_version[:40],
         created_at=now,
     )
 
@@ -282,12 +348,19 @@ class RecordingProcessor:
             return [outcomes[i] for i in recording_ids]
         for (held, _), utterances in zip(ready, heard, strict=True):
             try:
-                flags = self.detect(utterances, held.contact_type)
+                found = self.detect(utterances, held.contact_type)
             except ValueError as exc:
                 outcomes[held.recording_id] = self._failed(held, exc)
                 continue
             outcomes[held.recording_id] = finish(
-                self.sessions, held, self.worker, utterances, flags, self.model_name, self.clock()
+                self.sessions,
+                held,
+                self.worker,
+                utterances,
+                found.flags,
+                self.model_name,
+                self.clock(),
+                review=found.review,
             )
         return [outcomes[i] for i in recording_ids]
 

@@ -15,6 +15,7 @@ from store.models import (
     Case,
     Flag,
     Recording,
+    ReviewItem,
     ReviewVerdict,
     SpotCheck,
     User,
@@ -77,6 +78,8 @@ class CallView:
     lines: list[Line]
     flags: list[FlagView]
     spot_check: SpotCheck | None
+    review: list[ReviewItem] = field(default_factory=list)
+    """Weak matches for QA to listen to: not flags, shown apart from them."""
 
 
 def load_call(session: Session, recording_id: int) -> CallView | None:
@@ -116,6 +119,13 @@ def load_call(session: Session, recording_id: int) -> CallView | None:
         lines=lines,
         flags=list(views.values()),
         spot_check=spot,
+        review=list(
+            session.scalars(
+                select(ReviewItem)
+                .where(ReviewItem.recording_id == recording_id)
+                .order_by(ReviewItem.start_s, ReviewItem.id)
+            )
+        ),
     )
 
 

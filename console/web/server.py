@@ -99,9 +99,16 @@ def render(
 
 def routers() -> list[APIRouter]:
     """Every page of the console; each route names its roles through a RoleGuard."""
-    from console.web import admin, agent, login, media, qa  # noqa: PLC0415 (they import render)
+    from console.web import (  # noqa: PLC0415 (they import render)
+        admin,
+        agent,
+        login,
+        media,
+        qa,
+        review,
+    )
 
-    return [module.router for module in (login, qa, admin, agent, media)]
+    return [module.router for module in (login, qa, review, admin, agent, media)]
 
 
 def _error_page(request: Request, status: int, title: str, message: str) -> Response:

@@ -129,3 +129,6 @@ class Flag(Base):
     match_start: Mapped[int | None]
     match_end: Mapped[int | None]
     """What fired, as character offsets into ``evidence`` (the utterance's text)."""
+    match_kind: Mapped[str | None] = mapped_column(String(16))
+    """How it matched: the detector's text / pinyin / fuzzy, or ``qa`` where a person made a
+    weak match (a ``review_item``) a flag; empty on flags stored before revision 0005."""

@@ -6,3 +6,11 @@ document.addEventListener("click", (event) => {
   player.currentTime = parseFloat(button.dataset.start);
   player.play().catch(() => {});
 });
+
+// A link from the listen-to-this queue carries ?t=SECONDS: the player starts there.
+const startAt = parseFloat(new URLSearchParams(window.location.search).get("t"));
+if (!Number.isNaN(startAt)) {
+  const player = document.getElementById("player");
+  const seek = () => { player.currentTime = startAt; };
+  if (player.readyState >= 1) seek(); else player.addEventListener("loadedmetadata", seek, { once: true });
+}
