@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import uuid
 from pathlib import Path
 
 import pytest
+
+from dialer.sandbox import default_cache
+from dialer.sandbox.instances import asterisk_pids, read_owner
 
 TAG = "CW_TEST_RUN"
 
@@ -44,8 +48,28 @@ def leaked_asterisks(tag: str) -> dict[int, str]:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     tag = os.environ.get(TAG)
     leaked = leaked_asterisks(tag) if tag else {}
-    if not leaked:
+    if leaked:
+        _kill_and_fail(session, leaked)
+    _forget_test_instances(session)
+
+
+def _forget_test_instances(session: pytest.Session) -> None:
+    """Remove the instance folders (config, spool, the phones' sounds) of sandboxes whose state
+    file lived in this run's temporary folder: each run names its own, so they would pile up."""
+    factory = getattr(session.config, "_tmp_path_factory", None)
+    if factory is None:
         return
+    base = str(factory.getbasetemp().resolve())
+    instances = default_cache() / "callwarden"
+    for home in instances.iterdir() if instances.is_dir() else ():
+        state = str(read_owner(home).get("state", ""))
+        if state.startswith(base + os.sep) and not asterisk_pids(
+            str(default_cache()), f"/callwarden/{home.name}/etc/asterisk.conf"
+        ):
+            shutil.rmtree(home, ignore_errors=True)
+
+
+def _kill_and_fail(session: pytest.Session, leaked: dict[int, str]) -> None:
     for pid in leaked:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
