@@ -109,10 +109,11 @@ def ours(count: int, var: Path, scratch: Path) -> dict[str, object]:
     engine = make_engine(f"sqlite:///{scratch / 'bench.db'}")
     upgrade(engine)
     sessions = make_session_factory(engine)
+    lexicon = load_lexicon("cn-default")
     processor = RecordingProcessor(
         sessions=sessions,
-        transcriber=open_transcriber(settings, var),
-        detect=detect_with(Detector(load_lexicon("cn-default"))),
+        transcriber=open_transcriber(settings, var, lexicon),
+        detect=detect_with(Detector(lexicon)),
         worker="bench",
         clock=utcnow,
         model_name="base",

@@ -67,6 +67,10 @@ class TranscriberSettings(_Section):
     """``default``: int8 on CPU, float16 on CUDA."""
     cpu_threads: int = Field(default=2, ge=0)
     beam_size: int = Field(default=1, ge=1, le=10)
+    alternatives: int = Field(default=0, ge=0, le=9)
+    """Runner-up texts kept per utterance (n-best, at most ``beam_size - 1``) for the detector."""
+    prompt_chars: int = Field(default=0, ge=0, le=200)
+    """Characters of the active lexicon's vocabulary given to Whisper as a prompt; 0: none."""
     vad_aggressiveness: int = Field(default=2, ge=0, le=3)
     """webrtcvad's mode: 0 keeps the most audio as speech, 3 the least."""
 
@@ -136,6 +140,8 @@ _ENV_NUMERIC = {
     ("database", "busy_timeout_s"),
     ("transcriber", "cpu_threads"),
     ("transcriber", "beam_size"),
+    ("transcriber", "alternatives"),
+    ("transcriber", "prompt_chars"),
     ("transcriber", "vad_aggressiveness"),
     ("queue", "workers"),
     ("queue", "lease_s"),

@@ -44,7 +44,7 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     finder: Detector | KeywordBaseline = (
         KeywordBaseline(lexicon) if args.baseline == "keywords" else Detector(lexicon)
     )
-    predict = _on_transcripts(finder) if args.text_only else _on_audio(app, finder)
+    predict = _on_transcripts(finder) if args.text_only else _on_audio(app, finder, lexicon)
     result = evaluate(calls, predict, lexicon.categories)
     if args.predictions:
         lines = [json.dumps(p.as_json(), ensure_ascii=False) for p in result.predictions]
@@ -79,11 +79,12 @@ def _on_transcripts(finder: Detector | KeywordBaseline) -> Predictor:
     return predict
 
 
-def _on_audio(app: App, finder: Detector | KeywordBaseline) -> Predictor:
+def _on_audio(app: App, finder: Detector | KeywordBaseline, lexicon: LexiconFile) -> Predictor:
     # faster-whisper takes a second to import: only audio evaluation pays for it
     from transcriber import open_transcriber  # noqa: PLC0415
 
-    transcriber = open_transcriber(app.settings.transcriber, app.settings.paths.var_dir)
+    settings = app.settings
+    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir, lexicon)
 
     def predict(call: LabelledCall) -> Sequence[Flag]:
         assert call.wav is not None  # read_labelled_set(need_audio=True) checked

@@ -103,8 +103,10 @@ def detect_with(detector: Detector) -> Detect:
 def build_processor(app: App) -> RecordingProcessor:
     """The model and lexicon loaded once, for this process."""
     settings = app.settings
-    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir)
-    detector = Detector(active_lexicon(app))
+    lexicon = active_lexicon(app)
+    # the same lexicon biases decoding (its vocabulary as Whisper's prompt) and finds the flags
+    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir, lexicon)
+    detector = Detector(lexicon)
     return RecordingProcessor(
         sessions=app.sessions,
         transcriber=transcriber,

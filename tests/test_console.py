@@ -28,6 +28,7 @@ from store.models import (
     ReviewItem,
     ReviewVerdict,
     User,
+    Utterance,
 )
 from tests.webclient import CSRF, FakeDialer, console_client, login
 from tests.webdata import PASSWORD, USERS, Seed, console_app, seed_console
@@ -550,3 +551,19 @@ def test_over_https_the_session_cookie_is_secure(seed: Seed) -> None:
     token = CSRF.search(client.get("/login").text).group(1)  # type: ignore[union-attr]
     ok = client.post("/login", data={"username": "qa1", "password": PASSWORD, "csrf": token})
     assert ok.status_code == 303 and "Secure" in ok.headers["set-cookie"]
+
+
+def test_the_call_page_shows_how_sure_the_recogniser_was(client: TestClient, seed: Seed) -> None:
+    login(client, "qa1")
+    rec = seed.recordings["cw07"]
+    with seed.app.sessions.begin() as session:
+        lines = session.scalars(
+            select(Utterance).where(Utterance.recording_id == rec).order_by(Utterance.start_s)
+        ).all()
+        assert lines and all(u.confidence == pytest.approx(0.905, abs=0.001) for u in lines)
+        lines[0].confidence = 0.31
+        lines[0].alternatives = ["喂，谁呀？"]
+    page = client.get(f"/qa/calls/{rec}").text
+    assert page.count('class="conf"') == len(lines) - 1 and "90%" in page
+    low = re.search(r'<span class="conf conf-low" title="([^"]*)">31%</span>', page)
+    assert low is not None and "喂，谁呀？" in low.group(1)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
@@ -54,4 +56,30 @@ def test_upgrading_a_database_with_recordings_keeps_them(tmp_path: Path) -> None
         draw = conn.exec_driver_sql("SELECT spot_draw FROM recording").scalar()
         assert draw == spot_draw("ab") and 0 <= draw < 1
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_0007_gives_stored_utterances_their_confidence(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    cfg = Config()
+    cfg.set_main_option("script_location", "store:migrations")
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0004")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO recording (id, sha256, path, size_bytes, status, created_at, tries) "
+            "VALUES (1, 'ab', '/x.wav', 10, 'transcribed', '2026-11-24 00:00:00', 1)"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO utterance (recording_id, speaker, start_s, end_s, text, avg_logprob) "
+            "VALUES (1, 'agent', 0.5, 1.5, '您好', -0.5), (1, 'callee', 2.0, 3.0, '喂', NULL)"
+        )
+    assert upgrade(engine) == ("0004", head_revision())
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT text, confidence, alternatives FROM utterance ORDER BY start_s"
+        ).all()
+    assert rows[0][0] == "您好" and rows[0][1] == pytest.approx(math.exp(-0.5))
+    assert rows[1][1:] == (None, None) and rows[0][2] is None
     engine.dispose()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import shutil
 import wave
@@ -169,6 +170,32 @@ def test_a_recording_is_transcribed_once(sessions: SessionFactory, tmp_path: Pat
         None,
         "ground-truth",
     )
+
+
+class Unsure:
+    """Hears every piece as the same words, with the runners-up it was not sure about."""
+
+    def recognise_many(self, pieces: Sequence[np.ndarray]) -> list[RecognisedText]:  # type: ignore[type-arg]
+        return [RecognisedText("全部检免", -0.7, ("全部减免", "全部檢免")) for _ in pieces]
+
+
+def test_each_utterance_keeps_its_confidence_and_alternatives(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    meta = CallMetadata(agent_channel=0, contact_type="debtor")
+    intake = store_recording(sessions, CALLS / "cw07.wav", tmp_path, T0, meta)
+    outcome = processor(sessions, Unsure()).process(intake.recording_id)
+    assert outcome.status == "transcribed" and outcome.utterances
+    # the Traditional runner-up is the best text once Simplified: it is no alternative
+    assert {u.alternatives for u in outcome.utterances} == {("全部减免",)}
+    with sessions() as session:
+        rows = session.scalars(
+            select(Utterance).where(Utterance.recording_id == intake.recording_id)
+        ).all()
+    assert len(rows) == len(outcome.utterances)
+    for row in rows:
+        assert row.confidence == pytest.approx(math.exp(-0.7))
+        assert row.alternatives == ["全部减免"]
 
 
 def test_a_lease_holds_until_it_expires_and_a_lost_claim_writes_nothing(

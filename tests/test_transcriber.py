@@ -19,6 +19,7 @@ from tests.test_cli import run
 from transcriber import ModelUnavailable, RecognisedText, Transcriber, open_transcriber
 from transcriber import model as model_module
 from transcriber.model import BASE_MODEL_SHA256, BASE_MODEL_SIZE, assemble_base_model, resolve_model
+from transcriber.whisper import DecodeOptions, Hypothesis, WhisperRecognizer
 
 CALLS = FIXTURES / "calls"
 
@@ -177,15 +178,20 @@ def test_eval_on_audio_meets_the_goals_on_a_subset(tmp_path: Path) -> None:
     assert overall["recall"] >= 0.9 and overall["precision"] >= 0.9, overall
 
 
+Said = list[tuple[float, float, str]]
+
+
 class PieceScript:
     """Stands in for Whisper's decoding: finds the pieces in each window by their constant
-    sample value (piece k is filled with k/100) and answers with what ``say`` makes of them."""
+    sample value (piece k is filled with k/100) and answers with what ``say`` makes of them:
+    one list of (start, end, text) segments per hypothesis, best first."""
 
     def __init__(self, say: object) -> None:
         self.say = say
         self.windows: list[list[int]] = []
+        self.prompted: list[bool] = []
 
-    def __call__(self, audios: list[np.ndarray]) -> list[list[tuple[float, float, str, float]]]:  # type: ignore[type-arg]
+    def __call__(self, audios: list[np.ndarray], prompted: bool) -> list[list[Hypothesis]]:  # type: ignore[type-arg]
         out = []
         for audio in audios:
             values = np.round(audio * 100).astype(int)
@@ -196,7 +202,9 @@ class PieceScript:
                 if values[a] != 0
             ]
             self.windows.append([k for k, _, _ in runs])
-            out.append(self.say(runs))  # type: ignore[operator]
+            self.prompted.append(prompted)
+            said: list[Said] = self.say(runs, prompted)  # type: ignore[operator]
+            out.append([Hypothesis(tuple(segments), -0.2) for segments in said])
         return out
 
 
@@ -204,43 +212,67 @@ def _pieces(ids: list[int]) -> list[np.ndarray]:  # type: ignore[type-arg]
     return [np.full(16000, k / 100, dtype=np.float32) for k in ids]
 
 
-def test_a_segment_reaching_into_two_calls_is_decoded_again_and_never_leaks() -> None:
-    from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
-
-    def say(runs: list[tuple[int, float, float]]) -> list[tuple[float, float, str, float]]:
-        ids = [k for k, _, _ in runs]
-        if 2 in ids and 3 in ids and len(ids) > 2:
-            # Whisper runs call A's last piece into call B's first: one segment over both.
-            span = {k: (a, b) for k, a, b in runs}
-            return [
-                (*span[1], "甲一", -0.1),
-                (span[2][0], span[3][1], "甲二乙一", -0.1),
-                (*span[4], "乙二", -0.1),
-            ]
-        return [(a, b, {1: "甲一", 2: "甲二", 3: "乙一", 4: "乙二"}[k], -0.1) for k, a, b in runs]
-
+def _scripted(say: object) -> tuple[WhisperRecognizer, PieceScript]:
     script = PieceScript(say)
     recognizer = object.__new__(WhisperRecognizer)
+    recognizer.options = DecodeOptions(prompt="催收电话录音：减免、分期。")
     recognizer._decode_batch = script  # type: ignore[method-assign]
-    heard = recognizer.recognise_batch([_pieces([1, 2]), _pieces([3, 4])])
-    assert [[r.text for r in call] for call in heard] == [["甲一", "甲二"], ["乙一", "乙二"]]
-    assert script.windows[0] == [1, 2, 3, 4]  # the first round fills one window across calls
-    assert sorted(script.windows[1]) in ([2], [3], [2, 3])
+    return recognizer, script
+
+
+def test_a_window_holds_one_calls_speech_only() -> None:
+    calls = {1: "A", 2: "A", 3: "B", 4: "B", 5: "C"}
+    recognizer, script = _scripted(lambda runs, _: [[(a, b, f"第{k}句") for k, a, b in runs]])
+    heard = recognizer.recognise_batch([_pieces([1, 2]), _pieces([3, 4]), _pieces([5])])
+    assert [[r.text for r in call] for call in heard] == [
+        ["第1句", "第2句"],
+        ["第3句", "第4句"],
+        ["第5句"],
+    ]
+    assert script.windows == [[1, 2], [3, 4], [5]]
+    assert all(len({calls[k] for k in window}) == 1 for window in script.windows)
 
 
 def test_a_piece_whisper_skipped_in_a_window_is_heard_alone() -> None:
-    from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
-
-    def say(runs: list[tuple[int, float, float]]) -> list[tuple[float, float, str, float]]:
+    def say(runs: list[tuple[int, float, float]], _: bool) -> list[Said]:
         if len(runs) > 1:  # ends the window after its first piece
             k, a, b = runs[0]
-            return [(a, b, f"第{k}句", -0.2)]
-        return [(a, b, f"第{k}句", -0.2) for k, a, b in runs]
+            return [[(a, b, f"第{k}句")]]
+        return [[(a, b, f"第{k}句") for k, a, b in runs]]
 
-    recognizer = object.__new__(WhisperRecognizer)
-    recognizer._decode_batch = PieceScript(say)  # type: ignore[method-assign]
+    recognizer, _ = _scripted(say)
     heard = recognizer.recognise_batch([_pieces([1, 2, 3])])
     assert [r.text for r in heard[0]] == ["第1句", "第2句", "第3句"]
+
+
+def test_runners_up_become_each_pieces_alternatives() -> None:
+    def say(runs: list[tuple[int, float, float]], _: bool) -> list[Said]:
+        (_, a1, b1), (_, a2, b2) = runs
+        return [
+            [(a1, b1, "全部检免"), (a2, b2, "好的")],
+            [(a1, b1, "全部减免"), (a2, b2, "好的")],  # the same text for piece 2: no alternative
+            [(a1, b1, "全部检脸"), (a2, b2, "好得")],
+        ]
+
+    recognizer, _ = _scripted(say)
+    first, second = recognizer.recognise_batch([_pieces([1, 2])])[0]
+    assert (first.text, first.alternatives) == ("全部检免", ("全部减免", "全部检脸"))
+    assert (second.text, second.alternatives) == ("好的", ("好得",))
+
+
+def test_a_piece_heard_only_as_the_prompt_is_decoded_again_without_it() -> None:
+    def say(runs: list[tuple[int, float, float]], prompted: bool) -> list[Said]:
+        # with the prompt, Whisper "hears" nothing in piece 2 (its echo was dropped)
+        return [[(a, b, f"第{k}句") for k, a, b in runs if k != 2 or not prompted]]
+
+    recognizer, script = _scripted(say)
+    heard = recognizer.recognise_batch([_pieces([1, 2, 3])])
+    assert [r.text for r in heard[0]] == ["第1句", "第2句", "第3句"]
+    assert list(zip(script.windows, script.prompted, strict=True)) == [
+        ([1, 2, 3], True),
+        ([2], True),  # packed again (alone now)
+        ([2], False),
+    ]
 
 
 @pytest.mark.model
@@ -263,3 +295,17 @@ def test_a_batch_of_calls_hears_each_call_as_alone(whisper: Transcriber) -> None
                 and u.start < line["end"] + 1
                 for line in label["transcript"]
             ), (label["call_id"], u)
+
+
+@pytest.mark.model
+def test_a_call_is_heard_the_same_alone_and_in_any_batch(whisper: Transcriber) -> None:
+    """Reproducible: a recording's utterances do not depend on which calls share its batch."""
+
+    def call(name: str) -> tuple[RecordingAudio, int | None]:
+        label = json.loads((CALLS / f"{name}.json").read_text(encoding="utf-8"))
+        return read_recording(CALLS / f"{name}.wav"), label["agent_channel"]
+
+    alone = whisper.transcribe_many([call("cw07")])[0]
+    first = whisper.transcribe_many([call("cw02"), call("cw07"), call("cw11")])[1]
+    second = whisper.transcribe_many([call("cw31"), call("cw05"), call("cw01"), call("cw07")])[3]
+    assert alone and first == alone and second == alone

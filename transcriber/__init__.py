@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from compliance.lexicon import LexiconFile
 from config.settings import TranscriberSettings
 from recorder.vad import VadSettings
 from transcriber.asr import (
@@ -15,16 +16,24 @@ from transcriber.asr import (
 )
 from transcriber.errors import ModelUnavailable, TranscriberError
 from transcriber.model import resolve_model
+from transcriber.prompt import domain_prompt, lexicon_words
 
 
-def open_transcriber(settings: TranscriberSettings, var_dir: Path = Path("var")) -> Transcriber:
-    """A transcriber with the configured model loaded (once; reuse it for every file)."""
+def open_transcriber(
+    settings: TranscriberSettings, var_dir: Path = Path("var"), lexicon: LexiconFile | None = None
+) -> Transcriber:
+    """A transcriber with the configured model loaded (once; reuse it for every file).
+
+    With ``lexicon`` (the active one), decoding is biased toward its vocabulary
+    (``settings.prompt_chars`` characters of it; see ``transcriber.prompt``).
+    """
     # faster-whisper and CTranslate2 load here, not when the package is imported
     from transcriber.whisper import WhisperRecognizer  # noqa: PLC0415
 
     model_dir = resolve_model(settings.model, var_dir)
     vad = VadSettings(aggressiveness=settings.vad_aggressiveness)
-    return Transcriber(WhisperRecognizer(model_dir, settings), vad)
+    prompt = domain_prompt(lexicon_words(lexicon), settings.prompt_chars) if lexicon else ""
+    return Transcriber(WhisperRecognizer(model_dir, settings, prompt), vad)
 
 
 __all__ = [

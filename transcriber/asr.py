@@ -8,6 +8,7 @@ every text is converted to Simplified (OpenCC t2s) before anyone reads it.
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ class RecognisedText:
     text: str
     avg_logprob: float | None
     """Mean log-probability of the decoded tokens (closer to 0 is surer)."""
+    alternatives: tuple[str, ...] = ()
+    """What the decoder's runners-up heard instead (n-best), best first, without ``text``."""
 
 
 class SpeechRecognizer(Protocol):
@@ -55,6 +58,13 @@ class TranscribedUtterance:
     text: str
     """Simplified Chinese."""
     avg_logprob: float | None
+    alternatives: tuple[str, ...] = ()
+    """Other texts the decoder found likely for the same speech (Simplified), best first."""
+
+    @property
+    def confidence(self) -> float | None:
+        """exp(mean token log-probability): 1 is certain; below about 0.5 often misheard."""
+        return None if self.avg_logprob is None else math.exp(self.avg_logprob)
 
 
 Heard = tuple[Speaker, Segment, Audio16k, int]
@@ -119,8 +129,12 @@ def _utterances(speech: list[Heard], heard: list[RecognisedText]) -> list[Transc
     for (speaker, segment, _, _), result in zip(speech, heard, strict=True):
         text = to_simplified(result.text).strip()
         if text:
+            others = (to_simplified(other).strip() for other in result.alternatives)
+            alternatives = tuple(dict.fromkeys(o for o in others if o and o != text))
             utterances.append(
-                TranscribedUtterance(speaker, segment.start, segment.end, text, result.avg_logprob)
+                TranscribedUtterance(
+                    speaker, segment.start, segment.end, text, result.avg_logprob, alternatives
+                )
             )
     return sorted(utterances, key=lambda u: (u.start, u.speaker))
 

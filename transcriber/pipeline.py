@@ -237,6 +237,8 @@ def finish(  # noqa: PLR0917 (the result of one recording, stored together)
                 end_s=u.end,
                 text=u.text,
                 avg_logprob=u.avg_logprob,
+                confidence=u.confidence,
+                alternatives=list(u.alternatives) or None,
             )
             for u in utterances
         )

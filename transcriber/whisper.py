@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import groupby
 from pathlib import Path
 
 import ctranslate2
@@ -15,34 +16,59 @@ from faster_whisper.transcribe import get_suppressed_tokens
 from config.settings import TranscriberSettings
 from transcriber.asr import Audio16k, RecognisedText
 from transcriber.errors import ModelUnavailable
-
-WINDOW_S = 28.0
-"""Longest packed window, in seconds (Whisper reads 30 s at most)."""
-GAP_S = 0.6
-"""Silence between packed pieces, in seconds: Whisper ends a segment there."""
-CALL_GAP_S = 1.5
-"""Silence between the last piece of one call and the first of the next."""
-STRADDLE_S = 0.25
-"""A segment reaching this far into pieces of two calls is decoded again, piece by piece."""
+from transcriber.prompt import is_echo
+from transcriber.windows import Window, pack_windows
 
 
 @dataclass(frozen=True)
 class DecodeOptions:
     language: str = "zh"
     beam_size: int = 1
+    hypotheses: int = 1
+    """Hypotheses kept per window (the best and its runners-up, as alternative texts)."""
+    prompt: str = ""
+    """Earlier text Whisper is told came before (the domain vocabulary); empty for none."""
+
+
+@dataclass(frozen=True)
+class Hypothesis:
+    """One decoding of a window: segments (start, end seconds, text), mean log-probability."""
+
+    segments: tuple[tuple[float, float, str], ...]
+    avg_logprob: float
+
+
+@dataclass
+class _Heard:
+    """What one piece got so far: best text parts, their log-probabilities, runners-up."""
+
+    parts: list[str] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+
+    def said(self) -> bool:
+        return bool("".join(self.parts).strip())
+
+    def result(self) -> RecognisedText:
+        text = "".join(self.parts)
+        alternatives = tuple(dict.fromkeys(o for o in self.others if o.strip() and o != text))
+        logprob = sum(self.logprobs) / len(self.logprobs) if self.logprobs else None
+        return RecognisedText(text, logprob, alternatives)
 
 
 class WhisperRecognizer:
-    """Greedy, temperature 0, no conditioning on earlier text: fast and reproducible.
+    """Temperature 0, the domain prompt as the only earlier text: reproducible.
 
     Windows are encoded and decoded in batches straight through CTranslate2:
     decoding eight windows at once costs about a third as much per window as
     decoding them one by one (the vocabulary projection becomes a matrix
     product), so a worker with several recordings waiting hands them over
-    together (``recognise_batch``).
+    together (``recognise_batch``). A window holds one call's speech only, and
+    a batch's windows are decoded independently of each other, so a call's text
+    never depends on which calls share its batch.
     """
 
-    def __init__(self, model_dir: Path, settings: TranscriberSettings) -> None:
+    def __init__(self, model_dir: Path, settings: TranscriberSettings, prompt: str = "") -> None:
         device = settings.device
         if device == "auto":
             device = "cuda" if _cuda_available() else "cpu"
@@ -59,12 +85,23 @@ class WhisperRecognizer:
         except (RuntimeError, ValueError, OSError) as exc:
             raise ModelUnavailable(f"{model_dir}: cannot load the Whisper model: {exc}") from exc
         self.device = device
-        self.options = DecodeOptions(beam_size=settings.beam_size)
+        self.options = DecodeOptions(
+            beam_size=settings.beam_size,
+            hypotheses=min(settings.alternatives + 1, settings.beam_size),
+            prompt=prompt,
+        )
         self.tokenizer = Tokenizer(
             self.model.hf_tokenizer, True, task="transcribe", language=self.options.language
         )
-        self._prompt = [self.tokenizer.sot, self.tokenizer.language, self.tokenizer.transcribe]
         self._suppress = get_suppressed_tokens(self.tokenizer, (-1,))
+
+    def _start(self, prompted: bool) -> list[int]:
+        """The decoder's first tokens: the prompt as previous text (if any), then the task."""
+        task = [self.tokenizer.sot, self.tokenizer.language, self.tokenizer.transcribe]
+        if not (prompted and self.options.prompt):
+            return task
+        earlier = self.tokenizer.encode(" " + self.options.prompt.strip())[-(MAX_TOKENS // 2 - 1) :]
+        return [self.tokenizer.sot_prev, *earlier, *task]
 
     def recognise_many(self, pieces: Sequence[Audio16k]) -> list[RecognisedText]:
         return self.recognise_batch([pieces])[0]
@@ -72,31 +109,27 @@ class WhisperRecognizer:
     def recognise_batch(self, groups: Sequence[Sequence[Audio16k]]) -> list[list[RecognisedText]]:
         """The pieces of several calls (one group each), packed into windows and decoded in batches.
 
-        Whisper's encoder always reads 30 s, so decoding each utterance alone
-        pays for 30 s every time; packing speech with a pause between pieces
-        pays once per window, and filling windows across calls pays least.
-        Each decoded segment goes back to the piece it overlaps most. A segment
-        that reaches into two calls is not trusted with either: those pieces
-        are decoded again (packed with other such pieces, then alone), and a
-        straddling segment is never kept, so no call's words land in another's
-        transcript. Whisper sometimes ends a window early and skips what
-        follows: a piece that got no text is decoded again the same way, so
-        VAD's speech is never dropped.
+        Each call's pieces are packed into windows of that call alone (see
+        ``windows``); the windows of all calls are decoded together. Each decoded
+        segment goes back to the piece it overlaps most. Whisper sometimes ends
+        a window early and skips what follows: a piece that got no text is packed
+        again with the other such pieces of its call, then decoded alone. A piece
+        still without text (Whisper may answer with the prompt, which is
+        dropped) is decoded alone once more without the prompt, so VAD's speech
+        is never lost to the prompt.
         """
         flat = [(number, index) for number, g in enumerate(groups) for index in range(len(g))]
         audio_of = [groups[number][index] for number, index in flat]
-        heard: list[list[tuple[str, float]]] = [[] for _ in flat]
-        # Rounds 1 and 2 fill windows across calls (round 2 with only what round 1 lost, so its
-        # pieces meet new neighbours); round 3 decodes each piece still without text alone.
+        heard = [_Heard() for _ in flat]
         todo = list(range(len(flat)))
         for _ in range(2):
             todo = self._round(todo, flat, audio_of, heard)
-        alone = self._decode_batch([audio_of[k] for k in todo])
-        for k, segments in zip(todo, alone, strict=True):
-            heard[k] = [(text, logprob) for _, _, text, logprob in segments]
+        self._alone(todo, audio_of, heard, prompted=True)
+        if self.options.prompt:
+            self._alone([k for k, h in enumerate(heard) if not h.said()], audio_of, heard, False)
         results: list[list[RecognisedText]] = [[] for _ in groups]
-        for (number, _), parts in zip(flat, heard, strict=True):
-            results[number].append(_joined(parts))
+        for (number, _), piece in zip(flat, heard, strict=True):
+            results[number].append(piece.result())
         return results
 
     def _round(
@@ -104,38 +137,44 @@ class WhisperRecognizer:
         todo: list[int],
         flat: list[tuple[int, int]],
         audio_of: list[Audio16k],
-        heard: list[list[tuple[str, float]]],
+        heard: list[_Heard],
     ) -> list[int]:
-        """Decode ``todo`` packed; returns the pieces to try again (no text, or straddled)."""
-        gaps = [
-            CALL_GAP_S if i + 1 < len(todo) and flat[todo[i + 1]][0] != flat[k][0] else GAP_S
-            for i, k in enumerate(todo)
-        ]
-        windows = [w.renumbered(todo) for w in pack_windows([len(audio_of[k]) for k in todo], gaps)]
-        retry: set[int] = set()
-        decoded = self._decode_batch([w.audio(audio_of) for w in windows])
-        for window, segments in zip(windows, decoded, strict=True):
+        """Decode ``todo`` packed call by call; returns the pieces still without text."""
+        windows: list[Window] = []
+        for _, run in groupby(todo, key=lambda k: flat[k][0]):
+            mine = list(run)
+            windows += [w.renumbered(mine) for w in pack_windows([len(audio_of[k]) for k in mine])]
+        decoded = self._decode_batch([w.audio(audio_of) for w in windows], prompted=True)
+        retry: list[int] = []
+        for window, hypotheses in zip(windows, decoded, strict=True):
             for k in window.pieces:
-                heard[k] = []
-            for start, end, text, logprob in segments:
-                touched = window.overlapping(start, end)
-                if len({flat[k][0] for k in touched}) > 1:
-                    retry.update(touched)  # straddles two calls
-                    continue
-                heard[window.owner(start, end)].append((text, logprob))
+                heard[k] = _Heard()
+            for rank, hypothesis in enumerate(hypotheses):
+                _hand_out(window, hypothesis, heard, best=rank == 0)
             if len(window.pieces) > 1:
-                retry.update(k for k in window.pieces if not _said(heard[k]))
+                retry += [k for k in window.pieces if not heard[k].said()]
         for k in retry:
-            heard[k] = []
+            heard[k] = _Heard()
         return sorted(retry)
 
-    def _decode_batch(self, audios: Sequence[Audio16k]) -> list[list[Segment]]:
-        out: list[list[Segment]] = []
+    def _alone(
+        self, todo: list[int], audio_of: list[Audio16k], heard: list[_Heard], prompted: bool
+    ) -> None:
+        """Decode each piece in ``todo`` as its own window."""
+        decoded = self._decode_batch([audio_of[k] for k in todo], prompted)
+        for k, hypotheses in zip(todo, decoded, strict=True):
+            heard[k] = _Heard()
+            whole = Window((k,), ((0.0, len(audio_of[k]) / 16000),), 0)
+            for rank, hypothesis in enumerate(hypotheses):
+                _hand_out(whole, hypothesis, heard, best=rank == 0)
+
+    def _decode_batch(self, audios: Sequence[Audio16k], prompted: bool) -> list[list[Hypothesis]]:
+        out: list[list[Hypothesis]] = []
         for first in range(0, len(audios), BATCH):
-            out += self._decode_windows(audios[first : first + BATCH])
+            out += self._decode_windows(audios[first : first + BATCH], prompted)
         return out
 
-    def _decode_windows(self, audios: Sequence[Audio16k]) -> list[list[Segment]]:
+    def _decode_windows(self, audios: Sequence[Audio16k], prompted: bool) -> list[list[Hypothesis]]:
         if not audios:
             return []
         frames = self.model.feature_extractor.nb_max_frames
@@ -148,8 +187,9 @@ class WhisperRecognizer:
         )
         results = self.model.model.generate(
             encoded,
-            [self._prompt] * len(audios),
+            [self._start(prompted)] * len(audios),
             beam_size=self.options.beam_size,
+            num_hypotheses=self.options.hypotheses,
             max_length=MAX_TOKENS,
             return_scores=True,
             suppress_blank=True,
@@ -157,15 +197,22 @@ class WhisperRecognizer:
             max_initial_timestamp_index=50,
         )
         return [
-            self._segments(r.sequences_ids[0], r.scores[0], len(a) / 16000)
-            for r, a in zip(results, audios, strict=True)
+            [
+                self._hypothesis(tokens, score, len(audio) / 16000, prompted)
+                for tokens, score in zip(r.sequences_ids, r.scores, strict=True)
+            ]
+            for r, audio in zip(results, audios, strict=True)
         ]
 
-    def _segments(self, tokens: Sequence[int], score: float, length_s: float) -> list[Segment]:
-        """Split at Whisper's timestamp tokens: <|t0|> text <|t1|><|t1|> text <|t2|> …"""
+    def _hypothesis(
+        self, tokens: Sequence[int], score: float, length_s: float, prompted: bool
+    ) -> Hypothesis:
+        """Split at Whisper's timestamp tokens: <|t0|> text <|t1|><|t1|> text <|t2|> …
+
+        A segment that repeats the prompt is not speech and is dropped.
+        """
         begin = self.tokenizer.timestamp_begin
-        avg = score * len(tokens) / (len(tokens) + 1)  # CTranslate2 returns the mean per token
-        segments: list[Segment] = []
+        segments: list[tuple[float, float, str]] = []
         start: float | None = None
         text: list[int] = []
         for token in tokens:
@@ -174,92 +221,34 @@ class WhisperRecognizer:
                 continue
             moment = (token - begin) * TIME_PER_TOKEN
             if text:
-                segments.append((start or 0.0, moment, self.tokenizer.decode(text), avg))
+                segments.append((start or 0.0, moment, self.tokenizer.decode(text)))
                 text = []
             start = moment
         if text:  # ran out before a closing timestamp: it lasts to the window's end
-            segments.append((start or 0.0, length_s, self.tokenizer.decode(text), avg))
-        return [seg for seg in segments if seg[2].strip()]
+            segments.append((start or 0.0, length_s, self.tokenizer.decode(text)))
+        prompt = self.options.prompt if prompted else ""
+        kept = [s for s in segments if s[2].strip() and not is_echo(s[2], prompt)]
+        # CTranslate2 scores the mean log-probability per token, the end token included
+        return Hypothesis(tuple(kept), score * len(tokens) / (len(tokens) + 1))
 
 
-Segment = tuple[float, float, str, float]
-"""(start, end) seconds in the window, text, mean log-probability per token."""
 BATCH = 8
 """Windows decoded together."""
 MAX_TOKENS = 448
 TIME_PER_TOKEN = 0.02
 
 
-def _said(parts: list[tuple[str, float]]) -> bool:
-    return bool("".join(text for text, _ in parts).strip())
-
-
-def _joined(parts: list[tuple[str, float]]) -> RecognisedText:
-    return RecognisedText(
-        "".join(text for text, _ in parts),
-        sum(lp for _, lp in parts) / len(parts) if parts else None,
-    )
-
-
-@dataclass(frozen=True)
-class Window:
-    """Pieces decoded together; ``spans`` are their (start, end) seconds inside the window."""
-
-    pieces: tuple[int, ...]
-    spans: tuple[tuple[float, float], ...]
-    gaps: tuple[int, ...]
-    """Samples of silence after each piece."""
-
-    def audio(self, pieces: Sequence[Audio16k]) -> Audio16k:
-        parts: list[Audio16k] = []
-        for index, gap in zip(self.pieces, self.gaps, strict=True):
-            parts += [pieces[index], np.zeros(gap, dtype=np.float32)]
-        return np.concatenate(parts)
-
-    def owner(self, start: float, end: float) -> int:
-        """The piece a decoded segment [start, end) overlaps most (nearest if none)."""
-
-        def score(k: int) -> tuple[float, float]:
-            a, b = self.spans[k]
-            overlap = min(end, b) - max(start, a)
-            distance = min(abs(start - b), abs(end - a))
-            return (overlap, -distance)
-
-        best = max(range(len(self.pieces)), key=score)
-        return self.pieces[best]
-
-    def renumbered(self, numbers: Sequence[int]) -> Window:
-        """The same window with its pieces named by ``numbers[piece]``."""
-        return Window(tuple(numbers[i] for i in self.pieces), self.spans, self.gaps)
-
-    def overlapping(self, start: float, end: float) -> list[int]:
-        """The pieces a segment really reaches into (by more than ``STRADDLE_S``)."""
-        return [
-            piece
-            for piece, (a, b) in zip(self.pieces, self.spans, strict=True)
-            if min(end, b) - max(start, a) > STRADDLE_S
-        ]
-
-
-def pack_windows(
-    lengths: Sequence[int], gaps_s: Sequence[float] | None = None, rate: int = 16000
-) -> list[Window]:
-    """Consecutive pieces, each followed by its silence (``GAP_S``), in windows of ``WINDOW_S``."""
-    gaps = [int(g * rate) for g in (gaps_s or [GAP_S] * len(lengths))]
-    windows: list[Window] = []
-    current: list[int] = []
-    spans: list[tuple[float, float]] = []
-    cursor = 0
-    for index, length in enumerate(lengths):
-        if current and cursor + length > WINDOW_S * rate:
-            windows.append(Window(tuple(current), tuple(spans), tuple(gaps[i] for i in current)))
-            current, spans, cursor = [], [], 0
-        current.append(index)
-        spans.append((cursor / rate, (cursor + length) / rate))
-        cursor += length + gaps[index]
-    if current:
-        windows.append(Window(tuple(current), tuple(spans), tuple(gaps[i] for i in current)))
-    return windows
+def _hand_out(window: Window, hypothesis: Hypothesis, heard: list[_Heard], best: bool) -> None:
+    """Give each segment of ``hypothesis`` to the piece it overlaps most."""
+    texts: dict[int, list[str]] = {}
+    for start, end, text in hypothesis.segments:
+        texts.setdefault(window.owner(start, end), []).append(text)
+    for k, parts in texts.items():
+        if best:
+            heard[k].parts += parts
+            heard[k].logprobs.append(hypothesis.avg_logprob)
+        else:
+            heard[k].others.append("".join(parts))
 
 
 def _cuda_available() -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.enums import AttemptStatus, Direction, RecordingStatus, Speaker
@@ -108,6 +108,10 @@ class Utterance(Base):
     end_s: Mapped[float]
     text: Mapped[str] = mapped_column(Text)
     avg_logprob: Mapped[float | None]
+    confidence: Mapped[float | None]
+    """exp(avg_logprob): what QA sees; low means the words may be misheard."""
+    alternatives: Mapped[list[str] | None] = mapped_column(JSON)
+    """Other texts the recogniser found likely (n-best), best first."""
 
 
 class Flag(Base):

@@ -1,0 +1,44 @@
+"""The domain prompt made from the active lexicon, and the guard against Whisper echoing it."""
+
+from __future__ import annotations
+
+from compliance.lexicon import load_lexicon, parse_lexicon, shipped_lexicons_dir
+from transcriber.prompt import PROMPT_HEAD, domain_prompt, is_echo, lexicon_words
+
+NEW_RULE = """
+[[rules]]
+id = "threat.new-words"
+category = "threat"
+phrases = ["挂横幅", "上门泼漆"]
+"""
+
+
+def test_the_prompt_names_every_rules_vocabulary_within_its_budget() -> None:
+    prompt = domain_prompt(lexicon_words(load_lexicon("cn-default")), 80)
+    words = prompt.removeprefix(PROMPT_HEAD).removesuffix("。").split("、")
+    assert prompt.startswith(PROMPT_HEAD) and len(prompt) - len(PROMPT_HEAD) <= 81
+    # a sequence rule gives the thing it names (公安), not the words that lead to it (我是)
+    assert {"公安", "坐牢", "分期", "投诉", "骗子"} <= set(words)
+    assert not any("我" in w or "你" in w for w in words)
+    assert len(words) == len(set(words)) and all(2 <= len(w) <= 4 for w in words)
+    assert domain_prompt(lexicon_words(load_lexicon("cn-default")), 0) == ""
+
+
+def test_an_admins_new_phrase_is_in_the_prompt() -> None:
+    shipped = (shipped_lexicons_dir() / "cn-default.toml").read_text(encoding="utf-8")
+    edited = parse_lexicon(shipped_lexicons_dir() / "edited.toml", (shipped + NEW_RULE).encode())
+    before = domain_prompt(lexicon_words(load_lexicon("cn-default")), 80)
+    after = domain_prompt(lexicon_words(edited), 80)
+    assert "挂横幅" not in before and "挂横幅" in after
+
+
+def test_an_answer_that_repeats_the_prompt_is_an_echo_and_speech_is_not() -> None:
+    prompt = domain_prompt(lexicon_words(load_lexicon("cn-default")), 80)
+    assert is_echo(prompt, prompt)
+    assert is_echo("催收电话录音,公安,经侦支队", prompt)
+    assert is_echo("公安、经侦支队", prompt)  # short, but nothing but the prompt
+    # real violations are full of lexicon words, in the order people say them
+    assert not is_echo("我给你利息全免还能分期", prompt)
+    assert not is_echo("我是市公安局经侦支队的", prompt)
+    assert not is_echo("你再不还钱就等着坐牢吧", prompt)
+    assert not is_echo("分期", prompt) and not is_echo("公安", prompt)
