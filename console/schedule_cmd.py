@@ -19,6 +19,7 @@ from dialer.worklist import BlockedItem, WorkItem
 from dialer.worklist_source import active_agents, build_worklists
 from store.models import Agent
 from store.pii import mask_phone
+from store.safe_text import neutralise
 from store.types import utcnow
 
 
@@ -84,7 +85,8 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
     for item in dialable[: args.limit]:
         e = item.entry
         print(
-            f"  {item.agent:<10} {e.case.account_no:<16} {mask_phone(e.number.e164):<14} "
+            f"  {neutralise(item.agent):<10} {neutralise(e.case.account_no):<16} "
+            f"{mask_phone(e.number.e164):<14} "
             f"{e.person.contact_type:<9} {item.reason}",
             file=out,
         )
@@ -98,7 +100,7 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
             else "not by waiting"
         )
         print(
-            f"  {b.entry.case.account_no:<16} {mask_phone(b.entry.number.e164):<14} "
+            f"  {neutralise(b.entry.case.account_no):<16} {mask_phone(b.entry.number.e164):<14} "
             f"{b.rule:<30} next: {when:<14} {b.reason}",
             file=out,
         )
@@ -137,8 +139,8 @@ def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
         agent = session.scalar(select(Agent).where(Agent.code == args.code))
         if agent is None:
             session.add(Agent(code=args.code, name=args.name or args.code, sip_endpoint=args.sip))
-            print(f"agent {args.code} added", file=out)
+            print(f"agent {neutralise(args.code)} added", file=out)
         else:
             agent.name, agent.sip_endpoint = args.name or agent.name, args.sip
-            print(f"agent {args.code} updated", file=out)
+            print(f"agent {neutralise(args.code)} updated", file=out)
     return 0
