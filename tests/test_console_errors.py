@@ -11,14 +11,14 @@ from typing import TextIO
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from console import cli
 from console.app import App, configure_logging
 from console.web import create_app
 from store.db import make_engine
-from store.models import DoNotCall
+from store.models import Agent, DoNotCall
 from tests.webclient import FakeDialer, login
 from tests.webdata import Seed, console_app, seed_console
 
@@ -209,3 +209,38 @@ def test_absurd_numbers_on_the_command_line_are_usage_errors(
         err = capsys.readouterr().err
         assert stopped.value.code == cli.EXIT_USAGE and "Traceback" not in err, argv
         assert "argument" in err, argv
+
+
+def test_agent_add_checks_every_value_before_writing(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    bad = (
+        (["A" * 33, "--sip", "PJSIP/a"], "code"),
+        (["A01", "--name", "名" * 101, "--sip", "PJSIP/a"], "--name"),
+        (["A01", "--sip", "P" * 101], "--sip"),
+        (["A01", "--sip", " "], "--sip"),
+        (["", "--sip", "PJSIP/a"], "code"),
+        (["A\x1b[2J01", "--sip", "PJSIP/a"], "code"),
+        (["A01", "--name", "王\u202e芳", "--sip", "PJSIP/a"], "--name"),
+        (["A01", "--sip", "PJSIP/a\n01"], "--sip"),
+    )
+    assert _cli(monkeypatch, db_url, tmp_path, ["init"]) == 0
+    capsys.readouterr()
+    for argv, field in bad:
+        code = _cli(monkeypatch, db_url, tmp_path, ["agent", "add", *argv])
+        captured = capsys.readouterr()
+        assert code == cli.EXIT_USAGE, (argv, captured)
+        assert field in captured.err and "added" not in captured.out, argv
+        assert "\x1b" not in captured.err and "\u202e" not in captured.err
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(Agent)) == 0
+    finally:
+        engine.dispose()
+    assert _cli(monkeypatch, db_url, tmp_path, ["agent", "add", "A01", "--sip", "PJSIP/a01"]) == 0
+    assert capsys.readouterr().out == "agent A01 added\n"
