@@ -112,3 +112,23 @@ def test_demo_worklists_and_summary_neutralise_what_they_print(tmp_path: Path, d
     text = out.getvalue()
     assert not CONTROLS & set(text)
     assert "\\x1b[2J\\u202e\\x0d" in text and "\\x1b]0;x\\x07\\x0a" in text
+
+
+def test_import_problems_never_print_a_full_resident_id_or_phone_number(
+    tmp_path: Path, db_url: str
+) -> None:
+    header, rows = read_csv(SAMPLE_CASES)
+    first = dict(zip(header, rows[0], strict=True))
+    resident, mobile = first["resident_id"], first["mobile"]
+    # A file whose header row was left off: its first case is read as the header.
+    headless = write_csv(tmp_path / "headless.csv", rows[0], rows[1:3])
+    # Columns swapped by hand: the resident ID where the mobile goes, and back.
+    swapped = [dict(zip(header, row, strict=True)) for row in rows[:2]]
+    swapped[0]["mobile"], swapped[0]["days_past_due"] = resident, mobile
+    mixed = write_csv(tmp_path / "swapped.csv", header, [list(r.values()) for r in swapped])
+    for path in (headless, mixed):
+        result = run(["import", "cases", str(path)], tmp_path, db_url)
+        assert result.returncode == 1, result.stderr
+        assert resident not in result.stderr and mobile not in result.stderr, result.stderr
+        assert f"{resident[:6]}********{resident[-4:]}" in result.stderr
+        assert f"{mobile[:3]}****{mobile[-4:]}" in result.stderr
