@@ -161,13 +161,18 @@ def cmd_worker(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_MAX_ID = 2**63 - 1  # the databases' BIGINT; no row's id is past it (0 is none's either)
+
+
 def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions() as session:
         key = str(args.call_id)
         query = select(Recording)
-        if key.isdigit():
-            query = query.where(Recording.id == int(key))
+        # ASCII digits only ("²" and "١٢" are str.isdigit too), and no id past a row's 64 bits.
+        if key.isascii() and key.isdigit():
+            wanted = int(key) if len(key) <= len(str(_MAX_ID)) else 0
+            query = query.where(Recording.id == (wanted if wanted <= _MAX_ID else 0))
         else:
             query = query.where(Recording.sha256.startswith(key.lower()))
         rows = session.scalars(query.limit(2)).all()

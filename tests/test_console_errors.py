@@ -244,3 +244,19 @@ def test_agent_add_checks_every_value_before_writing(
         engine.dispose()
     assert _cli(monkeypatch, db_url, tmp_path, ["agent", "add", "A01", "--sip", "PJSIP/a01"]) == 0
     assert capsys.readouterr().out == "agent A01 added\n"
+
+
+def test_calls_show_with_an_id_no_row_can_have_says_so(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    assert _cli(monkeypatch, db_url, tmp_path, ["init"]) == 0
+    capsys.readouterr()
+    for key in (str(2**63), str(2**64), "9" * 400, "²", "١٢", "-1", "1.5"):
+        code = _cli(monkeypatch, db_url, tmp_path, ["calls", "show", "--", key])
+        err = capsys.readouterr().err
+        assert code == cli.EXIT_REJECTED, (key, err)
+        assert "no single recording matches" in err and "internal error" not in err, key
