@@ -23,7 +23,8 @@ ENV_PREFIX = "CALLWARDEN_"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # inf and NaN are valid TOML floats; no duration or rate of ours may be either.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class DatabaseSettings(_Section):

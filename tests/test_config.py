@@ -83,3 +83,13 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(environ={})
     with pytest.raises(ValueError, match="frozen"):
         settings.database.url = "x"  # type: ignore[misc]
+
+
+def test_infinite_durations_are_refused_naming_the_key(tmp_path: Path) -> None:
+    path = _toml(tmp_path, "[database]\nbusy_timeout_s = inf\n[queue]\nlease_s = inf\n")
+    with pytest.raises(ConfigValueError) as info:
+        load_settings(path, environ={})
+    keys = sorted(p.split(": ")[1] for p in info.value.problems)
+    assert keys == ["database.busy_timeout_s", "queue.lease_s"]
+    with pytest.raises(ConfigValueError, match=r"queue\.lease_s"):
+        load_settings(environ={"CALLWARDEN_QUEUE_LEASE_S": "inf"})
