@@ -25,6 +25,7 @@ from recorder.intake import CallMetadata, store_recording, wav_files
 from recorder.sweep import sweep_spool
 from store.models import Flag, Recording
 from store.models import Utterance as UtteranceRow
+from store.safe_text import neutralise
 from store.types import utcnow
 from transcriber import TranscribedUtterance, open_transcriber
 from transcriber.pipeline import (
@@ -182,7 +183,8 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
         row = rows[0]
         print(
             f"recording {row.id}  {row.status.value}  {row.duration_s or 0:.1f}s  "
-            f"sha256 {row.sha256[:12]}…" + (f"  error: {row.error}" if row.error else ""),
+            f"sha256 {row.sha256[:12]}…"
+            + (f"  error: {neutralise(row.error)}" if row.error else ""),
             file=out,
         )
         flags = session.scalars(select(Flag).where(Flag.recording_id == row.id)).all()
@@ -196,7 +198,9 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
             mark = flagged.get((u.speaker, round(u.start_s, 2)))
             note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
             speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
-            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {u.text}{note}", file=out)
+            # A recogniser's byte-level tokens can spell any character: print the text inert.
+            text = neutralise(u.text)
+            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {text}{note}", file=out)
     return 0
 
 

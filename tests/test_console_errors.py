@@ -11,14 +11,14 @@ from typing import TextIO
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from console import cli
 from console.app import App, configure_logging
 from console.web import create_app
 from store.db import make_engine
-from store.models import Agent, DoNotCall
+from store.models import Agent, DoNotCall, Recording, Utterance
 from tests.webclient import FakeDialer, login
 from tests.webdata import Seed, console_app, seed_console
 
@@ -263,3 +263,23 @@ def test_calls_show_with_an_id_no_row_can_have_says_so(
         err = capsys.readouterr().err
         assert code == cli.EXIT_REJECTED, (key, err)
         assert "no single recording matches" in err and "internal error" not in err, key
+
+
+def test_calls_show_prints_transcripts_and_errors_inert(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    seed = seed_console(console_app(db_url, tmp_path / "var"), ["cw07"])
+    rec = seed.recordings["cw07"]
+    with seed.app.sessions.begin() as session:
+        # What a recogniser can emit (byte-level tokens) and an error naming a spool file.
+        session.execute(update(Utterance).values(text="你好\x1b[2J\u202e再见\r"))
+        session.execute(update(Recording).values(error="bad.wav\x1b]0;x\x07"))
+    seed.app.engine.dispose()
+    assert _cli(monkeypatch, db_url, tmp_path, ["calls", "show", str(rec)]) == 0
+    out = capsys.readouterr().out
+    assert not set("\x1b\x07\u202e\r") & set(out)
+    assert "你好\\x1b[2J\\u202e再见\\x0d" in out and "bad.wav\\x1b]0;x\\x07" in out
