@@ -9,6 +9,7 @@ exists), then environment variables ``CALLWARDEN_<SECTION>_<KEY>``
 from __future__ import annotations
 
 import os
+import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
@@ -23,7 +24,8 @@ ENV_PREFIX = "CALLWARDEN_"
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    # inf and NaN are valid TOML floats; no duration or rate of ours may be either.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class DatabaseSettings(_Section):
@@ -173,10 +175,22 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigValueError(_describe(exc, source)) from exc
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
+    """The file's settings. Only a regular file is opened (opening a FIFO blocks), and no
+    more of it is read than a settings file can be (a device such as /dev/zero never ends)."""
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise ConfigFileError(f"{path}: not a regular file")
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        if len(data) > MAX_CONFIG_BYTES:
+            raise ConfigFileError(f"{path}: more than 1 MiB: not a settings file")
+        return tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigFileError(f"{path}: not valid TOML: not UTF-8 text ({exc.reason})") from exc
     except FileNotFoundError as exc:
         raise ConfigFileError(f"{path}: configuration file not found") from exc
     except OSError as exc:

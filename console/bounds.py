@@ -1,4 +1,5 @@
-"""The calendar a console filter or a command's ``--at`` may name. Pure.
+"""The calendar a console filter or a command's ``--at`` may name, and the numbers a
+command-line option may take. Pure.
 
 Far wider than any call a centre makes, and far enough from the ends of Python's calendar
 (and the databases') that a policy's look back and ahead from it never overflows.
@@ -6,6 +7,9 @@ Far wider than any call a centre makes, and far enough from the ends of Python's
 
 from __future__ import annotations
 
+import argparse
+import math
+from collections.abc import Callable
 from datetime import date, datetime
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
@@ -22,3 +26,28 @@ def moment_in_range(moment: datetime, field: str) -> datetime:
     """Like :func:`day_in_range` for an instant (its own calendar day is checked)."""
     day_in_range(moment.date(), field)
     return moment
+
+
+def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high] (NaN, inf and 1e308 are usage errors,
+    not a traceback or a negative SQL LIMIT later on)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = kind(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from exc
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
+        return value
+
+    parse.__name__ = kind.__name__  # argparse names the type in its message
+    return parse
+
+
+COUNT = _bounded(int, 1, 10**9)
+PORT = _bounded(int, 1, 65535)
+PORT_OR_FREE = _bounded(int, 0, 65535)
+"""0: a free port, chosen at start."""
+SECONDS = _bounded(float, 0, 10**7)
+RATE = _bounded(float, 0.001, 10_000)

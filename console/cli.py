@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -17,6 +16,7 @@ from sqlalchemy.exc import DBAPIError
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging, describe_db_error
+from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
@@ -42,31 +42,6 @@ EXIT_CONFIG = 3
 EXIT_DATABASE = 4
 EXIT_INTERNAL = 5
 log = logging.getLogger("callwarden")
-
-
-def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:
-    """An argparse type: a finite number in [low, high] (NaN, inf and 1e308 are usage errors,
-    not a traceback or a negative SQL LIMIT later on)."""
-
-    def parse(text: str) -> float:
-        try:
-            value = kind(text)
-        except ValueError as exc:
-            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from exc
-        if not (math.isfinite(value) and low <= value <= high):
-            raise argparse.ArgumentTypeError(f"{text!r} is not between {low:g} and {high:g}")
-        return value
-
-    parse.__name__ = kind.__name__  # argparse names the type in its message
-    return parse
-
-
-COUNT = _bounded(int, 1, 10**9)
-PORT = _bounded(int, 1, 65535)
-PORT_OR_FREE = _bounded(int, 0, 65535)
-"""0: a free port, chosen at start."""
-SECONDS = _bounded(float, 0, 10**7)
-RATE = _bounded(float, 0.001, 10_000)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,7 +16,7 @@ from store.case_import import import_cases
 from store.errors import ImportRejected
 from store.migrate import upgrade
 from store.models import Case, CaseContact, Person, PhoneNumber
-from store.pii import mask_phone, mask_resident_id
+from store.pii import mask_phone, mask_resident_id, mask_text
 from store.safe_text import neutralise
 
 
@@ -42,9 +42,10 @@ def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     path = Path(args.file)
 
-    # A file's name and header are the sender's text: print them inert.
+    # A file's name and header are the sender's text: print them inert. A problem may quote a
+    # cell (a header row left off, columns swapped): resident IDs and numbers are masked.
     def report(line: str) -> None:
-        print(neutralise(line), file=sys.stderr)
+        print(neutralise(mask_text(line)), file=sys.stderr)
 
     try:
         result = import_cases(path, app.sessions, args.actor or default_actor(), report)

@@ -36,6 +36,7 @@ from store.enums import Role
 from store.migrate import upgrade
 from store.models import Agent, CallAttempt, Case, CaseContact, ClientBank, PhoneNumber, User
 from store.pii import mask_phone
+from store.safe_text import neutralise
 from store.types import utcnow
 
 
@@ -172,7 +173,7 @@ def _preview(app: App, profile: Profile, at: datetime, out: TextIO) -> None:
         for item in mine[:3]:
             e = item.entry
             print(
-                f"      {e.case.account_no}  {mask_phone(e.number.e164):<13} "
+                f"      {neutralise(e.case.account_no)}  {mask_phone(e.number.e164):<13} "
                 f"{e.person.contact_type:<9} {item.reason}",
                 file=out,
             )
@@ -198,6 +199,9 @@ def _summary(app: App, out: TextIO) -> None:
         numbers = session.scalar(select(func.count()).select_from(PhoneNumber)) or 0
     print("summary:", file=out)
     for code, count, cents in by_bank:
-        print(f"  {code:<10} {count:>5} case(s)  ¥{(cents or 0) / 100:>14,.2f} overdue", file=out)
+        print(
+            f"  {neutralise(code):<10} {count:>5} case(s)  ¥{(cents or 0) / 100:>14,.2f} overdue",
+            file=out,
+        )
     print("  status: " + ", ".join(f"{status} {count}" for status, count in by_status), file=out)
     print(f"  {contacts} contact(s), {numbers} phone number(s)", file=out)

@@ -28,6 +28,7 @@ from recorder.intake import CallMetadata, store_recording, wav_files
 from recorder.sweep import sweep_spool
 from store.models import Flag, Recording, ReviewItem
 from store.models import Utterance as UtteranceRow
+from store.safe_text import neutralise
 from store.types import utcnow
 from transcriber import TranscribedUtterance, open_transcriber
 from transcriber.pipeline import (
@@ -208,13 +209,18 @@ def cmd_worker(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_MAX_ID = 2**63 - 1  # the databases' BIGINT; no row's id is past it (0 is none's either)
+
+
 def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions() as session:
         key = str(args.call_id)
         query = select(Recording)
-        if key.isdigit():
-            query = query.where(Recording.id == int(key))
+        # ASCII digits only ("²" and "١٢" are str.isdigit too), and no id past a row's 64 bits.
+        if key.isascii() and key.isdigit():
+            wanted = int(key) if len(key) <= len(str(_MAX_ID)) else 0
+            query = query.where(Recording.id == (wanted if wanted <= _MAX_ID else 0))
         else:
             query = query.where(Recording.sha256.startswith(key.lower()))
         rows = session.scalars(query.limit(2)).all()
@@ -224,7 +230,8 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
         row = rows[0]
         print(
             f"recording {row.id}  {row.status.value}  {row.duration_s or 0:.1f}s  "
-            f"sha256 {row.sha256[:12]}…" + (f"  error: {row.error}" if row.error else ""),
+            f"sha256 {row.sha256[:12]}…"
+            + (f"  error: {neutralise(row.error)}" if row.error else ""),
             file=out,
         )
         if row.repair_note:
@@ -240,7 +247,9 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
             mark = flagged.get((u.speaker, round(u.start_s, 2)))
             note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
             speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
-            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {u.text}{note}", file=out)
+            # A recogniser's byte-level tokens can spell any character: print the text inert.
+            text = neutralise(u.text)
+            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {text}{note}", file=out)
         _print_review(session, row.id, out)
     return 0
 

@@ -19,6 +19,7 @@ from dialer.worklist import BlockedItem, WorkItem
 from dialer.worklist_source import active_agents, build_worklists
 from store.models import Agent
 from store.pii import mask_phone
+from store.safe_text import describe, first_forbidden, neutralise
 from store.types import utcnow
 
 
@@ -84,7 +85,8 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
     for item in dialable[: args.limit]:
         e = item.entry
         print(
-            f"  {item.agent:<10} {e.case.account_no:<16} {mask_phone(e.number.e164):<14} "
+            f"  {neutralise(item.agent):<10} {neutralise(e.case.account_no):<16} "
+            f"{mask_phone(e.number.e164):<14} "
             f"{e.person.contact_type:<9} {item.reason}",
             file=out,
         )
@@ -98,7 +100,7 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
             else "not by waiting"
         )
         print(
-            f"  {b.entry.case.account_no:<16} {mask_phone(b.entry.number.e164):<14} "
+            f"  {neutralise(b.entry.case.account_no):<16} {mask_phone(b.entry.number.e164):<14} "
             f"{b.rule:<30} next: {when:<14} {b.reason}",
             file=out,
         )
@@ -133,12 +135,30 @@ def _blocked_json(item: BlockedItem) -> dict[str, Any]:
 
 def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
+    code = _agent_value("code", args.code, Agent.code)
+    name = _agent_value("--name", args.name, Agent.name) if args.name is not None else None
+    sip = _agent_value("--sip", args.sip, Agent.sip_endpoint)
     with app.sessions.begin() as session:
-        agent = session.scalar(select(Agent).where(Agent.code == args.code))
+        agent = session.scalar(select(Agent).where(Agent.code == code))
         if agent is None:
-            session.add(Agent(code=args.code, name=args.name or args.code, sip_endpoint=args.sip))
-            print(f"agent {args.code} added", file=out)
+            session.add(Agent(code=code, name=name or code, sip_endpoint=sip))
+            done = "added"
         else:
-            agent.name, agent.sip_endpoint = args.name or agent.name, args.sip
-            print(f"agent {args.code} updated", file=out)
+            agent.name, agent.sip_endpoint = name or agent.name, sip
+            done = "updated"
+    # Said once committed: a refused write must not read as done.
+    print(f"agent {code} {done}", file=out)
     return 0
+
+
+def _agent_value(label: str, value: str, column: Any) -> str:
+    """``value`` stripped, if it fits its column and carries nothing a terminal would act on."""
+    value = value.strip()
+    limit: int = column.type.length
+    if not value:
+        raise UsageError(f"{label}: must not be empty")
+    if len(value) > limit:
+        raise UsageError(f"{label}: {len(value)} characters, at most {limit}")
+    if (char := first_forbidden(value)) is not None:
+        raise UsageError(f"{label}: {describe(char)} is not allowed")
+    return value

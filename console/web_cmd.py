@@ -13,6 +13,7 @@ from typing import TextIO
 from sqlalchemy import select
 
 from console.app import App
+from console.bounds import PORT
 from console.commands import default_actor
 from console.schedule_cmd import UsageError
 from console.users import UserError, add_user, set_password
@@ -108,7 +109,7 @@ def cmd_user_list(app: App, _args: argparse.Namespace, out: TextIO) -> int:
 def add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve_cmd = sub.add_parser("serve", help="run the web console (QA, admins, agents)")
     serve_cmd.add_argument("--host", help="address to listen on (default 127.0.0.1)")
-    serve_cmd.add_argument("--port", type=int, help="port (default 8470)")
+    serve_cmd.add_argument("--port", type=PORT, help="port (default 8470)")
     serve_cmd.set_defaults(handler=cmd_serve)
 
     user = sub.add_parser("user", help="console users")

@@ -347,3 +347,20 @@ def test_problems_after_a_quoted_line_break_name_their_line_too(
         f"{path}:2:contact1_name: U+000A (LINE FEED) is not allowed in a value",
         f"{path}:7:mobile: not a valid phone number: '123' (line 8)",
     ]
+
+
+def test_only_a_regular_file_is_read(
+    tmp_path: Path, engine: Engine, sessions: SessionFactory
+) -> None:
+    # A device (or a FIFO) never ends: /dev/urandom as .xlsx grew past 2.6 GB in 20 s, and a
+    # FIFO blocks for ever. Neither is opened.
+    before = snapshot(engine)
+    for name in ("zero.csv", "zero.xlsx"):
+        link = tmp_path / name
+        link.symlink_to("/dev/zero")
+        assert _reject(link, sessions) == [f"{link}: not a regular file (a device, FIFO or socket)"]
+    (tmp_path / "folder.csv").mkdir()
+    assert _reject(tmp_path / "folder.csv", sessions) == [
+        f"{tmp_path / 'folder.csv'}: not a regular file (a folder)"
+    ]
+    assert snapshot(engine) == before

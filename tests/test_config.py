@@ -83,3 +83,28 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(environ={})
     with pytest.raises(ValueError, match="frozen"):
         settings.database.url = "x"  # type: ignore[misc]
+
+
+def test_infinite_durations_are_refused_naming_the_key(tmp_path: Path) -> None:
+    path = _toml(tmp_path, "[database]\nbusy_timeout_s = inf\n[queue]\nlease_s = inf\n")
+    with pytest.raises(ConfigValueError) as info:
+        load_settings(path, environ={})
+    keys = sorted(p.split(": ")[1] for p in info.value.problems)
+    assert keys == ["database.busy_timeout_s", "queue.lease_s"]
+    with pytest.raises(ConfigValueError, match=r"queue\.lease_s"):
+        load_settings(environ={"CALLWARDEN_QUEUE_LEASE_S": "inf"})
+
+
+def test_only_a_small_regular_file_is_read_as_settings(tmp_path: Path) -> None:
+    # /dev/zero as --config was read for ever (memory without bound); a FIFO blocks on open.
+    huge = _toml(tmp_path, "# padding\n" * 200_000)
+    with pytest.raises(ConfigFileError, match=r"more than 1 MiB: not a settings file"):
+        load_settings(huge, environ={})
+    device = tmp_path / "zero.toml"
+    device.symlink_to("/dev/zero")
+    with pytest.raises(ConfigFileError, match=r"zero\.toml: not a regular file"):
+        load_settings(device, environ={})
+    latin = tmp_path / "latin.toml"
+    latin.write_bytes(b"[policy]\nprofile = 'caf\xe9'\n")
+    with pytest.raises(ConfigFileError, match="not valid TOML: not UTF-8"):
+        load_settings(latin, environ={})

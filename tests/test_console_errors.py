@@ -11,14 +11,14 @@ from typing import TextIO
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, insert
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from console import cli
 from console.app import App, configure_logging
 from console.web import create_app
 from store.db import make_engine
-from store.models import DoNotCall
+from store.models import Agent, DoNotCall, Recording, Utterance
 from tests.webclient import FakeDialer, login
 from tests.webdata import Seed, console_app, seed_console
 
@@ -199,6 +199,9 @@ def test_absurd_numbers_on_the_command_line_are_usage_errors(
         ["cases", "list", "--limit", "-1"],
         ["cases", "list", "--limit", "0"],
         ["cases", "list", "--limit", "9" * 30],
+        ["serve", "--port", "99999"],
+        ["serve", "--port", "-1"],
+        ["serve", "--port", "0"],
         ["schedule", "preview", "--limit", "-5"],
         ["recordings", "sweep", "--min-age", "nan"],
         ["recordings", "sweep", "--min-age", "inf"],
@@ -209,3 +212,74 @@ def test_absurd_numbers_on_the_command_line_are_usage_errors(
         err = capsys.readouterr().err
         assert stopped.value.code == cli.EXIT_USAGE and "Traceback" not in err, argv
         assert "argument" in err, argv
+
+
+def test_agent_add_checks_every_value_before_writing(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    bad = (
+        (["A" * 33, "--sip", "PJSIP/a"], "code"),
+        (["A01", "--name", "名" * 101, "--sip", "PJSIP/a"], "--name"),
+        (["A01", "--sip", "P" * 101], "--sip"),
+        (["A01", "--sip", " "], "--sip"),
+        (["", "--sip", "PJSIP/a"], "code"),
+        (["A\x1b[2J01", "--sip", "PJSIP/a"], "code"),
+        (["A01", "--name", "王\u202e芳", "--sip", "PJSIP/a"], "--name"),
+        (["A01", "--sip", "PJSIP/a\n01"], "--sip"),
+    )
+    assert _cli(monkeypatch, db_url, tmp_path, ["init"]) == 0
+    capsys.readouterr()
+    for argv, field in bad:
+        code = _cli(monkeypatch, db_url, tmp_path, ["agent", "add", *argv])
+        captured = capsys.readouterr()
+        assert code == cli.EXIT_USAGE, (argv, captured)
+        assert field in captured.err and "added" not in captured.out, argv
+        assert "\x1b" not in captured.err and "\u202e" not in captured.err
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.scalar(select(func.count()).select_from(Agent)) == 0
+    finally:
+        engine.dispose()
+    assert _cli(monkeypatch, db_url, tmp_path, ["agent", "add", "A01", "--sip", "PJSIP/a01"]) == 0
+    assert capsys.readouterr().out == "agent A01 added\n"
+
+
+def test_calls_show_with_an_id_no_row_can_have_says_so(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    assert _cli(monkeypatch, db_url, tmp_path, ["init"]) == 0
+    capsys.readouterr()
+    for key in (str(2**63), str(2**64), "9" * 400, "²", "١٢", "-1", "1.5"):
+        code = _cli(monkeypatch, db_url, tmp_path, ["calls", "show", "--", key])
+        err = capsys.readouterr().err
+        assert code == cli.EXIT_REJECTED, (key, err)
+        assert "no single recording matches" in err and "internal error" not in err, key
+
+
+def test_calls_show_prints_transcripts_and_errors_inert(
+    db_url: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    root_logging: None,
+) -> None:
+    seed = seed_console(console_app(db_url, tmp_path / "var"), ["cw07"])
+    rec = seed.recordings["cw07"]
+    with seed.app.sessions.begin() as session:
+        # What a recogniser can emit (byte-level tokens) and an error naming a spool file.
+        session.execute(update(Utterance).values(text="你好\x1b[2J\u202e再见\r"))
+        session.execute(update(Recording).values(error="bad.wav\x1b]0;x\x07"))
+    seed.app.engine.dispose()
+    assert _cli(monkeypatch, db_url, tmp_path, ["calls", "show", str(rec)]) == 0
+    out = capsys.readouterr().out
+    assert not set("\x1b\x07\u202e\r") & set(out)
+    assert "你好\\x1b[2J\\u202e再见\\x0d" in out and "bad.wav\\x1b]0;x\\x07" in out

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -135,6 +136,24 @@ def test_login_without_a_csrf_token_is_refused(client: TestClient, seed: Seed) -
 
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets skip leading blanks before a formula, and CJK input methods type the
+# full-width forms, which Excel reads as the ASCII ones.
+DISGUISED = (
+    " =1+1",
+    "\u3000=1+1",
+    "\n@SUM(1)",
+    "\u200b=1",
+    "＝1+1",
+    "＋1",
+    "－2",
+    "＠SUM(1)",
+    " ＝1",
+)
+
+
+def _formula_like(cell: str) -> bool:
+    stripped = unicodedata.normalize("NFKC", cell).lstrip(" \t\r\n\u3000\u200b")
+    return cell.startswith(TRIGGERS) or stripped.startswith(TRIGGERS)
 
 
 def test_csv_exports_neutralise_formulas(client: TestClient, seed: Seed) -> None:
@@ -145,6 +164,7 @@ def test_csv_exports_neutralise_formulas(client: TestClient, seed: Seed) -> None
         "@SUM(1)",
         "\t=1",
         "\r=1",
+        *DISGUISED,
     ]
     with seed.app.sessions.begin() as session:
         session.scalars(select(Agent).where(Agent.code == "A01")).one().code = "=1+1"
@@ -160,11 +180,12 @@ def test_csv_exports_neutralise_formulas(client: TestClient, seed: Seed) -> None
     for url in ("/qa/flags.csv", "/qa/report.csv"):
         text = client.get(url).text.lstrip("\ufeff")
         cells = [cell for row in csv.reader(io.StringIO(text)) for cell in row]
-        bad = [cell for cell in cells if cell.startswith(TRIGGERS)]
+        bad = [cell for cell in cells if _formula_like(cell)]
         assert not bad, (url, bad)
         assert "'=1+1" in cells, url
     flags_csv = client.get("/qa/flags.csv").text
     assert "'@SUM(1)" in flags_csv and "'-2+3" in flags_csv
+    assert all(f"'{text}" in flags_csv for text in ("＝1+1", " =1+1", "\u3000=1+1"))
     assert "'@cat" in client.get("/qa/report.csv").text
 
 

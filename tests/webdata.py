@@ -58,8 +58,8 @@ def seed_console(app: App, call_ids: list[str], agent_calls: int = 0) -> Seed:
             session.add(Agent(code=code, name=f"Agent {code}", sip_endpoint=f"PJSIP/{code}"))
         session.flush()
         for name, role in USERS.items():
-            code = {"agent1": "A01", "agent2": "A02"}.get(name)
-            add_user(session, name, role, PASSWORD, "test", code)
+            linked = {"agent1": "A01", "agent2": "A02"}.get(name)
+            add_user(session, name, role, PASSWORD, "test", linked)
     targets = debtor_targets(sessions)
     detector = Detector(load_lexicon("cn-default"))
     recordings: dict[str, int] = {}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -229,10 +230,24 @@ def report(
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _formula_like(text: str) -> bool:
+    """Whether a spreadsheet could read ``text`` as a formula: also after leading blanks,
+    controls or invisible marks (which it skips), and in the full-width forms ＝＋－＠ that
+    CJK input methods type and Excel reads as the ASCII ones (NFKC folds them)."""
+    if text.startswith(_FORMULA_START):
+        return True
+    start = next((char for char in text if not _skipped(char)), "")
+    return unicodedata.normalize("NFKC", start).startswith(_FORMULA_START)
+
+
+def _skipped(char: str) -> bool:
+    return char.isspace() or unicodedata.category(char) in ("Cc", "Cf")
+
+
 def csv_cell(value: object) -> object:
-    """A text cell that a spreadsheet would run as a formula, prefixed with ``'`` so it shows as
-    text; numbers are left as numbers (a negative count is not an attack)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    """A text cell that a spreadsheet could run as a formula, prefixed with ``'`` so it shows
+    as text; numbers are left as numbers (a negative count is not an attack)."""
+    if isinstance(value, str) and _formula_like(value):
         return "'" + value
     return value
 

@@ -7,6 +7,7 @@ and xlsx is streamed from its XML after its zip has been checked (xlsx_parts, xl
 from __future__ import annotations
 
 import codecs
+import stat
 from pathlib import Path
 
 from store.case_import.csv_reader import csv_rows
@@ -29,12 +30,26 @@ SNIFF_BYTES = 64 * 1024
 
 def open_table(path: Path) -> Table:
     """Open a .csv or .xlsx case file; raise :class:`TableError` if it is unreadable."""
+    _regular_file(path)
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _open_csv(path)
     if suffix == ".xlsx":
         return open_xlsx(path)
     raise TableError(f"unsupported file type {suffix or '(none)'!r}: use .csv or .xlsx")
+
+
+def _regular_file(path: Path) -> None:
+    """Refuse, before opening it, anything but a regular file (links followed): a device
+    such as /dev/urandom never ends, and opening a FIFO blocks until someone writes."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        raise TableError(f"cannot read: {exc.strerror}") from exc
+    if stat.S_ISDIR(mode):
+        raise TableError("not a regular file (a folder)")
+    if not stat.S_ISREG(mode):
+        raise TableError("not a regular file (a device, FIFO or socket)")
 
 
 def detect_encoding(sample: bytes) -> str:
