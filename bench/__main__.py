@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark and print rates and ratios; results go to var/bench/.
 
 ``--quick`` runs small sizes (a smoke run); the default sizes are the issues' targets:
-a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists.
+a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists, and the
+held-out test split of the evaluation set under clean, mild and bad telephone lines.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 from bench import (
     agi_rate,
+    eval_conditions,
     import_memory,
     originate_rate,
     pipeline_rate,
@@ -23,7 +25,7 @@ from bench import (
     worklists,
 )
 
-ALL = ["import", "policy", "worklists", "scan", "pipeline", "agi", "originate"]
+ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate"]
 
 
 def main() -> None:
@@ -52,6 +54,9 @@ def main() -> None:
     if "pipeline" in only:
         results["pipeline"] = pipeline_rate.run(4 if args.quick else 54, Path("var"))
         print(pipeline_rate.report(results["pipeline"]))
+    if "eval" in only:
+        results["eval"] = eval_conditions.run(6 if args.quick else None)
+        print(eval_conditions.report(results["eval"]))
     if "agi" in only:
         results["agi"] = agi_rate.run(1000 if args.quick else 10_000)
         print(agi_rate.report(results["agi"]))

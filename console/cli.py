@@ -14,10 +14,12 @@ from typing import TextIO
 from sqlalchemy.exc import DBAPIError
 
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
+from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app, configure_logging, describe_db_error
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
+from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
@@ -172,7 +174,9 @@ def _add_pipeline_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
 
 def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     evaluation = sub.add_parser("eval", help="score the detector on a labelled-call directory")
-    evaluation.add_argument("dir", help="NAME.wav + NAME.json pairs (../shared/specs format)")
+    evaluation.add_argument(
+        "dir", help="NAME.wav (or NAME.flac) + NAME.json pairs (../shared/specs format)"
+    )
     evaluation.add_argument(
         "--text-only", action="store_true", help="detect on the JSON transcripts, not the audio"
     )
@@ -182,7 +186,20 @@ def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
         "--baseline", choices=["keywords"], help="score keyword QA instead of the detector"
     )
     evaluation.add_argument("--lexicon", help="lexicon name or file (default: configured)")
+    evaluation.add_argument(
+        "--condition",
+        choices=sorted(CONDITIONS),
+        help="hear the audio through a telephone line: clean (as is), mild or bad",
+    )
     evaluation.set_defaults(handler=cmd_eval)
+
+    degrading = sub.add_parser(
+        "degrade", help="write labelled calls as a mild or bad telephone line delivers them"
+    )
+    degrading.add_argument("input", help="a labelled-call directory, or one .wav/.flac file")
+    degrading.add_argument("output", help="a directory (made if missing), or a .wav/.flac file")
+    degrading.add_argument("--condition", choices=sorted(CONDITIONS), required=True)
+    degrading.set_defaults(handler=cmd_degrade)
 
     lexicon = sub.add_parser("lexicon", help="the detector's lexicon")
     lexicon_sub = lexicon.add_subparsers(dest="what", required=True, metavar="WHAT")

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TextIO
 
 from compliance.detector import CallContext, Detector, Flag, Utterance
+from compliance.errors import LabelledSetError
 from compliance.evaluation import (
     KeywordBaseline,
     LabelledCall,
@@ -17,8 +18,14 @@ from compliance.evaluation import (
     evaluate,
     read_labelled_set,
 )
+from compliance.evaluation.cer import CerReport, cer_report
+from compliance.evaluation.telephone import CONDITIONS, Condition, degrade
 from compliance.lexicon import LexiconFile, load_lexicon
 from console.app import App
+from console.call_audio import read_call_audio
+from console.schedule_cmd import UsageError
+from recorder.audio import RecordingAudio
+from recorder.errors import BadRecording
 
 
 def active_lexicon(app: App, name: str | None = None) -> LexiconFile:
@@ -40,22 +47,33 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     lexicon = active_lexicon(app, args.lexicon)
+    if args.text_only and args.condition is not None:
+        raise UsageError("--condition degrades the audio; it cannot go with --text-only")
+    condition = CONDITIONS[args.condition or "clean"]
     calls = read_labelled_set(Path(args.dir), need_audio=not args.text_only)
     finder: Detector | KeywordBaseline = (
         KeywordBaseline(lexicon) if args.baseline == "keywords" else Detector(lexicon)
     )
-    predict = _on_transcripts(finder) if args.text_only else _on_audio(app, finder, lexicon)
+    heard: dict[str, list[Utterance]] = {}
+    if args.text_only:
+        predict = _on_transcripts(finder)
+    else:
+        predict = _on_audio(app, finder, lexicon, condition, heard)
     result = evaluate(calls, predict, lexicon.categories)
+    cer = None if args.text_only else cer_report((c.utterances(), heard[c.call_id]) for c in calls)
     if args.predictions:
         lines = [json.dumps(p.as_json(), ensure_ascii=False) for p in result.predictions]
         Path(args.predictions).write_text("".join(f"{line}\n" for line in lines), "utf-8")
     if args.json:
-        print(json.dumps(result.report.as_json(), ensure_ascii=False), file=out)
+        extra = {} if cer is None else {"condition": condition.name, "cer": cer.as_json()}
+        print(json.dumps({**result.report.as_json(), **extra}, ensure_ascii=False), file=out)
     else:
-        mode = "transcripts" if args.text_only else "audio"
+        mode = "transcripts" if args.text_only else f"audio, {condition.name} line"
         who = "keyword baseline" if args.baseline else f"detector {finder_version(finder)}"
         print(f"{len(calls)} calls, {who}, on {mode}", file=out)
         print(format_report(result.report), file=out)
+        if cer is not None:
+            print(format_cer(cer), file=out)
     return 0
 
 
@@ -79,7 +97,14 @@ def _on_transcripts(finder: Detector | KeywordBaseline) -> Predictor:
     return predict
 
 
-def _on_audio(app: App, finder: Detector | KeywordBaseline, lexicon: LexiconFile) -> Predictor:
+def _on_audio(
+    app: App,
+    finder: Detector | KeywordBaseline,
+    lexicon: LexiconFile,
+    condition: Condition,
+    heard: dict[str, list[Utterance]],
+) -> Predictor:
+    """Transcribe each call as heard through ``condition``; keep what was heard for the CER."""
     # faster-whisper takes a second to import: only audio evaluation pays for it
     from transcriber import open_transcriber  # noqa: PLC0415
 
@@ -87,12 +112,23 @@ def _on_audio(app: App, finder: Detector | KeywordBaseline, lexicon: LexiconFile
     transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir, lexicon)
 
     def predict(call: LabelledCall) -> Sequence[Flag]:
-        assert call.wav is not None  # read_labelled_set(need_audio=True) checked
-        heard = transcriber.transcribe_file(call.wav, call.spec.agent_channel)
-        utterances = [Utterance(u.speaker, u.start, u.end, u.text) for u in heard]
+        audio = call_audio(call, condition)
+        said = transcriber.transcribe_audio(audio, call.spec.agent_channel)
+        utterances = [Utterance(u.speaker, u.start, u.end, u.text) for u in said]
+        heard[call.call_id] = utterances
         return _flags(finder, call, utterances)
 
     return predict
+
+
+def call_audio(call: LabelledCall, condition: Condition) -> RecordingAudio:
+    """The call's audio through ``condition``'s line (seeded by the call id: reproducible)."""
+    assert call.audio is not None  # read_labelled_set(need_audio=True) checked
+    try:
+        audio = read_call_audio(call.audio)
+    except BadRecording as exc:
+        raise LabelledSetError([str(exc)]) from exc
+    return RecordingAudio(audio.rate, degrade(audio.channels, audio.rate, condition, call.call_id))
 
 
 def format_report(report: Report) -> str:
@@ -104,3 +140,8 @@ def format_report(report: Report) -> str:
             f"{counts.tp:>5}{counts.fp:>5}{counts.fn:>5}"
         )
     return "\n".join(rows)
+
+
+def format_cer(cer: CerReport) -> str:
+    sides = ", ".join(f"{k} {v.rate:.3f}" for k, v in sorted(cer.per_speaker.items()))
+    return f"character error rate {cer.overall.rate:.3f} ({sides})"

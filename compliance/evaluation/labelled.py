@@ -1,4 +1,9 @@
-"""Read a directory of labelled calls (../shared/specs/labelled-calls.md)."""
+"""Read a directory of labelled calls (../shared/specs/labelled-calls.md).
+
+Audio is NAME.wav as the spec says, or NAME.flac (lossless 16-bit, the same
+channels and rate): the project's evaluation set is stored as FLAC to keep the
+repository small. A call with both is refused: which one would be scored?
+"""
 
 from __future__ import annotations
 
@@ -46,11 +51,14 @@ class CallSpec(_Spec):
     transcript: tuple[LineSpec, ...] = ()
 
 
+AUDIO_SUFFIXES = (".wav", ".flac")
+
+
 @dataclass(frozen=True)
 class LabelledCall:
     spec: CallSpec
-    wav: Path | None
-    """The audio beside the JSON (None when only the transcript exists)."""
+    audio: Path | None
+    """NAME.wav or NAME.flac beside the JSON (None when only the transcript exists)."""
 
     @property
     def call_id(self) -> str:
@@ -65,14 +73,14 @@ class LabelledCall:
 
 
 def read_labelled_set(folder: Path, need_audio: bool = False) -> list[LabelledCall]:
-    """Every NAME.json (with NAME.wav) in ``folder``; all problems reported at once."""
+    """Every NAME.json (with NAME.wav or NAME.flac) in ``folder``; all problems at once."""
     if not folder.is_dir():
         raise LabelledSetError([f"{folder}: not a directory"])
     calls: list[LabelledCall] = []
     problems: list[str] = []
     seen: dict[str, Path] = {}
     for path in sorted(folder.glob("*.json")):
-        wav = path.with_suffix(".wav")
+        found = [path.with_suffix(s) for s in AUDIO_SUFFIXES if path.with_suffix(s).is_file()]
         try:
             spec = CallSpec.model_validate(json.loads(path.read_text(encoding="utf-8")))
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -84,11 +92,16 @@ def read_labelled_set(folder: Path, need_audio: bool = False) -> list[LabelledCa
         if spec.call_id in seen:
             problems.append(f"{path}: call_id: {spec.call_id!r} also in {seen[spec.call_id]}")
         seen[spec.call_id] = path
-        if need_audio and not wav.is_file():
-            problems.append(f"{path}: no {wav.name} beside it (needed without --text-only)")
-        calls.append(LabelledCall(spec, wav if wav.is_file() else None))
+        if len(found) > 1:
+            problems.append(f"{path}: both {found[0].name} and {found[1].name}; keep one")
+        elif need_audio and not found:
+            problems.append(
+                f"{path}: no {path.stem}.wav beside it (or {path.stem}.flac; "
+                "needed without --text-only)"
+            )
+        calls.append(LabelledCall(spec, found[0] if found else None))
     if not calls and not problems:
-        problems.append(f"{folder}: no labelled calls (NAME.json + NAME.wav) in it")
+        problems.append(f"{folder}: no labelled calls (NAME.json + NAME.wav/.flac) in it")
     if problems:
         raise LabelledSetError(problems)
     return calls

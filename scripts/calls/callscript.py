@@ -26,7 +26,9 @@ CALLEE_CATEGORIES = frozenset({"complaint_tendency", "do_not_call_request"})
 CONTACT_TYPES = frozenset({"debtor", "family", "colleague", "emergency", "other", "unknown"})
 
 _HEADER = re.compile(r"^==\s+(\S+)\s+(\S+)\s*(?:#.*)?$")
-_LINE = re.compile(r"^([AC])(?:!([a-z_,]+))?:\s*(\S.*)$")
+_LINE = re.compile(r"^([AC])(\+(\d+(?:\.\d+)?)?)?(?:!([a-z_,]+))?:\s*(\S.*)$")
+DEFAULT_OVERLAP_S = 1.0
+"""How far a ``C+:`` / ``A+:`` line starts before the previous line ends, unless it says."""
 
 
 class ScriptError(ValueError):
@@ -38,6 +40,8 @@ class Line:
     speaker: str  # "agent" | "callee"
     text: str
     labels: tuple[str, ...]
+    overlap: float = 0.0
+    """Seconds this line starts before the previous line ends (0: after a pause)."""
 
 
 @dataclass
@@ -66,14 +70,46 @@ def parse(path: Path) -> list[Call]:
         spoken = _LINE.match(line)
         if spoken is None or not calls:
             raise ScriptError(f"{where}: expected '== ID TYPE', 'A: …' or 'C: …', got {line!r}")
-        speaker = "agent" if spoken.group(1) == "A" else "callee"
-        labels = tuple(spoken.group(2).split(",")) if spoken.group(2) else ()
-        allowed = AGENT_CATEGORIES if speaker == "agent" else CALLEE_CATEGORIES
-        for label in labels:
-            if label not in allowed:
-                raise ScriptError(f"{where}: {label!r} is not a {speaker} category")
-        calls[-1].lines.append(Line(speaker, spoken.group(3).strip(), labels))
+        calls[-1].lines.append(_line(spoken, calls[-1], where))
     return calls
+
+
+def _line(spoken: re.Match[str], call: Call, where: str) -> Line:
+    speaker = "agent" if spoken.group(1) == "A" else "callee"
+    labels = tuple(spoken.group(4).split(",")) if spoken.group(4) else ()
+    allowed = AGENT_CATEGORIES if speaker == "agent" else CALLEE_CATEGORIES
+    for label in labels:
+        if label not in allowed:
+            raise ScriptError(f"{where}: {label!r} is not a {speaker} category")
+    overlap = 0.0
+    if spoken.group(2):
+        # one voice per channel: only the other side can talk over a line
+        if not call.lines or call.lines[-1].speaker == speaker:
+            raise ScriptError(f"{where}: '+' overlaps the previous line of the other speaker")
+        overlap = float(spoken.group(3)) if spoken.group(3) else DEFAULT_OVERLAP_S
+    return Line(speaker, spoken.group(5).strip(), labels, overlap)
+
+
+def line_starts(call: Call, lengths: list[int], rate: int, lead_in: float, gap: float) -> list[int]:
+    """Start sample of each line, given each line's length in samples.
+
+    A line follows the previous one after ``gap`` seconds, or starts ``overlap``
+    seconds before it ends; never before the same speaker's previous line ends
+    (one voice per channel), and never before the previous line starts (time order).
+    """
+    starts: list[int] = []
+    busy: dict[str, int] = {}  # where each speaker's channel is free again
+    cursor = int(lead_in * rate)
+    for index, (line, length) in enumerate(zip(call.lines, lengths, strict=True)):
+        start = cursor
+        if line.overlap and starts:
+            previous_end = starts[-1] + lengths[index - 1]
+            start = max(starts[-1] + 1, previous_end - int(line.overlap * rate))
+        start = max(start, busy.get(line.speaker, 0) + int(0.2 * rate))
+        starts.append(start)
+        busy[line.speaker] = start + length
+        cursor = max(busy.values()) + int(gap * rate)
+    return starts
 
 
 def _new_call(call_id: str, contact_type: str, where: str, calls: list[Call]) -> Call:
