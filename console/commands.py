@@ -62,7 +62,7 @@ def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
 def cmd_cases_list(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Cases with the debtor and numbers masked (PII is never shown in full here)."""
     app.require_schema()
-    with app.sessions() as session:
+    with app.reads() as session:
         total = session.scalar(select(func.count()).select_from(Case)) or 0
         cases = session.scalars(select(Case).order_by(Case.id).limit(args.limit)).all()
         for case in cases:

@@ -16,7 +16,7 @@ from console import editable
 from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
 from console.users import UserError, add_user, set_password
 from console.web.auth import ADMIN, Principal
-from console.web.server import DB, cw, now, render
+from console.web.server import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
@@ -40,7 +40,7 @@ PREVIEW_ROWS = 200
 def dashboard(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     settings = cw(request).settings
     return render(
@@ -91,7 +91,7 @@ def edit_form(
     kind: Kind,
     name: str,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     _checked_name(kind, name, request)
     content = editable.in_force(kind, name, cw(request).settings)
@@ -150,7 +150,7 @@ def show_version(  # noqa: PLR0917 (the path's parts)
     name: str,
     number: int,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     against: int | None = None,
 ) -> Response:
     new = _version(session, kind, name, number)
@@ -229,7 +229,7 @@ def dialable_preview(
 def holds(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -316,7 +316,7 @@ def new_dnc(
 def users(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -407,7 +407,7 @@ def reset_password(
 def audit(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     action: str = "",
 ) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(300)

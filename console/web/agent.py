@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from console.schedule_cmd import active_profile, compute_schedule
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
-from console.web.server import DB, cw, dialer, now, render
+from console.web.server import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
 from dialer.worklist import Worklist
 from store.enums import AccountClass
@@ -61,7 +61,7 @@ def _worklist(request: Request, agent: Agent) -> Worklist:
 def worklist(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     agent = _my_agent(session, me)
@@ -92,7 +92,7 @@ def worklist(
 def dial(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,  # the dialer writes the attempt in its own transaction
     phone_number_id: Annotated[int, Form()],
     case_id: Annotated[int, Form()],
 ) -> Response:
@@ -169,7 +169,7 @@ def case_page(
     request: Request,
     case_id: int,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     agent = _my_agent(session, me)
     mine = session.scalar(
