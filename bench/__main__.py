@@ -1,8 +1,9 @@
 """``make bench``: run every benchmark and print rates and ratios; results go to var/bench/.
 
 ``--quick`` runs small sizes (a smoke run); the default sizes are the issues' targets:
-a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists, and the
-held-out test split of the evaluation set under clean, mild and bad telephone lines.
+a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists, the
+held-out test split of the evaluation set under clean, mild and bad telephone lines, and 50
+console users for 60 s (``--console-seconds`` shortens it).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from bench import (
     agi_rate,
+    console_load,
     eval_conditions,
     import_memory,
     originate_rate,
@@ -25,13 +27,16 @@ from bench import (
     worklists,
 )
 
-ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate"]
+ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate", "console"]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
     parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
     parser.add_argument("--only", choices=ALL, action="append")
+    parser.add_argument(
+        "--console-seconds", type=int, help="how long the console load runs (default 60, quick 10)"
+    )
     args = parser.parse_args()
     only = set(args.only or ALL)
     machine = f"{platform.machine()}, {os.cpu_count()} CPU(s), Python {platform.python_version()}"
@@ -63,6 +68,11 @@ def main() -> None:
     if "originate" in only:
         results["originate"] = originate_rate.run()
         print(originate_rate.report(results["originate"]))
+    if "console" in only:
+        seconds = args.console_seconds or (10 if args.quick else 60)
+        postgres = os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")
+        results["console"] = console_load.run(seconds, 50, postgres)
+        print(console_load.report(results["console"]))
     out = Path("var/bench")
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")

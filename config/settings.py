@@ -33,7 +33,8 @@ class DatabaseSettings(_Section):
 
     url: str = ""
     busy_timeout_s: float = Field(default=30.0, gt=0)
-    """How long a SQLite writer waits for the lock before failing, in seconds."""
+    """How long a writer waits for a lock before failing, in seconds (SQLite's busy timeout,
+    PostgreSQL's lock_timeout); the console then answers 503. Imports wait as long as needed."""
 
 
 class PathSettings(_Section):

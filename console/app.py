@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
 from config import Settings
-from store.db import SessionFactory, make_engine, make_session_factory
+from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.errors import DatabaseUnavailable
 from store.migrate import current_revision, head_revision
 from store.pii import MaskingFilter, mask_text
@@ -24,6 +24,11 @@ class App:
     settings: Settings
     engine: Engine
     sessions: SessionFactory
+    reads: SessionFactory = field(init=False)
+    """Sessions that only read: under SQLite they never wait for a writer (an import)."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "reads", make_read_session_factory(self.engine))
 
     def require_schema(self) -> None:
         """Fail unless ``callwarden init`` has brought the schema to this version."""

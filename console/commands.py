@@ -69,7 +69,7 @@ def cmd_cases_list(app: App, args: argparse.Namespace, out: TextIO) -> int:
     the importer refused control characters must not drive the terminal.
     """
     app.require_schema()
-    with app.sessions() as session:
+    with app.reads() as session:
         total = session.scalar(select(func.count()).select_from(Case)) or 0
         cases = session.scalars(select(Case).order_by(Case.id).limit(args.limit)).all()
         for case in cases:

@@ -56,7 +56,7 @@ def parse_at(text: str | None, zone: str, field: str = "--at") -> datetime:
 
 
 def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:
-    with app.sessions() as session:
+    with app.reads() as session:
         return build_worklists(session, profile, at, active_agents(session))
 
 

@@ -9,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from store.db import READ_ONLY
 from store.errors import DatabaseUnavailable, MigrationError
 
 SCRIPT_LOCATION = "store:migrations"
@@ -31,7 +32,8 @@ def head_revision() -> str:
 def current_revision(engine: Engine) -> str | None:
     """The revision the database is at, or None for an empty database."""
     try:
-        with engine.connect() as conn:
+        # A read: every command checks the schema first, and must not wait for an import.
+        with engine.connect().execution_options(**{READ_ONLY: True}) as conn:
             return MigrationContext.configure(conn).get_current_revision()
     except SQLAlchemyError as exc:
         raise DatabaseUnavailable(f"cannot read schema version: {exc}") from exc

@@ -32,7 +32,7 @@ from dialer.book import Book, CaseColumns, CaseEntry, NumberEntry
 from dialer.scheduler import RETRY_RULE, Schedule, build_schedule, first_call_deadline
 from dialer.worklist_source import build_worklists
 from store.case_import import import_cases
-from store.db import SessionFactory
+from store.db import SessionFactory, make_read_session_factory
 from store.enums import AttemptStatus
 from store.models import Agent, Case, DoNotCall
 from tests.conftest import SAMPLE_CASES
@@ -353,7 +353,8 @@ def test_a_case_imported_while_the_book_is_read_waits_for_the_next_build(
 
     monkeypatch.setattr(worklist_source, "load_cases", then_import)
     at = cn(2026, 12, 1, 9)
-    with sessions() as session:
+    # The console builds worklists in a read session: it does not hold SQLite's write lock.
+    with make_read_session_factory(sessions.kw["bind"])() as session:
         during = build_worklists(session, CN, at, ["A01"])
     monkeypatch.undo()
     with sessions() as session:

@@ -17,7 +17,7 @@ from console.schedule_cmd import UsageError, active_profile, compute_schedule, p
 from console.users import UserError, add_user, set_password
 from console.web.auth import ADMIN, Principal
 from console.web.inputs import MAX_ID, DbId
-from console.web.server import DB, cw, now, render
+from console.web.server import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
@@ -41,7 +41,7 @@ PREVIEW_ROWS = 200
 def dashboard(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     settings = cw(request).settings
     return render(
@@ -92,7 +92,7 @@ def edit_form(
     kind: Kind,
     name: str,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     _checked_name(kind, name, request)
     content = editable.in_force(kind, name, cw(request).settings)
@@ -151,7 +151,7 @@ def show_version(  # noqa: PLR0917 (the path's parts)
     name: str,
     number: DbId,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     against: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     new = _version(session, kind, name, number)
@@ -230,7 +230,7 @@ def dialable_preview(
 def holds(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -317,7 +317,7 @@ def new_dnc(
 def users(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     rows = session.execute(
@@ -408,7 +408,7 @@ def reset_password(
 def audit(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
-    session: DB,
+    session: ReadDB,
     action: str = "",
 ) -> Response:
     query = select(AuditLog).order_by(AuditLog.id.desc()).limit(300)

@@ -17,7 +17,7 @@ from console.schedule_cmd import active_profile, compute_schedule
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
-from console.web.server import DB, cw, dialer, now, render
+from console.web.server import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
 from dialer.worklist import Worklist
 from store.enums import AccountClass
@@ -69,7 +69,7 @@ def _worklist(request: Request, agent: Agent) -> Worklist:
 def worklist(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,
     error: str = "",
 ) -> Response:
     agent = _my_agent(session, me)
@@ -100,7 +100,7 @@ def worklist(
 def dial(
     request: Request,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,  # the dialer writes the attempt in its own transaction
     phone_number_id: FormId,
     case_id: FormId,
 ) -> Response:
@@ -190,7 +190,7 @@ def case_page(
     request: Request,
     case_id: DbId,
     me: Annotated[Principal, Depends(AGENT)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     agent = _my_agent(session, me)
     mine = session.scalar(

@@ -14,15 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, AuditLog, User, WebSession
 
 SESSION_COOKIE = "cw_session"
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
 THROTTLE_WINDOW = timedelta(minutes=15)
+SLIDE_EVERY = timedelta(minutes=1)
 
 
 class NotLoggedIn(Exception):
@@ -70,8 +72,13 @@ def close_session(session: Session, token: str) -> None:
     session.execute(delete(WebSession).where(WebSession.token_sha256 == _digest(token)))
 
 
-def resolve_session(session: Session, token: str, now: datetime, hours: float) -> Principal | None:
-    """The principal of a live session, sliding its expiry; None if unknown, expired or disabled."""
+def resolve_session(session: Session, token: str, now: datetime) -> tuple[Principal, bool] | None:
+    """The principal of a live session and whether its expiry is due to slide on; None if
+    unknown, expired or disabled.
+
+    Only reads, so a page never waits for a writer; :func:`slide_session` keeps the session
+    alive separately (expired rows are dropped by the next login).
+    """
     row = session.execute(
         select(WebSession, User)
         .join(User, User.id == WebSession.user_id)
@@ -81,28 +88,57 @@ def resolve_session(session: Session, token: str, now: datetime, hours: float) -
         return None
     web, user = row
     if web.expires_at <= now or not user.active:
-        session.delete(web)
         return None
-    web.last_seen_at = now
-    web.expires_at = now + timedelta(hours=hours)
     agent_id = session.scalar(select(Agent.id).where(Agent.user_id == user.id))
-    return Principal(user.id, user.username, user.role, web.csrf_token, agent_id)
+    principal = Principal(user.id, user.username, user.role, web.csrf_token, agent_id)
+    return principal, web.last_seen_at < now - SLIDE_EVERY
 
 
-def recent_failures(session: Session, username: str, now: datetime) -> int:
-    """Failed logins for this name in the throttle window (kept in the audit log)."""
-    return (
-        session.scalar(
+def slide_session(session: Session, token: str, now: datetime, hours: float) -> None:
+    """Move a live session's expiry on, at most once every :data:`SLIDE_EVERY` (a write per
+    page would make every page a writer)."""
+    session.execute(
+        update(WebSession)
+        .where(
+            WebSession.token_sha256 == _digest(token),
+            WebSession.last_seen_at < now - SLIDE_EVERY,
+            WebSession.expires_at > now,
+        )
+        .values(last_seen_at=now, expires_at=now + timedelta(hours=hours))
+    )
+
+
+def claim_password_check(session: Session, username: str, now: datetime, limit: int) -> bool:
+    """Count one password check against ``username``'s limit, before it happens.
+
+    A check not followed by a successful login counts as a failure, including one still
+    running; so however many requests arrive at once, at most ``limit`` passwords are
+    checked per window. Claims for one name are serialised: SQLite's write transaction
+    holds the lock from its first statement, PostgreSQL takes a lock on the name.
+    Returns False (and logs the refusal) when the limit is spent.
+    """
+    name = username[:64]
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"login:{name}".encode()).digest()[:8], signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+    def recent(action: str) -> int:
+        found = session.scalar(
             select(func.count())
             .select_from(AuditLog)
             .where(
-                AuditLog.action == "login.failed",
-                AuditLog.object_id == username[:64],
+                AuditLog.action == action,
+                AuditLog.object_id == name,
                 AuditLog.at > now - THROTTLE_WINDOW,
             )
         )
-        or 0
-    )
+        return found or 0
+
+    if recent("login.check") - recent("login") >= limit:
+        record_audit(session, name, "login.refused", object_type="user", object_id=name)
+        return False
+    record_audit(session, name, "login.check", object_type="user", object_id=name)
+    return True
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:

@@ -15,10 +15,10 @@ from console.web.auth import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Principal,
+    claim_password_check,
     close_session,
     csrf_matches,
     open_session,
-    recent_failures,
 )
 from console.web.server import DB, cw, render
 from store.audit import record_audit
@@ -49,15 +49,15 @@ def login_form(request: Request, next: str | None = None) -> Response:
 
 
 @router.post("/login")
-def login(  # noqa: PLR0917 (the login form)
+def login(
     request: Request,
     username: Annotated[str, Form()],
     password: Annotated[str, Form()],
-    session: DB,
     csrf: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    settings = cw(request).settings.console
+    app = cw(request)
+    settings = app.settings.console
     at = utcnow()  # logins run on the real clock, whatever the console's simulated one says
 
     def refuse(message: str, status: int) -> Response:
@@ -72,20 +72,32 @@ def login(  # noqa: PLR0917 (the login form)
 
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
         return refuse("The login form expired: try again.", 403)
-    if recent_failures(session, username, at) >= settings.login_attempts:
-        record_audit(
-            session, username[:64], "login.refused", object_type="user", object_id=username[:64]
-        )
+    # Three short transactions: the slow password hash runs holding no lock at all.
+    with app.sessions.begin() as session:
+        allowed = claim_password_check(session, username, at, settings.login_attempts)
+    if not allowed:
         return refuse("Too many failed logins for this user: wait 15 minutes.", 429)
-    user = authenticate(session, username, password)
-    if user is None:
-        record_audit(
-            session, username[:64], "login.failed", object_type="user", object_id=username[:64]
-        )
+    with app.reads() as session:
+        user = authenticate(session, username, password)
+    with app.sessions.begin() as session:
+        if user is None:
+            record_audit(
+                session, username[:64], "login.failed", object_type="user", object_id=username[:64]
+            )
+            token = None
+        else:
+            token = open_session(session, user, at, settings.session_hours)
+            record_audit(
+                session, user.username, "login", object_type="user", object_id=user.username
+            )
+    if user is None or token is None:
         return refuse("Wrong user name or password.", 401)
-    token = open_session(session, user, at, settings.session_hours)
-    record_audit(session, user.username, "login", object_type="user", object_id=user.username)
-    response = RedirectResponse(_safe_next(next) or HOME[user.role], status_code=303)
+    return _logged_in(request, token, next, user.role)
+
+
+def _logged_in(request: Request, token: str, next: str, role: Role) -> Response:
+    settings = cw(request).settings.console
+    response = RedirectResponse(_safe_next(next) or HOME[role], status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         token,

@@ -19,7 +19,7 @@ from console.web.auth import QA, Principal
 from console.web.calls import load_call
 from console.web.chart import bar_chart
 from console.web.inputs import DbId
-from console.web.server import DB, cw, now, render
+from console.web.server import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.enums import SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, Recording, User
@@ -97,7 +97,7 @@ def queue_filter(
 def queue(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: DB,
+    session: ReadDB,
     wanted: Annotated[QueueFilter, Depends(queue_filter)],
 ) -> Response:
     return render(
@@ -119,7 +119,7 @@ def call_page(
     request: Request,
     recording_id: DbId,
     me: Annotated[Principal, Depends(QA)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     view = load_call(session, recording_id)
     if view is None:
@@ -174,7 +174,7 @@ def verdict(  # noqa: PLR0917 (the verdict form)
 def spot_checks(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: DB,
+    session: ReadDB,
 ) -> Response:
     settings = cw(request).settings.console
     drawn = spot_check_sample(session, settings.spot_check_rate)
@@ -204,7 +204,7 @@ def spot_check(  # noqa: PLR0917 (the review form)
 def report(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: DB,
+    session: ReadDB,
     days: Annotated[Period, Depends(period)],
 ) -> Response:
     reports = agent_reports(session, *days)

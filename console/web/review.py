@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from console.web.auth import QA, Principal
 from console.web.qa import Period, period
-from console.web.server import DB, now, render
+from console.web.server import DB, ReadDB, now, render
 from store.enums import ReviewStatus
 from store.errors import ReviewClosed
 from store.models import Agent, ReviewItem
@@ -55,7 +55,7 @@ def review_filter(
 def review_page(
     request: Request,
     me: Annotated[Principal, Depends(QA)],
-    session: DB,
+    session: ReadDB,
     wanted: Annotated[ReviewFilter, Depends(review_filter)],
 ) -> Response:
     calls, seconds = review_seconds(session)

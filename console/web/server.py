@@ -17,15 +17,24 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import pass_context
 from jinja2.runtime import Context
-from sqlalchemy.exc import DataError, IntegrityError, StatementError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.app import App, describe_db_error
-from console.web.auth import SESSION_COOKIE, Forbidden, NotLoggedIn, Principal, resolve_session
+from console.web.auth import (
+    SESSION_COOKIE,
+    Forbidden,
+    NotLoggedIn,
+    Principal,
+    resolve_session,
+    slide_session,
+)
 from console.web.dialing import PreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
+from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
 from store.pii import mask_phone, mask_resident_id, mask_text
 from store.types import utcnow
 
@@ -65,13 +74,23 @@ def cw(request: Request) -> App:
 
 
 def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed if the route returns, rolled back if it raises."""
+    """One transaction per request: committed if the route returns, rolled back if it raises.
+
+    It may write, so under SQLite it holds the write lock from its first statement.
+    """
     with cw(request).sessions.begin() as session:
+        yield session
+
+
+def read_db(request: Request) -> Iterator[Session]:
+    """A transaction that only reads: it never waits for a writer (an import, say)."""
+    with cw(request).reads() as session:
         yield session
 
 
 # Committed before the response leaves: a browser that follows a redirect at once must see it.
 DB = Annotated[Session, Depends(db, scope="function")]
+ReadDB = Annotated[Session, Depends(read_db, scope="function")]
 
 
 def now(request: Request) -> datetime:
@@ -214,6 +233,44 @@ def _add_error_pages(web: FastAPI) -> None:
         return _internal_error_page(request)
 
 
+def _principal(app: App, slides: SessionFactory, token: str, hours: float) -> Principal | None:
+    at = utcnow()
+    with app.reads() as session:
+        found = resolve_session(session, token, at)
+    if found is None:
+        return None
+    principal, slide_due = found
+    if slide_due:
+        try:
+            with slides.begin() as session:
+                slide_session(session, token, at, hours)
+        except OperationalError as exc:
+            # Best effort: a page is not held up by a writer; a later page slides it.
+            if not is_lock_timeout(exc):
+                raise
+    return principal
+
+
+def database_busy(request: Request, exc: OperationalError) -> Response:
+    """503 for a database lock that outlasted the timeout (or a database that is down); the
+    request's transaction was rolled back, so nothing of it was written."""
+    locked = is_lock_timeout(exc)
+    log.warning("database %s: %s", "busy" if locked else "unavailable", type(exc.orig).__name__)
+    if locked:
+        title = "数据库正忙 · The database is busy"
+        message = (
+            "另一项写入（例如导入）仍在进行，本次操作未保存，请稍后重试。"
+            "Another write (an import, say) is still running; nothing of this request "
+            "was saved: try again in a moment."
+        )
+    else:
+        title = "数据库暂不可用 · The database is unavailable"
+        message = "本次操作未保存，请稍后重试。Nothing of this request was saved: try again later."
+    response = _error_page(request, 503, title, message)
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def create_app(
     app: App, preview_dialer: PreviewDialer, clock: Callable[[], datetime] = utcnow
 ) -> FastAPI:
@@ -226,6 +283,7 @@ def create_app(
         web.include_router(router)
     hours = app.settings.console.session_hours
     web.add_middleware(InputGuard)  # inside the one below, whose headers it gets
+    slides = make_no_wait_session_factory(app.engine)
 
     @web.middleware("http")
     async def session_and_headers(
@@ -234,12 +292,20 @@ def create_app(
         request.state.principal = None
         token = request.cookies.get(SESSION_COOKIE)
         if token:
-            with app.sessions.begin() as session:
-                request.state.principal = resolve_session(session, token, utcnow(), hours)
+            try:
+                found = await run_in_threadpool(_principal, app, slides, token, hours)
+            except OperationalError as exc:
+                # Outside the routes, so the exception handlers below do not see it.
+                return database_busy(request, exc)
+            request.state.principal = found
         response = await call_next(request)
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
+
+    @web.exception_handler(OperationalError)
+    async def busy(request: Request, exc: OperationalError) -> Response:
+        return database_busy(request, exc)
 
     @web.exception_handler(NotLoggedIn)
     async def to_login(request: Request, _exc: NotLoggedIn) -> Response:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from store.audit import record_audit
 from store.case_import.columns import resolve_header
 from store.case_import.load import CaseLoader, LoadCounts
+from store.case_import.lock import import_transaction
 from store.case_import.staging import Staging
 from store.case_import.table import MAX_COLUMNS, RowError, Table, TableError, open_table
 from store.case_import.validate import CaseRecord, validate_row
@@ -172,7 +173,7 @@ def import_cases(
         if check.total_problems:
             raise ImportRejected(check.problems, check.total_problems)
         sha256 = file_sha256(path)
-        with sessions.begin() as session:
+        with import_transaction(sessions, report) as session:
             loader = CaseLoader(session)
             for batch in staging.records(BATCH_SIZE):
                 loader.load(batch)

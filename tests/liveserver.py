@@ -1,0 +1,61 @@
+"""The console served by a real uvicorn on loopback, in a thread, for concurrent HTTP tests."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+
+import httpx
+import uvicorn
+
+from console.app import App
+from console.web import create_app
+from tests.webclient import FakeDialer
+from tests.webdata import CALL_DAY, PASSWORD
+
+LOGIN_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+
+
+@contextmanager
+def live_console(app: App, at: datetime = CALL_DAY) -> Iterator[str]:
+    """Serve the console on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
+    web = create_app(app, FakeDialer(app), clock=lambda: at)
+    config = uvicorn.Config(web, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            thread.join(0.02)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join()
+
+
+def login_form(client: httpx.Client) -> str:
+    """Open the login page (setting its cookie); returns the form's CSRF token."""
+    found = LOGIN_CSRF.search(client.get("/login").text)
+    assert found is not None
+    return found.group(1)
+
+
+def post_login(client: httpx.Client, token: str, username: str, password: str) -> httpx.Response:
+    return client.post("/login", data={"username": username, "password": password, "csrf": token})
+
+
+def logged_in(base: str, username: str, password: str = PASSWORD) -> tuple[httpx.Client, str]:
+    """A client with a session; returns it with the session's CSRF token."""
+    client = httpx.Client(base_url=base, timeout=120)
+    reply = post_login(client, login_form(client), username, password)
+    assert reply.status_code == 303, reply.text
+    page = client.get(reply.headers["location"])
+    found = LOGIN_CSRF.search(page.text)
+    assert found is not None, page.text
+    return client, found.group(1)
