@@ -111,7 +111,8 @@ class WhisperRecognizer:
 
         Each call's pieces are packed into windows of that call alone (see
         ``windows``); the windows of all calls are decoded together. Each decoded
-        segment goes back to the piece it overlaps most. Whisper sometimes ends
+        segment goes back to the piece it was heard in; a segment running over
+        several pieces goes to none, and those pieces are decoded again. Whisper sometimes ends
         a window early and skips what follows: a piece that got no text is packed
         again with the other such pieces of its call, then decoded alone. A piece
         still without text (Whisper may answer with the prompt, which is
@@ -122,8 +123,9 @@ class WhisperRecognizer:
         audio_of = [groups[number][index] for number, index in flat]
         heard = [_Heard() for _ in flat]
         todo = list(range(len(flat)))
+        decoded: set[tuple[int, ...]] = set()
         for _ in range(2):
-            todo = self._round(todo, flat, audio_of, heard)
+            todo = self._round(todo, flat, audio_of, heard, decoded)
         self._alone(todo, audio_of, heard, prompted=True)
         if self.options.prompt:
             self._alone([k for k, h in enumerate(heard) if not h.said()], audio_of, heard, False)
@@ -138,19 +140,29 @@ class WhisperRecognizer:
         flat: list[tuple[int, int]],
         audio_of: list[Audio16k],
         heard: list[_Heard],
+        done: set[tuple[int, ...]],
     ) -> list[int]:
-        """Decode ``todo`` packed call by call; returns the pieces still without text."""
+        """Decode ``todo`` packed call by call; returns the pieces still without text.
+
+        A window ``done`` already holds the same audio and would decode the same
+        (greedy, batch-independent): its pieces go on to the next round as they are.
+        """
         windows: list[Window] = []
+        retry: list[int] = []
         for _, run in groupby(todo, key=lambda k: flat[k][0]):
             mine = list(run)
-            windows += [w.renumbered(mine) for w in pack_windows([len(audio_of[k]) for k in mine])]
+            for w in pack_windows([len(audio_of[k]) for k in mine]):
+                window = w.renumbered(mine)
+                if window.pieces in done:
+                    retry += [k for k in window.pieces if len(window.pieces) > 1]
+                else:
+                    windows.append(window)
+        done.update(w.pieces for w in windows)
         decoded = self._decode_batch([w.audio(audio_of) for w in windows], prompted=True)
-        retry: list[int] = []
         for window, hypotheses in zip(windows, decoded, strict=True):
             for k in window.pieces:
                 heard[k] = _Heard()
-            for rank, hypothesis in enumerate(hypotheses):
-                _hand_out(window, hypothesis, heard, best=rank == 0)
+            _hand_out(window, hypotheses, heard)
             if len(window.pieces) > 1:
                 retry += [k for k in window.pieces if not heard[k].said()]
         for k in retry:
@@ -165,8 +177,7 @@ class WhisperRecognizer:
         for k, hypotheses in zip(todo, decoded, strict=True):
             heard[k] = _Heard()
             whole = Window((k,), ((0.0, len(audio_of[k]) / 16000),), 0)
-            for rank, hypothesis in enumerate(hypotheses):
-                _hand_out(whole, hypothesis, heard, best=rank == 0)
+            _hand_out(whole, hypotheses, heard)
 
     def _decode_batch(self, audios: Sequence[Audio16k], prompted: bool) -> list[list[Hypothesis]]:
         out: list[list[Hypothesis]] = []
@@ -238,17 +249,35 @@ MAX_TOKENS = 448
 TIME_PER_TOKEN = 0.02
 
 
-def _hand_out(window: Window, hypothesis: Hypothesis, heard: list[_Heard], best: bool) -> None:
-    """Give each segment of ``hypothesis`` to the piece it overlaps most."""
-    texts: dict[int, list[str]] = {}
-    for start, end, text in hypothesis.segments:
-        texts.setdefault(window.owner(start, end), []).append(text)
-    for k, parts in texts.items():
-        if best:
-            heard[k].parts += parts
-            heard[k].logprobs.append(hypothesis.avg_logprob)
-        else:
-            heard[k].others.append("".join(parts))
+def _hand_out(window: Window, hypotheses: Sequence[Hypothesis], heard: list[_Heard]) -> None:
+    """Give each segment of each hypothesis to the piece it was heard in.
+
+    Where the best hypothesis has a segment running over several pieces, those
+    pieces get nothing from this window (no runner-up either): left without
+    text, they are decoded again in a smaller window or alone.
+    """
+    unsure = _unsure(window, hypotheses[0]) if hypotheses else set()
+    for rank, hypothesis in enumerate(hypotheses):
+        texts: dict[int, list[str]] = {}
+        for start, end, text in hypothesis.segments:
+            k = window.owner(start, end)
+            if k is not None and k not in unsure:
+                texts.setdefault(k, []).append(text)
+        for k, parts in texts.items():
+            if rank == 0:
+                heard[k].parts += parts
+                heard[k].logprobs.append(hypothesis.avg_logprob)
+            else:
+                heard[k].others.append("".join(parts))
+
+
+def _unsure(window: Window, hypothesis: Hypothesis) -> set[int]:
+    """Pieces under a segment of ``hypothesis`` that runs over more than one piece."""
+    unsure: set[int] = set()
+    for start, end, _ in hypothesis.segments:
+        if window.owner(start, end) is None:
+            unsure.update(window.covered(start, end))
+    return unsure
 
 
 def _cuda_available() -> bool:

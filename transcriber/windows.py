@@ -19,6 +19,10 @@ WINDOW_S = 28.0
 GAP_S = 0.6
 """Silence between packed pieces, in seconds: Whisper ends a segment there."""
 
+SPILL_S = 0.3
+"""How far a segment's timestamps may stray into a neighbouring piece and still not count
+as heard there (Whisper's timestamps are 20 ms steps, often a few tenths off)."""
+
 Audio16k = npt.NDArray[np.float32]
 
 
@@ -37,8 +41,21 @@ class Window:
             parts += [pieces[index], np.zeros(self.gap, dtype=np.float32)]
         return np.concatenate(parts)
 
-    def owner(self, start: float, end: float) -> int:
-        """The piece a decoded segment [start, end) overlaps most (nearest if none)."""
+    def owner(self, start: float, end: float) -> int | None:
+        """The piece a decoded segment [start, end) was heard in; ``None`` if it runs over several.
+
+        A segment lying in one piece (give or take ``SPILL_S`` of Whisper's
+        coarse timestamps) is that piece's; one in a gap goes to the nearest.
+        A segment whose text runs over two pieces cannot be split at the
+        boundary (its timestamps say nothing about where inside the text the
+        boundary falls): given to one piece, the other's words would be heard
+        at the wrong time, so it belongs to none and its pieces are decoded again.
+        """
+        covered = self.covered(start, end)
+        if len(covered) > 1:
+            return None
+        if covered:
+            return covered[0]
 
         def score(k: int) -> tuple[float, float]:
             a, b = self.spans[k]
@@ -46,8 +63,15 @@ class Window:
             distance = min(abs(start - b), abs(end - a))
             return (overlap, -distance)
 
-        best = max(range(len(self.pieces)), key=score)
-        return self.pieces[best]
+        return self.pieces[max(range(len(self.pieces)), key=score)]
+
+    def covered(self, start: float, end: float) -> list[int]:
+        """The pieces whose speech segment [start, end) holds (see ``_covers``)."""
+        return [
+            k
+            for k, (a, b) in zip(self.pieces, self.spans, strict=True)
+            if _covers(start, end, a, b)
+        ]
 
     def renumbered(self, numbers: Sequence[int]) -> Window:
         """The same window with its pieces named by ``numbers[piece]``."""
@@ -71,3 +95,10 @@ def pack_windows(lengths: Sequence[int], rate: int = 16000) -> list[Window]:
     if current:
         windows.append(Window(tuple(current), tuple(spans), gap))
     return windows
+
+
+def _covers(start: float, end: float, a: float, b: float) -> bool:
+    """Whether segment [start, end) holds speech of piece [a, b): more than ``SPILL_S`` of it,
+    or (a piece shorter than that) most of it."""
+    overlap = min(end, b) - max(start, a)
+    return overlap > min(SPILL_S, (b - a) / 2)
