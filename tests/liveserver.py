@@ -23,7 +23,9 @@ LOGIN_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 def live_console(app: App, at: datetime = CALL_DAY) -> Iterator[str]:
     """Serve the console on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
     web = create_app(app, FakeDialer(app), clock=lambda: at)
-    config = uvicorn.Config(web, host="127.0.0.1", port=0, log_level="warning", access_log=False)
+    config = uvicorn.Config(
+        web, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from console.web.auth import QA, Principal
+from console.web.inputs import DbId
 from console.web.qa import Period, period
 from console.web.server import DB, ReadDB, now, render
 from store.enums import ReviewStatus
@@ -81,7 +82,7 @@ def _after(back: str, recording_id: int, anchor: str) -> RedirectResponse:
 @router.post("/review/{item_id}/promote")
 def promote_item(  # noqa: PLR0917 (the one-click form)
     request: Request,
-    item_id: int,
+    item_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
     note: Note = "",
@@ -100,7 +101,7 @@ def promote_item(  # noqa: PLR0917 (the one-click form)
 @router.post("/review/{item_id}/dismiss")
 def dismiss_item(  # noqa: PLR0917 (the one-click form)
     request: Request,
-    item_id: int,
+    item_id: DbId,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
     note: Note = "",
