@@ -42,9 +42,12 @@ def served(app: App, dialer: FakeDialer) -> Iterator[str]:
     """Serve the console over real HTTP until the block ends; yields its base URL."""
     port = _free_port()
     web = create_app(app, dialer, clock=lambda: CALL_DAY)
-    server = uvicorn.Server(
-        uvicorn.Config(web, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    # log_config=None, as `serve` does: uvicorn's own config would take its loggers away from
+    # ours (and the PII mask) for the rest of the test run.
+    config = uvicorn.Config(
+        web, host="127.0.0.1", port=port, log_level="warning", access_log=False, log_config=None
     )
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 15
