@@ -9,7 +9,7 @@ NEW_RULE = """
 [[rules]]
 id = "threat.new-words"
 category = "threat"
-phrases = ["挂横幅", "上门泼漆"]
+phrases = ["寄花圈", "上门泼漆"]
 """
 
 
@@ -17,8 +17,12 @@ def test_the_prompt_names_every_rules_vocabulary_within_its_budget() -> None:
     prompt = domain_prompt(lexicon_words(load_lexicon("cn-default")), 80)
     words = prompt.removeprefix(PROMPT_HEAD).removesuffix("。").split("、")
     assert prompt.startswith(PROMPT_HEAD) and len(prompt) - len(PROMPT_HEAD) <= 81
-    # a sequence rule gives the thing it names (公安), not the words that lead to it (我是)
-    assert {"公安", "坐牢", "分期", "投诉", "骗子"} <= set(words)
+    everything = domain_prompt(lexicon_words(load_lexicon("cn-default")), 10_000)
+    every_word = set(everything.removeprefix(PROMPT_HEAD).removesuffix("。").split("、"))
+    # a sequence rule gives the thing it names (公安), not the words that lead to it (我是);
+    # the budget keeps the first rules' words (how many depends on the lexicon's size)
+    assert {"公安", "坐牢", "分期", "投诉", "骗子"} <= every_word
+    assert set(words) <= every_word and len(words) >= 5
     assert not any("我" in w or "你" in w for w in words)
     assert len(words) == len(set(words)) and all(2 <= len(w) <= 4 for w in words)
     assert domain_prompt(lexicon_words(load_lexicon("cn-default")), 0) == ""
@@ -29,7 +33,7 @@ def test_an_admins_new_phrase_is_in_the_prompt() -> None:
     edited = parse_lexicon(shipped_lexicons_dir() / "edited.toml", (shipped + NEW_RULE).encode())
     before = domain_prompt(lexicon_words(load_lexicon("cn-default")), 10_000)  # room for every rule
     after = domain_prompt(lexicon_words(edited), 10_000)  # room for every rule
-    assert "挂横幅" not in before and "挂横幅" in after
+    assert "寄花圈" not in before and "寄花圈" in after
 
 
 def test_an_answer_that_repeats_the_prompt_is_an_echo_and_speech_is_not() -> None:
