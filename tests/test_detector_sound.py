@@ -220,3 +220,21 @@ def test_a_lexicon_can_turn_weak_matches_off() -> None:
     said = [Utterance("agent", 0, 1, "我帮您分析一下您的还款情况。")]
     assert quiet.detect(said, CallContext("debtor")).review == ()
     assert DETECTOR.detect(said, CallContext("debtor")).review != ()
+
+
+def test_two_rules_of_one_category_on_one_line_give_the_same_flag_on_either_path() -> None:
+    # Found by the property test in CI: the prefilter met threat.phrases first, the full search
+    # threat.family-whereabouts; the kept flag must not depend on the order rules are tried in.
+    said = [Utterance("agent", 0.0, 1.0, "我们知道你孩子在哪个学校上学，你自己想清楚。")]
+    fast = DETECTOR.detect(said, CallContext("debtor"))
+    full = FULL.detect(said, CallContext("debtor"))
+    assert fast.flags == full.flags
+    assert [f.matched for f in fast.flags] == ["知道你孩子在哪"]  # the longer match says more
+
+
+def test_what_a_clearing_context_turned_off_is_listed_alike_on_either_path() -> None:
+    # Also found by the property test: two rules cleared on one line came out in rule order.
+    said = [Utterance("agent", 0.0, 1.0, "请勿你直接转到我个人微信上，我帮你处理。")]
+    fast = DETECTOR.detect(said, CallContext("debtor"))
+    full = FULL.detect(said, CallContext("debtor"))
+    assert fast.suppressed == full.suppressed and len(fast.suppressed) >= 2

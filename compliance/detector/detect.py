@@ -268,6 +268,8 @@ class Detector:
                         reviews[key] = said
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         listen = sorted(reviews.values(), key=lambda r: (r.start, r.category))
+        # Sorted, as the flags are: the prefilter and the full search meet rules in other orders.
+        suppressed.sort(key=lambda s: (s.utterance, s.category, s.rule_id, s.clear_id, s.matched))
         return Detection(tuple(ordered), tuple(suppressed), tuple(listen))
 
     def _weak(
@@ -364,9 +366,12 @@ def _telling(phrases: Iterable[str]) -> int:
 
 
 def _better(new: Flag, old: Flag) -> bool:
-    """Keep the most severe, then the most exact, then the earliest hit."""
-    return (-new.severity, KIND_RANK[new.match], new.char_start) < (
-        -old.severity,
-        KIND_RANK[old.match],
-        old.char_start,
-    )
+    """Keep the most severe, then the most exact, then the earliest, then the longest hit, then
+    the first rule by id: a total order, so the flag kept never depends on the order rules were
+    tried in (the prefilter and the full search try them in different orders)."""
+    return _rank(new) < _rank(old)
+
+
+def _rank(flag: Flag) -> tuple[int, int, int, int, str]:
+    length = flag.char_end - flag.char_start
+    return (-flag.severity, KIND_RANK[flag.match], flag.char_start, -length, flag.rule_id)
