@@ -6,6 +6,8 @@ until a person makes it one (store.review).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
@@ -79,6 +81,17 @@ def _after(back: str, recording_id: int, anchor: str) -> RedirectResponse:
     return RedirectResponse(target, status_code=303)
 
 
+@contextmanager
+def _closing_an_item() -> Iterator[None]:
+    """A missing item is a 404; one another inspector closed first is a 409."""
+    try:
+        yield
+    except LookupError as exc:
+        raise HTTPException(404, "no such review item") from exc
+    except ReviewClosed as exc:
+        raise HTTPException(409, str(exc)) from exc
+
+
 @router.post("/review/{item_id}/promote")
 def promote_item(  # noqa: PLR0917 (the one-click form)
     request: Request,
@@ -89,12 +102,8 @@ def promote_item(  # noqa: PLR0917 (the one-click form)
     back: Back = "",
 ) -> Response:
     """转为违规: the item becomes exactly one flag, recorded as made by this person."""
-    try:
+    with _closing_an_item():
         flag, _ = promote(session, item_id, me.username, note.strip(), now(request))
-    except LookupError as exc:
-        raise HTTPException(404, "no such review item") from exc
-    except ReviewClosed as exc:
-        raise HTTPException(409, str(exc)) from exc
     return _after(back, flag.recording_id, f"flag-{flag.id}")
 
 
@@ -108,10 +117,6 @@ def dismiss_item(  # noqa: PLR0917 (the one-click form)
     back: Back = "",
 ) -> Response:
     """无问题: QA listened and heard nothing wrong."""
-    try:
+    with _closing_an_item():
         item = dismiss(session, item_id, me.username, note.strip(), now(request))
-    except LookupError as exc:
-        raise HTTPException(404, "no such review item") from exc
-    except ReviewClosed as exc:
-        raise HTTPException(409, str(exc)) from exc
     return _after(back, item.recording_id, f"review-{item.id}")
