@@ -17,7 +17,7 @@ from sqlalchemy import select
 from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
 from console.app import App
-from console.pipeline_cmd import archive_dir, detect_with
+from console.detection import detect_with
 from console.users import add_user
 from recorder.intake import CallMetadata, store_recording
 from store.case_import import import_cases
@@ -109,7 +109,7 @@ def _record_calls(app: App, targets: list[tuple[int, int, int, str]]) -> None:
         intake = store_recording(
             app.sessions,
             path.with_suffix(".wav"),
-            archive_dir(app.settings),
+            app.paths.recordings,
             at,
             CallMetadata(call_attempt_id=attempt_id, agent_channel=call["agent_channel"]),
         )

@@ -24,7 +24,7 @@ from sqlalchemy import select
 from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
 from config.settings import TranscriberSettings
-from console.pipeline_cmd import detect_with
+from console.detection import detect_with
 from recorder.intake import CallMetadata, store_recording
 from store.db import make_engine, make_session_factory
 from store.migrate import upgrade

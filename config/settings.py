@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from config.errors import ConfigFileError, ConfigValueError
+from config.var_paths import VarPaths
 
 DEFAULT_CONFIG_FILE = Path("callwarden.toml")
 ENV_PREFIX = "CALLWARDEN_"
@@ -131,11 +132,15 @@ class Settings(_Section):
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
 
+    def var(self) -> VarPaths:
+        """The named paths under ``[paths] var_dir``."""
+        return VarPaths(self.paths.var_dir)
+
     def database_url(self) -> str:
         """The SQLAlchemy URL to connect to, defaulting to SQLite under ``var_dir``."""
         if self.database.url:
             return self.database.url
-        return f"sqlite:///{(self.paths.var_dir / 'callwarden.db').as_posix()}"
+        return f"sqlite:///{self.var().database.as_posix()}"
 
 
 _BOOLEANS = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}

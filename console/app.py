@@ -1,34 +1,71 @@
-"""Builds the objects a command needs, in one place, from validated settings."""
+"""The console's composition root: every object a command or a page needs is built here.
+
+From validated settings, :class:`App` holds the database handles and the named
+paths under ``var/`` (:class:`config.VarPaths`), and builds the rest on request:
+the active dial-policy profile and lexicon (the admins' copies in ``var/`` first),
+the schedule, the transcription queue and the recording processor, and a
+campaign through a running Asterisk. CLI commands (``console/*_cmd.py``), web
+routers (``console/web/``), the demo and the benchmarks call it; none of them
+imports another to borrow its wiring. Not pure: it opens the database and reads
+files when asked to build something.
+"""
 
 from __future__ import annotations
 
-import logging
-import sqlite3
-import sys
+import os
+import socket
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 
-from config import Settings
+from compliance.detector import Detector
+from compliance.lexicon import LexiconFile, load_lexicon
+from compliance.policy import Profile, load_profile
+from config import Settings, VarPaths
+from console.detection import detect_with
+from dialer.agi.thread import AgiThread
+from dialer.campaign import CampaignSummary
+from dialer.gate import PolicyJudge
+from dialer.sandbox import Sandbox, load_state, status
+from dialer.sandbox.campaigns import Staffing, sandbox_campaign
+from dialer.scheduler import Schedule
+from dialer.worklist_source import active_agents, build_worklists
+from recorder.intake import CallMetadata, Intake, store_recording
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.errors import DatabaseUnavailable
 from store.migrate import current_revision, head_revision
-from store.pii import MaskingFilter, mask_text
+from store.types import utcnow
+from transcriber import Transcriber, open_transcriber
+from transcriber.pipeline import PipelineSettings, RecordingProcessor, pending_recordings
+from transcriber.queue import TranscriptionQueue, make_huey
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How fast a campaign dials and how long it keeps going."""
+
+    originate_per_s: float = 20.0
+    ring_timeout_s: float = 30.0
+    run_for_s: float = 3600.0
 
 
 @dataclass(frozen=True)
 class App:
-    """The settings and the database handles shared by every command."""
+    """The settings, the database handles, the paths under ``var/`` and what is built of them."""
 
     settings: Settings
     engine: Engine
     sessions: SessionFactory
     reads: SessionFactory = field(init=False)
     """Sessions that only read: under SQLite they never wait for a writer (an import)."""
+    paths: VarPaths = field(init=False)
+    """Every path under ``var/``; nothing else joins names onto ``var_dir``."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", make_read_session_factory(self.engine))
+        object.__setattr__(self, "paths", self.settings.var())
 
     def require_schema(self) -> None:
         """Fail unless ``callwarden init`` has brought the schema to this version."""
@@ -41,44 +78,116 @@ class App:
                 "run `callwarden init`"
             )
 
+    # -- policy and detection ---------------------------------------------------------
+
+    def profile(self, name: str | Path | None = None) -> Profile:
+        """The named profile, a profile file, or the configured one (``extends`` resolved
+        among the admins' copies first, then the shipped profiles)."""
+        return load_profile(
+            name or self.settings.policy.profile, search=self.paths.search("policy")
+        )
+
+    def lexicon(self, name: str | None = None) -> LexiconFile:
+        """The named lexicon (or the configured one), the admins' copy first."""
+        return load_lexicon(
+            name or self.settings.detector.lexicon, search=self.paths.search("lexicon")
+        )
+
+    def schedule(self, profile: Profile, at: datetime) -> Schedule:
+        """Every active agent's worklist and every blocked number, under ``profile`` at ``at``."""
+        with self.reads() as session:
+            return build_worklists(session, profile, at, active_agents(session))
+
+    # -- recordings -------------------------------------------------------------------
+
+    def store_recording(self, path: Path, meta: CallMetadata) -> Intake:
+        """Archive ``path`` (content-addressed, under ``var/recordings``) and record its row."""
+        return store_recording(self.sessions, path, self.paths.recordings, utcnow(), meta)
+
+    def transcriber(self, lexicon: LexiconFile) -> Transcriber:
+        """The configured model, loaded, with decoding biased toward ``lexicon``'s words."""
+        return open_transcriber(self.settings.transcriber, self.paths.root, lexicon)
+
+    def processor(self) -> RecordingProcessor:
+        """The model and lexicon loaded once, for this process."""
+        settings = self.settings
+        lexicon = self.lexicon()
+        # the same lexicon biases decoding (its vocabulary as Whisper's prompt) and finds the flags
+        return RecordingProcessor(
+            sessions=self.sessions,
+            transcriber=self.transcriber(lexicon),
+            detect=detect_with(Detector(lexicon)),
+            worker=f"{socket.gethostname()}:{os.getpid()}",
+            clock=utcnow,
+            model_name=settings.transcriber.model or "whisper-base (PyPI)",
+            settings=self._pipeline_settings(),
+        )
+
+    def queue(self) -> TranscriptionQueue:
+        """The transcription workers' queue (huey on ``var/queue.db``, or on Redis)."""
+        settings = self.settings
+
+        def processor() -> RecordingProcessor:
+            # In a worker process: its own engine, never one inherited across fork.
+            return build_app(settings).processor()
+
+        def pending() -> list[int]:
+            return pending_recordings(self.sessions, utcnow(), self._pipeline_settings())
+
+        huey = make_huey(settings.queue.url, self.paths.root)
+        return TranscriptionQueue(
+            huey, processor, pending, settings.queue.high_water, settings.queue.batch
+        )
+
+    def queue_location(self) -> str:
+        """Where the queue lives, for a message."""
+        return self.settings.queue.url or str(self.paths.queue_db)
+
+    def _pipeline_settings(self) -> PipelineSettings:
+        queue = self.settings.queue
+        return PipelineSettings(lease=timedelta(seconds=queue.lease_s), max_tries=queue.max_tries)
+
+    # -- dialling ---------------------------------------------------------------------
+
+    def running_sandbox(self) -> Sandbox | None:
+        """The embedded Asterisk that ``callwarden sandbox up`` started, if it is running."""
+        core = load_state(self.paths.sandbox_state)
+        if core is None or not status(core).startswith("running"):
+            return None
+        return core
+
+    def run_campaign(
+        self, core: Sandbox, profile: Profile, staffing: Staffing, start_at: datetime, pace: Pace
+    ) -> CampaignSummary:
+        """Dial the staffing's worklists through ``core``; recordings go to the workers' queue."""
+        queue = self.queue()
+
+        def recorded(attempt: int, path: Path) -> None:
+            intake = self.store_recording(
+                path, CallMetadata(call_attempt_id=attempt, agent_channel=0)
+            )
+            queue.enqueue(intake.recording_id)
+
+        campaign = sandbox_campaign(
+            self.sessions,
+            PolicyJudge(profile),
+            core,
+            staffing,
+            start_at,
+            recorded,
+            lookback=profile.lookback(),
+            originate_per_s=pace.originate_per_s,
+            ring_timeout_s=pace.ring_timeout_s,
+            run_for_s=pace.run_for_s,
+        )
+        handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
+        agi = AgiThread(handlers, port=core.agi_port)
+        try:
+            return campaign.run()
+        finally:
+            agi.close()
+
 
 def build_app(settings: Settings) -> App:
     engine = make_engine(settings.database_url(), settings.database.busy_timeout_s)
     return App(settings=settings, engine=engine, sessions=make_session_factory(engine))
-
-
-class MaskingFormatter(logging.Formatter):
-    """Masks PII in the whole rendered record, the traceback included: an exception's
-    message (a database's DETAIL line, say) can carry a resident ID or a number."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return mask_text(super().format(record))
-
-
-def configure_logging(level: str) -> None:
-    """Log to stderr through the PII mask (uvicorn's loggers too: ``serve`` gives it no
-    configuration of its own, so they propagate here)."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(MaskingFilter())
-    handler.setFormatter(MaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    # alembic narrates every migration step at INFO; the CLI prints its own summary.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    logging.getLogger("faster_whisper").setLevel(logging.WARNING)  # a line per decode
-
-
-def describe_db_error(exc: DBAPIError) -> str:
-    """What a user may be told about a database error: its kind and the constraint, table
-    or column it names, never the values (PostgreSQL's DETAIL and messages quote them)."""
-    orig = exc.orig
-    parts = [type(orig).__name__]
-    if isinstance(orig, sqlite3.Error):
-        parts.append(str(orig))  # SQLite names columns and constraints, never values
-    diag = getattr(orig, "diag", None)
-    for key in ("constraint_name", "table_name", "column_name"):
-        value = getattr(diag, key, None)
-        if value:
-            parts.append(f"{key.split('_')[0]} {value}")
-    return ", ".join(parts)

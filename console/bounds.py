@@ -11,6 +11,9 @@ import argparse
 import math
 from collections.abc import Callable
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from console.errors import UsageError
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -26,6 +29,26 @@ def moment_in_range(moment: datetime, field: str) -> datetime:
     """Like :func:`day_in_range` for an instant (its own calendar day is checked)."""
     day_in_range(moment.date(), field)
     return moment
+
+
+def parse_at(text: str, zone: str, field: str = "--at") -> datetime:
+    """``2026-12-01 08:05`` on the centre's clock (``zone``), or with an explicit offset.
+
+    A day near the ends of the calendar is refused: the policy looks days back and ahead of
+    it, and that arithmetic must not overflow. Raises :class:`UsageError` naming ``field``.
+    """
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UsageError(
+            f"{field}: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')"
+        ) from exc
+    try:
+        return moment_in_range(
+            parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone)), field
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:

@@ -16,13 +16,15 @@ from sqlalchemy.exc import DBAPIError
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
-from console.app import App, build_app, configure_logging, describe_db_error
+from console.app import App, build_app
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
+from console.errors import UsageError
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.logs import configure_logging, describe_db_error
 from console.pipeline_cmd import (
     cmd_calls_show,
     cmd_recordings_sweep,
@@ -31,7 +33,7 @@ from console.pipeline_cmd import (
 )
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
-from console.schedule_cmd import UsageError, cmd_agent_add, cmd_schedule_preview
+from console.schedule_cmd import cmd_agent_add, cmd_schedule_preview
 from console.web_cmd import add_web_commands
 from dialer.errors import DialerError
 from store.errors import DatabaseUnavailable, MigrationError

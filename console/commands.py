@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
 import sys
 from pathlib import Path
 from typing import TextIO
@@ -12,21 +10,13 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from console.app import App
+from console.users import default_actor
 from store.case_import import import_cases
 from store.errors import ImportRejected
 from store.migrate import upgrade
 from store.models import Case, CaseContact, Person, PhoneNumber
 from store.pii import mask_phone, mask_resident_id, mask_text
 from store.safe_text import neutralise
-
-
-def default_actor() -> str:
-    """Who is at the keyboard, for the audit log."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = os.environ.get("USER", "unknown")
-    return f"cli:{user}"
 
 
 def cmd_init(app: App, _args: argparse.Namespace, out: TextIO) -> int:

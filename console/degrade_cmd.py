@@ -18,7 +18,7 @@ from compliance.evaluation.labelled import AUDIO_SUFFIXES
 from compliance.evaluation.telephone import CONDITIONS, Condition, degrade
 from console.app import App
 from console.call_audio import read_call_audio, write_call_audio
-from console.schedule_cmd import UsageError
+from console.errors import UsageError
 from recorder.audio import RecordingAudio
 from recorder.errors import BadRecording
 

@@ -27,10 +27,8 @@ from sqlalchemy import func, select
 from compliance.policy import Profile
 from compliance.policy.calendar import is_working_day
 from console.app import App
-from console.commands import default_actor
 from console.demo_calls import run_demo_calls
-from console.schedule_cmd import active_profile, compute_schedule
-from console.users import add_user, password_matches, set_password
+from console.users import add_user, default_actor, password_matches, set_password
 from store.case_import import import_cases
 from store.enums import Role
 from store.migrate import upgrade
@@ -61,7 +59,7 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
     )
     _summary(app, out)
     _ensure_demo_agents(app)
-    profile = active_profile(app, None)
+    profile = app.profile()
     at = next_working_morning(profile, _latest_activity(app))
     _preview(app, profile, at, out)
     if not args.no_calls:
@@ -75,12 +73,12 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
 def _serve(app: App, at: datetime, out: TextIO) -> None:
     """The console on the demo's simulated day, until Ctrl-C, with the logins on screen."""
     from console.web.dialing import NoDialer  # noqa: PLC0415 (only when serving)
-    from console.web_cmd import serve  # noqa: PLC0415
+    from console.web.server import serve  # noqa: PLC0415
 
     logins = ensure_demo_users(app)
     settings = app.settings.console
     print(f"\nconsole: http://{settings.host}:{settings.port}/  (Ctrl-C stops it)", file=out)
-    print("demo logins (also in var/demo-logins.json):", file=out)
+    print(f"demo logins (also in {app.paths.demo_logins}):", file=out)
     for username, (role, password) in logins.items():
         print(f"  {role:<6} {username:<6} {password}", file=out)
     print(
@@ -101,7 +99,7 @@ def _serve(app: App, at: datetime, out: TextIO) -> None:
 
 def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:
     """An admin, a QA inspector and one user per demo agent; passwords made once, then kept."""
-    path = app.settings.paths.var_dir / "demo-logins.json"
+    path = app.paths.demo_logins
     saved: dict[str, list[str]] = json.loads(path.read_text()) if path.is_file() else {}
     wanted = {"admin": Role.ADMIN, "qa": Role.QA} | {
         code.lower(): Role.AGENT for code, _, _ in DEMO_AGENTS
@@ -162,7 +160,7 @@ def next_working_morning(profile: Profile, after: datetime) -> datetime:
 
 
 def _preview(app: App, profile: Profile, at: datetime, out: TextIO) -> None:
-    schedule = compute_schedule(app, profile, at)
+    schedule = app.schedule(profile, at)
     print(
         f"[3/5] worklists at {at:%Y-%m-%d %H:%M} (simulated working day) under {profile.ruleset}:",
         file=out,

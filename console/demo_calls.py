@@ -22,8 +22,6 @@ from sqlalchemy import func, select
 
 from compliance.policy import Profile
 from console.app import App
-from console.pipeline_cmd import archive_dir, build_processor
-from console.schedule_cmd import compute_schedule
 from dialer.agi.thread import AgiThread
 from dialer.campaign import DialItem
 from dialer.gate import PolicyJudge
@@ -38,7 +36,7 @@ from dialer.sandbox import (
 )
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
-from recorder.intake import CallMetadata, store_recording
+from recorder.intake import CallMetadata
 from store.models import Agent, CallAttempt, DoNotCall, Flag, Hold, Recording
 from store.pii import mask_phone
 from store.types import utcnow
@@ -65,7 +63,7 @@ class PlannedCall:
 
 def plan_calls(app: App, profile: Profile, at: datetime) -> list[PlannedCall]:
     """Up to 24 due numbers, each given a scenario that fits who answers."""
-    schedule = compute_schedule(app, profile, at)
+    schedule = app.schedule(profile, at)
     plans: list[PlannedCall] = []
     debtor = third = 0
     for index, work in enumerate(schedule.dialable[:CALLS_PER_RUN]):
@@ -102,7 +100,7 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
     plans = plan_calls(app, profile, at)
     if not LABELLED.is_dir():
         raise FileNotFoundError(f"{LABELLED}: the labelled calls the simulated phones play")
-    work = app.settings.paths.var_dir / "demo"
+    work = app.paths.demo
     work.mkdir(parents=True, exist_ok=True)
     judge = PolicyJudge(profile)
     with app.sessions() as session:
@@ -176,7 +174,7 @@ class Transcribing:
         return self.transcribed
 
     def _run(self) -> None:
-        processor = build_processor(self.app)  # the model loads once, while the first calls ring
+        processor = self.app.processor()  # the model loads once, while the first calls ring
         done = False
         while not done:
             jobs = [self.work.get()]
@@ -197,9 +195,7 @@ class Transcribing:
         attempt, path = job
         meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
         try:
-            intake = store_recording(
-                self.app.sessions, path, archive_dir(self.app.settings), utcnow(), meta
-            )
+            intake = self.app.store_recording(path, meta)
         except Exception:  # one bad recording must not stop the others
             log.exception("attempt %s: recording %s not stored", attempt, path)
             return None

@@ -11,24 +11,15 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
-from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
 
-from compliance.policy import Profile
-from console.app import App
-from console.pipeline_cmd import archive_dir, build_queue
-from console.sandbox_cmd import state_file
-from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
-from dialer.agi.thread import AgiThread
+from console.app import App, Pace
+from console.bounds import parse_at
+from console.errors import UsageError
 from dialer.campaign import CampaignSummary, DialItem
-from dialer.gate import PolicyJudge
-from dialer.sandbox import Sandbox, load_state, status
-from dialer.sandbox.campaigns import Staffing, sandbox_campaign
-from recorder.intake import CallMetadata, store_recording
+from dialer.sandbox.campaigns import Staffing
 from store.models import Agent
 from store.pii import mask_phone
 from store.types import utcnow
@@ -36,12 +27,12 @@ from store.types import utcnow
 
 def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
-    core = load_state(state_file(app))
-    if core is None or not status(core).startswith("running"):
+    core = app.running_sandbox()
+    if core is None:
         raise UsageError("no Asterisk is running: start one with `callwarden sandbox up`")
-    profile = active_profile(app, args.profile)
-    start_at = parse_at(args.at, profile.timezone)
-    schedule = compute_schedule(app, profile, start_at)
+    profile = app.profile(args.profile)
+    start_at = parse_at(args.at, profile.timezone) if args.at else utcnow()
+    schedule = app.schedule(profile, start_at)
     with app.sessions() as session:
         agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
     wanted = set(args.agents.split(",")) if args.agents else set(agents)
@@ -56,71 +47,15 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if args.limit is not None:
         worklists = {agent: items[: args.limit] for agent, items in worklists.items()}
     staffing = Staffing(worklists, {a.id: a.sip_endpoint for a in agents.values()})
+    pace = Pace(args.rate, args.ring_timeout, args.run_for)
 
     def run(staff: Staffing) -> CampaignSummary:
-        return _run(app, core, profile, staff, start_at, args)
+        return app.run_campaign(core, profile, staff, start_at, pace)
 
     if args.preview:
         return _preview(args.preview, staffing, run, out)
     _print(run(staffing), out)
     return 0
-
-
-@dataclass(frozen=True)
-class Pace:
-    """How fast a campaign dials and how long it keeps going."""
-
-    originate_per_s: float = 20.0
-    ring_timeout_s: float = 30.0
-    run_for_s: float = 3600.0
-
-
-def _run(  # noqa: PLR0917 (one campaign's inputs)
-    app: App,
-    core: Sandbox,
-    profile: Profile,
-    staffing: Staffing,
-    start_at: datetime,
-    args: argparse.Namespace,
-) -> CampaignSummary:
-    pace = Pace(args.rate, args.ring_timeout, args.run_for)
-    return run_campaign(app, core, profile, staffing, start_at, pace)
-
-
-def run_campaign(  # noqa: PLR0917 (one campaign's inputs)
-    app: App,
-    core: Sandbox,
-    profile: Profile,
-    staffing: Staffing,
-    start_at: datetime,
-    pace: Pace,
-) -> CampaignSummary:
-    """Dial the staffing's worklists through ``core``; recordings go to the workers' queue."""
-    queue = build_queue(app)
-
-    def recorded(attempt: int, path: Path) -> None:
-        meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
-        intake = store_recording(app.sessions, path, archive_dir(app.settings), utcnow(), meta)
-        queue.enqueue(intake.recording_id)
-
-    campaign = sandbox_campaign(
-        app.sessions,
-        PolicyJudge(profile),
-        core,
-        staffing,
-        start_at,
-        recorded,
-        lookback=profile.lookback(),
-        originate_per_s=pace.originate_per_s,
-        ring_timeout_s=pace.ring_timeout_s,
-        run_for_s=pace.run_for_s,
-    )
-    handlers = {"gate": campaign.gate(), "inbound": campaign.inbound()}
-    agi = AgiThread(handlers, port=core.agi_port)
-    try:
-        return campaign.run()
-    finally:
-        agi.close()
 
 
 def _preview(

@@ -28,7 +28,8 @@ from compliance.errors import LexiconError, ProfileError
 from compliance.lexicon import parse_lexicon, shipped_lexicons_dir
 from compliance.policy import load_profile
 from compliance.policy.profile import shipped_profiles_dir
-from config import Settings
+from config.var_paths import AdminKind, VarPaths
+from console.errors import EditRefused
 from store.audit import record_audit
 from store.models import ConfigVersion
 
@@ -36,23 +37,15 @@ NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # used with fullmatch: "$" lets 
 KINDS = ("policy", "lexicon")
 
 
-class EditRefused(ValueError):
-    """The submitted file cannot be used; ``problems`` says why, one line each."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
-
-
 @dataclass(frozen=True)
 class Editable:
-    kind: str
+    kind: AdminKind
     shipped: Path
     check: Callable[[str, str, Path], list[str]]
     """(name, content, admin folder) → problems; empty when the engine can use it."""
 
-    def admin_dir(self, settings: Settings) -> Path:
-        return settings.paths.var_dir / self.kind
+    def admin_dir(self, paths: VarPaths) -> Path:
+        return paths.admin_dir(self.kind)
 
 
 def _check_profile(name: str, content: str, admin_dir: Path) -> list[str]:
@@ -113,30 +106,30 @@ def editable(kind: str) -> Editable:
     return EDITABLE[kind]
 
 
-def names(kind: str, settings: Settings) -> list[str]:
+def names(kind: str, paths: VarPaths) -> list[str]:
     spec = editable(kind)
     found = {
         p.stem
-        for d in (spec.shipped, spec.admin_dir(settings))
+        for d in (spec.shipped, spec.admin_dir(paths))
         if d.is_dir()
         for p in d.glob("*.toml")
     }
     return sorted(n for n in found if NAME.fullmatch(n))
 
 
-def _file(kind: str, name: str, settings: Settings) -> Path:
+def _file(kind: str, name: str, paths: VarPaths) -> Path:
     if not NAME.fullmatch(name):
         raise LookupError(f"{name!r} is not a {kind} name")
     spec = editable(kind)
-    for folder in (spec.admin_dir(settings), spec.shipped):
+    for folder in (*paths.search(spec.kind), spec.shipped):
         if (folder / f"{name}.toml").is_file():
             return folder / f"{name}.toml"
     raise LookupError(f"no {kind} called {name!r}")
 
 
-def in_force(kind: str, name: str, settings: Settings) -> str:
+def in_force(kind: str, name: str, paths: VarPaths) -> str:
     """The text the engine loads now for this name."""
-    return _file(kind, name, settings).read_text(encoding="utf-8")
+    return _file(kind, name, paths).read_text(encoding="utf-8")
 
 
 def versions(session: Session, kind: str, name: str) -> list[ConfigVersion]:
@@ -174,7 +167,7 @@ def _add_version(  # noqa: PLR0917 (one version's fields)
 
 def save(  # noqa: PLR0917 (what a save is made of)
     session: Session,
-    settings: Settings,
+    paths: VarPaths,
     kind: str,
     name: str,
     content: str,
@@ -185,8 +178,8 @@ def save(  # noqa: PLR0917 (what a save is made of)
     """Validate, keep as a new version and put in force; None when nothing changed."""
     spec = editable(kind)
     content = content.replace("\r\n", "\n")
-    current = in_force(kind, name, settings)
-    problems = spec.check(name, content, spec.admin_dir(settings))
+    current = in_force(kind, name, paths)
+    problems = spec.check(name, content, spec.admin_dir(paths))
     if problems:
         raise EditRefused(problems)
     if content == current:
@@ -203,7 +196,7 @@ def save(  # noqa: PLR0917 (what a save is made of)
         object_id=name,
         detail={"version": row.version, "sha256": row.sha256, "note": note},
     )
-    _write_atomically(spec.admin_dir(settings) / f"{name}.toml", content)
+    _write_atomically(spec.admin_dir(paths) / f"{name}.toml", content)
     return row
 
 

@@ -23,15 +23,9 @@ from compliance.evaluation.telephone import CONDITIONS, Condition, degrade
 from compliance.lexicon import LexiconFile, load_lexicon
 from console.app import App
 from console.call_audio import read_call_audio
-from console.schedule_cmd import UsageError
+from console.errors import UsageError
 from recorder.audio import RecordingAudio
 from recorder.errors import BadRecording
-
-
-def active_lexicon(app: App, name: str | None = None) -> LexiconFile:
-    """The named lexicon (or the configured one), searching the admins' folder first."""
-    admin_dir = app.settings.paths.var_dir / "lexicon"
-    return load_lexicon(name or app.settings.detector.lexicon, search=(admin_dir,))
 
 
 def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -46,7 +40,7 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    lexicon = active_lexicon(app, args.lexicon)
+    lexicon = app.lexicon(args.lexicon)
     if args.text_only and args.condition is not None:
         raise UsageError("--condition degrades the audio; it cannot go with --text-only")
     condition = CONDITIONS[args.condition or "clean"]
@@ -105,11 +99,7 @@ def _on_audio(
     heard: dict[str, list[Utterance]],
 ) -> Predictor:
     """Transcribe each call as heard through ``condition``; keep what was heard for the CER."""
-    # faster-whisper takes a second to import: only audio evaluation pays for it
-    from transcriber import open_transcriber  # noqa: PLC0415
-
-    settings = app.settings
-    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir, lexicon)
+    transcriber = app.transcriber(lexicon)
 
     def predict(call: LabelledCall) -> Sequence[Flag]:
         audio = call_audio(call, condition)

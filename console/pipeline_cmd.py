@@ -4,12 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import socket
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import TextIO
 
@@ -17,122 +12,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from tqdm import tqdm
 
-from compliance.detector import CallContext, Detector, Review, Utterance
-from compliance.lexicon import SEVERITY_RANK
-from config import Settings
-from console.app import App, build_app
-from console.eval_cmd import active_lexicon
-from console.sandbox_cmd import state_file
+from console.app import App
 from dialer.sandbox import load_state
-from recorder.intake import CallMetadata, store_recording, wav_files
+from recorder.intake import CallMetadata, wav_files
 from recorder.sweep import sweep_spool
 from store.models import Flag, Recording, ReviewItem
 from store.models import Utterance as UtteranceRow
 from store.safe_text import neutralise
 from store.types import utcnow
-from transcriber import TranscribedUtterance, open_transcriber
-from transcriber.pipeline import (
-    Detect,
-    Found,
-    Outcome,
-    PipelineSettings,
-    RecordingProcessor,
-    pending_recordings,
-)
-from transcriber.queue import TranscriptionQueue, make_huey
-
-
-def archive_dir(settings: Settings) -> Path:
-    return settings.paths.var_dir / "recordings"
-
-
-def pipeline_settings(settings: Settings) -> PipelineSettings:
-    return PipelineSettings(
-        lease=timedelta(seconds=settings.queue.lease_s), max_tries=settings.queue.max_tries
-    )
-
-
-@dataclass(frozen=True)
-class ReviewFound:
-    """A detector's weak match with what storing it needs and the detector does not say."""
-
-    category: str
-    rule_id: str
-    severity: int
-    speaker: str
-    start: float
-    end: float
-    evidence: str
-    char_start: int
-    char_end: int
-    cost: float
-    detector_version: str
-
-    @classmethod
-    def of(cls, said: Review, severity: int, detector_version: str) -> ReviewFound:
-        return cls(
-            said.category,
-            said.rule_id,
-            severity,
-            said.speaker,
-            said.start,
-            said.end,
-            said.evidence,
-            said.char_start,
-            said.char_end,
-            said.cost,
-            detector_version,
-        )
-
-
-def detect_with(detector: Detector) -> Detect:
-    lexicon = detector.lexicon
-    severity = {
-        rule.id: SEVERITY_RANK[rule.severity or lexicon.categories[rule.category].severity]
-        for rule in lexicon.rules
-    }
-
-    def detect(utterances: Sequence[TranscribedUtterance], contact_type: str) -> Found:
-        said = [Utterance(u.speaker, u.start, u.end, u.text) for u in utterances]
-        found = detector.detect(said, CallContext(contact_type))
-        review = [ReviewFound.of(r, severity[r.rule_id], detector.version) for r in found.review]
-        return Found(found.flags, review)
-
-    return detect
-
-
-def build_processor(app: App) -> RecordingProcessor:
-    """The model and lexicon loaded once, for this process."""
-    settings = app.settings
-    lexicon = active_lexicon(app)
-    # the same lexicon biases decoding (its vocabulary as Whisper's prompt) and finds the flags
-    transcriber = open_transcriber(settings.transcriber, settings.paths.var_dir, lexicon)
-    detector = Detector(lexicon)
-    return RecordingProcessor(
-        sessions=app.sessions,
-        transcriber=transcriber,
-        detect=detect_with(detector),
-        worker=f"{socket.gethostname()}:{os.getpid()}",
-        clock=utcnow,
-        model_name=settings.transcriber.model or "whisper-base (PyPI)",
-        settings=pipeline_settings(settings),
-    )
-
-
-def build_queue(app: App) -> TranscriptionQueue:
-    settings = app.settings
-
-    def processor() -> RecordingProcessor:
-        # In a worker process: its own engine, never one inherited across fork.
-        return build_processor(build_app(settings))
-
-    def pending() -> list[int]:
-        return pending_recordings(app.sessions, utcnow(), pipeline_settings(settings))
-
-    huey = make_huey(settings.queue.url, settings.paths.var_dir)
-    return TranscriptionQueue(
-        huey, processor, pending, settings.queue.high_water, settings.queue.batch
-    )
+from transcriber.pipeline import Outcome
 
 
 def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -144,16 +32,14 @@ def cmd_transcribe(app: App, args: argparse.Namespace, out: TextIO) -> int:
             print(f"{path}: no such file", file=sys.stderr)
         return 1
     meta = CallMetadata(agent_channel=args.agent_channel, contact_type=args.contact_type)
-    intakes = [
-        store_recording(app.sessions, f, archive_dir(app.settings), utcnow(), meta) for f in files
-    ]
+    intakes = [app.store_recording(f, meta) for f in files]
     if args.queue:
-        queue = build_queue(app)
+        queue = app.queue()
         for intake in intakes:
             queue.enqueue(intake.recording_id)
         print(f"{len(intakes)} recordings stored and queued for the workers", file=out)
         return 0
-    processor = build_processor(app) if any(i.status == "stored" for i in intakes) else None
+    processor = app.processor() if any(i.status == "stored" for i in intakes) else None
     counts: dict[str, int] = {}
     size = app.settings.queue.batch
     with tqdm(total=len(files), desc="transcribing", unit="file", file=sys.stderr) as bar:
@@ -203,9 +89,9 @@ def _file_line(
 def cmd_worker(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     workers = args.workers or app.settings.queue.workers
-    where = app.settings.queue.url or str(app.settings.paths.var_dir / "queue.db")
+    where = app.queue_location()
     print(f"transcription workers: {workers}, queue: {where} (Ctrl-C stops)", file=out, flush=True)
-    build_queue(app).run_workers(workers)
+    app.queue().run_workers(workers)
     return 0
 
 
@@ -279,13 +165,13 @@ def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int
     if args.spool:
         spool = Path(args.spool)
     else:
-        sandbox = load_state(state_file(app))
+        sandbox = load_state(app.paths.sandbox_state)
         if sandbox is None:
             print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
             return 2
         spool = sandbox.recordings
-    found = sweep_spool(app.sessions, spool, archive_dir(app.settings), utcnow(), args.min_age)
-    queue = build_queue(app) if found else None
+    found = sweep_spool(app.sessions, spool, app.paths.recordings, utcnow(), args.min_age)
+    queue = app.queue() if found else None
     for intake in found:
         if queue is not None and intake.status == "stored":
             queue.enqueue(intake.recording_id)

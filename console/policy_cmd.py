@@ -11,9 +11,8 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from compliance.errors import ProfileError
-from compliance.policy import load_profile
 from console.app import App
-from console.schedule_cmd import active_profile, compute_schedule, parse_at
+from console.bounds import parse_at
 from dialer.scheduler import Schedule
 from store.types import utcnow
 
@@ -30,7 +29,7 @@ def _blocked_by_rule(schedule: Schedule) -> Counter[str]:
 def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 for a valid profile (with a preview), 3 with every problem for an invalid one."""
     try:
-        candidate = load_profile(Path(args.file), search=(app.settings.paths.var_dir / "policy",))
+        candidate = app.profile(Path(args.file))
     except ProfileError as exc:
         print(f"{args.file}: rejected; the active profile stays in force:", file=sys.stderr)
         for problem in exc.problems:
@@ -42,9 +41,9 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     app.require_schema()
-    active = active_profile(app, None)
+    active = app.profile()
     at = parse_at(args.at, candidate.timezone) if args.at else _tomorrow_0805(candidate.timezone)
-    before, after = compute_schedule(app, active, at), compute_schedule(app, candidate, at)
+    before, after = app.schedule(active, at), app.schedule(candidate, at)
     local = at.astimezone(ZoneInfo(candidate.timezone))
     print(
         f"at {local:%Y-%m-%d %H:%M %Z}: {len(before.dialable):,} dialable → "

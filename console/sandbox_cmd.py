@@ -20,8 +20,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from config import VarPaths
 from console.app import App
-from console.schedule_cmd import UsageError
+from console.errors import UsageError
 from dialer.sandbox import (
     default_cache,
     ensure_root,
@@ -35,16 +36,8 @@ from dialer.sandbox import (
 from dialer.sandbox.phones import BEHAVIOURS, Scenario, split_labelled_call, start_phones
 
 
-def state_file(app: App) -> Path:
-    return app.settings.paths.var_dir / "sandbox.json"
-
-
-def phones_state_file(app: App) -> Path:
-    return app.settings.paths.var_dir / "sandbox-phones.json"
-
-
 def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    state, phones_state = state_file(app), phones_state_file(app)
+    state, phones_state = app.paths.sandbox_state, app.paths.sandbox_phones_state
     current = load_state(state)
     if args.action == "status":
         print(status(current) if current else "stopped: no sandbox started here", file=out)
@@ -52,7 +45,7 @@ def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
         if phones is not None:
             print(f"phones: {status(phones)}", file=out)
         return 0
-    name = instance_name("main", app.settings.paths.var_dir)
+    name = instance_name("main", app.paths.root)
     if args.action == "down":
         # Without a state file (lost, or from before a crash) the instance is still found
         # by its name: the one this var dir owns.
@@ -66,7 +59,7 @@ def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if current is not None and status(current).startswith("running"):
         print(status(current), file=out)
         return 0
-    scenarios = read_scenarios(Path(args.phones), app.settings.paths.var_dir) if args.phones else {}
+    scenarios = read_scenarios(Path(args.phones), app.paths) if args.phones else {}
     root = ensure_root(Path(args.root) if args.root else default_cache())
     running = start(new_sandbox(root, name, args.agi_port or None), state)
     print(status(running), file=out)
@@ -77,7 +70,7 @@ def cmd_sandbox(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def read_scenarios(path: Path, var_dir: Path) -> dict[str, Scenario]:
+def read_scenarios(path: Path, paths: VarPaths) -> dict[str, Scenario]:
     """The scenario file, checked: every problem names the number and the key."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -86,7 +79,7 @@ def read_scenarios(path: Path, var_dir: Path) -> dict[str, Scenario]:
     numbers = data.get("numbers") if isinstance(data, dict) else None
     if not isinstance(numbers, dict) or not numbers:
         raise UsageError(f'{path}: expected {{"numbers": {{"+86…": {{"behaviour": …}}}}}}')
-    sides = var_dir / "sandbox-sounds"
+    sides = paths.sandbox_sounds
     scenarios: dict[str, Scenario] = {}
     for number, spec in numbers.items():
         behaviour = spec.get("behaviour") if isinstance(spec, dict) else None

@@ -10,61 +10,22 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from compliance.policy import Profile, load_profile
 from console.app import App
-from console.bounds import moment_in_range
+from console.bounds import parse_at
+from console.errors import UsageError
 from dialer.book import NumberEntry
-from dialer.scheduler import Schedule
 from dialer.worklist import BlockedItem, WorkItem
-from dialer.worklist_source import active_agents, build_worklists
 from store.models import Agent
 from store.pii import mask_phone
 from store.safe_text import describe, first_forbidden, neutralise
 from store.types import utcnow
 
 
-class UsageError(Exception):
-    """A bad command-line value; the message says which and why."""
-
-
-def active_profile(app: App, name: str | None) -> Profile:
-    """The named profile (or the configured one), searching the admins' folder first."""
-    admin_dir = app.settings.paths.var_dir / "policy"
-    return load_profile(name or app.settings.policy.profile, search=(admin_dir,))
-
-
-def parse_at(text: str | None, zone: str, field: str = "--at") -> datetime:
-    """``2026-12-01 08:05`` on the centre's clock (or with an explicit offset); default now.
-
-    A day near the ends of the calendar is refused: the policy looks days back and ahead of
-    it, and that arithmetic must not overflow.
-    """
-    if text is None:
-        return utcnow()
-    try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UsageError(
-            f"{field}: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')"
-        ) from exc
-    try:
-        return moment_in_range(
-            parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone)), field
-        )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
-
-
-def compute_schedule(app: App, profile: Profile, at: datetime) -> Schedule:
-    with app.reads() as session:
-        return build_worklists(session, profile, at, active_agents(session))
-
-
 def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
-    profile = active_profile(app, args.profile)
-    at = parse_at(args.at, profile.timezone)
-    schedule = compute_schedule(app, profile, at)
+    profile = app.profile(args.profile)
+    at = parse_at(args.at, profile.timezone) if args.at else utcnow()
+    schedule = app.schedule(profile, at)
     dialable = schedule.for_agent(args.agent) if args.agent else schedule.dialable
     blocked = schedule.blocked
     if args.json:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import os
 import re
 
 from argon2 import PasswordHasher
@@ -9,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from console.errors import UserError
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, User
@@ -18,8 +21,13 @@ _USERNAME = re.compile(r"^[A-Za-z0-9_.-]{2,64}$")
 MIN_PASSWORD = 8
 
 
-class UserError(ValueError):
-    """A user that cannot be created as asked; the message says why."""
+def default_actor() -> str:
+    """Who is at the keyboard, for the audit log."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = os.environ.get("USER", "unknown")
+    return f"cli:{user}"
 
 
 def hash_password(password: str) -> str:

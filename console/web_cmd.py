@@ -6,40 +6,18 @@ import argparse
 import getpass
 import os
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from typing import TextIO
 
 from sqlalchemy import select
 
 from console.app import App
 from console.bounds import PORT
-from console.commands import default_actor
-from console.schedule_cmd import UsageError
-from console.users import UserError, add_user, set_password
-from console.web.dialing import PreviewDialer, SandboxPreviewDialer
+from console.errors import UsageError, UserError
+from console.users import add_user, default_actor, set_password
 from store.enums import Role
 from store.models import Agent, User
-from store.types import utcnow
 
 PASSWORD_ENV = "CALLWARDEN_PASSWORD"
-
-
-def serve(
-    app: App,
-    host: str,
-    port: int,
-    dialer: PreviewDialer | None = None,
-    clock: Callable[[], datetime] = utcnow,
-) -> None:
-    """Run the console until Ctrl-C."""
-    import uvicorn  # noqa: PLC0415 (only the serving commands need it)
-
-    from console.web import create_app  # noqa: PLC0415
-
-    web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
-    # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, log_config=None)
 
 
 def cmd_serve(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -47,6 +25,9 @@ def cmd_serve(app: App, args: argparse.Namespace, out: TextIO) -> int:
     settings = app.settings.console
     host, port = args.host or settings.host, args.port or settings.port
     print(f"callwarden console on http://{host}:{port}/ (Ctrl-C stops it)", file=out, flush=True)
+    # fastapi, jinja2 and uvicorn load here, not for every command
+    from console.web.server import serve  # noqa: PLC0415
+
     serve(app, host, port)
     return 0
 

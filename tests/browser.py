@@ -14,7 +14,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from console.app import App
-from console.web import create_app
+from console.web.server import create_app
 from tests.conftest import ROOT
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY, PASSWORD

@@ -12,7 +12,7 @@ import httpx
 import uvicorn
 
 from console.app import App
-from console.web import create_app
+from console.web.server import create_app
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY, PASSWORD
 

@@ -10,7 +10,6 @@ from sqlalchemy import select, update
 
 from console import demo
 from console.demo import DEMO_AGENTS
-from console.schedule_cmd import active_profile
 from store.case_import import import_cases
 from store.db import make_engine
 from store.models import Agent, Case, ClientBank, Person
@@ -104,7 +103,7 @@ def test_demo_worklists_and_summary_neutralise_what_they_print(tmp_path: Path, d
             session.add_all(Agent(code=c, name=n, sip_endpoint=s) for c, n, s in DEMO_AGENTS)
         _hostile_accounts(db_url)
         out = io.StringIO()
-        profile = active_profile(app, None)
+        profile = app.profile()
         demo._preview(app, profile, datetime(2026, 12, 1, 2, tzinfo=UTC), out)
         demo._summary(app, out)
     finally:

@@ -11,9 +11,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from console.web import create_app
 from console.web.auth import SESSION_COOKIE, RoleGuard
-from console.web.server import routers
+from console.web.server import create_app, routers
 from store.enums import Role, Verdict
 from store.models import (
     Agent,
@@ -318,7 +317,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy_and_every_version_is_kept(
     client: TestClient, seed: Seed
 ) -> None:
     token = login(client, "admin1")
-    var_file = seed.app.settings.paths.var_dir / "policy" / "cn-default.toml"
+    var_file = seed.app.paths.admin_dir("policy") / "cn-default.toml"
     original = client.get("/admin/files/policy/cn-default").text
     assert "company.window" in original
     shipped = (Path(__file__).parent.parent / "config/policy/cn-default.toml").read_text()
@@ -357,7 +356,7 @@ def test_admin_lexicon_edit_is_validated_with_line_numbers(client: TestClient, s
         "/admin/files/lexicon/cn-default", data={"content": "[[categories]\nbad", "csrf": token}
     )
     assert refused.status_code == 422 and "cn-default.toml:1: not valid TOML" in refused.text
-    assert not (seed.app.settings.paths.var_dir / "lexicon" / "cn-default.toml").exists()
+    assert not (seed.app.paths.admin_dir("lexicon") / "cn-default.toml").exists()
 
 
 def test_complaint_put_the_case_on_hold_and_an_admin_clears_it_with_a_reason(
@@ -523,7 +522,7 @@ def test_a_parent_profile_that_would_break_a_child_is_refused(
     refused = client.post("/admin/files/policy/cn-law", data={"content": clash, "csrf": token})
     assert refused.status_code == 422
     assert "cn-default (which builds on cn-law)" in refused.text
-    assert not (seed.app.settings.paths.var_dir / "policy" / "cn-law.toml").exists()
+    assert not (seed.app.paths.admin_dir("policy") / "cn-law.toml").exists()
 
 
 def test_an_admin_resets_a_password_and_the_old_sessions_end(

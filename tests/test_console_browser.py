@@ -102,7 +102,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     expect(page.locator("ul.problems")).to_contain_text("company.cap.connected")
     expect(page.locator("p.error")).to_contain_text("unchanged")
     shoot(page, "admin-policy-refused")
-    active = seed.app.settings.paths.var_dir / "policy" / "cn-default.toml"
+    active = seed.app.paths.admin_dir("policy") / "cn-default.toml"
     assert not active.exists()
     editor = page.locator("textarea[name=content]")
     editor.fill(original.replace('end = "20:00"', 'end = "19:30"', 1))

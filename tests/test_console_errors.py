@@ -15,8 +15,9 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from console import cli
-from console.app import App, configure_logging
-from console.web import create_app
+from console.app import App
+from console.logs import configure_logging
+from console.web.server import create_app
 from store.db import make_engine
 from store.models import Agent, DoNotCall, Recording, Utterance
 from tests.webclient import FakeDialer, login

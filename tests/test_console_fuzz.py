@@ -18,9 +18,8 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from console.web import create_app
 from console.web.auth import RoleGuard
-from console.web.server import routers
+from console.web.server import create_app, routers
 from tests.webclient import FakeDialer, login
 from tests.webdata import USERS, Seed, console_app, seed_console
 

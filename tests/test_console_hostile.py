@@ -215,7 +215,7 @@ def test_extends_names_a_profile_never_a_file(
         )
         assert reply.status_code == 422, parent
         assert "extends" in reply.text and "root:" not in reply.text, parent
-    assert not (seed.app.settings.paths.var_dir / "policy" / "cn-default.toml").exists()
+    assert not (seed.app.paths.admin_dir("policy") / "cn-default.toml").exists()
     child = tmp_path / "child.toml"
     child.write_text(f'id = "child"\nversion = "1"\nextends = "{canary}"\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="extends"):

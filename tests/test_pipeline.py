@@ -20,7 +20,7 @@ from sqlalchemy import func, select
 
 from compliance.detector import Detector
 from compliance.lexicon import load_lexicon
-from console.pipeline_cmd import detect_with
+from console.detection import detect_with
 from recorder.audio import read_recording
 from recorder.intake import CallMetadata, store_recording
 from recorder.sweep import sweep_spool

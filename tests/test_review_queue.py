@@ -59,7 +59,7 @@ def weak_call(app: App, heard: str = WEAK, by_callee: bool = False) -> int:
     intake = store_recording(
         sessions,
         CALLS / "cw01.wav",
-        app.settings.paths.var_dir / "recordings",
+        app.paths.recordings,
         at,
         CallMetadata(call_attempt_id=attempt, agent_channel=agent_channel),
     )

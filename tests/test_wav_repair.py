@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from config.settings import TranscriberSettings
-from console.pipeline_cmd import archive_dir, cmd_calls_show
+from console.pipeline_cmd import cmd_calls_show
 from recorder.audio import read_recording
 from recorder.errors import BadRecording
 from recorder.intake import store_recording
@@ -180,7 +180,7 @@ def test_qa_and_calls_show_say_what_was_repaired_and_what_failed(
         stale = stale_copy(CALLS / f"{CALL}.wav", tmp_path / "attempt-9.wav", 0.0)
         bad = tmp_path / "attempt-10.wav"
         bad.write_bytes((CALLS / f"{CALL}.wav").read_bytes()[:36])
-        archive = archive_dir(app.settings)
+        archive = app.paths.recordings
         repaired = store_recording(app.sessions, stale, archive, T0).recording_id
         failed = store_recording(app.sessions, bad, archive, T0).recording_id
         client = console_client(app, FakeDialer(app))

@@ -10,8 +10,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from console.app import App
-from console.web import create_app
 from console.web.dialing import DialRequest
+from console.web.server import create_app
 from store.models import CallAttempt, PhoneNumber
 from tests.webdata import CALL_DAY, PASSWORD, answered_call
 

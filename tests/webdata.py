@@ -15,7 +15,7 @@ from compliance.lexicon import load_lexicon
 from config import Settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import App, build_app
-from console.pipeline_cmd import detect_with
+from console.detection import detect_with
 from console.users import add_user
 from recorder.intake import CallMetadata, store_recording
 from store.db import SessionFactory
@@ -120,7 +120,7 @@ def _recorded(
     intake = store_recording(
         sessions,
         CALLS / f"{call_id}.wav",
-        app.settings.paths.var_dir / "recordings",
+        app.paths.recordings,
         at,
         CallMetadata(call_attempt_id=attempt, agent_channel=labelled["agent_channel"]),
     )

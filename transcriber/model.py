@@ -16,6 +16,7 @@ from importlib import resources
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from config.var_paths import VarPaths
 from transcriber.errors import ModelUnavailable
 
 BASE_MODEL_SIZE = 145_217_532
@@ -29,7 +30,7 @@ def resolve_model(configured: str, var_dir: Path) -> Path:
     """The model directory to load: ``configured`` if set, else the assembled base model."""
     if configured:
         return _check_user_model(Path(configured))
-    return assemble_base_model(var_dir / "models" / "whisper-base")
+    return assemble_base_model(VarPaths(var_dir).models / "whisper-base")
 
 
 def _check_user_model(folder: Path) -> Path:

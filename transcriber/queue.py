@@ -14,6 +14,7 @@ from pathlib import Path
 
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 
+from config.var_paths import VarPaths
 from transcriber.errors import TranscriberError
 from transcriber.pipeline import RecordingProcessor
 
@@ -24,7 +25,7 @@ def make_huey(url: str, var_dir: Path, name: str = QUEUE_NAME) -> Huey:
     """huey on SQLite when ``url`` is empty, on Redis for ``redis://…``."""
     if not url:
         var_dir.mkdir(parents=True, exist_ok=True)
-        return SqliteHuey(name=name, filename=str(var_dir / "queue.db"))
+        return SqliteHuey(name=name, filename=str(VarPaths(var_dir).queue_db))
     if url.startswith(("redis://", "rediss://")):
         return RedisHuey(name=name, url=url)
     raise TranscriberError(f"queue.url: {url!r} is neither empty (SQLite) nor redis://…")

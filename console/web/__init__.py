@@ -1,5 +1,5 @@
-"""The web console: FastAPI + Jinja2, server-rendered, for QA inspectors, admins and agents."""
+"""The web console: FastAPI + Jinja2, server-rendered, for QA inspectors, admins and agents.
 
-from console.web.server import create_app
-
-__all__ = ["create_app"]
+``console.web.server.create_app`` builds the application. This package file imports
+nothing, so importing one router does not import the server (which imports every router).
+"""

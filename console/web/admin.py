@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import RedirectResponse
@@ -12,12 +12,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from compliance.errors import ProfileError
+from config.var_paths import AdminKind
 from console import editable
-from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
-from console.users import UserError, add_user, set_password
+from console.bounds import parse_at
+from console.errors import EditRefused, UsageError, UserError
+from console.users import add_user, set_password
 from console.web.auth import ADMIN, Principal
 from console.web.inputs import MAX_ID, DbId
-from console.web.server import DB, ReadDB, cw, now, render
+from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
@@ -33,7 +35,7 @@ from store.models import (
 )
 
 router = APIRouter(prefix="/admin")
-Kind = Literal["policy", "lexicon"]
+Kind = AdminKind
 PREVIEW_ROWS = 200
 
 
@@ -43,13 +45,14 @@ def dashboard(
     me: Annotated[Principal, Depends(ADMIN)],
     session: ReadDB,
 ) -> Response:
-    settings = cw(request).settings
+    app = cw(request)
+    settings = app.settings
     return render(
         request,
         "admin_home.html",
         me,
-        policies=editable.names("policy", settings),
-        lexicons=editable.names("lexicon", settings),
+        policies=editable.names("policy", app.paths),
+        lexicons=editable.names("lexicon", app.paths),
         active_policy=settings.policy.profile,
         active_lexicon=settings.detector.lexicon,
         open_holds=len(session.scalars(select(Hold.id).where(Hold.cleared_at.is_(None))).all()),
@@ -82,7 +85,7 @@ def _edit_page(  # noqa: PLR0917 (what the editor shows)
 
 
 def _checked_name(kind: str, name: str, request: Request) -> None:
-    if name not in editable.names(kind, cw(request).settings):
+    if name not in editable.names(kind, cw(request).paths):
         raise HTTPException(404, f"no {kind} called {name!r}")
 
 
@@ -95,7 +98,7 @@ def edit_form(
     session: ReadDB,
 ) -> Response:
     _checked_name(kind, name, request)
-    content = editable.in_force(kind, name, cw(request).settings)
+    content = editable.in_force(kind, name, cw(request).paths)
     return _edit_page(request, me, session, kind, name, content)
 
 
@@ -110,12 +113,10 @@ def save_file(  # noqa: PLR0917 (the editor's form)
     note: Annotated[str, Form(max_length=500)] = "",
 ) -> Response:
     _checked_name(kind, name, request)
-    settings = cw(request).settings
+    paths = cw(request).paths
     try:
-        saved = editable.save(
-            session, settings, kind, name, content, me.username, note, now(request)
-        )
-    except editable.EditRefused as exc:
+        saved = editable.save(session, paths, kind, name, content, me.username, note, now(request))
+    except EditRefused as exc:
         return _edit_page(
             request,
             me,
@@ -175,7 +176,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
     try:
         editable.save(
             session,
-            cw(request).settings,
+            cw(request).paths,
             kind,
             name,
             row.content,
@@ -183,7 +184,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
             f"restored version {number}",
             now(request),
         )
-    except editable.EditRefused as exc:
+    except EditRefused as exc:
         # An old version may no longer load (a parent it extends changed): say so, change nothing.
         return _edit_page(
             request,
@@ -207,11 +208,11 @@ def dialable_preview(
 ) -> Response:
     app = cw(request)
     try:
-        profile = active_profile(app, None)
+        profile = app.profile()
         moment = parse_at(at, profile.timezone, "at") if at else now(request)
     except (UsageError, ProfileError) as exc:
         return render(request, "admin_preview.html", me, 400, error=str(exc), at=at or "")
-    schedule = compute_schedule(app, profile, moment)
+    schedule = app.schedule(profile, moment)
     return render(
         request,
         "admin_preview.html",

@@ -13,11 +13,10 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from console.schedule_cmd import active_profile, compute_schedule
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
-from console.web.server import DB, ReadDB, cw, dialer, now, render
+from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
 from dialer.worklist import Worklist
 from store.enums import AccountClass
@@ -61,7 +60,7 @@ def _my_agent(session: Session, me: Principal) -> Agent:
 
 def _worklist(request: Request, agent: Agent) -> Worklist:
     app = cw(request)
-    schedule = compute_schedule(app, active_profile(app, None), now(request))
+    schedule = app.schedule(app.profile(), now(request))
     return schedule.for_agent(agent.code)
 
 

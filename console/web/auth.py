@@ -17,6 +17,7 @@ from fastapi import Request
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from console.errors import Forbidden, NotLoggedIn
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, AuditLog, User, WebSession
@@ -25,14 +26,6 @@ SESSION_COOKIE = "cw_session"
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
 THROTTLE_WINDOW = timedelta(minutes=15)
 SLIDE_EVERY = timedelta(minutes=1)
-
-
-class NotLoggedIn(Exception):
-    """No valid session: the browser is sent to the login page."""
-
-
-class Forbidden(Exception):
-    """Logged in, but this role may not do this (or the CSRF token is wrong)."""
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from console.app import App
+from console.app import App, Pace
 from dialer.campaign import DialItem
+from dialer.sandbox.campaigns import Staffing
 
 log = logging.getLogger(__name__)
 
@@ -56,17 +57,8 @@ class SandboxPreviewDialer:
         self._lock = threading.Lock()
         self._busy = False
 
-    def _core(self) -> object:
-        from console.sandbox_cmd import state_file  # noqa: PLC0415 (only when dialling)
-        from dialer.sandbox import load_state, status  # noqa: PLC0415
-
-        core = load_state(state_file(self._app))
-        if core is None or not status(core).startswith("running"):
-            return None
-        return core
-
     def unavailable(self) -> str | None:
-        if self._core() is None:
+        if self._app.running_sandbox() is None:
             return "no Asterisk is running: start one with `callwarden sandbox up`"
         if self._busy:
             return "a call is being placed: wait for it to end"
@@ -80,20 +72,15 @@ class SandboxPreviewDialer:
         threading.Thread(target=self._place, args=(request,), daemon=True).start()
 
     def _place(self, request: DialRequest) -> None:
-        from console.dial_cmd import Pace, run_campaign  # noqa: PLC0415 (only when dialling)
-        from console.schedule_cmd import active_profile  # noqa: PLC0415
-        from dialer.sandbox import Sandbox  # noqa: PLC0415
-        from dialer.sandbox.campaigns import Staffing  # noqa: PLC0415
-
         try:
-            core = self._core()
-            if not isinstance(core, Sandbox):
+            core = self._app.running_sandbox()
+            if core is None:
                 return
             staffing = Staffing(
                 {request.agent_id: [request.item]}, {request.agent_id: request.sip_endpoint}
             )
-            profile = active_profile(self._app, None)
-            run_campaign(self._app, core, profile, staffing, request.at, Pace(run_for_s=120.0))
+            profile = self._app.profile()
+            self._app.run_campaign(core, profile, staffing, request.at, Pace(run_for_s=120.0))
         except Exception:
             log.exception("preview dial for agent %s failed", request.agent_id)
         finally:

@@ -20,7 +20,7 @@ from console.web.auth import (
     csrf_matches,
     open_session,
 )
-from console.web.server import DB, cw, render
+from console.web.pages import DB, cw, render
 from store.audit import record_audit
 from store.enums import Role
 from store.types import utcnow

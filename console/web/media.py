@@ -19,11 +19,11 @@ from fastapi.responses import FileResponse, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from console.pipeline_cmd import archive_dir
+from console.errors import Unsatisfiable
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
-from console.web.ranges import ByteRange, Unsatisfiable, requested_range
-from console.web.server import DB, cw
+from console.web.pages import DB, cw
+from console.web.ranges import ByteRange, requested_range
 from store.audit import record_audit
 from store.models import AuditLog, Recording
 from store.types import utcnow
@@ -40,7 +40,7 @@ def _archived_file(
     recording = session.get(Recording, recording_id)
     if recording is None:
         raise HTTPException(404, "no such recording")
-    root = archive_dir(cw(request).settings).resolve()
+    root = cw(request).paths.recordings.resolve()
     path = Path(recording.path).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         raise HTTPException(404, "the recording's file is not in the archive")

@@ -19,7 +19,7 @@ from console.web.auth import QA, Principal
 from console.web.calls import load_call
 from console.web.chart import bar_chart
 from console.web.inputs import DbId
-from console.web.server import DB, ReadDB, cw, now, render
+from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.enums import SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, Recording, User

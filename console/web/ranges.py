@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from console.errors import Unsatisfiable
+
 # range-spec = int-range / suffix-range; positions are 1*DIGIT (leading zeros allowed).
 _INT_RANGE = re.compile(r"([0-9]+)-([0-9]*)")
 _SUFFIX_RANGE = re.compile(r"-([0-9]+)")
@@ -32,10 +34,6 @@ class ByteRange:
 
     def content_range(self, size: int) -> str:
         return f"bytes {self.first}-{self.last}/{size}"
-
-
-class Unsatisfiable(Exception):
-    """A valid Range none of whose ranges lies inside the file: answer 416."""
 
 
 def _number(digits: str) -> int | None:

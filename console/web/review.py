@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
+from console.web.pages import DB, ReadDB, now, render
 from console.web.qa import Period, period
-from console.web.server import DB, ReadDB, now, render
 from store.enums import ReviewStatus
 from store.errors import ReviewClosed
 from store.models import Agent, ReviewItem

@@ -1,58 +1,35 @@
-"""The FastAPI application: sessions, security headers, templates and error pages."""
+"""The FastAPI application: the routers, sessions, security headers and error pages.
+
+It imports the routers; they import :mod:`console.web.pages`, never this module.
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from importlib import resources
-from pathlib import Path
-from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from jinja2 import pass_context
-from jinja2.runtime import Context
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError, StatementError
-from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from console.app import App, describe_db_error
-from console.web.auth import (
-    SESSION_COOKIE,
-    Forbidden,
-    NotLoggedIn,
-    Principal,
-    resolve_session,
-    slide_session,
-)
-from console.web.dialing import PreviewDialer
+from console.app import App
+from console.errors import Forbidden, NotLoggedIn
+from console.logs import describe_db_error
+from console.web import admin, agent, login, media, qa, review
+from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
+from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
+from console.web.pages import WEB_DIR, render
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
-from store.pii import mask_phone, mask_resident_id, mask_text
 from store.types import utcnow
 
 log = logging.getLogger(__name__)
-_HERE = Path(str(resources.files("console") / "web"))
-TEMPLATES = Jinja2Templates(directory=_HERE / "templates")
-TEMPLATES.env.filters["phone"] = mask_phone
-TEMPLATES.env.filters["resident_id"] = mask_resident_id
-TEMPLATES.env.filters["masked"] = mask_text
-
-
-@pass_context
-def _local(context: Context, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """Times are stored in UTC and shown on the call centre's clock (the page's ``zone``)."""
-    return moment.astimezone(ZoneInfo(context["zone"])).strftime(fmt) if moment else ""
-
-
-TEMPLATES.env.filters["local"] = _local
 
 # No inline scripts and nothing from elsewhere: the machine has no internet and a
 # transcript is untrusted text.
@@ -68,65 +45,8 @@ _SECURITY_HEADERS = {
 }
 
 
-def cw(request: Request) -> App:
-    app: App = request.app.state.cw
-    return app
-
-
-def db(request: Request) -> Iterator[Session]:
-    """One transaction per request: committed if the route returns, rolled back if it raises.
-
-    It may write, so under SQLite it holds the write lock from its first statement.
-    """
-    with cw(request).sessions.begin() as session:
-        yield session
-
-
-def read_db(request: Request) -> Iterator[Session]:
-    """A transaction that only reads: it never waits for a writer (an import, say)."""
-    with cw(request).reads() as session:
-        yield session
-
-
-# Committed before the response leaves: a browser that follows a redirect at once must see it.
-DB = Annotated[Session, Depends(db, scope="function")]
-ReadDB = Annotated[Session, Depends(read_db, scope="function")]
-
-
-def now(request: Request) -> datetime:
-    """The console's clock: real time, or the demo's simulated working day."""
-    clock: Callable[[], datetime] = request.app.state.clock
-    return clock()
-
-
-def dialer(request: Request) -> PreviewDialer:
-    found: PreviewDialer = request.app.state.dialer
-    return found
-
-
-def render(
-    request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx: Any
-) -> HTMLResponse:
-    context = {
-        "me": principal,
-        "csrf": principal.csrf_token if principal else "",
-        "zone": cw(request).settings.policy.timezone,
-        **ctx,
-    }
-    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
-
-
 def routers() -> list[APIRouter]:
     """Every page of the console; each route names its roles through a RoleGuard."""
-    from console.web import (  # noqa: PLC0415 (they import render)
-        admin,
-        agent,
-        login,
-        media,
-        qa,
-        review,
-    )
-
     return [module.router for module in (login, qa, review, admin, agent, media)]
 
 
@@ -278,7 +198,7 @@ def create_app(
     web.state.cw = app
     web.state.dialer = preview_dialer
     web.state.clock = clock
-    web.mount("/static", StaticFiles(directory=_HERE / "static"), name="static")
+    web.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in routers():
         web.include_router(router)
     hours = app.settings.console.session_hours
@@ -349,3 +269,18 @@ def create_app(
 
     _add_error_pages(web)
     return web
+
+
+def serve(
+    app: App,
+    host: str,
+    port: int,
+    dialer: PreviewDialer | None = None,
+    clock: Callable[[], datetime] = utcnow,
+) -> None:
+    """Run the console until Ctrl-C (preview dials through the sandbox unless ``dialer``)."""
+    import uvicorn  # noqa: PLC0415 (only serving needs it)
+
+    web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
+    # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
+    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, log_config=None)

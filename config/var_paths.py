@@ -1,0 +1,89 @@
+"""Every path under the installation's ``var/`` folder, named once. Pure: no I/O.
+
+``var/`` (``[paths] var_dir``) holds what one installation owns and changes: its
+SQLite database and queue, the admins' copies of profiles and lexicons, the
+recordings archive, the model cache, the sandbox's state. Code asks a
+:class:`VarPaths` for a path instead of joining names onto ``var_dir`` itself, so
+a layout change is one edit here. (The shell scripts that start PostgreSQL and
+Redis for development keep their own files there too: ``services.env``,
+``pg.port``, ``pg.data``, ``redis/``; they are not read from Python.)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+AdminKind = Literal["policy", "lexicon"]
+"""What admins edit in the console and keep in ``var/``."""
+
+
+@dataclass(frozen=True)
+class VarPaths:
+    """The named paths under one ``var/`` folder (``root``), relative if it is."""
+
+    root: Path
+
+    @property
+    def database(self) -> Path:
+        """The embedded SQLite database, used when ``[database] url`` is empty."""
+        return self.root / "callwarden.db"
+
+    @property
+    def queue_db(self) -> Path:
+        """huey's SQLite queue, used when ``[queue] url`` is empty."""
+        return self.root / "queue.db"
+
+    @property
+    def models(self) -> Path:
+        """Speech models assembled here (the bundled Whisper base model)."""
+        return self.root / "models"
+
+    @property
+    def recordings(self) -> Path:
+        """The content-addressed recordings archive (``YYYY/MM/DD/ab/<sha256>.wav``)."""
+        return self.root / "recordings"
+
+    def admin_dir(self, kind: AdminKind) -> Path:
+        """Where the console writes the admins' copies of profiles (``policy``) or lexicons."""
+        return self.root / kind
+
+    def search(self, kind: AdminKind) -> tuple[Path, ...]:
+        """The folders a profile or lexicon name is looked up in before the shipped ones.
+
+        This is the rule "the admins' copy in ``var/`` first, then the shipped one": the
+        loaders (``load_profile``, ``load_lexicon``) and the console's editor all take it
+        from here, and each ends its search with the shipped folder.
+        """
+        return (self.admin_dir(kind),)
+
+    @property
+    def sandbox_state(self) -> Path:
+        """The running embedded Asterisk's state and AMI secret (``callwarden sandbox up``)."""
+        return self.root / "sandbox.json"
+
+    @property
+    def sandbox_phones_state(self) -> Path:
+        """The simulated phone network's Asterisk, when ``sandbox up --phones`` started it."""
+        return self.root / "sandbox-phones.json"
+
+    @property
+    def sandbox_sounds(self) -> Path:
+        """Each side of the labelled calls the simulated phones play, split out once."""
+        return self.root / "sandbox-sounds"
+
+    @property
+    def demo(self) -> Path:
+        """``callwarden demo``'s own Asterisk instances and the sounds its phones play."""
+        return self.root / "demo"
+
+    @property
+    def demo_logins(self) -> Path:
+        """The demo's console logins, made once and kept (mode 0600)."""
+        return self.root / "demo-logins.json"
+
+    @property
+    def bench(self) -> Path:
+        """``make bench``'s results."""
+        return self.root / "bench"

@@ -1,0 +1,50 @@
+"""The console's exceptions, one tree. Pure: no I/O.
+
+::
+
+    ConsoleError                 anything the console itself refuses
+    ├── UsageError               a bad command-line or form value (CLI exit 2)
+    ├── UserError (ValueError)   a console user that cannot be created or changed as asked
+    ├── EditRefused (ValueError) an admin's profile or lexicon the engine cannot load
+    ├── NotLoggedIn              no valid session: the browser goes to the login page
+    ├── Forbidden                this role may not do this, or the CSRF token is wrong (403)
+    └── Unsatisfiable            a Range header asking only for bytes past the end (416)
+
+The layers below keep their own trees (``store.errors``, ``dialer.errors``,
+``compliance.errors``, ``transcriber.errors``, ``config.errors``); the CLI and the
+web server map each to an exit code or a page.
+"""
+
+from __future__ import annotations
+
+
+class ConsoleError(Exception):
+    """The root of the console's own errors."""
+
+
+class UsageError(ConsoleError):
+    """A bad command-line value; the message says which and why."""
+
+
+class UserError(ConsoleError, ValueError):
+    """A user that cannot be created as asked; the message says why."""
+
+
+class EditRefused(ConsoleError, ValueError):
+    """The submitted file cannot be used; ``problems`` says why, one line each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class NotLoggedIn(ConsoleError):
+    """No valid session: the browser is sent to the login page."""
+
+
+class Forbidden(ConsoleError):
+    """Logged in, but this role may not do this (or the CSRF token is wrong)."""
+
+
+class Unsatisfiable(ConsoleError):
+    """A valid Range none of whose ranges lies inside the file: answer 416."""

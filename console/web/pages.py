@@ -1,0 +1,92 @@
+"""What every page of the console shares: the request's App, transactions, clock and dialer,
+and the templates with their filters.
+
+Routers import this module and the server imports the routers; nothing here imports
+either, so the web package has no import cycle. What a request needs is reached
+through ``request.app.state``, which :func:`console.web.server.create_app` fills.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
+from sqlalchemy.orm import Session
+
+from console.app import App
+from console.web.auth import Principal
+from console.web.dialing import PreviewDialer
+from store.pii import mask_phone, mask_resident_id, mask_text
+
+WEB_DIR = Path(str(resources.files("console") / "web"))
+"""The templates and the static files."""
+TEMPLATES = Jinja2Templates(directory=WEB_DIR / "templates")
+TEMPLATES.env.filters["phone"] = mask_phone
+TEMPLATES.env.filters["resident_id"] = mask_resident_id
+TEMPLATES.env.filters["masked"] = mask_text
+
+
+@pass_context
+def _local(context: Context, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """Times are stored in UTC and shown on the call centre's clock (the page's ``zone``)."""
+    return moment.astimezone(ZoneInfo(context["zone"])).strftime(fmt) if moment else ""
+
+
+TEMPLATES.env.filters["local"] = _local
+
+
+def cw(request: Request) -> App:
+    app: App = request.app.state.cw
+    return app
+
+
+def db(request: Request) -> Iterator[Session]:
+    """One transaction per request: committed if the route returns, rolled back if it raises.
+
+    It may write, so under SQLite it holds the write lock from its first statement.
+    """
+    with cw(request).sessions.begin() as session:
+        yield session
+
+
+def read_db(request: Request) -> Iterator[Session]:
+    """A transaction that only reads: it never waits for a writer (an import, say)."""
+    with cw(request).reads() as session:
+        yield session
+
+
+# Committed before the response leaves: a browser that follows a redirect at once must see it.
+DB = Annotated[Session, Depends(db, scope="function")]
+ReadDB = Annotated[Session, Depends(read_db, scope="function")]
+
+
+def now(request: Request) -> datetime:
+    """The console's clock: real time, or the demo's simulated working day."""
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
+def dialer(request: Request) -> PreviewDialer:
+    found: PreviewDialer = request.app.state.dialer
+    return found
+
+
+def render(
+    request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx: Any
+) -> HTMLResponse:
+    context = {
+        "me": principal,
+        "csrf": principal.csrf_token if principal else "",
+        "zone": cw(request).settings.policy.timezone,
+        **ctx,
+    }
+    return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
