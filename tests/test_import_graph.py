@@ -14,8 +14,8 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-PACKAGES = ("compliance", "config", "store", "dialer", "recorder", "transcriber", "console", "bench")
 LOWER = ("compliance", "config", "store", "dialer", "recorder", "transcriber")
+PACKAGES = (*LOWER, "console", "bench")
 Graph = dict[str, set[str]]
 
 
