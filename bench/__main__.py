@@ -26,6 +26,7 @@ from bench import (
     scan_rate,
     worklists,
 )
+from config import VarPaths
 
 ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate", "console"]
 
@@ -73,7 +74,7 @@ def main() -> None:
         postgres = os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")
         results["console"] = console_load.run(seconds, 50, postgres)
         print(console_load.report(results["console"]))
-    out = Path("var/bench")
+    out = VarPaths(Path("var")).bench
     out.mkdir(parents=True, exist_ok=True)
     (out / "results.json").write_text(json.dumps(results, indent=2), encoding="utf-8")
 

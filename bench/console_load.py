@@ -29,7 +29,7 @@ import psycopg
 
 from bench.casegen import case_rows, write
 from bench.console_seed import PASSWORD, seed
-from config import Settings
+from config import Settings, VarPaths
 from config.settings import DatabaseSettings, PathSettings
 from console.app import build_app
 from store.migrate import upgrade
@@ -257,6 +257,6 @@ if __name__ == "__main__":
     pg = None if args.no_postgres else os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")
     out = run(args.seconds, args.users, pg)
     print(report(out))
-    target = ROOT / "var" / "bench"
+    target = VarPaths(ROOT / "var").bench
     target.mkdir(parents=True, exist_ok=True)
     (target / "console_load.json").write_text(json.dumps(out, indent=2), encoding="utf-8")
