@@ -18,7 +18,7 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from compliance.detector import CallContext, Detector, Utterance
 from compliance.detector.confusion import CONFUSED, UNRELATED, syllable_cost
-from compliance.detector.sound import _toneless, is_han
+from compliance.detector.sound import is_han, toneless
 from compliance.lexicon import load_lexicon
 
 DETECTOR = Detector(load_lexicon("cn-default"))
@@ -156,12 +156,12 @@ def _neighbours() -> dict[str, list[str]]:
     confusion away, or one part of the syllable unrelated (what budgets let through or not)."""
     by_syllable: dict[str, list[str]] = {}
     for code, readings in sorted(pinyin_dict.items()):
-        syllable = _toneless(readings.split(",")[0])
+        syllable = toneless(readings.split(",")[0])
         if syllable and is_han(chr(code)) and len(by_syllable.get(syllable, ())) < 3:
             by_syllable.setdefault(syllable, []).append(chr(code))
     out: dict[str, list[str]] = {}
     for char in sorted({c for p in PHRASES for c in p if is_han(c)}):
-        mine = _toneless(pinyin_dict[ord(char)].split(",")[0])
+        mine = toneless(pinyin_dict[ord(char)].split(",")[0])
         out[char] = [
             near
             for syllable, chars in by_syllable.items()
