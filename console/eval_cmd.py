@@ -47,8 +47,8 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     lexicon = active_lexicon(app, args.lexicon)
-    if args.text_only and args.condition is not None:
-        raise UsageError("--condition degrades the audio; it cannot go with --text-only")
+    if args.text_only and (args.condition is not None or args.heard):
+        raise UsageError("--condition and --heard need the audio; not with --text-only")
     condition = CONDITIONS[args.condition or "clean"]
     calls = read_labelled_set(Path(args.dir), need_audio=not args.text_only)
     finder: Detector | KeywordBaseline = (
@@ -61,6 +61,8 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
         predict = _on_audio(app, finder, lexicon, condition, heard)
     result = evaluate(calls, predict, lexicon.categories)
     cer = None if args.text_only else cer_report((c.utterances(), heard[c.call_id]) for c in calls)
+    if args.heard:
+        write_heard(Path(args.heard), calls, heard)
     if args.predictions:
         lines = [json.dumps(p.as_json(), ensure_ascii=False) for p in result.predictions]
         Path(args.predictions).write_text("".join(f"{line}\n" for line in lines), "utf-8")
@@ -75,6 +77,21 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
         if cer is not None:
             print(format_cer(cer), file=out)
     return 0
+
+
+def write_heard(
+    folder: Path, calls: Sequence[LabelledCall], heard: dict[str, list[Utterance]]
+) -> None:
+    """Each call's spec with the transcript the ASR produced: a labelled set of its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for call in calls:
+        lines = [
+            {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text}
+            for u in heard[call.call_id]
+        ]
+        spec = {**call.spec.model_dump(mode="json"), "transcript": lines}
+        text = json.dumps(spec, ensure_ascii=False, indent=1)
+        (folder / f"{call.call_id}.json").write_text(text + "\n", encoding="utf-8")
 
 
 def finder_version(finder: Detector | KeywordBaseline) -> str:

@@ -43,6 +43,8 @@ class Score:
     """The characters (in the utterance's text) that weighed most: the clause they lie in."""
     words: tuple[str, ...]
     """The n-grams that weighed most, strongest first (for QA: why the model fired)."""
+    strongest: tuple[int, int] = (0, 0)
+    """Where the n-gram that weighed most lies: what a clearing context is measured from."""
 
 
 def features(text: str) -> dict[str, tuple[int, int]]:
@@ -56,7 +58,7 @@ def features(text: str) -> dict[str, tuple[int, int]]:
                 gram = column[start : start + order]
                 if _BREAK in gram:
                     continue
-                key = prefix + " ".join(gram)
+                key = prefix + ("" if prefix == "t" else " ").join(gram)
                 if key not in found:
                     found[key] = (start, start + order)
     return found
@@ -86,9 +88,10 @@ def score(
             total += weight
             present.append((weight, key))
     present.sort(reverse=True)
-    start, end = _evidence(text, [found[key] for weight, key in present[:3] if weight > 0])
+    spans = [found[key] for weight, key in present[:3] if weight > 0]
+    start, end = _evidence(text, spans)
     words = tuple(key[1:] for weight, key in present[:3] if weight > 0)
-    return Score(category, _logistic(total), start, end, words)
+    return Score(category, _logistic(total), start, end, words, spans[0] if spans else (0, 0))
 
 
 def _evidence(text: str, spans: list[tuple[int, int]]) -> tuple[int, int]:

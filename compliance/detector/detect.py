@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
-from compliance.detector.classifier import Score, weigh
+from compliance.detector.classifier import weigh
 from compliance.detector.findings import (
     DETECTOR_VERSION,
     CallContext,
@@ -24,6 +24,8 @@ from compliance.detector.findings import (
     Speaker,
     Suppressed,
     Utterance,
+    model_flag,
+    model_review,
 )
 from compliance.detector.index import Hit, PhraseEntry, PhraseIndex
 from compliance.detector.sound import Spellings, spell
@@ -212,7 +214,8 @@ class Detector:
                     if key not in reviews or said.cost < reviews[key].cost:
                         reviews[key] = said
         if self._trained is not None:
-            self._weigh(utterances, third_party, flags, reviews)
+            call = (joined, spelt, offsets)
+            self._weigh(utterances, third_party, call, (flags, reviews, suppressed))
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         listen = sorted(reviews.values(), key=lambda r: (r.start, r.category))
         # Sorted, as the flags are: the prefilter and the full search meet rules in other orders.
@@ -223,53 +226,44 @@ class Detector:
         self,
         utterances: Sequence[Utterance],
         third_party: bool,
-        flags: dict[tuple[int, str], Flag],
-        reviews: dict[tuple[int, str], Review],
+        call: tuple[str, Spellings, list[int]],
+        found: tuple[dict[tuple[int, str], Flag], dict[tuple[int, str], Review], list[Suppressed]],
     ) -> None:
         """The model's say where no rule spoke: a flag from ``flag_at``, a line for QA to
-        listen to from ``review_at`` (a rule's flag or weak match on the line comes first)."""
+        listen to from ``review_at`` (a rule's flag or weak match on the line comes first),
+        unless a clearing context of the category (a negation, quotation marks, the
+        compliant script) surrounds the words that weighed most, or cleared a rule's hit of
+        the category on the line (the rule saw the words; the context says they are fine)."""
         assert self._trained is not None
+        joined, spelt, offsets = call
+        flags, reviews, suppressed = found
+        cleared = {(s.utterance, s.category) for s in suppressed}
         for number, utterance in enumerate(utterances):
             allowed = self._categories[(utterance.speaker, third_party)]
-            for found in weigh(self._trained, utterance.text, allowed):
-                key = (number, found.category)
-                if key in flags:
+            begin = offsets[number]
+            hits: dict[int, list[Hit]] | None = None
+            for said in weigh(self._trained, utterance.text, allowed):
+                key = (number, said.category)
+                if key in flags or key in cleared:
                     continue
-                spec = self._trained.categories[found.category]
-                if found.probability >= spec.flag_at:
-                    flags[key] = self._model_flag(found, utterance)
+                if hits is None:
+                    hits = {}
+                    for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
+                        if not hit.weak:
+                            hits.setdefault(hit.phrase, []).append(hit)
+                at, until = said.strongest
+                rule = Rule(f"model.{said.category}", said.category, 0, (), 0)
+                span = Span(rule, begin + at, begin + until, begin + at, "model")
+                clear = self._clearing(span, hits, spelt)
+                spec = self.lexicon.categories[said.category]
+                if clear is not None:
+                    matched = joined[span.start : span.end]
+                    suppressed.append(Suppressed(said.category, rule.id, clear, number, matched))
+                elif said.probability >= self._trained.categories[said.category].flag_at:
+                    flags[key] = model_flag(said, utterance, spec, self.version)
                     reviews.pop(key, None)
                 elif key not in reviews:
-                    reviews[key] = Review(
-                        category=found.category,
-                        rule_id=f"model.{found.category}",
-                        speaker=utterance.speaker,
-                        start=utterance.start,
-                        end=utterance.end,
-                        evidence=utterance.text,
-                        matched=utterance.text[found.start : found.end],
-                        char_start=found.start,
-                        char_end=found.end,
-                        cost=round(1 - found.probability, 3),
-                    )
-
-    def _model_flag(self, found: Score, utterance: Utterance) -> Flag:
-        category = self.lexicon.categories[found.category]
-        return Flag(
-            category=found.category,
-            kind=category.kind,
-            severity=SEVERITY_RANK[category.severity],
-            speaker=utterance.speaker,
-            start=utterance.start,
-            end=utterance.end,
-            evidence=utterance.text,
-            matched=utterance.text[found.start : found.end],
-            char_start=found.start,
-            char_end=found.end,
-            rule_id=f"model.{found.category}",
-            match="model",
-            detector_version=self.version,
-        )
+                    reviews[key] = model_review(said, utterance)
 
     def _weak(
         self,

@@ -8,7 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from compliance.detector.classifier import Score
 from compliance.detector.index import MatchKind
+from compliance.lexicon import SEVERITY_RANK, CategorySpec
 
 DETECTOR_VERSION = "2"
 """2: the model (compliance.detector.classifier) speaks where no rule did."""
@@ -89,3 +91,38 @@ class Detection:
     suppressed: tuple[Suppressed, ...]
     review: tuple[Review, ...] = ()
     """At most one per utterance and category, and none where that category flagged."""
+
+
+def model_flag(said: Score, utterance: Utterance, spec: CategorySpec, version: str) -> Flag:
+    """A flag where the model (no rule) weighed the words; the span is the clause they lie in."""
+    return Flag(
+        category=said.category,
+        kind=spec.kind,
+        severity=SEVERITY_RANK[spec.severity],
+        speaker=utterance.speaker,
+        start=utterance.start,
+        end=utterance.end,
+        evidence=utterance.text,
+        matched=utterance.text[said.start : said.end],
+        char_start=said.start,
+        char_end=said.end,
+        rule_id=f"model.{said.category}",
+        match="model",
+        detector_version=version,
+    )
+
+
+def model_review(said: Score, utterance: Utterance) -> Review:
+    """A line the model leant towards, not far enough to flag: for a person to listen to."""
+    return Review(
+        category=said.category,
+        rule_id=f"model.{said.category}",
+        speaker=utterance.speaker,
+        start=utterance.start,
+        end=utterance.end,
+        evidence=utterance.text,
+        matched=utterance.text[said.start : said.end],
+        char_start=said.start,
+        char_end=said.end,
+        cost=round(1 - said.probability, 3),
+    )
