@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import tomllib
 import sys
+import tomllib
 from collections import Counter
 from pathlib import Path
 
@@ -94,7 +94,8 @@ def _outcome(said: bool, true: bool) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--out", type=Path, default=shipped_lexicons_dir() / "cn-default.model.json")
+    shipped = shipped_lexicons_dir() / "cn-default.model.json"
+    parser.add_argument("--out", type=Path, default=shipped)
     parser.add_argument("--check", action="store_true", help="fail if --out is not current")
     parser.add_argument("--sweep", action="store_true", help="measure thresholds on dev")
     args = parser.parse_args()
