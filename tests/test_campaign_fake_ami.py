@@ -321,3 +321,21 @@ def test_an_agent_taken_by_a_customer_calling_dials_only_after_that_call(
     assert (inbound.direction, inbound.agent_id) == (Direction.INBOUND, 1)
     assert (outbound.e164, outbound.agent_id) == (next_up.e164, 1)
     assert originated_at == [pytest.approx(INBOUND.steps[-1].at_s, abs=0.02)]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="not done yet: the campaign does not look at its inbound calls before dialling, "
+    "and the history the policy sees is outbound only",
+)
+def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    caller = book[0]
+    sim = simulate(sessions, tmp_path, lambda r: BUSY, {1: [], 2: []}, keep_open=True, run_for_s=5)
+    sim.asterisk.call_in(INBOUND, caller=caller.e164)  # agent 1 takes it, for 1.6 s
+    sim.time.at(0.5, lambda: sim.campaign.worklists[2].append(caller))  # agent 2's next
+    sim.run()
+    inbound, *outbound = sim.attempts()
+    assert inbound.direction == Direction.INBOUND and inbound.ended_at is not None
+    assert all(a.reserved_at >= inbound.ended_at for a in outbound)
