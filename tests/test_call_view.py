@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,9 +13,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from console.pipeline_cmd import cmd_calls_show
+from store.call_view import UtteranceView, call_view, flag_line
 from store.enums import HoldReason, RecordingStatus, Speaker, Verdict
 from store.models import Agent, Flag, Hold, PhoneNumber, Recording, ReviewVerdict, User, Utterance
 from tests.dbdata import debtor_targets
@@ -44,9 +48,7 @@ FLAGS = [
     # across two lines, most of it on the later one
     ("pressure", "pressure.today", AGENT, 11.0, 14.0, 6),
 ]
-EXPECTED = {
-    index: sorted(f[0] for f in FLAGS if f[5] == index) for index in {f[5] for f in FLAGS}
-}
+EXPECTED = {index: sorted(f[0] for f in FLAGS if f[5] == index) for index in {f[5] for f in FLAGS}}
 
 
 @dataclass(frozen=True)
@@ -185,3 +187,89 @@ def test_calls_show_keeps_its_format(call: Call) -> None:
     assert "[   2.0–   4.5] 坐席: 今天不还就去你单位闹。   ⚑ threat (threat.workplace)\n" in text
     assert "[   4.5–   6.0] 对方: 我要投诉你们。   ⚑ complaint_tendency (complaint.say)\n" in text
     assert "[   0.0–   2.0] 坐席: 您好，我是银行的。\n" in text
+
+
+def test_the_view_holds_the_whole_call(call: Call) -> None:
+    with call.seed.app.sessions() as session:
+        view = call_view(session, call.recording_id)
+        assert call_view(session, call.recording_id + 1000) is None
+    assert view is not None
+    assert view.attempt is not None and view.attempt.agent_code == "A01"
+    assert view.attempt.case_id == call.case_id and view.contact_type == "debtor"
+    assert (
+        view.recording.repair_note is not None and "stale WAV header" in view.recording.repair_note
+    )
+    assert [(u.speaker, u.start_s, u.text) for u in (line.utterance for line in view.lines)] == [
+        (speaker, start, text) for speaker, start, _, text in LINES
+    ]
+    assert all(line.utterance.confidence == pytest.approx(0.9) for line in view.lines)
+    assert [f.id for f in view.flags] == call.flag_ids  # in the order said
+    assert [f.line for f in view.flags] == [f[5] for f in FLAGS]
+    (verdict,) = view.flags[0].verdicts
+    assert (verdict.verdict, verdict.reviewer) == (Verdict.PENALTY, "qa1")
+    assert view.flags[0].latest == verdict and view.flags[1].latest is None
+    (event,) = view.callee_events
+    assert (event.kind, event.flag_id, event.cleared_at) == ("hold", call.flag_ids[1], None)
+    assert view.review == () and view.spot_check is None
+
+
+def said(index: int, speaker: Speaker, start: float, end: float) -> UtteranceView:
+    return UtteranceView(index, speaker, start, end, "…", None, ())
+
+
+ADJOINING = [said(1, AGENT, 0.0, 2.0), said(2, AGENT, 2.0, 4.0), said(3, AGENT, 4.0, 6.0)]
+
+
+@pytest.mark.parametrize(
+    ("speaker", "start", "end", "line"),
+    [
+        (AGENT, 2.0, 4.0, 1),  # its own line, not the neighbours it touches
+        (AGENT, 2.004999, 4.0, 1),  # stored a hair off (a rounding amount)
+        (AGENT, 1.995001, 3.999, 1),
+        (AGENT, 1.5, 5.0, 1),  # across three: the one it covers most
+        (AGENT, 3.0, 5.0, 1),  # as much of two: the one starting nearer its start
+        (AGENT, 1.0, 3.0, 0),  # as much of two, both as near: the earlier
+        (AGENT, 6.005, 6.5, 2),  # past the last line by less than the stores' rounding
+        (AGENT, 6.02, 6.5, None),  # past it by more: no line
+        (CALLEE, 2.0, 4.0, None),  # nobody else's line
+    ],
+)
+def test_a_flag_marks_the_one_line_it_overlaps_most(
+    speaker: Speaker, start: float, end: float, line: int | None
+) -> None:
+    assert flag_line(speaker, start, end, ADJOINING) == line
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from([AGENT, CALLEE]), st.integers(0, 40), st.integers(1, 8)),
+        min_size=1,
+        max_size=12,
+        unique_by=lambda t: (t[0], t[1]),
+    ),
+    st.sampled_from([AGENT, CALLEE]),
+    st.integers(-5, 45),
+    st.integers(0, 10),
+    st.randoms(use_true_random=False),
+)
+def test_the_line_a_flag_marks_does_not_depend_on_the_lines_order(
+    spans: list[tuple[Speaker, int, int]],
+    speaker: Speaker,
+    start: int,
+    length: int,
+    shuffler: random.Random,
+) -> None:
+    """Both views list lines by start; a flag's line is the same whatever order they come in,
+    and it is always a line of the flag's speaker that the flag's span touches."""
+    lines = [said(i, who, at / 2, (at + size) / 2) for i, (who, at, size) in enumerate(spans)]
+    begin, finish = start / 2, (start + length) / 2
+    found = flag_line(speaker, begin, finish, lines)
+    shuffled = lines[:]
+    shuffler.shuffle(shuffled)
+    again = flag_line(speaker, begin, finish, shuffled)
+    assert (found is None) == (again is None)
+    if found is not None and again is not None:
+        assert lines[found] == shuffled[again]
+        line = lines[found]
+        assert line.speaker == speaker and line.start_s <= finish and begin <= line.end_s
