@@ -34,6 +34,7 @@ TRAIN = (
     ROOT / "scripts/calls/calls.txt",
     ROOT / "scripts/calls/train.txt",
     ROOT / "scripts/calls/train2.txt",
+    ROOT / "scripts/calls/train3.txt",
 )
 DEV = ROOT / "scripts/calls/eval-dev.txt"
 VERSION = "m1"

@@ -164,5 +164,5 @@ def test_held_out_transcripts_rules_and_model_together() -> None:
     rules = run(Detector(SHIPPED.with_trained(None)))
     both = run(Detector(SHIPPED))
     assert both[2] > 0 and rules[2] == 0
-    assert both[1] >= rules[1] + 0.25 and both[1] >= 0.85
+    assert both[1] >= rules[1] + 0.3 and both[1] >= 0.9
     assert both[0] >= 0.95

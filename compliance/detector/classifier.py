@@ -29,7 +29,7 @@ from compliance.detector.confusion import coarse_key
 from compliance.detector.sound import CLAUSE_BREAKS, is_han, normalise, toneless
 from compliance.lexicon.trained import CategoryModel, ClassifierModel
 
-ORDERS = (1, 2, 3)
+ORDERS = (2, 3)
 """n-gram lengths taken from each spelling."""
 _BREAK = "|"
 
