@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import partial
 from itertools import compress, repeat
-from operator import and_, ne
+from operator import ne
 from typing import Any
 
 from sqlalchemy import Executable, String, func, literal, select, type_coerce
@@ -308,11 +308,13 @@ class _NumberFill:
         case's own debtor, who is still the debtor (:func:`dialer.facts.contact_type`) and
         whose numbers the debtor rows already hold.
         """
-        kept = [slot is not None for slot in slots]
+        unread = None in slots
         if coded is self.contacts:
-            not_debtor = map(ne, map(self.debtor_of.get, case_ids), person_ids)
-            kept = list(map(and_, kept, not_debtor))
-        return None if all(kept) else kept
+            kept = list(map(ne, map(self.debtor_of.get, case_ids), person_ids))
+            if unread:
+                kept = [keep and slot is not None for keep, slot in zip(kept, slots, strict=True)]
+            return None if all(kept) else kept
+        return [slot is not None for slot in slots] if unread else None
 
 
 def _batches(session: Session, statement: Executable) -> Iterator[Sequence[tuple[Any, ...]]]:
