@@ -69,6 +69,15 @@ def report(result: dict[str, Any]) -> str:
             f"  {mode:<12}{o['precision']:>10.3f}{o['recall']:>8.3f}{o['f1']:>7.3f}"
             f"{cer}{r['wall_s']:>8.1f}"
         )
+    rows.append("  what it costs people (false flags per hour: all calls / compliant calls alone;")
+    rows.append("  minutes of audio per 100 calls in the listen-to-this queue):")
+    for mode in modes:
+        load = result[mode].get("workload", {})
+        rows.append(
+            f"    {mode:<12}{load.get('false_flags_per_hour', '-')} / "
+            f"{load.get('compliant_false_flags_per_hour', '-')}   "
+            f"{load.get('review_minutes_per_100_calls', '-')} min"
+        )
     rows.append(f"  recall per category ({' / '.join(modes)}):")
     for category in sorted(result["transcripts"]["per_category"]):
         cells = []

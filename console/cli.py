@@ -193,6 +193,11 @@ def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
         choices=sorted(CONDITIONS),
         help="hear the audio through a telephone line: clean (as is), mild or bad",
     )
+    evaluation.add_argument(
+        "--heard",
+        help="write each call as heard (its labels, the ASR's transcript) as NAME.json into "
+        "this folder, to score other lexicons on it later with --text-only",
+    )
     evaluation.set_defaults(handler=cmd_eval)
 
     degrading = sub.add_parser(

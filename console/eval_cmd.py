@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from compliance.detector import CallContext, Detector, Flag, Utterance
+from compliance.detector import CallContext, Detector, Flag, Review, Utterance
 from compliance.errors import LabelledSetError
 from compliance.evaluation import (
+    Evaluation,
     KeywordBaseline,
     LabelledCall,
     Predictor,
@@ -41,59 +42,125 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     lexicon = app.lexicon(args.lexicon)
-    if args.text_only and args.condition is not None:
-        raise UsageError("--condition degrades the audio; it cannot go with --text-only")
+    if args.text_only and (args.condition is not None or args.heard):
+        raise UsageError("--condition and --heard need the audio; not with --text-only")
     condition = CONDITIONS[args.condition or "clean"]
     calls = read_labelled_set(Path(args.dir), need_audio=not args.text_only)
     finder: Detector | KeywordBaseline = (
         KeywordBaseline(lexicon) if args.baseline == "keywords" else Detector(lexicon)
     )
     heard: dict[str, list[Utterance]] = {}
+    listen: Listened = []
     if args.text_only:
-        predict = _on_transcripts(finder)
+        predict = _on_transcripts(finder, listen)
     else:
-        predict = _on_audio(app, finder, lexicon, condition, heard)
+        predict = _on_audio(app, (finder, listen), lexicon, condition, heard)
     result = evaluate(calls, predict, lexicon.categories)
+    load = workload(calls, result, listen)
     cer = None if args.text_only else cer_report((c.utterances(), heard[c.call_id]) for c in calls)
+    if args.heard:
+        write_heard(Path(args.heard), calls, heard)
     if args.predictions:
         lines = [json.dumps(p.as_json(), ensure_ascii=False) for p in result.predictions]
         Path(args.predictions).write_text("".join(f"{line}\n" for line in lines), "utf-8")
     if args.json:
         extra = {} if cer is None else {"condition": condition.name, "cer": cer.as_json()}
+        extra["workload"] = load
         print(json.dumps({**result.report.as_json(), **extra}, ensure_ascii=False), file=out)
     else:
         mode = "transcripts" if args.text_only else f"audio, {condition.name} line"
         who = "keyword baseline" if args.baseline else f"detector {finder_version(finder)}"
         print(f"{len(calls)} calls, {who}, on {mode}", file=out)
         print(format_report(result.report), file=out)
+        print(
+            f"false flags per hour of calls: {load['false_flags_per_hour']} "
+            f"(on the compliant calls alone: {load['compliant_false_flags_per_hour']}); "
+            f"to listen to (待复听): {load['review_lines']} lines, "
+            f"{load['review_minutes_per_100_calls']} min per 100 calls",
+            file=out,
+        )
         if cer is not None:
             print(format_cer(cer), file=out)
     return 0
+
+
+def write_heard(
+    folder: Path, calls: Sequence[LabelledCall], heard: dict[str, list[Utterance]]
+) -> None:
+    """Each call's spec with the transcript the ASR produced: a labelled set of its own."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for call in calls:
+        lines = [
+            {"speaker": u.speaker, "start": u.start, "end": u.end, "text": u.text}
+            for u in heard[call.call_id]
+        ]
+        spec = {**call.spec.model_dump(mode="json"), "transcript": lines}
+        text = json.dumps(spec, ensure_ascii=False, indent=1)
+        (folder / f"{call.call_id}.json").write_text(text + "\n", encoding="utf-8")
+
+
+def workload(
+    calls: Sequence[LabelledCall], result: Evaluation, listen: Listened
+) -> dict[str, float]:
+    """What the result costs people: false flags per hour of calls (all, and on the compliant
+    calls alone: routine work, where every flag is false), and the minutes of audio per 100
+    calls the "listen to this" queue asks QA for (each listed line once)."""
+    hours = sum(_duration(call) for call in calls) / 3600
+    routine = {call.call_id: _duration(call) for call in calls if not call.labels}
+    routine_hours = sum(routine.values()) / 3600
+    routine_flags = sum(1 for p in result.predictions if p.call_id in routine)
+    false_flags = result.report.overall.fp
+    lines = {(call_id, r.start, r.end) for call_id, r in listen}
+    minutes = sum(end - start for _, start, end in lines) / 60
+    return {
+        "hours": round(hours, 3),
+        "false_flags_per_hour": round(false_flags / hours, 2) if hours else 0.0,
+        "compliant_hours": round(routine_hours, 3),
+        "compliant_false_flags_per_hour": (
+            round(routine_flags / routine_hours, 2) if routine_hours else 0.0
+        ),
+        "review_lines": len(lines),
+        "review_minutes_per_100_calls": round(minutes * 100 / max(1, len(calls)), 2),
+    }
+
+
+def _duration(call: LabelledCall) -> float:
+    ends = [u.end for u in call.spec.transcript] + [x.end for x in call.labels]
+    return call.spec.duration or max(ends, default=0.0)
 
 
 def finder_version(finder: Detector | KeywordBaseline) -> str:
     return finder.version if isinstance(finder, Detector) else "keywords"
 
 
+Listened = list[tuple[str, Review]]
+"""Each call's lines for QA to listen to, by call id."""
+
+
 def _flags(
-    finder: Detector | KeywordBaseline, call: LabelledCall, utterances: Sequence[Utterance]
+    finder: tuple[Detector | KeywordBaseline, Listened],
+    call: LabelledCall,
+    utterances: Sequence[Utterance],
 ) -> Sequence[Flag]:
     context = CallContext(call.spec.contact_type)
-    if isinstance(finder, Detector):
-        return finder.detect(utterances, context).flags
-    return finder.detect(utterances, context)
+    detector, listen = finder
+    if isinstance(detector, Detector):
+        found = detector.detect(utterances, context)
+        listen.extend((call.call_id, review) for review in found.review)
+        return found.flags
+    return detector.detect(utterances, context)
 
 
-def _on_transcripts(finder: Detector | KeywordBaseline) -> Predictor:
+def _on_transcripts(finder: Detector | KeywordBaseline, listen: Listened) -> Predictor:
     def predict(call: LabelledCall) -> Sequence[Flag]:
-        return _flags(finder, call, call.utterances())
+        return _flags((finder, listen), call, call.utterances())
 
     return predict
 
 
 def _on_audio(
     app: App,
-    finder: Detector | KeywordBaseline,
+    finder: tuple[Detector | KeywordBaseline, Listened],
     lexicon: LexiconFile,
     condition: Condition,
     heard: dict[str, list[Utterance]],

@@ -5,18 +5,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from console.app import App
 from dialer.sandbox import load_state
 from recorder.intake import CallMetadata, wav_files
 from recorder.sweep import sweep_spool
-from store.models import Flag, Recording, ReviewItem
+from store.call_view import CallView, ReviewItemView, call_view
+from store.models import Recording
 from store.models import Utterance as UtteranceRow
 from store.safe_text import neutralise
 from store.types import utcnow
@@ -102,59 +103,56 @@ def cmd_calls_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions() as session:
         key = str(args.call_id)
-        query = select(Recording)
+        query = select(Recording.id)
         # ASCII digits only ("²" and "١٢" are str.isdigit too), and no id past a row's 64 bits.
         if key.isascii() and key.isdigit():
             wanted = int(key) if len(key) <= len(str(_MAX_ID)) else 0
             query = query.where(Recording.id == (wanted if wanted <= _MAX_ID else 0))
         else:
             query = query.where(Recording.sha256.startswith(key.lower()))
-        rows = session.scalars(query.limit(2)).all()
-        if len(rows) != 1:
-            print(f"callwarden: no single recording matches {key!r}", file=sys.stderr)
-            return 1
-        row = rows[0]
-        print(
-            f"recording {row.id}  {row.status.value}  {row.duration_s or 0:.1f}s  "
-            f"sha256 {row.sha256[:12]}…"
-            + (f"  error: {neutralise(row.error)}" if row.error else ""),
-            file=out,
-        )
-        if row.repair_note:
-            print(f"  repaired (修复): {row.repair_note}", file=out)
-        flags = session.scalars(select(Flag).where(Flag.recording_id == row.id)).all()
-        flagged = {(f.speaker, round(f.start_s, 2)): f for f in flags}
-        said = session.scalars(
-            select(UtteranceRow)
-            .where(UtteranceRow.recording_id == row.id)
-            .order_by(UtteranceRow.start_s, UtteranceRow.id)
-        ).all()
-        for u in said:
-            mark = flagged.get((u.speaker, round(u.start_s, 2)))
-            note = f"   ⚑ {mark.category} ({mark.rule_id})" if mark else ""
-            speaker = {"agent": "坐席", "callee": "对方", "unknown": "未知"}[u.speaker.value]
-            # A recogniser's byte-level tokens can spell any character: print the text inert.
-            text = neutralise(u.text)
-            print(f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {speaker}: {text}{note}", file=out)
-        _print_review(session, row.id, out)
+        ids = session.scalars(query.limit(2)).all()
+        view = call_view(session, ids[0]) if len(ids) == 1 else None
+    if view is None:
+        print(f"callwarden: no single recording matches {key!r}", file=sys.stderr)
+        return 1
+    _print_call(view, out)
     return 0
 
 
-def _print_review(session: Session, recording_id: int, out: TextIO) -> None:
+_SPEAKERS = {"agent": "坐席", "callee": "对方", "unknown": "未知"}
+
+
+def _print_call(view: CallView, out: TextIO) -> None:
+    """The call as the QA page shows it: the same lines marked (``store.call_view``)."""
+    row = view.recording
+    print(
+        f"recording {row.id}  {row.status.value}  {row.duration_s or 0:.1f}s  "
+        f"sha256 {row.sha256[:12]}…" + (f"  error: {neutralise(row.error)}" if row.error else ""),
+        file=out,
+    )
+    if row.repair_note:
+        print(f"  repaired (修复): {row.repair_note}", file=out)
+    for line in view.lines:
+        u = line.utterance
+        note = "".join(f"   ⚑ {f.category} ({f.rule_id})" for f in line.flags)
+        # A recogniser's byte-level tokens can spell any character: print the text inert.
+        text = neutralise(u.text)
+        print(
+            f"[{u.start_s:6.1f}–{u.end_s:6.1f}] {_SPEAKERS[u.speaker.value]}: {text}{note}",
+            file=out,
+        )
+    _print_review(view.review, out)
+
+
+def _print_review(items: Sequence[ReviewItemView], out: TextIO) -> None:
     """The weak matches, apart from the transcript's flags: they are not flags."""
-    items = session.scalars(
-        select(ReviewItem)
-        .where(ReviewItem.recording_id == recording_id)
-        .order_by(ReviewItem.start_s, ReviewItem.id)
-    ).all()
     if not items:
         return
     print(f"待复听 / listen to this ({len(items)}, not flags):", file=out)
     for item in items:
-        heard = item.evidence[item.match_start : item.match_end]
         print(
             f"  [{item.start_s:6.1f}–{item.end_s:6.1f}] ? {item.category} ({item.rule_id}) "
-            f"“{heard}” cost {item.cost:.2f}  {item.status.value}",
+            f"“{item.heard}” cost {item.cost:.2f}  {item.status.value}",
             file=out,
         )
 

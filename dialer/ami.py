@@ -42,7 +42,30 @@ class OriginateRequest:
     """The first channel's Uniqueid: its Hangup event (with the cause) names it."""
 
 
+def originate_action(request: OriginateRequest) -> dict[str, Any]:
+    """The Originate action's headers, as pyst2 puts them on the wire (``Variable`` repeats)."""
+    action: dict[str, Any] = {
+        "Action": "Originate",
+        "Channel": request.channel,
+        "Context": request.context,
+        "Exten": request.exten,
+        "Priority": str(request.priority),
+        "Timeout": str(request.timeout_ms),
+        "Async": "true",
+        "Variable": [f"{k}={v}" for k, v in request.variables.items()],
+    }
+    if request.caller_id:
+        action["CallerID"] = request.caller_id
+    if request.action_id:
+        action["ActionID"] = request.action_id
+    if request.channel_id:
+        action["ChannelId"] = request.channel_id
+    return action
+
+
 class AmiLink(Protocol):
+    """What the campaign needs of an AMI connection (``PystAmi``; ``dialer.testing.FakeLink``)."""
+
     def originate(self, request: OriginateRequest) -> None: ...
     def on_event(self, handler: Callable[[AmiEvent], None]) -> None: ...
     def close(self) -> None: ...
@@ -93,25 +116,9 @@ class PystAmi:
             return bool(self._manager.connected())
 
     def originate(self, request: OriginateRequest) -> None:
-        action: dict[str, Any] = {
-            "Action": "Originate",
-            "Channel": request.channel,
-            "Context": request.context,
-            "Exten": request.exten,
-            "Priority": str(request.priority),
-            "Timeout": str(request.timeout_ms),
-            "Async": "true",
-            "Variable": [f"{k}={v}" for k, v in request.variables.items()],
-        }
-        if request.caller_id:
-            action["CallerID"] = request.caller_id
-        if request.action_id:
-            action["ActionID"] = request.action_id
-        if request.channel_id:
-            action["ChannelId"] = request.channel_id
         try:
             with _quiet():
-                response = self._manager.send_action(action)
+                response = self._manager.send_action(originate_action(request))
         except (ManagerException, OSError, ValueError) as exc:
             raise AmiUnavailable(f"originate failed: {exc}") from exc
         if response.get_header("Response") != "Success":

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 from dialer.agi import AgiSession, Handler
 from dialer.ami import AmiEvent, AmiLink, OriginateRequest
@@ -42,6 +43,23 @@ from store.reservation import Judge, reserve_attempt
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
+
+
+class Timer(Protocol):
+    """The loop's own clock and sleep: pacing, backoff and waits (not the policy's clock).
+
+    The system's by default; ``dialer.testing.VirtualTime`` in fast tests."""
+
+    def monotonic(self) -> float: ...
+    def sleep(self, seconds: float) -> None: ...
+
+
+class SystemTimer:
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(seconds)
 
 
 @dataclass(frozen=True)
@@ -113,11 +131,14 @@ class Campaign:
         clock: Clock,
         settings: CampaignSettings,
         on_recording: Callable[[int, Path], None] = lambda attempt, path: None,
+        *,
+        timer: Timer | None = None,
     ) -> None:
         self.sessions, self.judge, self.connect = sessions, judge, connect
         self.worklists = {agent: list(items) for agent, items in worklists.items()}
         self.agent_dial, self.clock, self.settings = agent_dial, clock, settings
         self.on_recording = on_recording
+        self.timer: Timer = timer or SystemTimer()
         self.events: queue.Queue[AmiEvent] = queue.Queue()
         self.calls: dict[int, CallState] = {}
         self.inbound_calls: dict[str, CallState] = {}
@@ -186,14 +207,14 @@ class Campaign:
         expired = expire_stale(self.sessions, self.clock(), self.settings.stale_after)
         if expired:
             log.warning("closed %d attempt(s) a previous dialer left in flight", expired)
-        stop_at = time.monotonic() + self.settings.run_for_s
+        stop_at = self.timer.monotonic() + self.settings.run_for_s
         while True:
             self._link()  # events are followed even when nothing is left to dial (inbound)
             self._drain_events()
             self._expire_waits()
             if self._ami is not None and not self._ami.connected:
                 self._lost_link()
-            dialling = time.monotonic() < stop_at
+            dialling = self.timer.monotonic() < stop_at
             if dialling:
                 self._start_calls()
             self._collect_ready()
@@ -202,7 +223,7 @@ class Campaign:
                 not dialling or not (any(self.worklists.values()) or self.settings.keep_open)
             ):
                 break
-            time.sleep(0.01)
+            self.timer.sleep(0.01)
         if self._ami is not None:
             self._ami.close()
         return self.summary
@@ -212,7 +233,7 @@ class Campaign:
             return self._ami
         if self._ami is not None:
             self._lost_link()
-        if time.monotonic() < self._retry_link_at:
+        if self.timer.monotonic() < self._retry_link_at:
             return None
         try:
             self._ami = self.connect()
@@ -222,7 +243,7 @@ class Campaign:
         except AmiUnavailable as exc:
             log.warning("AMI unavailable, retrying in %.1f s: %s", self._backoff, exc)
             self._ami = None
-            self._retry_link_at = time.monotonic() + self._backoff
+            self._retry_link_at = self.timer.monotonic() + self._backoff
             self._backoff = min(self._backoff * 2, 30.0)
             return None
 
@@ -249,7 +270,7 @@ class Campaign:
             with self._agents:
                 if agent_id in self.busy or not items:
                     continue
-            if time.monotonic() < self._next_originate:
+            if self.timer.monotonic() < self._next_originate:
                 return
             link = self._link()
             if link is None:
@@ -299,7 +320,7 @@ class Campaign:
             items.insert(0, item)  # try this number again once the link is back
             return False
         mark_originated(self.sessions, attempt, now)
-        self._next_originate = time.monotonic() + 1 / self.settings.originate_per_s
+        self._next_originate = self.timer.monotonic() + 1 / self.settings.originate_per_s
         return True
 
     def _drain_events(self) -> None:
@@ -315,7 +336,7 @@ class Campaign:
             attempt = _attempt_of(event.headers.get("ActionID", ""), "cw-")
             if attempt in self.calls:
                 self.calls[attempt].response = event.headers
-                self.calls[attempt].responded_at = time.monotonic()
+                self.calls[attempt].responded_at = self.timer.monotonic()
                 self._maybe_finish(attempt)
         elif event.name == "Hangup":
             attempt = _attempt_of(event.headers.get("Uniqueid", ""), "cw-attempt-")
@@ -334,7 +355,7 @@ class Campaign:
         """End the attempt once its outcome is known; free its agent."""
         call = self.calls[attempt]
         end = ending(
-            call.answered, call.response, call.hangup, time.monotonic() - call.responded_at
+            call.answered, call.response, call.hangup, self.timer.monotonic() - call.responded_at
         )
         if end is None:
             return
@@ -353,7 +374,7 @@ class Campaign:
 
     def _collect(self, attempt: int) -> None:
         """Watch the call's two direction files until MixMonitor has closed them."""
-        self._collecting[attempt] = _Collecting(time.monotonic() + COLLECT_WAIT_S)
+        self._collecting[attempt] = _Collecting(self.timer.monotonic() + COLLECT_WAIT_S)
 
     def _collect_ready(self) -> None:
         """Hand over every recording whose files stopped growing (never sleeps: the loop
@@ -362,7 +383,7 @@ class Campaign:
             base = self.settings.recordings_host / f"attempt-{attempt}"
             rx, tx = Path(f"{base}-rx.wav"), Path(f"{base}-tx.wav")
             sizes = tuple(p.stat().st_size if p.is_file() else -1 for p in (rx, tx))
-            now = time.monotonic()
+            now = self.timer.monotonic()
             if -1 not in sizes and sizes == watch.sizes and now - watch.seen >= SETTLE_S:
                 del self._collecting[attempt]
                 try:

@@ -1,66 +1,13 @@
-"""The policy gate: turns what the database knows into policy facts and asks the engine."""
+"""The policy gate: asks the engine about what the database knows, through the one
+translation from rows to facts (:mod:`dialer.facts`)."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from compliance.policy import (
-    AttemptHistory,
-    CaseFacts,
-    ContactType,
-    Decision,
-    Evaluator,
-    NumberFacts,
-    Outcome,
-    PastAttempt,
-    PersonFacts,
-    Profile,
-)
-from compliance.policy.zones import zones_for_number
-from store.enums import AttemptStatus
+from compliance.policy import Decision, Evaluator, Profile
+from dialer.facts import DialFacts, dial_facts
 from store.reservation import DialContext
-
-OUTCOME_OF_STATUS = {
-    AttemptStatus.RESERVED: Outcome.IN_FLIGHT,
-    AttemptStatus.ORIGINATED: Outcome.IN_FLIGHT,
-    AttemptStatus.ANSWERED: Outcome.CONNECTED,
-    AttemptStatus.NO_ANSWER: Outcome.UNANSWERED,
-    AttemptStatus.BUSY: Outcome.UNANSWERED,
-    AttemptStatus.FAILED: Outcome.UNANSWERED,
-}
-
-
-_CONTACT_TYPES = {kind.value: kind for kind in ContactType}
-_UNKNOWN = ContactType.UNKNOWN
-
-
-def contact_type(relation: str) -> ContactType:
-    """Anything the policy does not know becomes ``unknown``, which is never dialled."""
-    return _CONTACT_TYPES.get(relation, _UNKNOWN)
-
-
-def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts, AttemptHistory]:
-    number = NumberFacts(
-        e164=context.e164,
-        do_not_call=context.do_not_call,
-        state=context.number_state,
-        time_zones=zones_for_number(context.e164),
-    )
-    person = PersonFacts(context.person_id, contact_type(context.relation))
-    case = CaseFacts(
-        case_id=context.case_id,
-        client_bank=context.client_bank,
-        status=context.case_status,
-        hold_reason=context.hold_reason,
-    )
-    history = AttemptHistory(
-        tuple(
-            PastAttempt(row.at, row.person_id, row.case_id, row.e164, OUTCOME_OF_STATUS[row.status])
-            for row in context.history
-            if row.status in OUTCOME_OF_STATUS
-        )
-    )
-    return number, person, case, history
 
 
 class PolicyJudge:
@@ -70,7 +17,11 @@ class PolicyJudge:
         self.profile = profile
         self.evaluator = Evaluator(profile)
         self.lookback: timedelta = profile.lookback()
+        self.with_zones = profile.clock == "callee"
+
+    def facts(self, context: DialContext) -> DialFacts:
+        return dial_facts(context, with_zones=self.with_zones)
 
     def __call__(self, context: DialContext, now: datetime) -> Decision:
-        number, person, case, history = facts_of(context)
+        number, person, case, history = self.facts(context)
         return self.evaluator.decide(number, person, case, history, now)

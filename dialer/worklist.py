@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from abc import abstractmethod
 from array import array
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -112,6 +113,18 @@ class BlockedList(_Lazy[BlockedItem]):
 
     def __len__(self) -> int:
         return len(self._positions)
+
+    def counts_by_rule(self) -> list[tuple[str, int]]:
+        """How many numbers each rule blocks, the most first (then by rule id)."""
+        return sorted(Counter(self._rules).items(), key=lambda pair: (-pair[1], pair[0]))
+
+    def with_rule(self, rule: str) -> BlockedList:
+        """Only the numbers ``rule`` blocks, in the same order."""
+        kept = BlockedList(self._book)
+        for index, found in enumerate(self._rules):
+            if found == rule:
+                kept.add(self._positions[index], found, self._reasons[index], self._next[index])
+        return kept
 
     def _make(self, index: int) -> BlockedItem:
         return BlockedItem(

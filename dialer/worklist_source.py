@@ -1,27 +1,32 @@
-"""Loading what the scheduler needs from the database, in a handful of bulk queries."""
+"""Loading what the scheduler needs from the database, in a handful of bulk queries.
+
+The rows become the policy's facts through :mod:`dialer.facts`, the translation the
+reservation uses at dial time too; the history and holds are read through the same store
+filters (:func:`store.reservation.counted_attempts`, :func:`store.reservation.open_holds`).
+"""
 
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from enum import StrEnum
-from itertools import compress, count, repeat
+from functools import partial
+from itertools import compress, repeat
+from operator import ne
 from typing import Any
 
-from sqlalchemy import Select, String, func, literal, select, type_coerce
+from sqlalchemy import Executable, String, func, literal, select, type_coerce
 from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
-from compliance.policy import AttemptHistory, ContactType, PastAttempt, Profile
-from compliance.policy.zones import zones_for_number
+from compliance.policy import Profile
 from dialer.book import Book, CaseColumns, NumberColumns
 from dialer.errors import BookUnreadable
-from dialer.gate import OUTCOME_OF_STATUS
+from dialer.facts import Histories, contact_type, past_attempt, time_zones
 from dialer.scheduler import Schedule, schedule_book
-from store.enums import AttemptStatus, Direction, NumberKind, NumberState, Relation
+from store.enums import AttemptStatus, NumberKind, NumberState, Relation
 from store.models import (
     Agent,
     CallAttempt,
@@ -30,20 +35,17 @@ from store.models import (
     ClientBank,
     CollectionNote,
     DoNotCall,
-    Hold,
     PhoneNumber,
 )
+from store.reservation import counted_attempts, open_holds
 from store.types import UTCDateTime
 
 
 def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
     """Every case, and each case id's slot."""
-    holds = {
-        case_id: reason.value
-        for case_id, reason in session.execute(
-            select(Hold.case_id, Hold.reason).where(Hold.cleared_at.is_(None))
-        )
-    }
+    holds: dict[int, str] = {}
+    for case_id, reason in session.execute(open_holds()):
+        holds.setdefault(case_id, reason.value)  # the first placed, as at dial time
     promises: dict[int, date] = {}
     for case_id, promised_date in session.execute(
         select(CollectionNote.case_id, CollectionNote.promised_date)
@@ -97,9 +99,7 @@ def _contact_so_far(session: Session) -> dict[int, datetime | None]:
     answered = sql_case((CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.reserved_at))
     rows = session.execute(
         select(CallAttempt.case_id, type_coerce(func.max(answered), UTCDateTime()))
-        .where(
-            CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
-        )
+        .where(counted_attempts(None))
         .group_by(CallAttempt.case_id)
     )
     return {case_id: last for case_id, last in rows}
@@ -133,15 +133,8 @@ class _ReadOnce(dict[Any, datetime]):
         return value
 
 
-EMPTY_HISTORY = AttemptHistory()
-ByPerson = dict[int, list[PastAttempt]]
-ByNumber = dict[str, list[PastAttempt]]
-
-
-def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
-    """The attempts since ``since``, oldest first, by person and by number."""
-    by_person: dict[int, list[PastAttempt]] = defaultdict(list)
-    by_number: dict[str, list[PastAttempt]] = defaultdict(list)
+def _history(session: Session, since: datetime) -> Histories:
+    """The counted attempts since ``since``, oldest first."""
     attempts = (
         select(
             CallAttempt.reserved_at,
@@ -150,20 +143,14 @@ def _history(session: Session, since: datetime) -> tuple[ByPerson, ByNumber]:
             CallAttempt.e164,
             _text(CallAttempt.status),
         )
-        .where(
-            CallAttempt.direction == Direction.OUTBOUND,
-            CallAttempt.status != AttemptStatus.BLOCKED,
-            CallAttempt.reserved_at > since,
-        )
+        .where(counted_attempts(since))
         .order_by(CallAttempt.reserved_at)
     )
-    outcomes = {status.value: outcome for status, outcome in OUTCOME_OF_STATUS.items()}
     instant = _instants(session, distinct=True)
-    for at, person, case, e164, status in _rows(session, attempts):
-        attempt = PastAttempt(instant(at), person, case, e164, outcomes[status])
-        by_person[person].append(attempt)
-        by_number[e164].append(attempt)
-    return by_person, by_number
+    return Histories(
+        past_attempt(instant(at), person, case, e164, status)
+        for at, person, case, e164, status in _rows(session, attempts)
+    )
 
 
 def build_worklists(
@@ -200,9 +187,10 @@ def load_book(
     """
     cases, slot_of = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
-    by_person, by_number = _history(session, now - lookback)
+    histories = _history(session, now - lookback)
+    debtor_of: dict[int, int] = dict(_rows(session, select(Case.id, Case.debtor_id)))
     numbers = NumberColumns()
-    fill = _NumberFill(numbers, slot_of, dnc, by_person, by_number, with_zones=with_zones)
+    fill = _NumberFill(numbers, slot_of, dnc, histories, debtor_of, with_zones=with_zones)
     number = (PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164)
     # Ordered so that a case's numbers of one kind keep the case file's order: the debtor's
     # by number, the contacts' contact by contact (both follow an index on SQLite).
@@ -251,23 +239,24 @@ class _NumberFill:
         numbers: NumberColumns,
         slot_of: dict[int, int],
         dnc: set[str],
-        by_person: ByPerson,
-        by_number: ByNumber,
+        histories: Histories,
+        debtor_of: dict[int, int],
         *,
         with_zones: bool,
     ) -> None:
         self.numbers, self.slot_of, self.dnc = numbers, slot_of, dnc
-        self.by_person, self.by_number, self.with_zones = by_person, by_number, with_zones
+        self.histories, self.debtor_of, self.with_zones = histories, debtor_of, with_zones
         self.debtors = _Coded((PhoneNumber.kind, NumberKind), (PhoneNumber.state, NumberState))
         self.contacts = _Coded(
             (PhoneNumber.kind, NumberKind),
             (PhoneNumber.state, NumberState),
             (CaseContact.relation, Relation),
         )
-        self.contact_types = [ContactType(value) for value in self.contacts.tables[2]]
-        self.own: dict[int, AttemptHistory] = {}
-        # sets: a miss, the usual answer, is cheaper in a set than in a dict
-        self.persons, self.dialled = frozenset(by_person), frozenset(by_number)
+        self.debtor_type = contact_type(None, is_debtor=True)
+        # a contact row of the case's own debtor is dropped (see _not_the_debtor)
+        self.contact_types = [
+            contact_type(value, is_debtor=False) for value in self.contacts.tables[2]
+        ]
 
     def add(self, columns: Iterator[tuple[Any, ...]], coded: _Coded) -> None:
         """Add a batch given as its columns: case id, number id, person id, e164 and the
@@ -280,10 +269,8 @@ class _NumberFill:
                 "value the schema does not allow"
             )
         slots: tuple[Any, ...] = tuple(map(self.slot_of.get, case_ids))
-        if None in slots:
-            # A case imported after the cases were read (PostgreSQL reads each query at its
-            # own snapshot): its numbers wait for the next build.
-            kept = [slot is not None for slot in slots]
+        kept = self._kept(slots, case_ids, person_ids, coded)
+        if kept is not None:
             slots, number_ids, person_ids, e164s, codes = (
                 tuple(compress(column, kept))
                 for column in (slots, number_ids, person_ids, e164s, codes)
@@ -296,42 +283,41 @@ class _NumberFill:
         numbers.kind.extend(map(coded.tables[0].__getitem__, codes))
         numbers.state.extend(map(coded.tables[1].__getitem__, codes))
         if coded is self.debtors:
-            numbers.contact_type.extend(repeat(ContactType.DEBTOR, rows))
+            numbers.contact_type.extend(repeat(self.debtor_type, rows))
         else:
             numbers.contact_type.extend(map(self.contact_types.__getitem__, codes))
         dnc = self.dnc
         numbers.do_not_call.extend([e164 in dnc for e164 in e164s])
         if self.with_zones:
-            numbers.time_zones.extend(map(zones_for_number, e164s))
+            numbers.time_zones.extend(map(partial(time_zones, needed=True), e164s))
         else:
             numbers.time_zones.extend(repeat((), rows))
-        numbers.history.extend(self._histories(person_ids, e164s))
+        numbers.history.extend(self.histories.of(person_ids, e164s))
 
-    def _histories(
-        self, person_ids: tuple[int, ...], e164s: tuple[str, ...]
-    ) -> list[AttemptHistory]:
-        """Each number's history: the person's attempts and others' on the same number.
-        Most numbers have none, so only those found are built."""
-        histories = [EMPTY_HISTORY] * len(person_ids)
-        by_person, by_number, own = self.by_person, self.by_number, self.own
-        persons, dialled = self.persons, self.dialled
-        found = set(compress(count(), [person in persons for person in person_ids]))
-        found.update(compress(count(), [e164 in dialled for e164 in e164s]))
-        for index in found:
-            person_id, e164 = person_ids[index], e164s[index]
-            others = [a for a in by_number.get(e164, ()) if a.person_id != person_id]
-            if others:
-                mine = by_person.get(person_id, [])
-                histories[index] = AttemptHistory.of([*mine, *others])
-            else:  # a person's numbers share their history, already oldest first
-                history = own.get(person_id)
-                if history is None:
-                    history = own[person_id] = AttemptHistory(tuple(by_person[person_id]))
-                histories[index] = history
-        return histories
+    def _kept(
+        self,
+        slots: tuple[int | None, ...],
+        case_ids: tuple[int, ...],
+        person_ids: tuple[int, ...],
+        coded: _Coded,
+    ) -> list[bool] | None:
+        """Which rows of the batch go in the book (None: all of them).
+
+        Left out: a case imported after the cases were read (PostgreSQL reads each query at
+        its own snapshot), whose numbers wait for the next build; and, among contacts, the
+        case's own debtor, who is still the debtor (:func:`dialer.facts.contact_type`) and
+        whose numbers the debtor rows already hold.
+        """
+        unread = None in slots
+        if coded is self.contacts:
+            kept = list(map(ne, map(self.debtor_of.get, case_ids), person_ids))
+            if unread:
+                kept = [keep and slot is not None for keep, slot in zip(kept, slots, strict=True)]
+            return None if all(kept) else kept
+        return [slot is not None for slot in slots] if unread else None
 
 
-def _batches(session: Session, statement: Select[Any]) -> Iterator[Sequence[tuple[Any, ...]]]:
+def _batches(session: Session, statement: Executable) -> Iterator[Sequence[tuple[Any, ...]]]:
     """Plain tuples straight from the driver's cursor, in the session's transaction, a batch
     at a time: SQLAlchemy binds the parameters, but for a million rows of ints and strings
     its result rows would cost a second or two, and holding them all would double the
@@ -344,7 +330,7 @@ def _batches(session: Session, statement: Select[Any]) -> Iterator[Sequence[tupl
         result.close()
 
 
-def _rows(session: Session, statement: Select[Any]) -> Iterator[tuple[Any, ...]]:
+def _rows(session: Session, statement: Executable) -> Iterator[tuple[Any, ...]]:
     for batch in _batches(session, statement):
         yield from batch
 

@@ -19,13 +19,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from store.attempts import append_note
 from store.db import SessionFactory
-from store.enums import AttemptStatus, Direction
+from store.enums import AttemptStatus, Direction, HoldReason
 from store.errors import DatabaseUnavailable, StoreError
 from store.models import (
     CallAttempt,
@@ -59,14 +59,18 @@ class DialContext:
     number_state: str
     do_not_call: bool
     person_id: int
-    relation: str
-    """debtor / family / colleague / emergency / other, or ``unknown`` if not linked to the case."""
+    is_debtor: bool
+    """The person is the case's debtor."""
+    relation: str | None
+    """The person's relation as the case's contact; None if not listed as one."""
     case_id: int
     client_bank: str
     case_status: str
     hold_reason: str | None
+    """The case's first open hold (see :func:`open_holds`)."""
     history: tuple[PastAttemptRow, ...]
-    """Outbound, not blocked, for this person or this number, oldest first."""
+    """The counted attempts (see :func:`counted_attempts`) for this person or this number,
+    oldest first."""
 
 
 class Verdict(Protocol):
@@ -236,6 +240,28 @@ def _refusal(attempt: CallAttempt | None, attempt_id: int, agent_id: int) -> Ref
     return None
 
 
+def counted_attempts(since: datetime | None) -> ColumnElement[bool]:
+    """Which attempt rows a dial decision counts: outbound ones (a callee's own call never
+    counts), not blocked (never dialled), reserved after ``since`` (None: all time).
+
+    The one filter both the reservation and the worklist loader read history through.
+    """
+    counted = and_(
+        CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
+    )
+    return counted if since is None else and_(counted, CallAttempt.reserved_at > since)
+
+
+def open_holds() -> Select[int, HoldReason]:
+    """Each case's holds not yet cleared, first placed first: a case with several is on hold
+    for the first one's reason, at dial time and in worklists alike."""
+    return (
+        select(Hold.case_id, Hold.reason)
+        .where(Hold.cleared_at.is_(None))
+        .order_by(Hold.placed_at, Hold.id)
+    )
+
+
 def _load_context(
     session: Session,
     phone_number_id: int,
@@ -249,11 +275,8 @@ def _load_context(
         raise UnknownTarget(f"no phone number {phone_number_id} or no case {case_id}")
     if _lock(session, number):
         session.refresh(number)  # what was read before the lock may have changed
-    relation = _relation(session, case, number.person_id)
     bank = session.get(ClientBank, case.client_bank_id)
-    hold = session.scalar(
-        select(Hold.reason).where(Hold.case_id == case_id, Hold.cleared_at.is_(None)).limit(1)
-    )
+    hold = session.execute(open_holds().where(Hold.case_id == case_id).limit(1)).first()
     dnc = session.scalar(select(DoNotCall.id).where(DoNotCall.e164 == number.e164)) is not None
     rows = session.execute(
         select(
@@ -265,9 +288,7 @@ def _load_context(
         )
         .where(
             or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
-            CallAttempt.direction == Direction.OUTBOUND,
-            CallAttempt.status != AttemptStatus.BLOCKED,
-            CallAttempt.reserved_at > since,
+            counted_attempts(since),
             CallAttempt.id != (leave_out or 0),
         )
         .order_by(CallAttempt.reserved_at)
@@ -278,11 +299,12 @@ def _load_context(
         number_state=number.state.value,
         do_not_call=dnc,
         person_id=number.person_id,
-        relation=relation,
+        is_debtor=case.debtor_id == number.person_id,
+        relation=_contact_relation(session, case.id, number.person_id),
         case_id=case.id,
         client_bank=bank.code if bank else "",
         case_status=case.status.value,
-        hold_reason=hold.value if hold else None,
+        hold_reason=hold.reason.value if hold else None,
         history=tuple(PastAttemptRow(*row) for row in rows),
     )
 
@@ -303,12 +325,10 @@ def _lock(session: Session, number: PhoneNumber) -> bool:
     return True
 
 
-def _relation(session: Session, case: Case, person_id: int) -> str:
-    if case.debtor_id == person_id:
-        return "debtor"
+def _contact_relation(session: Session, case_id: int, person_id: int) -> str | None:
     relation = session.scalar(
         select(CaseContact.relation).where(
-            CaseContact.case_id == case.id, CaseContact.person_id == person_id
+            CaseContact.case_id == case_id, CaseContact.person_id == person_id
         )
     )
-    return relation.value if relation else "unknown"
+    return relation.value if relation else None

@@ -128,7 +128,7 @@ def test_a_flag_carries_its_evidence_rule_and_span() -> None:
     assert (flag.start, flag.end) == (2.0, 6.5)
     assert flag.matched == "去你单位闹" and flag.evidence == utterances[1].text
     assert flag.rule_id == "threat.visit" and flag.match == "text" and flag.severity == 3
-    assert flag.detector_version.startswith("1/")
+    assert flag.detector_version.startswith("2/")
 
 
 def test_what_a_clearing_context_turned_off_is_reported() -> None:

@@ -18,15 +18,20 @@ from pypinyin.pinyin_dict import pinyin_dict
 
 from compliance.detector import CallContext, Detector, Utterance
 from compliance.detector.confusion import CONFUSED, UNRELATED, syllable_cost
-from compliance.detector.sound import _toneless, is_han
+from compliance.detector.sound import is_han, toneless
 from compliance.lexicon import load_lexicon
 
 DETECTOR = Detector(load_lexicon("cn-default"))
 
 
-def found(text: str, speaker: str = "agent", contact: str = "debtor") -> set[str]:
+RULES_ONLY = Detector(load_lexicon("cn-default").with_trained(None))
+
+
+def found(
+    text: str, speaker: str = "agent", contact: str = "debtor", detector: Detector = DETECTOR
+) -> set[str]:
     utterance = Utterance(speaker, 1.0, 3.0, text)  # type: ignore[arg-type]
-    return {flag.category for flag in DETECTOR.detect([utterance], CallContext(contact)).flags}
+    return {flag.category for flag in detector.detect([utterance], CallContext(contact)).flags}
 
 
 # (what was said, what Whisper wrote, category): the written form must flag like the said one.
@@ -51,8 +56,9 @@ def test_what_whisper_wrote_flags_like_what_was_said(said: str, heard: str, cate
 def test_a_two_syllable_phrase_allows_one_confusion_not_two() -> None:
     # 欠款 → 舰款 is one confusion (q/j); 欠款 → 捐款 is two (q/j, ian/üan), and 捐款 is a
     # word of its own (a donation): a two-syllable phrase's budget stops there.
+    # (the rules' budget: the model, which weighs whole lines, is tested on its own)
     assert found("他在我们这的舰款有三万。", contact="family") == {"third_party_disclosure"}
-    assert found("他说下个月要去捐款三万。", contact="family") == set()
+    assert found("他说下个月要去捐款三万。", contact="family", detector=RULES_ONLY) == set()
 
 
 # Each clearing context, with the violation heard through the same substitutions.
@@ -156,12 +162,12 @@ def _neighbours() -> dict[str, list[str]]:
     confusion away, or one part of the syllable unrelated (what budgets let through or not)."""
     by_syllable: dict[str, list[str]] = {}
     for code, readings in sorted(pinyin_dict.items()):
-        syllable = _toneless(readings.split(",")[0])
+        syllable = toneless(readings.split(",")[0])
         if syllable and is_han(chr(code)) and len(by_syllable.get(syllable, ())) < 3:
             by_syllable.setdefault(syllable, []).append(chr(code))
     out: dict[str, list[str]] = {}
     for char in sorted({c for p in PHRASES for c in p if is_han(c)}):
-        mine = _toneless(pinyin_dict[ord(char)].split(",")[0])
+        mine = toneless(pinyin_dict[ord(char)].split(",")[0])
         out[char] = [
             near
             for syllable, chars in by_syllable.items()

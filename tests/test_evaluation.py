@@ -159,3 +159,37 @@ def test_eval_text_report_and_a_rejected_set(tmp_path: Path) -> None:
     assert text.returncode == 0 and "overall" in text.stdout and "impersonation" in text.stdout
     bad = run(["eval", str(tmp_path), "--text-only"], tmp_path)
     assert bad.returncode == 1 and "no labelled calls" in bad.stderr
+
+
+def test_eval_reports_what_the_result_costs_people(tmp_path: Path) -> None:
+    """False flags per hour (all calls, and the compliant ones alone) and the minutes of audio
+    the listen-to-this queue asks for, counted from the calls themselves."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    spec = {
+        "contact_type": "debtor",
+        "duration": 1800.0,
+        "transcript": [
+            # no rule and no sense: the model's weights decide nothing here
+            {"speaker": "agent", "start": 0.0, "end": 6.0, "text": "您好，请问是张先生吗？"},
+        ],
+    }
+    quiet = {**spec, "call_id": "quiet"}
+    loud = {
+        **spec,
+        "call_id": "loud",
+        "transcript": [
+            {"speaker": "agent", "start": 0.0, "end": 6.0, "text": "我们是法院的，今天必须还钱。"}
+        ],
+    }
+    for call in (quiet, loud):
+        (folder / f"{call['call_id']}.json").write_text(json.dumps(call, ensure_ascii=False))
+    done = run(["eval", str(folder), "--text-only", "--json"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    load = json.loads(done.stdout)["workload"]
+    # an hour of calls, every one compliant (no labels), and one flag: false by definition
+    assert load["hours"] == 1.0 and load["compliant_hours"] == 1.0
+    assert load["false_flags_per_hour"] == 1.0 == load["compliant_false_flags_per_hour"]
+    assert load["review_lines"] == 0 and load["review_minutes_per_100_calls"] == 0.0
+    text = run(["eval", str(folder), "--text-only"], tmp_path).stdout
+    assert "false flags per hour of calls: 1.0" in text and "待复听" in text

@@ -13,91 +13,36 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
-from typing import Literal
 
-from compliance.detector.index import Hit, MatchKind, PhraseEntry, PhraseIndex
+from compliance.detector.classifier import weigh
+from compliance.detector.findings import (
+    DETECTOR_VERSION,
+    CallContext,
+    Detection,
+    Flag,
+    Review,
+    Speaker,
+    Suppressed,
+    Utterance,
+    model_flag,
+    model_review,
+)
+from compliance.detector.index import Hit, PhraseEntry, PhraseIndex
 from compliance.detector.sound import Spellings, spell
 from compliance.detector.spans import KIND_RANK, Rule, Span, hits_of, same, spans
 from compliance.lexicon import SEVERITY_RANK, LexiconFile
 
-DETECTOR_VERSION = "1"
-Speaker = Literal["agent", "callee", "unknown"]
-
-
-@dataclass(frozen=True)
-class Utterance:
-    """A stretch of one speaker's speech; times in seconds from the start of the call."""
-
-    speaker: Speaker
-    start: float
-    end: float
-    text: str
-
-
-@dataclass(frozen=True)
-class CallContext:
-    contact_type: str
-    """debtor | family | colleague | emergency | other | unknown."""
-
-
-@dataclass(frozen=True)
-class Flag:
-    """One finding: a violation by the agent or an event from the called party."""
-
-    category: str
-    kind: Literal["violation", "event"]
-    severity: int
-    """1 low, 2 medium, 3 high."""
-    speaker: Speaker
-    start: float
-    end: float
-    """The utterance's span, in seconds from the start of the call."""
-    evidence: str
-    """The utterance's text."""
-    matched: str
-    """The characters that fired the rule."""
-    char_start: int
-    char_end: int
-    rule_id: str
-    match: MatchKind
-    detector_version: str
-
-
-@dataclass(frozen=True)
-class Suppressed:
-    """A hit that a clearing context turned off (for QA to see why nothing fired)."""
-
-    category: str
-    rule_id: str
-    clear_id: str
-    utterance: int
-    matched: str
-
-
-@dataclass(frozen=True)
-class Review:
-    """A weak sound match: one confusion past what flags, so not a flag and not counted as
-    one, but worth a person listening to the utterance ("listen to this")."""
-
-    category: str
-    rule_id: str
-    speaker: Speaker
-    start: float
-    end: float
-    evidence: str
-    matched: str
-    char_start: int
-    char_end: int
-    cost: float
-    """How far what was heard is from the rule's phrases (see detector.confusion)."""
-
-
-@dataclass(frozen=True)
-class Detection:
-    flags: tuple[Flag, ...]
-    suppressed: tuple[Suppressed, ...]
-    review: tuple[Review, ...] = ()
-    """At most one per utterance and category, and none where that category flagged."""
+__all__ = [
+    "DETECTOR_VERSION",
+    "CallContext",
+    "Detection",
+    "Detector",
+    "Flag",
+    "Review",
+    "Speaker",
+    "Suppressed",
+    "Utterance",
+]
 
 
 @dataclass(frozen=True)
@@ -122,7 +67,10 @@ class Detector:
     def __init__(self, lexicon: LexiconFile, prefilter: bool = True) -> None:
         self.lexicon = lexicon
         self._prefilter = prefilter
-        self.version = f"{DETECTOR_VERSION}/{lexicon.version}"[:40]
+        trained = lexicon.trained
+        self._trained = trained
+        model = f"+{trained.version}" if trained is not None else ""
+        self.version = f"{DETECTOR_VERSION}/{lexicon.version}{model}"[:40]
         entries: list[PhraseEntry] = []
 
         def numbered(
@@ -223,9 +171,8 @@ class Detector:
         offsets = list(accumulate((len(u.text) + 1 for u in utterances[:-1]), initial=0))
         if self._prefilter:
             heard = self._triggers[third_party].heard(spelt)
-            if not heard:
-                return Detection((), ())  # most calls: no rule's telling phrase was said
-            todo = self._candidates(heard, offsets, utterances, third_party)
+            # most calls: no rule's telling phrase was said, and only the model looks further
+            todo = self._candidates(heard, offsets, utterances, third_party) if heard else ()
         else:
             todo = self._everything(utterances, third_party)
         reviews: dict[tuple[int, str], Review] = {}
@@ -266,11 +213,57 @@ class Detector:
                     key = (number, span.rule.category)
                     if key not in reviews or said.cost < reviews[key].cost:
                         reviews[key] = said
+        if self._trained is not None:
+            call = (joined, spelt, offsets)
+            self._weigh(utterances, third_party, call, (flags, reviews, suppressed))
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         listen = sorted(reviews.values(), key=lambda r: (r.start, r.category))
         # Sorted, as the flags are: the prefilter and the full search meet rules in other orders.
         suppressed.sort(key=lambda s: (s.utterance, s.category, s.rule_id, s.clear_id, s.matched))
         return Detection(tuple(ordered), tuple(suppressed), tuple(listen))
+
+    def _weigh(
+        self,
+        utterances: Sequence[Utterance],
+        third_party: bool,
+        call: tuple[str, Spellings, list[int]],
+        found: tuple[dict[tuple[int, str], Flag], dict[tuple[int, str], Review], list[Suppressed]],
+    ) -> None:
+        """The model's say where no rule spoke: a flag from ``flag_at``, a line for QA to
+        listen to from ``review_at`` (a rule's flag or weak match on the line comes first),
+        unless a clearing context of the category (a negation, quotation marks, the
+        compliant script) surrounds the words that weighed most, or cleared a rule's hit of
+        the category on the line (the rule saw the words; the context says they are fine)."""
+        assert self._trained is not None
+        joined, spelt, offsets = call
+        flags, reviews, suppressed = found
+        cleared = {(s.utterance, s.category) for s in suppressed}
+        for number, utterance in enumerate(utterances):
+            allowed = self._categories[(utterance.speaker, third_party)]
+            begin = offsets[number]
+            hits: dict[int, list[Hit]] | None = None
+            for said in weigh(self._trained, utterance.text, allowed):
+                key = (number, said.category)
+                if key in flags or key in cleared:
+                    continue
+                if hits is None:
+                    hits = {}
+                    for hit in self._index.find(spelt, begin, begin + len(utterance.text)):
+                        if not hit.weak:
+                            hits.setdefault(hit.phrase, []).append(hit)
+                at, until = said.strongest
+                rule = Rule(f"model.{said.category}", said.category, 0, (), 0)
+                span = Span(rule, begin + at, begin + until, begin + at, "model")
+                clear = self._clearing(span, hits, spelt)
+                spec = self.lexicon.categories[said.category]
+                if clear is not None:
+                    matched = joined[span.start : span.end]
+                    suppressed.append(Suppressed(said.category, rule.id, clear, number, matched))
+                elif said.probability >= self._trained.categories[said.category].flag_at:
+                    flags[key] = model_flag(said, utterance, spec, self.version)
+                    reviews.pop(key, None)
+                elif key not in reviews:
+                    reviews[key] = model_review(said, utterance)
 
     def _weak(
         self,

@@ -30,8 +30,9 @@ import ahocorasick
 from compliance.detector.confusion import budget, pieces, review_budget, syllable_cost
 from compliance.detector.sound import Spellings, spell, syllable_count, syllable_of
 
-MatchKind = Literal["text", "pinyin", "fuzzy"]
-"""As written; a homophone (toneless pinyin equal); near in sound (within budget)."""
+MatchKind = Literal["text", "pinyin", "fuzzy", "model"]
+"""As written; a homophone (toneless pinyin equal); near in sound (within budget); or no rule
+matched and the model (:mod:`compliance.detector.classifier`) weighed the words."""
 
 
 @dataclass(frozen=True)

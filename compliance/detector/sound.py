@@ -163,7 +163,7 @@ def _readings() -> tuple[dict[int, str], dict[int, str], dict[str, str]]:
     pinyin: dict[int, str] = {}
     coarse: dict[int, str] = {}
     for code, readings in pinyin_dict.items():
-        syllable = _toneless(readings.split(",")[0])
+        syllable = toneless(readings.split(",")[0])
         if not syllable or not is_han(chr(code)):
             continue
         pinyin[code] = symbol(syllable)
@@ -179,7 +179,7 @@ def _as_list(table: dict[int, str]) -> list[str]:
     return out
 
 
-def _toneless(reading: str) -> str:
+def toneless(reading: str) -> str:
     decomposed = unicodedata.normalize("NFD", reading).replace("u\u0308", "v")
     plain = "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
     return plain if plain.isascii() and plain.isalpha() else ""

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from compliance.detector.index import Hit, MatchKind
 from compliance.detector.sound import Spellings
 
-KIND_RANK: dict[MatchKind, int] = {"text": 0, "pinyin": 1, "fuzzy": 2}
+KIND_RANK: dict[MatchKind, int] = {"text": 0, "pinyin": 1, "fuzzy": 2, "model": 3}
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from compliance.errors import LexiconError
 from compliance.files import locate_toml
 from compliance.lexicon.model import LexiconFile
+from compliance.lexicon.trained import ClassifierModel, parse_model
 
 
 def shipped_lexicons_dir() -> Path:
@@ -52,7 +53,21 @@ def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
     problems = [f"{path}:{_line_of(text, loc)}: {msg}" for loc, msg in _reference_problems(lexicon)]
     if problems:
         raise LexiconError(problems)
-    return lexicon
+    return lexicon.with_trained(_trained(path, lexicon.classifier))
+
+
+def _trained(path: Path, name: str | None) -> ClassifierModel | None:
+    """The weights the lexicon names: beside it (an admin's copy may carry its own), else the
+    shipped ones."""
+    if name is None:
+        return None
+    for folder in (path.parent, shipped_lexicons_dir()):
+        candidate = folder / name
+        if candidate.is_file():
+            return parse_model(str(candidate), candidate.read_bytes())
+    raise LexiconError(
+        [f"{path}: classifier: {name} not found beside it or in the shipped lexicons"]
+    )
 
 
 def _reference_problems(lexicon: LexiconFile) -> list[tuple[tuple[Any, ...], str]]:

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from compliance.lexicon.trained import ClassifierModel
 
 Severity = Literal["low", "medium", "high"]
 SEVERITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
@@ -131,3 +133,17 @@ class LexiconFile(_Spec):
     categories: dict[str, CategorySpec] = Field(min_length=1)
     rules: tuple[RuleSpec, ...] = Field(min_length=1)
     clears: tuple[ClearSpec, ...] = ()
+    classifier: str | None = Field(default=None, pattern=r"^[A-Za-z0-9._-]+\.model\.json$")
+    """The detector model's weights (``NAME.model.json``), looked for beside this file, then
+    among the shipped lexicons; None: the rules alone decide."""
+    _trained: ClassifierModel | None = PrivateAttr(default=None)
+
+    @property
+    def trained(self) -> ClassifierModel | None:
+        """The weights ``classifier`` names, once the loader has read them."""
+        return self._trained
+
+    def with_trained(self, trained: ClassifierModel | None) -> LexiconFile:
+        copy = self.model_copy()
+        copy._trained = trained
+        return copy

@@ -20,6 +20,7 @@ from console.users import add_user, set_password
 from console.web.auth import ADMIN, Principal
 from console.web.inputs import MAX_ID, DbId
 from console.web.pages import DB, ReadDB, cw, now, render
+from console.web.preview import preview_lists
 from store.audit import record_audit
 from store.enums import HoldReason, Role
 from store.holds import HoldError, add_do_not_call, clear_hold, place_hold
@@ -36,7 +37,6 @@ from store.models import (
 
 router = APIRouter(prefix="/admin")
 Kind = AdminKind
-PREVIEW_ROWS = 200
 
 
 @router.get("")
@@ -204,7 +204,11 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
 def dialable_preview(
     request: Request,
     me: Annotated[Principal, Depends(ADMIN)],
+    *,
     at: str | None = None,
+    rule: Annotated[str | None, Query(max_length=80)] = None,
+    dpage: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
+    bpage: Annotated[int, Query(ge=1, le=MAX_ID)] = 1,
 ) -> Response:
     app = cw(request)
     try:
@@ -213,15 +217,15 @@ def dialable_preview(
     except (UsageError, ProfileError) as exc:
         return render(request, "admin_preview.html", me, 400, error=str(exc), at=at or "")
     schedule = app.schedule(profile, moment)
+    at = at or moment.astimezone(moment.tzinfo).strftime("%Y-%m-%d %H:%M")
     return render(
         request,
         "admin_preview.html",
         me,
-        at=at or moment.astimezone(moment.tzinfo).strftime("%Y-%m-%d %H:%M"),
+        at=at,
         moment=moment,
         profile=profile,
-        dialable=schedule.dialable[:PREVIEW_ROWS],
-        blocked=schedule.blocked[:PREVIEW_ROWS],
+        lists=preview_lists(schedule, at, rule, dpage, bpage),
         totals=(len(schedule.dialable), len(schedule.blocked)),
         error="",
     )

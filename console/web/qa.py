@@ -16,11 +16,11 @@ from sqlalchemy import select
 
 from console.bounds import day_in_range
 from console.web.auth import QA, Principal
-from console.web.calls import load_call
 from console.web.chart import bar_chart
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
+from store.call_view import call_view
 from store.enums import SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, Recording, User
 from store.pii import mask_text
@@ -121,7 +121,7 @@ def call_page(
     me: Annotated[Principal, Depends(QA)],
     session: ReadDB,
 ) -> Response:
-    view = load_call(session, recording_id)
+    view = call_view(session, recording_id)
     if view is None:
         raise HTTPException(404, "no such call")
     return render(request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=None)
@@ -135,7 +135,7 @@ def unmask_number(
     session: DB,
 ) -> Response:
     """Show the full number on this page once, and write down who saw it."""
-    view = load_call(session, recording_id)
+    view = call_view(session, recording_id)
     if view is None or view.attempt is None:
         raise HTTPException(404, "no number is known for this call")
     record_audit(

@@ -1,0 +1,187 @@
+"""A generated case book with everything the policy's facts are made from (test data).
+
+On top of the shipped sample: more cases (some paid, closed or stopped), numbers shared
+between people, a debtor of one case listed as another case's contact and as their own
+case's contact, attempt history of every status in both directions (with caps hit on the
+base day and attempts stamped after some instants), open and cleared holds (two open on
+one case), do-not-call entries, number states and promised payments.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from bench.casegen import case_rows, resident_id, write
+from store.case_import import import_cases
+from store.db import SessionFactory
+from store.enums import AttemptStatus, Direction, HoldReason, NumberState, Relation
+from store.models import (
+    Agent,
+    CallAttempt,
+    Case,
+    CaseContact,
+    CollectionNote,
+    DoNotCall,
+    Hold,
+    PhoneNumber,
+)
+from tests.dbdata import load_sample
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+BASE_DAY = date(2026, 9, 30)
+"""A working day; the next is National Day (a statutory holiday)."""
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=SHANGHAI)
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A (case, number) the book lists: the case's debtor's number or a contact's."""
+
+    case_id: int
+    phone_number_id: int
+    person_id: int
+    e164: str
+
+
+def pairs(sessions: SessionFactory) -> list[Pair]:
+    """Every (case, number) pair of the book, as the database links them."""
+    with sessions() as session:
+        debtors = session.execute(
+            select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164).join(
+                PhoneNumber, PhoneNumber.person_id == Case.debtor_id
+            )
+        ).all()
+        contacts = session.execute(
+            select(
+                CaseContact.case_id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164
+            ).join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
+        ).all()
+    unique = {(row[0], row[1]): Pair(*row) for row in [*debtors, *contacts]}
+    return [unique[key] for key in sorted(unique)]
+
+
+def build_book(sessions: SessionFactory, folder: Path, seed: int = 17, cases: int = 20) -> None:
+    """The sample plus ``cases`` generated cases, then history and the rest."""
+    load_sample(sessions)
+    rng = random.Random(seed)
+    sample = list(case_rows(60))
+    rows: list[dict[str, str]] = []
+    for i, generated in enumerate(case_rows(cases, seed=seed)):
+        row = {**generated, "account_no": f"7{seed:03d}{i:08d}"}
+        row["resident_id"] = resident_id(5000 + i, "110101")
+        if i % 4 == 1:  # every fourth debtor owes on two cases
+            row["resident_id"], row["debtor_name"] = (
+                rows[-1]["resident_id"],
+                rows[-1]["debtor_name"],
+            )
+        row["status"] = rng.choice(["active"] * 6 + ["paid", "closed", "stolen", "promised"])
+        if i % 5 == 0:  # a contact's phone is a sample debtor's mobile: one number, two people
+            row["contact1_phone"] = sample[i]["mobile"]
+            row.setdefault("contact1_name", "共用号")
+            row.setdefault("contact1_relation", "family")
+        rows.append(row)
+    path = folder / "generated.csv"
+    write(path, iter(rows), "utf-8", chinese=False)
+    import_cases(path, sessions, "test")
+    _link_people(sessions)
+    _add_history(sessions, rng)
+    _add_the_rest(sessions, rng)
+
+
+def _link_people(sessions: SessionFactory) -> None:
+    """A debtor listed as their own case's contact, and another as someone else's."""
+    with sessions.begin() as session:
+        first, second, third = session.execute(
+            select(Case.id, Case.debtor_id).order_by(Case.id).limit(3)
+        ).all()
+        session.add(CaseContact(case_id=first[0], person_id=first[1], relation=Relation.FAMILY))
+        session.add(CaseContact(case_id=second[0], person_id=third[1], relation=Relation.COLLEAGUE))
+
+
+def _add_history(sessions: SessionFactory, rng: random.Random) -> None:
+    book = pairs(sessions)
+    statuses = list(AttemptStatus)
+    with sessions.begin() as session:
+        for pair in rng.sample(book, len(book) // 3):
+            for _ in range(rng.randint(1, 6)):
+                day = BASE_DAY - timedelta(days=rng.randint(0, 8))
+                at = local(day, rng.randint(7, 20), rng.randint(0, 59))
+                inbound = rng.random() < 0.2
+                session.add(_attempt(pair, at, rng.choice(statuses), inbound=inbound))
+        for pair in rng.sample(book, 12):  # caps hit on the base day's morning
+            status = rng.choice([AttemptStatus.ANSWERED, AttemptStatus.NO_ANSWER])
+            for minute in range(0, 6 if status == AttemptStatus.NO_ANSWER else 3):
+                session.add(_attempt(pair, local(BASE_DAY, 8, minute * 5), status))
+        for pair in rng.sample(book, 6):  # inbound calls alone never reach a cap
+            for minute in range(6):
+                at = local(BASE_DAY, 8, 30 + minute)
+                session.add(_attempt(pair, at, AttemptStatus.ANSWERED, inbound=True))
+
+
+def _attempt(
+    pair: Pair, at: datetime, status: AttemptStatus, *, inbound: bool = False
+) -> CallAttempt:
+    return CallAttempt(
+        case_id=pair.case_id,
+        person_id=pair.person_id,
+        phone_number_id=pair.phone_number_id,
+        e164=pair.e164,
+        direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
+        status=status,
+        reserved_at=at,
+        ruleset_version="test",
+    )
+
+
+def _add_the_rest(sessions: SessionFactory, rng: random.Random) -> None:
+    book = pairs(sessions)
+    case_ids = sorted({pair.case_id for pair in book})
+    with sessions.begin() as session:
+        agent = Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet")
+        session.add(agent)
+        session.flush()
+        two_holds, *held = rng.sample(case_ids, 6)
+        for order, reason in enumerate([HoldReason.MANUAL, HoldReason.COMPLAINT_TENDENCY]):
+            placed = local(BASE_DAY, 7, order)
+            session.add(Hold(case_id=two_holds, reason=reason, placed_by="qa", placed_at=placed))
+        for index, case_id in enumerate(held):
+            cleared = local(BASE_DAY, 7, 30) if index % 2 else None
+            session.add(
+                Hold(
+                    case_id=case_id,
+                    reason=rng.choice(list(HoldReason)),
+                    placed_by="qa",
+                    placed_at=local(BASE_DAY - timedelta(days=1), 9),
+                    cleared_by="qa" if cleared else None,
+                    cleared_at=cleared,
+                )
+            )
+        for e164 in sorted({pair.e164 for pair in rng.sample(book, 8)}):
+            session.add(DoNotCall(e164=e164, reason="asked", created_by="qa"))
+        for pair in rng.sample(book, 10):
+            state = rng.choice([NumberState.WRONG_PERSON, NumberState.UNREACHABLE])
+            session.execute(
+                update(PhoneNumber)
+                .where(PhoneNumber.id == pair.phone_number_id)
+                .values(state=state)
+            )
+        for case_id in rng.sample(case_ids, 8):
+            session.add(
+                CollectionNote(
+                    case_id=case_id,
+                    agent_id=agent.id,
+                    outcome="promise",
+                    promised_amount_cents=10_000,
+                    promised_date=BASE_DAY - timedelta(days=rng.randint(-2, 2)),
+                    text="will pay",
+                )
+            )
