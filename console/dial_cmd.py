@@ -22,7 +22,8 @@ from compliance.policy import Profile
 from console.app import App
 from console.pipeline_cmd import archive_dir, build_queue
 from console.sandbox_cmd import state_file
-from console.schedule_cmd import UsageError, active_profile, compute_schedule, parse_at
+from console.schedule_cmd import UsageError, active_profile, parse_at
+from console.worklists import every_worklist
 from dialer.agi.thread import AgiThread
 from dialer.campaign import CampaignSummary, DialItem
 from dialer.gate import PolicyJudge
@@ -41,17 +42,19 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("no Asterisk is running: start one with `callwarden sandbox up`")
     profile = active_profile(app, args.profile)
     start_at = parse_at(args.at, profile.timezone)
-    schedule = compute_schedule(app, profile, start_at)
-    with app.sessions() as session:
+    with app.reads() as session:
+        # the kept schedule's rows when they may be served (issue 17), else computed
+        dialable = every_worklist(session, profile, start_at)
         agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
+    if dialable.computed:
+        print(f"worklists computed: {dialable.computed}", file=out)
     wanted = set(args.agents.split(",")) if args.agents else set(agents)
     if args.preview:
         wanted = {args.preview}
     worklists: dict[int, list[DialItem]] = {}
-    for work in schedule.dialable:
+    for work in dialable.items:
         if work.agent in wanted and work.agent in agents:
-            entry = work.entry
-            item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
+            item = DialItem(work.phone_number_id, work.case_id, work.e164)
             worklists.setdefault(agents[work.agent].id, []).append(item)
     if args.limit is not None:
         worklists = {agent: items[: args.limit] for agent, items in worklists.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -162,3 +163,33 @@ def _agent_value(label: str, value: str, column: Any) -> str:
     if (char := first_forbidden(value)) is not None:
         raise UsageError(f"{label}: {describe(char)} is not allowed")
     return value
+
+
+KEEP_POLL_S = 0.2
+"""How often the owner looks for marks: an outcome reaches the worklists within this plus
+one build."""
+
+
+def cmd_schedule_keep(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Own the kept schedule: apply writers' marks and the clock until stopped (or once)."""
+    from dialer.keeper import keep_once  # noqa: PLC0415 (only this command builds in a loop)
+    from store.kept_schedule import LostRace  # noqa: PLC0415
+
+    app.require_schema()
+    while True:
+        profile = active_profile(app, args.profile)  # re-read: an admin's edit is a rebuild
+        try:
+            done = keep_once(app.sessions, app.reads, profile, utcnow())
+        except LostRace as exc:
+            print(f"schedule keep: {exc}; is another owner running?", file=out, flush=True)
+            done = None
+        if done is not None and done.why is not None:
+            print(
+                f"schedule kept ({done.why}): {done.rows} rows, {done.marks} marks applied, "
+                f"valid until {done.valid_until:%Y-%m-%d %H:%M:%S}",
+                file=out,
+                flush=True,
+            )
+        if args.once:
+            return 0
+        time.sleep(KEEP_POLL_S)

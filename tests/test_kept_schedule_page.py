@@ -15,6 +15,7 @@ from console.schedule_cmd import active_profile
 from dialer.keeper import keep_once
 from dialer.worklist_source import active_agents
 from store import kept_schedule as kept
+from tests.test_cli import run
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
 
@@ -92,3 +93,19 @@ def test_marks_waiting_past_the_lag_or_another_instant_are_not_served(seed: Seed
         wall = CALL_DAY + kept.DEFAULT_LAG + timedelta(seconds=1)
         waiting = kept.problem(session, profile.ruleset, agents, CALL_DAY, wall_now=wall)
     assert waiting is not None and "keeper" in waiting
+
+
+def test_schedule_keep_once_writes_the_kept_schedule(db_url: str, tmp_path: Path) -> None:
+    app = console_app(db_url, tmp_path / "var")
+    seed_console(app, [])
+    result = run(["schedule", "keep", "--once"], tmp_path, db_url)
+    assert result.returncode == 0, result.stderr
+    assert "schedule kept (first build)" in result.stdout
+    with app.reads() as session:
+        state = kept.state(session)
+        assert state is not None and state.entries == len(
+            kept.all_items(session)
+        )  # real now: may be 0
+    again = run(["schedule", "keep", "--once"], tmp_path, db_url)
+    assert again.returncode == 0 and "schedule kept" not in again.stdout  # nothing changed
+    app.engine.dispose()
