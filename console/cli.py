@@ -33,7 +33,7 @@ from console.pipeline_cmd import (
 )
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
-from console.schedule_cmd import cmd_agent_add, cmd_schedule_preview
+from console.schedule_cmd import cmd_agent_add, cmd_schedule_keep, cmd_schedule_preview
 from console.web_cmd import add_web_commands
 from dialer.errors import DialerError
 from store.errors import DatabaseUnavailable, MigrationError
@@ -81,6 +81,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--json", action="store_true", help="print one JSON object")
     preview.add_argument("--limit", type=COUNT, default=50, help="rows per list in text output")
     preview.set_defaults(handler=cmd_schedule_preview)
+    keep = schedule_sub.add_parser(
+        "keep", help="own the kept schedule: apply changes and the clock (one per database)"
+    )
+    keep.add_argument("--profile", help="policy profile name or file (default: configured)")
+    keep.add_argument("--once", action="store_true", help="one pass, then exit")
+    keep.set_defaults(handler=cmd_schedule_keep)
 
     policy = sub.add_parser("policy", help="dial-policy profiles")
     policy_sub = policy.add_subparsers(dest="what", required=True, metavar="WHAT")

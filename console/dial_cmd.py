@@ -18,6 +18,7 @@ from sqlalchemy import select
 from console.app import App, Pace
 from console.bounds import parse_at
 from console.errors import UsageError
+from console.worklists import every_worklist
 from dialer.campaign import CampaignSummary, DialItem
 from dialer.sandbox.campaigns import Staffing
 from store.models import Agent
@@ -32,17 +33,19 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError("no Asterisk is running: start one with `callwarden sandbox up`")
     profile = app.profile(args.profile)
     start_at = parse_at(args.at, profile.timezone) if args.at else utcnow()
-    schedule = app.schedule(profile, start_at)
-    with app.sessions() as session:
+    with app.reads() as session:
+        # the kept schedule's rows when they may be served (issue 17), else computed
+        dialable = every_worklist(session, profile, start_at)
         agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
+    if dialable.computed:
+        print(f"worklists computed: {dialable.computed}", file=out)
     wanted = set(args.agents.split(",")) if args.agents else set(agents)
     if args.preview:
         wanted = {args.preview}
     worklists: dict[int, list[DialItem]] = {}
-    for work in schedule.dialable:
+    for work in dialable.items:
         if work.agent in wanted and work.agent in agents:
-            entry = work.entry
-            item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
+            item = DialItem(work.phone_number_id, work.case_id, work.e164)
             worklists.setdefault(agents[work.agent].id, []).append(item)
     if args.limit is not None:
         worklists = {agent: items[: args.limit] for agent, items in worklists.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from datetime import datetime
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
@@ -14,7 +15,9 @@ from console.app import App
 from console.bounds import parse_at
 from console.errors import UsageError
 from dialer.book import NumberEntry
+from dialer.keeper import keep_once
 from dialer.worklist import BlockedItem, WorkItem
+from store.kept_schedule import LostRace
 from store.models import Agent
 from store.pii import mask_phone
 from store.safe_text import describe, first_forbidden, neutralise
@@ -123,3 +126,30 @@ def _agent_value(label: str, value: str, column: Any) -> str:
     if (char := first_forbidden(value)) is not None:
         raise UsageError(f"{label}: {describe(char)} is not allowed")
     return value
+
+
+KEEP_POLL_S = 0.2
+"""How often the owner looks for marks: an outcome reaches the worklists within this plus
+one build."""
+
+
+def cmd_schedule_keep(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Own the kept schedule: apply writers' marks and the clock until stopped (or once)."""
+    app.require_schema()
+    while True:
+        profile = app.profile(args.profile)  # re-read: an admin's edit is a rebuild
+        try:
+            done = keep_once(app.sessions, app.reads, profile, utcnow())
+        except LostRace as exc:
+            print(f"schedule keep: {exc}; is another owner running?", file=out, flush=True)
+            done = None
+        if done is not None and done.why is not None:
+            print(
+                f"schedule kept ({done.why}): {done.rows} rows, {done.marks} marks applied, "
+                f"valid until {done.valid_until:%Y-%m-%d %H:%M:%S}",
+                file=out,
+                flush=True,
+            )
+        if args.once:
+            return 0
+        time.sleep(KEEP_POLL_S)

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar, overload
+from typing import NamedTuple, TypeVar, overload
 
 from dialer.book import Book, NumberEntry
 
@@ -28,6 +28,23 @@ class WorkItem:
     """Which due-ness tier put it here (``schedule.first_call`` …)."""
     reason: str
     due_by: datetime | None
+
+
+class KeptRow(NamedTuple):
+    """A worklist item as the kept schedule stores it (see :meth:`Worklist.rows`)."""
+
+    agent: str
+    rule: str
+    due_by: datetime | None
+    days_past_due: int
+    amount_overdue_cents: int
+    case_id: int
+    place: int
+    phone_number_id: int
+    account_no: str
+    kind: str
+    e164: str
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +106,32 @@ class Worklist(_Lazy[WorkItem]):
             plans.due_by[slot],
         )
 
+    def rows(self) -> Iterator[KeptRow]:
+        """Each item as a flat row, in order, with its number's place within its case (the
+        kept schedule's columns, :mod:`store.kept_schedule`); made from the columns, no
+        entry objects."""
+        book, plans = self._book, self._plans
+        cases, numbers = book.cases, book.numbers
+        last_slot, place = -1, 0
+        for position in self._order:
+            slot = numbers.case[position]
+            place = place + 1 if slot == last_slot else 0
+            last_slot = slot
+            yield KeptRow(
+                plans.agent[slot],
+                plans.rule[slot],
+                plans.due_by[slot],
+                cases.days_past_due[slot],
+                cases.amount_overdue_cents[slot],
+                cases.case_id[slot],
+                place,
+                numbers.phone_number_id[position],
+                cases.account_no[slot],
+                numbers.kind[position],
+                numbers.e164[position],
+                plans.reason[slot],
+            )
+
     def for_agent(self, agent: str) -> Worklist:
         case, owner = self._book.numbers.case, self._plans.agent
         mine = array("q", [p for p in self._order if owner[case[p]] == agent])
@@ -113,6 +156,10 @@ class BlockedList(_Lazy[BlockedItem]):
 
     def __len__(self) -> int:
         return len(self._positions)
+
+    def next_changes(self) -> list[datetime]:
+        """Every instant at which a blocked number may be allowed again."""
+        return [at for at in self._next if at is not None]
 
     def counts_by_rule(self) -> list[tuple[str, int]]:
         """How many numbers each rule blocks, the most first (then by rule id)."""

@@ -47,6 +47,9 @@ def make_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     SQL parameters are hidden from error messages and logs: they are residents' IDs
     and numbers.
     """
+    from store.schedule_marks import install  # noqa: PLC0415 (store.models imports this module's peers)
+
+    install()  # every write of what a schedule reads leaves a mark (issue 17, kept schedule)
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
         timeout_ms = int(busy_timeout_s * 1000)

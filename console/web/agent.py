@@ -13,12 +13,12 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from console import worklists
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
-from dialer.worklist import Worklist
 from store.enums import AccountClass
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
@@ -58,10 +58,10 @@ def _my_agent(session: Session, me: Principal) -> Agent:
     return agent
 
 
-def _worklist(request: Request, agent: Agent) -> Worklist:
-    app = cw(request)
-    schedule = app.schedule(app.profile(), now(request))
-    return schedule.for_agent(agent.code)
+def _worklist(request: Request, session: Session, agent: Agent) -> worklists.Worklists:
+    """The agent's most due items: the kept schedule's rows, or computed (and said so)."""
+    profile = cw(request).profile()
+    return worklists.agent_worklist(session, profile, now(request), agent.code, WORKLIST_ROWS)
 
 
 @router.get("")
@@ -75,8 +75,7 @@ def worklist(
     in_flight = calls_in_flight(session, agent.id)
     pending = pending_notes(session, agent.id)
     # The next call is offered only once every finished call has its note.
-    items = [] if in_flight or pending else _worklist(request, agent)
-    total = len(items)
+    found = None if in_flight or pending else _worklist(request, session, agent)
     return render(
         request,
         "agent_worklist.html",
@@ -85,8 +84,9 @@ def worklist(
         agent=agent,
         in_flight=in_flight,
         pending=pending,
-        items=items[:WORKLIST_ROWS],
-        total=total,
+        items=found.items if found else [],
+        total=found.total if found else 0,
+        computed=found.computed if found else None,
         outcomes=OUTCOME_LABELS,
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
@@ -112,13 +112,11 @@ def dial(
     if why_not:
         return worklist(request, me, session, error=why_not)
     # Only what the scheduler offers this agent now: a form cannot name any other number.
-    offered = {
-        (w.entry.phone_number_id, w.entry.case.facts.case_id): w for w in _worklist(request, agent)
-    }
-    work = offered.get((phone_number_id, case_id))
+    profile = cw(request).profile()
+    work = worklists.offered(session, profile, now(request), agent.code, (phone_number_id, case_id))
     if work is None:
         return worklist(request, me, session, error="That number is not on your worklist now.")
-    item = DialItem(phone_number_id, case_id, work.entry.number.e164)
+    item = DialItem(phone_number_id, case_id, work.e164)
     dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
     return RedirectResponse("/agent", status_code=303)
 
@@ -201,9 +199,8 @@ def case_page(
             ),
         )
     )
-    if mine is None and any(
-        w.entry.case.facts.case_id == case_id for w in _worklist(request, agent)
-    ):
+    profile = cw(request).profile()
+    if mine is None and worklists.deals_case(session, profile, now(request), agent.code, case_id):
         mine = case_id  # not assigned to anyone, dealt to this agent by the scheduler
     history = case_history(session, case_id) if mine else None
     if history is None:

@@ -5,6 +5,7 @@ from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
 from store.models.review import ReviewItem
+from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
 from store.models.web import ConfigVersion, SpotCheck, WebSession
 
 __all__ = [
@@ -26,6 +27,9 @@ __all__ = [
     "Recording",
     "ReviewItem",
     "ReviewVerdict",
+    "ScheduleEntry",
+    "ScheduleMark",
+    "ScheduleState",
     "SpotCheck",
     "User",
     "Utterance",

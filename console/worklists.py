@@ -1,0 +1,86 @@
+"""Worklists for the agent's page, the dialer and ``schedule preview``: the kept schedule's
+rows when they may be served, a fresh build otherwise, and the caller is told why.
+
+The kept rows are written by the schedule's owner (``callwarden schedule keep``,
+:mod:`dialer.keeper`); :func:`store.kept_schedule.problem` says when they may not be served
+(none yet, another profile or other agents, another time, marks waiting past the lag). A
+fresh build then costs what it always did, and is never passed off as the kept one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from compliance.policy import Profile
+from dialer.keeper import as_kept
+from dialer.worklist_source import active_agents, build_worklists
+from store import kept_schedule as kept
+from store.kept_schedule import KeptItem
+from store.types import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class Worklists:
+    """Items (the first ``limit``, most due first), how many in all, and ``computed``: why
+    they were computed rather than read from the kept schedule (None: read)."""
+
+    items: list[KeptItem]
+    total: int
+    computed: str | None
+
+
+def _problem(session: Session, profile: Profile, now: datetime) -> str | None:
+    return kept.problem(session, profile.ruleset, active_agents(session), now, wall_now=utcnow())
+
+
+def _fresh(session: Session, profile: Profile, now: datetime, agent: str | None) -> list[KeptItem]:
+    schedule = build_worklists(session, profile, now, active_agents(session))
+    dialable = schedule.for_agent(agent) if agent is not None else schedule.dialable
+    return [as_kept(item) for item in dialable]
+
+
+def agent_worklist(
+    session: Session, profile: Profile, now: datetime, agent: str, limit: int
+) -> Worklists:
+    """The agent's most due ``limit`` items at ``now``."""
+    why = _problem(session, profile, now)
+    if why is None:
+        items, total = kept.agent_items(session, agent, limit)
+        return Worklists(items, total, None)
+    everything = _fresh(session, profile, now, agent)
+    return Worklists(everything[:limit], len(everything), why)
+
+
+def offered(
+    session: Session,
+    profile: Profile,
+    now: datetime,
+    agent: str,
+    number_and_case: tuple[int, int],
+) -> KeptItem | None:
+    """That number of that case, if it is on the agent's worklist at ``now``."""
+    if _problem(session, profile, now) is None:
+        return kept.offered(session, agent, *number_and_case)
+    found = (
+        item
+        for item in _fresh(session, profile, now, agent)
+        if (item.phone_number_id, item.case_id) == number_and_case
+    )
+    return next(found, None)
+
+
+def deals_case(session: Session, profile: Profile, now: datetime, agent: str, case_id: int) -> bool:
+    """Whether the scheduler deals a number of that case to the agent at ``now``."""
+    if _problem(session, profile, now) is None:
+        return kept.has_case(session, agent, case_id)
+    return any(item.case_id == case_id for item in _fresh(session, profile, now, agent))
+
+
+def every_worklist(session: Session, profile: Profile, now: datetime) -> Worklists:
+    """Every agent's items at ``now``, most due first (what the dialer dials)."""
+    why = _problem(session, profile, now)
+    items = kept.all_items(session) if why is None else _fresh(session, profile, now, None)
+    return Worklists(items, len(items), why)

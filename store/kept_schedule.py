@@ -1,0 +1,254 @@
+"""The kept schedule's rows: read by every console and dialer, written by its one owner.
+
+Readers ask :func:`problem` first: a kept schedule is served only if it was built under
+the same profile, for the same agents, for an instant whose validity still covers ``now``,
+and no writer's mark has waited longer than the allowed lag. Otherwise the caller computes
+the schedule itself and says so. The owner (:mod:`dialer.keeper`) builds outside any write
+transaction and writes only if no other owner wrote meanwhile (``generation``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from store.models import ScheduleEntry, ScheduleMark, ScheduleState
+
+STATE_ID = 1
+NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
+"""``due_key`` of an item without a first-call deadline: after every deadline."""
+DEFAULT_LAG = timedelta(seconds=5)
+"""How long a writer's mark may wait for the owner before readers stop trusting the rows."""
+TIERS = (
+    "schedule.first_call",
+    "schedule.promise_follow_up",
+    "schedule.lost_contact",
+    "schedule.routine",
+)
+_TIER = {rule: tier for tier, rule in enumerate(TIERS)}
+_ORDER = (
+    ScheduleEntry.tier,
+    ScheduleEntry.due_key,
+    ScheduleEntry.neg_days_past_due,
+    ScheduleEntry.neg_amount_cents,
+    ScheduleEntry.case_id,
+    ScheduleEntry.place,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class KeptItem:
+    """One number on a worklist, as the agent's page shows it."""
+
+    agent: str
+    case_id: int
+    phone_number_id: int
+    account_no: str
+    kind: str
+    e164: str
+    rule: str
+    reason: str
+    due_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    id: int
+    case_id: int | None
+    person_id: int | None
+    e164: str | None
+
+
+def problem(
+    session: Session,
+    ruleset: str,
+    agents: Sequence[str],
+    now: datetime,
+    *,
+    wall_now: datetime,
+    lag: timedelta = DEFAULT_LAG,
+) -> str | None:
+    """Why the kept rows may not be served at ``now`` (None: they may). ``wall_now``: the
+    real clock, which the marks' age is measured on."""
+    state = session.get(ScheduleState, STATE_ID)
+    if state is None:
+        return "no kept schedule yet"
+    if state.ruleset != ruleset:
+        return "the kept schedule was built under another profile"
+    if state.agents != "\n".join(agents):
+        return "the agents changed since the kept schedule was built"
+    if not state.built_for <= now < state.valid_until:
+        return "the kept schedule is for another time"
+    oldest = session.scalar(select(func.min(ScheduleMark.created_at)))
+    if oldest is not None and wall_now - oldest > lag:
+        return f"changes are waiting for the schedule's keeper (more than {lag.seconds} s)"
+    return None
+
+
+_COLUMNS = (
+    ScheduleEntry.agent,
+    ScheduleEntry.case_id,
+    ScheduleEntry.phone_number_id,
+    ScheduleEntry.account_no,
+    ScheduleEntry.kind,
+    ScheduleEntry.e164,
+    ScheduleEntry.rule,
+    ScheduleEntry.reason,
+    ScheduleEntry.due_by,
+)
+
+
+def agent_items(session: Session, agent: str, limit: int) -> tuple[list[KeptItem], int]:
+    """The agent's ``limit`` most due items, and how many the agent has."""
+    rows = session.execute(
+        select(*_COLUMNS).where(ScheduleEntry.agent == agent).order_by(*_ORDER).limit(limit)
+    )
+    total = session.scalar(select(func.count()).where(ScheduleEntry.agent == agent))
+    return [_item(row) for row in rows], int(total or 0)
+
+
+def _item(row: Any) -> KeptItem:
+    return KeptItem(*row)
+
+
+def offered(session: Session, agent: str, phone_number_id: int, case_id: int) -> KeptItem | None:
+    """The item if that number of that case is on the agent's worklist."""
+    row = session.execute(
+        select(*_COLUMNS)
+        .where(
+            ScheduleEntry.agent == agent,
+            ScheduleEntry.case_id == case_id,
+            ScheduleEntry.phone_number_id == phone_number_id,
+        )
+        .limit(1)
+    ).first()
+    return _item(row) if row else None
+
+
+def has_case(session: Session, agent: str, case_id: int) -> bool:
+    return (
+        session.scalar(
+            select(ScheduleEntry.id)
+            .where(ScheduleEntry.agent == agent, ScheduleEntry.case_id == case_id)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def all_items(session: Session) -> list[KeptItem]:
+    """Every agent's items, most due first (the order of a fresh build's ``dialable``)."""
+    return [_item(row) for row in session.execute(select(*_COLUMNS).order_by(*_ORDER))]
+
+
+def state(session: Session) -> ScheduleState | None:
+    return session.get(ScheduleState, STATE_ID)
+
+
+def pending_marks(session: Session) -> list[Mark]:
+    rows = session.execute(
+        select(ScheduleMark.id, ScheduleMark.case_id, ScheduleMark.person_id, ScheduleMark.e164)
+    )
+    return [Mark(*row) for row in rows]
+
+
+def entry_values(row: Any) -> dict[str, Any]:
+    """A :class:`dialer.worklist.KeptRow` as ``schedule_entry`` column values."""
+    return {
+        "agent": row.agent,
+        "tier": _TIER[row.rule],
+        "due_key": row.due_by or NO_DEADLINE,
+        "neg_days_past_due": -row.days_past_due,
+        "neg_amount_cents": -row.amount_overdue_cents,
+        "case_id": row.case_id,
+        "place": row.place,
+        "phone_number_id": row.phone_number_id,
+        "account_no": row.account_no,
+        "kind": row.kind,
+        "e164": row.e164,
+        "rule": row.rule,
+        "reason": row.reason,
+        "due_by": row.due_by,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    ruleset: str
+    agents: Sequence[str]
+    built_for: datetime
+    valid_until: datetime
+    written_at: datetime
+
+
+class LostRace(Exception):
+    """Another owner wrote the schedule since this one read it; its build is dropped."""
+
+
+def write(
+    session: Session,
+    read_generation: int | None,
+    written: Written,
+    rows: Iterable[dict[str, Any]],
+    marks: Sequence[Mark],
+    *,
+    cases: Sequence[int] | None = None,
+) -> int:
+    """Replace the entries (all of them, or only those of ``cases``), delete the applied
+    ``marks`` and stamp the state, in the caller's transaction. Returns the rows written.
+
+    Raises :class:`LostRace` unless the state is still at ``read_generation`` (None: no
+    state yet)."""
+    values = {
+        "ruleset": written.ruleset,
+        "agents": "\n".join(written.agents),
+        "built_for": written.built_for,
+        "valid_until": written.valid_until,
+        "written_at": written.written_at,
+    }
+    if read_generation is None:
+        session.execute(insert(ScheduleState).values(id=STATE_ID, generation=1, **values))
+    else:
+        claimed = session.execute(
+            update(ScheduleState)
+            .where(ScheduleState.id == STATE_ID, ScheduleState.generation == read_generation)
+            .values(generation=read_generation + 1, **values)
+        )
+        if int(getattr(claimed, "rowcount", 0)) != 1:
+            raise LostRace("another owner wrote the kept schedule meanwhile")
+    if cases is None:
+        session.execute(delete(ScheduleEntry))
+    else:
+        for chunk in _chunks(list(cases)):
+            session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
+    count = 0
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == 5000:
+            count += _insert(session, batch)
+            batch = []
+    count += _insert(session, batch)
+    for chunk in _chunks([mark.id for mark in marks]):
+        session.execute(delete(ScheduleMark).where(ScheduleMark.id.in_(chunk)))
+    entries = session.scalar(select(func.count()).select_from(ScheduleEntry))
+    session.execute(
+        update(ScheduleState).where(ScheduleState.id == STATE_ID).values(entries=entries or 0)
+    )
+    return count
+
+
+def _insert(session: Session, batch: list[dict[str, Any]]) -> int:
+    if batch:
+        session.execute(insert(ScheduleEntry), batch)
+    return len(batch)
+
+
+def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
