@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from console import worklists
-from console.schedule_cmd import active_profile
 from dialer.keeper import keep_once
 from dialer.worklist_source import active_agents
 from store import kept_schedule as kept
@@ -33,7 +32,7 @@ def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
 
 def owner_pass(seed: Seed) -> None:
     app = seed.app
-    keep_once(app.sessions, app.reads, active_profile(app, None), CALL_DAY)
+    keep_once(app.sessions, app.reads, app.profile(), CALL_DAY)
 
 
 def never(*_args: object, **_kwargs: object) -> None:
@@ -79,7 +78,7 @@ def test_an_outcome_shows_in_the_agents_next_worklist_after_one_owner_pass(
 
 def test_marks_waiting_past_the_lag_or_another_instant_are_not_served(seed: Seed) -> None:
     owner_pass(seed)
-    profile = active_profile(seed.app, None)
+    profile = seed.app.profile()
     with seed.app.sessions.begin() as session:
         agents = active_agents(session)
         assert kept.problem(session, profile.ruleset, agents, CALL_DAY, wall_now=CALL_DAY) is None
