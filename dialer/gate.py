@@ -8,6 +8,7 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     Decision,
     Evaluator,
     NumberFacts,
@@ -17,6 +18,7 @@ from compliance.policy import (
     Profile,
 )
 from compliance.policy.zones import zones_for_number
+from store.debtor_facts import DEBTOR_ATTEMPTS, DebtorRows
 from store.enums import AttemptStatus
 from store.reservation import DialContext
 
@@ -52,6 +54,7 @@ def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts,
         client_bank=context.client_bank,
         status=context.case_status,
         hold_reason=context.hold_reason,
+        debtor=debtor_reach(context.debtor),  # issue 19: the third-party gate's facts
     )
     history = AttemptHistory(
         tuple(
@@ -61,6 +64,15 @@ def facts_of(context: DialContext) -> tuple[NumberFacts, PersonFacts, CaseFacts,
         )
     )
     return number, person, case, history
+
+
+def debtor_reach(rows: DebtorRows) -> DebtorReach:
+    """The debtor's facts as the third-party gate reads them, on both roads."""
+    return DebtorReach.of(
+        rows.number_states,
+        ((at, OUTCOME_OF_STATUS[s]) for at, s in rows.recent if s in OUTCOME_OF_STATUS),
+        keep=DEBTOR_ATTEMPTS,
+    )
 
 
 class PolicyJudge:

@@ -16,8 +16,10 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from compliance.policy import AttemptHistory, ContactType, PastAttempt, Profile
+from compliance.policy.facts import NO_REACH
 from compliance.policy.zones import zones_for_number
 from dialer.book import Book, CaseColumns, NumberColumns
+from dialer.debtor_reach import attach_debtor_reach
 from dialer.errors import BookUnreadable
 from dialer.gate import OUTCOME_OF_STATUS
 from dialer.scheduler import Schedule, schedule_book
@@ -88,6 +90,7 @@ def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
             list(map(promises.get, ids)),
             [case_id in contact for case_id in ids],
             list(map(contact.get, ids)),
+            [NO_REACH] * len(ids),  # issue 19: filled by dialer.debtor_reach
         )
     return cases, dict(zip(cases.case_id, range(len(cases)), strict=True))
 
@@ -177,6 +180,7 @@ def build_worklists(
     """
     with _collector_paused():
         book = load_book(session, now, profile.lookback(), with_zones=profile.clock == "callee")
+        attach_debtor_reach(session, book, profile)  # issue 19: the third-party gate's facts
         return schedule_book(book, profile, now, agents)
 
 

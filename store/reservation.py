@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from store.attempts import append_note
 from store.db import SessionFactory
+from store.debtor_facts import NO_ROWS, DebtorRows, load_debtor_rows
 from store.enums import AttemptStatus, Direction
 from store.errors import DatabaseUnavailable, StoreError
 from store.models import (
@@ -67,6 +68,8 @@ class DialContext:
     hold_reason: str | None
     history: tuple[PastAttemptRow, ...]
     """Outbound, not blocked, for this person or this number, oldest first."""
+    # issue 19 (third-party gate): the debtor's number states and latest attempts
+    debtor: DebtorRows = NO_ROWS
 
 
 class Verdict(Protocol):
@@ -284,6 +287,8 @@ def _load_context(
         case_status=case.status.value,
         hold_reason=hold.value if hold else None,
         history=tuple(PastAttemptRow(*row) for row in rows),
+        # issue 19 (third-party gate): read by store.debtor_facts, as the worklists read it
+        debtor=load_debtor_rows(session, (case.id,), leave_out).get(case.id, NO_ROWS),
     )
 
 

@@ -36,7 +36,8 @@ class _Spec(BaseModel):
 
 class _RuleBase(_Spec):
     id: str = Field(min_length=1)
-    layer: Literal["law", "company", "bank"]
+    layer: Literal["law", "industry", "company", "bank"]
+    """``industry``: an association's guideline that banks write into their contracts."""
     source: str = Field(min_length=1)
     """The document and clause this rule comes from."""
     client_banks: tuple[str, ...] = ()
@@ -125,6 +126,21 @@ class NumberStateRule(_RuleBase):
     blocked: tuple[str, ...]
 
 
+GATE_ATTEMPTS_MAX = 10
+"""The most debtor attempts a ``third_party_gate`` may look back over: both roads to the
+policy load the debtor's latest ``store.debtor_facts.DEBTOR_ATTEMPTS`` (the same number)."""
+
+
+class ThirdPartyGateRule(_RuleBase):
+    """A third party (anyone but the debtor) only once the debtor cannot be reached: every
+    debtor number is in one of ``unreachable_states``, or the debtor's last
+    ``failed_attempts`` outbound attempts all failed or went unanswered."""
+
+    kind: Literal["third_party_gate"]
+    unreachable_states: tuple[str, ...] = Field(min_length=1)
+    failed_attempts: int = Field(ge=1, le=GATE_ATTEMPTS_MAX)
+
+
 RuleSpec = Annotated[
     WindowRule
     | StatutoryHolidayRule
@@ -135,7 +151,8 @@ RuleSpec = Annotated[
     | HoldRule
     | CaseStatusRule
     | ContactTypeRule
-    | NumberStateRule,
+    | NumberStateRule
+    | ThirdPartyGateRule,
     Field(discriminator="kind"),
 ]
 
