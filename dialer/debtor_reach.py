@@ -19,12 +19,9 @@ def needs_debtor_reach(profile: Profile) -> bool:
     return any(rule.kind == "third_party_gate" for rule in profile.rules)
 
 
-def attach_debtor_reach(session: Session, book: Book, profile: Profile) -> None:
-    """Fill ``book.cases.debtor`` when the profile has a third-party gate (else it stays
-    empty: no rule reads it). Equal facts share one value, so the scheduler decides a
+def attach_debtor_reach(session: Session, book: Book) -> None:
+    """Fill ``book.cases.debtor``. Equal facts share one value, so the scheduler decides a
     third party's number once per kind of case, not once per case."""
-    if not needs_debtor_reach(profile):
-        return
     rows = load_debtor_rows(session)
     shared: dict[DebtorRows, DebtorReach] = {}
     reaches = []

@@ -19,7 +19,7 @@ from compliance.policy import AttemptHistory, ContactType, PastAttempt, Profile
 from compliance.policy.facts import NO_REACH
 from compliance.policy.zones import zones_for_number
 from dialer.book import Book, CaseColumns, NumberColumns
-from dialer.debtor_reach import attach_debtor_reach
+from dialer.debtor_reach import attach_debtor_reach, needs_debtor_reach
 from dialer.errors import BookUnreadable
 from dialer.gate import OUTCOME_OF_STATUS
 from dialer.scheduler import Schedule, schedule_book
@@ -179,8 +179,13 @@ def build_worklists(
     contents for nothing.
     """
     with _collector_paused():
-        book = load_book(session, now, profile.lookback(), with_zones=profile.clock == "callee")
-        attach_debtor_reach(session, book, profile)  # issue 19: the third-party gate's facts
+        book = load_book(
+            session,
+            now,
+            profile.lookback(),
+            with_zones=profile.clock == "callee",
+            with_debtor_reach=needs_debtor_reach(profile),  # issue 19: the third-party gate
+        )
         return schedule_book(book, profile, now, agents)
 
 
@@ -196,11 +201,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load_book(
-    session: Session, now: datetime, lookback: timedelta, *, with_zones: bool = True
+    session: Session,
+    now: datetime,
+    lookback: timedelta,
+    *,
+    with_zones: bool = True,
+    with_debtor_reach: bool = True,
 ) -> Book:
     """Every case and every (case, number) pair: the debtor's numbers and every contact's.
 
     ``with_zones``: look up each number's time zones (only callee-clock profiles need them).
+    ``with_debtor_reach``: each case's debtor facts (only the third-party gate reads them).
     """
     cases, slot_of = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
@@ -224,7 +235,10 @@ def load_book(
     )
     for batch in _batches(session, contact_numbers):
         fill.add(zip(*batch, strict=True), fill.contacts)
-    return Book(cases, numbers)
+    book = Book(cases, numbers)
+    if with_debtor_reach:
+        attach_debtor_reach(session, book)  # issue 19: dialer.debtor_reach
+    return book
 
 
 class _Coded:
