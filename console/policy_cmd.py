@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from compliance.errors import ProfileError
 from compliance.policy import load_profile
 from console.app import App
+from console.calendar_cmd import report as calendar_report
 from console.schedule_cmd import active_profile, compute_schedule, parse_at
 from dialer.scheduler import Schedule
 from store.types import utcnow
@@ -29,8 +30,11 @@ def _blocked_by_rule(schedule: Schedule) -> Counter[str]:
 
 def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Exit 0 for a valid profile (with a preview), 3 with every problem for an invalid one."""
+    var_dir = app.settings.paths.var_dir
     try:
-        candidate = load_profile(Path(args.file), search=(app.settings.paths.var_dir / "policy",))
+        candidate = load_profile(
+            Path(args.file), search=(var_dir / "policy",), calendars=var_dir / "calendar"
+        )
     except ProfileError as exc:
         print(f"{args.file}: rejected; the active profile stays in force:", file=sys.stderr)
         for problem in exc.problems:
@@ -41,6 +45,12 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"from {' + '.join(Path(f).name for f in candidate.files)}",
         file=out,
     )
+    zone = ZoneInfo(candidate.timezone)
+    # calendar health from the preview's day when one is given, else from today
+    lines, _ = calendar_report(
+        candidate, parse_at(args.at, candidate.timezone).astimezone(zone).date()
+    )
+    print("\n".join(lines), file=out)
     app.require_schema()
     active = active_profile(app, None)
     at = parse_at(args.at, candidate.timezone) if args.at else _tomorrow_0805(candidate.timezone)

@@ -29,8 +29,12 @@ class UsageError(Exception):
 
 def active_profile(app: App, name: str | None) -> Profile:
     """The named profile (or the configured one), searching the admins' folder first."""
-    admin_dir = app.settings.paths.var_dir / "policy"
-    return load_profile(name or app.settings.policy.profile, search=(admin_dir,))
+    var_dir = app.settings.paths.var_dir
+    return load_profile(
+        name or app.settings.policy.profile,
+        search=(var_dir / "policy",),
+        calendars=var_dir / "calendar",  # years admins added (callwarden calendar add)
+    )
 
 
 def parse_at(text: str | None, zone: str, field: str = "--at") -> datetime:

@@ -27,9 +27,10 @@ from dialer.gate import PolicyJudge
 from dialer.scheduler import RETRY_RULE
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
+from store.dial_filters import counted_attempts
 from store.enums import AttemptStatus, HoldReason
 from store.models import CallAttempt, CaseContact, Hold
-from store.reservation import DialContext, counted_attempts, reserve_attempt
+from store.reservation import DialContext, reserve_attempt
 from tests.dbdata import debtor_targets, load_sample
 from tests.factsbook import BASE_DAY, Pair, build_book, local, pairs
 

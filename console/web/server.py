@@ -32,9 +32,11 @@ from console.web.auth import (
     resolve_session,
     slide_session,
 )
+from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
+from store.enums import Role
 from store.pii import mask_phone, mask_resident_id, mask_text
 from store.types import utcnow
 
@@ -113,6 +115,9 @@ def render(
         "zone": cw(request).settings.policy.timezone,
         **ctx,
     }
+    if principal is not None and principal.role == Role.ADMIN:
+        # issue 19: warn admins before the holiday calendar runs out
+        context["calendar_warning"] = calendar_warning(cw(request), now(request))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
 
 
