@@ -59,6 +59,11 @@ class VarPaths:
         return (self.admin_dir(kind),)
 
     @property
+    def calendars(self) -> Path:
+        """Statutory-holiday years admins added (``callwarden calendar add``), one TOML each."""
+        return self.root / "calendar"
+
+    @property
     def sandbox_state(self) -> Path:
         """The running embedded Asterisk's state and AMI secret (``callwarden sandbox up``)."""
         return self.root / "sandbox.json"

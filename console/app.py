@@ -84,7 +84,9 @@ class App:
         """The named profile, a profile file, or the configured one (``extends`` resolved
         among the admins' copies first, then the shipped profiles)."""
         return load_profile(
-            name or self.settings.policy.profile, search=self.paths.search("policy")
+            name or self.settings.policy.profile,
+            search=self.paths.search("policy"),
+            calendars=self.paths.calendars,  # years admins added (callwarden calendar add)
         )
 
     def lexicon(self, name: str | None = None) -> LexiconFile:

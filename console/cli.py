@@ -18,6 +18,7 @@ from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
+from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
 from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
@@ -95,6 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--at", help="preview instant (default: tomorrow 08:05)")
     check.set_defaults(handler=cmd_policy_check)
 
+    _add_calendar_commands(sub)
+
     agent = sub.add_parser("agent", help="agents at recorded landlines")
     agent_sub = agent.add_subparsers(dest="what", required=True, metavar="WHAT")
     agent_add = agent_sub.add_parser("add", help="add or update an agent")
@@ -108,13 +111,34 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dialer_commands(sub)
     add_web_commands(sub)
 
+    _add_demo_command(sub)
+    return parser
+
+
+def _add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
     demo.add_argument(
         "--no-calls", action="store_true", help="stop after the worklists (no Asterisk)"
     )
     demo.set_defaults(handler=cmd_demo)
-    return parser
+
+
+def _add_calendar_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    calendar = sub.add_parser("calendar", help="statutory-holiday calendars (调休 included)")
+    calendar_sub = calendar.add_subparsers(dest="what", required=True, metavar="WHAT")
+    status = calendar_sub.add_parser(
+        "status", help="the years the next 90 days need and whether each is covered (exit 1: not)"
+    )
+    status.add_argument("--at", help="from this day (default: today)")
+    status.add_argument("--profile", help="policy profile name or file (default: configured)")
+    status.set_defaults(handler=cmd_calendar_status)
+    add = calendar_sub.add_parser("add", help="add a year: the State Council's schedule as data")
+    add.add_argument("file", help="the year's TOML file (see config/policy/README.md)")
+    add.add_argument("--dry-run", action="store_true", help="validate and preview only")
+    add.add_argument("--actor", help="who is adding it, for the audit log")
+    add.add_argument("--note", help="a note kept with this version")
+    add.set_defaults(handler=cmd_calendar_add)
 
 
 def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from compliance.errors import ProfileError
 from console.app import App
 from console.bounds import parse_at
+from console.calendars import report as calendar_report
 from dialer.scheduler import Schedule
 from store.types import utcnow
 
@@ -40,6 +41,11 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"from {' + '.join(Path(f).name for f in candidate.files)}",
         file=out,
     )
+    zone = ZoneInfo(candidate.timezone)
+    # calendar health from the preview's day when one is given, else from today
+    day = parse_at(args.at, candidate.timezone) if args.at else utcnow()
+    lines, _ = calendar_report(candidate, day.astimezone(zone).date())
+    print("\n".join(lines), file=out)
     app.require_schema()
     active = app.profile()
     at = parse_at(args.at, candidate.timezone) if args.at else _tomorrow_0805(candidate.timezone)

@@ -15,7 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from compliance.policy import AttemptHistory, CaseFacts, ContactType, NumberFacts, PersonFacts
+from compliance.policy import (
+    AttemptHistory,
+    CaseFacts,
+    ContactType,
+    DebtorReach,
+    NumberFacts,
+    PersonFacts,
+)
+from compliance.policy.facts import NO_REACH
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,8 @@ class CaseColumns:
     promised_date: list[date | None] = field(default_factory=list)
     attempted: list[bool] = field(default_factory=list)
     last_connected_at: list[datetime | None] = field(default_factory=list)
+    debtor: list[DebtorReach] = field(default_factory=list)
+    """What the third-party gate reads about each case's debtor (see dialer.debtor_reach)."""
 
     def __len__(self) -> int:
         return len(self.case_id)
@@ -82,11 +92,16 @@ class CaseColumns:
         self.promised_date.append(case.promised_date)
         self.attempted.append(case.attempted)
         self.last_connected_at.append(case.last_connected_at)
+        self.debtor.append(facts.debtor)
         return len(self.case_id) - 1
 
     def facts(self, slot: int) -> CaseFacts:
         return CaseFacts(
-            self.case_id[slot], self.client_bank[slot], self.status[slot], self.hold_reason[slot]
+            self.case_id[slot],
+            self.client_bank[slot],
+            self.status[slot],
+            self.hold_reason[slot],
+            self.debtor[slot] if self.debtor else NO_REACH,
         )
 
     def entry(self, slot: int) -> CaseEntry:

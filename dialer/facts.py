@@ -3,8 +3,9 @@
 Two roads reach a dial decision: the reservation at dial time (one number, read under row
 locks by :func:`store.reservation.reserve_attempt`) and the worklists (the whole book, read
 in bulk by :mod:`dialer.worklist_source`). Loading differs, so both loaders read rows
-through store's shared filters (:func:`store.reservation.counted_attempts` for the history,
-:func:`store.reservation.open_holds` for holds) and hand the rows here. What an attempt
+through store's shared filters (:func:`store.dial_filters.counted_attempts` for the
+history, :func:`store.dial_filters.open_holds` for holds) and the debtor's reach through
+:func:`store.debtor_facts.load_debtor_rows`, and hand the rows here. What an attempt
 counts as, who a person is to the case and which facts the policy is told are decided in
 this module only; ``tests/test_facts_parity.py`` checks that the two roads decide alike.
 """
@@ -12,7 +13,7 @@ this module only; ``tests/test_facts_parity.py`` checks that the two roads decid
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from itertools import compress, count
 from typing import NamedTuple
@@ -21,12 +22,14 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     NumberFacts,
     Outcome,
     PastAttempt,
     PersonFacts,
 )
 from compliance.policy.zones import zones_for_number
+from store.debtor_facts import DEBTOR_ATTEMPTS, NO_ROWS, DebtorRows
 from store.enums import AttemptStatus
 from store.reservation import DialContext
 
@@ -70,6 +73,31 @@ def time_zones(e164: str, *, needed: bool) -> tuple[str, ...]:
     """The zones the number may be in; only a callee-clock profile reads them, so the
     others are told none (the lookup is the costliest fact at a million numbers)."""
     return zones_for_number(e164) if needed else ()
+
+
+def debtor_reach(rows: DebtorRows) -> DebtorReach:
+    """The case's debtor's number states and latest attempts as the third-party gate reads
+    them (issue 19); each attempt counts as it does for the caps (:func:`outcome_of`)."""
+    return DebtorReach.of(
+        rows.number_states,
+        ((at, outcome_of(status)) for at, status in rows.recent),
+        keep=DEBTOR_ATTEMPTS,
+    )
+
+
+def debtor_reaches(case_ids: Iterable[int], rows: Mapping[int, DebtorRows]) -> list[DebtorReach]:
+    """Each case's :func:`debtor_reach`; a case without rows has a debtor with no number and
+    no attempt. Equal rows share one value, so the scheduler decides a third party's number
+    once per kind of case, not once per case."""
+    shared: dict[DebtorRows, DebtorReach] = {}
+    reaches = []
+    for case_id in case_ids:
+        found = rows.get(case_id, NO_ROWS)
+        reach = shared.get(found)
+        if reach is None:
+            reach = shared[found] = debtor_reach(found)
+        reaches.append(reach)
+    return reaches
 
 
 EMPTY_HISTORY = AttemptHistory()
@@ -133,6 +161,12 @@ def dial_facts(context: DialContext, *, with_zones: bool) -> DialFacts:
             time_zones(context.e164, needed=with_zones),
         ),
         PersonFacts(context.person_id, contact_type(context.relation, is_debtor=context.is_debtor)),
-        CaseFacts(context.case_id, context.client_bank, context.case_status, context.hold_reason),
+        CaseFacts(
+            context.case_id,
+            context.client_bank,
+            context.case_status,
+            context.hold_reason,
+            debtor_reach(context.debtor),
+        ),
         history,
     )

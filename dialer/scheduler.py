@@ -29,6 +29,7 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     Decision,
     Evaluator,
     NumberFacts,
@@ -36,6 +37,7 @@ from compliance.policy import (
     PersonFacts,
 )
 from compliance.policy.calendar import is_working_day
+from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import Profile
 from dialer.book import Book, CaseColumns, NumberEntry
 from dialer.worklist import BlockedList, CasePlans, Worklist
@@ -138,7 +140,16 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
     cases, numbers = book.cases, book.numbers
     decided = _DecidedByKind(evaluator, now)
     case_kind = list(
-        map(decided.case_kind, zip(cases.client_bank, cases.status, cases.hold_reason, strict=True))
+        map(
+            decided.case_kind,
+            zip(
+                cases.client_bank,
+                cases.status,
+                cases.hold_reason,
+                cases.debtor or repeat(NO_REACH, len(cases)),
+                strict=True,
+            ),
+        )
     )
     kinds = zip(
         map(case_kind.__getitem__, numbers.case),
@@ -151,8 +162,8 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
     return list(map(decided.__getitem__, kinds))
 
 
-CaseKind = tuple[str, str, str | None]
-"""(client bank, status, hold reason)"""
+CaseKind = tuple[str, str, str | None, DebtorReach]
+"""(client bank, status, hold reason, the debtor's reach: read by the third-party gate)"""
 NumberKind = tuple[int, ContactType, bool, str, tuple[str, ...]]
 """(case kind's index, contact type, do-not-call, number state, time zones)"""
 
@@ -175,11 +186,16 @@ class _DecidedByKind(dict[NumberKind, Decision]):
 
     def __missing__(self, kind: NumberKind) -> Decision:
         case, contact, dnc, state, zones = kind
-        bank, status, hold = self.case_kinds[case]
+        bank, status, hold, debtor = self.case_kinds[case]
+        if contact == ContactType.DEBTOR and debtor != NO_REACH:
+            # the debtor's own numbers never read the debtor's reach: decided once for all cases
+            plain = self.case_kind((bank, status, hold, NO_REACH))
+            decision = self[kind] = self[plain, contact, dnc, state, zones]
+            return decision
         decision = self[kind] = self.evaluator.decide(
             NumberFacts("", dnc, state, zones),
             PersonFacts(0, contact),
-            CaseFacts(0, bank, status, hold),
+            CaseFacts(0, bank, status, hold, debtor),
             AttemptHistory(),
             self.now,
         )

@@ -2,7 +2,8 @@
 
 The rows become the policy's facts through :mod:`dialer.facts`, the translation the
 reservation uses at dial time too; the history and holds are read through the same store
-filters (:func:`store.reservation.counted_attempts`, :func:`store.reservation.open_holds`).
+filters (:func:`store.dial_filters.counted_attempts`, :func:`store.dial_filters.open_holds`)
+and the debtor's reach as the reservation reads it (:mod:`dialer.debtor_reach`).
 """
 
 from __future__ import annotations
@@ -22,10 +23,13 @@ from sqlalchemy import case as sql_case
 from sqlalchemy.orm import Session
 
 from compliance.policy import Profile
+from compliance.policy.facts import NO_REACH
 from dialer.book import Book, CaseColumns, NumberColumns
+from dialer.debtor_reach import attach_debtor_reach, needs_debtor_reach
 from dialer.errors import BookUnreadable
 from dialer.facts import Histories, contact_type, past_attempt, time_zones
 from dialer.scheduler import Schedule, schedule_book
+from store.dial_filters import counted_attempts, open_holds
 from store.enums import AttemptStatus, NumberKind, NumberState, Relation
 from store.models import (
     Agent,
@@ -37,7 +41,6 @@ from store.models import (
     DoNotCall,
     PhoneNumber,
 )
-from store.reservation import counted_attempts, open_holds
 from store.types import UTCDateTime
 
 
@@ -90,6 +93,7 @@ def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
             list(map(promises.get, ids)),
             [case_id in contact for case_id in ids],
             list(map(contact.get, ids)),
+            [NO_REACH] * len(ids),  # issue 19: filled by dialer.debtor_reach
         )
     return cases, dict(zip(cases.case_id, range(len(cases)), strict=True))
 
@@ -163,7 +167,13 @@ def build_worklists(
     contents for nothing.
     """
     with _collector_paused():
-        book = load_book(session, now, profile.lookback(), with_zones=profile.clock == "callee")
+        book = load_book(
+            session,
+            now,
+            profile.lookback(),
+            with_zones=profile.clock == "callee",
+            with_debtor_reach=needs_debtor_reach(profile),  # issue 19: the third-party gate
+        )
         return schedule_book(book, profile, now, agents)
 
 
@@ -179,11 +189,17 @@ def _collector_paused() -> Iterator[None]:
 
 
 def load_book(
-    session: Session, now: datetime, lookback: timedelta, *, with_zones: bool = True
+    session: Session,
+    now: datetime,
+    lookback: timedelta,
+    *,
+    with_zones: bool = True,
+    with_debtor_reach: bool = True,
 ) -> Book:
     """Every case and every (case, number) pair: the debtor's numbers and every contact's.
 
     ``with_zones``: look up each number's time zones (only callee-clock profiles need them).
+    ``with_debtor_reach``: each case's debtor facts (only the third-party gate reads them).
     """
     cases, slot_of = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
@@ -208,7 +224,10 @@ def load_book(
     )
     for batch in _batches(session, contact_numbers):
         fill.add(zip(*batch, strict=True), fill.contacts)
-    return Book(cases, numbers)
+    book = Book(cases, numbers)
+    if with_debtor_reach:
+        attach_debtor_reach(session, book)  # issue 19: dialer.debtor_reach
+    return book
 
 
 class _Coded:

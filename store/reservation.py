@@ -19,13 +19,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from store.attempts import append_note
 from store.db import SessionFactory
-from store.enums import AttemptStatus, Direction, HoldReason
+from store.debtor_facts import NO_ROWS, DebtorRows, load_debtor_rows
+from store.dial_filters import counted_attempts, open_holds
+from store.enums import AttemptStatus, Direction
 from store.errors import DatabaseUnavailable, StoreError
 from store.models import (
     CallAttempt,
@@ -67,10 +69,13 @@ class DialContext:
     client_bank: str
     case_status: str
     hold_reason: str | None
-    """The case's first open hold (see :func:`open_holds`)."""
+    """The case's first open hold (see :func:`store.dial_filters.open_holds`)."""
     history: tuple[PastAttemptRow, ...]
-    """The counted attempts (see :func:`counted_attempts`) for this person or this number,
-    oldest first."""
+    """The counted attempts (see :func:`store.dial_filters.counted_attempts`) for this person
+    or this number, oldest first."""
+    debtor: DebtorRows = NO_ROWS
+    """The case's debtor's number states and latest counted attempts, any case, all time
+    (issue 19: the third-party gate; see :mod:`store.debtor_facts`)."""
 
 
 class Verdict(Protocol):
@@ -240,28 +245,6 @@ def _refusal(attempt: CallAttempt | None, attempt_id: int, agent_id: int) -> Ref
     return None
 
 
-def counted_attempts(since: datetime | None) -> ColumnElement[bool]:
-    """Which attempt rows a dial decision counts: outbound ones (a callee's own call never
-    counts), not blocked (never dialled), reserved after ``since`` (None: all time).
-
-    The one filter both the reservation and the worklist loader read history through.
-    """
-    counted = and_(
-        CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
-    )
-    return counted if since is None else and_(counted, CallAttempt.reserved_at > since)
-
-
-def open_holds() -> Select[int, HoldReason]:
-    """Each case's holds not yet cleared, first placed first: a case with several is on hold
-    for the first one's reason, at dial time and in worklists alike."""
-    return (
-        select(Hold.case_id, Hold.reason)
-        .where(Hold.cleared_at.is_(None))
-        .order_by(Hold.placed_at, Hold.id)
-    )
-
-
 def _load_context(
     session: Session,
     phone_number_id: int,
@@ -306,6 +289,8 @@ def _load_context(
         case_status=case.status.value,
         hold_reason=hold.reason.value if hold else None,
         history=tuple(PastAttemptRow(*row) for row in rows),
+        # issue 19 (third-party gate): read by store.debtor_facts, as the worklists read it
+        debtor=load_debtor_rows(session, (case.id,), leave_out).get(case.id, NO_ROWS),
     )
 
 

@@ -4,7 +4,10 @@ On top of the shipped sample: more cases (some paid, closed or stopped), numbers
 between people, a debtor of one case listed as another case's contact and as their own
 case's contact, attempt history of every status in both directions (with caps hit on the
 base day and attempts stamped after some instants), open and cleared holds (two open on
-one case), do-not-call entries, number states and promised payments.
+one case), do-not-call entries, number states and promised payments; and for the
+third-party gate, a contact of a case whose debtor failed twice in a row since last
+answering, one whose debtor then failed a third time, and one whose debtor's numbers are
+all unreachable or the wrong person (:class:`GateCases`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,14 @@ from sqlalchemy import select, update
 from bench.casegen import case_rows, resident_id, write
 from store.case_import import import_cases
 from store.db import SessionFactory
-from store.enums import AttemptStatus, Direction, HoldReason, NumberState, Relation
+from store.enums import (
+    AttemptStatus,
+    CaseStatus,
+    Direction,
+    HoldReason,
+    NumberState,
+    Relation,
+)
 from store.models import (
     Agent,
     CallAttempt,
@@ -69,8 +79,24 @@ def pairs(sessions: SessionFactory) -> list[Pair]:
     return [unique[key] for key in sorted(unique)]
 
 
-def build_book(sessions: SessionFactory, folder: Path, seed: int = 17, cases: int = 20) -> None:
-    """The sample plus ``cases`` generated cases, then history and the rest."""
+@dataclass(frozen=True)
+class GateCases:
+    """A third party's number (a family member's, a colleague's…) on each case whose debtor
+    the book leaves in one state of reach."""
+
+    two_failed: Pair
+    """The debtor answered, then failed twice: the gate is still closed."""
+    three_failed: Pair
+    """The same, then a third failure in a row: the gate opens."""
+    unreachable: Pair
+    """Every number of the debtor's unreachable or the wrong person: the gate opens."""
+
+
+def build_book(
+    sessions: SessionFactory, folder: Path, seed: int = 17, cases: int = 20
+) -> GateCases:
+    """The sample plus ``cases`` generated cases, then history, the rest and the debtors'
+    reach for the third-party gate."""
     load_sample(sessions)
     rng = random.Random(seed)
     sample = list(case_rows(60))
@@ -95,6 +121,7 @@ def build_book(sessions: SessionFactory, folder: Path, seed: int = 17, cases: in
     _link_people(sessions)
     _add_history(sessions, rng)
     _add_the_rest(sessions, rng)
+    return _add_debtor_reach(sessions)
 
 
 def _link_people(sessions: SessionFactory) -> None:
@@ -185,3 +212,86 @@ def _add_the_rest(sessions: SessionFactory, rng: random.Random) -> None:
                     text="will pay",
                 )
             )
+
+
+def _add_debtor_reach(sessions: SessionFactory) -> GateCases:
+    """Three cases whose third party only the gate decides (an active case, no hold, a
+    third party never called on a clean number, a debtor never called), each debtor left
+    in one state of reach. Attempts are stamped the day before the base day, so the caps
+    of that day read none of them."""
+    day = BASE_DAY - timedelta(days=1)
+    two, three, unreachable = _clean_third_parties(sessions)
+    numbers = {
+        case_id: _debtor_numbers(sessions, case_id)
+        for case_id in (two.case_id, three.case_id, unreachable.case_id)
+    }
+    with sessions.begin() as session:
+        for contact in (two, three):
+            debtor = numbers[contact.case_id][0]
+            session.add(_attempt(debtor, local(day, 9), AttemptStatus.ANSWERED))
+            session.add(_attempt(debtor, local(day, 10), AttemptStatus.NO_ANSWER))
+            session.add(_attempt(debtor, local(day, 11), AttemptStatus.BUSY))
+        # the third failure, on the debtor's last number: any number of theirs counts
+        session.add(_attempt(numbers[three.case_id][-1], local(day, 14), AttemptStatus.FAILED))
+        for index, number in enumerate(numbers[unreachable.case_id]):
+            state = NumberState.WRONG_PERSON if index % 2 else NumberState.UNREACHABLE
+            session.execute(
+                update(PhoneNumber)
+                .where(PhoneNumber.id == number.phone_number_id)
+                .values(state=state)
+            )
+    return GateCases(two, three, unreachable)
+
+
+def _clean_third_parties(sessions: SessionFactory) -> tuple[Pair, Pair, Pair]:
+    """Third parties of three cases with three different debtors, as described above."""
+    with sessions() as session:
+        called = set(session.scalars(select(CallAttempt.person_id)))
+        dialled = set(session.scalars(select(CallAttempt.e164)))
+        unclean = dialled | set(session.scalars(select(DoNotCall.e164)))
+        unclean.update(
+            session.scalars(
+                select(PhoneNumber.e164).where(PhoneNumber.state != NumberState.UNVERIFIED)
+            )
+        )
+        held = set(session.scalars(select(Hold.case_id)))
+        active = set(session.scalars(select(Case.id).where(Case.status == CaseStatus.ACTIVE)))
+        debtor_of = {
+            case_id: debtor_id
+            for case_id, debtor_id in session.execute(select(Case.id, Case.debtor_id))
+        }
+        relations = [Relation.FAMILY, Relation.COLLEAGUE]
+        third_parties = {
+            (case_id, person_id)
+            for case_id, person_id in session.execute(
+                select(CaseContact.case_id, CaseContact.person_id).where(
+                    CaseContact.relation.in_(relations)
+                )
+            )
+        }
+    debtors = set(debtor_of.values())
+    found: list[Pair] = []
+    for pair in pairs(sessions):
+        debtor = debtor_of[pair.case_id]
+        if (
+            (pair.case_id, pair.person_id) in third_parties
+            and pair.case_id in active - held
+            and pair.person_id not in debtors | called
+            and debtor not in called | {debtor_of[f.case_id] for f in found}
+            and pair.e164 not in unclean
+        ):
+            found.append(pair)
+    assert len(found) >= 3, "the book has too few clean third parties for the gate"
+    return found[0], found[1], found[2]
+
+
+def _debtor_numbers(sessions: SessionFactory, case_id: int) -> list[Pair]:
+    """The case's debtor's numbers, as (case, number) pairs, by number id."""
+    with sessions() as session:
+        rows = session.execute(
+            select(Case.id, PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164)
+            .join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+            .where(Case.id == case_id)
+            .order_by(PhoneNumber.id)
+        ).all()
+    return [Pair(*row) for row in rows]

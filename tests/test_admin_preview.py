@@ -6,17 +6,22 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 
 from console.web.preview import PAGE_ROWS
+from store.enums import AttemptStatus
+from tests.dbdata import Target, add_attempts, debtor_targets
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import Seed, console_app, seed_console
 
 EVENING = "2026-12-01 21:00"  # outside the window: every number is blocked
 MORNING = "2026-12-01 09:00"
+YESTERDAY_EVENING = datetime(2026, 11, 30, 19, tzinfo=ZoneInfo("Asia/Shanghai"))
 
 
 @pytest.fixture
@@ -75,7 +80,22 @@ def test_blocked_numbers_are_counted_by_rule_and_paged(admin: TestClient) -> Non
     assert _link(last, "prev", "Blocked") and not _link(last, "next", "Blocked")
 
 
-def test_the_blocked_list_is_filtered_by_a_rule_from_the_summary(admin: TestClient) -> None:
+def _debtors_failed_three_times_yesterday(seed: Seed) -> None:
+    """Every active debtor's first number went unanswered 3 times the evening before, so the
+    third-party gate lets their contacts be called: the sample then has more than a page of
+    numbers dialable in the morning (yesterday's attempts reach no cap and no retry slot)."""
+    first: dict[int, Target] = {}
+    for target in debtor_targets(seed.app.sessions):
+        first.setdefault(target.person_id, target)
+    times = [YESTERDAY_EVENING + timedelta(minutes=10 * i) for i in range(3)]
+    for target in first.values():
+        add_attempts(seed.app.sessions, target, times, AttemptStatus.NO_ANSWER)
+
+
+def test_the_blocked_list_is_filtered_by_a_rule_from_the_summary(
+    seed: Seed, admin: TestClient
+) -> None:
+    _debtors_failed_three_times_yesterday(seed)
     page = admin.get("/admin/preview", params={"at": MORNING}).text
     dialable, blocked = _totals(page)
     assert dialable > PAGE_ROWS and len(_table(page, "dialable")) == PAGE_ROWS

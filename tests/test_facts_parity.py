@@ -27,11 +27,13 @@ from dialer.gate import PolicyJudge
 from dialer.scheduler import RETRY_RULE
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
+from store.debtor_facts import NO_ROWS
+from store.dial_filters import counted_attempts
 from store.enums import AttemptStatus, HoldReason
 from store.models import CallAttempt, CaseContact, Hold
-from store.reservation import DialContext, counted_attempts, reserve_attempt
+from store.reservation import DialContext, reserve_attempt
 from tests.dbdata import debtor_targets, load_sample
-from tests.factsbook import BASE_DAY, Pair, build_book, local, pairs
+from tests.factsbook import BASE_DAY, GateCases, Pair, build_book, local, pairs
 
 Key = tuple[int, int]
 """(case id, phone number id)"""
@@ -77,26 +79,34 @@ class _Decided(Exception):
         self.decision = decision
 
 
-def dial_decisions(
+def dial_verdicts(
     sessions: SessionFactory, profile: Profile, now: datetime, book: list[Pair]
-) -> dict[Key, Decided]:
+) -> dict[Key, Decision]:
     """What ``reserve_attempt`` decides for each pair at ``now``, leaving no attempt behind."""
     judge = PolicyJudge(profile)
 
     def deciding(context: DialContext, at: datetime) -> Decision:
         raise _Decided(judge(context, at))
 
-    found: dict[Key, Decided] = {}
+    found: dict[Key, Decision] = {}
     for pair in book:
         with pytest.raises(_Decided) as decided:
             reserve_attempt(
                 sessions, pair.phone_number_id, pair.case_id, now, deciding, lookback=judge.lookback
             )
-        d = decided.value.decision
-        found[pair.case_id, pair.phone_number_id] = (
-            ALLOWED if d.allowed else (False, d.rule_id, d.reason_en, d.next_allowed_at)
-        )
+        found[pair.case_id, pair.phone_number_id] = decided.value.decision
     return found
+
+
+def as_decided(d: Decision) -> Decided:
+    return ALLOWED if d.allowed else (False, d.rule_id, d.reason_en, d.next_allowed_at)
+
+
+def dial_decisions(
+    sessions: SessionFactory, profile: Profile, now: datetime, book: list[Pair]
+) -> dict[Key, Decided]:
+    """:func:`dial_verdicts` as the worklists can tell them."""
+    return {key: as_decided(d) for key, d in dial_verdicts(sessions, profile, now, book).items()}
 
 
 def mismatches(worklist: list[tuple[Key, Decided]], dial: dict[Key, Decided]) -> list[str]:
@@ -116,13 +126,17 @@ def mismatches(worklist: list[tuple[Key, Decided]], dial: dict[Key, Decided]) ->
 
 
 @pytest.fixture
-def book(sessions: SessionFactory, tmp_path: Path) -> list[Pair]:
-    build_book(sessions, tmp_path)
+def gate_cases(sessions: SessionFactory, tmp_path: Path) -> GateCases:
+    return build_book(sessions, tmp_path)
+
+
+@pytest.fixture
+def book(sessions: SessionFactory, gate_cases: GateCases) -> list[Pair]:
     return pairs(sessions)
 
 
 def test_worklists_and_reservations_decide_every_number_alike(
-    sessions: SessionFactory, book: list[Pair]
+    sessions: SessionFactory, book: list[Pair], gate_cases: GateCases
 ) -> None:
     rules: set[str | None] = set()
     for profile, now in INSTANTS:
@@ -130,7 +144,7 @@ def test_worklists_and_reservations_decide_every_number_alike(
         dial = dial_decisions(sessions, profile, now, book)
         assert mismatches(worklist, dial) == [], (profile.id, now)
         assert {key for key, _ in worklist} == set(dial)  # every number, no more
-        rules.update(decided[1] for decided in dial.values())
+        rules.update(d[1] for d in dial.values())
     with sessions() as session:  # nothing was reserved
         assert session.query(CallAttempt).filter(CallAttempt.ruleset_version != "test").count() == 0
     # the book reaches every kind of fact the rules read
@@ -147,7 +161,26 @@ def test_worklists_and_reservations_decide_every_number_alike(
         "company.case_status",
         "company.number_state",
         "regf.seven_in_seven",
+        "cba.third_party_gate",
     } <= rules, rules
+    # the gate's three cases: closed before the debtor's third failure in a row, open after
+    # it and for a debtor with no number left to call (the worklists agree, checked above)
+    gate = gate_verdicts(sessions, gate_cases)
+    assert gate["two_failed"].rule_id == "cba.third_party_gate"
+    assert gate["two_failed"].reason_en.startswith("debtor answered 2026-09-29 09:00")
+    assert [g.rule_id for g in gate["three_failed"].grounds] == ["cba.third_party_gate"]
+    assert "last 3 calls all failed" in gate["three_failed"].reason_en
+    assert gate["three_failed"].allowed
+    assert "every debtor number is unreachable" in gate["unreachable"].reason_en
+    assert gate["unreachable"].allowed
+
+
+def gate_verdicts(sessions: SessionFactory, cases: GateCases) -> dict[str, Decision]:
+    """The dial-time decision (with its reason when allowed) for each of the gate's cases."""
+    profile, now = INSTANTS[0]
+    named = {field.name: getattr(cases, field.name) for field in dataclasses.fields(cases)}
+    verdicts = dial_verdicts(sessions, profile, now, list(named.values()))
+    return {name: verdicts[pair.case_id, pair.phone_number_id] for name, pair in named.items()}
 
 
 def _without_direction(since: datetime | None) -> ColumnElement[bool]:
@@ -179,6 +212,8 @@ DIAL_DROPS = {
     "contact type lost": _dial_context_without(relation=None),
     # the case's hold lost
     "hold lost": _dial_context_without(hold_reason=None),
+    # the debtor's reach lost: the third-party gate sees a debtor never called
+    "debtor reach lost": _dial_context_without(debtor=NO_ROWS),
 }
 
 

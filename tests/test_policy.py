@@ -13,6 +13,7 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     NumberFacts,
     Outcome,
     PastAttempt,
@@ -29,6 +30,8 @@ NEW_YORK = ZoneInfo("America/New_York")
 CN = load_profile("cn-default")
 US = load_profile("us-regf")
 MOBILE = "+8613812348000"
+DEBTOR_GONE = CaseFacts(10, client_bank="ICBC-CC", debtor=DebtorReach(("unreachable",)))
+"""A case whose debtor cannot be reached: the third-party gate lets its contacts be called."""
 
 
 def cn(y: int, mo: int, d: int, h: int, mi: int = 0, s: int = 0) -> datetime:
@@ -81,7 +84,7 @@ def test_law_and_company_windows_both_bind_strictest_wins() -> None:
     late = ask(cn(2026, 12, 1, 21))
     assert [b.rule_id for b in late.blocks] == ["company.window"]
     night = ask(cn(2026, 12, 1, 23))
-    assert [b.rule_id for b in night.blocks] == ["law.window", "company.window"]
+    assert [b.rule_id for b in night.blocks] == ["law.window", "cba.window", "company.window"]
     assert night.rule_id == "law.window"  # the first layer in the profile speaks
 
 
@@ -159,16 +162,16 @@ def test_yesterdays_calls_do_not_count_today() -> None:
 def test_family_and_colleagues_at_most_every_three_days(contact: ContactType) -> None:
     last = cn(2026, 12, 1, 10)
     history = calls([last], Outcome.UNANSWERED)
-    blocked = ask(cn(2026, 12, 3, 10), history=history, contact=contact)
+    blocked = ask(cn(2026, 12, 3, 10), history=history, contact=contact, case=DEBTOR_GONE)
     assert blocked.rule_id == "company.third_party.interval"
     assert blocked.next_allowed_at == cn(2026, 12, 4, 10)
-    assert ask(cn(2026, 12, 4, 10), history=history, contact=contact).allowed
+    assert ask(cn(2026, 12, 4, 10), history=history, contact=contact, case=DEBTOR_GONE).allowed
     assert ask(cn(2026, 12, 3, 10), history=history, contact=ContactType.DEBTOR).allowed
 
 
 def test_interval_that_ends_on_a_holiday_waits_for_the_holiday_to_end() -> None:
     history = calls([cn(2026, 9, 28, 10)], Outcome.CONNECTED)
-    blocked = ask(cn(2026, 9, 29, 9), history=history, contact=ContactType.FAMILY)
+    blocked = ask(cn(2026, 9, 29, 9), history=history, contact=ContactType.FAMILY, case=DEBTOR_GONE)
     assert blocked.rule_id == "company.third_party.interval"
     assert blocked.next_allowed_at == cn(2026, 10, 8, 8)  # 10-01 10:00 falls in National Day
 
@@ -200,7 +203,7 @@ def test_blocks_that_waiting_does_not_lift(
 
 def test_every_decision_names_its_ruleset() -> None:
     assert ask(cn(2026, 12, 1, 10)).ruleset == CN.ruleset
-    assert CN.ruleset.startswith("cn-default@2026.11+")
+    assert CN.ruleset.startswith("cn-default@2026.12+")
 
 
 def test_a_client_banks_own_stricter_rule(tmp_path: Path) -> None:
@@ -311,7 +314,7 @@ def test_naive_now_is_refused() -> None:
 def test_next_allowed_is_never_before_now() -> None:
     now = cn(2026, 12, 1, 10)
     history = calls([now - timedelta(hours=1)], Outcome.CONNECTED)
-    decision = ask(now, history=history, contact=ContactType.FAMILY)
+    decision = ask(now, history=history, contact=ContactType.FAMILY, case=DEBTOR_GONE)
     assert decision.next_allowed_at is not None and decision.next_allowed_at > now
 
 
@@ -335,7 +338,7 @@ def test_history_order_does_not_matter() -> None:
     spaced = decide(
         NumberFacts(MOBILE),
         PersonFacts(1, ContactType.FAMILY),
-        CaseFacts(10),
+        DEBTOR_GONE,
         family,
         cn(2026, 12, 3, 10),
         CN,

@@ -17,6 +17,7 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     Evaluator,
     NumberFacts,
     Outcome,
@@ -58,6 +59,10 @@ steps = st.lists(burst, min_size=1, max_size=12).map(
 starts = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2026, 12, 20))
 
 
+def debtor_calls(history: list[PastAttempt]) -> list[tuple[datetime, Outcome]]:
+    return [(a.at, a.outcome) for a in history if a.person_id == 1]
+
+
 def simulate(evaluator: Evaluator, people: list, start: datetime, plan: list) -> list[PastAttempt]:
     now = start.replace(tzinfo=UTC)
     history: list[PastAttempt] = []
@@ -75,7 +80,8 @@ def simulate(evaluator: Evaluator, people: list, start: datetime, plan: list) ->
         decision = evaluator.decide(
             NumberFacts(e164, time_zones=zones_for_number(e164)),
             PersonFacts(person_id, contact),
-            CaseFacts(7),
+            # the debtor's attempts, as both roads tell the third-party gate
+            CaseFacts(7, debtor=DebtorReach.of(("verified",), debtor_calls(history), keep=10)),
             AttemptHistory(tuple(history)),
             now,
         )

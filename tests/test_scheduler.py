@@ -19,6 +19,7 @@ from compliance.policy import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     NumberFacts,
     Outcome,
     PastAttempt,
@@ -33,8 +34,8 @@ from dialer.scheduler import RETRY_RULE, Schedule, build_schedule, first_call_de
 from dialer.worklist_source import build_worklists
 from store.case_import import import_cases
 from store.db import SessionFactory, make_read_session_factory
-from store.enums import AttemptStatus
-from store.models import Agent, Case, DoNotCall
+from store.enums import AttemptStatus, NumberState
+from store.models import Agent, Case, DoNotCall, PhoneNumber
 from tests.conftest import SAMPLE_CASES
 from tests.dbdata import add_attempts, debtor_targets, load_sample
 from tests.helpers import read_csv, write_csv
@@ -144,6 +145,9 @@ def test_within_a_tier_the_earliest_deadline_then_most_overdue_then_largest_go_f
 def test_a_cases_numbers_follow_it_debtor_first_then_mobile_home_work() -> None:
     now, imported = cn(2026, 12, 10, 9), cn(2026, 12, 9, 9)
     debtor = entry(1, imported=imported, e164="+8613812348001")
+    # the debtor cannot be reached, so the third-party gate lets the mother be called
+    gone = replace(debtor.case.facts, debtor=DebtorReach(("unreachable",)))
+    debtor = replace(debtor, case=replace(debtor.case, facts=gone))
     home = replace(debtor, kind="home", number=NumberFacts("+862168001234"))
     mother = replace(
         debtor, person=PersonFacts(77, ContactType.FAMILY), number=NumberFacts("+8613900000077")
@@ -246,11 +250,12 @@ def test_preview_json_shape_and_masking(tmp_path: Path, sample_db: str) -> None:
     assert str(doc["profile"]).startswith("cn-default@")
     dialable, blocked = doc["dialable"], doc["blocked"]
     assert isinstance(dialable, list) and isinstance(blocked, list)
-    assert len(dialable) > 100 and blocked
+    assert len(dialable) > 80 and blocked
     for item in [*dialable, *blocked]:
         assert set(item) >= {"case", "number", "reason", "rule", "next_allowed_at"}
         assert "****" in item["number"]
-    assert {b["rule"] for b in blocked} == {"law.case_status"}  # stolen / jailed / deceased
+    # stolen / jailed / deceased; third parties wait until the debtor cannot be reached
+    assert {b["rule"] for b in blocked} == {"law.case_status", "cba.third_party_gate"}
 
 
 @pytest.mark.parametrize(
@@ -269,7 +274,8 @@ def test_preview_at_chosen_instants(
     doc = preview(tmp_path, sample_db, at)
     assert bool(doc["dialable"]) is dialable
     if rule:
-        assert all(b["rule"] in {rule, "law.case_status"} for b in doc["blocked"])  # type: ignore[union-attr,index]
+        expected = {rule, "law.case_status", "cba.third_party_gate"}
+        assert all(b["rule"] in expected for b in doc["blocked"])  # type: ignore[union-attr,index]
 
 
 def test_preview_for_one_agent_and_after_calls(
@@ -315,6 +321,13 @@ def test_the_book_build_decides_each_number_as_decide_alone_does(
 def test_a_cases_numbers_of_one_kind_keep_the_case_files_order(
     sample_db: str, sessions: SessionFactory
 ) -> None:
+    with sessions.begin() as session:  # every debtor unreachable: their contacts may be called
+        debtors = select(Case.debtor_id)
+        session.execute(
+            update(PhoneNumber)
+            .where(PhoneNumber.person_id.in_(debtors))
+            .values(state=NumberState.UNREACHABLE)
+        )
     with sessions() as session:
         schedule = build_worklists(session, CN, cn(2026, 12, 1, 9), ["A01", "A02"])
     places = [
@@ -377,6 +390,7 @@ def test_the_schedulers_kind_of_number_covers_every_fact_the_engine_memo_reads()
         "hold_reason",
         "do_not_call",
         "number_state",
+        "debtor",
     ]
 
 

@@ -5,21 +5,24 @@ from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
     ContactType,
+    DebtorReach,
     NumberFacts,
     Outcome,
     PastAttempt,
     PersonFacts,
 )
 from compliance.policy.profile import Profile, load_profile
-from compliance.policy.rules import Block
+from compliance.policy.rules import Block, Grounds
 
 __all__ = [
     "AttemptHistory",
     "Block",
     "CaseFacts",
     "ContactType",
+    "DebtorReach",
     "Decision",
     "Evaluator",
+    "Grounds",
     "NumberFacts",
     "Outcome",
     "PastAttempt",

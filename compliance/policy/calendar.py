@@ -12,8 +12,27 @@ from enum import StrEnum
 from functools import lru_cache
 
 import chinese_calendar
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from compliance.policy.profile import CalendarYear
+
+class CalendarYear(BaseModel):
+    """An admin's statutory holidays and adjusted working days (调休) for one year."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    year: int = Field(ge=2000, le=2100)
+    holidays: tuple[date, ...]
+    workdays: tuple[date, ...] = ()
+
+    @model_validator(mode="after")
+    def _dates_in_year(self) -> CalendarYear:
+        stray = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
+        if stray:
+            raise ValueError(f"dates outside {self.year}: {', '.join(map(str, stray))}")
+        both = set(self.holidays) & set(self.workdays)
+        if both:
+            raise ValueError(f"both holiday and workday: {', '.join(map(str, sorted(both)))}")
+        return self
 
 
 class DayKind(StrEnum):
@@ -57,3 +76,25 @@ def _library_is_workday(day: date) -> bool | None:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         return None
+
+
+def library_knows(year: int) -> bool:
+    """Whether ``chinese-calendar`` has the whole year (it knows years up to its release)."""
+    return all(
+        _library_day_kind(day) != DayKind.UNKNOWN_YEAR
+        for day in (date(year, 1, 1), date(year, 12, 31))
+    )
+
+
+def working_day_label(day: date, admin_years: Mapping[int, CalendarYear]) -> str:
+    """``working day``, ``adjusted working day``, ``weekend``, ``holiday`` or ``unknown``."""
+    kind = day_kind(day, admin_years)
+    if kind == DayKind.UNKNOWN_YEAR:
+        return "unknown"
+    if kind == DayKind.STATUTORY_HOLIDAY:
+        return "holiday"
+    working = is_working_day(day, admin_years)
+    if day.weekday() >= 5:
+        return "adjusted working day" if working else "weekend"
+    # a weekday off without a festival's name would be a holiday too; the library names them
+    return "working day" if working else "holiday"

@@ -13,9 +13,25 @@ from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from compliance.policy.facts import AttemptHistory, CaseFacts, NumberFacts, PersonFacts
+from compliance.policy.facts import (
+    AttemptHistory,
+    CaseFacts,
+    ContactType,
+    NumberFacts,
+    PersonFacts,
+)
 from compliance.policy.profile import Profile, RuleSpec
-from compliance.policy.rules import CHECKS, MOMENT_ONLY, Block, Check, Facts, Moment, applies
+from compliance.policy.rules import (
+    CHECKS,
+    MOMENT_ONLY,
+    Block,
+    Check,
+    Facts,
+    Grounds,
+    Moment,
+    applies,
+)
+from compliance.policy.third_party import third_party_gate
 
 CLOCK_RULE = "profile.clock"
 SEARCH_STEPS = 64
@@ -37,9 +53,14 @@ class Decision:
     counters: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
     blocks: tuple[Block, ...] = ()
     """Every rule that blocked at ``now``."""
+    grounds: tuple[Grounds, ...] = ()
+    """What the rules that allowed it said (the third-party gate: which condition held)."""
 
 
-HISTORY_KINDS = frozenset({"cap", "min_interval", "quiet_after_conversation"})
+ALL_CHECKS: dict[str, Check] = {**CHECKS, "third_party_gate": third_party_gate}
+# The third-party gate runs per number like the history rules: it adds grounds to the
+# decision, which the per-instant cache of blocks would not keep.
+HISTORY_KINDS = frozenset({"cap", "min_interval", "quiet_after_conversation", "third_party_gate"})
 Compiled = tuple[int, RuleSpec, Check, bool, bool]
 
 
@@ -51,6 +72,8 @@ def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tupl
         case.hold_reason,
         number.do_not_call,
         number.state,
+        # only a third party's decision reads the debtor's reach (the third-party gate)
+        None if person.contact_type == ContactType.DEBTOR else case.debtor,
     )
 
 
@@ -61,10 +84,12 @@ def fact_key(  # noqa: PLR0917 (the facts themselves, so callers need not build 
     hold_reason: str | None,
     do_not_call: bool,
     number_state: str,
+    debtor: object,
 ) -> tuple[object, ...]:
     """Everything a rule other than the history rules may read about a number: a number
-    without history is decided the same as any other with the same key (and clock zone)."""
-    return (contact_type, client_bank, case_status, hold_reason, do_not_call, number_state)
+    without history is decided the same as any other with the same key (and clock zone).
+    ``debtor``: the case's :class:`DebtorReach` for a third party, None for the debtor."""
+    return (contact_type, client_bank, case_status, hold_reason, do_not_call, number_state, debtor)
 
 
 @lru_cache(maxsize=256)
@@ -84,7 +109,7 @@ class Evaluator:
             (
                 index,
                 rule,
-                CHECKS[rule.kind],
+                ALL_CHECKS[rule.kind],
                 bool(rule.client_banks or rule.contact_types),
                 rule.kind in MOMENT_ONLY,
             )
@@ -141,20 +166,22 @@ class Evaluator:
             static = moment.static[key] = self._run(self._static_rules, facts, moment, {})
         seen: dict[str, int] = {}
         found = static + self._run(self._history_rules, facts, moment, seen)
+        grounds = tuple(facts.grounds)
         if not found:
             return Decision(
                 True,
                 None,
-                "允许拨打",
-                "allowed",
+                "".join(("允许拨打", *(f"：{g.reason_zh}" for g in grounds))),
+                "".join(("allowed", *(f": {g.reason_en}" for g in grounds))),
                 moment.at,
                 self.profile.ruleset,
                 MappingProxyType(seen),
+                grounds=grounds,
             )
         found.sort(key=lambda pair: pair[0])
         blocks = [block for _, block in found]
         next_at = self._search_next(facts, zone, moment.at, blocks)
-        return self._blocked(moment.at, blocks, seen, next_at)
+        return self._blocked(moment.at, blocks, seen, next_at, grounds)
 
     @staticmethod
     def _run(
@@ -213,7 +240,12 @@ class Evaluator:
         return None
 
     def _blocked(
-        self, now: datetime, blocks: list[Block], seen: dict[str, int], next_at: datetime | None
+        self,
+        now: datetime,
+        blocks: list[Block],
+        seen: dict[str, int],
+        next_at: datetime | None,
+        grounds: tuple[Grounds, ...] = (),
     ) -> Decision:
         first = blocks[0]
         return Decision(
@@ -225,6 +257,7 @@ class Evaluator:
             ruleset=self.profile.ruleset,
             counters=MappingProxyType(seen),
             blocks=tuple(blocks),
+            grounds=grounds,
         )
 
 

@@ -44,12 +44,41 @@ class PersonFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class DebtorReach:
+    """What the third-party gate reads about the case's debtor.
+
+    Empty (the default) means nothing is known: the debtor counts as reachable, so a
+    caller that does not load these facts never lets a third party be called.
+    """
+
+    number_states: tuple[str, ...] = ()
+    """The states of the debtor's numbers (each state once, sorted)."""
+    recent: tuple[tuple[datetime, Outcome], ...] = ()
+    """The debtor's latest outbound attempts (any case, any number), oldest first."""
+
+    @staticmethod
+    def of(
+        states: Iterable[str], attempts: Iterable[tuple[datetime, Outcome]], keep: int
+    ) -> DebtorReach:
+        """From the debtor's number states and outbound attempts (in any order): each state
+        once, and the latest ``keep`` attempts. Equal facts give equal values, so the
+        engine's memo (keyed by them) is shared by every case alike."""
+        latest = sorted(attempts, key=lambda pair: pair[0])[-keep:] if keep > 0 else []
+        return DebtorReach(tuple(sorted(set(states))), tuple(latest))
+
+
+NO_REACH = DebtorReach()
+
+
+@dataclass(frozen=True, slots=True)
 class CaseFacts:
     case_id: int
     client_bank: str = ""
     status: str = "active"
     hold_reason: str | None = None
     """Set while collection is stopped (停催) and not yet cleared."""
+    debtor: DebtorReach = NO_REACH
+    """The debtor's number states and latest attempts (read by ``third_party_gate``)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ import itertools
 import re
 import tomllib
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -23,7 +23,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from compliance.errors import ProfileError
 from compliance.files import locate_toml
+from compliance.policy.calendar import CalendarYear
 from compliance.policy.facts import ContactType
+from compliance.policy.year_data import parse_year
 
 Per = Literal["person", "number", "person_case"]
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -36,7 +38,8 @@ class _Spec(BaseModel):
 
 class _RuleBase(_Spec):
     id: str = Field(min_length=1)
-    layer: Literal["law", "company", "bank"]
+    layer: Literal["law", "industry", "company", "bank"]
+    """``industry``: an association's guideline that banks write into their contracts."""
     source: str = Field(min_length=1)
     """The document and clause this rule comes from."""
     client_banks: tuple[str, ...] = ()
@@ -125,6 +128,21 @@ class NumberStateRule(_RuleBase):
     blocked: tuple[str, ...]
 
 
+GATE_ATTEMPTS_MAX = 10
+"""The most debtor attempts a ``third_party_gate`` may look back over: both roads to the
+policy load the debtor's latest ``store.debtor_facts.DEBTOR_ATTEMPTS`` (the same number)."""
+
+
+class ThirdPartyGateRule(_RuleBase):
+    """A third party (anyone but the debtor) only once the debtor cannot be reached: every
+    debtor number is in one of ``unreachable_states``, or the debtor's last
+    ``failed_attempts`` outbound attempts all failed or went unanswered."""
+
+    kind: Literal["third_party_gate"]
+    unreachable_states: tuple[str, ...] = Field(min_length=1)
+    failed_attempts: int = Field(ge=1, le=GATE_ATTEMPTS_MAX)
+
+
 RuleSpec = Annotated[
     WindowRule
     | StatutoryHolidayRule
@@ -135,27 +153,10 @@ RuleSpec = Annotated[
     | HoldRule
     | CaseStatusRule
     | ContactTypeRule
-    | NumberStateRule,
+    | NumberStateRule
+    | ThirdPartyGateRule,
     Field(discriminator="kind"),
 ]
-
-
-class CalendarYear(_Spec):
-    """An admin's statutory holidays and adjusted working days (调休) for one year."""
-
-    year: int = Field(ge=2000, le=2100)
-    holidays: tuple[date, ...]
-    workdays: tuple[date, ...] = ()
-
-    @model_validator(mode="after")
-    def _dates_in_year(self) -> CalendarYear:
-        stray = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
-        if stray:
-            raise ValueError(f"dates outside {self.year}: {', '.join(map(str, stray))}")
-        both = set(self.holidays) & set(self.workdays)
-        if both:
-            raise ValueError(f"both holiday and workday: {', '.join(map(str, sorted(both)))}")
-        return self
 
 
 class Scheduling(_Spec):
@@ -253,8 +254,13 @@ def shipped_profiles_dir() -> Path:
     return Path(str(resources.files("config").joinpath("policy")))
 
 
-def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Profile:
-    """Load a profile by name (from ``search`` then the shipped ones) or by path."""
+def load_profile(
+    name_or_path: str | Path, search: tuple[Path, ...] = (), calendars: Path | None = None
+) -> Profile:
+    """Load a profile by name (from ``search`` then the shipped ones) or by path.
+
+    ``calendars``: the admins' folder of years added with ``callwarden calendar add``
+    (``cn-YYYY.toml``); a year the profile's own ``[[calendar]]`` lists wins over it."""
     chain: list[tuple[Path, ProfileFile, bytes]] = []
     ref: str | Path | None = name_or_path
     while ref is not None:
@@ -270,7 +276,17 @@ def load_profile(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Pro
         spec = parse_profile(path, raw)
         chain.append((path, spec, raw))
         ref = spec.extends
-    return _merge(list(reversed(chain)))
+    return _merge(list(reversed(chain)), _added_years(calendars))
+
+
+def _added_years(folder: Path | None) -> list[tuple[bytes, CalendarYear]]:
+    if folder is None or not folder.is_dir():
+        return []
+    found = []
+    for path in sorted(folder.glob("cn-*.toml")):
+        raw = path.read_bytes()
+        found.append((raw, parse_year(path, raw)))
+    return found
 
 
 def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
@@ -311,13 +327,20 @@ def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
     return f"{path}: {key}: {message}"
 
 
-def _merge(chain: list[tuple[Path, ProfileFile, bytes]]) -> Profile:
-    """Parents first: rules accumulate, calendar years and scheduling are overridden by children."""
+def _merge(
+    chain: list[tuple[Path, ProfileFile, bytes]], added: list[tuple[bytes, CalendarYear]]
+) -> Profile:
+    """Parents first: rules accumulate, calendar years and scheduling are overridden by children.
+    Added years come first, so a profile's own ``[[calendar]]`` overrides them."""
     seen: dict[str, Path] = {}
     rules: list[RuleSpec] = []
     calendar: dict[int, CalendarYear] = {}
     scheduling = Scheduling()
     digest = hashlib.sha256()
+    for raw, year in added:
+        # in the ruleset's hash: every decision records which calendar it was made on
+        digest.update(raw)
+        calendar[year.year] = year
     for path, spec, raw in chain:
         digest.update(raw)
         for rule in spec.rules:

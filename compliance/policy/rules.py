@@ -49,6 +49,15 @@ class Block:
     """None: not by waiting (a hold, do-not-call, an unknown calendar year…)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Grounds:
+    """Why a rule allowed a call, where that is worth saying (the third-party gate)."""
+
+    rule_id: str
+    reason_zh: str
+    reason_en: str
+
+
 @dataclass(slots=True)
 class Moment:
     """An instant on the profile's clock, with per-instant results shared by many numbers."""
@@ -97,6 +106,8 @@ class Facts:
     profile: Profile
     by_key: dict[str, list[PastAttempt]] = field(default_factory=dict)
     """The history split by ``per`` key, computed once for all the rules that count it."""
+    grounds: list[Grounds] = field(default_factory=list)
+    """What the rules that allowed the call want said about it."""
 
 
 Counters = dict[str, int]

@@ -24,7 +24,9 @@ from sqlalchemy.orm import Session
 
 from console.app import App
 from console.web.auth import Principal
+from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
+from store.enums import Role
 from store.pii import mask_phone, mask_resident_id, mask_text
 
 WEB_DIR = Path(str(resources.files("console") / "web"))
@@ -89,4 +91,7 @@ def render(
         "zone": cw(request).settings.policy.timezone,
         **ctx,
     }
+    if principal is not None and principal.role == Role.ADMIN:
+        # issue 19: warn admins before the holiday calendar runs out
+        context["calendar_warning"] = calendar_warning(cw(request), now(request))
     return TEMPLATES.TemplateResponse(request, template, context, status_code=status_code)
