@@ -8,14 +8,13 @@ An added year is kept like an edited profile: every version in ``config_version`
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 from datetime import date
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from compliance.errors import ProfileError
@@ -27,7 +26,7 @@ from compliance.policy.year_data import (
 from console.app import App
 from console.bounds import parse_at
 from console.calendars import report
-from console.editable import _write_atomically
+from console.editable import _write_atomically, add_version
 from console.users import default_actor
 from store.audit import record_audit
 from store.models import ConfigVersion
@@ -97,23 +96,7 @@ def cmd_calendar_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _keep(session: Session, name: str, content: str, author: str, note: str) -> ConfigVersion:
-    version = session.scalar(
-        select(func.max(ConfigVersion.version)).where(
-            ConfigVersion.kind == KIND, ConfigVersion.name == name
-        )
-    )
-    row = ConfigVersion(
-        kind=KIND,
-        name=name,
-        version=(version or 0) + 1,
-        content=content,
-        sha256=hashlib.sha256(content.encode()).hexdigest(),
-        author=author,
-        note=note,
-        created_at=utcnow(),
-    )
-    session.add(row)
-    session.flush()
+    row = add_version(session, KIND, name, content, author, note, utcnow())
     record_audit(
         session,
         author,

@@ -142,7 +142,7 @@ def versions(session: Session, kind: str, name: str) -> list[ConfigVersion]:
     )
 
 
-def _add_version(  # noqa: PLR0917 (one version's fields)
+def add_version(  # noqa: PLR0917 (one version's fields)
     session: Session, kind: str, name: str, content: str, author: str, note: str, now: datetime
 ) -> ConfigVersion:
     last = session.scalar(
@@ -186,8 +186,8 @@ def save(  # noqa: PLR0917 (what a save is made of)
         return None
     if not versions(session, kind, name):
         # The text in force before the first edit is version 1, so the first diff shows the edit.
-        _add_version(session, kind, name, current, "(before first edit)", "", now)
-    row = _add_version(session, kind, name, content, author, note, now)
+        add_version(session, kind, name, current, "(before first edit)", "", now)
+    row = add_version(session, kind, name, content, author, note, now)
     record_audit(
         session,
         author,
