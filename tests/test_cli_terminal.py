@@ -89,7 +89,8 @@ def test_schedule_preview_neutralises_what_it_prints(tmp_path: Path, db_url: str
     assert not CONTROLS & set(shown.stdout)
     lines = shown.stdout.splitlines()
     dialable = [line for line in lines if line.startswith("  A\\x1b[31m01 ")]
-    assert len(dialable) > 100
+    # every debtor of the sample (their contacts wait for the third-party gate, cn-cba-2026)
+    assert len(dialable) >= 90
     assert all("\\x1b[2J\\u202e\\x0d" in line for line in dialable)
     blocked = lines[lines.index("blocked:") + 1 :]
     assert blocked and all("\\x1b[2J\\u202e\\x0d" in line for line in blocked)

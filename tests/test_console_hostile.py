@@ -197,7 +197,8 @@ def test_extends_names_a_profile_never_a_file(
     canary.write_text('id = "canary"\nversion = "1"\n', encoding="utf-8")
     token = login(client, "admin1")
     text = shipped.read_text(encoding="utf-8")
-    assert 'extends = "cn-law"' in text
+    parent_line = 'extends = "cn-cba-2026"'  # the shipped default's parent
+    assert parent_line in text
     for parent in (
         "/etc/passwd",
         str(canary),
@@ -209,7 +210,7 @@ def test_extends_names_a_profile_never_a_file(
         "",
         " cn-law",
     ):
-        content = text.replace('extends = "cn-law"', f"extends = {parent!r}".replace("'", '"'))
+        content = text.replace(parent_line, f"extends = {parent!r}".replace("'", '"'))
         reply = client.post(
             "/admin/files/policy/cn-default", data={"content": content, "csrf": token}
         )
