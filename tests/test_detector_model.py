@@ -78,9 +78,12 @@ def test_the_model_keeps_to_who_can_say_what() -> None:
     assert not _detector(_model(threat=THREAT)).detect(callee, CallContext("debtor")).flags
     # third-party disclosure is nothing on a call to the debtor, whatever the model says
     told = CategoryModel(bias=5.0, weights={}, flag_at=0.5, review_at=0.3)
-    agent = [Utterance("agent", 0.0, 2.0, "他欠我们钱")]
+    agent = [Utterance("agent", 0.0, 2.0, "月亮升起来了")]  # no rule: the model alone
     detector = _detector(_model(third_party_disclosure=told))
     assert not detector.detect(agent, CallContext("debtor")).flags
+    # to a party nobody knows (a recording without call data), talk of the debt is no
+    # disclosure on the model's word alone
+    assert not detector.detect(agent, CallContext("unknown")).flags
     assert (
         detector.detect(agent, CallContext("family")).flags[0].category == "third_party_disclosure"
     )

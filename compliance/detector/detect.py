@@ -111,6 +111,9 @@ class Detector:
         ]
         self._index = PhraseIndex(entries, exhaustive=not prefilter)
         self._needs, self._filter_counts, self._triggers = self._stage_one(entries, lexicon)
+        self._third_party_only = frozenset(
+            name for name, spec in lexicon.categories.items() if spec.contact != "any"
+        )
         self._categories: dict[tuple[str, bool], frozenset[str]] = {
             (speaker, third_party): frozenset(
                 name
@@ -215,7 +218,7 @@ class Detector:
                         reviews[key] = said
         if self._trained is not None:
             call = (joined, spelt, offsets)
-            self._weigh(utterances, third_party, call, (flags, reviews, suppressed))
+            self._weigh(utterances, context.contact_type, call, (flags, reviews, suppressed))
         ordered = sorted(flags.values(), key=lambda f: (f.start, f.category))
         listen = sorted(reviews.values(), key=lambda r: (r.start, r.category))
         # Sorted, as the flags are: the prefilter and the full search meet rules in other orders.
@@ -225,7 +228,7 @@ class Detector:
     def _weigh(
         self,
         utterances: Sequence[Utterance],
-        third_party: bool,
+        contact: str,
         call: tuple[str, Spellings, list[int]],
         found: tuple[dict[tuple[int, str], Flag], dict[tuple[int, str], Review], list[Suppressed]],
     ) -> None:
@@ -238,8 +241,11 @@ class Detector:
         joined, spelt, offsets = call
         flags, reviews, suppressed = found
         cleared = {(s.utterance, s.category) for s in suppressed}
+        # Talk of the debt is only a disclosure to someone known not to be the debtor: the
+        # model weighs such talk, so on a call to an unknown party only the rules may say so.
+        unsure = self._third_party_only if contact == "unknown" else frozenset()
         for number, utterance in enumerate(utterances):
-            allowed = self._categories[(utterance.speaker, third_party)]
+            allowed = self._categories[(utterance.speaker, contact != "debtor")] - unsure
             begin = offsets[number]
             hits: dict[int, list[Hit]] | None = None
             for said in weigh(self._trained, utterance.text, allowed):
