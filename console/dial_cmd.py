@@ -38,7 +38,8 @@ def cmd_dial(app: App, args: argparse.Namespace, out: TextIO) -> int:
         dialable = every_worklist(session, profile, start_at)
         agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
     if dialable.computed:
-        print(f"worklists computed: {dialable.computed}", file=out)
+        # a notice, not the result: stdout stays what scripts read
+        print(f"worklists computed: {dialable.computed}", file=sys.stderr)
     wanted = set(args.agents.split(",")) if args.agents else set(agents)
     if args.preview:
         wanted = {args.preview}
