@@ -1,10 +1,10 @@
 """What in a transcript breaks which rule, and what the called party asked for (pure)."""
 
-from compliance.detector.detect import (
+from compliance.detector.detect import Detector
+from compliance.detector.findings import (
     DETECTOR_VERSION,
     CallContext,
     Detection,
-    Detector,
     Flag,
     Review,
     Speaker,

@@ -21,7 +21,6 @@ from compliance.detector.findings import (
     Detection,
     Flag,
     Review,
-    Speaker,
     Suppressed,
     Utterance,
     model_flag,
@@ -31,18 +30,6 @@ from compliance.detector.index import Hit, PhraseEntry, PhraseIndex
 from compliance.detector.sound import Spellings, spell
 from compliance.detector.spans import KIND_RANK, Rule, Span, hits_of, same, spans
 from compliance.lexicon import SEVERITY_RANK, LexiconFile
-
-__all__ = [
-    "DETECTOR_VERSION",
-    "CallContext",
-    "Detection",
-    "Detector",
-    "Flag",
-    "Review",
-    "Speaker",
-    "Suppressed",
-    "Utterance",
-]
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Pure data; :mod:`compliance.detector.detect` makes them.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from compliance.detector.classifier import Score
 from compliance.detector.index import MatchKind
@@ -96,33 +96,29 @@ class Detection:
 def model_flag(said: Score, utterance: Utterance, spec: CategorySpec, version: str) -> Flag:
     """A flag where the model (no rule) weighed the words; the span is the clause they lie in."""
     return Flag(
-        category=said.category,
         kind=spec.kind,
         severity=SEVERITY_RANK[spec.severity],
-        speaker=utterance.speaker,
-        start=utterance.start,
-        end=utterance.end,
-        evidence=utterance.text,
-        matched=utterance.text[said.start : said.end],
-        char_start=said.start,
-        char_end=said.end,
-        rule_id=f"model.{said.category}",
         match="model",
         detector_version=version,
+        **_model_fields(said, utterance),
     )
 
 
 def model_review(said: Score, utterance: Utterance) -> Review:
     """A line the model leant towards, not far enough to flag: for a person to listen to."""
-    return Review(
-        category=said.category,
-        rule_id=f"model.{said.category}",
-        speaker=utterance.speaker,
-        start=utterance.start,
-        end=utterance.end,
-        evidence=utterance.text,
-        matched=utterance.text[said.start : said.end],
-        char_start=said.start,
-        char_end=said.end,
-        cost=round(1 - said.probability, 3),
-    )
+    return Review(cost=round(1 - said.probability, 3), **_model_fields(said, utterance))
+
+
+def _model_fields(said: Score, utterance: Utterance) -> dict[str, Any]:
+    """What a model flag and a model review share: the line, and the clause that weighed most."""
+    return {
+        "category": said.category,
+        "rule_id": f"model.{said.category}",
+        "speaker": utterance.speaker,
+        "start": utterance.start,
+        "end": utterance.end,
+        "evidence": utterance.text,
+        "matched": utterance.text[said.start : said.end],
+        "char_start": said.start,
+        "char_end": said.end,
+    }

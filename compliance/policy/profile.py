@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import itertools
 import re
-import tomllib
 from dataclasses import dataclass
 from datetime import time, timedelta
 from importlib import resources
@@ -25,7 +24,7 @@ from compliance.errors import ProfileError
 from compliance.files import locate_toml
 from compliance.policy.calendar import CalendarYear
 from compliance.policy.facts import ContactType
-from compliance.policy.year_data import parse_year
+from compliance.policy.year_data import parse_year, read_toml
 
 Per = Literal["person", "number", "person_case"]
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -298,12 +297,7 @@ def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
 
 def parse_profile(path: Path, raw: bytes) -> ProfileFile:
     """Validate one file; every problem names the file and the key."""
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ProfileError([f"{path}: not UTF-8 text"]) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"{path}: not valid TOML: {exc}"]) from exc
+    data = read_toml(path, raw)
     try:
         return ProfileFile.model_validate(data)
     except ValidationError as exc:

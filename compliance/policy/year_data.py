@@ -52,14 +52,19 @@ class YearFile(_Spec):
     workdays: tuple[date, ...] = ()
 
 
-def parse_year(path: Path, raw: bytes) -> CalendarYear:
-    """Validate one year's file; every problem names the file and the field."""
+def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
+    """A policy file's (profile or calendar year) TOML table, or a ProfileError naming ``path``."""
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ProfileError([f"{path}: not UTF-8 text"]) from exc
     except tomllib.TOMLDecodeError as exc:
         raise ProfileError([f"{path}: not valid TOML: {exc}"]) from exc
+
+
+def parse_year(path: Path, raw: bytes) -> CalendarYear:
+    """Validate one year's file; every problem names the file and the field."""
+    data = read_toml(path, raw)
     try:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
