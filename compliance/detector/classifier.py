@@ -66,12 +66,21 @@ def features(text: str) -> dict[str, tuple[int, int]]:
 
 def weigh(model: ClassifierModel, text: str, allowed: Iterable[str]) -> list[Score]:
     """The categories in ``allowed`` that ``text`` reaches the review threshold of, by score."""
-    wanted = [name for name in allowed if name in model.categories]
-    if not wanted:
+    totals = {name: model.categories[name].bias for name in allowed if name in model.categories}
+    if not totals:
         return []
     found = features(text)
-    scores = (score(model.categories[name], name, text, found) for name in wanted)
-    kept = [s for s in scores if s.probability >= model.categories[s.category].review_at]
+    present: dict[str, list[tuple[float, str]]] = {name: [] for name in totals}
+    for key in found:
+        for name, weight in model.by_feature.get(key, ()):
+            if name in totals:
+                totals[name] += weight
+                present[name].append((weight, key))
+    kept = [
+        _scored(name, total, text, found, present[name])
+        for name, total in totals.items()
+        if _logistic(total) >= model.categories[name].review_at
+    ]
     return sorted(kept, key=lambda s: (-s.probability, s.category))
 
 
@@ -79,14 +88,18 @@ def score(
     model: CategoryModel, category: str, text: str, found: dict[str, tuple[int, int]]
 ) -> Score:
     """How likely ``text`` (whose :func:`features` are ``found``) belongs to ``category``."""
-    weights = model.weights
-    total = model.bias
-    present: list[tuple[float, str]] = []
-    for key in found:
-        weight = weights.get(key)
-        if weight is not None:
-            total += weight
-            present.append((weight, key))
+    present = [(model.weights[key], key) for key in found if key in model.weights]
+    total = model.bias + sum(weight for weight, _ in present)
+    return _scored(category, total, text, found, present)
+
+
+def _scored(
+    category: str,
+    total: float,
+    text: str,
+    found: dict[str, tuple[int, int]],
+    present: list[tuple[float, str]],
+) -> Score:
     present.sort(reverse=True)
     spans = [found[key] for weight, key in present[:3] if weight > 0]
     start, end = _evidence(text, spans)
@@ -111,6 +124,7 @@ def _logistic(value: float) -> float:
     return exp / (1.0 + exp)
 
 
+@cache
 def _tokens(char: str) -> tuple[str, str, str]:
     if char in CLAUSE_BREAKS or char.isspace():
         return _BREAK, _BREAK, _BREAK

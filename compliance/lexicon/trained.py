@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from compliance.errors import LexiconError
@@ -33,6 +33,19 @@ class CategoryModel:
 class ClassifierModel:
     version: str
     categories: Mapping[str, CategoryModel]
+    by_feature: Mapping[str, tuple[tuple[str, float], ...]] = field(
+        init=False, repr=False, compare=False
+    )
+    """The weights turned around (feature → its categories' weights), so scoring a line reads
+    each of its n-grams once, not once per category."""
+
+    def __post_init__(self) -> None:
+        inverted: dict[str, list[tuple[str, float]]] = {}
+        for name, spec in sorted(self.categories.items()):
+            for key, weight in spec.weights.items():
+                inverted.setdefault(key, []).append((name, weight))
+        turned = {key: tuple(pairs) for key, pairs in inverted.items()}
+        object.__setattr__(self, "by_feature", turned)
 
     def as_json(self) -> dict[str, Any]:
         return {
