@@ -5,7 +5,8 @@ attempt, so no two dialers can both take the last call a person may receive:
 
 - PostgreSQL: the person row and every phone-number row with the dialled
   number are locked (``FOR NO KEY UPDATE``), person first, then numbers by id;
-- SQLite: the transaction starts with ``BEGIN IMMEDIATE`` (one writer at a time).
+- SQLite: every write transaction starts with ``BEGIN IMMEDIATE`` (``store.db``'s begin
+  event), so the write lock is held from before the history is read: one writer at a time.
 
 In-flight attempts (reserved, originated) are in the history the judge sees, so
 they count as possibly connected. Blocked decisions are stored too, with their
@@ -124,7 +125,6 @@ def reserve_attempt(
     """Decide and record one outbound attempt in one transaction; never dials."""
     try:
         with sessions.begin() as session:
-            _begin_immediately(session)
             context = _load_context(session, phone_number_id, case_id, now - lookback)
             verdict = judge(context, now)
             attempt = CallAttempt(
@@ -147,14 +147,6 @@ def reserve_attempt(
             return Reservation(attempt.id, verdict)
     except OperationalError as exc:
         raise DatabaseUnavailable(f"could not reserve an attempt: {exc.orig}") from exc
-
-
-def _begin_immediately(session: Session) -> None:
-    conn = session.connection()
-    if conn.dialect.name == "sqlite":
-        # The session began with a deferred BEGIN; take the write lock now, before reading.
-        conn.exec_driver_sql("COMMIT")
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _counters_json(verdict: Verdict) -> dict[str, object]:
@@ -196,7 +188,6 @@ def recheck_attempt(
     """
     try:
         with sessions.begin() as session:
-            _begin_immediately(session)
             attempt = session.scalars(
                 select(CallAttempt).where(CallAttempt.id == attempt_id).with_for_update()
             ).first()  # locked: a second gate session for it waits for this decision

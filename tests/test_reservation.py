@@ -8,7 +8,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import event, func, select, update
 
 from compliance.policy import load_profile
 from dialer.gate import PolicyJudge
@@ -154,3 +154,25 @@ def test_a_locked_sqlite_database_fails_closed(tmp_path: Path, sqlite_template: 
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(CallAttempt)) == 0
     assert reserve(short, target, at(9))[1]  # and it works again once the lock is gone
+
+
+def test_a_sqlite_reservation_takes_the_write_lock_once(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    # Letting go of the lock between BEGIN and the read lets another writer in; under a busy
+    # morning each extra hand-over is one more chance for a waiter to starve past its timeout.
+    path = tmp_path / "once.db"
+    path.write_bytes(sqlite_template.read_bytes())
+    engine = make_engine(f"sqlite:///{path}")
+    sessions = make_session_factory(engine)
+    load_sample(sessions)
+    target = debtor_targets(sessions)[0]
+    statements: list[str] = []
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _seen(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(statement.strip().upper())
+
+    assert reserve(sessions, target, at(9))[1]
+    assert statements.count("BEGIN IMMEDIATE") == 1
+    assert "COMMIT" not in statements[: statements.index("BEGIN IMMEDIATE") + 3]

