@@ -105,15 +105,27 @@ EMPTY_HISTORY = AttemptHistory()
 
 class Histories:
     """Counted attempts by person and by number. A number's history is its person's
-    attempts plus other people's attempts on the same number, oldest first."""
+    attempts plus other people's attempts on the same number, oldest first; it is
+    ``on_the_line`` when its person, or anyone on the number, is in a call now."""
 
-    def __init__(self, attempts: Iterable[PastAttempt]) -> None:
+    def __init__(
+        self,
+        attempts: Iterable[PastAttempt],
+        calls_up: Iterable[tuple[int, str, datetime]] = (),
+    ) -> None:
+        """``calls_up``: (person id, number, until when it may last) of every call up now
+        (:func:`store.dial_filters.calls_up`)."""
         by_person: dict[int, list[PastAttempt]] = defaultdict(list)
         by_number: dict[str, list[PastAttempt]] = defaultdict(list)
         for attempt in attempts:
             by_person[attempt.person_id].append(attempt)
             by_number[attempt.e164].append(attempt)
         self.by_person, self.by_number = dict(by_person), dict(by_number)
+        self._up_persons: dict[int, datetime] = {}
+        self._up_numbers: dict[str, datetime] = {}
+        for person, e164, until in calls_up:
+            self._up_persons[person] = max(until, self._up_persons.get(person, until))
+            self._up_numbers[e164] = max(until, self._up_numbers.get(e164, until))
         self._own: dict[int, AttemptHistory] = {}
         # sets: a miss, the usual answer, is cheaper in a set than in a dict
         self._persons, self._dialled = frozenset(by_person), frozenset(by_number)
@@ -125,6 +137,10 @@ class Histories:
         by_person, by_number, own = self.by_person, self.by_number, self._own
         found = set(compress(count(), [person in self._persons for person in person_ids]))
         found.update(compress(count(), [e164 in self._dialled for e164 in e164s]))
+        up: set[int] = set()
+        if self._up_persons:
+            up.update(compress(count(), [person in self._up_persons for person in person_ids]))
+            up.update(compress(count(), [e164 in self._up_numbers for e164 in e164s]))
         for index in found:
             person_id, e164 = person_ids[index], e164s[index]
             others = [a for a in by_number.get(e164, ()) if a.person_id != person_id]
@@ -135,6 +151,13 @@ class Histories:
                 if history is None:
                     history = own[person_id] = AttemptHistory(tuple(by_person[person_id]))
                 histories[index] = history
+        for index in up:
+            ends = (
+                self._up_persons.get(person_ids[index]),
+                self._up_numbers.get(e164s[index]),
+            )
+            until = max(end for end in ends if end is not None)
+            histories[index] = AttemptHistory(histories[index].attempts, until)
         return histories
 
 
@@ -152,7 +175,9 @@ def dial_facts(context: DialContext, *, with_zones: bool) -> DialFacts:
         past_attempt(row.at, row.person_id, row.case_id, row.e164, row.status)
         for row in context.history
     )
-    history = Histories(attempts).of((context.person_id,), (context.e164,))[0]
+    until = context.line_busy_until
+    up = [] if until is None else [(context.person_id, context.e164, until)]
+    history = Histories(attempts, up).of((context.person_id,), (context.e164,))[0]
     return DialFacts(
         NumberFacts(
             context.e164,

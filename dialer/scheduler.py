@@ -98,7 +98,7 @@ def _decide_numbers(
     # an attempt before today's local midnight was in none of today's slots
     midnight = datetime.combine(local_now.date(), time(0), tzinfo=local_now.tzinfo)
     waits: dict[int, datetime] = {}
-    for position in compress(count(), map(_has_attempts, numbers.history)):
+    for position in compress(count(), map(bool, numbers.history)):  # attempts, or a call up
         history = numbers.history[position]
         decision = decisions[position] = evaluator.decide(
             numbers.number_facts(position),
@@ -107,7 +107,7 @@ def _decide_numbers(
             history,
             now,
         )
-        if decision.allowed and slots and history.attempts[-1].at >= midnight:
+        if decision.allowed and slots and history.attempts and history.attempts[-1].at >= midnight:
             wait = _retry_slot_wait(numbers.e164[position], history, slots, local_now)
             if wait is not None:
                 waits[position] = wait
@@ -125,7 +125,6 @@ def _decide_numbers(
     return list(compress(count(), allowed))
 
 
-_has_attempts = attrgetter("attempts")
 _allowed = attrgetter("allowed")
 
 

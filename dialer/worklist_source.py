@@ -29,7 +29,7 @@ from dialer.debtor_reach import attach_debtor_reach, needs_debtor_reach
 from dialer.errors import BookUnreadable
 from dialer.facts import Histories, contact_type, past_attempt, time_zones
 from dialer.scheduler import Schedule, schedule_book
-from store.dial_filters import counted_attempts, open_holds
+from store.dial_filters import LONGEST_CALL, calls_up, counted_attempts, open_holds
 from store.enums import AttemptStatus, NumberKind, NumberState, Relation
 from store.models import (
     Agent,
@@ -137,8 +137,9 @@ class _ReadOnce(dict[Any, datetime]):
         return value
 
 
-def _history(session: Session, since: datetime) -> Histories:
-    """The counted attempts since ``since``, oldest first."""
+def _history(session: Session, now: datetime, lookback: timedelta) -> Histories:
+    """The counted attempts in the ``lookback`` before ``now``, oldest first, and the calls
+    up at ``now``."""
     attempts = (
         select(
             CallAttempt.reserved_at,
@@ -147,13 +148,19 @@ def _history(session: Session, since: datetime) -> Histories:
             CallAttempt.e164,
             _text(CallAttempt.status),
         )
-        .where(counted_attempts(since))
+        .where(counted_attempts(now - lookback))
         .order_by(CallAttempt.reserved_at)
+    )
+    up = select(CallAttempt.person_id, CallAttempt.e164, CallAttempt.reserved_at).where(
+        calls_up(now)
     )
     instant = _instants(session, distinct=True)
     return Histories(
-        past_attempt(instant(at), person, case, e164, status)
-        for at, person, case, e164, status in _rows(session, attempts)
+        (
+            past_attempt(instant(at), person, case, e164, status)
+            for at, person, case, e164, status in _rows(session, attempts)
+        ),
+        [(person, e164, instant(at) + LONGEST_CALL) for person, e164, at in _rows(session, up)],
     )
 
 
@@ -203,7 +210,7 @@ def load_book(
     """
     cases, slot_of = load_cases(session)
     dnc = set(session.scalars(select(DoNotCall.e164)))
-    histories = _history(session, now - lookback)
+    histories = _history(session, now, lookback)
     debtor_of: dict[int, int] = dict(_rows(session, select(Case.id, Case.debtor_id)))
     numbers = NumberColumns()
     fill = _NumberFill(numbers, slot_of, dnc, histories, debtor_of, with_zones=with_zones)

@@ -8,9 +8,9 @@ importing the reservation back.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 
 from store.enums import AttemptStatus, Direction, HoldReason
 from store.models import CallAttempt, Hold
@@ -27,6 +27,26 @@ def counted_attempts(since: datetime | None) -> ColumnElement[bool]:
         CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
     )
     return counted if since is None else and_(counted, CallAttempt.reserved_at > since)
+
+
+LONGEST_CALL = timedelta(hours=2)
+"""A call answered longer ago than this whose end was never recorded (a lost hangup) no
+longer keeps its person off the line: the block would otherwise last for ever."""
+
+
+def calls_up(now: datetime) -> ColumnElement[bool]:
+    """Which attempt rows are a call up at ``now``, in either direction: an outbound one
+    in flight, or any answered one not yet ended, reserved within :data:`LONGEST_CALL`.
+
+    The one filter both roads read ``on_the_line`` through (issue 17: a number on the line
+    with one agent is not dialled by another)."""
+    in_flight = CallAttempt.status.in_((AttemptStatus.RESERVED, AttemptStatus.ORIGINATED))
+    talking = and_(CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.ended_at.is_(None))
+    return and_(
+        or_(in_flight, talking),
+        CallAttempt.reserved_at > now - LONGEST_CALL,
+        CallAttempt.reserved_at <= now,
+    )
 
 
 def open_holds() -> Select[int, HoldReason]:

@@ -20,14 +20,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from store.attempts import append_note
 from store.db import SessionFactory
 from store.debtor_facts import NO_ROWS, DebtorRows, load_debtor_rows
-from store.dial_filters import counted_attempts, open_holds
+from store.dial_filters import LONGEST_CALL, calls_up, counted_attempts, open_holds
 from store.enums import AttemptStatus, Direction
 from store.errors import DatabaseUnavailable, StoreError
 from store.models import (
@@ -74,6 +74,9 @@ class DialContext:
     history: tuple[PastAttemptRow, ...]
     """The counted attempts (see :func:`store.dial_filters.counted_attempts`) for this person
     or this number, oldest first."""
+    line_busy_until: datetime | None = None
+    """Set while the person, or someone on this number, is in a call (see
+    :func:`store.dial_filters.calls_up`): the latest call's start plus ``LONGEST_CALL``."""
     debtor: DebtorRows = NO_ROWS
     """The case's debtor's number states and latest counted attempts, any case, all time
     (issue 19: the third-party gate; see :mod:`store.debtor_facts`)."""
@@ -125,7 +128,7 @@ def reserve_attempt(
     """Decide and record one outbound attempt in one transaction; never dials."""
     try:
         with sessions.begin() as session:
-            context = _load_context(session, phone_number_id, case_id, now - lookback)
+            context = _load_context(session, phone_number_id, case_id, now, lookback)
             verdict = judge(context, now)
             attempt = CallAttempt(
                 case_id=case_id,
@@ -198,7 +201,12 @@ def recheck_attempt(
                 return refusal or _UNKNOWN
             assert attempt.phone_number_id is not None  # checked by _refusal
             context = _load_context(
-                session, attempt.phone_number_id, attempt.case_id, now - lookback, attempt_id
+                session,
+                attempt.phone_number_id,
+                attempt.case_id,
+                now,
+                lookback,
+                leave_out=attempt_id,
             )
             verdict = judge(context, now)
             if not verdict.allowed:
@@ -240,7 +248,9 @@ def _load_context(
     session: Session,
     phone_number_id: int,
     case_id: int,
-    since: datetime,
+    now: datetime,
+    lookback: timedelta,
+    *,
     leave_out: int | None = None,
 ) -> DialContext:
     number = session.get(PhoneNumber, phone_number_id)
@@ -262,10 +272,17 @@ def _load_context(
         )
         .where(
             or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
-            counted_attempts(since),
+            counted_attempts(now - lookback),
             CallAttempt.id != (leave_out or 0),
         )
         .order_by(CallAttempt.reserved_at)
+    )
+    last_up = session.scalar(
+        select(func.max(CallAttempt.reserved_at)).where(
+            or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
+            calls_up(now),
+            CallAttempt.id != (leave_out or 0),
+        )
     )
     return DialContext(
         phone_number_id=number.id,
@@ -280,6 +297,7 @@ def _load_context(
         case_status=case.status.value,
         hold_reason=hold.reason.value if hold else None,
         history=tuple(PastAttemptRow(*row) for row in rows),
+        line_busy_until=None if last_up is None else last_up + LONGEST_CALL,
         # issue 19 (third-party gate): read by store.debtor_facts, as the worklists read it
         debtor=load_debtor_rows(session, (case.id,), leave_out).get(case.id, NO_ROWS),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -54,8 +54,12 @@ def add_attempts(
     times: list[datetime],
     status: AttemptStatus,
     direction: Direction = Direction.OUTBOUND,
+    *,
+    up: bool = False,
 ) -> None:
-    """Record attempts as if they had been dialled (or received) at ``times``."""
+    """Record attempts as if they had been dialled (or received) at ``times``: a minute
+    later each had ended, unless ``up`` (the call is still going) or still in flight."""
+    in_flight = status in {AttemptStatus.RESERVED, AttemptStatus.ORIGINATED}
     with sessions.begin() as session:
         for at in times:
             session.add(
@@ -67,6 +71,7 @@ def add_attempts(
                     direction=direction,
                     status=status,
                     reserved_at=at,
+                    ended_at=None if up or in_flight else at + timedelta(minutes=1),
                     ruleset_version="test",
                 )
             )

@@ -155,8 +155,10 @@ def _add_history(sessions: SessionFactory, rng: random.Random) -> None:
 
 
 def _attempt(
-    pair: Pair, at: datetime, status: AttemptStatus, *, inbound: bool = False
+    pair: Pair, at: datetime, status: AttemptStatus, *, inbound: bool = False, up: bool = False
 ) -> CallAttempt:
+    """An attempt that had ended two minutes later, unless ``up`` or still in flight."""
+    ended = not up and status not in {AttemptStatus.RESERVED, AttemptStatus.ORIGINATED}
     return CallAttempt(
         case_id=pair.case_id,
         person_id=pair.person_id,
@@ -165,6 +167,7 @@ def _attempt(
         direction=Direction.INBOUND if inbound else Direction.OUTBOUND,
         status=status,
         reserved_at=at,
+        ended_at=at + timedelta(minutes=2) if ended else None,
         ruleset_version="test",
     )
 
@@ -212,6 +215,11 @@ def _add_the_rest(sessions: SessionFactory, rng: random.Random) -> None:
                     text="will pay",
                 )
             )
+        # calls up at the morning's instant: two callees who rang in, two answered outbound
+        # calls (neither ended), so a number on the line with one agent reaches both roads
+        for index, pair in enumerate(rng.sample(book, 4)):
+            at = local(BASE_DAY, 9, 10 + index)
+            session.add(_attempt(pair, at, AttemptStatus.ANSWERED, inbound=index < 2, up=True))
 
 
 def _add_debtor_reach(sessions: SessionFactory) -> GateCases:

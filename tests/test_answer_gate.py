@@ -205,7 +205,9 @@ def test_an_attempt_the_database_ended_is_blocked_though_in_memory(dialer: Diale
 def test_an_attempt_another_dialer_reserved_is_blocked_and_noted(
     dialer: Dialer, sessions: SessionFactory
 ) -> None:
-    other, allowed, _ = reserve(sessions, debtor_targets(sessions)[1], at(10))
+    debtors = debtor_targets(sessions)  # another person: this one is in the fixture's call
+    someone_else = next(t for t in debtors if t.person_id != debtors[0].person_id)
+    other, allowed, _ = reserve(sessions, someone_else, at(10))
     assert allowed
     asterisk = dialer.session(at(10, 1), attempt=other)
     assert asterisk.variables == {"CW_DECISION": "blocked"}

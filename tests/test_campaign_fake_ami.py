@@ -65,7 +65,10 @@ def book(sessions: SessionFactory) -> list[DialItem]:
     with sessions.begin() as session:
         session.add(Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet"))
         session.add(Agent(code="A02", name="坐席二", sip_endpoint="PJSIP/a02@simnet"))
-    return [DialItem(t.phone_number_id, t.case_id, t.e164) for t in debtor_targets(sessions)]
+    # one number per debtor: two numbers of one person are never rung at once (a person on
+    # the line with one agent is not dialled by another), and these tests dial in parallel
+    firsts = {t.person_id: t for t in reversed(debtor_targets(sessions))}
+    return [DialItem(t.phone_number_id, t.case_id, t.e164) for t in reversed(firsts.values())]
 
 
 def simulate(
@@ -323,11 +326,6 @@ def test_an_agent_taken_by_a_customer_calling_dials_only_after_that_call(
     assert originated_at == [pytest.approx(INBOUND.steps[-1].at_s, abs=0.02)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not done yet: the campaign does not look at its inbound calls before dialling, "
-    "and the history the policy sees is outbound only",
-)
 def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
 ) -> None:
@@ -338,4 +336,8 @@ def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     sim.run()
     inbound, *outbound = sim.attempts()
     assert inbound.direction == Direction.INBOUND and inbound.ended_at is not None
-    assert all(a.reserved_at >= inbound.ended_at for a in outbound)
+    during = [a for a in outbound if a.reserved_at < inbound.ended_at]
+    # agent 2 reached the number while agent 1 was talking on it: the reservation said no
+    assert [(a.status, a.rule_id) for a in during] == [
+        (AttemptStatus.BLOCKED, "law.one_call_at_a_time")
+    ]

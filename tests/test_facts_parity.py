@@ -28,8 +28,8 @@ from dialer.scheduler import RETRY_RULE
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
 from store.debtor_facts import NO_ROWS
-from store.dial_filters import counted_attempts
-from store.enums import AttemptStatus, HoldReason
+from store.dial_filters import calls_up, counted_attempts
+from store.enums import AttemptStatus, Direction, HoldReason
 from store.models import CallAttempt, CaseContact, Hold
 from store.reservation import DialContext, reserve_attempt
 from tests.dbdata import debtor_targets, load_sample
@@ -162,6 +162,7 @@ def test_worklists_and_reservations_decide_every_number_alike(
         "company.number_state",
         "regf.seven_in_seven",
         "cba.third_party_gate",
+        "law.one_call_at_a_time",
     } <= rules, rules
     # the gate's three cases: closed before the debtor's third failure in a row, open after
     # it and for a debtor with no number left to call (the worklists agree, checked above)
@@ -201,11 +202,17 @@ def _dial_context_without(**dropped: Any) -> Callable[..., DialContext]:
     return loading
 
 
+def _no_call_up(now: datetime) -> ColumnElement[bool]:
+    return and_(calls_up(now), CallAttempt.direction == Direction.OUTBOUND)
+
+
 WORKLIST_DROPS = {
+    # a callee's own call, still up, forgotten
+    "inbound call up lost": ("calls_up", _no_call_up),
     # a callee's own calls counted as outbound attempts
-    "inbound counted": _without_direction,
+    "inbound counted": ("counted_attempts", _without_direction),
     # one kind of history row (unanswered) lost
-    "unanswered attempts lost": _without_unanswered,
+    "unanswered attempts lost": ("counted_attempts", _without_unanswered),
 }
 DIAL_DROPS = {
     # the contact's relation lost: every contact becomes unknown
@@ -214,6 +221,8 @@ DIAL_DROPS = {
     "hold lost": _dial_context_without(hold_reason=None),
     # the debtor's reach lost: the third-party gate sees a debtor never called
     "debtor reach lost": _dial_context_without(debtor=NO_ROWS),
+    # a call up now forgotten
+    "call up lost": _dial_context_without(line_busy_until=None),
 }
 
 
@@ -228,9 +237,9 @@ def test_the_comparison_reports_a_fact_dropped_by_either_road(
     dial = dial_decisions(sessions, profile, now, book)
     assert mismatches(worklist, dial) == []
     unnoticed = []
-    for name, filtered in WORKLIST_DROPS.items():
+    for name, (loader, filtered) in WORKLIST_DROPS.items():
         with monkeypatch.context() as patch:
-            patch.setattr(worklist_source, "counted_attempts", filtered)
+            patch.setattr(worklist_source, loader, filtered)
             if not mismatches(worklist_decisions(sessions, profile, now), dial):
                 unnoticed.append(f"worklists: {name}")
     for name, loading in DIAL_DROPS.items():

@@ -56,7 +56,9 @@ def test_reserve_writes_the_decision_with_ruleset_counters_and_reason(
 def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: SessionFactory) -> None:
     load_sample(sessions)
     target = debtor_targets(sessions)[0]
-    results = [reserve(sessions, target, at(9, m)) for m in range(4)]
+    # Each left in flight (a dead dialer), each more than LONGEST_CALL after the one before,
+    # so none is a call up at the next: what blocks the fourth is the cap alone.
+    results = [reserve(sessions, target, at(h, m)) for m, h in enumerate((9, 11, 13, 15))]
     assert [allowed for _, allowed, _ in results] == [True, True, True, False]
     blocked_id = results[3][0]
     with sessions() as session:
@@ -71,9 +73,10 @@ def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: Sessio
 def test_reservations_a_dead_dialer_left_in_flight_expire(sessions: SessionFactory) -> None:
     load_sample(sessions)
     target = debtor_targets(sessions)[0]
-    for m in range(3):  # reserved, then the dialer died: never ended
-        reserve(sessions, target, at(9, m))
-    assert reserve(sessions, target, at(10))[2] == "company.cap.connected"
+    # reserved, then the dialer died: never ended
+    add_attempts(sessions, target, [at(9, m) for m in range(3)], AttemptStatus.RESERVED)
+    assert reserve(sessions, target, at(10))[2] == "law.one_call_at_a_time"  # may still be up
+    assert reserve(sessions, target, at(11, 5))[2] == "company.cap.connected"  # still counted
     assert expire_stale(sessions, at(10, 30), timedelta(hours=2)) == 0  # not old enough yet
     assert expire_stale(sessions, at(11, 30), timedelta(hours=2)) == 3
     assert reserve(sessions, target, at(11, 31))[1]  # failed now: no longer possibly connected
@@ -176,3 +179,49 @@ def test_a_sqlite_reservation_takes_the_write_lock_once(
     assert reserve(sessions, target, at(9))[1]
     assert statements.count("BEGIN IMMEDIATE") == 1
     assert "COMMIT" not in statements[: statements.index("BEGIN IMMEDIATE") + 3]
+
+
+def test_a_person_in_a_call_is_not_rung_by_another_agent(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    debtors = debtor_targets(sessions)
+    mobile = debtors[0]
+    same_person = [t for t in debtors if t.person_id == mobile.person_id]
+    other = next(t for t in debtors if t.person_id != mobile.person_id)
+    # the debtor rang in at 09:00 and is still talking to agent 1 (inbound: never counted)
+    add_attempts(sessions, mobile, [at(9)], AttemptStatus.ANSWERED, Direction.INBOUND, up=True)
+    for target in same_person:  # the number itself, and the person's other numbers
+        assert reserve(sessions, target, at(9, 5))[2] == "law.one_call_at_a_time"
+    assert reserve(sessions, other, at(9, 5))[1]  # someone else is not held up
+    with sessions.begin() as session:
+        session.execute(update(CallAttempt).values(ended_at=at(9, 6)))
+    assert reserve(sessions, mobile, at(9, 7))[1]  # the call ended: dialable again
+
+
+def test_an_outbound_call_up_keeps_the_person_off_other_lines(sessions: SessionFactory) -> None:
+    load_sample(sessions)
+    first = debtor_targets(sessions)[0]
+    attempt_id, allowed, _ = reserve(sessions, first, at(9))
+    assert allowed
+    assert reserve(sessions, first, at(9, 1))[2] == "law.one_call_at_a_time"  # still ringing
+    with sessions.begin() as session:
+        session.execute(
+            update(CallAttempt)
+            .where(CallAttempt.id == attempt_id)
+            .values(status=AttemptStatus.ANSWERED, answered_at=at(9, 1))
+        )
+    assert reserve(sessions, first, at(9, 3))[2] == "law.one_call_at_a_time"  # talking
+    with sessions.begin() as session:
+        session.execute(
+            update(CallAttempt).where(CallAttempt.id == attempt_id).values(ended_at=at(9, 4))
+        )
+    assert reserve(sessions, first, at(9, 5))[1]
+
+
+def test_a_lost_hangup_does_not_keep_a_person_off_the_line_for_ever(
+    sessions: SessionFactory,
+) -> None:
+    load_sample(sessions)
+    first = debtor_targets(sessions)[0]
+    add_attempts(sessions, first, [at(8)], AttemptStatus.ANSWERED, Direction.INBOUND, up=True)
+    assert reserve(sessions, first, at(9))[2] == "law.one_call_at_a_time"
+    assert reserve(sessions, first, at(10, 1))[1]  # past LONGEST_CALL (2 h)

@@ -60,7 +60,9 @@ class Decision:
 ALL_CHECKS: dict[str, Check] = {**CHECKS, "third_party_gate": third_party_gate}
 # The third-party gate runs per number like the history rules: it adds grounds to the
 # decision, which the per-instant cache of blocks would not keep.
-HISTORY_KINDS = frozenset({"cap", "min_interval", "quiet_after_conversation", "third_party_gate"})
+HISTORY_KINDS = frozenset(
+    {"cap", "min_interval", "quiet_after_conversation", "third_party_gate", "one_call_at_a_time"}
+)
 Compiled = tuple[int, RuleSpec, Check, bool, bool]
 
 
@@ -151,8 +153,9 @@ class Evaluator:
             return self._blocked(now, [zone], {}, zone.next_allowed_at)
         moment = self.moment(now, zone)
         key = _fact_key(number, person, case)
-        if not counters.attempts:
-            # Without history the whole decision depends on the key alone: decide each once.
+        if not counters:
+            # Without history (no attempt, no call up now) the whole decision depends on
+            # the key alone: decide each once.
             found = moment.decisions.get(key)
             if found is None:
                 facts = Facts(number, person, case, counters, self.profile)

@@ -97,7 +97,19 @@ class AttemptHistory:
     """The outbound attempts the caps look at, oldest first."""
 
     attempts: tuple[PastAttempt, ...] = field(default=())
+    line_busy_until: datetime | None = None
+    """Set while the person, or someone on this number, is in a call: an outbound attempt
+    in flight or answered and not ended, or a call they made that is still up. Inbound
+    calls never count toward a cap, but a person on the line with one agent is not rung by
+    another. The call's end is normally what lifts it; this instant is the latest it
+    lasts (a hangup that was never recorded must not keep the person off for ever)."""
 
     @staticmethod
-    def of(attempts: Iterable[PastAttempt]) -> AttemptHistory:
-        return AttemptHistory(tuple(sorted(attempts, key=lambda a: a.at)))
+    def of(
+        attempts: Iterable[PastAttempt], *, line_busy_until: datetime | None = None
+    ) -> AttemptHistory:
+        return AttemptHistory(tuple(sorted(attempts, key=lambda a: a.at)), line_busy_until)
+
+    def __bool__(self) -> bool:
+        """Whether there is anything for the history rules to read."""
+        return bool(self.attempts) or self.line_busy_until is not None

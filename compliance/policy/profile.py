@@ -142,6 +142,14 @@ class ThirdPartyGateRule(_RuleBase):
     failed_attempts: int = Field(ge=1, le=GATE_ATTEMPTS_MAX)
 
 
+class OneCallAtATimeRule(_RuleBase):
+    """No call to a person who is in a call now (any direction, any of their numbers), nor
+    to a number someone is in a call on. The call's end lifts it; the refusal names the
+    latest instant it may last (see ``AttemptHistory.line_busy_until``)."""
+
+    kind: Literal["one_call_at_a_time"]
+
+
 RuleSpec = Annotated[
     WindowRule
     | StatutoryHolidayRule
@@ -153,7 +161,8 @@ RuleSpec = Annotated[
     | CaseStatusRule
     | ContactTypeRule
     | NumberStateRule
-    | ThirdPartyGateRule,
+    | ThirdPartyGateRule
+    | OneCallAtATimeRule,
     Field(discriminator="kind"),
 ]
 

@@ -29,6 +29,7 @@ from compliance.policy.profile import (
     HoldRule,
     MinIntervalRule,
     NumberStateRule,
+    OneCallAtATimeRule,
     Per,
     Profile,
     QuietAfterConversationRule,
@@ -313,6 +314,21 @@ def _number_state(
     return Block(rule.id, f"号码状态为 {state}", f"number state {state}", None)
 
 
+def _one_call_at_a_time(
+    rule: OneCallAtATimeRule, facts: Facts, moment: Moment, counters: Counters
+) -> Block | None:
+    until = facts.history.line_busy_until
+    if until is None or moment.at >= until:
+        return None
+    return Block(
+        rule.id,
+        "对方正在通话中（其他坐席的外呼或客户来电），通话结束后再拨",
+        "the person is in a call now (another agent's call or their own call in): "
+        "dial after it ends",
+        until,
+    )
+
+
 Check = Callable[[Any, Facts, Moment, Counters], Block | None]
 
 CHECKS: dict[str, Check] = {
@@ -326,6 +342,7 @@ CHECKS: dict[str, Check] = {
     "case_status": _case_status,
     "contact_type": _contact_type,
     "number_state": _number_state,
+    "one_call_at_a_time": _one_call_at_a_time,
 }
 
 MOMENT_ONLY = frozenset({"window", "statutory_holidays"})
