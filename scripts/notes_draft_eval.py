@@ -59,7 +59,7 @@ def _items(
 def test_split_items() -> list[Item]:
     spec = json.loads((LABELS / "eval-test-promises.json").read_text(encoding="utf-8"))
     now = datetime.combine(date.fromisoformat(spec["reference_date"]), time(10))
-    calls = []
+    calls: list[tuple[str, str, list[Utterance], dict[str, object]]] = []
     for call in read_labelled_set(TEST_SPLIT):
         lines = [Utterance(t.speaker, t.start, t.end, t.text) for t in call.spec.transcript]
         label = spec["labels"].get(call.spec.call_id, {})
