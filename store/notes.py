@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from compliance.notes_draft import RULES_VERSION, NoteDraft
 from store.audit import record_audit
 from store.enums import AccountClass, AttemptStatus, CaseStatus
 from store.models import CallAttempt, Case, CollectionNote, Hold
@@ -71,6 +72,8 @@ class NoteInput:
     text: str
     promised_amount_cents: int | None = None
     promised_date: date | None = None
+    draft: NoteDraft | None = None
+    """What the rules drafted from the transcript and the form showed, kept beside the note."""
 
 
 def add_note(
@@ -105,6 +108,12 @@ def add_note(
         text=note.text.strip(),
         created_at=now,
     )
+    if note.draft is not None:
+        row.draft_outcome = note.draft.outcome.value
+        row.draft_amount_cents = note.draft.promised_amount_cents
+        row.draft_date = note.draft.promised_date
+        row.draft_text = note.draft.summary
+        row.draft_rules = RULES_VERSION
     session.add(row)
     case = session.get_one(Case, attempt.case_id)
     if note.account_class is not None:
@@ -118,7 +127,11 @@ def add_note(
         "note.add",
         object_type="call_attempt",
         object_id=str(attempt.id),
-        detail={"outcome": note.outcome.value, "class": note.account_class},
+        detail={
+            "outcome": note.outcome.value,
+            "class": note.account_class,
+            "drafted": note.draft is not None,
+        },
     )
     return row
 
