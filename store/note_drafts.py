@@ -1,36 +1,35 @@
-"""The note drafted from a call's stored transcript, and what the agent changed in it.
-
-Reads only. ``draft_for_attempt`` hands the call's utterances, who was called and the call's
-local time to the pure rules (``compliance.notes_draft``); ``note_changes`` compares a saved
-note with its draft for the QA and case pages.
+"""A finished call's transcript as the note drafter reads it, and what an agent changed in
+the draft. Reads only; the drafting rules are pure and live in ``compliance.notes_draft``
+(the console joins the two).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from compliance.detector.findings import Utterance as Line
-from compliance.notes_draft import NoteDraft, draft_note
 from store.contacts import contact_type
-from store.enums import RecordingStatus
+from store.enums import RecordingStatus, Speaker
 from store.models import CallAttempt, CollectionNote, Recording, Utterance
 
 
 @dataclass(frozen=True)
-class DraftedNote:
+class CallTranscript:
     recording_id: int
-    """The transcript it was drafted from: the form sends it back, so the draft saved with
-    the note is the one the agent saw."""
-    draft: NoteDraft
+    """The transcript's recording: the form sends it back, so the draft saved with the note
+    is the one the agent saw."""
+    contact_type: str
+    call_at: datetime
+    """When the call was answered (else reserved), aware UTC."""
+    lines: tuple[tuple[Speaker, float, float, str], ...]
+    """(speaker, start s, end s, text), in the order said."""
 
 
-def draft_for_attempt(session: Session, attempt: CallAttempt, zone: ZoneInfo) -> DraftedNote | None:
-    """The draft of a finished call's note, or None while the call has no transcript."""
+def transcript_of_attempt(session: Session, attempt: CallAttempt) -> CallTranscript | None:
+    """The call's latest transcript, or None while it has none."""
     recording = session.scalars(
         select(Recording)
         .where(
@@ -48,10 +47,12 @@ def draft_for_attempt(session: Session, attempt: CallAttempt, zone: ZoneInfo) ->
     ).all()
     if not rows:
         return None
-    lines = [Line(u.speaker.value, u.start_s, u.end_s, u.text) for u in rows]
-    # The call's own day anchors 明天 and 周五, in the centre's zone (not UTC's, not today's).
-    at = (attempt.answered_at or attempt.reserved_at).astimezone(zone)
-    return DraftedNote(recording.id, draft_note(lines, contact_type(session, recording), at))
+    return CallTranscript(
+        recording.id,
+        contact_type(session, recording),
+        attempt.answered_at or attempt.reserved_at,
+        tuple((u.speaker, u.start_s, u.end_s, u.text) for u in rows),
+    )
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class NoteChange:
 
 
 def _show(value: int | date | str | None) -> str:
-    if value is None:
+    if value is None or value == "":
         return "—"
     if isinstance(value, int):
         return f"¥{value / 100:,.2f}"

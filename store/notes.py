@@ -9,7 +9,6 @@ from enum import StrEnum
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from compliance.notes_draft import RULES_VERSION, NoteDraft
 from store.audit import record_audit
 from store.enums import AccountClass, AttemptStatus, CaseStatus
 from store.models import CallAttempt, Case, CollectionNote, Hold
@@ -65,6 +64,18 @@ def calls_in_flight(session: Session, agent_id: int) -> list[CallAttempt]:
 
 
 @dataclass(frozen=True)
+class DraftShown:
+    """The note the rules drafted from the transcript, as the form showed it to the agent."""
+
+    outcome: str
+    amount_cents: int | None
+    day: date | None
+    text: str
+    rules: str
+    """Which rules drafted it (compliance.notes_draft.RULES_VERSION)."""
+
+
+@dataclass(frozen=True)
 class NoteInput:
     attempt_id: int
     outcome: NoteOutcome
@@ -72,8 +83,8 @@ class NoteInput:
     text: str
     promised_amount_cents: int | None = None
     promised_date: date | None = None
-    draft: NoteDraft | None = None
-    """What the rules drafted from the transcript and the form showed, kept beside the note."""
+    draft: DraftShown | None = None
+    """Kept beside the note, so QA sees what the agent changed."""
 
 
 def add_note(
@@ -109,11 +120,11 @@ def add_note(
         created_at=now,
     )
     if note.draft is not None:
-        row.draft_outcome = note.draft.outcome.value
-        row.draft_amount_cents = note.draft.promised_amount_cents
-        row.draft_date = note.draft.promised_date
-        row.draft_text = note.draft.summary
-        row.draft_rules = RULES_VERSION
+        row.draft_outcome = note.draft.outcome
+        row.draft_amount_cents = note.draft.amount_cents
+        row.draft_date = note.draft.day
+        row.draft_text = note.draft.text
+        row.draft_rules = note.draft.rules
     session.add(row)
     case = session.get_one(Case, attempt.case_id)
     if note.account_class is not None:
