@@ -88,7 +88,9 @@ def _day_of_month(m: re.Match[str], today: date) -> date | None:
         found = _safe(today.year, said, dom)
         return found if found is None or found >= today else _safe(today.year + 1, said, dom)
     found = _safe(today.year, today.month, dom)
-    if found is not None and found >= today:
+    if found is None:
+        return None  # 30号 said in February: which month is meant is anyone's guess
+    if found >= today:
         return found
     year, month = _add_months(today, 1)
     return _safe(year, month, dom)
