@@ -64,6 +64,18 @@ def calls_in_flight(session: Session, agent_id: int) -> list[CallAttempt]:
 
 
 @dataclass(frozen=True)
+class DraftShown:
+    """The note the rules drafted from the transcript, as the form showed it to the agent."""
+
+    outcome: str
+    amount_cents: int | None
+    day: date | None
+    text: str
+    rules: str
+    """Which rules drafted it (compliance.notes_draft.RULES_VERSION)."""
+
+
+@dataclass(frozen=True)
 class NoteInput:
     attempt_id: int
     outcome: NoteOutcome
@@ -71,6 +83,8 @@ class NoteInput:
     text: str
     promised_amount_cents: int | None = None
     promised_date: date | None = None
+    draft: DraftShown | None = None
+    """Kept beside the note, so QA sees what the agent changed."""
 
 
 def add_note(
@@ -105,6 +119,12 @@ def add_note(
         text=note.text.strip(),
         created_at=now,
     )
+    if note.draft is not None:
+        row.draft_outcome = note.draft.outcome
+        row.draft_amount_cents = note.draft.amount_cents
+        row.draft_date = note.draft.day
+        row.draft_text = note.draft.text
+        row.draft_rules = note.draft.rules
     session.add(row)
     case = session.get_one(Case, attempt.case_id)
     if note.account_class is not None:
@@ -118,7 +138,11 @@ def add_note(
         "note.add",
         object_type="call_attempt",
         object_id=str(attempt.id),
-        detail={"outcome": note.outcome.value, "class": note.account_class},
+        detail={
+            "outcome": note.outcome.value,
+            "class": note.account_class,
+            "drafted": note.draft is not None,
+        },
     )
     return row
 

@@ -14,6 +14,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from console import worklists
+from console.note_drafts import DraftedNote, draft_for_attempt
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
@@ -22,6 +23,7 @@ from dialer.campaign import DialItem
 from store.enums import AccountClass
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
+    DraftShown,
     NoteError,
     NoteInput,
     NoteOutcome,
@@ -48,7 +50,28 @@ OUTCOME_LABELS = {
 
 def _today(request: Request) -> date:
     """Today on the centre's clock (a promise is made in the callee's day, not in UTC's)."""
-    return now(request).astimezone(ZoneInfo(cw(request).settings.policy.timezone)).date()
+    return now(request).astimezone(_zone(request)).date()
+
+
+def _zone(request: Request) -> ZoneInfo:
+    return ZoneInfo(cw(request).settings.policy.timezone)
+
+
+def _prefill(drafted: DraftedNote | None, today: date) -> dict[str, str]:
+    """The note form's fields as the draft fills them (a day already past is left blank)."""
+    if drafted is None:
+        return {}
+    d = drafted.draft
+    cents = d.promised_amount_cents
+    return {
+        "outcome": d.outcome.value,
+        "amount": ""
+        if cents is None
+        else f"{cents // 100}" + (f".{cents % 100:02d}" if cents % 100 else ""),
+        "date": d.promised_date.isoformat() if d.promised_date and d.promised_date >= today else "",
+        "text": d.summary,
+        "of": str(drafted.recording_id),
+    }
 
 
 def _my_agent(session: Session, me: Principal) -> Agent:
@@ -76,6 +99,8 @@ def worklist(
     pending = pending_notes(session, agent.id)
     # The next call is offered only once every finished call has its note.
     found = None if in_flight or pending else _worklist(request, session, agent)
+    # The form opens filled from the call's transcript when there is one; the agent edits it.
+    drafted = draft_for_attempt(session, pending[0], _zone(request)) if pending else None
     return render(
         request,
         "agent_worklist.html",
@@ -92,6 +117,7 @@ def worklist(
         unavailable=dialer(request).unavailable(),
         error=error,
         today=now(request).date().isoformat(),
+        draft=_prefill(drafted, _today(request)),
     )
 
 
@@ -164,9 +190,11 @@ def save_note(  # noqa: PLR0917 (the note form)
     account_class: Annotated[str, Form()] = "",
     promised_amount: Annotated[str, Form(max_length=20)] = "",
     promised_date: Annotated[str, Form(max_length=10)] = "",
+    draft_of: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
     agent = _my_agent(session, me)
     try:
+        shown = _draft_shown(request, session, attempt_id, draft_of)
         note = NoteInput(
             attempt_id,
             outcome,
@@ -174,12 +202,27 @@ def save_note(  # noqa: PLR0917 (the note form)
             text,
             _amount_cents(promised_amount),
             _day(promised_date, _today(request)),
+            shown,
         )
         with session.begin_nested():
             add_note(session, agent.id, me.username, note, now(request))
     except (NoteError, ValueError) as exc:
         return worklist(request, me, session, error=str(exc))
     return RedirectResponse("/agent", status_code=303)
+
+
+def _draft_shown(
+    request: Request, session: Session, attempt_id: int, draft_of: str
+) -> DraftShown | None:
+    """The draft the form showed, drafted again here from the same transcript: the form only
+    says which transcript, so the kept draft is the rules' output, never the browser's."""
+    if not draft_of:
+        return None
+    attempt = session.get(CallAttempt, attempt_id)
+    drafted = draft_for_attempt(session, attempt, _zone(request)) if attempt else None
+    if drafted is None or str(drafted.recording_id) != draft_of:
+        return None  # a newer transcript than the one shown: no draft was shown for it
+    return drafted.shown()
 
 
 @router.get("/cases/{case_id}")

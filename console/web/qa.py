@@ -23,6 +23,7 @@ from store.audit import record_audit
 from store.call_view import call_view
 from store.enums import SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, Recording, User
+from store.note_drafts import note_of_attempt
 from store.pii import mask_text
 from store.qa import (
     QueueFilter,
@@ -124,7 +125,10 @@ def call_page(
     view = call_view(session, recording_id)
     if view is None:
         raise HTTPException(404, "no such call")
-    return render(request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=None)
+    note = note_of_attempt(session, view.attempt.id) if view.attempt else None
+    return render(
+        request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=None, note=note
+    )
 
 
 @router.post("/calls/{recording_id}/unmask")
@@ -149,7 +153,10 @@ def unmask_number(
     number = view.attempt.e164
     if view.attempt.phone_number_id:
         number = session.get_one(PhoneNumber, view.attempt.phone_number_id).e164
-    return render(request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=number)
+    note = note_of_attempt(session, view.attempt.id)
+    return render(
+        request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=number, note=note
+    )
 
 
 @router.post("/flags/{flag_id}/verdict")

@@ -51,6 +51,13 @@ class CollectionNote(Base):
     promised_date: Mapped[date | None]
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # What the rules drafted from the transcript (compliance.notes_draft), kept beside what
+    # the agent saved so QA sees what the agent changed; all None when no draft was shown.
+    draft_outcome: Mapped[str | None] = mapped_column(String(40))
+    draft_amount_cents: Mapped[int | None]
+    draft_date: Mapped[date | None]
+    draft_text: Mapped[str | None] = mapped_column(Text)
+    draft_rules: Mapped[str | None] = mapped_column(String(20))
 
 
 class Hold(Base):

@@ -1,0 +1,38 @@
+"""The note form's draft: a finished call's stored transcript through the pure drafting
+rules (``compliance.notes_draft``), at the call's local date in the centre's zone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from compliance.detector.findings import Utterance as Line
+from compliance.notes_draft import RULES_VERSION, NoteDraft, draft_note
+from store.models import CallAttempt
+from store.note_drafts import transcript_of_attempt
+from store.notes import DraftShown
+
+
+@dataclass(frozen=True)
+class DraftedNote:
+    recording_id: int
+    draft: NoteDraft
+
+    def shown(self) -> DraftShown:
+        d = self.draft
+        return DraftShown(
+            d.outcome.value, d.promised_amount_cents, d.promised_date, d.summary, RULES_VERSION
+        )
+
+
+def draft_for_attempt(session: Session, attempt: CallAttempt, zone: ZoneInfo) -> DraftedNote | None:
+    """The draft of a finished call's note, or None while the call has no transcript."""
+    transcript = transcript_of_attempt(session, attempt)
+    if transcript is None:
+        return None
+    lines = [Line(who.value, start, end, text) for who, start, end, text in transcript.lines]
+    # The call's own day anchors 明天 and 周五: in the centre's zone, not UTC's, not today's.
+    at = transcript.call_at.astimezone(zone)
+    return DraftedNote(transcript.recording_id, draft_note(lines, transcript.contact_type, at))

@@ -1,0 +1,118 @@
+"""The note form opens drafted from the call's transcript; the note keeps the draft and what
+the agent saved, and QA and the case page show what the agent changed (issue 22, item 3)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from store.models import CallAttempt, CollectionNote, Recording
+from store.note_drafts import note_changes
+from tests.webclient import FakeDialer, console_client, login
+from tests.webdata import Seed, console_app, seed_console
+
+
+@pytest.fixture
+def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
+    app = console_app(db_url, tmp_path / "var")
+    yield seed_console(app, ["cw01", "cw07"])
+    app.engine.dispose()
+
+
+@pytest.fixture
+def client(seed: Seed) -> TestClient:
+    return console_client(seed.app, FakeDialer(seed.app))
+
+
+def _field(page: str, name: str) -> str:
+    found = re.search(rf'name="{name}"[^>]*value="([^"]*)"', page)
+    assert found is not None, name
+    return found.group(1)
+
+
+def test_the_note_form_is_drafted_from_the_transcript_and_the_draft_is_kept(
+    client: TestClient, seed: Seed
+) -> None:
+    token = login(client, "agent1")
+    page = client.get("/agent").text
+    # cw01: 这个月发工资就还，二十号之前吧 — on 2026-12-01 (Shanghai), a promise by the 20th;
+    # the 一万二千元 is the balance the agent read out, not a promised amount.
+    assert "Pre-filled from the call's transcript" in page
+    assert re.search(r'<option value="promise_to_pay" selected>', page)
+    assert _field(page, "promised_date") == "2026-12-20"
+    assert _field(page, "promised_amount") == ""
+    assert "本人接听；承诺还款：2026-12-20 前。" in page
+    assert "二十号之前吧" in page
+    draft_of = _field(page, "draft_of")
+    saved = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "promised_amount": "2000",
+            "promised_date": "2026-12-20",
+            "text": "本人接听；承诺 20 号前先还两千。",
+            "draft_of": draft_of,
+            "csrf": token,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with seed.app.sessions() as session:
+        note = session.scalars(
+            select(CollectionNote).where(CollectionNote.call_attempt_id == seed.attempts["cw01"])
+        ).one()
+        assert (note.draft_outcome, note.draft_amount_cents, note.draft_date) == (
+            "promise_to_pay",
+            None,
+            date(2026, 12, 20),
+        )
+        assert note.draft_text is not None and note.draft_text.startswith("本人接听")
+        assert note.draft_rules == "1"
+        assert [c.field for c in note_changes(note)] == ["amount 金额", "note 记录"]
+        case_id = session.get_one(CallAttempt, seed.attempts["cw01"]).case_id
+    case_page = client.get(f"/agent/cases/{case_id}").text
+    assert "agent edited the draft (2)" in case_page and "¥2,000.00" in case_page
+
+    qa = TestClient(client.app, follow_redirects=False)
+    login(qa, "qa1")
+    call = qa.get(f"/qa/calls/{seed.recordings['cw01']}").text
+    assert "Collection note" in call and "agent edited the draft (2)" in call
+    assert "<del>—</del>" in call and "<ins>¥2,000.00</ins>" in call
+
+
+def test_a_draft_the_form_did_not_show_is_not_kept(client: TestClient, seed: Seed) -> None:
+    """Only the transcript the form named is drafted again; a forged or stale one is ignored,
+    and a form without one saves a note with no draft."""
+    token = login(client, "agent1")
+    for attempt, draft_of in ((seed.attempts["cw01"], "999999"), (seed.attempts["cw07"], "")):
+        saved = client.post(
+            "/agent/notes",
+            data={
+                "attempt_id": attempt,
+                "outcome": "refused",
+                "text": "写的记录",
+                "draft_of": draft_of,
+                "csrf": token,
+            },
+        )
+        assert saved.status_code == 303, saved.text
+    with seed.app.sessions() as session:
+        notes = session.scalars(select(CollectionNote)).all()
+        assert len(notes) == 2 and all(n.draft_rules is None for n in notes)
+        assert all(note_changes(n) == [] for n in notes)
+
+
+def test_a_call_without_a_transcript_opens_a_blank_form(client: TestClient, seed: Seed) -> None:
+    with seed.app.sessions.begin() as session:
+        for row in session.scalars(select(Recording)):
+            row.status = row.status.STORED  # not transcribed yet
+    login(client, "agent1")
+    page = client.get("/agent").text
+    assert "No transcript yet" in page and "draft_of" not in page
+    assert _field(page, "promised_date") == ""
