@@ -1,6 +1,6 @@
 """the note drafted from the call, kept beside what the agent saved (issue 22, item 3)
 
-Revision ID: 0010_note_draft
+Revision ID: 0009_note_draft
 Revises: 0008_kept_schedule
 Create Date: 2026-12-02 12:00:00
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_note_draft"
+revision = "0009_note_draft"
 down_revision = "0008_kept_schedule"
 branch_labels = None
 depends_on = None
