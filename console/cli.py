@@ -35,6 +35,7 @@ from console.pipeline_cmd import (
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import cmd_agent_add, cmd_schedule_keep, cmd_schedule_preview
+from console.team_cmd import add_team_commands
 from console.web_cmd import add_web_commands
 from dialer.errors import DialerError
 from store.errors import DatabaseUnavailable, MigrationError
@@ -105,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--name")
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
+    add_team_commands(sub)
 
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)

@@ -28,11 +28,21 @@ from compliance.policy import Profile
 from compliance.policy.calendar import is_working_day
 from console.app import App
 from console.demo_calls import run_demo_calls
+from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user, default_actor, password_matches, set_password
 from store.case_import import import_cases
 from store.enums import Role
 from store.migrate import upgrade
-from store.models import Agent, CallAttempt, Case, CaseContact, ClientBank, PhoneNumber, User
+from store.models import (
+    Agent,
+    CallAttempt,
+    Case,
+    CaseContact,
+    ClientBank,
+    PhoneNumber,
+    Team,
+    User,
+)
 from store.pii import mask_phone
 from store.safe_text import neutralise
 from store.types import utcnow
@@ -80,7 +90,7 @@ def _serve(app: App, at: datetime, out: TextIO) -> None:
     print(f"\nconsole: http://{settings.host}:{settings.port}/  (Ctrl-C stops it)", file=out)
     print(f"demo logins (also in {app.paths.demo_logins}):", file=out)
     for username, (role, password) in logins.items():
-        print(f"  {role:<6} {username:<6} {password}", file=out)
+        print(f"  {role:<10} {username:<6} {password}", file=out)
     print(
         f"the console's clock runs from {at:%Y-%m-%d %H:%M} (the demo's simulated day); "
         "agents owe a note for each of their calls before the next is offered",
@@ -101,7 +111,7 @@ def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:
     """An admin, a QA inspector and one user per demo agent; passwords made once, then kept."""
     path = app.paths.demo_logins
     saved: dict[str, list[str]] = json.loads(path.read_text()) if path.is_file() else {}
-    wanted = {"admin": Role.ADMIN, "qa": Role.QA} | {
+    wanted = {"admin": Role.ADMIN, "qa": Role.QA, DEMO_LEAD: Role.SUPERVISOR} | {
         code.lower(): Role.AGENT for code, _, _ in DEMO_AGENTS
     }
     logins: dict[str, tuple[str, str]] = {}
@@ -115,6 +125,8 @@ def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:
             elif not password_matches(user.password_hash, password):
                 set_password(session, user, password, "demo")
             logins[username] = (role.value, password)
+        # The lead leads the first team, so the team page (班组) has agents and calls.
+        set_supervisor(session, DEMO_LEAD, DEMO_TEAMS[0][0], "demo")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({k: list(v) for k, v in logins.items()}, indent=1))
     path.chmod(0o600)
@@ -138,6 +150,11 @@ DEMO_AGENTS = (
 )
 
 
+DEMO_TEAMS = (("T1", "催收一组", ("A01", "A02", "A03")), ("T2", "催收二组", ("A04", "A05")))
+DEMO_LEAD = "lead"
+"""The demo's supervisor (班组长), leading the first team."""
+
+
 def _ensure_demo_agents(app: App) -> None:
     with app.sessions.begin() as session:
         known = set(session.scalars(select(Agent.code)))
@@ -146,6 +163,14 @@ def _ensure_demo_agents(app: App) -> None:
             for code, name, sip in DEMO_AGENTS
             if code not in known
         )
+        session.flush()
+        for team_code, team_name, members in DEMO_TEAMS:
+            if session.scalar(select(Team.id).where(Team.code == team_code)) is None:
+                add_team(session, team_code, team_name, "demo")
+            for code in members:
+                # Only agents in no team: a second run keeps what an admin changed since.
+                if session.scalar(select(Agent.team_id).where(Agent.code == code)) is None:
+                    assign_agent(session, code, team_code, "demo")
 
 
 def next_working_morning(profile: Profile, after: datetime) -> datetime:

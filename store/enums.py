@@ -76,6 +76,7 @@ class Role(StrEnum):
     AGENT = "agent"
     QA = "qa"
     ADMIN = "admin"
+    SUPERVISOR = "supervisor"  # 班组长: sees the teams they lead (store.scope)
 
 
 class Speaker(StrEnum):

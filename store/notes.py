@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
@@ -38,16 +38,20 @@ class NoteError(ValueError):
     """A note that cannot be saved as given; the message names the field."""
 
 
+def owes_note() -> ColumnElement[bool]:
+    """A condition on :class:`CallAttempt`: a finished call that has no note yet."""
+    return and_(
+        CallAttempt.status.in_(NEEDS_NOTE),
+        ~exists().where(CollectionNote.call_attempt_id == CallAttempt.id),
+    )
+
+
 def pending_notes(session: Session, agent_id: int) -> list[CallAttempt]:
     """This agent's finished calls that have no note yet, oldest first."""
     return list(
         session.scalars(
             select(CallAttempt)
-            .where(
-                CallAttempt.agent_id == agent_id,
-                CallAttempt.status.in_(NEEDS_NOTE),
-                ~exists().where(CollectionNote.call_attempt_id == CallAttempt.id),
-            )
+            .where(CallAttempt.agent_id == agent_id, owes_note())
             .order_by(CallAttempt.reserved_at, CallAttempt.id)
         )
     )

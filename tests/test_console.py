@@ -78,6 +78,8 @@ def _path_values(seed: Seed) -> dict[str, str]:
         user = session.scalar(select(User.id).where(User.username == "agent2"))
         case = session.scalar(select(CallAttempt.case_id).order_by(CallAttempt.id))
         item = session.scalar(select(ReviewItem.id).order_by(ReviewItem.id))
+        # A01 is in T1, the team sup1 leads (test_teams: a team sup1 does not lead is 404).
+        agent = session.scalar(select(Agent.id).where(Agent.code == "A01"))
     return {
         "recording_id": str(seed.recordings["cw07"]),
         "flag_id": str(flag),
@@ -85,6 +87,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "user_id": str(user),
         "case_id": str(case),
         "item_id": str(item or 0),
+        "agent_id": str(agent),
         "kind": "policy",
         "name": "cn-default",
         "number": "1",
@@ -97,6 +100,7 @@ def test_every_route_names_its_roles_and_each_role_gets_only_its_own(
     web = create_app(seed.app, dialer)
     routes = [r for router in routers() for r in router.routes if isinstance(r, APIRoute)]
     values = _path_values(seed)
+    assert set(USERS.values()) == set(Role), "every role walks every route"
     checked = 0
     for role_user in USERS:
         role = USERS[role_user]

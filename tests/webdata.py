@@ -16,6 +16,7 @@ from config import Settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import App, build_app
 from console.detection import detect_with
+from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user
 from recorder.intake import CallMetadata, store_recording
 from store.db import SessionFactory
@@ -28,7 +29,15 @@ from transcriber.pipeline import PipelineSettings, claim, finish
 
 CALLS = ROOT / "tests" / "fixtures" / "calls"
 PASSWORD = "correct-horse-1"
-USERS = {"admin1": Role.ADMIN, "qa1": Role.QA, "agent1": Role.AGENT, "agent2": Role.AGENT}
+USERS = {
+    "admin1": Role.ADMIN,
+    "qa1": Role.QA,
+    "agent1": Role.AGENT,
+    "agent2": Role.AGENT,
+    "sup1": Role.SUPERVISOR,
+}
+TEAMS = {"T1": ("A01",), "T2": ("A02",)}
+"""Team → its agents; sup1 leads T1 only."""
 # When the seeded calls happened: a Tuesday, 10:00 in Shanghai.
 CALL_DAY = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 
@@ -47,7 +56,8 @@ def console_app(db_url: str, var_dir: Path) -> App:
 
 
 def seed_console(app: App, call_ids: list[str], agent_calls: int = 0) -> Seed:
-    """Sample cases, agents A01/A02, a user per role, and ``call_ids`` recorded by A01.
+    """Sample cases, agents A01/A02 in teams T1/T2, a user per role (supervisor sup1 leads
+    T1), and ``call_ids`` recorded by A01.
 
     The first ``agent_calls`` calls have no collection note yet, so agent1 owes them.
     """
@@ -60,6 +70,11 @@ def seed_console(app: App, call_ids: list[str], agent_calls: int = 0) -> Seed:
         for name, role in USERS.items():
             linked = {"agent1": "A01", "agent2": "A02"}.get(name)
             add_user(session, name, role, PASSWORD, "test", linked)
+        for team, members in TEAMS.items():
+            add_team(session, team, f"Team {team}", "test")
+            for code in members:
+                assign_agent(session, code, team, "test")
+        set_supervisor(session, "sup1", "T1", "test")
     targets = debtor_targets(sessions)
     detector = Detector(load_lexicon("cn-default"))
     recordings: dict[str, int] = {}

@@ -164,7 +164,9 @@ class RoleGuard:
         return principal
 
 
-ANYONE = RoleGuard(Role.AGENT, Role.QA, Role.ADMIN)
+ANYONE = RoleGuard(Role.AGENT, Role.QA, Role.ADMIN, Role.SUPERVISOR)
 QA = RoleGuard(Role.QA, Role.ADMIN)
 ADMIN = RoleGuard(Role.ADMIN)
 AGENT = RoleGuard(Role.AGENT)
+LEADS = RoleGuard(Role.SUPERVISOR, Role.ADMIN)
+"""The team pages: a supervisor sees their teams, an admin every team (store.scope)."""

@@ -26,7 +26,7 @@ from store.enums import Role
 from store.types import utcnow
 
 router = APIRouter()
-HOME = {Role.AGENT: "/agent", Role.QA: "/qa", Role.ADMIN: "/admin"}
+HOME = {Role.AGENT: "/agent", Role.QA: "/qa", Role.ADMIN: "/admin", Role.SUPERVISOR: "/team"}
 
 
 def _safe_next(target: str | None) -> str | None:

@@ -48,6 +48,15 @@ def _local(context: Context, moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M
 TEMPLATES.env.filters["local"] = _local
 
 
+def _duration(seconds: float) -> str:
+    """Talk time as H:MM:SS (whole seconds)."""
+    whole = max(0, round(seconds))
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
+TEMPLATES.env.filters["duration"] = _duration
+
+
 def cw(request: Request) -> App:
     app: App = request.app.state.cw
     return app

@@ -6,6 +6,7 @@ from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
+from store.models.teams import Team, TeamSupervisor
 from store.models.web import ConfigVersion, SpotCheck, WebSession
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "ScheduleMark",
     "ScheduleState",
     "SpotCheck",
+    "Team",
+    "TeamSupervisor",
     "User",
     "Utterance",
     "WebSession",

@@ -23,6 +23,8 @@ class Agent(Base):
     sip_endpoint: Mapped[str] = mapped_column(String(100))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("team.id"), index=True)
+    """The team (班组) the agent works in; none until an admin assigns one."""
 
 
 class CallAttempt(Base):

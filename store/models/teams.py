@@ -1,0 +1,32 @@
+"""Teams (班组): agents work in one team; a supervisor (班组长) leads one or more."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from store.models.base import Base
+from store.types import utcnow
+
+
+class Team(Base):
+    """A team of agents; ``Agent.team_id`` says who is in it."""
+
+    __tablename__ = "team"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class TeamSupervisor(Base):
+    """A supervisor user leads a team; a team may have several leads, a lead several teams."""
+
+    __tablename__ = "team_supervisor"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
