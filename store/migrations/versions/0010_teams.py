@@ -1,6 +1,6 @@
 """teams and the supervisor role (issue 18 item 3, issue 20 item 6)
 
-Revision ID: 0009_teams
+Revision ID: 0010_teams
 Revises: 0008_kept_schedule
 Create Date: 2026-12-02 12:00:00
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import store.types
 
-revision = "0009_teams"
-down_revision = "0008_kept_schedule"
+revision = "0010_teams"
+down_revision = "0009_note_draft"
 branch_labels = None
 depends_on = None
 
