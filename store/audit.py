@@ -7,7 +7,7 @@ the database's write lock (``BEGIN IMMEDIATE``, see ``store.db``); on PostgreSQL
 :func:`record_audit` takes a transaction-scoped advisory lock before it reads the chain's
 head. Either way the lock is held until the caller commits, so a transaction should write
 its audit row last. The row's id is drawn under the lock too, so id order is chain order,
-and a rolled-back append leaves no hole in ``chain_seq`` (its id may be skipped).
+and a rolled-back append leaves no hole.
 
 The unique ``chain_seq`` is the last line of defence: a writer that bypassed the lock
 would fail on it rather than fork the chain. I/O: the caller's session; :func:`verify`
@@ -86,10 +86,9 @@ def _lock_head(session: Session) -> tuple[int, str]:
 
 
 def _next_id(session: Session) -> int:
-    if session.get_bind().dialect.name == "postgresql":
-        drawn = session.scalar(text("SELECT nextval(pg_get_serial_sequence('audit_log', 'id'))"))
-    else:  # under SQLite's write lock; what the rowid would be
-        drawn = session.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM audit_log"))
+    """The next id, drawn under the lock (not from PostgreSQL's sequence): ids then follow
+    chain order, whatever rows were inserted with explicit ids (a restore, the migration)."""
+    drawn = session.scalar(text("SELECT coalesce(max(id), 0) + 1 FROM audit_log"))
     return int(drawn)
 
 
