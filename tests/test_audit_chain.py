@@ -8,6 +8,7 @@ import io
 import multiprocessing
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -18,10 +19,57 @@ from sqlalchemy import Engine, text
 
 from console.cli import main
 from store.audit import chain_head, chain_rows, record_audit, verify
-from store.audit_chain import GENESIS, Head, chain_hash
+from store.audit_chain import (
+    GENESIS,
+    ChainRow,
+    Head,
+    HeadFormatError,
+    canonical_form,
+    chain_hash,
+    parse_head,
+)
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.migrate import head_revision, upgrade
-from tests.conftest import _libpq, _with_database, postgres_admin_url
+from tests.conftest import ROOT, _libpq, _with_database, postgres_admin_url
+
+SPEC = ROOT / "docs" / "audit-chain.md"
+
+
+def test_the_spec_vectors_are_what_the_code_hashes() -> None:
+    """docs/audit-chain.md is what other tools implement: its vectors must be ours."""
+    spec = SPEC.read_text(encoding="utf-8")
+    first = ChainRow(
+        id=1,
+        at=datetime(2026, 12, 1, 2, 0, tzinfo=UTC),
+        actor="admin",
+        action="hold.placed",
+        object_type="case",
+        object_id="42",
+        detail={"reason": "投诉倾向", "flag_id": 7, "x": [1.5, None, True], "q": 'a"b\n'},
+    )
+    second = ChainRow(
+        id=3,
+        at=datetime(2026, 12, 1, 2, 0, 1, 250000, tzinfo=UTC),
+        actor="qa1",
+        action="recording.play",
+        object_type="recording",
+        object_id="9",
+        detail={},
+    )
+    digest = chain_hash(first, 1, GENESIS)
+    for row, seq, prev in ((first, 1, GENESIS), (second, 2, digest)):
+        form = canonical_form(row, seq, prev)
+        assert form.startswith(b"callwarden-audit-chain\n")
+        assert form.split(b"\n", 1)[1].decode("utf-8") in spec
+        assert f"`chain_hash` = `{chain_hash(row, seq, prev)}`" in spec
+
+
+def test_a_head_is_id_colon_hash() -> None:
+    head = parse_head(f" 12:{'AB' * 32}\n")
+    assert head == Head(12, "ab" * 32) and str(head) == f"12:{'ab' * 32}"
+    for bad in ("12", "x:" + "a" * 64, "12:" + "a" * 63, "12:" + "g" * 64):
+        with pytest.raises(HeadFormatError):
+            parse_head(bad)
 
 
 def _append(sessions: SessionFactory, count: int, actor: str = "admin") -> None:
