@@ -108,18 +108,23 @@ def _chain_row(row: AuditLog) -> ChainRow:
     )
 
 
-_COLUMNS = (
-    AuditLog.id,
-    AuditLog.at,
-    AuditLog.actor,
-    AuditLog.action,
-    AuditLog.object_type,
-    AuditLog.object_id,
-    AuditLog.detail,
-    AuditLog.chain_seq,
-    AuditLog.chain_version,
-    AuditLog.chain_prev,
-    AuditLog.chain_hash,
+_TABLE = AuditLog.__table__
+# Core columns, not ORM attributes: verify reads millions of rows, and skips the ORM's loading.
+_COLUMNS = tuple(
+    _TABLE.c[name]
+    for name in (
+        "id",
+        "at",
+        "actor",
+        "action",
+        "object_type",
+        "object_id",
+        "detail",
+        "chain_seq",
+        "chain_version",
+        "chain_prev",
+        "chain_hash",
+    )
 )
 
 
@@ -128,9 +133,13 @@ def chain_rows(reads: SessionFactory, page: int = PAGE) -> Iterator[ChainRow]:
     after = 0
     with reads() as session:
         while True:
-            batch = session.execute(
-                select(*_COLUMNS).where(AuditLog.id > after).order_by(AuditLog.id).limit(page)
-            ).all()
+            batch = (
+                session.connection()
+                .execute(
+                    select(*_COLUMNS).where(_TABLE.c.id > after).order_by(_TABLE.c.id).limit(page)
+                )
+                .all()
+            )
             for found in batch:
                 yield ChainRow(*found)
             if len(batch) < page:

@@ -79,7 +79,8 @@ def parse_head(text: str) -> Head:
 def _timestamp(at: datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("audit time must be aware (UTC)")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # YYYY-MM-DDTHH:MM:SS.ffffffZ; isoformat is several times faster than strftime
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def canonical_form(row: ChainRow, seq: int, prev: str, version: int = CHAIN_VERSION) -> bytes:
