@@ -3,7 +3,8 @@
 ``--quick`` runs small sizes (a smoke run); the default sizes are the issues' targets:
 a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists, the
 held-out test split of the evaluation set under clean, mild and bad telephone lines, and 50
-console users for 60 s (``--console-seconds`` shortens it).
+console users for 60 s (``--console-seconds`` shortens it), and 2,000 audit appends plus a
+1,000,000-row audit chain verified.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 
 from bench import (
     agi_rate,
+    audit_rate,
     console_load,
     eval_conditions,
     import_memory,
@@ -28,7 +30,18 @@ from bench import (
 )
 from config import VarPaths
 
-ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate", "console"]
+ALL = [
+    "import",
+    "policy",
+    "worklists",
+    "scan",
+    "pipeline",
+    "eval",
+    "agi",
+    "originate",
+    "console",
+    "audit",
+]
 
 
 def main() -> None:
@@ -69,6 +82,11 @@ def main() -> None:
     if "originate" in only:
         results["originate"] = originate_rate.run()
         print(originate_rate.report(results["originate"]))
+    if "audit" in only:
+        postgres = os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")
+        chain = 20_000 if args.quick else 1_000_000
+        results["audit"] = audit_rate.run(200 if args.quick else 2_000, chain, postgres)
+        print(audit_rate.report(results["audit"]))
     if "console" in only:
         seconds = args.console_seconds or (10 if args.quick else 60)
         postgres = os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")

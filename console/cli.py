@@ -17,6 +17,7 @@ from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app
+from console.audit_cmd import add_audit_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
@@ -112,6 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_pipeline_commands(sub)
     _add_dialer_commands(sub)
     add_web_commands(sub)
+    add_audit_commands(sub)
 
     _add_demo_command(sub)
     return parser

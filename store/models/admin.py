@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, SmallInteger, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.enums import AccountClass, HoldReason, Role, Verdict
@@ -89,7 +89,12 @@ class DoNotCall(Base):
 
 
 class AuditLog(Base):
-    """Who did what, when: imports, playbacks, unmasking, holds, verdicts."""
+    """Who did what, when: imports, playbacks, unmasking, holds, verdicts.
+
+    A hash chain (``store.audit_chain``): ``chain_hash`` covers the row's content, its
+    position ``chain_seq`` (1, 2, 3... without gaps) and ``chain_prev``, the previous row's
+    hash. Only :func:`store.audit.record_audit` writes rows.
+    """
 
     __tablename__ = "audit_log"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -99,3 +104,7 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(40), default="")
     object_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    chain_seq: Mapped[int] = mapped_column(unique=True)
+    chain_version: Mapped[int] = mapped_column(SmallInteger)
+    chain_prev: Mapped[str] = mapped_column(String(64))
+    chain_hash: Mapped[str] = mapped_column(String(64))
