@@ -33,6 +33,7 @@ from dialer.sandbox import (
 )
 from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.audio import read_recording
+from store.attempts import mark_ended
 from store.db import SessionFactory
 from store.enums import AttemptStatus
 from store.models import Agent, CallAttempt
@@ -59,7 +60,10 @@ class Network:
 @pytest.fixture
 def network(sessions: SessionFactory, tmp_path: Path) -> Iterator[Network]:
     load_sample(sessions)
-    targets = debtor_targets(sessions)[: len(PLAN) + 2]
+    # one number per debtor: the campaign rings two at once, and a person in a call with
+    # one agent is not rung by another (law.one_call_at_a_time)
+    firsts = {t.person_id: t for t in reversed(debtor_targets(sessions))}
+    targets = list(reversed(firsts.values()))[: len(PLAN) + 2]
     scenarios: dict[str, Scenario] = {}
     for target, plan in zip(targets, [*PLAN, "cw18", "cw19"], strict=True):
         if plan.startswith("cw"):
@@ -246,8 +250,15 @@ def test_a_customer_calling_back_is_logged_inbound_and_not_counted(
     assert attempts[0].ended_at is not None and run.summary.inbound == 1
     assert len(run.summary.recordings) == 1
     # three outbound calls still allowed today: the customer's own call does not count
-    for _ in range(3):
+    for minute in range(3):
         reservation = reserve_attempt(
-            sessions, debtor.phone_number_id, debtor.case_id, at(11), JUDGE, lookback=JUDGE.lookback
+            sessions,
+            debtor.phone_number_id,
+            debtor.case_id,
+            at(11, minute),
+            JUDGE,
+            lookback=JUDGE.lookback,
         )
         assert reservation.verdict.allowed
+        # each call ends before the next is reserved: one call at a time
+        mark_ended(sessions, reservation.attempt_id, AttemptStatus.ANSWERED, "", at(11, minute))
