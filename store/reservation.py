@@ -11,6 +11,12 @@ attempt, so no two dialers can both take the last call a person may receive:
 In-flight attempts (reserved, originated) are in the history the judge sees, so
 they count as possibly connected. Blocked decisions are stored too, with their
 reason: every attempt row says which rule set decided, on which counters, and why.
+
+A number already in a call (reserved, ringing, or answered and not yet ended, by
+any dialer) is refused where the policy allows it (``reservation.number_in_call``):
+caps count such a call, but up to a cap a second dialer sharing the database would
+otherwise ring the same phone at the same time. It is a fact of the moment, not a
+policy rule, so it is checked here under the same lock, not in the profiles.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -42,6 +48,9 @@ from store.models import (
 )
 
 IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
+LIVE_AT_MOST = timedelta(hours=2)
+"""A call not ended this long after its reservation was left by a dialer that died (the
+campaign's ``stale_after`` closes it at the next start): it no longer keeps its number busy."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +136,8 @@ def reserve_attempt(
         with sessions.begin() as session:
             context = _load_context(session, phone_number_id, case_id, now - lookback)
             verdict = judge(context, now)
+            if verdict.allowed:  # a lasting block (a cap, with its next time) says more
+                verdict = _number_in_call(session, context.e164, now) or verdict
             attempt = CallAttempt(
                 case_id=case_id,
                 person_id=context.person_id,
@@ -212,6 +223,32 @@ def recheck_attempt(
 
 
 _UNKNOWN = Refusal("gate.unknown_attempt", "no such attempt", "无此呼叫记录")
+
+
+def _number_in_call(session: Session, e164: str, now: datetime) -> Refusal | None:
+    """Refused while another attempt on ``e164`` is live. The caller holds the number's lock
+    (PostgreSQL: every row with this number; SQLite: the write lock), so two dialers asking
+    at once see each other's reservation."""
+    live = session.scalar(
+        select(CallAttempt.id)
+        .where(
+            CallAttempt.e164 == e164,
+            CallAttempt.reserved_at > now - LIVE_AT_MOST,  # later stamps too: clocks differ
+            or_(
+                CallAttempt.status.in_(IN_FLIGHT),
+                and_(CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.ended_at.is_(None)),
+            ),
+        )
+        .limit(1)
+    )
+    if live is None:
+        return None
+    return Refusal(
+        "reservation.number_in_call",
+        f"the number is in another call (attempt {live}), perhaps from another dialer",
+        f"该号码正在通话中（呼叫 {live}），可能由另一拨号节点发起",
+        ruleset="reservation",
+    )
 
 
 def _refusal(attempt: CallAttempt | None, attempt_id: int, agent_id: int) -> Refusal | None:

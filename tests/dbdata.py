@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -12,6 +12,8 @@ from store.db import SessionFactory
 from store.enums import AttemptStatus, Direction
 from store.models import CallAttempt, Case, CaseContact, PhoneNumber
 from tests.conftest import SAMPLE_CASES
+
+LIVE = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ def add_attempts(
                     direction=direction,
                     status=status,
                     reserved_at=at,
+                    # a call that came to an outcome has ended (one still live keeps its
+                    # number busy: store.reservation refuses a second call to it)
+                    ended_at=None if status in LIVE else at + timedelta(minutes=1),
                     ruleset_version="test",
                 )
             )

@@ -323,11 +323,6 @@ def test_an_agent_taken_by_a_customer_calling_dials_only_after_that_call(
     assert originated_at == [pytest.approx(INBOUND.steps[-1].at_s, abs=0.02)]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="not done yet: the campaign does not look at its inbound calls before dialling, "
-    "and the history the policy sees is outbound only",
-)
 def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
 ) -> None:
@@ -338,4 +333,7 @@ def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     sim.run()
     inbound, *outbound = sim.attempts()
     assert inbound.direction == Direction.INBOUND and inbound.ended_at is not None
-    assert all(a.reserved_at >= inbound.ended_at for a in outbound)
+    refused = [a for a in outbound if a.status == AttemptStatus.BLOCKED]
+    assert [a.rule_id for a in refused] == ["reservation.number_in_call"]  # at 0.5 s, on the line
+    dialled = [a for a in outbound if a.status != AttemptStatus.BLOCKED]
+    assert all(a.reserved_at >= inbound.ended_at for a in dialled)

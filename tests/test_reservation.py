@@ -55,8 +55,8 @@ def test_reserve_writes_the_decision_with_ruleset_counters_and_reason(
 
 def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: SessionFactory) -> None:
     load_sample(sessions)
-    target = debtor_targets(sessions)[0]
-    results = [reserve(sessions, target, at(9, m)) for m in range(4)]
+    mobile, home, work = debtor_targets(sessions)[:3]  # one debtor's three numbers
+    results = [reserve(sessions, t, at(9, m)) for m, t in enumerate((mobile, home, work, mobile))]
     assert [allowed for _, allowed, _ in results] == [True, True, True, False]
     blocked_id = results[3][0]
     with sessions() as session:
@@ -70,9 +70,10 @@ def test_in_flight_reservations_count_and_the_fourth_is_blocked(sessions: Sessio
 
 def test_reservations_a_dead_dialer_left_in_flight_expire(sessions: SessionFactory) -> None:
     load_sample(sessions)
-    target = debtor_targets(sessions)[0]
-    for m in range(3):  # reserved, then the dialer died: never ended
-        reserve(sessions, target, at(9, m))
+    targets = debtor_targets(sessions)[:3]  # one debtor's three numbers
+    target = targets[0]
+    for m, number in enumerate(targets):  # reserved, then the dialer died: never ended
+        reserve(sessions, number, at(9, m))
     assert reserve(sessions, target, at(10))[2] == "company.cap.connected"
     assert expire_stale(sessions, at(10, 30), timedelta(hours=2)) == 0  # not old enough yet
     assert expire_stale(sessions, at(11, 30), timedelta(hours=2)) == 3

@@ -248,13 +248,14 @@ def check_recordings(url: str) -> None:
     violation its scripted call carries flagged."""
     answered = query(
         url,
-        "SELECT a.id, a.e164, count(r.id), min(r.status), max(r.tries) FROM call_attempt a "
+        "SELECT a.id, a.e164, count(r.id), min(r.status), max(r.tries), max(r.error) "
+        "FROM call_attempt a "
         "LEFT JOIN recording r ON r.call_attempt_id = a.id "
         "WHERE a.status = 'answered' GROUP BY a.id, a.e164",
     )
     assert len(answered) >= len(DEBTORS)
-    for attempt, e164, recordings, status, tries in answered:
-        assert (recordings, status, tries) == (1, "transcribed", 1), (attempt, e164)
+    for attempt, e164, recordings, status, tries, error in answered:
+        assert (recordings, status, tries) == (1, "transcribed", 1), (attempt, e164, error)
     duplicated = query(
         url,
         "SELECT recording_id, speaker, text, count(*) FROM utterance "
