@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import Workbook
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, func, select, update
 
 from compliance.policy import load_profile
 from dialer.worklist_source import build_worklists
@@ -24,6 +24,7 @@ from tests.helpers import read_csv, snapshot, write_csv
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 12, 10, 4, 0, tzinfo=UTC)  # 12:00 on 10 December in Shanghai
+IMPORTED = datetime(2026, 11, 30, 17, 0, tzinfo=UTC)  # 01:00 on 1 December in Shanghai
 AGENTS = ["A01", "A02"]
 HEADER = ["client_bank", "account_no", "amount", "paid_on", "channel", "reference"]
 
@@ -38,6 +39,8 @@ def _sample_accounts() -> list[tuple[str, str, str]]:
 @pytest.fixture
 def cases(sessions: SessionFactory) -> list[tuple[str, str, str]]:
     import_cases(SAMPLE_CASES, sessions, "test")
+    with sessions.begin() as session:  # imported on 1 December, whatever the real clock says
+        session.execute(update(Case).values(imported_at=IMPORTED))
     return _sample_accounts()
 
 
