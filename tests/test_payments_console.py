@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+
 from store.models import CallAttempt, Case
 from store.payments import import_payments
 from tests.helpers import write_csv
