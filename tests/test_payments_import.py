@@ -285,3 +285,13 @@ def test_a_control_character_or_an_overlong_reference_is_named(
         f"{path}:2:channel: U+001B (ESCAPE) is not allowed in a value",
         f"{path}:3:reference: longer than 64 characters (65)",
     ]
+
+
+def test_the_sample_payment_file_pays_three_cases_and_closes_one(
+    cases: list[tuple[str, str, str]], sessions: SessionFactory
+) -> None:
+    report = _import(SAMPLE_CASES.parent / "payments.csv", sessions)
+    assert (report.rows, report.counts.added, len(report.counts.cases_paid)) == (3, 3, 1)
+    with sessions() as session:
+        closed = session.get_one(Case, report.counts.cases_paid[0])
+        assert closed.account_no == "6225800880148" and closed.status is CaseStatus.PAID
