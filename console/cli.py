@@ -20,7 +20,7 @@ from console.app import App, build_app
 from console.audit_cmd import add_audit_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
-from console.commands import cmd_cases_list, cmd_import_cases, cmd_init
+from console.commands import cmd_cases_list, cmd_import_cases, cmd_import_payments, cmd_init
 from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
@@ -62,12 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     init = sub.add_parser("init", help="create or upgrade the database (safe to repeat)")
     init.set_defaults(handler=cmd_init)
 
-    imp = sub.add_parser("import", help="import data files")
-    imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
-    cases = imp_sub.add_parser("cases", help="import a case file (.csv or .xlsx), all or nothing")
-    cases.add_argument("file", help="the .csv (UTF-8, UTF-8 with BOM, GBK) or .xlsx file")
-    cases.add_argument("--actor", help="who is importing, for the audit log")
-    cases.set_defaults(handler=cmd_import_cases)
+    _add_import_commands(sub)
 
     listing = sub.add_parser("cases", help="look at stored cases")
     listing_sub = listing.add_subparsers(dest="what", required=True, metavar="WHAT")
@@ -117,6 +112,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_demo_command(sub)
     return parser
+
+
+def _add_import_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    imp = sub.add_parser("import", help="import data files")
+    imp_sub = imp.add_subparsers(dest="what", required=True, metavar="WHAT")
+    cases = imp_sub.add_parser("cases", help="import a case file (.csv or .xlsx), all or nothing")
+    cases.add_argument("file", help="the .csv (UTF-8, UTF-8 with BOM, GBK) or .xlsx file")
+    cases.add_argument("--actor", help="who is importing, for the audit log")
+    cases.set_defaults(handler=cmd_import_cases)
+    payments = imp_sub.add_parser(
+        "payments", help="import the bank's payments (.csv or .xlsx), all or nothing"
+    )
+    payments.add_argument("file", help="columns account_no, amount, paid_on, channel (see docs)")
+    payments.add_argument("--bank", help="the client bank of rows that do not name one")
+    payments.add_argument("--actor", help="who is importing, for the audit log")
+    payments.set_defaults(handler=cmd_import_payments)
 
 
 def _add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -15,8 +16,10 @@ from store.case_import import import_cases
 from store.errors import ImportRejected
 from store.migrate import upgrade
 from store.models import Case, CaseContact, Person, PhoneNumber
+from store.payments import import_payments
 from store.pii import mask_phone, mask_resident_id, mask_text
 from store.safe_text import neutralise
+from store.types import utcnow
 
 
 def cmd_init(app: App, _args: argparse.Namespace, out: TextIO) -> int:
@@ -47,6 +50,37 @@ def cmd_import_cases(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"{neutralise(str(path))}: imported {result.rows} case row(s) ({result.encoding}): "
         f"{c.cases_created} case(s) created, {c.cases_updated} updated, "
         f"{c.people_created} people and {c.numbers_created} number(s) added",
+        file=out,
+    )
+    return 0
+
+
+def cmd_import_payments(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """``import payments FILE``: the bank's payments, all or nothing; paid cases close."""
+    app.require_schema()
+    path = Path(args.file)
+
+    def report(line: str) -> None:
+        print(neutralise(mask_text(line)), file=sys.stderr)
+
+    try:
+        result = import_payments(
+            path,
+            app.sessions,
+            args.actor or default_actor(),
+            now=utcnow(),
+            zone=ZoneInfo(app.settings.policy.timezone),
+            bank=args.bank,
+            report=report,
+        )
+    except ImportRejected as exc:
+        report(f"{path}: rejected, {exc.total} problem(s); nothing was imported")
+        return 1
+    c = result.counts
+    print(
+        f"{neutralise(str(path))}: {result.rows} payment row(s) ({result.encoding}): "
+        f"{c.added} added, {c.already_imported} already imported; "
+        f"{len(c.cases_paid)} case(s) paid in full and closed (已还款)",
         file=out,
     )
     return 0

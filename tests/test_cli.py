@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -102,3 +104,23 @@ def test_recordings_sweep_needs_a_spool(tmp_path: Path) -> None:
     spool.mkdir()
     swept = run(["recordings", "sweep", "--spool", str(spool)], tmp_path)
     assert swept.returncode == 0 and "0 recording(s) swept" in swept.stdout
+
+
+def test_import_payments_refuses_a_bad_file_then_takes_the_fixed_one(
+    tmp_path: Path, db_url: str
+) -> None:
+    assert run(["import", "cases", str(SAMPLE_CASES)], tmp_path, db_url).returncode == 0
+    header, rows = read_csv(SAMPLE_CASES)
+    account = rows[0][header.index("account_no")]
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    columns = ["账号", "还款金额", "还款日期", "还款渠道"]
+    bad = write_csv(tmp_path / "bad.csv", columns, [[account, "0", today, "网银"]])
+    result = run(["import", "payments", str(bad), "--bank", "ICBC-CC"], tmp_path, db_url)
+    assert result.returncode == 1
+    assert f"{bad}:2:amount: must be more than 0, got 0" in result.stderr
+    good = write_csv(tmp_path / "good.csv", columns, [[account, "100", today, "网银"]])
+    result = run(["import", "payments", str(good), "--bank", "ICBC-CC"], tmp_path, db_url)
+    assert result.returncode == 0, result.stderr
+    assert "1 payment row(s) (utf-8): 1 added, 0 already imported" in result.stdout
+    again = run(["import", "payments", str(good), "--bank", "ICBC-CC"], tmp_path, db_url)
+    assert "0 added, 1 already imported" in again.stdout

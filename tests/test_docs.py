@@ -34,3 +34,14 @@ def test_readme_cli_reference_covers_every_command() -> None:
     )
     missing = [name for name in commands.choices if f"`callwarden {name}" not in text]
     assert missing == []
+
+
+def test_payment_file_reference_lists_every_column_and_alias() -> None:
+    from store.payments.validate import COLUMNS as PAYMENT_COLUMNS  # noqa: PLC0415
+
+    text = (ROOT / "config" / "samples" / "README.md").read_text(encoding="utf-8")
+    payments = text[text.index("# Payment files") :]
+    for column in PAYMENT_COLUMNS:
+        assert f"`{column.name}`" in payments, column.name
+        for alias in column.aliases:
+            assert alias in payments, alias

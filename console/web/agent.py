@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from compliance.promises import LABELS as PROMISE_LABELS
 from console import worklists
 from console.note_drafts import DraftedNote, draft_for_attempt
 from console.web.auth import AGENT, Principal
@@ -32,6 +33,7 @@ from store.notes import (
     case_history,
     pending_notes,
 )
+from store.payments.case_view import case_payments
 
 router = APIRouter(prefix="/agent")
 WORKLIST_ROWS = 50
@@ -248,4 +250,13 @@ def case_page(
     history = case_history(session, case_id) if mine else None
     if history is None:
         raise HTTPException(404, "no such case among yours")
-    return render(request, "agent_case.html", me, history=history, outcomes=OUTCOME_LABELS)
+    money = case_payments(session, history.case, history.notes, now(request), _zone(request))
+    return render(
+        request,
+        "agent_case.html",
+        me,
+        history=history,
+        outcomes=OUTCOME_LABELS,
+        money=money,
+        promise_labels=PROMISE_LABELS,
+    )

@@ -8,7 +8,7 @@ every row in one transaction, with an audit row.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -16,15 +16,14 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
-from store.case_import.columns import resolve_header
+from store.case_import.columns import COLUMNS
 from store.case_import.load import CaseLoader, LoadCounts
 from store.case_import.lock import import_transaction
+from store.case_import.records import FileKind, file_records
 from store.case_import.staging import Staging
-from store.case_import.table import MAX_COLUMNS, RowError, Table, TableError, open_table
 from store.case_import.validate import CaseRecord, validate_row
 from store.db import SessionFactory
 from store.errors import ImportRejected
-from store.safe_text import neutralise
 
 BATCH_SIZE = 2000
 KEPT_PROBLEMS = 1000
@@ -44,57 +43,7 @@ class ImportReport:
     counts: LoadCounts
 
 
-def _records(path: Path, label: str, encoding: list[str]) -> Iterator[CaseRecord | str]:
-    """Yield each valid record, or a problem line, for every row of the file.
-
-    The detected encoding is appended to ``encoding`` once the file is open.
-    """
-    try:
-        table = open_table(path)
-    except TableError as exc:
-        yield f"{label}: {exc}"
-        return
-    encoding.append(table.encoding)
-    try:
-        yield from _table_records(table, label)
-    finally:
-        table.close()
-
-
-def _table_records(table: Table, label: str) -> Iterator[CaseRecord | str]:
-    if len(table.header) > MAX_COLUMNS:
-        yield (
-            f"{label}:1: the header has {len(table.header)} columns; "
-            f"a case file has at most {MAX_COLUMNS}"
-        )
-        return
-    names, header_problems = resolve_header(table.header)
-    for _index, cell, message in header_problems:
-        yield f"{label}:1:{neutralise(cell)}: {message}"
-    if header_problems:
-        return
-    data_rows = 0
-    for item in table.rows:
-        if isinstance(item, RowError):
-            yield f"{label}:{item.row}: {item.message}" if item.row else f"{label}: {item.message}"
-            return
-        row, cells, line = item
-        if not any(cell.strip() for cell in cells):
-            continue
-        data_rows += 1
-        # Where a quoted line break made rows and lines part, say the line too.
-        at = f" (line {line})" if line != row else ""
-        if len(cells) > len(names):
-            yield f"{label}:{row}: row has {len(cells)} fields but the header has {len(names)}{at}"
-            continue
-        values = {name: cell for name, cell in zip(names, cells, strict=False) if name}
-        record, problems = validate_row(row, values)
-        for column, message in problems:
-            yield f"{label}:{row}:{column}: {message}{at}"
-        if record is not None:
-            yield record
-    if data_rows == 0:
-        yield f"{label}: no cases: the file has a header but no data rows"
+CASE_FILE: FileKind[CaseRecord] = FileKind("case file", "no cases", COLUMNS, validate_row)
 
 
 @dataclass(frozen=True)
@@ -121,7 +70,7 @@ def check_file(path: Path, label: str, report: Reporter, staging: Staging) -> Fi
         if len(kept) < KEPT_PROBLEMS:
             kept.append(line)
 
-    for item in _records(path, label, encoding):
+    for item in file_records(path, label, CASE_FILE, encoding):
         if isinstance(item, str):
             problem(item)
             continue

@@ -42,7 +42,9 @@ def _limits() -> dict[str, int]:
 FIELD_LIMITS = _limits()
 
 
-def cell_problems(values: dict[str, str]) -> list[tuple[str, str]]:
+def cell_problems(
+    values: dict[str, str], limits: dict[str, int] = FIELD_LIMITS
+) -> list[tuple[str, str]]:
     """(column, message) for each cell with a forbidden character or too many characters.
 
     Surrounding white space, tabs and line breaks included, is not looked at: validation
@@ -56,7 +58,7 @@ def cell_problems(values: dict[str, str]) -> list[tuple[str, str]]:
         if char is not None:
             problems.append((column, f"{describe(char)} is not allowed in a value"))
             continue
-        limit = FIELD_LIMITS.get(column, PARSED_LIMIT)
+        limit = limits.get(column, PARSED_LIMIT)
         if len(text) > limit:
             problems.append((column, f"longer than {limit} characters ({len(text)})"))
     return problems

@@ -50,24 +50,32 @@ COLUMNS: tuple[Column, ...] = (
 
 DEBTOR_PHONE_COLUMNS = ("mobile", "home_phone", "work_phone")
 
-_BY_HEADER: dict[str, Column] = {}
-for _col in COLUMNS:
-    for _spelling in (_col.name, *_col.aliases):
-        _BY_HEADER[_spelling.casefold()] = _col
-
 
 def resolve_header(header: list[str]) -> tuple[list[str | None], list[tuple[int, str, str]]]:
-    """Map each header cell to a canonical column name.
+    """Map each header cell of a case file to a canonical column name (see
+    :func:`resolve_columns`)."""
+    return resolve_columns(header, COLUMNS)
+
+
+def resolve_columns(
+    header: list[str], columns: tuple[Column, ...]
+) -> tuple[list[str | None], list[tuple[int, str, str]]]:
+    """Map each header cell to one of ``columns``' canonical names.
 
     Returns the names (None for a cell that failed) and the problems as
     ``(column_index, header_cell, message)``.
     """
+    by_header = {
+        spelling.casefold(): column
+        for column in columns
+        for spelling in (column.name, *column.aliases)
+    }
     names: list[str | None] = []
     problems: list[tuple[int, str, str]] = []
     seen: dict[str, int] = {}
     for index, cell in enumerate(header):
         spelling = cell.strip().lstrip("\ufeff")
-        column = _BY_HEADER.get(spelling.casefold())
+        column = by_header.get(spelling.casefold())
         if column is None:
             label = spelling or f"column {index + 1}"
             problems.append((index, label, "unknown column"))
@@ -81,7 +89,7 @@ def resolve_header(header: list[str]) -> tuple[list[str | None], list[tuple[int,
             continue
         seen[column.name] = index
         names.append(column.name)
-    for column in COLUMNS:
+    for column in columns:
         if column.required and column.name not in seen:
             problems.append((-1, column.name, f"missing required column ({column.doc})"))
     return names, problems

@@ -1,4 +1,4 @@
-"""A scratch SQLite file that holds what pass 1 learnt about a case file.
+"""A scratch SQLite file that holds what pass 1 learnt about a case (or payment) file.
 
 It keeps the keys already seen (to find duplicates) and every validated record
 (so pass 2 writes exactly what was checked, without parsing the file again),
@@ -49,15 +49,22 @@ class Staging:
         return int(found[0]), str(found[1])
 
     def stage(self, record: CaseRecord) -> None:
-        self._db.execute(
-            "INSERT INTO staged VALUES (?, ?)", (record.row, json.dumps(_encode(record)))
-        )
+        self.put(record.row, _encode(record))
 
     def records(self, batch_size: int) -> Iterator[list[CaseRecord]]:
         """The staged records in file order, ``batch_size`` at a time."""
+        for batch in self.staged(batch_size):
+            yield [_decode(values) for values in batch]
+
+    def put(self, row: int, values: list[object]) -> None:
+        """Stage one record of any kind, encoded as a JSON list (its first item the row)."""
+        self._db.execute("INSERT INTO staged VALUES (?, ?)", (row, json.dumps(values)))
+
+    def staged(self, batch_size: int) -> Iterator[list[list[object]]]:
+        """What :meth:`put` staged, in file order, ``batch_size`` at a time."""
         cursor = self._db.execute("SELECT record FROM staged ORDER BY row")
         while rows := cursor.fetchmany(batch_size):
-            yield [_decode(json.loads(text)) for (text,) in rows]
+            yield [json.loads(text) for (text,) in rows]
 
 
 def _encode(r: CaseRecord) -> list[object]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 from phonenumbers import PhoneMetadata
@@ -13,9 +12,8 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from store.case_import.cells import cell_problems
 from store.case_import.columns import DEBTOR_PHONE_COLUMNS, MAX_CONTACTS
+from store.case_import.values import parse_yuan, yuan_to_cents
 from store.enums import AccountClass, CaseStatus, NumberKind, Relation
-
-MAX_AMOUNT_CENTS = 10**14  # a trillion yuan: anything above is a typo, not a debt
 
 RELATION_ALIASES: dict[str, Relation] = {
     "family": Relation.FAMILY,
@@ -279,25 +277,18 @@ def _amount_cents(raw: str, problems: Problems) -> int | None:
     if not raw:
         problems.append(("amount_overdue", "required"))
         return None
-    try:
-        amount = Decimal(raw.replace(",", "").removeprefix("¥").removeprefix("￥"))
-    except InvalidOperation:
-        problems.append(("amount_overdue", f"not a number: {raw!r}"))
-        return None
-    if not amount.is_finite():
-        problems.append(("amount_overdue", f"not a number: {raw!r}"))
+    amount = parse_yuan(raw)
+    if isinstance(amount, str):
+        problems.append(("amount_overdue", amount))
         return None
     if amount < 0:
         problems.append(("amount_overdue", f"must be ≥ 0, got {raw}"))
         return None
-    cents = amount * 100
-    if cents != cents.to_integral_value():
-        problems.append(("amount_overdue", f"more than 2 decimal places: {raw}"))
+    cents = yuan_to_cents(amount, raw)
+    if isinstance(cents, str):
+        problems.append(("amount_overdue", cents))
         return None
-    if cents >= MAX_AMOUNT_CENTS:
-        problems.append(("amount_overdue", f"implausibly large: {raw}"))
-        return None
-    return int(cents)
+    return cents
 
 
 def _days_past_due(raw: str, problems: Problems) -> int | None:
