@@ -1,6 +1,6 @@
 """payments from the client banks' files (issue 20, item 2)
 
-Revision ID: 0013_payments
+Revision ID: 0012_payments
 Revises: 0011_audit_chain
 Create Date: 2026-12-03 12:00:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import store.types
 
-revision = "0013_payments"
+revision = "0012_payments"
 down_revision = "0011_audit_chain"
 branch_labels = None
 depends_on = None
