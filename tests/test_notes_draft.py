@@ -14,6 +14,7 @@ from compliance.detector.findings import Utterance
 from compliance.notes_draft import DraftOutcome, NoteDraft, Party, draft_note, yuan
 from compliance.notes_draft.amounts import MAX_AMOUNT_CENTS, amount_mentions
 from compliance.notes_draft.dates import date_mentions
+from compliance.notes_draft.lines import Cue, cues
 from compliance.notes_draft.numerals import normalise, number_value
 from compliance.notes_draft.score import score_field
 from store.notes import NoteOutcome
@@ -242,3 +243,17 @@ def test_yuan_and_scoring() -> None:
     got = score_field([(1, 1), (2, 3), (None, 4), (5, None), (None, None)])
     assert (got.tp, got.fp, got.fn, got.labelled) == (1, 2, 2, 3)
     assert (got.precision, got.recall) == (1 / 3, 1 / 3)
+
+
+@pytest.mark.parametrize(
+    ("line", "complains"),
+    [
+        ("我要投诉你们", True),
+        ("你再打我就去投诉", True),
+        ("我不会投诉你们的，月底前还五千", False),  # ts75 of the held-out split
+        ("我没有要举报谁，就是最近手头紧", False),
+        ("不想报警，你们别再打给我家里", False),
+    ],
+)
+def test_a_complaint_said_not_to_be_made_is_not_one(line: str, complains: bool) -> None:
+    assert (Cue.COMPLAINT in cues(line)) is complains

@@ -89,7 +89,13 @@ def is_promise(line: str, has_amount_or_day: bool) -> bool:
     return has_amount_or_day or not _QUESTION.search(plain)
 
 
+_DENIED_COMPLAINT = re.compile(
+    r"(?:不会|不想|不打算|不用|没想|没有|没|不)[去再要]?(?:投诉|举报|报警|曝光)"
+)
+"""A callee who says they will not complain has not complained (我不会投诉你们)."""
+
+
 def cues(line: str) -> set[Cue]:
     """The cues a callee line carries (a promise is judged by ``is_promise``, not here)."""
-    plain = line.replace("不是不", "")
+    plain = _DENIED_COMPLAINT.sub("", line.replace("不是不", ""))
     return {cue for cue, pattern in CUE_PATTERNS.items() if pattern.search(plain)}
