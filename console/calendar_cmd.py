@@ -14,25 +14,15 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from compliance.errors import ProfileError
 from compliance.policy import Profile
-from compliance.policy.year_data import (
-    changes,
-    parse_year,
-)
 from console.app import App
 from console.bounds import parse_at
+from console.calendar_years import check_year, keep_year
 from console.calendars import report
-from console.editable import _write_atomically, add_version
 from console.users import default_actor
-from store.audit import record_audit
-from store.models import ConfigVersion
 from store.types import utcnow
 
-KIND = "calendar"
 NOT_COVERED = 1
 """``calendar status``'s exit status when a year is not covered (for monitoring)."""
 
@@ -54,8 +44,7 @@ def cmd_calendar_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Validate, show the working days that change, then keep it (unless ``--dry-run``)."""
     path = Path(args.file)
     try:
-        raw = path.read_bytes()
-        year = parse_year(path, raw)
+        checked = check_year(path, path.read_bytes(), app.profile())
     except OSError as exc:
         print(f"{path}: cannot be read: {exc.strerror}", file=sys.stderr)
         return 3
@@ -64,45 +53,26 @@ def cmd_calendar_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 3
-    profile = app.profile()
-    changed = changes(year, profile.calendar)
+    year = checked.year
     print(
         f"{path}: valid: {year.year}, {len(year.holidays)} holiday(s), "
-        f"{len(year.workdays)} adjusted working day(s); {len(changed)} day(s) change:",
+        f"{len(year.workdays)} adjusted working day(s); {len(checked.changes)} day(s) change:",
         file=out,
     )
-    for change in changed:
+    for change in checked.changes:
         print(f"  {change.day} {change.day:%a}: {change.before} → {change.after}", file=out)
     if args.dry_run:
         print("dry run: nothing was added", file=out)
         return 0
     app.require_schema()
-    name = f"cn-{year.year}"
-    content = raw.decode("utf-8").replace("\r\n", "\n")
     with app.sessions.begin() as session:
-        last = session.scalar(
-            select(ConfigVersion)
-            .where(ConfigVersion.kind == KIND, ConfigVersion.name == name)
-            .order_by(ConfigVersion.version.desc())
-            .limit(1)
+        author, note = args.actor or default_actor(), args.note or ""
+        row = keep_year(session, app.paths, checked, author, note, utcnow())
+    if row is None:
+        print(
+            f"{checked.name}: the latest version already has this content: nothing changed",
+            file=out,
         )
-        if last is not None and last.content == content:
-            print(f"{name} v{last.version} already has this content: nothing changed", file=out)
-            return 0
-        row = _keep(session, name, content, args.actor or default_actor(), args.note or "")
-        _write_atomically(app.paths.calendars / f"{name}.toml", content)
-    print(f"kept as {name} v{row.version}; in force from now", file=out)
+        return 0
+    print(f"kept as {checked.name} v{row.version}; in force from now", file=out)
     return 0
-
-
-def _keep(session: Session, name: str, content: str, author: str, note: str) -> ConfigVersion:
-    row = add_version(session, KIND, name, content, author, note, utcnow())
-    record_audit(
-        session,
-        author,
-        "calendar.add",
-        object_type=KIND,
-        object_id=name,
-        detail={"version": row.version, "sha256": row.sha256, "note": note},
-    )
-    return row

@@ -9,7 +9,9 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
+from store.models import AuditLog, ConfigVersion
 from tests.test_calendar import MADE_UP_2027
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import Seed, console_app, seed_console
@@ -46,3 +48,35 @@ def test_the_banner_shows_from_45_days_before_and_only_to_admins(
     folder.mkdir(parents=True)
     (folder / "cn-2027.toml").write_text(MADE_UP_2027, encoding="utf-8")
     assert BANNER not in page(seed, "admin1", due, "/admin")
+
+
+def test_an_admin_adds_a_year_on_the_calendar_page(seed: Seed, tmp_path: Path) -> None:
+    due = datetime(2026, 11, 17, 10, tzinfo=SHANGHAI)
+    client = console_client(seed.app, FakeDialer(seed.app), due)
+    token = login(client, "admin1")
+    first = client.get("/admin/calendar")
+    assert first.status_code == 200 and "2027: NOT covered" in first.text
+    # a year with an error: named, nothing kept, the pasted text kept in the form
+    broken = MADE_UP_2027.replace('last = "2027-02-14"', 'last = "2027-02-31"')
+    bad = client.post("/admin/calendar", data={"content": broken, "csrf": token})
+    assert bad.status_code == 422 and "calendar.toml" in bad.text and "2027-02-31" in bad.text
+    assert not (tmp_path / "var" / "calendar" / "cn-2027.toml").exists()
+    # preview: the working days that change, and nothing kept yet
+    preview = client.post("/admin/calendar/preview", data={"content": MADE_UP_2027, "csrf": token})
+    assert preview.status_code == 200 and "2027-02-06 (Sat)" in preview.text
+    assert not (tmp_path / "var" / "calendar" / "cn-2027.toml").exists()
+    kept = client.post(
+        "/admin/calendar", data={"content": MADE_UP_2027, "note": "通知已核对", "csrf": token}
+    )
+    assert kept.status_code == 200 and "v1" in kept.text, kept.text
+    assert (tmp_path / "var" / "calendar" / "cn-2027.toml").read_text("utf-8") == MADE_UP_2027
+    assert "2027: covered" in kept.text and BANNER not in kept.text
+    again = client.post("/admin/calendar", data={"content": MADE_UP_2027, "csrf": token})
+    assert "no change" in again.text  # the same content is not a new version
+    with seed.app.sessions() as session:
+        rows = session.scalars(select(ConfigVersion).where(ConfigVersion.kind == "calendar"))
+        assert [(r.name, r.version, r.author) for r in rows] == [("cn-2027", 1, "admin1")]
+        actions = session.scalars(select(AuditLog.action)).all()
+        assert actions.count("calendar.add") == 1
+    login(client, "qa1")
+    assert client.get("/admin/calendar").status_code == 403

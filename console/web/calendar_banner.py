@@ -33,7 +33,9 @@ def calendar_warning(app: App, at: datetime) -> str | None:
     days = (first - today).days
     return (
         f"{first.year} 年法定节假日数据缺失：自 {first} 起（{days} 天后）所有外呼将被阻止。"
-        f"请录入国务院节假日安排（callwarden calendar add FILE）。 / "
+        "请在「法定节假日」页（/admin/calendar）或用 callwarden calendar add FILE "
+        "录入国务院节假日安排。 / "
         f"No statutory-holiday calendar for {first.year}: from {first} ({days} day(s) from now) "
-        "every call is blocked. Add the State Council's schedule (callwarden calendar add FILE)."
+        "every call is blocked. Add the State Council's schedule on /admin/calendar or with "
+        "callwarden calendar add FILE."
     )
