@@ -28,6 +28,7 @@ import numpy.typing as npt
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    Consent,
     ContactType,
     DebtorReach,
     Decision,
@@ -146,6 +147,7 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
                 cases.status,
                 cases.hold_reason,
                 cases.debtor or repeat(NO_REACH, len(cases)),
+                cases.consents or repeat((), len(cases)),
                 strict=True,
             ),
         )
@@ -161,8 +163,9 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
     return list(map(decided.__getitem__, kinds))
 
 
-CaseKind = tuple[str, str, str | None, DebtorReach]
-"""(client bank, status, hold reason, the debtor's reach: read by the third-party gate)"""
+CaseKind = tuple[str, str, str | None, DebtorReach, tuple[Consent, ...]]
+"""(client bank, status, hold reason, the debtor's reach: read by the third-party gate, the
+consents: read for the debtor by rules marked ``consent``)"""
 NumberKind = tuple[int, ContactType, bool, str, tuple[str, ...]]
 """(case kind's index, contact type, do-not-call, number state, time zones)"""
 
@@ -185,16 +188,20 @@ class _DecidedByKind(dict[NumberKind, Decision]):
 
     def __missing__(self, kind: NumberKind) -> Decision:
         case, contact, dnc, state, zones = kind
-        bank, status, hold, debtor = self.case_kinds[case]
-        if contact == ContactType.DEBTOR and debtor != NO_REACH:
-            # the debtor's own numbers never read the debtor's reach: decided once for all cases
-            plain = self.case_kind((bank, status, hold, NO_REACH))
-            decision = self[kind] = self[plain, contact, dnc, state, zones]
+        bank, status, hold, debtor, consents = self.case_kinds[case]
+        # the debtor's own numbers never read the debtor's reach, a third party's never read
+        # the consents (as the engine's key): each decided once for the cases that differ so
+        if contact == ContactType.DEBTOR:
+            plain = (bank, status, hold, NO_REACH, consents)
+        else:
+            plain = (bank, status, hold, debtor, ())
+        if plain != self.case_kinds[case]:
+            decision = self[kind] = self[self.case_kind(plain), contact, dnc, state, zones]
             return decision
         decision = self[kind] = self.evaluator.decide(
             NumberFacts("", dnc, state, zones),
             PersonFacts(0, contact),
-            CaseFacts(0, bank, status, hold, debtor),
+            CaseFacts(0, bank, status, hold, debtor, consents),
             AttemptHistory(),
             self.now,
         )
