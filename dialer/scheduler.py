@@ -83,16 +83,16 @@ def schedule_book(book: Book, profile: Profile, now: datetime, agents: Sequence[
     """
     local_now = now.astimezone(ZoneInfo(profile.timezone))
     blocked = BlockedList(book)
-    dialable = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
-    return Schedule(
-        now, profile.ruleset, _ordered(book, dialable, profile, local_now, agents), blocked
-    )
+    dialable, consented = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
+    ordered = _ordered(book, dialable, profile, local_now, agents, consented)
+    return Schedule(now, profile.ruleset, ordered, blocked)
 
 
 def _decide_numbers(
     book: Book, evaluator: Evaluator, now: datetime, local_now: datetime, blocked: BlockedList
-) -> list[int]:
-    """Decide each number: the blocked go to ``blocked``; returns the dialable positions."""
+) -> tuple[list[int], dict[int, str]]:
+    """Decide each number: the blocked go to ``blocked``; returns the dialable positions and,
+    for those a debtor's consent made dialable, the decision's words naming it."""
     cases, numbers = book.cases, book.numbers
     decisions = _fresh_decisions(book, evaluator, now)
     slots = evaluator.profile.scheduling.retry_slots
@@ -123,7 +123,15 @@ def _decide_numbers(
             decision = decisions[position]
             rule = decision.rule_id or ""
             blocked.add(position, rule, decision.reason_en, decision.next_allowed_at)
-    return list(compress(count(), allowed))
+    dialable = list(compress(count(), allowed))
+    if not any(cases.consents):  # the usual book: no consent, nothing to say
+        return dialable, {}
+    consented = {
+        position: f"{decisions[position].reason_zh} · {decisions[position].reason_en}"
+        for position in dialable
+        if decisions[position].consents
+    }
+    return dialable, consented
 
 
 _allowed = attrgetter("allowed")
@@ -208,8 +216,13 @@ class _DecidedByKind(dict[NumberKind, Decision]):
         return decision
 
 
-def _ordered(
-    book: Book, dialable: list[int], profile: Profile, now: datetime, agents: Sequence[str]
+def _ordered(  # noqa: PLR0917 (the schedule's parts)
+    book: Book,
+    dialable: list[int],
+    profile: Profile,
+    now: datetime,
+    agents: Sequence[str],
+    consented: dict[int, str],
 ) -> Worklist:
     """The dialable numbers, most due case first; ``now`` on the profile's clock.
 
@@ -228,7 +241,7 @@ def _ordered(
     keys = case_rank[np.frombuffer(numbers.case, dtype=np.int64)[positions]]
     keys |= np.fromiter(within, dtype=np.int64, count=len(numbers))[positions]
     order = positions[np.argsort(keys, kind="stable")]
-    return Worklist(book, array("q", order.tobytes()), plans)
+    return Worklist(book, array("q", order.tobytes()), plans, consented)
 
 
 def _case_plans(
