@@ -20,7 +20,8 @@ from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
-from store.enums import AccountClass
+from store.consents import case_consents
+from store.enums import AccountClass, ConsentScope
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
     DraftShown,
@@ -231,7 +232,25 @@ def case_page(
     case_id: DbId,
     me: Annotated[Principal, Depends(AGENT)],
     session: ReadDB,
+    error: str = "",
 ) -> Response:
+    history = case_history(session, case_id) if is_mine(request, session, me, case_id) else None
+    if history is None:
+        raise HTTPException(404, "no such case among yours")
+    return render(
+        request,
+        "agent_case.html",
+        me,
+        history=history,
+        outcomes=OUTCOME_LABELS,
+        consents=case_consents(session, case_id),
+        scopes=list(ConsentScope),
+        error=error,
+    )
+
+
+def is_mine(request: Request, session: Session, me: Principal, case_id: int) -> bool:
+    """An agent's case: assigned to them, called by them, or dealt to them by the scheduler."""
     agent = _my_agent(session, me)
     mine = session.scalar(
         select(Case.id).where(
@@ -242,10 +261,8 @@ def case_page(
             ),
         )
     )
+    if mine is not None:
+        return True
     profile = cw(request).profile()
-    if mine is None and worklists.deals_case(session, profile, now(request), agent.code, case_id):
-        mine = case_id  # not assigned to anyone, dealt to this agent by the scheduler
-    history = case_history(session, case_id) if mine else None
-    if history is None:
-        raise HTTPException(404, "no such case among yours")
-    return render(request, "agent_case.html", me, history=history, outcomes=OUTCOME_LABELS)
+    # not assigned to anyone, dealt to this agent by the scheduler
+    return worklists.deals_case(session, profile, now(request), agent.code, case_id)
