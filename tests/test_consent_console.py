@@ -125,7 +125,7 @@ def test_an_agent_requests_a_lead_approves_and_the_consent_names_itself_then_is_
 
 
 def test_an_admin_approves_on_any_case_and_an_expired_request_is_refused(seed: Seed) -> None:
-    case_id, call_id = _case_and_call(seed)
+    case_id, _ = _case_and_call(seed)
     with seed.app.sessions.begin() as session:
         for until in (CALL_DAY + timedelta(days=3), CALL_DAY + timedelta(minutes=1)):
             session.add(
