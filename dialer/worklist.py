@@ -102,6 +102,12 @@ class Worklist(_Lazy[WorkItem]):
         # by position: the words naming the consent that made it dialable
         self._consented = consented or {}
 
+    def by_consent(self) -> int:
+        """How many of these numbers only a debtor's consent made dialable."""
+        if not self._consented:
+            return 0
+        return sum(1 for position in self._order if position in self._consented)
+
     def _reason(self, position: int, slot: int) -> str:
         found = self._consented.get(position)
         reason = self._plans.reason[slot]

@@ -465,6 +465,11 @@ def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
     result = run(["policy", "check", str(good), "--at", "2026-12-01 08:30"], tmp_path, sample_db)
     assert result.returncode == 0, result.stderr
     assert "dialable → 0" in result.stdout and "blocked by co.short: 0 →" in result.stdout
+    # the consents' rules are named (issue 19): the guideline's, not the company's own
+    assert (
+        "rules a debtor's consent may relax: cba.window (window), "
+        "cba.cap.unanswered_per_number (frequency)\n" in result.stdout
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text(
         'id = "bad"\nversion = "1"\n[[rules]]\nid = "x"\nlayer = "law"\n'
