@@ -11,6 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from compliance.errors import ProfileError
+from compliance.policy.consent import relaxable as relaxable_by
 from console.app import App
 from console.bounds import parse_at
 from console.calendars import report as calendar_report
@@ -41,6 +42,12 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"from {' + '.join(Path(f).name for f in candidate.files)}",
         file=out,
     )
+    relaxable = [f"{r.id} ({scope})" for r in candidate.rules if (scope := relaxable_by(r))]
+    print(
+        "经债务人同意可放宽的规则 · rules a debtor's consent may relax: "
+        + (", ".join(relaxable) or "none"),
+        file=out,
+    )
     zone = ZoneInfo(candidate.timezone)
     # calendar health from the preview's day when one is given, else from today
     day = parse_at(args.at, candidate.timezone) if args.at else utcnow()
@@ -56,6 +63,12 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"{len(after.dialable):,} (active {active.ruleset} → {candidate.ruleset})",
         file=out,
     )
+    consented = before.dialable.by_consent(), after.dialable.by_consent()
+    if any(consented):
+        print(
+            f"  dialable by a debtor's consent (经债务人同意): {consented[0]:,} → {consented[1]:,}",
+            file=out,
+        )
     was, now = _blocked_by_rule(before), _blocked_by_rule(after)
     for rule in sorted(set(was) | set(now)):
         if was[rule] != now[rule]:

@@ -18,6 +18,7 @@ from datetime import date, datetime
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    Consent,
     ContactType,
     DebtorReach,
     NumberFacts,
@@ -73,6 +74,8 @@ class CaseColumns:
     last_connected_at: list[datetime | None] = field(default_factory=list)
     debtor: list[DebtorReach] = field(default_factory=list)
     """What the third-party gate reads about each case's debtor (see dialer.debtor_reach)."""
+    consents: list[tuple[Consent, ...]] = field(default_factory=list)
+    """Each case's consents (issue 19; empty when none was loaded: none counts)."""
 
     def __len__(self) -> int:
         return len(self.case_id)
@@ -93,6 +96,7 @@ class CaseColumns:
         self.attempted.append(case.attempted)
         self.last_connected_at.append(case.last_connected_at)
         self.debtor.append(facts.debtor)
+        self.consents.append(facts.consents)
         return len(self.case_id) - 1
 
     def facts(self, slot: int) -> CaseFacts:
@@ -102,6 +106,7 @@ class CaseColumns:
             self.status[slot],
             self.hold_reason[slot],
             self.debtor[slot] if self.debtor else NO_REACH,
+            self.consents[slot] if self.consents else (),
         )
 
     def entry(self, slot: int) -> CaseEntry:

@@ -21,6 +21,8 @@ from typing import NamedTuple
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    Consent,
+    ConsentScope,
     ContactType,
     DebtorReach,
     NumberFacts,
@@ -30,6 +32,7 @@ from compliance.policy import (
 )
 from compliance.policy.zones import zones_for_number
 from store.debtor_facts import DEBTOR_ATTEMPTS, NO_ROWS, DebtorRows
+from store.dial_filters import ConsentRow
 from store.enums import AttemptStatus
 from store.reservation import DialContext
 
@@ -98,6 +101,15 @@ def debtor_reaches(case_ids: Iterable[int], rows: Mapping[int, DebtorRows]) -> l
             reach = shared[found] = debtor_reach(found)
         reaches.append(reach)
     return reaches
+
+
+def case_consents(rows: Iterable[ConsentRow]) -> dict[int, tuple[Consent, ...]]:
+    """Each case's consents as the policy reads them (issue 19), by id; rows as
+    :func:`store.dial_filters.consents_in_force` reads them."""
+    found: dict[int, list[Consent]] = defaultdict(list)
+    for case_id, consent_id, scope, valid_from, valid_until in rows:
+        found[case_id].append(Consent(consent_id, ConsentScope(scope), valid_from, valid_until))
+    return {case_id: tuple(sorted(consents)) for case_id, consents in found.items()}
 
 
 EMPTY_HISTORY = AttemptHistory()
@@ -192,6 +204,7 @@ def dial_facts(context: DialContext, *, with_zones: bool) -> DialFacts:
             context.case_status,
             context.hold_reason,
             debtor_reach(context.debtor),
+            case_consents(context.consents).get(context.case_id, ()),
         ),
         history,
     )

@@ -8,8 +8,8 @@ wait for them); the write is refused if another owner wrote meanwhile.
 
 :func:`valid_until` (pure) is when the clock alone may change a schedule: the next calling
 window or retry slot boundary, the next midnight (in every zone the profile's clock reads),
-the first instant a blocked number may be allowed again, or a case's lost-contact tier
-begins.
+the first instant a blocked number may be allowed again, a case's lost-contact tier
+begins, or a debtor's consent begins or ends.
 """
 
 from __future__ import annotations
@@ -98,6 +98,13 @@ def valid_until(book: Book, schedule: Schedule, profile: Profile, now: datetime)
     cases = book.cases
     candidates.extend(
         last + every for last in cases.last_connected_at if last is not None and last + every > now
+    )
+    candidates.extend(  # issue 19: a consent in force relaxes a rule until it ends
+        at
+        for consents in cases.consents
+        for consent in consents
+        for at in (consent.valid_from, consent.valid_until)
+        if at > now
     )
     return min(candidates)
 

@@ -28,6 +28,7 @@ import numpy.typing as npt
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    Consent,
     ContactType,
     DebtorReach,
     Decision,
@@ -82,16 +83,16 @@ def schedule_book(book: Book, profile: Profile, now: datetime, agents: Sequence[
     """
     local_now = now.astimezone(ZoneInfo(profile.timezone))
     blocked = BlockedList(book)
-    dialable = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
-    return Schedule(
-        now, profile.ruleset, _ordered(book, dialable, profile, local_now, agents), blocked
-    )
+    dialable, consented = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
+    ordered = _ordered(book, dialable, profile, local_now, agents, consented)
+    return Schedule(now, profile.ruleset, ordered, blocked)
 
 
 def _decide_numbers(
     book: Book, evaluator: Evaluator, now: datetime, local_now: datetime, blocked: BlockedList
-) -> list[int]:
-    """Decide each number: the blocked go to ``blocked``; returns the dialable positions."""
+) -> tuple[list[int], dict[int, str]]:
+    """Decide each number: the blocked go to ``blocked``; returns the dialable positions and,
+    for those a debtor's consent made dialable, the decision's words naming it."""
     cases, numbers = book.cases, book.numbers
     decisions = _fresh_decisions(book, evaluator, now)
     slots = evaluator.profile.scheduling.retry_slots
@@ -122,7 +123,15 @@ def _decide_numbers(
             decision = decisions[position]
             rule = decision.rule_id or ""
             blocked.add(position, rule, decision.reason_en, decision.next_allowed_at)
-    return list(compress(count(), allowed))
+    dialable = list(compress(count(), allowed))
+    if not any(cases.consents):  # the usual book: no consent, nothing to say
+        return dialable, {}
+    consented = {
+        position: f"{decisions[position].reason_zh} · {decisions[position].reason_en}"
+        for position in dialable
+        if decisions[position].consents
+    }
+    return dialable, consented
 
 
 _allowed = attrgetter("allowed")
@@ -146,6 +155,7 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
                 cases.status,
                 cases.hold_reason,
                 cases.debtor or repeat(NO_REACH, len(cases)),
+                cases.consents or repeat((), len(cases)),
                 strict=True,
             ),
         )
@@ -161,8 +171,9 @@ def _fresh_decisions(book: Book, evaluator: Evaluator, now: datetime) -> list[De
     return list(map(decided.__getitem__, kinds))
 
 
-CaseKind = tuple[str, str, str | None, DebtorReach]
-"""(client bank, status, hold reason, the debtor's reach: read by the third-party gate)"""
+CaseKind = tuple[str, str, str | None, DebtorReach, tuple[Consent, ...]]
+"""(client bank, status, hold reason, the debtor's reach: read by the third-party gate, the
+consents: read for the debtor by rules marked ``consent``)"""
 NumberKind = tuple[int, ContactType, bool, str, tuple[str, ...]]
 """(case kind's index, contact type, do-not-call, number state, time zones)"""
 
@@ -185,24 +196,33 @@ class _DecidedByKind(dict[NumberKind, Decision]):
 
     def __missing__(self, kind: NumberKind) -> Decision:
         case, contact, dnc, state, zones = kind
-        bank, status, hold, debtor = self.case_kinds[case]
-        if contact == ContactType.DEBTOR and debtor != NO_REACH:
-            # the debtor's own numbers never read the debtor's reach: decided once for all cases
-            plain = self.case_kind((bank, status, hold, NO_REACH))
-            decision = self[kind] = self[plain, contact, dnc, state, zones]
+        bank, status, hold, debtor, consents = self.case_kinds[case]
+        # the debtor's own numbers never read the debtor's reach, a third party's never read
+        # the consents (as the engine's key): each decided once for the cases that differ so
+        if contact == ContactType.DEBTOR:
+            plain = (bank, status, hold, NO_REACH, consents)
+        else:
+            plain = (bank, status, hold, debtor, ())
+        if plain != self.case_kinds[case]:
+            decision = self[kind] = self[self.case_kind(plain), contact, dnc, state, zones]
             return decision
         decision = self[kind] = self.evaluator.decide(
             NumberFacts("", dnc, state, zones),
             PersonFacts(0, contact),
-            CaseFacts(0, bank, status, hold, debtor),
+            CaseFacts(0, bank, status, hold, debtor, consents),
             AttemptHistory(),
             self.now,
         )
         return decision
 
 
-def _ordered(
-    book: Book, dialable: list[int], profile: Profile, now: datetime, agents: Sequence[str]
+def _ordered(  # noqa: PLR0917 (the schedule's parts)
+    book: Book,
+    dialable: list[int],
+    profile: Profile,
+    now: datetime,
+    agents: Sequence[str],
+    consented: dict[int, str],
 ) -> Worklist:
     """The dialable numbers, most due case first; ``now`` on the profile's clock.
 
@@ -221,7 +241,7 @@ def _ordered(
     keys = case_rank[np.frombuffer(numbers.case, dtype=np.int64)[positions]]
     keys |= np.fromiter(within, dtype=np.int64, count=len(numbers))[positions]
     order = positions[np.argsort(keys, kind="stable")]
-    return Worklist(book, array("q", order.tobytes()), plans)
+    return Worklist(book, array("q", order.tobytes()), plans, consented)
 
 
 def _case_plans(

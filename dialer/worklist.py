@@ -27,6 +27,8 @@ class WorkItem:
     rule: str
     """Which due-ness tier put it here (``schedule.first_call`` …)."""
     reason: str
+    """Why it is due; for a number only a debtor's consent made dialable, then the
+    decision's words naming the consent (issue 19)."""
     due_by: datetime | None
 
 
@@ -89,8 +91,27 @@ class _Lazy(Sequence[T]):
 class Worklist(_Lazy[WorkItem]):
     """Dialable numbers, most due first."""
 
-    def __init__(self, book: Book, order: array[int], plans: CasePlans) -> None:
+    def __init__(
+        self,
+        book: Book,
+        order: array[int],
+        plans: CasePlans,
+        consented: dict[int, str] | None = None,
+    ) -> None:
         self._book, self._order, self._plans = book, order, plans
+        # by position: the words naming the consent that made it dialable
+        self._consented = consented or {}
+
+    def by_consent(self) -> int:
+        """How many of these numbers only a debtor's consent made dialable."""
+        if not self._consented:
+            return 0
+        return sum(1 for position in self._order if position in self._consented)
+
+    def _reason(self, position: int, slot: int) -> str:
+        found = self._consented.get(position)
+        reason = self._plans.reason[slot]
+        return reason if found is None else f"{reason}; {found}"
 
     def __len__(self) -> int:
         return len(self._order)
@@ -102,7 +123,7 @@ class Worklist(_Lazy[WorkItem]):
             self._book.entry(position),
             plans.agent[slot],
             plans.rule[slot],
-            plans.reason[slot],
+            self._reason(position, slot),
             plans.due_by[slot],
         )
 
@@ -129,13 +150,13 @@ class Worklist(_Lazy[WorkItem]):
                 cases.account_no[slot],
                 numbers.kind[position],
                 numbers.e164[position],
-                plans.reason[slot],
+                self._reason(position, slot),
             )
 
     def for_agent(self, agent: str) -> Worklist:
         case, owner = self._book.numbers.case, self._plans.agent
         mine = array("q", [p for p in self._order if owner[case[p]] == agent])
-        return Worklist(self._book, mine, self._plans)
+        return Worklist(self._book, mine, self._plans, self._consented)
 
 
 class BlockedList(_Lazy[BlockedItem]):

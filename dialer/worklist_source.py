@@ -27,9 +27,15 @@ from compliance.policy.facts import NO_REACH
 from dialer.book import Book, CaseColumns, NumberColumns
 from dialer.debtor_reach import attach_debtor_reach, needs_debtor_reach
 from dialer.errors import BookUnreadable
-from dialer.facts import Histories, contact_type, past_attempt, time_zones
+from dialer.facts import Histories, case_consents, contact_type, past_attempt, time_zones
 from dialer.scheduler import Schedule, schedule_book
-from store.dial_filters import LONGEST_CALL, calls_up, counted_attempts, open_holds
+from store.dial_filters import (
+    LONGEST_CALL,
+    calls_up,
+    consents_in_force,
+    counted_attempts,
+    open_holds,
+)
 from store.enums import AttemptStatus, NumberKind, NumberState, Relation
 from store.models import (
     Agent,
@@ -232,6 +238,12 @@ def load_book(
     for batch in _batches(session, contact_numbers):
         fill.add(zip(*batch, strict=True), fill.contacts)
     book = Book(cases, numbers)
+    # issue 19 (consent): few cases have one, so one small query, through the dial-time filter
+    consents = case_consents(
+        (case, consent, scope, since, until)
+        for case, consent, scope, since, until in session.execute(consents_in_force(now))
+    )
+    cases.consents = [consents.get(case_id, ()) for case_id in cases.case_id]
     if with_debtor_reach:
         attach_debtor_reach(session, book)  # issue 19: dialer.debtor_reach
     return book

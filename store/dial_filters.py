@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Select, and_, or_, select
 
-from store.enums import AttemptStatus, Direction, HoldReason
-from store.models import CallAttempt, Hold
+from store.enums import AttemptStatus, ConsentScope, Direction, HoldReason
+from store.models import CallAttempt, CaseConsent, Hold
 
 
 def counted_attempts(since: datetime | None) -> ColumnElement[bool]:
@@ -46,6 +46,33 @@ def calls_up(now: datetime) -> ColumnElement[bool]:
         or_(in_flight, talking),
         CallAttempt.reserved_at > now - LONGEST_CALL,
         CallAttempt.reserved_at <= now,
+    )
+
+
+ConsentRow = tuple[int, int, ConsentScope, datetime, datetime]
+"""(case id, consent id, scope, valid from, valid until)"""
+
+
+def consents_in_force(now: datetime) -> Select[int, int, ConsentScope, datetime, datetime]:
+    """Each case's consents a dial decision at ``now`` or later may read (issue 19): approved,
+    not withdrawn, not yet expired; by id. A request not yet approved never counts.
+
+    The one filter both roads read consents through; the policy itself checks each
+    consent's period against the instant it decides."""
+    return (
+        select(
+            CaseConsent.case_id,
+            CaseConsent.id,
+            CaseConsent.scope,
+            CaseConsent.valid_from,
+            CaseConsent.valid_until,
+        )
+        .where(
+            CaseConsent.approved_at.is_not(None),
+            CaseConsent.withdrawn_at.is_(None),
+            CaseConsent.valid_until > now,
+        )
+        .order_by(CaseConsent.id)
     )
 
 

@@ -123,3 +123,10 @@ class ReviewStatus(StrEnum):
     OPEN = "open"
     PROMOTED = "promoted"  # QA heard a violation and made it a flag
     DISMISSED = "dismissed"  # QA heard nothing wrong
+
+
+class ConsentScope(StrEnum):
+    """What a debtor agreed to (``compliance.policy.ConsentScope`` has the same values)."""
+
+    WINDOW = "window"
+    FREQUENCY = "frequency"

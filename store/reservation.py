@@ -27,12 +27,20 @@ from sqlalchemy.orm import Session
 from store.attempts import append_note
 from store.db import SessionFactory
 from store.debtor_facts import NO_ROWS, DebtorRows, load_debtor_rows
-from store.dial_filters import LONGEST_CALL, calls_up, counted_attempts, open_holds
+from store.dial_filters import (
+    LONGEST_CALL,
+    ConsentRow,
+    calls_up,
+    consents_in_force,
+    counted_attempts,
+    open_holds,
+)
 from store.enums import AttemptStatus, Direction
 from store.errors import DatabaseUnavailable, StoreError
 from store.models import (
     CallAttempt,
     Case,
+    CaseConsent,
     CaseContact,
     ClientBank,
     DoNotCall,
@@ -80,6 +88,9 @@ class DialContext:
     debtor: DebtorRows = NO_ROWS
     """The case's debtor's number states and latest counted attempts, any case, all time
     (issue 19: the third-party gate; see :mod:`store.debtor_facts`)."""
+    consents: tuple[ConsentRow, ...] = ()
+    """The case's consents in force or to come (issue 19; see
+    :func:`store.dial_filters.consents_in_force`)."""
 
 
 class Verdict(Protocol):
@@ -300,6 +311,13 @@ def _load_context(
         line_busy_until=None if last_up is None else last_up + LONGEST_CALL,
         # issue 19 (third-party gate): read by store.debtor_facts, as the worklists read it
         debtor=load_debtor_rows(session, (case.id,), leave_out).get(case.id, NO_ROWS),
+        # issue 19 (consent): the filter the worklists read them through
+        consents=tuple(
+            (case, consent, scope, since, until)
+            for case, consent, scope, since, until in session.execute(
+                consents_in_force(now).where(CaseConsent.case_id == case_id)
+            )
+        ),
     )
 
 

@@ -2,7 +2,7 @@
 
 Installed once on every :class:`~sqlalchemy.orm.Session`, so no write path can forget it:
 
-- an ORM object flushed (an attempt reserved, a note, a hold, a do-not-call entry, a case
+- an ORM object flushed (an attempt reserved, a note, a hold, a consent, a do-not-call entry, a case
   whose status a note changed) adds a :class:`ScheduleMark` naming its case, person or
   number;
 - an ORM-enabled ``UPDATE`` of ``call_attempt`` (an attempt originated, answered, ended,
@@ -25,6 +25,7 @@ from store.models import (
     Agent,
     CallAttempt,
     Case,
+    CaseConsent,
     CaseContact,
     ClientBank,
     CollectionNote,
@@ -41,7 +42,17 @@ Mark = tuple[int | None, int | None, str | None]
 EVERYTHING: Mark = (None, None, None)
 _READ_BY_SCHEDULE = {
     t.__tablename__
-    for t in (Agent, CallAttempt, Case, CaseContact, ClientBank, CollectionNote, DoNotCall, Hold)
+    for t in (
+        Agent,
+        CallAttempt,
+        Case,
+        CaseConsent,
+        CaseContact,
+        ClientBank,
+        CollectionNote,
+        DoNotCall,
+        Hold,
+    )
 } | {Person.__tablename__, PhoneNumber.__tablename__}
 
 
@@ -55,7 +66,7 @@ def install() -> None:
 def _marks_of(obj: object) -> list[Mark]:
     if isinstance(obj, CallAttempt):
         return [(obj.case_id, obj.person_id, obj.e164)]
-    if isinstance(obj, CollectionNote | Hold):
+    if isinstance(obj, CollectionNote | Hold | CaseConsent):
         return [(obj.case_id, None, None)]
     if isinstance(obj, Case):
         return [(obj.id, None, None)] if obj.id is not None else [EVERYTHING]

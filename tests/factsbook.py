@@ -7,7 +7,9 @@ base day and attempts stamped after some instants), open and cleared holds (two 
 one case), do-not-call entries, number states and promised payments; and for the
 third-party gate, a contact of a case whose debtor failed twice in a row since last
 answering, one whose debtor then failed a third time, and one whose debtor's numbers are
-all unreachable or the wrong person (:class:`GateCases`).
+all unreachable or the wrong person (:class:`GateCases`); and debtors' consents (issue 19):
+in force for the window or for more calls (among them the cases whose caps the base day's
+morning hit), and ones that must not count: requested only, withdrawn, expired, not yet begun.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from store.db import SessionFactory
 from store.enums import (
     AttemptStatus,
     CaseStatus,
+    ConsentScope,
     Direction,
     HoldReason,
     NumberState,
@@ -35,6 +38,7 @@ from store.models import (
     Agent,
     CallAttempt,
     Case,
+    CaseConsent,
     CaseContact,
     CollectionNote,
     DoNotCall,
@@ -121,6 +125,7 @@ def build_book(
     _link_people(sessions)
     _add_history(sessions, rng)
     _add_the_rest(sessions, rng)
+    _add_consents(sessions, rng)
     return _add_debtor_reach(sessions)
 
 
@@ -220,6 +225,53 @@ def _add_the_rest(sessions: SessionFactory, rng: random.Random) -> None:
         for index, pair in enumerate(rng.sample(book, 4)):
             at = local(BASE_DAY, 9, 10 + index)
             session.add(_attempt(pair, at, AttemptStatus.ANSWERED, inbound=index < 2, up=True))
+
+
+def _add_consents(sessions: SessionFactory, rng: random.Random) -> None:
+    """Consents in force on a third of the cases (for more calls on every case a cap was hit
+    on, for the window on the rest), and on others ones that must not count."""
+    start, end = local(BASE_DAY - timedelta(days=2), 9), local(BASE_DAY + timedelta(days=20), 0)
+    with sessions() as session:
+        case_ids = sorted(session.scalars(select(Case.id)))
+        capped = set(
+            session.scalars(
+                select(CallAttempt.case_id).where(
+                    CallAttempt.reserved_at >= local(BASE_DAY, 8),
+                    CallAttempt.reserved_at < local(BASE_DAY, 8, 30),
+                )
+            )
+        )
+    in_force = set(rng.sample(case_ids, len(case_ids) // 3)) | capped
+    rest = [case_id for case_id in case_ids if case_id not in in_force]
+    with sessions.begin() as session:
+        for case_id in sorted(in_force):
+            scope = ConsentScope.FREQUENCY if case_id in capped else ConsentScope.WINDOW
+            session.add(_consent(case_id, scope, start, end, approved=True))
+        for index, case_id in enumerate(rng.sample(rest, 8)):
+            consent = _consent(case_id, ConsentScope.WINDOW, start, end, approved=index % 4 != 0)
+            if index % 4 == 1:
+                consent.withdrawn_by, consent.withdrawn_at = "agent1", local(BASE_DAY, 7)
+            elif index % 4 == 2:  # expired before the base day's instants
+                consent.valid_until = local(BASE_DAY, 9)
+            elif index % 4 == 3:  # not yet begun
+                consent.valid_from = local(BASE_DAY + timedelta(days=2), 9)
+            session.add(consent)
+
+
+def _consent(
+    case_id: int, scope: ConsentScope, start: datetime, end: datetime, *, approved: bool
+) -> CaseConsent:
+    return CaseConsent(
+        case_id=case_id,
+        scope=scope,
+        valid_from=start,
+        valid_until=end,
+        evidence_note="debtor agreed on the phone",
+        requested_by="agent1",
+        requested_at=start,
+        approved_by="lead" if approved else None,
+        approved_at=start if approved else None,
+    )
 
 
 def _add_debtor_reach(sessions: SessionFactory) -> GateCases:

@@ -91,6 +91,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "kind": "policy",
         "name": "cn-default",
         "number": "1",
+        "consent_id": "1",  # none exists: a 404 for those allowed, a 403 for the rest
     }
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, Select, and_, false
 
 import store.reservation
 from compliance.policy import Decision, Profile, load_profile
@@ -28,7 +28,7 @@ from dialer.scheduler import RETRY_RULE
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory
 from store.debtor_facts import NO_ROWS
-from store.dial_filters import calls_up, counted_attempts
+from store.dial_filters import calls_up, consents_in_force, counted_attempts
 from store.enums import AttemptStatus, Direction, HoldReason
 from store.models import CallAttempt, CaseContact, Hold
 from store.reservation import DialContext, reserve_attempt
@@ -43,12 +43,17 @@ ALLOWED: Decided = (True, None, None, None)
 
 CN_DEFAULT = load_profile("cn-default")
 US_REGF = load_profile("us-regf")
+CONSENTING = load_profile(Path(__file__).parent / "fixtures" / "policy" / "cn-consenting.toml")
+"""A company window and per-person cap a debtor's consent relaxes (issue 19)."""
+AT_2130 = (CONSENTING, local(BASE_DAY, 21, 30))
 INSTANTS = [
     (CN_DEFAULT, local(BASE_DAY, 9, 30)),  # in the window, after the morning's calls
     (CN_DEFAULT, local(BASE_DAY, 13, 0)),  # the next retry slot
     (CN_DEFAULT, local(BASE_DAY, 21, 0)),  # outside the window
     (CN_DEFAULT, local(BASE_DAY + timedelta(days=1), 10)),  # National Day
     (US_REGF, local(BASE_DAY, 9, 30)),  # the callee's clock, caps per person and debt
+    AT_2130,  # the debtors' window consents
+    (CONSENTING, local(BASE_DAY, 9, 30)),  # the debtors' consents to more calls
 ]
 
 
@@ -139,12 +144,15 @@ def test_worklists_and_reservations_decide_every_number_alike(
     sessions: SessionFactory, book: list[Pair], gate_cases: GateCases
 ) -> None:
     rules: set[str | None] = set()
+    relaxed: set[str] = set()
     for profile, now in INSTANTS:
         worklist = worklist_decisions(sessions, profile, now)
-        dial = dial_decisions(sessions, profile, now, book)
+        verdicts = dial_verdicts(sessions, profile, now, book)
+        dial = {key: as_decided(d) for key, d in verdicts.items()}
         assert mismatches(worklist, dial) == [], (profile.id, now)
         assert {key for key, _ in worklist} == set(dial)  # every number, no more
         rules.update(d[1] for d in dial.values())
+        relaxed.update(g.rule_id for d in verdicts.values() for g in d.grounds if g.consent_id)
     with sessions() as session:  # nothing was reserved
         assert session.query(CallAttempt).filter(CallAttempt.ruleset_version != "test").count() == 0
     # the book reaches every kind of fact the rules read
@@ -164,6 +172,8 @@ def test_worklists_and_reservations_decide_every_number_alike(
         "cba.third_party_gate",
         "law.one_call_at_a_time",
     } <= rules, rules
+    # consents reach both roads: the window at 21:30, the caps hit in the morning
+    assert relaxed == {"company.window", "company.cap.unanswered", "cba.cap.unanswered_per_number"}
     # the gate's three cases: closed before the debtor's third failure in a row, open after
     # it and for a debtor with no number left to call (the worklists agree, checked above)
     gate = gate_verdicts(sessions, gate_cases)
@@ -206,6 +216,10 @@ def _no_call_up(now: datetime) -> ColumnElement[bool]:
     return and_(calls_up(now), CallAttempt.direction == Direction.OUTBOUND)
 
 
+def _no_consents(now: datetime) -> Select[Any]:
+    return consents_in_force(now).where(false())
+
+
 WORKLIST_DROPS = {
     # a callee's own call, still up, forgotten
     "inbound call up lost": ("calls_up", _no_call_up),
@@ -213,6 +227,8 @@ WORKLIST_DROPS = {
     "inbound counted": ("counted_attempts", _without_direction),
     # one kind of history row (unanswered) lost
     "unanswered attempts lost": ("counted_attempts", _without_unanswered),
+    # the debtors' consents forgotten (read at 21:30 under a relaxing profile)
+    "consents lost": ("consents_in_force", _no_consents),
 }
 DIAL_DROPS = {
     # the contact's relation lost: every contact becomes unknown
@@ -223,7 +239,10 @@ DIAL_DROPS = {
     "debtor reach lost": _dial_context_without(debtor=NO_ROWS),
     # a call up now forgotten
     "call up lost": _dial_context_without(line_busy_until=None),
+    # the debtors' consents forgotten (read at 21:30 under a relaxing profile)
+    "consents lost": _dial_context_without(consents=()),
 }
+CONSENT_DROPS = {"consents lost"}
 
 
 def test_the_comparison_reports_a_fact_dropped_by_either_road(
@@ -231,22 +250,27 @@ def test_the_comparison_reports_a_fact_dropped_by_either_road(
 ) -> None:
     """Each drop changes one road only, so the other road's decisions are made once; a
     third of the book is checked at dial time (enough to notice, and a third the time)."""
-    profile, now = INSTANTS[0]
-    book = book[::3]
-    worklist = worklist_decisions(sessions, profile, now)
-    dial = dial_decisions(sessions, profile, now, book)
-    assert mismatches(worklist, dial) == []
     unnoticed = []
-    for name, (loader, filtered) in WORKLIST_DROPS.items():
-        with monkeypatch.context() as patch:
-            patch.setattr(worklist_source, loader, filtered)
-            if not mismatches(worklist_decisions(sessions, profile, now), dial):
-                unnoticed.append(f"worklists: {name}")
-    for name, loading in DIAL_DROPS.items():
-        with monkeypatch.context() as patch:
-            patch.setattr(store.reservation, "_load_context", loading)
-            if not mismatches(worklist, dial_decisions(sessions, profile, now, book)):
-                unnoticed.append(f"dial time: {name}")
+    for (profile, now), consents in ((INSTANTS[0], False), (AT_2130, True)):
+        # the consents' drops where consent matters; the others at the morning's instant
+        part = book[::3]
+        worklist = worklist_decisions(sessions, profile, now)
+        dial = dial_decisions(sessions, profile, now, part)
+        assert mismatches(worklist, dial) == []
+        for name, (loader, filtered) in WORKLIST_DROPS.items():
+            if (name in CONSENT_DROPS) != consents:
+                continue
+            with monkeypatch.context() as patch:
+                patch.setattr(worklist_source, loader, filtered)
+                if not mismatches(worklist_decisions(sessions, profile, now), dial):
+                    unnoticed.append(f"worklists: {name}")
+        for name, loading in DIAL_DROPS.items():
+            if (name in CONSENT_DROPS) != consents:
+                continue
+            with monkeypatch.context() as patch:
+                patch.setattr(store.reservation, "_load_context", loading)
+                if not mismatches(worklist, dial_decisions(sessions, profile, now, part)):
+                    unnoticed.append(f"dial time: {name}")
     assert unnoticed == []
 
 

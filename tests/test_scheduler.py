@@ -18,6 +18,8 @@ from sqlalchemy.orm import Session
 from compliance.policy import (
     AttemptHistory,
     CaseFacts,
+    Consent,
+    ConsentScope,
     ContactType,
     DebtorReach,
     NumberFacts,
@@ -391,7 +393,49 @@ def test_the_schedulers_kind_of_number_covers_every_fact_the_engine_memo_reads()
         "do_not_call",
         "number_state",
         "debtor",
+        "consents",
     ]
+
+
+CONSENTING = load_profile(Path(__file__).parent / "fixtures" / "policy" / "cn-consenting.toml")
+
+
+@pytest.mark.parametrize("consenting_first", [True, False])
+def test_the_schedulers_kinds_keep_a_consenting_debtor_apart(consenting_first: bool) -> None:
+    """Numbers without history are decided once per kind: a consent must make its own kind
+    for the debtor (in either order of the book), and none for a third party."""
+    at = cn(2026, 12, 1, 21, 30)
+    given = Consent(7, ConsentScope.WINDOW, at - timedelta(days=1), at + timedelta(days=1))
+    imported = cn(2026, 11, 30, 9)
+
+    def with_consent(item: NumberEntry) -> NumberEntry:
+        facts = replace(item.case.facts, consents=(given,))
+        return replace(item, case=replace(item.case, facts=facts))
+
+    consenting = [
+        with_consent(entry(1, imported=imported)),
+        with_consent(
+            entry(1, imported=imported, contact=ContactType.FAMILY, e164="+8613912345678")
+        ),
+    ]
+    plain = [entry(2, imported=imported, e164="+8613812348001")]
+    book = [*consenting, *plain] if consenting_first else [*plain, *consenting]
+    schedule = build_schedule(book, CONSENTING, at, ["A01"])
+    dialable = {item.entry.case.facts.case_id: item for item in schedule.dialable}
+    assert set(dialable) == {1}
+    assert dialable[1].entry.person.contact_type == ContactType.DEBTOR
+    assert (
+        "consent #7 (window, until 2026-12-02 21:30) relaxes company.window" in dialable[1].reason
+    )
+    assert "债务人同意时段外拨打（同意 #7" in dialable[1].reason
+    blocked = {
+        (b.entry.case.facts.case_id, b.entry.person.contact_type): b for b in schedule.blocked
+    }
+    assert blocked[2, ContactType.DEBTOR].rule == "company.window"
+    assert (
+        blocked[1, ContactType.FAMILY].rule != ""
+        and "relaxes" not in blocked[1, ContactType.FAMILY].reason
+    )
 
 
 def test_the_book_build_leaves_the_collector_as_the_caller_had_it(
@@ -421,6 +465,11 @@ def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
     result = run(["policy", "check", str(good), "--at", "2026-12-01 08:30"], tmp_path, sample_db)
     assert result.returncode == 0, result.stderr
     assert "dialable → 0" in result.stdout and "blocked by co.short: 0 →" in result.stdout
+    # the consents' rules are named (issue 19): the guideline's, not the company's own
+    assert (
+        "rules a debtor's consent may relax: cba.window (window), "
+        "cba.cap.unanswered_per_number (frequency)\n" in result.stdout
+    )
     bad = tmp_path / "bad.toml"
     bad.write_text(
         'id = "bad"\nversion = "1"\n[[rules]]\nid = "x"\nlayer = "law"\n'

@@ -4,6 +4,8 @@ from compliance.policy.engine import Decision, Evaluator, decide, fact_key
 from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
+    Consent,
+    ConsentScope,
     ContactType,
     DebtorReach,
     NumberFacts,
@@ -18,6 +20,8 @@ __all__ = [
     "AttemptHistory",
     "Block",
     "CaseFacts",
+    "Consent",
+    "ConsentScope",
     "ContactType",
     "DebtorReach",
     "Decision",

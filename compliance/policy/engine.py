@@ -13,9 +13,11 @@ from functools import lru_cache
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
+from compliance.policy.consent import relax, relaxable, unrelaxed_note
 from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
+    ConsentScope,
     ContactType,
     NumberFacts,
     PersonFacts,
@@ -54,7 +56,13 @@ class Decision:
     blocks: tuple[Block, ...] = ()
     """Every rule that blocked at ``now``."""
     grounds: tuple[Grounds, ...] = ()
-    """What the rules that allowed it said (the third-party gate: which condition held)."""
+    """What the rules that allowed it said (the third-party gate: which condition held; a
+    consent that relaxed a rule)."""
+
+    @property
+    def consents(self) -> tuple[int, ...]:
+        """The ids of the debtor's consents that lifted a rule for this decision."""
+        return tuple(g.consent_id for g in self.grounds if g.consent_id is not None)
 
 
 ALL_CHECKS: dict[str, Check] = {**CHECKS, "third_party_gate": third_party_gate}
@@ -63,10 +71,11 @@ ALL_CHECKS: dict[str, Check] = {**CHECKS, "third_party_gate": third_party_gate}
 HISTORY_KINDS = frozenset(
     {"cap", "min_interval", "quiet_after_conversation", "third_party_gate", "one_call_at_a_time"}
 )
-Compiled = tuple[int, RuleSpec, Check, bool, bool]
+Compiled = tuple[int, RuleSpec, Check, bool, bool, ConsentScope | None]
 
 
 def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tuple[object, ...]:
+    debtor = person.contact_type == ContactType.DEBTOR
     return fact_key(
         person.contact_type,
         case.client_bank,
@@ -75,7 +84,9 @@ def _fact_key(number: NumberFacts, person: PersonFacts, case: CaseFacts) -> tupl
         number.do_not_call,
         number.state,
         # only a third party's decision reads the debtor's reach (the third-party gate)
-        None if person.contact_type == ContactType.DEBTOR else case.debtor,
+        None if debtor else case.debtor,
+        # only the debtor's decision reads the consents (a rule marked ``consent``)
+        case.consents if debtor else (),
     )
 
 
@@ -87,11 +98,23 @@ def fact_key(  # noqa: PLR0917 (the facts themselves, so callers need not build 
     do_not_call: bool,
     number_state: str,
     debtor: object,
+    consents: tuple[object, ...],
 ) -> tuple[object, ...]:
     """Everything a rule other than the history rules may read about a number: a number
     without history is decided the same as any other with the same key (and clock zone).
-    ``debtor``: the case's :class:`DebtorReach` for a third party, None for the debtor."""
-    return (contact_type, client_bank, case_status, hold_reason, do_not_call, number_state, debtor)
+    ``debtor``: the case's :class:`DebtorReach` for a third party, None for the debtor.
+    ``consents``: the case's consents for the debtor, () for a third party (a consent
+    lifts a window, which the per-instant memo would otherwise share between cases)."""
+    return (
+        contact_type,
+        client_bank,
+        case_status,
+        hold_reason,
+        do_not_call,
+        number_state,
+        debtor,
+        consents,
+    )
 
 
 @lru_cache(maxsize=256)
@@ -114,6 +137,7 @@ class Evaluator:
                 ALL_CHECKS[rule.kind],
                 bool(rule.client_banks or rule.contact_types),
                 rule.kind in MOMENT_ONLY,
+                relaxable(rule),
             )
             for index, rule in enumerate(profile.rules)
         ]
@@ -166,9 +190,12 @@ class Evaluator:
     def _decide(self, facts: Facts, zone: str, moment: Moment, key: tuple[object, ...]) -> Decision:
         static = moment.static.get(key)
         if static is None:
-            static = moment.static[key] = self._run(self._static_rules, facts, moment, {})
+            ran = self._run(self._static_rules, facts, moment, {})
+            static = moment.static[key] = (ran, tuple(facts.grounds))
+        else:
+            facts.grounds.extend(static[1])  # what consents relaxed, as when first run
         seen: dict[str, int] = {}
-        found = static + self._run(self._history_rules, facts, moment, seen)
+        found = static[0] + self._run(self._history_rules, facts, moment, seen)
         grounds = tuple(facts.grounds)
         if not found:
             return Decision(
@@ -184,7 +211,8 @@ class Evaluator:
         found.sort(key=lambda pair: pair[0])
         blocks = [block for _, block in found]
         next_at = self._search_next(facts, zone, moment.at, blocks)
-        return self._blocked(moment.at, blocks, seen, next_at, grounds)
+        note = unrelaxed_note(blocks[0], facts, moment)
+        return self._blocked(moment.at, blocks, seen, next_at, grounds, note=note)
 
     @staticmethod
     def _run(
@@ -192,7 +220,7 @@ class Evaluator:
     ) -> list[tuple[int, Block]]:
         found = []
         shared = moment.shared
-        for index, rule, run, filtered, instant_only in rules:
+        for index, rule, run, filtered, instant_only, scope in rules:
             if filtered and not applies(rule, facts):
                 continue
             if instant_only:
@@ -201,8 +229,12 @@ class Evaluator:
                 block = shared[rule.id]
             else:
                 block = run(rule, facts, moment, seen)
-            if block is not None:
-                found.append((index, block))
+            if block is None:
+                continue
+            if scope is not None and (lifted := relax(scope, block, facts, moment)) is not None:
+                facts.grounds.append(lifted)  # the decision names the consent
+                continue
+            found.append((index, block))
         return found
 
     def _clock_zone(self, number: NumberFacts) -> str | Block:
@@ -249,13 +281,16 @@ class Evaluator:
         seen: dict[str, int],
         next_at: datetime | None,
         grounds: tuple[Grounds, ...] = (),
+        *,
+        note: tuple[str, str] | None = None,
     ) -> Decision:
         first = blocks[0]
+        note_zh, note_en = note or ("", "")
         return Decision(
             allowed=False,
             rule_id=first.rule_id,
-            reason_zh=first.reason_zh,
-            reason_en=first.reason_en,
+            reason_zh=first.reason_zh + note_zh,
+            reason_en=first.reason_en + note_en,
             next_allowed_at=next_at,
             ruleset=self.profile.ruleset,
             counters=MappingProxyType(seen),

@@ -70,6 +70,30 @@ class DebtorReach:
 NO_REACH = DebtorReach()
 
 
+class ConsentScope(StrEnum):
+    """What a debtor agreed to: calls outside the window, or more calls than a cap allows."""
+
+    WINDOW = "window"
+    FREQUENCY = "frequency"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Consent:
+    """A debtor's approved, not withdrawn agreement on one case (issue 19).
+
+    It relaxes only the rules a profile marks ``consent = "<scope>"``, only for calls to the
+    case's debtor, and only from ``valid_from`` until (not including) ``valid_until``.
+    Requests not yet approved and withdrawn consents never reach the policy."""
+
+    consent_id: int
+    scope: ConsentScope
+    valid_from: datetime
+    valid_until: datetime
+
+    def active_at(self, at: datetime) -> bool:
+        return self.valid_from <= at < self.valid_until
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
     case_id: int
@@ -79,6 +103,8 @@ class CaseFacts:
     """Set while collection is stopped (停催) and not yet cleared."""
     debtor: DebtorReach = NO_REACH
     """The debtor's number states and latest attempts (read by ``third_party_gate``)."""
+    consents: tuple[Consent, ...] = ()
+    """The debtor's approved consents on this case, by id (read by rules marked ``consent``)."""
 
 
 @dataclass(frozen=True, slots=True)

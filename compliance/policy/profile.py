@@ -53,6 +53,9 @@ class WindowRule(_RuleBase):
     kind: Literal["window"]
     start: time
     end: time
+    consent: Literal["window"] | None = None
+    """``"window"``: a debtor's consent to be called outside it relaxes this rule (issue 19);
+    unset, no consent does. Say so only where the rule's source allows "unless agreed"."""
 
     @model_validator(mode="after")
     def _ordered(self) -> WindowRule:
@@ -76,6 +79,9 @@ class CapRule(_RuleBase):
     period: Literal["calendar_day"] | None = None
     rolling_days: float | None = Field(default=None, gt=0)
     max: int = Field(ge=0)
+    consent: Literal["frequency"] | None = None
+    """``"frequency"``: a debtor's consent to be called more often lifts this cap for calls
+    to the debtor (issue 19); unset, no consent does."""
 
     @model_validator(mode="after")
     def _one_period(self) -> CapRule:

@@ -57,6 +57,8 @@ class Grounds:
     rule_id: str
     reason_zh: str
     reason_en: str
+    consent_id: int | None = None
+    """The debtor's consent that relaxed the rule, if that is why it allowed the call."""
 
 
 @dataclass(slots=True)
@@ -74,8 +76,11 @@ class Moment:
     """Results of the checks that depend on the instant only, by rule id."""
     decisions: dict[tuple[object, ...], Any] = field(default_factory=dict)
     """Decisions for numbers without history, by the facts they depend on."""
-    static: dict[tuple[object, ...], list[tuple[int, Block]]] = field(default_factory=dict)
-    """Blocks of the rules that do not read the history, by the facts they depend on."""
+    static: dict[tuple[object, ...], tuple[list[tuple[int, Block]], tuple[Grounds, ...]]] = field(
+        default_factory=dict
+    )
+    """Blocks of the rules that do not read the history, and what consents relaxed, by the
+    facts they depend on."""
 
     @staticmethod
     def of(at: datetime, zone: ZoneInfo) -> Moment:

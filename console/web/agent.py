@@ -21,7 +21,8 @@ from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
-from store.enums import AccountClass
+from store.consents import case_consents
+from store.enums import AccountClass, ConsentScope
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
     DraftShown,
@@ -233,21 +234,9 @@ def case_page(
     case_id: DbId,
     me: Annotated[Principal, Depends(AGENT)],
     session: ReadDB,
+    error: str = "",
 ) -> Response:
-    agent = _my_agent(session, me)
-    mine = session.scalar(
-        select(Case.id).where(
-            Case.id == case_id,
-            or_(
-                Case.assigned_agent_id == agent.id,
-                exists().where(CallAttempt.case_id == Case.id, CallAttempt.agent_id == agent.id),
-            ),
-        )
-    )
-    profile = cw(request).profile()
-    if mine is None and worklists.deals_case(session, profile, now(request), agent.code, case_id):
-        mine = case_id  # not assigned to anyone, dealt to this agent by the scheduler
-    history = case_history(session, case_id) if mine else None
+    history = case_history(session, case_id) if is_mine(request, session, me, case_id) else None
     if history is None:
         raise HTTPException(404, "no such case among yours")
     money = case_payments(session, history.case, history.notes, now(request), _zone(request))
@@ -259,4 +248,26 @@ def case_page(
         outcomes=OUTCOME_LABELS,
         money=money,
         promise_labels=PROMISE_LABELS,
+        consents=case_consents(session, case_id),
+        scopes=list(ConsentScope),
+        error=error,
     )
+
+
+def is_mine(request: Request, session: Session, me: Principal, case_id: int) -> bool:
+    """An agent's case: assigned to them, called by them, or dealt to them by the scheduler."""
+    agent = _my_agent(session, me)
+    mine = session.scalar(
+        select(Case.id).where(
+            Case.id == case_id,
+            or_(
+                Case.assigned_agent_id == agent.id,
+                exists().where(CallAttempt.case_id == Case.id, CallAttempt.agent_id == agent.id),
+            ),
+        )
+    )
+    if mine is not None:
+        return True
+    profile = cw(request).profile()
+    # not assigned to anyone, dealt to this agent by the scheduler
+    return worklists.deals_case(session, profile, now(request), agent.code, case_id)
