@@ -4,6 +4,7 @@ from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, Review
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
+from store.models.complaints import Complaint, ComplaintLink
 from store.models.payments import Payment
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
@@ -20,6 +21,8 @@ __all__ = [
     "CaseContact",
     "ClientBank",
     "CollectionNote",
+    "Complaint",
+    "ComplaintLink",
     "ConfigVersion",
     "DoNotCall",
     "Flag",
