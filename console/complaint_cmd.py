@@ -92,18 +92,17 @@ def cmd_complaint_open(app: App, args: argparse.Namespace, out: TextIO) -> int:
     zone = app.settings.policy.timezone
     now = utcnow()
     actor = args.actor or default_actor()
-    until = _day(args.to_day, "--to", ZoneInfo(zone), end=True)
     try:
         with app.sessions.begin() as session:
             new = NewComplaint(
                 case_id=_find_case(session, args.case, args.bank),
                 channel=Channel(args.channel),
                 alleged=args.alleged,
-                handler=args.handler or actor,
+                handler=args.handled_by or actor,
                 grade=Grade(args.grade) if args.grade else None,
                 source_flag_id=args.flag,
                 window_from=_day(args.from_day, "--from", ZoneInfo(zone), end=False),
-                window_to=min(until, now) if until else None,
+                window_to=_day(args.to_day, "--to", ZoneInfo(zone), end=True),
             )
             complaint = open_complaint(session, new, actor, now, due_days(app), zone)
             ident, grade, due = complaint.id, complaint.grade, complaint.due_on
@@ -227,10 +226,10 @@ def add_complaint_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     opening.add_argument("--channel", required=True, choices=[c.value for c in Channel])
     opening.add_argument("--alleged", required=True, help="what the complainant alleges")
     opening.add_argument("--grade", choices=[g.value for g in Grade], help="default: by channel")
-    opening.add_argument("--handler", help="who handles it (default: you)")
+    opening.add_argument("--handler", dest="handled_by", help="who handles it (default: you)")
     opening.add_argument("--flag", type=ROW_ID, help="the complaint_tendency flag it comes from")
     opening.add_argument("--from", dest="from_day", help="link from this day (default: all)")
-    opening.add_argument("--to", dest="to_day", help="link up to this day (default: now)")
+    opening.add_argument("--to", dest="to_day", help="link up to this day (default: all)")
     opening.add_argument("--actor", help="who is opening it, for the audit log")
     opening.set_defaults(handler=cmd_complaint_open)
     listing = what.add_parser("list", help="complaints, open ones due first")

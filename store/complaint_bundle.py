@@ -165,7 +165,7 @@ def _case_facts(session: Session, complaint: Complaint) -> dict[str, Any]:
 
 
 def _attempts(session: Session, ids: Sequence[int]) -> list[dict[str, Any]]:
-    codes = dict(session.execute(select(Agent.id, Agent.code)).tuples().all())
+    codes = {ident: code for ident, code in session.execute(select(Agent.id, Agent.code))}
     return [
         row(a) | {"agent_code": codes.get(a.agent_id) if a.agent_id else None}
         for a in _rows(session, CallAttempt, ids)

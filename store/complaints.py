@@ -61,7 +61,7 @@ class NewComplaint:
     window_from: datetime | None = None
     """None: everything on the case up to ``window_to``."""
     window_to: datetime | None = None
-    """None: the moment it is opened."""
+    """None: everything the case holds when it is opened."""
 
 
 def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
@@ -108,7 +108,7 @@ def _case_of_flag(session: Session, flag_id: int) -> int | None:
     )
 
 
-def _checked(session: Session, new: NewComplaint, now: datetime) -> tuple[str, str, datetime]:
+def _checked(session: Session, new: NewComplaint) -> tuple[str, str]:
     alleged, handler = new.alleged.strip(), new.handler.strip()
     if not alleged:
         raise ComplaintError("alleged: say what the complainant alleges")
@@ -121,10 +121,10 @@ def _checked(session: Session, new: NewComplaint, now: datetime) -> tuple[str, s
     flag = new.source_flag_id
     if flag is not None and _case_of_flag(session, flag) != new.case_id:
         raise ComplaintError(f"flag {new.source_flag_id}: not a flag on a call of this case")
-    until = new.window_to or now
-    if new.window_from is not None and new.window_from > until:
+    since, until = new.window_from, new.window_to
+    if since is not None and until is not None and since > until:
         raise ComplaintError("window: the start is after the end")
-    return alleged, handler, until
+    return alleged, handler
 
 
 def open_complaint(  # noqa: PLR0917 (the complaint, who, when, the due days and the clock's zone)
@@ -132,7 +132,7 @@ def open_complaint(  # noqa: PLR0917 (the complaint, who, when, the due days and
 ) -> Complaint:
     """Register a complaint, link the case's calls, recordings, flags and notes in the window,
     and put the case on hold until it is resolved."""
-    alleged, handler, until = _checked(session, new, now)
+    alleged, handler = _checked(session, new)
     derived = derive_grade(new.channel)
     grade = new.grade or derived
     hold = Hold(
@@ -161,7 +161,7 @@ def open_complaint(  # noqa: PLR0917 (the complaint, who, when, the due days and
         hold_id=hold.id,
         source_flag_id=new.source_flag_id,
         window_from=new.window_from,
-        window_to=until,
+        window_to=new.window_to,
     )
     session.add(complaint)
     session.flush()
@@ -188,19 +188,22 @@ def open_complaint(  # noqa: PLR0917 (the complaint, who, when, the due days and
 def _link_case(session: Session, complaint: Complaint) -> dict[str, int]:
     """Link every attempt of the case in the window, their recordings and flags, and the
     case's notes in the window; returns how many of each."""
+    since, until = complaint.window_from, complaint.window_to
     in_window = [CallAttempt.case_id == complaint.case_id]
-    in_window.append(CallAttempt.reserved_at <= complaint.window_to)
-    if complaint.window_from is not None:
-        in_window.append(CallAttempt.reserved_at >= complaint.window_from)
+    if since is not None:
+        in_window.append(CallAttempt.reserved_at >= since)
+    if until is not None:
+        in_window.append(CallAttempt.reserved_at < until)
     attempts = list(session.scalars(select(CallAttempt.id).where(*in_window)))
     recordings = list(
         session.scalars(select(Recording.id).where(Recording.call_attempt_id.in_(attempts)))
     )
     flags = list(session.scalars(select(Flag.id).where(Flag.recording_id.in_(recordings))))
     note_window = [CollectionNote.case_id == complaint.case_id]
-    note_window.append(CollectionNote.created_at <= complaint.window_to)
-    if complaint.window_from is not None:
-        note_window.append(CollectionNote.created_at >= complaint.window_from)
+    if since is not None:
+        note_window.append(CollectionNote.created_at >= since)
+    if until is not None:
+        note_window.append(CollectionNote.created_at < until)
     notes = list(session.scalars(select(CollectionNote.id).where(*note_window)))
     found = dict(zip(LINK_KINDS, (attempts, recordings, flags, notes), strict=True))
     for kind, ids in found.items():

@@ -39,8 +39,9 @@ class Complaint(Base):
     source_flag_id: Mapped[int | None] = mapped_column(ForeignKey("flag.id"))
     """The callee's complaint_tendency flag it was opened from, if any."""
     window_from: Mapped[datetime | None]
-    window_to: Mapped[datetime]
-    """The calls, notes and flags linked are those of the case in this window."""
+    window_to: Mapped[datetime | None]
+    """The calls, notes and flags linked are those of the case in this window (None: open on
+    that side, everything the case held when the complaint was opened)."""
 
 
 class ComplaintLink(Base):

@@ -76,7 +76,7 @@ def upgrade() -> None:
         sa.Column("hold_id", _ID, nullable=False),
         sa.Column("source_flag_id", _ID, nullable=True),
         sa.Column("window_from", store.types.UTCDateTime(), nullable=True),
-        sa.Column("window_to", store.types.UTCDateTime(), nullable=False),
+        sa.Column("window_to", store.types.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
             ["case_id"], ["collection_case.id"], name="fk_complaint_case_id_collection_case"
         ),
