@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, or_, select, true
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from compliance.complaints import (
     Channel,
@@ -69,9 +69,10 @@ def visible_cases(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role in SEES_EVERY_AGENT:
         return true()
     agents = visible_agent_ids(viewer)
+    worked = aliased(CallAttempt)  # its own: the outer query may select attempts too
     return or_(
         Case.assigned_agent_id.in_(agents),
-        exists().where(CallAttempt.case_id == Case.id, CallAttempt.agent_id.in_(agents)),
+        exists().where(worked.case_id == Case.id, worked.agent_id.in_(agents)),
     )
 
 
@@ -315,8 +316,10 @@ class Offer:
 
 def complaint_offers(session: Session, viewer: Viewer, limit: int = 50) -> list[Offer]:
     """Flagged complaints on cases ``viewer`` sees that nobody has registered yet."""
-    registered = exists().where(
-        Complaint.case_id == CallAttempt.case_id, Complaint.opened_at >= Flag.created_at
+    registered = (
+        exists()
+        .where(Complaint.case_id == CallAttempt.case_id, Complaint.opened_at >= Flag.created_at)
+        .correlate_except(Complaint)
     )
     rows = session.execute(
         select(Flag, Recording.id, Case.id, Case.account_no)

@@ -91,6 +91,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "kind": "policy",
         "name": "cn-default",
         "number": "1",
+        "complaint_id": "1",  # none in this seed: 404 for the roles allowed (test_complaints_web)
     }
 
 
