@@ -23,6 +23,7 @@ from compliance.complaints import ComplaintStatus, Grade
 from console.cli import main
 from store.audit import chain_head, verify
 from store.enums import AttemptStatus, Direction, HoldReason, Verdict
+from store.holds import clear_hold
 from store.models import (
     AuditLog,
     CallAttempt,
@@ -36,6 +37,8 @@ from store.models import (
     User,
     Utterance,
 )
+from tests.dbdata import debtor_targets
+from tests.test_reservation import at, reserve
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
 
 ZONE = "Asia/Shanghai"
@@ -371,3 +374,18 @@ def test_a_tampered_recording_is_named_in_the_refusal(
     said = capsys.readouterr().err
     assert f"recording {rid}" in said and "does not match" in said and "no bundle" in said
     assert not Path(f"complaint-{ident}-evidence.zip").exists()
+
+
+def test_the_complaints_hold_alone_stops_the_dialler_until_it_is_resolved(scene: Scene) -> None:
+    ident = _open_from_flag(scene)
+    sessions = scene.seed.app.sessions
+    with sessions.begin() as session:  # an admin lifts the detector's hold; the complaint's stays
+        clear_hold(
+            session, open_holds(scene)[HoldReason.COMPLAINT_TENDENCY], "admin1", "核实", CALL_DAY
+        )
+    target = next(t for t in debtor_targets(sessions) if t.case_id == scene.case_id)
+    _, allowed, rule = reserve(sessions, target, at(10, day=3))
+    assert (allowed, rule) == (False, "law.hold")
+    assert cli("complaint", "resolve", str(ident), "--resolution", "已办结")[0] == 0
+    _, allowed, rule = reserve(sessions, target, at(10, day=4))
+    assert rule != "law.hold"
