@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Response
 from fastapi.responses import FileResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -31,7 +31,7 @@ from compliance.complaints import (
 )
 from console.complaints import bundle_name, due_days, make_bundle
 from console.web.auth import Principal, RoleGuard
-from console.web.inputs import DbId
+from console.web.inputs import MAX_ID, DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.complaint_bundle import BundleError
 from store.complaints import (
@@ -135,8 +135,8 @@ def new_form(
     request: Request,
     me: Annotated[Principal, Depends(HANDLERS)],
     session: ReadDB,
-    case_id: int | None = None,
-    flag_id: int | None = None,
+    case_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+    flag_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
 ) -> Response:
     return _form_page(request, me, session, case_id, flag_id)
 
@@ -156,12 +156,12 @@ def create(  # noqa: PLR0917 (the form's fields)
     request: Request,
     me: Annotated[Principal, Depends(HANDLERS)],
     session: DB,
-    case_id: Annotated[int, Form(ge=1, le=2**63 - 1)],
+    case_id: Annotated[int, Form(ge=1, le=MAX_ID)],
     channel: Annotated[Channel, Form()],
     alleged: Annotated[str, Form(max_length=4000)],
     grade: Annotated[str, Form()] = "",
     handler: Annotated[str, Form(max_length=64)] = "",
-    flag_id: Annotated[int | None, Form(ge=1, le=2**63 - 1)] = None,
+    flag_id: Annotated[int | None, Form(ge=1, le=MAX_ID)] = None,
     window_from: Annotated[str, Form(alias="from", max_length=20)] = "",
     window_to: Annotated[str, Form(alias="to", max_length=20)] = "",
 ) -> Response:
