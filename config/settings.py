@@ -112,6 +112,17 @@ class ConsoleSettings(_Section):
     """Failed logins allowed per user in 15 minutes before further tries are refused."""
 
 
+class ComplaintSettings(_Section):
+    """The complaint register (投诉): calendar days until a complaint of each grade is due."""
+
+    due_days_routine: int = Field(default=7, ge=0, le=365)
+    """常规: the debtor complained by phone or in person."""
+    due_days_important: int = Field(default=3, ge=0, le=365)
+    """重要: forwarded by the bank's head office, UnionPay, the regulator or consumers' body."""
+    due_days_serious: int = Field(default=1, ge=0, le=365)
+    """严重: media coverage or a lawsuit."""
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -128,6 +139,7 @@ class Settings(_Section):
     transcriber: TranscriberSettings = TranscriberSettings()
     queue: QueueSettings = QueueSettings()
     console: ConsoleSettings = ConsoleSettings()
+    complaints: ComplaintSettings = ComplaintSettings()
     logging: LoggingSettings = LoggingSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
@@ -160,6 +172,9 @@ _ENV_NUMERIC = {
     ("console", "session_hours"),
     ("console", "spot_check_rate"),
     ("console", "login_attempts"),
+    ("complaints", "due_days_routine"),
+    ("complaints", "due_days_important"),
+    ("complaints", "due_days_serious"),
 }
 
 

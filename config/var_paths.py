@@ -89,6 +89,11 @@ class VarPaths:
         return self.root / "demo-logins.json"
 
     @property
+    def bundles(self) -> Path:
+        """Complaint evidence bundles the console is writing for a download (removed once sent)."""
+        return self.root / "bundles"
+
+    @property
     def bench(self) -> Path:
         """``make bench``'s results."""
         return self.root / "bench"

@@ -69,6 +69,8 @@ def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable
 
 
 COUNT = _bounded(int, 1, 10**9)
+ROW_ID = _bounded(int, 1, 2**63 - 1)
+"""A row's id on the command line (both databases hold signed 64-bit ids)."""
 PORT = _bounded(int, 1, 65535)
 PORT_OR_FREE = _bounded(int, 0, 65535)
 """0: a free port, chosen at start."""

@@ -21,6 +21,7 @@ from console.audit_cmd import add_audit_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_import_payments, cmd_init
+from console.complaint_cmd import add_complaint_commands
 from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dialer_commands(sub)
     add_web_commands(sub)
     add_audit_commands(sub)
+    add_complaint_commands(sub)
 
     _add_demo_command(sub)
     return parser

@@ -108,6 +108,7 @@ class HoldReason(StrEnum):
     JAILED = "jailed"
     DECEASED = "deceased"
     MANUAL = "manual"
+    COMPLAINT = "complaint"  # 投诉处理中: a registered complaint, until it is resolved
 
 
 class SpotCheckResult(StrEnum):

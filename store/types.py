@@ -27,8 +27,9 @@ class UTCDateTime(TypeDecorator[datetime]):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def enum_column(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
-    """A portable enum column: VARCHAR with a CHECK constraint holding the values."""
+def enum_column(enum_cls: type[enum.Enum], length: int = 24, name: str = "") -> Enum:
+    """A portable enum column: VARCHAR with a CHECK constraint holding the values (``name``
+    tells apart two columns of one enum in one table, whose CHECKs would share a name)."""
     return Enum(
         enum_cls,
         native_enum=False,
@@ -36,7 +37,7 @@ def enum_column(enum_cls: type[enum.Enum], length: int = 24) -> Enum:
         length=length,
         values_callable=_values,
         validate_strings=True,
-        name=f"ck_{enum_cls.__name__.lower()}",
+        name=name or f"ck_{enum_cls.__name__.lower()}",
     )
 
 

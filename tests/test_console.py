@@ -92,6 +92,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "name": "cn-default",
         "number": "1",
         "consent_id": "1",  # none exists: a 404 for those allowed, a 403 for the rest
+        "complaint_id": "1",  # none in this seed: 404 for the roles allowed (test_complaints_web)
     }
 
 

@@ -21,7 +21,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from console.app import App
 from console.errors import Forbidden, NotLoggedIn
 from console.logs import describe_db_error
-from console.web import admin, agent, calendar_page, consents, login, media, qa, review, team
+from console.web import (
+    admin,
+    agent,
+    calendar_page,
+    complaints,
+    consents,
+    login,
+    media,
+    qa,
+    review,
+    team,
+)
 from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
@@ -49,7 +60,18 @@ def routers() -> list[APIRouter]:
     """Every page of the console; each route names its roles through a RoleGuard."""
     return [
         module.router
-        for module in (login, qa, review, admin, calendar_page, agent, consents, media, team)
+        for module in (
+            login,
+            qa,
+            review,
+            admin,
+            calendar_page,
+            agent,
+            consents,
+            media,
+            team,
+            complaints,
+        )
     ]
 
 

@@ -4,6 +4,7 @@ from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, Review
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
+from store.models.complaints import Complaint, ComplaintLink
 from store.models.consent import CaseConsent
 from store.models.payments import Payment
 from store.models.review import ReviewItem
@@ -22,6 +23,8 @@ __all__ = [
     "CaseContact",
     "ClientBank",
     "CollectionNote",
+    "Complaint",
+    "ComplaintLink",
     "ConfigVersion",
     "DoNotCall",
     "Flag",
