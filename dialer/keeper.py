@@ -1,8 +1,11 @@
 """The schedule's owner: applies writers' marks and the clock to the kept schedule.
 
-One pass (:func:`keep_once`) reads the pending marks, then, if anything changed (a mark,
-the profile, the agents) or the clock reached the schedule's ``valid_until``, builds the
-schedule afresh from the book and writes it with the marks it applied. The build reads
+One pass (:func:`keep_once`) reads the pending marks. If the profile or the agents changed,
+the clock reached the schedule's ``valid_until`` or a mark names nothing (an import), it
+builds the schedule afresh from the whole book; if only marks naming cases, people or
+numbers wait (an attempt, a note, a hold, a do-not-call entry), it recomputes just the
+cases they touch (:func:`store.kept_schedule.marked_cases`). Either way it writes the rows
+with the marks it applied. The build reads
 outside any write transaction (a million numbers take seconds, and reservations must not
 wait for them); the write is refused if another owner wrote meanwhile.
 
@@ -23,10 +26,12 @@ from zoneinfo import ZoneInfo
 from compliance.policy import Profile
 from compliance.policy.profile import WindowRule
 from dialer.book import Book
+from dialer.debtor_reach import needs_debtor_reach
 from dialer.scheduler import Schedule, schedule_book
 from dialer.worklist import WorkItem
 from dialer.worklist_source import active_agents, load_book
 from store import kept_schedule as kept
+from store.book_scope import BookScope
 from store.db import SessionFactory
 from store.models import ScheduleState
 from store.types import utcnow
@@ -49,28 +54,49 @@ def keep_once(
     now: datetime,
     wall_clock: Callable[[], datetime] = utcnow,
 ) -> Pass:
-    """Bring the kept schedule up to ``now``, if it needs it."""
+    """Bring the kept schedule up to ``now``, if it needs it: the whole book, or, when only
+    marks naming cases, people or numbers are waiting, just the cases they touch."""
     with reads() as session:
         state = kept.state(session)
         generation = state.generation if state else None
         marks = kept.pending_marks(session)  # before the book: what they mark is in it
         agents = active_agents(session)
-        why = _why_rebuild(state, profile, agents, now, len(marks))
+        why = _why_rebuild(state, profile, agents, now)
+        cases = None
         if why is None:
-            return Pass(None)
-        book = load_book(session, now, profile.lookback(), with_zones=profile.clock == "callee")
+            if not marks:
+                return Pass(None)
+            cases = kept.marked_cases(session, marks, INCREMENTAL_MAX_CASES)
+            why = f"{len(marks)} marks" + ("" if cases is None else f", {len(cases)} cases")
+        book = load_book(
+            session,
+            now,
+            profile.lookback(),
+            with_zones=profile.clock == "callee",
+            with_debtor_reach=needs_debtor_reach(profile),
+            scope=BookScope(cases),
+        )
     schedule = schedule_book(book, profile, now, agents)
     until = valid_until(book, schedule, profile, now)
+    if cases is not None and state is not None:
+        # the cases left alone hold until the old instant; the recomputed ones until ``until``
+        until = min(until, state.valid_until)
     written = kept.Written(profile.ruleset, agents, now, until, wall_clock())
     values = map(kept.entry_values, schedule.dialable.rows())
     with sessions.begin() as session:
-        rows = kept.write(session, generation, written, values, marks)
+        rows = kept.write(session, generation, written, values, marks, cases=cases)
     return Pass(why, rows, len(marks), until)
 
 
+INCREMENTAL_MAX_CASES = 5000
+"""More touched cases than this and the whole book is rebuilt: a partial load's lists of
+ids grow with them, and a rebuild costs the same however many marks wait."""
+
+
 def _why_rebuild(
-    state: ScheduleState | None, profile: Profile, agents: list[str], now: datetime, marks: int
+    state: ScheduleState | None, profile: Profile, agents: list[str], now: datetime
 ) -> str | None:
+    """Why the whole book must be rebuilt whatever the marks name (None: it need not)."""
     if state is None:
         return "first build"
     if state.ruleset != profile.ruleset:
@@ -79,7 +105,7 @@ def _why_rebuild(
         return "agents changed"
     if not state.built_for <= now < state.valid_until:
         return "clock"
-    return f"{marks} marks" if marks else None
+    return None
 
 
 def valid_until(book: Book, schedule: Schedule, profile: Profile, now: datetime) -> datetime:
