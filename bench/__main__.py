@@ -1,7 +1,8 @@
 """``make bench``: run every benchmark and print rates and ratios; results go to var/bench/.
 
 ``--quick`` runs small sizes (a smoke run); the default sizes are the issues' targets:
-a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists, the
+a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists (built, and
+kept: 50 agents' pages at once, an outcome to the next page; ``--kept-cases`` sizes it), the
 held-out test split of the evaluation set under clean, mild and bad telephone lines, and 50
 console users for 60 s (``--console-seconds`` shortens it).
 """
@@ -20,6 +21,7 @@ from bench import (
     console_load,
     eval_conditions,
     import_memory,
+    kept,
     originate_rate,
     pipeline_rate,
     policy_rate,
@@ -28,7 +30,10 @@ from bench import (
 )
 from config import VarPaths
 
-ALL = ["import", "policy", "worklists", "scan", "pipeline", "eval", "agi", "originate", "console"]
+ALL = [
+    *("import", "policy", "worklists", "kept", "scan"),
+    *("pipeline", "eval", "agi", "originate", "console"),
+]
 
 
 def main() -> None:
@@ -37,6 +42,11 @@ def main() -> None:
     parser.add_argument("--only", choices=ALL, action="append")
     parser.add_argument(
         "--console-seconds", type=int, help="how long the console load runs (default 60, quick 10)"
+    )
+    parser.add_argument(
+        "--kept-cases",
+        type=int,
+        help="cases in the kept-schedule book (default 280,000, about 1M numbers; quick 2,000)",
     )
     args = parser.parse_args()
     only = set(args.only or ALL)
@@ -51,6 +61,12 @@ def main() -> None:
         # ~3.6 numbers a case: 280,000 cases make about 1,000,000 numbers
         results["worklists"] = worklists.run(2_000 if args.quick else 280_000, postgres)
         print(worklists.report(results["worklists"]))
+    if "kept" in only:
+        postgres = os.environ.get("CALLWARDEN_TEST_POSTGRES_URL")
+        cases = args.kept_cases or (2_000 if args.quick else 280_000)
+        # a rebuilt page holds a whole book: 50 at once fit in memory only on small books
+        results["kept"] = kept.run(cases, postgres, baseline=50 if cases <= 20_000 else 8)
+        print(kept.report(results["kept"]))
     if "import" in only:
         results["import"] = import_memory.run(large_mb=5 if args.quick else 200)
         print(import_memory.report(results["import"]))

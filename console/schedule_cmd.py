@@ -15,7 +15,7 @@ from console.app import App
 from console.bounds import parse_at
 from console.errors import UsageError
 from dialer.book import NumberEntry
-from dialer.keeper import keep_once
+from dialer.keeper import KEEP_POLL_S, Keeper
 from dialer.worklist import BlockedItem, WorkItem
 from store.kept_schedule import LostRace
 from store.models import Agent
@@ -128,18 +128,14 @@ def _agent_value(label: str, value: str, column: Any) -> str:
     return value
 
 
-KEEP_POLL_S = 0.2
-"""How often the owner looks for marks: an outcome reaches the worklists within this plus
-one build."""
-
-
 def cmd_schedule_keep(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Own the kept schedule: apply writers' marks and the clock until stopped (or once)."""
     app.require_schema()
+    owner = Keeper(app.sessions, app.reads)  # remembers each case's next instant between passes
     while True:
         profile = app.profile(args.profile)  # re-read: an admin's edit is a rebuild
         try:
-            done = keep_once(app.sessions, app.reads, profile, utcnow())
+            done = owner.keep(profile, utcnow())
         except LostRace as exc:
             print(f"schedule keep: {exc}; is another owner running?", file=out, flush=True)
             done = None

@@ -15,7 +15,7 @@ from stdnum.cn import ric
 
 from compliance.policy import load_profile
 from dialer.gate import PolicyJudge
-from dialer.keeper import Pass, as_kept, keep_once
+from dialer.keeper import Keeper, Pass, as_kept
 from dialer.worklist_source import active_agents, build_worklists
 from store import kept_schedule as kept
 from store.attempts import mark_ended
@@ -35,7 +35,7 @@ from store.models import (
 )
 from store.reservation import reserve_attempt
 from tests.conftest import SAMPLE_CASES
-from tests.dbdata import Target, contact_targets, debtor_targets, load_sample
+from tests.dbdata import Target, add_attempts, contact_targets, debtor_targets, load_sample
 
 PROFILE = load_profile("cn-default")
 JUDGE = PolicyJudge(PROFILE)
@@ -87,8 +87,13 @@ def kept_rows(sessions: SessionFactory) -> list[kept.KeptItem]:
         return kept.all_items(session)
 
 
-def owner_pass(sessions: SessionFactory, at: datetime) -> tuple[kept.ScheduleState, Pass]:
-    done = keep_once(sessions, make_read_session_factory(sessions.kw["bind"]), PROFILE, at)
+def owner_of(sessions: SessionFactory) -> Keeper:
+    return Keeper(sessions, make_read_session_factory(sessions.kw["bind"]))
+
+
+def owner_pass(owner: Keeper, at: datetime) -> tuple[kept.ScheduleState, Pass]:
+    done = owner.keep(PROFILE, at)
+    sessions = owner.sessions
     with sessions() as session:
         state = kept.state(session)
         assert state is not None
@@ -102,7 +107,7 @@ events = st.lists(
         st.sampled_from(
             [
                 *("reserve", "answered", "no_answer", "note", "hold", "clear", "dnc"),
-                *("import", "clock", "edge", "keep"),
+                *("reached", "import", "clock", "edge", "keep"),
             ]
         ),
         st.one_of(st.integers(0, 2), st.integers(0, 10_000)),  # often a linked target
@@ -114,11 +119,14 @@ _imports = count()
 
 
 def apply(
-    sessions: SessionFactory, targets: list[Target], event: Event, now: datetime, folder: Path
+    owner: Keeper, targets: list[Target], event: Event, now: datetime, folder: Path
 ) -> datetime:
     """Do ``event``; returns the clock after it ("keep": an owner pass, checked)."""
+    sessions = owner.sessions
     what, pick, minutes = event
     target = targets[pick % len(targets)]
+    if what in {"keep", "clock", "edge"}:
+        return _time_passes(owner, what, minutes, now)
     if what in {"reserve", "answered", "no_answer"}:
         r = reserve_attempt(
             sessions, target.phone_number_id, target.case_id, now, JUDGE, lookback=JUDGE.lookback
@@ -146,18 +154,25 @@ def apply(
         with sessions.begin() as session:
             if target.e164 not in _dnc(session):
                 add_do_not_call(session, target.e164, "asked", "sup", now)
+    elif what == "reached":  # answered long ago, recorded now: the case's own instant is near
+        ago = timedelta(days=PROFILE.scheduling.lost_contact_every_days, minutes=-(minutes % 600))
+        add_attempts(sessions, target, [now - ago], AttemptStatus.ANSWERED)
     elif what == "import":
-        import_cases(_one_more_case(folder, targets[pick % len(targets)].e164), sessions, "test")
-    elif what == "keep":
-        owner_pass(sessions, now)
-        assert kept_rows(sessions) == fresh(sessions, now)
-    elif what == "clock":
-        return now + timedelta(minutes=minutes)
-    else:  # "edge": exactly to the instant the kept schedule said it holds until
-        with sessions() as session:
-            state = kept.state(session)
-        return state.valid_until if state else now
+        import_cases(_one_more_case(folder, target.e164), sessions, "test")
     return now
+
+
+def _time_passes(owner: Keeper, what: str, minutes: int, now: datetime) -> datetime:
+    if what == "keep":
+        owner_pass(owner, now)
+        assert kept_rows(owner.sessions) == fresh(owner.sessions, now)
+        return now
+    if what == "clock":
+        return now + timedelta(minutes=minutes)
+    # "edge": exactly to the instant the kept schedule said it holds until
+    with owner.sessions() as session:
+        state = kept.state(session)
+    return state.valid_until if state else now
 
 
 def _one_more_case(folder: Path, shared: str) -> Path:
@@ -199,6 +214,7 @@ def _dnc(session: object) -> set[str]:
 @given(steps=events, fraction=st.floats(0, 1))
 # always tried: a change whose reach is only through the links between cases
 @example(steps=[("dnc", 0, 1), ("keep", 0, 1)], fraction=0.5)
+@example(steps=[("reached", 0, 30), ("keep", 0, 1), ("edge", 0, 1), ("keep", 0, 1)], fraction=0.5)
 @example(steps=[("no_answer", 1, 1), ("keep", 0, 1)], fraction=0.5)
 @example(steps=[("answered", 2, 1), ("keep", 0, 1), ("note", 2, 60)], fraction=0.5)
 def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
@@ -211,10 +227,11 @@ def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
     now = START
     with sessions.begin() as session:  # examples share the database: each starts from a build
         session.execute(delete(ScheduleState))
-    owner_pass(sessions, now)
+    owner = owner_of(sessions)
+    owner_pass(owner, now)
     for event in steps:
-        now = apply(sessions, book, event, now, tmp_path)
-    state, _ = owner_pass(sessions, now)
+        now = apply(owner, book, event, now, tmp_path)
+    state, _ = owner_pass(owner, now)
     assert kept_rows(sessions) == fresh(sessions, now)
     # until its valid_until, the clock alone changes nothing: the rows still equal a fresh build
     later = state.built_for + (state.valid_until - state.built_for) * fraction
@@ -231,7 +248,8 @@ def test_an_attempt_recomputes_only_the_cases_it_touches(
     """The first case's debtor is dialled: that case, the case where they are a contact and
     the case sharing their number are recomputed, and nothing else."""
     first = book[0]
-    owner_pass(sessions, START)
+    owner = owner_of(sessions)
+    owner_pass(owner, START)
     with sessions() as session:
         state = kept.state(session)
         assert state is not None
@@ -239,8 +257,8 @@ def test_an_attempt_recomputes_only_the_cases_it_touches(
     reserve_attempt(
         sessions, first.phone_number_id, first.case_id, START, JUDGE, lookback=JUDGE.lookback
     )
-    _, done = owner_pass(sessions, START + timedelta(minutes=1))
-    assert done.why == "1 marks, 3 cases"
+    _, done = owner_pass(owner, START + timedelta(minutes=1))
+    assert done.why == "1 marks: 3 cases"
     assert 0 < done.rows < everything
     assert kept_rows(sessions) == fresh(sessions, START + timedelta(minutes=1))
 
@@ -248,8 +266,27 @@ def test_an_attempt_recomputes_only_the_cases_it_touches(
 def test_a_mark_naming_nothing_rebuilds_the_whole_book(
     sessions: SessionFactory, book: list[Target], tmp_path: Path
 ) -> None:
-    owner_pass(sessions, START)
+    owner = owner_of(sessions)
+    owner_pass(owner, START)
     import_cases(_one_more_case(tmp_path, book[0].e164), sessions, "test")
-    _, done = owner_pass(sessions, START)
-    assert done.why is not None and done.why.endswith("marks")  # no ", N cases"
+    _, done = owner_pass(owner, START)
+    assert done.why is not None and done.why.endswith("marks")  # no ": N cases"
     assert kept_rows(sessions) == fresh(sessions, START)
+
+
+def test_a_cases_own_instant_recomputes_that_case_only(
+    sessions: SessionFactory, book: list[Target]
+) -> None:
+    """A case last reached 7 days ago, less 30 minutes, enters the lost-contact tier at an
+    instant of its own: the owner then recomputes the cases that instant names, not the
+    book, and at every instant the rows equal a fresh build."""
+    reached = START - timedelta(days=7) + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    owner = owner_of(sessions)
+    state, _ = owner_pass(owner, START)
+    assert state.valid_until == reached + timedelta(days=7)
+    state, done = owner_pass(owner, state.valid_until)
+    assert done.why == "1 cases' instants: 1 cases"
+    assert kept_rows(sessions) == fresh(sessions, state.built_for)
+    mine = [item for item in kept_rows(sessions) if item.case_id == book[3].case_id]
+    assert mine and {item.rule for item in mine} == {"schedule.lost_contact"}
