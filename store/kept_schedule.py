@@ -247,9 +247,13 @@ def write(
             raise LostRace("another owner wrote the kept schedule meanwhile")
     if cases is None:
         session.execute(delete(ScheduleEntry))
-    else:
+        entries = 0
+    else:  # counted as they change: a count(*) of a million rows per pass costs more
+        known = session.scalar(select(ScheduleState.entries).where(ScheduleState.id == STATE_ID))
+        entries = known or 0
         for chunk in _chunks(sorted(cases)):
-            session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
+            gone = session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
+            entries -= int(getattr(gone, "rowcount", 0))
     count = 0
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -260,9 +264,8 @@ def write(
     count += _insert(session, batch)
     for chunk in _chunks([mark.id for mark in marks]):
         session.execute(delete(ScheduleMark).where(ScheduleMark.id.in_(chunk)))
-    entries = session.scalar(select(func.count()).select_from(ScheduleEntry))
     session.execute(
-        update(ScheduleState).where(ScheduleState.id == STATE_ID).values(entries=entries or 0)
+        update(ScheduleState).where(ScheduleState.id == STATE_ID).values(entries=entries + count)
     )
     return count
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from stdnum.cn import ric
 
 from compliance.policy import load_profile
@@ -30,6 +30,7 @@ from store.models import (
     CollectionNote,
     Hold,
     PhoneNumber,
+    ScheduleEntry,
     ScheduleMark,
     ScheduleState,
 )
@@ -98,6 +99,7 @@ def owner_pass(owner: Keeper, at: datetime) -> tuple[kept.ScheduleState, Pass]:
         state = kept.state(session)
         assert state is not None
         assert session.scalar(select(ScheduleMark.id).limit(1)) is None  # every mark applied
+        assert state.entries == session.scalar(select(func.count()).select_from(ScheduleEntry))
         return state, done
 
 
