@@ -105,10 +105,17 @@ _COLUMNS = (
 
 def agent_items(session: Session, agent: str, limit: int) -> tuple[list[KeptItem], int]:
     """The agent's ``limit`` most due items, and how many the agent has."""
-    rows = session.execute(
-        select(*_COLUMNS).where(ScheduleEntry.agent == agent).order_by(*_ORDER).limit(limit)
-    )
-    total = session.scalar(select(func.count()).where(ScheduleEntry.agent == agent))
+    return first_items(session, agent, limit)
+
+
+def first_items(
+    session: Session, agent: str | None, limit: int | None
+) -> tuple[list[KeptItem], int]:
+    """The ``limit`` most due items (None: all) of ``agent`` (None: every agent's), and how
+    many there are."""
+    mine = [] if agent is None else [ScheduleEntry.agent == agent]
+    rows = session.execute(select(*_COLUMNS).where(*mine).order_by(*_ORDER).limit(limit))
+    total = session.scalar(select(func.count()).select_from(ScheduleEntry).where(*mine))
     return [_item(row) for row in rows], int(total or 0)
 
 
