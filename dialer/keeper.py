@@ -79,6 +79,15 @@ class Keeper:
     def keep(self, profile: Profile, now: datetime) -> Pass:
         """Bring the kept schedule up to ``now``, if it needs it: the whole book, or only
         the cases that marks touch or whose own instant has come."""
+        try:
+            return self._keep(profile, now)
+        except BaseException:
+            # a pass that fails may have taken due cases off the list, or lost a race to
+            # another owner: this one's instants may be wrong, so the next crossing rebuilds
+            self.wall, self.wakes, self._heap = None, {}, []
+            raise
+
+    def _keep(self, profile: Profile, now: datetime) -> Pass:
         with self.reads() as session:
             state = kept.state(session)
             marks = kept.pending_marks(session)  # before the book: what they mark is in it
@@ -107,13 +116,8 @@ class Keeper:
         written = kept.Written(profile.ruleset, agents, now, until, self.wall_clock())
         values = map(kept.entry_values, schedule.dialable.rows())
         generation = state.generation if state else None
-        try:
-            with self.sessions.begin() as session:
-                rows = kept.write(session, generation, written, values, marks, cases=cases)
-        except kept.LostRace:
-            # another owner wrote: this one's instants may be wrong
-            self.wall, self.wakes, self._heap = None, {}, []
-            raise
+        with self.sessions.begin() as session:
+            rows = kept.write(session, generation, written, values, marks, cases=cases)
         return Pass(why, rows, len(marks), until)
 
     def _why_clock(self, state: ScheduleState | None, now: datetime) -> str | None:

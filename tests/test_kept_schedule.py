@@ -292,3 +292,25 @@ def test_a_cases_own_instant_recomputes_that_case_only(
     assert kept_rows(sessions) == fresh(sessions, state.built_for)
     mine = [item for item in kept_rows(sessions) if item.case_id == book[3].case_id]
     assert mine and {item.rule for item in mine} == {"schedule.lost_contact"}
+
+
+def test_a_failed_pass_leaves_the_next_one_to_rebuild(
+    sessions: SessionFactory, book: list[Target], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that fails after taking a case's instant off its list must not lose it."""
+    reached = START - timedelta(days=7) + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    owner = owner_of(sessions)
+    state, _ = owner_pass(owner, START)
+    due = state.valid_until
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(kept, "write", broken)
+    with pytest.raises(OSError, match="went away"):
+        owner.keep(PROFILE, due)
+    monkeypatch.undo()
+    _, done = owner_pass(owner, due + timedelta(seconds=1))
+    assert done.why == "clock"
+    assert kept_rows(sessions) == fresh(sessions, due + timedelta(seconds=1))
