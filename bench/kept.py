@@ -14,6 +14,8 @@ process's peak RSS.
 
 from __future__ import annotations
 
+import json
+import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -33,8 +35,8 @@ def run(cases: int, postgres_url: str | None, baseline: int, rounds: int = 5) ->
     with tempfile.TemporaryDirectory(prefix="cw-bench-kept-") as tmp:
         csv = Path(tmp) / "cases.csv"
         write(csv, case_rows(cases), "utf-8", chinese=False)
-        results["sqlite"] = run_child(
-            "bench.kept_child", f"sqlite:///{tmp}/book.db", str(csv), *args
+        results["sqlite"] = _said(
+            run_child("bench.kept_child", f"sqlite:///{tmp}/book.db", str(csv), *args)
         )
         if postgres_url:
             name = f"cw_bench_{uuid.uuid4().hex[:8]}"
@@ -43,11 +45,17 @@ def run(cases: int, postgres_url: str | None, baseline: int, rounds: int = 5) ->
                 conn.execute(f'CREATE DATABASE "{name}"')
             try:
                 url = postgres_url.rsplit("/", 1)[0] + "/" + name
-                results["postgresql"] = run_child("bench.kept_child", url, str(csv), *args)
+                results["postgresql"] = _said(run_child("bench.kept_child", url, str(csv), *args))
             finally:
                 with psycopg.connect(admin, autocommit=True) as conn:
                     conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
+
+
+def _said(result: dict[str, Any]) -> dict[str, Any]:
+    """Each backend's figures as soon as they are in (a million numbers take a while)."""
+    print(json.dumps(result), file=sys.stderr, flush=True)
+    return result
 
 
 def _ms(r: dict[str, Any]) -> str:
