@@ -60,8 +60,9 @@ class Keeper:
     """The owner's memory between passes: when the clock alone next changes the schedule,
     as one instant for the whole book (``wall``: a calling window or retry slot boundary,
     midnight) and one per case (``wakes``: a blocked number allowed again, the lost-contact
-    tier). A case's own instant passing recomputes that case only; at a million numbers
-    such instants come every second or so, and a rebuild takes several.
+    tier). A case's own instant passing recomputes that case only: a rebuild of a million
+    numbers takes about a minute with its write, and such instants may come far more often
+    (a contact's 72-hour interval ends at the minute it was called, three days on).
 
     A new keeper knows no wakes: until its first rebuild, any instant passing rebuilds."""
 
