@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from datetime import datetime
 from typing import Any, TextIO
@@ -11,13 +12,15 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from compliance.policy import Profile
+from console import worklists
 from console.app import App
 from console.bounds import parse_at
 from console.errors import UsageError
 from dialer.book import NumberEntry
-from dialer.keeper import keep_once
+from dialer.keeper import KEEP_POLL_S, Keeper
 from dialer.worklist import BlockedItem, WorkItem
-from store.kept_schedule import LostRace
+from store.kept_schedule import KeptItem, LostRace
 from store.models import Agent
 from store.pii import mask_phone
 from store.safe_text import describe, first_forbidden, neutralise
@@ -25,9 +28,23 @@ from store.types import utcnow
 
 
 def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Now: the kept schedule's rows if they may be served, else computed; at another
+    instant (``--at``), computed. Which, and why, goes to stderr (and into ``--json``)."""
     app.require_schema()
     profile = app.profile(args.profile)
-    at = parse_at(args.at, profile.timezone) if args.at else utcnow()
+    if args.at:
+        at, why = parse_at(args.at, profile.timezone), "an instant was asked for (--at)"
+    else:
+        at = utcnow()
+        with app.reads() as session:
+            found = worklists.kept_only(
+                session, profile, at, args.agent, None if args.json else args.limit
+            )
+        if found.computed is None:
+            print("schedule preview: read from the kept schedule", file=sys.stderr)
+            return _print_kept(found, profile, at, args, out)
+        why = found.computed
+    print(f"schedule preview: computed ({why})", file=sys.stderr)
     schedule = app.schedule(profile, at)
     dialable = schedule.for_agent(args.agent) if args.agent else schedule.dialable
     blocked = schedule.blocked
@@ -35,6 +52,8 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
         doc = {
             "at": at.isoformat(),
             "profile": profile.ruleset,
+            "source": "computed",
+            "computed_because": why,
             "dialable": [_work_json(item, at) for item in dialable],
             "blocked": [_blocked_json(item) for item in blocked],
         }
@@ -71,6 +90,56 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
     if len(blocked) > args.limit:
         print(f"  … {len(blocked) - args.limit} more blocked", file=out)
     return 0
+
+
+def _print_kept(
+    found: worklists.Worklists,
+    profile: Profile,
+    at: datetime,
+    args: argparse.Namespace,
+    out: TextIO,
+) -> int:
+    """The kept rows: dialable numbers only (blocked ones are not kept; ``--at`` computes
+    them)."""
+    if args.json:
+        doc = {
+            "at": at.isoformat(),
+            "profile": profile.ruleset,
+            "source": "kept",
+            "dialable": [_kept_json(item, ZoneInfo(profile.timezone)) for item in found.items],
+            "blocked": None,
+        }
+        print(json.dumps(doc, ensure_ascii=False), file=out)
+        return 0
+    local = at.astimezone(ZoneInfo(profile.timezone))
+    print(
+        f"schedule at {local:%Y-%m-%d %H:%M %Z} under {profile.ruleset}: "
+        f"{found.total} dialable (kept schedule; blocked numbers are not kept: --at computes "
+        "them)",
+        file=out,
+    )
+    for item in found.items:
+        print(
+            f"  {neutralise(item.agent):<10} {neutralise(item.account_no):<16} "
+            f"{mask_phone(item.e164):<14} {item.kind:<9} {item.reason}",
+            file=out,
+        )
+    if found.total > len(found.items):
+        print(f"  … {found.total - len(found.items)} more dialable", file=out)
+    return 0
+
+
+def _kept_json(item: KeptItem, zone: ZoneInfo) -> dict[str, Any]:
+    """As :func:`_work_json` words a computed item (deadlines on the profile's clock)."""
+    return {
+        "case": item.account_no,
+        "number": mask_phone(item.e164),
+        "kind": item.kind,
+        "reason": item.reason,
+        "rule": item.rule,
+        "agent": item.agent,
+        "due_by": item.due_by.astimezone(zone).isoformat() if item.due_by else None,
+    }
 
 
 def _item_json(
@@ -128,18 +197,14 @@ def _agent_value(label: str, value: str, column: Any) -> str:
     return value
 
 
-KEEP_POLL_S = 0.2
-"""How often the owner looks for marks: an outcome reaches the worklists within this plus
-one build."""
-
-
 def cmd_schedule_keep(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Own the kept schedule: apply writers' marks and the clock until stopped (or once)."""
     app.require_schema()
+    owner = Keeper(app.sessions, app.reads)  # remembers each case's next instant between passes
     while True:
         profile = app.profile(args.profile)  # re-read: an admin's edit is a rebuild
         try:
-            done = keep_once(app.sessions, app.reads, profile, utcnow())
+            done = owner.keep(profile, utcnow())
         except LostRace as exc:
             print(f"schedule keep: {exc}; is another owner running?", file=out, flush=True)
             done = None

@@ -79,6 +79,19 @@ def deals_case(session: Session, profile: Profile, now: datetime, agent: str, ca
     return any(item.case_id == case_id for item in _fresh(session, profile, now, agent))
 
 
+def kept_only(
+    session: Session, profile: Profile, now: datetime, agent: str | None, limit: int | None
+) -> Worklists:
+    """The kept schedule's ``limit`` most due items (None: all) of ``agent`` (None: every
+    agent's), if they may be served at ``now``; else no items, and why (``computed``: the
+    caller computes, with whatever more it needs, such as the blocked numbers)."""
+    why = _problem(session, profile, now)
+    if why is not None:
+        return Worklists([], 0, why)
+    items, total = kept.first_items(session, agent, limit)
+    return Worklists(items, total, None)
+
+
 def every_worklist(session: Session, profile: Profile, now: datetime) -> Worklists:
     """Every agent's items at ``now``, most due first (what the dialer dials)."""
     why = _problem(session, profile, now)

@@ -9,6 +9,8 @@ read the same rows (:func:`store.debtor_facts.load_debtor_rows`; dial time in
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from sqlalchemy.orm import Session
 
 from compliance.policy import Profile
@@ -21,6 +23,9 @@ def needs_debtor_reach(profile: Profile) -> bool:
     return any(rule.kind == "third_party_gate" for rule in profile.rules)
 
 
-def attach_debtor_reach(session: Session, book: Book) -> None:
-    """Fill ``book.cases.debtor``."""
-    book.cases.debtor = debtor_reaches(book.cases.case_id, load_debtor_rows(session))
+def attach_debtor_reach(
+    session: Session, book: Book, case_ids: Collection[int] | None = None
+) -> None:
+    """Fill ``book.cases.debtor`` (``case_ids``: the book holds only those cases)."""
+    rows = load_debtor_rows(session, case_ids)
+    book.cases.debtor = debtor_reaches(book.cases.case_id, rows)

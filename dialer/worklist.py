@@ -182,6 +182,12 @@ class BlockedList(_Lazy[BlockedItem]):
         """Every instant at which a blocked number may be allowed again."""
         return [at for at in self._next if at is not None]
 
+    def changes(self) -> Iterator[tuple[int, datetime]]:
+        """Each blocked number that may be allowed again: its book position, and when."""
+        for position, at in zip(self._positions, self._next, strict=True):
+            if at is not None:
+                yield position, at
+
     def counts_by_rule(self) -> list[tuple[str, int]]:
         """How many numbers each rule blocks, the most first (then by rule id)."""
         return sorted(Counter(self._rules).items(), key=lambda pair: (-pair[1], pair[0]))

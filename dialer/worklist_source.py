@@ -29,6 +29,7 @@ from dialer.debtor_reach import attach_debtor_reach, needs_debtor_reach
 from dialer.errors import BookUnreadable
 from dialer.facts import Histories, case_consents, contact_type, past_attempt, time_zones
 from dialer.scheduler import Schedule, schedule_book
+from store.book_scope import WHOLE_BOOK, BookScope
 from store.dial_filters import (
     LONGEST_CALL,
     calls_up,
@@ -41,24 +42,28 @@ from store.models import (
     Agent,
     CallAttempt,
     Case,
+    CaseConsent,
     CaseContact,
     ClientBank,
     CollectionNote,
     DoNotCall,
+    Hold,
     PhoneNumber,
 )
 from store.types import UTCDateTime
 
 
-def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
-    """Every case, and each case id's slot."""
+def load_cases(
+    session: Session, scope: BookScope = WHOLE_BOOK
+) -> tuple[CaseColumns, dict[int, int]]:
+    """Every case (of ``scope``), and each case id's slot."""
     holds: dict[int, str] = {}
-    for case_id, reason in session.execute(open_holds()):
+    for case_id, reason in session.execute(open_holds().where(scope.cases(Hold.case_id))):
         holds.setdefault(case_id, reason.value)  # the first placed, as at dial time
     promises: dict[int, date] = {}
     for case_id, promised_date in session.execute(
         select(CollectionNote.case_id, CollectionNote.promised_date)
-        .where(CollectionNote.promised_date.is_not(None))
+        .where(CollectionNote.promised_date.is_not(None), scope.cases(CollectionNote.case_id))
         .order_by(CollectionNote.created_at)
     ):
         if promised_date is not None:
@@ -77,7 +82,8 @@ def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
                 Agent.code,
             )
             .join(ClientBank, ClientBank.id == Case.client_bank_id)
-            .outerjoin(Agent, Agent.id == Case.assigned_agent_id),
+            .outerjoin(Agent, Agent.id == Case.assigned_agent_id)
+            .where(scope.cases(Case.id)),
         )
     )
     cases = CaseColumns()
@@ -85,7 +91,7 @@ def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
         columns = [list(column) for column in zip(*rows, strict=True)]
         del rows
         ids, banks, statuses, accounts, imported, dpd, cents, agents = columns
-        contact = _contact_so_far(session)
+        contact = _contact_so_far(session, scope)
         cases = CaseColumns(
             ids,
             banks,
@@ -104,12 +110,12 @@ def load_cases(session: Session) -> tuple[CaseColumns, dict[int, int]]:
     return cases, dict(zip(cases.case_id, range(len(cases)), strict=True))
 
 
-def _contact_so_far(session: Session) -> dict[int, datetime | None]:
+def _contact_so_far(session: Session, scope: BookScope) -> dict[int, datetime | None]:
     """The cases ever dialled (over all time), each with when it was last answered."""
     answered = sql_case((CallAttempt.status == AttemptStatus.ANSWERED, CallAttempt.reserved_at))
     rows = session.execute(
         select(CallAttempt.case_id, type_coerce(func.max(answered), UTCDateTime()))
-        .where(counted_attempts(None))
+        .where(counted_attempts(None), scope.cases(CallAttempt.case_id))
         .group_by(CallAttempt.case_id)
     )
     return {case_id: last for case_id, last in rows}
@@ -143,9 +149,9 @@ class _ReadOnce(dict[Any, datetime]):
         return value
 
 
-def _history(session: Session, now: datetime, lookback: timedelta) -> Histories:
-    """The counted attempts in the ``lookback`` before ``now``, oldest first, and the calls
-    up at ``now``."""
+def _history(session: Session, now: datetime, lookback: timedelta, scope: BookScope) -> Histories:
+    """The counted attempts in the ``lookback`` before ``now`` (that ``scope``'s histories
+    may hold), oldest first, and the calls up at ``now``."""
     attempts = (
         select(
             CallAttempt.reserved_at,
@@ -154,11 +160,11 @@ def _history(session: Session, now: datetime, lookback: timedelta) -> Histories:
             CallAttempt.e164,
             _text(CallAttempt.status),
         )
-        .where(counted_attempts(now - lookback))
+        .where(counted_attempts(now - lookback), scope.attempts())
         .order_by(CallAttempt.reserved_at)
     )
     up = select(CallAttempt.person_id, CallAttempt.e164, CallAttempt.reserved_at).where(
-        calls_up(now)
+        calls_up(now), scope.attempts()
     )
     instant = _instants(session, distinct=True)
     return Histories(
@@ -208,16 +214,20 @@ def load_book(
     *,
     with_zones: bool = True,
     with_debtor_reach: bool = True,
+    scope: BookScope = WHOLE_BOOK,
 ) -> Book:
     """Every case and every (case, number) pair: the debtor's numbers and every contact's.
+    ``scope``: only some cases (their facts read as a whole-book load reads them).
 
     ``with_zones``: look up each number's time zones (only callee-clock profiles need them).
     ``with_debtor_reach``: each case's debtor facts (only the third-party gate reads them).
     """
-    cases, slot_of = load_cases(session)
-    dnc = set(session.scalars(select(DoNotCall.e164)))
-    histories = _history(session, now, lookback)
-    debtor_of: dict[int, int] = dict(_rows(session, select(Case.id, Case.debtor_id)))
+    cases, slot_of = load_cases(session, scope)
+    dnc = set(session.scalars(select(DoNotCall.e164).where(scope.e164s(DoNotCall.e164))))
+    histories = _history(session, now, lookback, scope)
+    debtor_of: dict[int, int] = dict(
+        _rows(session, select(Case.id, Case.debtor_id).where(scope.cases(Case.id)))
+    )
     numbers = NumberColumns()
     fill = _NumberFill(numbers, slot_of, dnc, histories, debtor_of, with_zones=with_zones)
     number = (PhoneNumber.id, PhoneNumber.person_id, PhoneNumber.e164)
@@ -226,6 +236,7 @@ def load_book(
     debtor_numbers = (
         select(Case.id, *number, fill.debtors.expression)
         .join(PhoneNumber, PhoneNumber.person_id == Case.debtor_id)
+        .where(scope.cases(Case.id))
         .order_by(PhoneNumber.person_id, PhoneNumber.e164)
     )
     for batch in _batches(session, debtor_numbers):
@@ -233,6 +244,7 @@ def load_book(
     contact_numbers = (
         select(CaseContact.case_id, *number, fill.contacts.expression)
         .join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
+        .where(scope.cases(CaseContact.case_id))
         .order_by(CaseContact.case_id, CaseContact.person_id, PhoneNumber.e164)
     )
     for batch in _batches(session, contact_numbers):
@@ -240,12 +252,14 @@ def load_book(
     book = Book(cases, numbers)
     # issue 19 (consent): few cases have one, so one small query, through the dial-time filter
     consents = case_consents(
-        (case, consent, scope, since, until)
-        for case, consent, scope, since, until in session.execute(consents_in_force(now))
+        (case, consent, kind, since, until)
+        for case, consent, kind, since, until in session.execute(
+            consents_in_force(now).where(scope.cases(CaseConsent.case_id))
+        )
     )
     cases.consents = [consents.get(case_id, ()) for case_id in cases.case_id]
     if with_debtor_reach:
-        attach_debtor_reach(session, book)  # issue 19: dialer.debtor_reach
+        attach_debtor_reach(session, book, scope.case_ids)  # issue 19: dialer.debtor_reach
     return book
 
 

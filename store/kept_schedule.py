@@ -9,15 +9,15 @@ transaction and writes only if no other owner wrote meanwhile (``generation``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from store.models import ScheduleEntry, ScheduleMark, ScheduleState
+from store.models import Case, CaseContact, PhoneNumber, ScheduleEntry, ScheduleMark, ScheduleState
 
 STATE_ID = 1
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -105,10 +105,17 @@ _COLUMNS = (
 
 def agent_items(session: Session, agent: str, limit: int) -> tuple[list[KeptItem], int]:
     """The agent's ``limit`` most due items, and how many the agent has."""
-    rows = session.execute(
-        select(*_COLUMNS).where(ScheduleEntry.agent == agent).order_by(*_ORDER).limit(limit)
-    )
-    total = session.scalar(select(func.count()).where(ScheduleEntry.agent == agent))
+    return first_items(session, agent, limit)
+
+
+def first_items(
+    session: Session, agent: str | None, limit: int | None
+) -> tuple[list[KeptItem], int]:
+    """The ``limit`` most due items (None: all) of ``agent`` (None: every agent's), and how
+    many there are."""
+    mine = [] if agent is None else [ScheduleEntry.agent == agent]
+    rows = session.execute(select(*_COLUMNS).where(*mine).order_by(*_ORDER).limit(limit))
+    total = session.scalar(select(func.count()).select_from(ScheduleEntry).where(*mine))
     return [_item(row) for row in rows], int(total or 0)
 
 
@@ -157,6 +164,30 @@ def pending_marks(session: Session) -> list[Mark]:
     return [Mark(*row) for row in rows]
 
 
+def marked_cases(session: Session, marks: Sequence[Mark], limit: int) -> set[int] | None:
+    """The cases whose entries ``marks`` may change: each mark's case, every case of its
+    person (as debtor or contact: the person's history and, for a debtor, the third-party
+    gate), and every case holding its number (anyone's attempt on a number is in that
+    number's history; a do-not-call entry names only the number). None: the whole book (a
+    mark names nothing, or more than ``limit`` cases would be recomputed)."""
+    if any(m.case_id is None and m.person_id is None and m.e164 is None for m in marks):
+        return None
+    cases = {m.case_id for m in marks if m.case_id is not None}
+    persons = {m.person_id for m in marks if m.person_id is not None}
+    for numbers in _chunks(sorted({m.e164 for m in marks if m.e164 is not None})):
+        persons.update(
+            session.scalars(select(PhoneNumber.person_id).where(PhoneNumber.e164.in_(numbers)))
+        )
+    for chunk in _chunks(sorted(persons)):
+        cases.update(session.scalars(select(Case.id).where(Case.debtor_id.in_(chunk))))
+        cases.update(
+            session.scalars(select(CaseContact.case_id).where(CaseContact.person_id.in_(chunk)))
+        )
+        if len(cases) > limit:
+            return None
+    return None if len(cases) > limit else cases
+
+
 def entry_values(row: Any) -> dict[str, Any]:
     """A :class:`dialer.worklist.KeptRow` as ``schedule_entry`` column values."""
     return {
@@ -197,7 +228,7 @@ def write(
     rows: Iterable[dict[str, Any]],
     marks: Sequence[Mark],
     *,
-    cases: Sequence[int] | None = None,
+    cases: Collection[int] | None = None,
 ) -> int:
     """Replace the entries (all of them, or only those of ``cases``), delete the applied
     ``marks`` and stamp the state, in the caller's transaction. Returns the rows written.
@@ -223,9 +254,13 @@ def write(
             raise LostRace("another owner wrote the kept schedule meanwhile")
     if cases is None:
         session.execute(delete(ScheduleEntry))
-    else:
-        for chunk in _chunks(list(cases)):
-            session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
+        entries = 0
+    else:  # counted as they change: a count(*) of a million rows per pass costs more
+        known = session.scalar(select(ScheduleState.entries).where(ScheduleState.id == STATE_ID))
+        entries = known or 0
+        for chunk in _chunks(sorted(cases)):
+            gone = session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
+            entries -= int(getattr(gone, "rowcount", 0))
     count = 0
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -236,9 +271,8 @@ def write(
     count += _insert(session, batch)
     for chunk in _chunks([mark.id for mark in marks]):
         session.execute(delete(ScheduleMark).where(ScheduleMark.id.in_(chunk)))
-    entries = session.scalar(select(func.count()).select_from(ScheduleEntry))
     session.execute(
-        update(ScheduleState).where(ScheduleState.id == STATE_ID).values(entries=entries or 0)
+        update(ScheduleState).where(ScheduleState.id == STATE_ID).values(entries=entries + count)
     )
     return count
 
@@ -249,6 +283,9 @@ def _insert(session: Session, batch: list[dict[str, Any]]) -> int:
     return len(batch)
 
 
-def _chunks(values: list[int], size: int = 500) -> Iterable[list[int]]:
+T = TypeVar("T")
+
+
+def _chunks(values: list[T], size: int = 500) -> Iterable[list[T]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]

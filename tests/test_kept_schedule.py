@@ -3,25 +3,40 @@
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from itertools import count
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from stdnum.cn import ric
 
 from compliance.policy import load_profile
 from dialer.gate import PolicyJudge
-from dialer.keeper import as_kept, keep_once
+from dialer.keeper import Keeper, Pass, as_kept
 from dialer.worklist_source import active_agents, build_worklists
 from store import kept_schedule as kept
 from store.attempts import mark_ended
+from store.case_import import import_cases
 from store.db import SessionFactory, make_read_session_factory
 from store.enums import AttemptStatus, HoldReason
 from store.holds import add_do_not_call, clear_hold, place_hold
-from store.models import Agent, Case, CollectionNote, Hold, ScheduleMark
+from store.models import (
+    Agent,
+    Case,
+    CaseContact,
+    CollectionNote,
+    Hold,
+    PhoneNumber,
+    ScheduleEntry,
+    ScheduleMark,
+    ScheduleState,
+)
 from store.reservation import reserve_attempt
-from tests.dbdata import Target, debtor_targets, load_sample
+from tests.conftest import SAMPLE_CASES
+from tests.dbdata import Target, add_attempts, contact_targets, debtor_targets, load_sample
 
 PROFILE = load_profile("cn-default")
 JUDGE = PolicyJudge(PROFILE)
@@ -31,11 +46,35 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 
 @pytest.fixture
 def book(sessions: SessionFactory) -> list[Target]:
+    """The sample book, linked across cases so that a change in one case reaches others: the
+    first case's debtor is also a contact of the second (one person's history in two cases),
+    and the third case's debtor shares the first's number (anyone's attempt on it counts).
+    The linked targets come first, so that the events often pick them."""
     load_sample(sessions)
     with sessions.begin() as session:
         for code in ("a01", "a02", "a03"):
             session.add(Agent(code=code, name=code, sip_endpoint=f"PJSIP/{code}"))
-    return debtor_targets(sessions)
+    first, second, third = _first_of_three_cases(debtor_targets(sessions))
+    with sessions.begin() as session:
+        session.add(
+            CaseContact(case_id=second.case_id, person_id=first.person_id, relation="family")
+        )
+        shared = PhoneNumber(person_id=third.person_id, e164=first.e164, kind="mobile")
+        session.add(shared)
+        session.flush()
+        linked = [
+            first,
+            Target(third.case_id, shared.id, third.person_id, first.e164),
+            Target(second.case_id, first.phone_number_id, first.person_id, first.e164),
+        ]
+    return linked + debtor_targets(sessions) + contact_targets(sessions, "family")
+
+
+def _first_of_three_cases(targets: list[Target]) -> list[Target]:
+    by_case: dict[int, Target] = {}
+    for target in targets:
+        by_case.setdefault(target.case_id, target)
+    return list(by_case.values())[:3]
 
 
 def fresh(sessions: SessionFactory, at: datetime) -> list[kept.KeptItem]:
@@ -49,32 +88,47 @@ def kept_rows(sessions: SessionFactory) -> list[kept.KeptItem]:
         return kept.all_items(session)
 
 
-def owner_pass(sessions: SessionFactory, at: datetime) -> kept.ScheduleState:
-    keep_once(sessions, make_read_session_factory(sessions.kw["bind"]), PROFILE, at)
+def owner_of(sessions: SessionFactory) -> Keeper:
+    return Keeper(sessions, make_read_session_factory(sessions.kw["bind"]))
+
+
+def owner_pass(owner: Keeper, at: datetime) -> tuple[kept.ScheduleState, Pass]:
+    done = owner.keep(PROFILE, at)
+    sessions = owner.sessions
     with sessions() as session:
         state = kept.state(session)
         assert state is not None
         assert session.scalar(select(ScheduleMark.id).limit(1)) is None  # every mark applied
-        return state
+        assert state.entries == session.scalar(select(func.count()).select_from(ScheduleEntry))
+        return state, done
 
 
 Event = tuple[str, int, int]
 events = st.lists(
     st.tuples(
         st.sampled_from(
-            ["reserve", "answered", "no_answer", "note", "hold", "clear", "dnc", "clock", "edge"]
+            [
+                *("reserve", "answered", "no_answer", "note", "hold", "clear", "dnc"),
+                *("reached", "import", "clock", "edge", "keep"),
+            ]
         ),
-        st.integers(0, 10_000),
+        st.one_of(st.integers(0, 2), st.integers(0, 10_000)),  # often a linked target
         st.integers(1, 3 * 24 * 60),
     ),
-    max_size=6,
+    max_size=8,
 )
+_imports = count()
 
 
-def apply(sessions: SessionFactory, targets: list[Target], event: Event, now: datetime) -> datetime:
-    """Do ``event``; returns the clock after it."""
+def apply(
+    owner: Keeper, targets: list[Target], event: Event, now: datetime, folder: Path
+) -> datetime:
+    """Do ``event``; returns the clock after it ("keep": an owner pass, checked)."""
+    sessions = owner.sessions
     what, pick, minutes = event
     target = targets[pick % len(targets)]
+    if what in {"keep", "clock", "edge"}:
+        return _time_passes(owner, what, minutes, now)
     if what in {"reserve", "answered", "no_answer"}:
         r = reserve_attempt(
             sessions, target.phone_number_id, target.case_id, now, JUDGE, lookback=JUDGE.lookback
@@ -102,13 +156,38 @@ def apply(sessions: SessionFactory, targets: list[Target], event: Event, now: da
         with sessions.begin() as session:
             if target.e164 not in _dnc(session):
                 add_do_not_call(session, target.e164, "asked", "sup", now)
-    elif what == "clock":
-        return now + timedelta(minutes=minutes)
-    else:  # "edge": exactly to the instant the kept schedule said it holds until
-        with sessions() as session:
-            state = kept.state(session)
-        return state.valid_until if state else now
+    elif what == "reached":  # answered long ago, recorded now: the case's own instant is near
+        ago = timedelta(days=PROFILE.scheduling.lost_contact_every_days, minutes=-(minutes % 600))
+        add_attempts(sessions, target, [now - ago], AttemptStatus.ANSWERED)
+    elif what == "import":
+        import_cases(_one_more_case(folder, target.e164), sessions, "test")
     return now
+
+
+def _time_passes(owner: Keeper, what: str, minutes: int, now: datetime) -> datetime:
+    if what == "keep":
+        owner_pass(owner, now)
+        assert kept_rows(owner.sessions) == fresh(owner.sessions, now)
+        return now
+    if what == "clock":
+        return now + timedelta(minutes=minutes)
+    # "edge": exactly to the instant the kept schedule said it holds until
+    with owner.sessions() as session:
+        state = kept.state(session)
+    return state.valid_until if state else now
+
+
+def _one_more_case(folder: Path, shared: str) -> Path:
+    """A case file of one new case whose debtor's mobile is ``shared`` (another's number)."""
+    n = next(_imports)
+    lines = SAMPLE_CASES.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[1].split(",")
+    resident = f"11010119700101{n % 1000:03d}"
+    resident += ric.calc_check_digit(resident + "0")
+    cells[1], cells[3], cells[4] = f"99{n:011d}", resident, shared.removeprefix("+86")
+    path = folder / f"more-{n}.csv"
+    path.write_text(f"{lines[0]}\n{','.join(cells)}\n", encoding="utf-8")
+    return path
 
 
 def _note(case_id: int, agent: int, promised: date, now: datetime) -> CollectionNote:
@@ -130,19 +209,31 @@ def _dnc(session: object) -> set[str]:
 
 
 @settings(
-    max_examples=12,
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(steps=events, fraction=st.floats(0, 1))
+# always tried: a change whose reach is only through the links between cases
+@example(steps=[("dnc", 0, 1), ("keep", 0, 1)], fraction=0.5)
+@example(steps=[("reached", 0, 30), ("keep", 0, 1), ("edge", 0, 1), ("keep", 0, 1)], fraction=0.5)
+@example(steps=[("no_answer", 1, 1), ("keep", 0, 1)], fraction=0.5)
+@example(steps=[("answered", 2, 1), ("keep", 0, 1), ("note", 2, 60)], fraction=0.5)
 def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
-    sessions: SessionFactory, book: list[Target], steps: list[Event], fraction: float
+    sessions: SessionFactory,
+    book: list[Target],
+    tmp_path: Path,
+    steps: list[Event],
+    fraction: float,
 ) -> None:
     now = START
-    owner_pass(sessions, now)
+    with sessions.begin() as session:  # examples share the database: each starts from a build
+        session.execute(delete(ScheduleState))
+    owner = owner_of(sessions)
+    owner_pass(owner, now)
     for event in steps:
-        now = apply(sessions, book, event, now)
-    state = owner_pass(sessions, now)
+        now = apply(owner, book, event, now, tmp_path)
+    state, _ = owner_pass(owner, now)
     assert kept_rows(sessions) == fresh(sessions, now)
     # until its valid_until, the clock alone changes nothing: the rows still equal a fresh build
     later = state.built_for + (state.valid_until - state.built_for) * fraction
@@ -151,3 +242,75 @@ def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
         agents = active_agents(session)
         assert kept.problem(session, PROFILE.ruleset, agents, later, wall_now=later) is None
     assert kept_rows(sessions) == fresh(sessions, later)
+
+
+def test_an_attempt_recomputes_only_the_cases_it_touches(
+    sessions: SessionFactory, book: list[Target]
+) -> None:
+    """The first case's debtor is dialled: that case, the case where they are a contact and
+    the case sharing their number are recomputed, and nothing else."""
+    first = book[0]
+    owner = owner_of(sessions)
+    owner_pass(owner, START)
+    with sessions() as session:
+        state = kept.state(session)
+        assert state is not None
+        everything = state.entries
+    reserve_attempt(
+        sessions, first.phone_number_id, first.case_id, START, JUDGE, lookback=JUDGE.lookback
+    )
+    _, done = owner_pass(owner, START + timedelta(minutes=1))
+    assert done.why == "1 marks: 3 cases"
+    assert 0 < done.rows < everything
+    assert kept_rows(sessions) == fresh(sessions, START + timedelta(minutes=1))
+
+
+def test_a_mark_naming_nothing_rebuilds_the_whole_book(
+    sessions: SessionFactory, book: list[Target], tmp_path: Path
+) -> None:
+    owner = owner_of(sessions)
+    owner_pass(owner, START)
+    import_cases(_one_more_case(tmp_path, book[0].e164), sessions, "test")
+    _, done = owner_pass(owner, START)
+    assert done.why is not None and done.why.endswith("marks")  # no ": N cases"
+    assert kept_rows(sessions) == fresh(sessions, START)
+
+
+def test_a_cases_own_instant_recomputes_that_case_only(
+    sessions: SessionFactory, book: list[Target]
+) -> None:
+    """A case last reached 7 days ago, less 30 minutes, enters the lost-contact tier at an
+    instant of its own: the owner then recomputes the cases that instant names, not the
+    book, and at every instant the rows equal a fresh build."""
+    reached = START - timedelta(days=7) + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    owner = owner_of(sessions)
+    state, _ = owner_pass(owner, START)
+    assert state.valid_until == reached + timedelta(days=7)
+    state, done = owner_pass(owner, state.valid_until)
+    assert done.why == "1 cases' instants: 1 cases"
+    assert kept_rows(sessions) == fresh(sessions, state.built_for)
+    mine = [item for item in kept_rows(sessions) if item.case_id == book[3].case_id]
+    assert mine and {item.rule for item in mine} == {"schedule.lost_contact"}
+
+
+def test_a_failed_pass_leaves_the_next_one_to_rebuild(
+    sessions: SessionFactory, book: list[Target], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pass that fails after taking a case's instant off its list must not lose it."""
+    reached = START - timedelta(days=7) + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    owner = owner_of(sessions)
+    state, _ = owner_pass(owner, START)
+    due = state.valid_until
+
+    def broken(*_args: object, **_kwargs: object) -> int:
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(kept, "write", broken)
+    with pytest.raises(OSError, match="went away"):
+        owner.keep(PROFILE, due)
+    monkeypatch.undo()
+    _, done = owner_pass(owner, due + timedelta(seconds=1))
+    assert done.why == "clock"
+    assert kept_rows(sessions) == fresh(sessions, due + timedelta(seconds=1))

@@ -34,6 +34,7 @@ from dialer import worklist_source
 from dialer.book import Book, CaseColumns, CaseEntry, NumberEntry
 from dialer.scheduler import RETRY_RULE, Schedule, build_schedule, first_call_deadline
 from dialer.worklist_source import build_worklists
+from store.book_scope import BookScope
 from store.case_import import import_cases
 from store.db import SessionFactory, make_read_session_factory
 from store.enums import AttemptStatus, NumberState
@@ -361,8 +362,8 @@ def test_a_case_imported_while_the_book_is_read_waits_for_the_next_build(
     path = write_csv(tmp_path / "late.csv", header, [late])
     read_cases = worklist_source.load_cases
 
-    def then_import(session: Session) -> tuple[CaseColumns, dict[int, int]]:
-        found = read_cases(session)
+    def then_import(session: Session, scope: BookScope) -> tuple[CaseColumns, dict[int, int]]:
+        found = read_cases(session, scope)
         import_cases(path, sessions, "test")
         return found
 
