@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from compliance.policy import Profile
 from compliance.policy.profile import WindowRule
 from dialer.book import Book
-from dialer.scheduler import Schedule, schedule_book
+from dialer.scheduler import LostContact, Schedule, schedule_book
 from dialer.worklist import WorkItem
 from dialer.worklist_source import active_agents, load_book
 from store import kept_schedule as kept
@@ -94,10 +94,11 @@ def valid_until(book: Book, schedule: Schedule, profile: Profile, now: datetime)
         zones.update(chain.from_iterable(set(book.numbers.time_zones)))
     candidates = [_next_wall(now, ZoneInfo(zone), walls) for zone in sorted(zones)]
     candidates.extend(at for at in schedule.blocked.next_changes() if at > now)
-    every = timedelta(days=profile.scheduling.lost_contact_every_days)
-    cases = book.cases
+    lost_after = LostContact(profile)
     candidates.extend(
-        last + every for last in cases.last_connected_at if last is not None and last + every > now
+        due
+        for last in book.cases.last_connected_at
+        if last is not None and (due := lost_after[last]) > now
     )
     return min(candidates)
 
