@@ -189,6 +189,11 @@ class Scheduling(_Spec):
     lost contact (失联): the seed's "every 6–7 working days" (due from the 6th)."""
     lost_contact_every_days: int | None = Field(default=None, ge=1)
     """The same in calendar days (e.g. Regulation F's week), instead of working days."""
+    plan_min_contacts: int = Field(default=6, ge=0)
+    """The contact plan: each debtor contacted at least this often per cycle (a month)."""
+    strategy_change_after_failures: int = Field(default=3, ge=1)
+    """The contact plan: this many failed contacts in a row (or a broken promise) and the
+    case's strategy must change; the team lead is told."""
 
     @model_validator(mode="before")
     @classmethod
