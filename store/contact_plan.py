@@ -171,7 +171,9 @@ def _debtor_contacts(month: datetime, now: datetime) -> Subquery:
         select(
             CallAttempt.case_id,
             func.count().label("contacts"),
-            func.count(CallAttempt.answered_at).label("connected"),
+            func.sum(case((CallAttempt.status == AttemptStatus.ANSWERED, 1), else_=0)).label(
+                "connected"
+            ),
         )
         .join(Case, Case.id == CallAttempt.case_id)
         .where(
@@ -191,7 +193,7 @@ def _failed_run() -> Subquery:
     """Per case: failed outbound calls since the last answered call (either way), all time."""
     answered = (
         select(CallAttempt.case_id, func.max(CallAttempt.reserved_at).label("last"))
-        .where(CallAttempt.answered_at.is_not(None))
+        .where(CallAttempt.status == AttemptStatus.ANSWERED)
         .group_by(CallAttempt.case_id)
         .subquery()
     )
