@@ -34,6 +34,7 @@ from console.pipeline_cmd import (
     cmd_transcribe,
     cmd_worker,
 )
+from console.plan_cmd import add_plan_commands
 from console.policy_cmd import cmd_policy_check
 from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import cmd_agent_add, cmd_schedule_keep, cmd_schedule_preview
@@ -103,7 +104,8 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--name")
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
-    add_team_commands(sub)
+    for add_commands in (add_team_commands, add_plan_commands):
+        add_commands(sub)
 
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)

@@ -28,7 +28,7 @@ from compliance.policy import Profile
 from compliance.policy.profile import WindowRule
 from dialer.book import Book
 from dialer.debtor_reach import needs_debtor_reach
-from dialer.scheduler import Schedule, schedule_book
+from dialer.scheduler import LostContact, Schedule, schedule_book
 from dialer.worklist import WorkItem
 from dialer.worklist_source import active_agents, load_book
 from store import kept_schedule as kept
@@ -241,10 +241,10 @@ def case_wakes(
 
     for position, at in schedule.blocked.changes():
         wake(cases.case_id[case_of[position]], at)
-    every = timedelta(days=profile.scheduling.lost_contact_every_days)
+    lost_after = LostContact(profile)  # issue 19: after N working days (or calendar days)
     for case_id, last in zip(cases.case_id, cases.last_connected_at, strict=True):
         if last is not None:
-            wake(case_id, last + every)
+            wake(case_id, lost_after[last])
     # issue 19: a consent in force relaxes a rule from its start until it ends
     for case_id, consents in zip(cases.case_id, cases.consents or (), strict=False):
         for consent in consents:

@@ -5,7 +5,8 @@ the dialable numbers are most *due*:
 
 1. a new case's first call, due within ``first_call_working_days`` working days of import;
 2. a promised payment whose date has come (follow-up);
-3. a case not reached for ``lost_contact_every_days`` days;
+3. a case not reached for ``lost_contact_every_working_days`` working days (or
+   ``lost_contact_every_days`` calendar days), or never reached: lost contact (失联);
 4. everything else, by days past due, then amount.
 
 An unanswered number is retried in the next retry slot (morning / noon /
@@ -37,7 +38,7 @@ from compliance.policy import (
     Outcome,
     PersonFacts,
 )
-from compliance.policy.calendar import is_working_day
+from compliance.policy.calendar import is_working_day, working_days_later
 from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import Profile
 from dialer.book import Book, CaseColumns, NumberEntry
@@ -258,13 +259,13 @@ def _case_plans(
     due_by: list[datetime | None] = list(map(itemgetter(0), first_calls))
     reason = list(map(itemgetter(1), first_calls))
     tier = [0] * len(cases)
-    today, every = now.date(), timedelta(days=profile.scheduling.lost_contact_every_days)
-    lost = f"not reached for {profile.scheduling.lost_contact_every_days}+ days"
+    today = now.date()
+    lost_after = LostContact(profile)
     for slot in compress(count(), cases.attempted):
         due_by[slot] = None
         if (promised := cases.promised_date[slot]) is not None and promised <= today:
             tier[slot], reason[slot] = 1, f"promised to pay on {promised}: follow up"
-        elif (last := cases.last_connected_at[slot]) is None or now - last >= every:
+        elif (lost := lost_after.why(cases.last_connected_at[slot], now)) is not None:
             tier[slot], reason[slot] = 2, lost
         else:
             tier[slot], reason[slot] = 3, f"{cases.days_past_due[slot]} days past due"
@@ -321,6 +322,50 @@ class _Deadlines(dict[datetime, tuple[datetime | None, str]]):
             found = self._by_day[day] = (deadline, reason)
         self[imported_at] = found
         return found
+
+
+class LostContact(dict[datetime, datetime]):
+    """When a case last reached at an instant becomes due as lost contact (失联): after the
+    profile's working days (local midnight of the N-th working day after the day it was
+    reached) or calendar days. A year no calendar knows makes it due at once, as for a first
+    call: the policy, not the order, is what keeps calls off an unknown day."""
+
+    def __init__(self, profile: Profile) -> None:
+        super().__init__()
+        scheduling = profile.scheduling
+        self.calendar, self.zone = profile.calendar, ZoneInfo(profile.timezone)
+        self.working_days = scheduling.lost_contact_every_working_days
+        self.days = scheduling.lost_contact_every_days
+        self._by_day: dict[date, datetime | None] = {}
+
+    def __missing__(self, last: datetime) -> datetime:
+        if self.working_days is None:
+            assert self.days is not None
+            due = self[last] = last + timedelta(days=self.days)
+            return due
+        day = last.astimezone(self.zone).date()
+        if day not in self._by_day:
+            reached = working_days_later(day, self.working_days, self.calendar).day
+            self._by_day[day] = (
+                None if reached is None else datetime.combine(reached, time(0), tzinfo=self.zone)
+            )
+        due = self[last] = self._by_day[day] or last
+        return due
+
+    def why(self, last: datetime | None, now: datetime) -> str | None:
+        """Why the case is lost contact at ``now``; None while it is not."""
+        if self.working_days is None:
+            if last is not None and now < self[last]:
+                return None
+            return f"not reached for {self.days}+ days"
+        if last is None:
+            return f"not reached for {self.working_days}+ working days (失联)"
+        due_at = self[last]
+        if now < due_at:
+            return None
+        if due_at == last:
+            return "lost contact: working days unknown (no calendar for the year), call now"
+        return f"not reached for {self.working_days}+ working days (失联)"
 
 
 def first_call_deadline(imported_at: datetime, profile: Profile, zone: ZoneInfo) -> datetime | None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import csv
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import chinese_calendar
 from sqlalchemy import Engine, select
 
 from store.models import Base
@@ -35,3 +37,10 @@ def write_csv(
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def working_days_after(first: date, then: date) -> int:
+    """Working days in (first, then], straight from chinese-calendar (the oracle the policy's
+    working-day rules are checked against)."""
+    span = range(1, (then - first).days + 1)
+    return sum(bool(chinese_calendar.is_workday(first + timedelta(days=d))) for d in span)

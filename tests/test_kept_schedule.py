@@ -21,7 +21,8 @@ from store import kept_schedule as kept
 from store.attempts import mark_ended
 from store.case_import import import_cases
 from store.db import SessionFactory, make_read_session_factory
-from store.enums import AttemptStatus, HoldReason
+from store.dial_filters import LONGEST_CALL
+from store.enums import AttemptStatus, Direction, HoldReason
 from store.holds import add_do_not_call, clear_hold, place_hold
 from store.models import (
     Agent,
@@ -157,7 +158,9 @@ def apply(
             if target.e164 not in _dnc(session):
                 add_do_not_call(session, target.e164, "asked", "sup", now)
     elif what == "reached":  # answered long ago, recorded now: the case's own instant is near
-        ago = timedelta(days=PROFILE.scheduling.lost_contact_every_days, minutes=-(minutes % 600))
+        # cn-default counts 6 working days (about 8 calendar days) since the last answer
+        days = PROFILE.scheduling.lost_contact_every_days or 8
+        ago = timedelta(days=days, minutes=-(minutes % 600))
         add_attempts(sessions, target, [now - ago], AttemptStatus.ANSWERED)
     elif what == "import":
         import_cases(_one_more_case(folder, target.e164), sessions, "test")
@@ -279,30 +282,34 @@ def test_a_mark_naming_nothing_rebuilds_the_whole_book(
 def test_a_cases_own_instant_recomputes_that_case_only(
     sessions: SessionFactory, book: list[Target]
 ) -> None:
-    """A case last reached 7 days ago, less 30 minutes, enters the lost-contact tier at an
-    instant of its own: the owner then recomputes the cases that instant names, not the
-    book, and at every instant the rows equal a fresh build."""
-    reached = START - timedelta(days=7) + timedelta(minutes=30)
-    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    """A debtor's call in whose hangup was never recorded stops keeping them off the line
+    LONGEST_CALL after it began, an instant of the case's own (cn-default's other instants,
+    working-day spacing and lost contact included, fall on midnights and windows): the
+    owner then recomputes the cases that instant names, not the book, and at every instant
+    the rows equal a fresh build."""
+    began = START - LONGEST_CALL + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [began], AttemptStatus.ANSWERED, Direction.INBOUND, up=True)
     owner = owner_of(sessions)
     state, _ = owner_pass(owner, START)
-    assert state.valid_until == reached + timedelta(days=7)
+    assert state.valid_until == began + LONGEST_CALL
+    assert book[3].phone_number_id not in {i.phone_number_id for i in kept_rows(sessions)}
     state, done = owner_pass(owner, state.valid_until)
-    assert done.why == "1 cases' instants: 1 cases"
+    # the cases where the caller's numbers were blocked, not the book
+    assert done.why is not None and done.why.startswith(("1 cases'", "2 cases'", "3 cases'"))
     assert kept_rows(sessions) == fresh(sessions, state.built_for)
-    mine = [item for item in kept_rows(sessions) if item.case_id == book[3].case_id]
-    assert mine and {item.rule for item in mine} == {"schedule.lost_contact"}
+    assert book[3].phone_number_id in {i.phone_number_id for i in kept_rows(sessions)}
 
 
 def test_a_failed_pass_leaves_the_next_one_to_rebuild(
     sessions: SessionFactory, book: list[Target], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A pass that fails after taking a case's instant off its list must not lose it."""
-    reached = START - timedelta(days=7) + timedelta(minutes=30)
-    add_attempts(sessions, book[3], [reached], AttemptStatus.ANSWERED)
+    began = START - LONGEST_CALL + timedelta(minutes=30)
+    add_attempts(sessions, book[3], [began], AttemptStatus.ANSWERED, Direction.INBOUND, up=True)
     owner = owner_of(sessions)
     state, _ = owner_pass(owner, START)
     due = state.valid_until
+    assert due == began + LONGEST_CALL
 
     def broken(*_args: object, **_kwargs: object) -> int:
         raise OSError("the database went away")

@@ -158,22 +158,47 @@ def test_yesterdays_calls_do_not_count_today() -> None:
     assert ask(cn(2026, 12, 2, 8), history=calls(times, Outcome.CONNECTED)).allowed
 
 
-@pytest.mark.parametrize("contact", [ContactType.FAMILY, ContactType.COLLEAGUE])
-def test_family_and_colleagues_at_most_every_three_days(contact: ContactType) -> None:
-    last = cn(2026, 12, 1, 10)
+@pytest.mark.parametrize(
+    "contact",
+    [ContactType.FAMILY, ContactType.COLLEAGUE, ContactType.EMERGENCY, ContactType.OTHER],
+)
+def test_related_contacts_at_most_every_two_working_days(contact: ContactType) -> None:
+    last = cn(2026, 12, 1, 10)  # a Tuesday
     history = calls([last], Outcome.UNANSWERED)
-    blocked = ask(cn(2026, 12, 3, 10), history=history, contact=contact, case=DEBTOR_GONE)
+    blocked = ask(cn(2026, 12, 2, 19), history=history, contact=contact, case=DEBTOR_GONE)
     assert blocked.rule_id == "company.third_party.interval"
-    assert blocked.next_allowed_at == cn(2026, 12, 4, 10)
-    assert ask(cn(2026, 12, 4, 10), history=history, contact=contact, case=DEBTOR_GONE).allowed
-    assert ask(cn(2026, 12, 3, 10), history=history, contact=ContactType.DEBTOR).allowed
+    assert "2 个工作日" in blocked.reason_zh and "2 working days" in blocked.reason_en
+    assert blocked.next_allowed_at == cn(2026, 12, 3, 8)  # the 2nd working day, its window
+    assert ask(cn(2026, 12, 3, 8), history=history, contact=contact, case=DEBTOR_GONE).allowed
+    assert ask(cn(2026, 12, 2, 10), history=history, contact=ContactType.DEBTOR).allowed
+
+
+def test_working_day_interval_skips_the_weekend() -> None:
+    history = calls([cn(2026, 12, 4, 10)], Outcome.CONNECTED)  # a Friday
+    for day in (5, 6, 7):  # Saturday and Sunday are collection days, but not working days
+        blocked = ask(
+            cn(2026, 12, day, 10), history=history, contact=ContactType.FAMILY, case=DEBTOR_GONE
+        )
+        assert blocked.rule_id == "company.third_party.interval", day
+    assert blocked.next_allowed_at == cn(2026, 12, 8, 8)  # Monday is the 1st, Tuesday the 2nd
+
+
+def test_adjusted_working_day_counts_toward_the_interval() -> None:
+    history = calls([cn(2026, 10, 9, 10)], Outcome.CONNECTED)  # Friday; Saturday 10-10 is 调休
+    family = {"contact": ContactType.FAMILY, "case": DEBTOR_GONE}
+    assert ask(cn(2026, 10, 10, 10), history=history, **family).rule_id == (
+        "company.third_party.interval"
+    )
+    blocked = ask(cn(2026, 10, 11, 10), history=history, **family)
+    assert blocked.next_allowed_at == cn(2026, 10, 12, 8)  # not Tuesday: Saturday counted
+    assert ask(cn(2026, 10, 12, 8), history=history, **family).allowed
 
 
 def test_interval_that_ends_on_a_holiday_waits_for_the_holiday_to_end() -> None:
-    history = calls([cn(2026, 9, 28, 10)], Outcome.CONNECTED)
-    blocked = ask(cn(2026, 9, 29, 9), history=history, contact=ContactType.FAMILY, case=DEBTOR_GONE)
+    history = calls([cn(2026, 9, 29, 10)], Outcome.CONNECTED)  # 9-30 is the 1st working day
+    blocked = ask(cn(2026, 9, 30, 9), history=history, contact=ContactType.FAMILY, case=DEBTOR_GONE)
     assert blocked.rule_id == "company.third_party.interval"
-    assert blocked.next_allowed_at == cn(2026, 10, 8, 8)  # 10-01 10:00 falls in National Day
+    assert blocked.next_allowed_at == cn(2026, 10, 8, 8)  # National Day 10-01..10-07
 
 
 @pytest.mark.parametrize(
@@ -343,7 +368,8 @@ def test_history_order_does_not_matter() -> None:
         cn(2026, 12, 3, 10),
         CN,
     )
-    assert spaced.next_allowed_at == cn(2026, 12, 5, 10)  # from the later call, not the last listed
+    # from the later call (Wednesday: Friday is its 2nd working day), not the last listed
+    assert spaced.next_allowed_at == cn(2026, 12, 4, 8)
 
 
 @pytest.mark.parametrize(

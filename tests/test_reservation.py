@@ -121,7 +121,7 @@ def test_hold_and_do_not_call_block_in_the_store(sessions: SessionFactory) -> No
     assert reserve(sessions, second, at(9))[2] == "law.do_not_call"
 
 
-def test_family_contact_every_three_days(sessions: SessionFactory) -> None:
+def test_family_contact_every_two_working_days(sessions: SessionFactory) -> None:
     load_sample(sessions)
     family = contact_targets(sessions, "family")[0]
     # the third-party gate: only once the debtor's last 3 calls failed (issue 19)
@@ -129,8 +129,8 @@ def test_family_contact_every_three_days(sessions: SessionFactory) -> None:
     debtor = next(t for t in debtor_targets(sessions) if t.case_id == family.case_id)
     add_attempts(sessions, debtor, [at(8, m) for m in (1, 2, 3)], AttemptStatus.NO_ANSWER)
     assert reserve(sessions, family, at(9))[1]
-    assert reserve(sessions, family, at(9, day=3))[2] == "company.third_party.interval"
-    assert reserve(sessions, family, at(9, day=4))[1]
+    assert reserve(sessions, family, at(19, day=2))[2] == "company.third_party.interval"
+    assert reserve(sessions, family, at(8, day=3))[1]  # Thursday: the 2nd working day
 
 
 def test_special_status_case_is_never_reserved(sessions: SessionFactory) -> None:

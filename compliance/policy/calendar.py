@@ -7,7 +7,8 @@ Years the profile lists (an admin's data) win; other years come from
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 from functools import lru_cache
 
@@ -76,6 +77,44 @@ def _library_is_workday(day: date) -> bool | None:
         return bool(chinese_calendar.is_workday(day))
     except NotImplementedError:
         return None
+
+
+WORKING_DAY_REACH = 60
+"""How many calendar days (beyond ``2 n``) :func:`working_days_later` walks at most: far more
+than any run of days off (the longest, Spring Festival with its weekends, is about ten), so
+reaching it means the data is broken, and the answer is "unknown", never a guess."""
+
+LONGEST_DAYS_OFF = 14
+"""A bound on a run of days off (weekends, holidays) for history look-backs: the longest
+known is 10 (2020's extended Spring Festival)."""
+
+
+@dataclass(frozen=True, slots=True)
+class WorkingDayCount:
+    """The ``n``-th working day after a day, or the first day whose year no calendar knows."""
+
+    day: date | None
+    """The working day reached; None when an unknown year came first."""
+    unknown: date | None = None
+    """The first day of an unknown year met on the way (then ``day`` is None)."""
+
+
+def working_days_later(
+    start: date, n: int, admin_years: Mapping[int, CalendarYear]
+) -> WorkingDayCount:
+    """The ``n``-th working day after ``start`` (``start`` itself not counted; ``n`` = 0 gives
+    ``start``). Weekends and statutory holidays are skipped, adjusted working days (调休)
+    count. An unknown year on the way stops the count: the caller must fail closed."""
+    day, left = start, n
+    for _ in range(2 * n + WORKING_DAY_REACH):
+        if left == 0:
+            return WorkingDayCount(day)
+        day += timedelta(days=1)
+        working = is_working_day(day, admin_years)
+        if working is None:
+            return WorkingDayCount(None, day)
+        left -= int(working)
+    return WorkingDayCount(None, day)
 
 
 def library_knows(year: int) -> bool:

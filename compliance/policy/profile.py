@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import re
 from dataclasses import dataclass
 from datetime import time, timedelta
@@ -22,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from compliance.errors import ProfileError
 from compliance.files import locate_toml
-from compliance.policy.calendar import CalendarYear
+from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
 from compliance.policy.facts import ContactType
 from compliance.policy.year_data import parse_year, read_toml
 
@@ -91,11 +92,21 @@ class CapRule(_RuleBase):
 
 
 class MinIntervalRule(_RuleBase):
-    """At least ``hours`` between two outbound attempts per key (e.g. family every 3 days)."""
+    """At least ``hours`` between two outbound attempts per key (e.g. family every 3 days),
+    or ``working_days``: the next call no earlier than the ``working_days``-th working day
+    after the last one's day, on the profile's calendar (weekends and statutory holidays
+    skipped, adjusted working days (调休) counted; an unknown year blocks)."""
 
     kind: Literal["min_interval"]
     per: Per
-    hours: float = Field(gt=0)
+    hours: float | None = Field(default=None, gt=0)
+    working_days: int | None = Field(default=None, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _one_span(self) -> MinIntervalRule:
+        if (self.hours is None) == (self.working_days is None):
+            raise ValueError("give exactly one of hours or working_days")
+        return self
 
 
 class QuietAfterConversationRule(_RuleBase):
@@ -179,7 +190,34 @@ class Scheduling(_Spec):
     first_call_working_days: int = Field(default=2, ge=0)
     retry_slots: tuple[tuple[time, time], ...] = ()
     """Local slots an unanswered number is retried in, one after another; written "HH:MM-HH:MM"."""
-    lost_contact_every_days: int = Field(default=7, ge=1)
+    lost_contact_every_working_days: int | None = Field(default=6, ge=1, le=60)
+    """A case not reached for this many working days (on the profile's calendar) is due as
+    lost contact (失联): the seed's "every 6–7 working days" (due from the 6th)."""
+    lost_contact_every_days: int | None = Field(default=None, ge=1)
+    """The same in calendar days (e.g. Regulation F's week), instead of working days."""
+    plan_min_contacts: int = Field(default=6, ge=0)
+    """The contact plan: each debtor contacted at least this often per cycle (a month)."""
+    strategy_change_after_failures: int = Field(default=3, ge=1)
+    """The contact plan: this many failed contacts in a row (or a broken promise) and the
+    case's strategy must change; the team lead is told."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_lost_contact(cls, data: object) -> object:
+        if not isinstance(data, dict) or "lost_contact_every_days" not in data:
+            return data
+        if "lost_contact_every_working_days" in data:
+            raise ValueError(
+                "give one of lost_contact_every_working_days or lost_contact_every_days"
+            )
+        # calendar days asked for: the working-day default does not apply
+        return {**data, "lost_contact_every_working_days": None}
+
+    @model_validator(mode="after")
+    def _some_lost_contact(self) -> Scheduling:
+        if self.lost_contact_every_days is None and self.lost_contact_every_working_days is None:
+            raise ValueError("give lost_contact_every_working_days or lost_contact_every_days")
+        return self
 
     @field_validator("retry_slots", mode="before")
     @classmethod
@@ -257,11 +295,20 @@ class Profile:
             if isinstance(rule, CapRule) and rule.rolling_days:
                 spans.append(timedelta(days=rule.rolling_days))
             elif isinstance(rule, MinIntervalRule):
-                spans.append(timedelta(hours=rule.hours))
+                spans.append(_interval_span(rule))
             elif isinstance(rule, QuietAfterConversationRule):
                 spans.append(timedelta(days=rule.days))
         # a calendar day in the furthest time zone can start up to 26 h before now
         return max(spans) + timedelta(days=1)
+
+
+def _interval_span(rule: MinIntervalRule) -> timedelta:
+    """How far back a ``min_interval`` must see: N working days span at most a week per five
+    of them plus the longest run of days off."""
+    if rule.hours is not None:
+        return timedelta(hours=rule.hours)
+    assert rule.working_days is not None
+    return timedelta(days=7 * math.ceil(rule.working_days / 5) + LONGEST_DAYS_OFF)
 
 
 def shipped_profiles_dir() -> Path:

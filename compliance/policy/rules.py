@@ -12,7 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from compliance.policy.calendar import DayKind, day_kind
+from compliance.policy.calendar import DayKind, day_kind, working_days_later
 from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
@@ -247,13 +247,49 @@ def _until_spaced(
 def _min_interval(
     rule: MinIntervalRule, facts: Facts, moment: Moment, counters: Counters
 ) -> Block | None:
+    last = _last(facts, rule.per, only_connected=False)
+    if rule.working_days is not None:
+        return _working_days_since(rule, rule.working_days, last, facts, moment)
+    assert rule.hours is not None
     return _until_spaced(
         rule.id,
-        _last(facts, rule.per, only_connected=False),
+        last,
         timedelta(hours=rule.hours),
         moment,
         zh=f"距上次外呼不足 {rule.hours / 24:g} 天",
         en=f"less than {rule.hours:g} h since the last call to this {rule.per}",
+    )
+
+
+def _working_days_since(
+    rule: MinIntervalRule, n: int, last: datetime | None, facts: Facts, moment: Moment
+) -> Block | None:
+    """Allowed from local midnight of the ``n``-th working day after the last call's local
+    day. A year no calendar knows, met before that day, blocks with no next instant."""
+    if last is None:
+        return None
+    last_day = last.astimezone(moment.zone).date()
+    reached = working_days_later(last_day, n, facts.profile.calendar)
+    who_zh, who_en = _per_zh(rule.per), rule.per
+    if reached.day is None:
+        year = reached.unknown.year if reached.unknown else last_day.year
+        return Block(
+            rule.id,
+            f"上次外呼在 {last_day}，需间隔 {n} 个工作日，但没有 {year} 年的工作日数据"
+            "（需管理员补充日历），暂停拨打",
+            f"last call on {last_day} and {n} working days must pass, but there is no "
+            f"working-day calendar for {year} (an admin must add it): not dialled",
+            None,
+        )
+    opens = datetime.combine(reached.day, time(0), tzinfo=moment.zone)
+    if moment.at >= opens:
+        return None
+    return Block(
+        rule.id,
+        f"距上次外呼（{last_day}）不足 {n} 个工作日（按{who_zh}），{reached.day} 起可再拨",
+        f"fewer than {n} working days since the last call to this {who_en} ({last_day}): "
+        f"allowed from {reached.day}",
+        opens.astimezone(UTC),
     )
 
 
