@@ -4,6 +4,7 @@ from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, Review
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
+from store.models.live import LiveAlert, LiveUtterance
 from store.models.payments import Payment
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
@@ -24,6 +25,8 @@ __all__ = [
     "DoNotCall",
     "Flag",
     "Hold",
+    "LiveAlert",
+    "LiveUtterance",
     "Payment",
     "Person",
     "PhoneNumber",
