@@ -13,7 +13,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -79,6 +79,35 @@ class TranscriberSettings(_Section):
     """webrtcvad's mode: 0 keeps the most audio as speech, 3 the least."""
 
 
+LiveAction = Literal["alert", "hold_case", "do_not_call", "whisper_prompt", "barge"]
+"""What a live hit may do; this step carries out ``alert`` and ``hold_case`` (see README)."""
+
+
+def _default_live_actions() -> dict[str, list[LiveAction]]:
+    return {
+        "complaint_tendency": ["hold_case", "alert"],
+        "do_not_call_request": ["do_not_call", "alert"],
+        "impersonation": ["alert", "whisper_prompt"],
+        "threat": ["alert", "whisper_prompt"],
+    }
+
+
+class LiveSettings(_Section):
+    """Transcription and checks while a call is up (``callwarden live``, issue 18)."""
+
+    after_call: Literal["redecode", "reuse"] = "redecode"
+    """After the call: decode the recording again in the batch pipeline (``redecode``), or
+    keep the live transcript when the follower heard the call to its end (``reuse``)."""
+    max_piece_s: float = Field(default=5.0, gt=0, le=25)
+    """Long speech is decoded in pieces this long, so it is checked while it goes on."""
+    poll_s: float = Field(default=0.2, gt=0, le=5)
+    """How often each growing file is read."""
+    idle_end_s: float = Field(default=3.0, gt=0)
+    """A file that has not grown for this long is taken as closed (the call ended)."""
+    actions: dict[str, list[LiveAction]] = Field(default_factory=_default_live_actions)
+    """Per detector category, what a live hit does; a category not named only stores the hit."""
+
+
 class QueueSettings(_Section):
     """Where transcription work waits: huey on SQLite (embedded) or on Redis (distributed)."""
 
@@ -129,6 +158,7 @@ class Settings(_Section):
     queue: QueueSettings = QueueSettings()
     console: ConsoleSettings = ConsoleSettings()
     logging: LoggingSettings = LoggingSettings()
+    live: LiveSettings = LiveSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
 
