@@ -38,15 +38,14 @@ def grow(
     agent: Samples,
     speed: float,
     chunk_s: float = 0.1,
-    stop_at_s: float | None = None,
 ) -> float:
     """Append both directions in ``chunk_s`` pieces at ``speed`` × real time; rewrite the
-    headers at the end as MixMonitor does when it closes. Returns the wall time it started."""
-    started = time.monotonic()
+    headers at the end as MixMonitor does when it closes. Returns when it started (epoch s)."""
+    started, wall = time.monotonic(), time.time()
     for path in (rx, tx):
         path.write_bytes(wav_header(rate))
     step = int(rate * chunk_s)
-    end = len(callee) if stop_at_s is None else int(stop_at_s * rate)
+    end = len(callee)
     for pos in range(0, end, step):
         for path, samples in ((rx, callee), (tx, agent)):
             with path.open("ab") as f:
@@ -58,4 +57,4 @@ def grow(
         size = path.stat().st_size - 44
         with path.open("r+b") as f:
             f.write(wav_header(rate, size))
-    return started
+    return wall

@@ -92,39 +92,46 @@ class CallFollower:
         settings = self.deps.settings
         last_growth = time.monotonic()
         while not self.stop.is_set():
-            grew = False
-            for side in self.sides:
-                before = side.tail.read_s
-                for piece in side.pieces(self.deps):
-                    self._take(side.speaker, piece)
-                grew = grew or side.tail.read_s > before
-            if grew:
+            before = [side.tail.read_s for side in self.sides]
+            self._take([(side.speaker, p) for side in self.sides for p in side.pieces(self.deps)])
+            if any(side.tail.read_s > b for side, b in zip(self.sides, before, strict=True)):
                 last_growth = time.monotonic()
             elif time.monotonic() - last_growth > settings.idle_end_s:
                 break
             self.stop.wait(settings.poll_s)
         if self.stop.is_set():
             return  # killed: the batch pipeline has the whole call after it ends
-        for side in self.sides:
-            for piece in side.segmenter.finish() if side.segmenter else []:
-                self._take(side.speaker, piece)
+        self._take(
+            [(s.speaker, p) for s in self.sides if s.segmenter for p in s.segmenter.finish()]
+        )
 
-    def _take(self, speaker: Speaker, piece: Piece) -> None:
-        rate = self.sides[0].tail.start.rate if self.sides[0].tail.start else 8000
-        with self.deps.decode_lock:
-            [result] = self.deps.recognizer.recognise_many([to_whisper_rate(piece.samples, rate)])
-        text = to_simplified(result.text).strip()
-        if not text:
+    def _take(self, pieces: list[tuple[Speaker, Piece]]) -> None:
+        """Decode what both directions finished since the last poll, together: the recogniser
+        packs several pieces into one window, so a backlog costs little more than one piece."""
+        if not pieces:
             return
-        said = TranscribedUtterance(speaker, piece.start, piece.end, text, result.avg_logprob)
-        self.heard.append(said)
-        self.heard.sort(key=lambda u: (u.start, u.speaker))
+        rate = next(side.tail.start.rate for side in self.sides if side.tail.start)
+        audio = [to_whisper_rate(piece.samples, rate) for _, piece in pieces]
+        with self.deps.decode_lock:
+            results = self.deps.recognizer.recognise_many(audio)
+        fresh: list[tuple[TranscribedUtterance, bool]] = []
+        for (speaker, piece), result in zip(pieces, results, strict=True):
+            text = to_simplified(result.text).strip()
+            if text:
+                said = TranscribedUtterance(
+                    speaker, piece.start, piece.end, text, result.avg_logprob
+                )
+                fresh.append((said, not piece.final))
+        if not fresh:
+            return
+        self.heard = sorted(
+            [*self.heard, *(u for u, _ in fresh)], key=lambda u: (u.start, u.speaker)
+        )
         found = self.deps.detect(self.heard, self.contact_type)
         with self.deps.sessions.begin() as session:
-            heard = Heard(
-                speaker, piece.start, piece.end, text, result.avg_logprob, not piece.final
-            )
-            store_heard(session, self.attempt_id, heard, self.deps.clock())
+            for u, partial in fresh:
+                heard = Heard(u.speaker, u.start, u.end, u.text, u.avg_logprob, partial)
+                store_heard(session, self.attempt_id, heard, self.deps.clock())
             for flag in found.flags:
                 key = (flag.category, flag.speaker, flag.start)
                 if key in self.acted:
