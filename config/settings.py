@@ -95,9 +95,6 @@ def _default_live_actions() -> dict[str, list[LiveAction]]:
 class LiveSettings(_Section):
     """Transcription and checks while a call is up (``callwarden live``, issue 18)."""
 
-    after_call: Literal["redecode", "reuse"] = "redecode"
-    """After the call: decode the recording again in the batch pipeline (``redecode``), or
-    keep the live transcript when the follower heard the call to its end (``reuse``)."""
     max_piece_s: float = Field(default=5.0, gt=0, le=25)
     """Long speech is decoded in pieces this long, so it is checked while it goes on."""
     poll_s: float = Field(default=0.2, gt=0, le=5)

@@ -26,6 +26,7 @@ from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.errors import UsageError
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.live_cmd import add_live_command
 from console.logs import configure_logging, describe_db_error
 from console.pipeline_cmd import (
     cmd_calls_show,
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
     add_team_commands(sub)
+    add_live_command(sub)
 
     _add_detector_commands(sub)
     _add_pipeline_commands(sub)

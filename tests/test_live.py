@@ -30,7 +30,7 @@ from tests.test_pipeline import DETECT, T0, GroundTruth, attempt_for, processor
 from tests.test_reservation import at, reserve
 from transcriber import RecognisedText, open_transcriber
 from transcriber.asr import SpeechRecognizer, to_whisper_rate
-from transcriber.live import CallFollower, LiveDeps
+from transcriber.live import CallFollower, LiveDeps, SpoolWatcher
 
 SETTINGS = LiveSettings(poll_s=0.05, idle_end_s=1.0)
 
@@ -168,6 +168,38 @@ def test_a_killed_follower_leaves_the_recording_whole_for_the_batch_pipeline(
     with sessions() as session:
         ends = list(session.scalars(select(Utterance.end_s)))
     assert max(ends) > 28.0  # the whole call, after it ended
+
+
+def test_the_spool_watcher_follows_new_calls_and_leaves_closed_ones_to_the_batch(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    load_sample(sessions)
+    attempt = attempt_for(sessions, debtor_targets(sessions)[0])
+    assert attempt == 1
+    old = tmp_path / "attempt-7-rx.wav"
+    old.write_bytes(b"RIFF")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))  # a call that ended an hour ago
+    errors: list[tuple[int, Exception]] = []
+    live = deps(sessions, Located("cw35"))
+    watcher = SpoolWatcher(live, tmp_path, lambda a, e: errors.append((a, e)))
+    runner = threading.Thread(target=watcher.run)
+    runner.start()
+    try:
+        writer, times = play("cw35", tmp_path, speed=4.0)
+        writer.join()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(t.is_alive() for t in watcher.threads):
+            time.sleep(0.1)
+    finally:
+        watcher.stop.set()
+        runner.join(timeout=30)
+    assert not runner.is_alive() and errors == []
+    assert set(watcher.followers) == {1}  # attempt 7's file is the batch pipeline's
+    with sessions() as session:
+        [alert] = session.scalars(select(LiveAlert))
+        rows = list(session.scalars(select(LiveUtterance)))
+    assert alert.category == "complaint_tendency" and "报警" in alert.evidence
+    assert min(r.stored_at for r in rows) < datetime.fromtimestamp(times["ended"], UTC)
 
 
 @pytest.fixture(scope="module")
