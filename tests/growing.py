@@ -47,12 +47,13 @@ def grow(
     step = int(rate * chunk_s)
     end = len(callee)
     for pos in range(0, end, step):
+        # a piece is written once it has been said (Asterisk writes what it has buffered)
+        delay = started + min(pos + step, end) / rate / speed - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
         for path, samples in ((rx, callee), (tx, agent)):
             with path.open("ab") as f:
                 f.write(samples[pos : min(pos + step, end)].tobytes())
-        delay = started + (pos + step) / rate / speed - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
     for path in (rx, tx):
         size = path.stat().st_size - 44
         with path.open("r+b") as f:

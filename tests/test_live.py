@@ -32,7 +32,7 @@ from transcriber import RecognisedText, open_transcriber
 from transcriber.asr import SpeechRecognizer, to_whisper_rate
 from transcriber.live import CallFollower, LiveDeps, SpoolWatcher
 
-SETTINGS = LiveSettings(poll_s=0.05, idle_end_s=1.0)
+SETTINGS = LiveSettings(poll_s=0.05, idle_end_s=3.0)  # > 2.05 s, a MixMonitor flush
 
 
 class Located:
@@ -79,8 +79,12 @@ def deps(sessions: SessionFactory, recognizer: SpeechRecognizer) -> LiveDeps:
     return LiveDeps(sessions, recognizer, DETECT, SETTINGS, clock=lambda: datetime.now(UTC))
 
 
+ASTERISK_CHUNK_S = 32768 / 2 / 8000
+"""Measured: MixMonitor's direction files grow 32 KiB at a time (2.05 s at 8 kHz)."""
+
+
 def play(
-    call_id: str, folder: Path, speed: float, hold_on_s: float = 0.0
+    call_id: str, folder: Path, speed: float, hold_on_s: float = 0.0, chunk_s: float = 0.1
 ) -> tuple[threading.Thread, dict[str, float]]:
     """Play the call into folder/attempt-1-{rx,tx}.wav in a thread, then ``hold_on_s`` of
     silence before the hangup; its start and end (epoch s)."""
@@ -91,7 +95,7 @@ def play(
 
     def run() -> None:
         rx, tx = folder / "attempt-1-rx.wav", folder / "attempt-1-tx.wav"
-        times["started"] = grow(rx, tx, rate, callee, agent, speed)
+        times["started"] = grow(rx, tx, rate, callee, agent, speed, chunk_s)
         times["ended"] = time.time()
 
     thread = threading.Thread(target=run)
@@ -185,7 +189,7 @@ def test_the_spool_watcher_follows_new_calls_and_leaves_closed_ones_to_the_batch
     runner = threading.Thread(target=watcher.run)
     runner.start()
     try:
-        writer, times = play("cw35", tmp_path, speed=4.0)
+        writer, times = play("cw35", tmp_path, speed=4.0, chunk_s=ASTERISK_CHUNK_S)
         writer.join()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and any(t.is_alive() for t in watcher.threads):
@@ -217,7 +221,7 @@ def test_whisper_live_holds_the_case_seconds_after_the_complaint(
     load_sample(sessions)
     debtor = debtor_targets(sessions)[0]
     attempt = attempt_for(sessions, debtor)
-    writer, times = play("cw34", tmp_path, speed=1.0, hold_on_s=20.0)
+    writer, times = play("cw34", tmp_path, 1.0, hold_on_s=20.0, chunk_s=ASTERISK_CHUNK_S)
     _, thread = follow(deps(sessions, whisper), attempt, tmp_path)
     writer.join()
     thread.join(timeout=60)
