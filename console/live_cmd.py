@@ -43,14 +43,7 @@ def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
             return 2
         spool = sandbox.recordings
     lexicon = app.lexicon()
-    deps = LiveDeps(
-        sessions=app.sessions,
-        recognizer=app.transcriber(lexicon).recognizer,
-        detect=detect_with(Detector(lexicon)),
-        settings=app.settings.live,
-        clock=utcnow,
-    )
-    unknown = sorted(set(deps.settings.actions) - set(lexicon.categories))
+    unknown = sorted(set(app.settings.live.actions) - set(lexicon.categories))
     if unknown:
         print(
             "callwarden: [live.actions] names categories the lexicon does not have: "
@@ -58,6 +51,13 @@ def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
+    deps = LiveDeps(
+        sessions=app.sessions,
+        recognizer=app.transcriber(lexicon).recognizer,
+        detect=detect_with(Detector(lexicon)),
+        settings=app.settings.live,
+        clock=utcnow,
+    )
     watcher = SpoolWatcher(deps, spool, lambda attempt, exc: log.error("%s: %s", attempt, exc))
     print(f"实时跟踪 / following calls in {spool} (Ctrl-C stops)", file=out, flush=True)
     try:

@@ -1,6 +1,7 @@
 """The live path's pure parts on synthetic byte streams: speech pieces from PCM split
 anywhere, a growing WAV read while it is written, a header rewritten at the end, a file
-that stops growing, and silence."""
+that stops growing, and silence; and `callwarden live` refusing an action table that names
+a category or an action that does not exist."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from recorder.live_vad import Piece, StreamSegmenter
 from recorder.tail import WavTail, audio_start
 from recorder.vad import VadSettings, speech_segments
 from tests.growing import directions, grow, wav_header
+from tests.test_cli import run
 
 
 def streamed(rate: int, pcm: bytes, sizes: list[int], max_piece_s: float = 5.0) -> list[Piece]:
@@ -121,3 +123,21 @@ def test_a_stereo_or_foreign_file_is_refused_with_its_reason() -> None:
         audio_start(bytes(stereo))
     with pytest.raises(BadRecording, match="RIFF"):
         audio_start(b"x" * 5000)
+
+
+def test_live_refuses_an_action_for_a_category_the_lexicon_lacks(tmp_path: Path) -> None:
+    (tmp_path / "callwarden.toml").write_text(
+        '[live.actions]\ncomplaint = ["hold_case"]\n', encoding="utf-8"
+    )
+    assert run(["init"], tmp_path).returncode == 0
+    result = run(["live", "--spool", str(tmp_path)], tmp_path)
+    assert result.returncode == 2
+    assert "[live.actions] names categories the lexicon does not have: complaint" in result.stderr
+
+
+def test_an_unknown_live_action_is_a_config_error(tmp_path: Path) -> None:
+    (tmp_path / "callwarden.toml").write_text(
+        '[live.actions]\nthreat = ["shout"]\n', encoding="utf-8"
+    )
+    result = run(["init"], tmp_path)
+    assert result.returncode == 3 and "live.actions.threat" in result.stderr
