@@ -95,6 +95,10 @@ def _default_live_actions() -> dict[str, list[LiveAction]]:
 class LiveSettings(_Section):
     """Transcription and checks while a call is up (``callwarden live``, issue 18)."""
 
+    after_call: Literal["reuse", "redecode"] = "reuse"
+    """After the call: keep the live transcript when the follower heard the whole call
+    (``reuse``: one decode per call), or decode the recording again (``redecode``). A call the
+    follower missed, or was stopped in, is always decoded after it ends."""
     max_piece_s: float = Field(default=5.0, gt=0, le=25)
     """Long speech is decoded in pieces this long, so it is checked while it goes on."""
     poll_s: float = Field(default=0.2, gt=0, le=5)

@@ -14,12 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
 from store.callee_events import block_number, hold_for_complaint
 from store.enums import Speaker
-from store.models import CallAttempt, LiveAlert, LiveUtterance
+from store.models import CallAttempt, LiveAlert, LiveCall, LiveUtterance
 
 ACTOR = "live"
 DONE_HERE = ("alert", "hold_case", "do_not_call")
@@ -111,3 +112,17 @@ def act_on_hit(
         detail={**said, "category": hit.category, "rule_id": hit.rule_id, "not_done": not_done},
     )
     return ActionsTaken(alert.id if "alert" in actions else None, hold_id, blocked, not_done)
+
+
+def heard_whole(session: Session, attempt_id: int, now: datetime) -> None:
+    """The follower heard the call to its end: its live transcript is the whole call."""
+    if session.get(LiveCall, attempt_id) is None:
+        session.add(LiveCall(call_attempt_id=attempt_id, finished_at=now))
+
+
+def whole_live_transcript(session: Session, attempt_id: int) -> list[LiveUtterance] | None:
+    """The call's live utterances in time order, when the follower heard all of it; else None."""
+    if session.get(LiveCall, attempt_id) is None:
+        return None
+    query = select(LiveUtterance).where(LiveUtterance.call_attempt_id == attempt_id)
+    return list(session.scalars(query.order_by(LiveUtterance.start_s, LiveUtterance.speaker)))

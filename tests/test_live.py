@@ -5,6 +5,7 @@ view (the recording is whole and the batch pipeline transcribes it)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -22,15 +23,16 @@ from config.settings import LiveSettings, TranscriberSettings
 from recorder.intake import CallMetadata, store_recording
 from recorder.merge import merge_noting_repairs
 from store.db import SessionFactory
-from store.models import AuditLog, Hold, LiveAlert, LiveUtterance, Utterance
+from store.models import AuditLog, Hold, LiveAlert, LiveCall, LiveUtterance, Utterance
 from tests.conftest import FIXTURES
 from tests.dbdata import debtor_targets, load_sample
 from tests.growing import directions, grow
-from tests.test_pipeline import DETECT, T0, GroundTruth, attempt_for, processor
+from tests.test_pipeline import DETECT, T0, Exploding, GroundTruth, attempt_for, processor
 from tests.test_reservation import at, reserve
 from transcriber import RecognisedText, open_transcriber
 from transcriber.asr import SpeechRecognizer, to_whisper_rate
 from transcriber.live import CallFollower, LiveDeps, SpoolWatcher
+from transcriber.pipeline import RecordingProcessor
 
 SETTINGS = LiveSettings(poll_s=0.05, idle_end_s=3.0)  # > 2.05 s, a MixMonitor flush
 
@@ -167,11 +169,43 @@ def test_a_killed_follower_leaves_the_recording_whole_for_the_batch_pipeline(
     merged, _ = merge_noting_repairs(rx, tx, tmp_path / "attempt-1.wav")
     meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
     intake = store_recording(sessions, merged, tmp_path / "archive", T0, meta)
-    outcome = processor(sessions, GroundTruth("cw01")).process(intake.recording_id)
+    with sessions() as session:
+        assert session.get(LiveCall, attempt) is None  # not heard whole: never reused
+    outcome = reusing(processor(sessions, GroundTruth("cw01"))).process(intake.recording_id)
     assert outcome.status == "transcribed"
     with sessions() as session:
         ends = list(session.scalars(select(Utterance.end_s)))
     assert max(ends) > 28.0  # the whole call, after it ended
+
+
+def reusing(batch: RecordingProcessor) -> RecordingProcessor:
+    return dataclasses.replace(batch, settings=dataclasses.replace(batch.settings, reuse_live=True))
+
+
+def test_a_call_heard_whole_keeps_its_live_transcript_after_the_call(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    load_sample(sessions)
+    attempt = attempt_for(sessions, debtor_targets(sessions)[0])
+    writer, _ = play("cw35", tmp_path, speed=6.0)
+    _, thread = follow(deps(sessions, Located("cw35")), attempt, tmp_path)
+    writer.join()
+    thread.join(timeout=30)
+    rx, tx = tmp_path / "attempt-1-rx.wav", tmp_path / "attempt-1-tx.wav"
+    merged, _ = merge_noting_repairs(rx, tx, tmp_path / "attempt-1.wav")
+    meta = CallMetadata(call_attempt_id=attempt, agent_channel=0)
+    intake = store_recording(sessions, merged, tmp_path / "archive", T0, meta)
+    # the recogniser would fail the call if it were asked: the live transcript is kept
+    outcome = reusing(processor(sessions, Exploding())).process(intake.recording_id)
+    assert outcome.status == "transcribed" and outcome.flags >= 1
+    with sessions() as session:
+        assert session.get(LiveCall, attempt) is not None
+        live = [
+            r.text for r in session.scalars(select(LiveUtterance).order_by(LiveUtterance.start_s))
+        ]
+        kept = [u.text for u in session.scalars(select(Utterance).order_by(Utterance.start_s))]
+        assert len(list(session.scalars(select(Hold)))) == 1  # live and batch: one hold
+    assert kept == live and any("报警" in text for text in kept)
 
 
 def test_the_spool_watcher_follows_new_calls_and_leaves_closed_ones_to_the_batch(

@@ -29,7 +29,7 @@ from recorder.tail import WavTail
 from recorder.vad import VadSettings
 from store.contacts import attempt_contact_type
 from store.db import SessionFactory
-from store.live import Heard, LiveHit, act_on_hit, store_heard
+from store.live import Heard, LiveHit, act_on_hit, heard_whole, store_heard
 from store.models import CallAttempt
 from transcriber.asr import (
     Speaker,
@@ -104,6 +104,8 @@ class CallFollower:
         self._take(
             [(s.speaker, p) for s in self.sides if s.segmenter for p in s.segmenter.finish()]
         )
+        with self.deps.sessions.begin() as session:
+            heard_whole(session, self.attempt_id, self.deps.clock())
 
     def _take(self, pieces: list[tuple[Speaker, Piece]]) -> None:
         """Decode what both directions finished since the last poll, together: the recogniser

@@ -4,7 +4,7 @@ from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, Review
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
-from store.models.live import LiveAlert, LiveUtterance
+from store.models.live import LiveAlert, LiveCall, LiveUtterance
 from store.models.payments import Payment
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
@@ -26,6 +26,7 @@ __all__ = [
     "Flag",
     "Hold",
     "LiveAlert",
+    "LiveCall",
     "LiveUtterance",
     "Payment",
     "Person",

@@ -48,3 +48,12 @@ class LiveAlert(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     seen_at: Mapped[datetime | None]
     """When a supervisor acknowledged it (the wallboard, a later step)."""
+
+
+class LiveCall(Base):
+    """A call the live follower heard to its end (the files closed, the follower not killed):
+    its live transcript is whole, so the batch pipeline may keep it (``live.after_call``)."""
+
+    __tablename__ = "live_call"
+    call_attempt_id: Mapped[int] = mapped_column(ForeignKey("call_attempt.id"), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(default=utcnow)

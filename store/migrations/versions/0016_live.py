@@ -1,4 +1,4 @@
-"""live utterances and alerts (issue 18, items 1-2)
+"""live utterances, alerts and calls heard whole (issue 18, items 1-2)
 
 Revision ID: 0016_live
 Revises: 0012_payments
@@ -85,8 +85,20 @@ def upgrade() -> None:
             batch_op.f("ix_live_alert_call_attempt_id"), ["call_attempt_id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_live_alert_category"), ["category"], unique=False)
+    op.create_table(
+        "live_call",
+        sa.Column("call_attempt_id", _ID, nullable=False),
+        sa.Column("finished_at", store.types.UTCDateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["call_attempt_id"],
+            ["call_attempt.id"],
+            name=op.f("fk_live_call_call_attempt_id_call_attempt"),
+        ),
+        sa.PrimaryKeyConstraint("call_attempt_id", name=op.f("pk_live_call")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("live_call")
     op.drop_table("live_alert")
     op.drop_table("live_utterance")
