@@ -104,8 +104,9 @@ class LiveSettings(_Section):
     poll_s: float = Field(default=0.2, gt=0, le=5)
     """How often each growing file is read."""
     idle_end_s: float = Field(default=6.0, gt=0)
-    """A file that has not grown for this long is taken as closed (the call ended); MixMonitor
-    writes 32 KiB at a time (2.05 s at 8 kHz), so this must be well above that."""
+    """Files that have not grown for this long, without MixMonitor's final header (a killed
+    Asterisk), are taken as closed; MixMonitor writes 32 KiB at a time (2.05 s at 8 kHz), so
+    this must be well above that. A normal hangup is seen at once from the rewritten header."""
     actions: dict[str, list[LiveAction]] = Field(default_factory=_default_live_actions)
     """Per detector category, what a live hit does; a category not named only stores the hit."""
 

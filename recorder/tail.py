@@ -2,7 +2,8 @@
 
 The header is read once (Asterisk writes it with zero sizes at the start and
 rewrites the sizes only when it closes the file); after that only bytes past
-the audio's offset are read, so the rewrite never shows. Whole samples only:
+the audio's offset are read, so the rewrite never shows in the audio; it is
+how the follower knows the call has ended (:meth:`WavTail.closed`). Whole samples only:
 an odd byte waits for its other half.
 """
 
@@ -61,6 +62,19 @@ class WavTail:
         data = data[: len(data) - len(data) % 2]
         self._read += len(data)
         return data
+
+    def closed(self) -> bool:
+        """Whether MixMonitor has closed the file: it writes the data size into the header
+        only then (zero until the hangup)."""
+        if self.start is None:
+            return False
+        try:
+            with self.path.open("rb") as f:
+                f.seek(self.start.offset - 4)
+                size = f.read(4)
+        except FileNotFoundError:
+            return False
+        return len(size) == 4 and size != b"\0\0\0\0"
 
     @property
     def read_s(self) -> float:

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from store.db import SessionFactory
-from store.models import CallAttempt, Hold, LiveAlert, LiveUtterance
+from store.models import CallAttempt, Hold, LiveAlert, LiveCall, LiveUtterance
 from tests.test_campaign import Network, campaign, network  # noqa: F401 (the fixture)
 from tests.test_live import Located, deps
 from tests.test_reservation import at
@@ -45,6 +45,7 @@ def test_a_complaint_over_sip_holds_the_case_before_the_hangup(
         [hold] = session.scalars(select(Hold).where(Hold.case_id == complaint.case_id))
         rows = list(session.scalars(select(LiveUtterance)))
         [alert] = session.scalars(select(LiveAlert))
+        whole = session.get_one(LiveCall, attempt.id)  # the final headers ended the follow
     # the campaign's clock is simulated: the hangup in wall time is when MixMonitor closed
     # the file (it rewrites the header then), and the call began its length before that
     rx = net.core.recordings / f"attempt-{attempt.id}-rx.wav"
@@ -54,7 +55,10 @@ def test_a_complaint_over_sip_holds_the_case_before_the_hangup(
     assert hold.placed_by == "live" and "投诉" in hold.detail
     assert alert.call_attempt_id == attempt.id and "投诉" in alert.evidence
     assert {r.speaker for r in rows} == {"agent", "callee"}
+    whole_after = (whole.finished_at - closed).total_seconds()
+    assert whole_after < 2.0  # seen from the header rewrite, not after idle_end_s
     print(
-        f"\nhold placed {(closed - hold.placed_at).total_seconds():.2f} s before the hangup, "
+        f"\nlive transcript whole {whole_after:.2f} s after the hangup; hold placed "
+        f"{(closed - hold.placed_at).total_seconds():.2f} s before the hangup, "
         f"{(hold.placed_at - began).total_seconds() - 10.21:.2f} s after the complaint ended"
     )

@@ -107,9 +107,11 @@ def test_the_tail_reads_a_growing_file_and_ignores_the_header_rewrite(tmp_path: 
         chunk = tail.read_new()
         assert len(chunk) % 2 == 0
         got += chunk
+    assert not tail.closed()  # still being written: the header's sizes are 0
     with rx.open("r+b") as f:
         f.write(wav_header(rate, len(pcm)))  # MixMonitor closes the file
     got += tail.read_new()
+    assert tail.closed()
     assert got == pcm and tail.read_s == pytest.approx(len(callee) / rate)
     assert tail.read_new() == b""  # a file that stopped growing
     grow(rx, tx, rate, callee, agent, speed=1000.0)

@@ -96,8 +96,10 @@ class CallFollower:
             self._take([(side.speaker, p) for side in self.sides for p in side.pieces(self.deps)])
             if any(side.tail.read_s > b for side, b in zip(self.sides, before, strict=True)):
                 last_growth = time.monotonic()
+            elif all(side.tail.closed() for side in self.sides):
+                break  # MixMonitor wrote the final headers: the call is over
             elif time.monotonic() - last_growth > settings.idle_end_s:
-                break
+                break  # files that stop without a final header: a killed Asterisk
             self.stop.wait(settings.poll_s)
         if self.stop.is_set():
             return  # killed: the batch pipeline has the whole call after it ends
