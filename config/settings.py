@@ -13,7 +13,7 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -79,6 +79,38 @@ class TranscriberSettings(_Section):
     """webrtcvad's mode: 0 keeps the most audio as speech, 3 the least."""
 
 
+LiveAction = Literal["alert", "hold_case", "do_not_call", "whisper_prompt", "barge"]
+"""What a live hit may do; this step carries out ``alert`` and ``hold_case`` (see README)."""
+
+
+def _default_live_actions() -> dict[str, list[LiveAction]]:
+    return {
+        "complaint_tendency": ["hold_case", "alert"],
+        "do_not_call_request": ["do_not_call", "alert"],
+        "impersonation": ["alert", "whisper_prompt"],
+        "threat": ["alert", "whisper_prompt"],
+    }
+
+
+class LiveSettings(_Section):
+    """Transcription and checks while a call is up (``callwarden live``, issue 18)."""
+
+    after_call: Literal["reuse", "redecode"] = "reuse"
+    """After the call: keep the live transcript when the follower heard the whole call
+    (``reuse``: one decode per call), or decode the recording again (``redecode``). A call the
+    follower missed, or was stopped in, is always decoded after it ends."""
+    max_piece_s: float = Field(default=5.0, gt=0, le=25)
+    """Long speech is decoded in pieces this long, so it is checked while it goes on."""
+    poll_s: float = Field(default=0.2, gt=0, le=5)
+    """How often each growing file is read."""
+    idle_end_s: float = Field(default=6.0, gt=0)
+    """Files that have not grown for this long, without MixMonitor's final header (a killed
+    Asterisk), are taken as closed; MixMonitor writes 32 KiB at a time (2.05 s at 8 kHz), so
+    this must be well above that. A normal hangup is seen at once from the rewritten header."""
+    actions: dict[str, list[LiveAction]] = Field(default_factory=_default_live_actions)
+    """Per detector category, what a live hit does; a category not named only stores the hit."""
+
+
 class QueueSettings(_Section):
     """Where transcription work waits: huey on SQLite (embedded) or on Redis (distributed)."""
 
@@ -141,6 +173,7 @@ class Settings(_Section):
     console: ConsoleSettings = ConsoleSettings()
     complaints: ComplaintSettings = ComplaintSettings()
     logging: LoggingSettings = LoggingSettings()
+    live: LiveSettings = LiveSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
 

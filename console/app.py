@@ -147,7 +147,11 @@ class App:
 
     def _pipeline_settings(self) -> PipelineSettings:
         queue = self.settings.queue
-        return PipelineSettings(lease=timedelta(seconds=queue.lease_s), max_tries=queue.max_tries)
+        return PipelineSettings(
+            lease=timedelta(seconds=queue.lease_s),
+            max_tries=queue.max_tries,
+            reuse_live=self.settings.live.after_call == "reuse",
+        )
 
     # -- dialling ---------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.errors import UsageError
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.live_cmd import add_live_command
 from console.logs import configure_logging, describe_db_error
 from console.pipeline_cmd import (
     cmd_calls_show,
@@ -104,7 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     agent_add.add_argument("--name")
     agent_add.add_argument("--sip", required=True, help="the agent's SIP endpoint, e.g. PJSIP/a01")
     agent_add.set_defaults(handler=cmd_agent_add)
-    for add_commands in (add_team_commands, add_plan_commands):
+    for add_commands in (add_team_commands, add_plan_commands, add_live_command):
         add_commands(sub)
 
     _add_detector_commands(sub)

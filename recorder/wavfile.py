@@ -39,6 +39,18 @@ class WavLayout:
 
 def wav_layout(raw: bytes) -> WavLayout:
     """Where the audio is in ``raw``; :class:`BadRecording` (no file name) otherwise."""
+    fmt, body, size = _data_chunk(raw)
+    return _with_data(fmt, raw, body, size)
+
+
+def audio_format(head: bytes) -> tuple[int, int, int, int]:
+    """(channels, rate, bytes per sample, offset of the audio) from the first bytes of a file
+    still being written: the sizes in its header are not checked (they are not final yet)."""
+    (_, channels, rate, width), body, _ = _data_chunk(head)
+    return channels, rate, width, body
+
+
+def _data_chunk(raw: bytes) -> tuple[tuple[int, int, int, int], int, int]:
     if len(raw) < 12 or raw[:4] != b"RIFF" or raw[8:12] != b"WAVE":
         raise BadRecording("not a PCM WAV file (no RIFF/WAVE header)")
     fmt: tuple[int, int, int, int] | None = None
@@ -49,7 +61,7 @@ def wav_layout(raw: bytes) -> WavLayout:
         if ident == b"data":
             if fmt is None:
                 raise BadRecording("no fmt chunk before the audio")
-            return _with_data(fmt, raw, body, size)
+            return fmt, body, size
         if ident == b"fmt ":
             fmt = _format(raw, body, size)
         pos = body + size + (size & 1)

@@ -48,54 +48,93 @@ def apply_callee_events(
 
 
 def _hold_case(session: Session, attempt: CallAttempt, flag: Flag, now: datetime) -> bool:
+    hold = hold_for_complaint(
+        session,
+        attempt.case_id,
+        f"{flag.start_s:.1f}s: {flag.evidence}",
+        now,
+        actor=ACTOR,
+        source_flag_id=flag.id,
+        audit={"flag_id": flag.id},
+    )
+    return hold is not None
+
+
+def hold_for_complaint(  # noqa: PLR0917 (who, why and from what)
+    session: Session,
+    case_id: int,
+    detail: str,
+    now: datetime,
+    actor: str,
+    source_flag_id: int | None,
+    audit: dict[str, object],
+) -> int | None:
+    """Put the case on a complaint hold unless one is open; the new hold's id, or None.
+
+    Shared by the post-call pipeline (a stored flag) and the live follower (an utterance
+    heard while the call is up), so the two never place two holds for one complaint.
+    """
     open_hold = session.scalars(
         select(Hold.id).where(
-            Hold.case_id == attempt.case_id,
+            Hold.case_id == case_id,
             Hold.reason == HoldReason.COMPLAINT_TENDENCY,
             Hold.cleared_at.is_(None),
         )
     ).first()
     if open_hold is not None:
-        return False
+        return None
     hold = Hold(
-        case_id=attempt.case_id,
+        case_id=case_id,
         reason=HoldReason.COMPLAINT_TENDENCY,
-        detail=f"{flag.start_s:.1f}s: {flag.evidence}",
-        source_flag_id=flag.id,
-        placed_by=ACTOR,
+        detail=detail,
+        source_flag_id=source_flag_id,
+        placed_by=actor,
         placed_at=now,
     )
     session.add(hold)
     session.flush()
     record_audit(
         session,
-        ACTOR,
+        actor,
         "hold.placed",
         object_type="case",
-        object_id=str(attempt.case_id),
-        detail={"reason": HoldReason.COMPLAINT_TENDENCY, "flag_id": flag.id, "hold_id": hold.id},
+        object_id=str(case_id),
+        detail={"reason": HoldReason.COMPLAINT_TENDENCY, **audit, "hold_id": hold.id},
     )
-    return True
+    return hold.id
 
 
 def _block_number(session: Session, attempt: CallAttempt, flag: Flag, now: datetime) -> bool:
+    return block_number(session, attempt, flag.evidence, now, ACTOR, flag.id, {"flag_id": flag.id})
+
+
+def block_number(  # noqa: PLR0917 (who, why and from what)
+    session: Session,
+    attempt: CallAttempt,
+    evidence: str,
+    now: datetime,
+    actor: str,
+    source_flag_id: int | None,
+    audit: dict[str, object],
+) -> bool:
+    """Put the attempt's number on do-not-call unless it is there already."""
     if session.scalars(select(DoNotCall.id).where(DoNotCall.e164 == attempt.e164)).first():
         return False
     session.add(
         DoNotCall(
             e164=attempt.e164,
-            reason=f"第三方要求不再联系 / third party asked not to be called: {flag.evidence}",
-            source_flag_id=flag.id,
-            created_by=ACTOR,
+            reason=f"第三方要求不再联系 / third party asked not to be called: {evidence}",
+            source_flag_id=source_flag_id,
+            created_by=actor,
             created_at=now,
         )
     )
     record_audit(
         session,
-        ACTOR,
+        actor,
         "do_not_call.added",
         object_type="phone_number",
         object_id=str(attempt.phone_number_id or ""),
-        detail={"flag_id": flag.id, "case_id": attempt.case_id},
+        detail={**audit, "case_id": attempt.case_id},
     )
     return True

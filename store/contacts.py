@@ -14,7 +14,11 @@ def contact_type(session: Session, row: Recording) -> str:
         return row.contact_type
     if row.call_attempt_id is None:
         return "unknown"
-    attempt = session.get_one(CallAttempt, row.call_attempt_id)
+    return attempt_contact_type(session, session.get_one(CallAttempt, row.call_attempt_id))
+
+
+def attempt_contact_type(session: Session, attempt: CallAttempt) -> str:
+    """Who was called on ``attempt``: the debtor, or the contact's relation to the case."""
     if session.get_one(Case, attempt.case_id).debtor_id == attempt.person_id:
         return "debtor"
     relation = session.scalars(

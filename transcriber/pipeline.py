@@ -27,6 +27,7 @@ from store.callee_events import EventsApplied, apply_callee_events
 from store.contacts import contact_type
 from store.db import SessionFactory
 from store.enums import RecordingStatus, Speaker
+from store.live import whole_live_transcript
 from store.models import CallAttempt, Flag, Recording, ReviewItem, Utterance
 from transcriber.asr import TranscribedUtterance, Transcriber
 from transcriber.errors import TranscriberError
@@ -41,6 +42,9 @@ class PipelineSettings:
     """How long a claim holds before another worker may take the recording over."""
     max_tries: int = 3
     """Claims per recording before it is marked failed."""
+    reuse_live: bool = False
+    """Keep the live follower's transcript of a call it heard whole instead of decoding
+    the recording again (``[live] after_call = "reuse"``)."""
 
 
 class FoundSpan(Protocol):
@@ -103,6 +107,7 @@ class Claim:
     agent_channel: int | None
     contact_type: str
     tries: int
+    call_attempt_id: int | None = None
 
 
 NO_EVENTS = EventsApplied((), ())
@@ -172,7 +177,12 @@ def claim(
             return None
         row = session.get_one(Recording, recording_id)
         return Claim(
-            recording_id, Path(row.path), row.agent_channel, contact_type(session, row), row.tries
+            recording_id,
+            Path(row.path),
+            row.agent_channel,
+            contact_type(session, row),
+            row.tries,
+            row.call_attempt_id,
         )
 
 
@@ -316,10 +326,15 @@ class RecordingProcessor:
         """
         outcomes: dict[int, Outcome] = {}
         ready: list[tuple[Claim, RecordingAudio]] = []
+        heard_live: list[tuple[Claim, list[TranscribedUtterance]]] = []
         for recording_id in recording_ids:
             held = claim(self.sessions, recording_id, self.worker, self.clock(), self.settings)
             if held is None:
                 outcomes[recording_id] = Outcome(recording_id, "skipped")
+                continue
+            live = self._live_transcript(held)
+            if live is not None:
+                heard_live.append((held, live))
                 continue
             try:
                 ready.append((held, read_recording(held.path)))
@@ -332,24 +347,40 @@ class RecordingProcessor:
         except (TranscriberError, ValueError) as exc:
             for held, _ in ready:
                 outcomes[held.recording_id] = self._failed(held, exc)
-            return [outcomes[i] for i in recording_ids]
-        for (held, _), utterances in zip(ready, heard, strict=True):
-            try:
-                found = self.detect(utterances, held.contact_type)
-            except ValueError as exc:
-                outcomes[held.recording_id] = self._failed(held, exc)
-                continue
-            outcomes[held.recording_id] = finish(
-                self.sessions,
-                held,
-                self.worker,
-                utterances,
-                found.flags,
-                self.model_name,
-                self.clock(),
-                review=found.review,
-            )
+            heard, ready = [], []
+        decoded = [(held, said) for (held, _), said in zip(ready, heard, strict=True)]
+        for held, utterances in [*decoded, *heard_live]:
+            outcomes[held.recording_id] = self._store(held, utterances)
         return [outcomes[i] for i in recording_ids]
+
+    def _live_transcript(self, held: Claim) -> list[TranscribedUtterance] | None:
+        """The live follower's transcript, when it heard the whole call and reuse is on."""
+        if not self.settings.reuse_live or held.call_attempt_id is None:
+            return None
+        with self.sessions() as session:
+            rows = whole_live_transcript(session, held.call_attempt_id)
+            if rows is None:
+                return None
+            return [
+                TranscribedUtterance(r.speaker.value, r.start_s, r.end_s, r.text, r.avg_logprob)
+                for r in rows
+            ]
+
+    def _store(self, held: Claim, utterances: list[TranscribedUtterance]) -> Outcome:
+        try:
+            found = self.detect(utterances, held.contact_type)
+        except ValueError as exc:
+            return self._failed(held, exc)
+        return finish(
+            self.sessions,
+            held,
+            self.worker,
+            utterances,
+            found.flags,
+            self.model_name,
+            self.clock(),
+            review=found.review,
+        )
 
     def _failed(self, held: Claim, exc: Exception) -> Outcome:
         log.warning("recording %s: %s", held.recording_id, exc)

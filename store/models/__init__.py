@@ -6,6 +6,7 @@ from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
 from store.models.complaints import Complaint, ComplaintLink
 from store.models.consent import CaseConsent
+from store.models.live import LiveAlert, LiveCall, LiveUtterance
 from store.models.payments import Payment
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
@@ -29,6 +30,9 @@ __all__ = [
     "DoNotCall",
     "Flag",
     "Hold",
+    "LiveAlert",
+    "LiveCall",
+    "LiveUtterance",
     "Payment",
     "Person",
     "PhoneNumber",

@@ -1,0 +1,67 @@
+"""``callwarden live``: follow the calls in progress in MixMonitor's spool (issue 18).
+
+A process of its own, beside the dialer: the dial loop and the gate never wait
+for it, and stopping it (or its dying) leaves every call recorded for the batch
+pipeline.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from compliance.detector import Detector
+from console.app import App
+from console.detection import detect_with
+from dialer.sandbox import load_state
+from store.types import utcnow
+from transcriber.live import LiveDeps, SpoolWatcher
+
+log = logging.getLogger(__name__)
+
+
+def add_live_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    live = sub.add_parser(
+        "live", help="transcribe and check calls while they are up (实时转写与质检)"
+    )
+    live.add_argument("--spool", help="MixMonitor's folder (default: the sandbox's)")
+    live.set_defaults(handler=cmd_live)
+
+
+def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Follow each new call's two direction files until stopped (Ctrl-C)."""
+    app.require_schema()
+    if args.spool:
+        spool = Path(args.spool)
+    else:
+        sandbox = load_state(app.paths.sandbox_state)
+        if sandbox is None:
+            print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
+            return 2
+        spool = sandbox.recordings
+    lexicon = app.lexicon()
+    unknown = sorted(set(app.settings.live.actions) - set(lexicon.categories))
+    if unknown:
+        print(
+            "callwarden: [live.actions] names categories the lexicon does not have: "
+            + ", ".join(unknown),
+            file=sys.stderr,
+        )
+        return 2
+    deps = LiveDeps(
+        sessions=app.sessions,
+        recognizer=app.transcriber(lexicon).recognizer,
+        detect=detect_with(Detector(lexicon)),
+        settings=app.settings.live,
+        clock=utcnow,
+    )
+    watcher = SpoolWatcher(deps, spool, lambda attempt, exc: log.error("%s: %s", attempt, exc))
+    print(f"实时跟踪 / following calls in {spool} (Ctrl-C stops)", file=out, flush=True)
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        watcher.close()
+    return 0
