@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from typing import Any
 
-import psycopg
 from sqlalchemy import delete, insert
 
+from bench.scratch import postgres_database
 from store.audit import record_audit, verify
 from store.audit_chain import CHAIN_VERSION, GENESIS, ChainRow, chain_hash
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
@@ -132,16 +131,8 @@ def run(appends: int, chain: int, postgres_url: str | None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="cw-bench-audit-") as tmp:
         results["sqlite"] = _backend(f"sqlite:///{tmp}/audit.db", appends, chain)
     if postgres_url:
-        name = f"cw_bench_{uuid.uuid4().hex[:8]}"
-        admin = postgres_url.replace("+psycopg", "")
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            url = postgres_url.rsplit("/", 1)[0] + "/" + name
+        with postgres_database(postgres_url) as url:
             results["postgresql"] = _backend(url, appends, chain)
-        finally:
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
 
 

@@ -19,16 +19,14 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench.casegen import case_rows, write
 from bench.console_seed import PASSWORD, seed
+from bench.scratch import postgres_database
 from config import Settings, VarPaths
 from config.settings import DatabaseSettings, PathSettings
 from console.app import build_app
@@ -47,22 +45,9 @@ def run(seconds: int, users: int, postgres_url: str | None) -> dict[str, Any]:
             work / "sqlite", f"sqlite:///{work}/sqlite/cw.db", seconds, users
         )
         if postgres_url:
-            with _postgres_database(postgres_url) as url:
+            with postgres_database(postgres_url) as url:
                 results["postgresql"] = _backend(work / "postgresql", url, seconds, users)
     return results
-
-
-@contextmanager
-def _postgres_database(admin_url: str) -> Iterator[str]:
-    name = f"cw_bench_{uuid.uuid4().hex[:8]}"
-    admin = admin_url.replace("+psycopg", "")
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield admin_url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _backend(work: Path, url: str, seconds: int, users: int) -> dict[str, Any]:

@@ -17,14 +17,12 @@ from __future__ import annotations
 import json
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench.casegen import case_rows, write
 from bench.child import run_child
+from bench.scratch import postgres_database
 
 AGENTS = 50
 
@@ -39,16 +37,8 @@ def run(cases: int, postgres_url: str | None, baseline: int, rounds: int = 5) ->
             run_child("bench.kept_child", f"sqlite:///{tmp}/book.db", str(csv), *args)
         )
         if postgres_url:
-            name = f"cw_bench_{uuid.uuid4().hex[:8]}"
-            admin = postgres_url.replace("+psycopg", "")
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                url = postgres_url.rsplit("/", 1)[0] + "/" + name
+            with postgres_database(postgres_url) as url:
                 results["postgresql"] = _said(run_child("bench.kept_child", url, str(csv), *args))
-            finally:
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     return results
 
 

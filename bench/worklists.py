@@ -14,14 +14,12 @@ a million numbers do not make millions).
 from __future__ import annotations
 
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
-import psycopg
-
 from bench.casegen import case_rows, write
 from bench.child import run_child
+from bench.scratch import postgres_database
 
 
 def _child(url: str, csv: str) -> dict[str, Any]:
@@ -35,17 +33,8 @@ def run(cases: int, postgres_url: str | None) -> dict[str, Any]:
         write(csv, case_rows(cases), "utf-8", chinese=False)
         results["sqlite"] = _child(f"sqlite:///{tmp}/book.db", str(csv))
         if postgres_url:
-            name = f"cw_bench_{uuid.uuid4().hex[:8]}"
-            admin = postgres_url.replace("+psycopg", "")
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            try:
-                results["postgresql"] = _child(
-                    postgres_url.rsplit("/", 1)[0] + "/" + name, str(csv)
-                )
-            finally:
-                with psycopg.connect(admin, autocommit=True) as conn:
-                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            with postgres_database(postgres_url) as url:
+                results["postgresql"] = _child(url, str(csv))
     return results
 
 

@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 from typing import TextIO
 
 from compliance.detector import Detector
 from console.app import App
 from console.detection import detect_with
-from dialer.sandbox import load_state
+from console.spool import spool_dir
 from store.types import utcnow
 from transcriber.live import LiveDeps, SpoolWatcher
 
@@ -34,14 +33,9 @@ def add_live_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Follow each new call's two direction files until stopped (Ctrl-C)."""
     app.require_schema()
-    if args.spool:
-        spool = Path(args.spool)
-    else:
-        sandbox = load_state(app.paths.sandbox_state)
-        if sandbox is None:
-            print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
-            return 2
-        spool = sandbox.recordings
+    spool = spool_dir(app, args.spool)
+    if spool is None:
+        return 2
     lexicon = app.lexicon()
     unknown = sorted(set(app.settings.live.actions) - set(lexicon.categories))
     if unknown:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from tqdm import tqdm
 
 from console.app import App
-from dialer.sandbox import load_state
+from console.spool import spool_dir
 from recorder.intake import CallMetadata, wav_files
 from recorder.sweep import sweep_spool
 from store.call_view import CallView, ReviewItemView, call_view
@@ -160,14 +160,9 @@ def _print_review(items: Sequence[ReviewItemView], out: TextIO) -> None:
 def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Store (and queue) recordings left in Asterisk's spool without an intake."""
     app.require_schema()
-    if args.spool:
-        spool = Path(args.spool)
-    else:
-        sandbox = load_state(app.paths.sandbox_state)
-        if sandbox is None:
-            print("callwarden: give --spool DIR (no sandbox here)", file=sys.stderr)
-            return 2
-        spool = sandbox.recordings
+    spool = spool_dir(app, args.spool)
+    if spool is None:
+        return 2
     found = sweep_spool(app.sessions, spool, app.paths.recordings, utcnow(), args.min_age)
     queue = app.queue() if found else None
     for intake in found:
