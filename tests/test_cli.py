@@ -124,3 +124,11 @@ def test_import_payments_refuses_a_bad_file_then_takes_the_fixed_one(
     assert "1 payment row(s) (utf-8): 1 added, 0 already imported" in result.stdout
     again = run(["import", "payments", str(good), "--bank", "ICBC-CC"], tmp_path, db_url)
     assert "0 added, 1 already imported" in again.stdout
+
+
+def test_the_spool_readers_ask_for_a_folder_when_no_sandbox_runs(tmp_path: Path) -> None:
+    assert run(["init"], tmp_path).returncode == 0
+    for command in (["recordings", "sweep"], ["live"]):
+        done = run(command, tmp_path)
+        assert done.returncode == 2, (command, done.stderr)
+        assert "give --spool DIR (no sandbox here)" in done.stderr
