@@ -127,12 +127,17 @@ def _decide_numbers(
     for position in compress(count(), map(not_, allowed)):
         wait = waits.get(position)
         if wait is not None:
-            blocked.add(position, RETRY_RULE, RETRY_REASON, wait, RETRY_REASON_ZH)
+            blocked.add(position, RETRY_RULE, RETRY_REASON, wait, reason_zh=RETRY_REASON_ZH)
         else:
             decision = decisions[position]
             rule = decision.rule_id or ""
             blocked.add(
-                position, rule, decision.reason_en, decision.next_allowed_at, decision.reason_zh
+                position,
+                rule,
+                decision.reason_en,
+                decision.next_allowed_at,
+                reason_zh=decision.reason_zh,
+                reason_until=decision.blocks[0].next_allowed_at if decision.blocks else None,
             )
     dialable = list(compress(count(), allowed))
     if not any(cases.consents):  # the usual book: no consent, nothing to say

@@ -186,6 +186,7 @@ class BlockedList(_Lazy[BlockedItem]):
         self._reasons: list[str] = []
         self._zh: list[str] = []
         self._next: list[datetime | None] = []
+        self._reason_until: dict[int, datetime] = {}  # by index, only where before _next
 
     def add(
         self,
@@ -193,13 +194,19 @@ class BlockedList(_Lazy[BlockedItem]):
         rule: str,
         reason: str,
         next_allowed_at: datetime | None,
+        *,
         reason_zh: str = "",
+        reason_until: datetime | None = None,
     ) -> None:
+        """``reason_until``: when the rule that blocks first lapses, so that the reason
+        shown may change while the number stays blocked (another rule blocks it too)."""
         self._positions.append(position)
         self._rules.append(rule)
         self._reasons.append(reason)
         self._next.append(next_allowed_at)
         self._zh.append(reason_zh)
+        if reason_until is not None and (next_allowed_at is None or reason_until < next_allowed_at):
+            self._reason_until[len(self._positions) - 1] = reason_until
 
     def __len__(self) -> int:
         return len(self._positions)
@@ -209,10 +216,13 @@ class BlockedList(_Lazy[BlockedItem]):
         return [at for at in self._next if at is not None]
 
     def changes(self) -> Iterator[tuple[int, datetime]]:
-        """Each blocked number that may be allowed again: its book position, and when."""
-        for position, at in zip(self._positions, self._next, strict=True):
-            if at is not None:
-                yield position, at
+        """Each blocked number that may be allowed again, or blocked for another reason:
+        its book position, and when."""
+        until = self._reason_until
+        for index, (position, at) in enumerate(zip(self._positions, self._next, strict=True)):
+            when = until.get(index, at)
+            if when is not None:
+                yield position, when
 
     def counts_by_rule(self) -> list[tuple[str, int]]:
         """How many numbers each rule blocks, the most first (then by rule id)."""
@@ -228,7 +238,8 @@ class BlockedList(_Lazy[BlockedItem]):
                     found,
                     self._reasons[index],
                     self._next[index],
-                    self._zh[index],
+                    reason_zh=self._zh[index],
+                    reason_until=self._reason_until.get(index),
                 )
         return kept
 

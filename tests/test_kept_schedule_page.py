@@ -14,6 +14,7 @@ from console import worklists
 from dialer.keeper import keep_once
 from dialer.worklist_source import active_agents
 from store import kept_schedule as kept
+from store.models import ScheduleMark
 from tests.test_cli import run
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
@@ -92,7 +93,7 @@ def test_marks_waiting_past_the_lag_or_another_instant_are_not_served(seed: Seed
         later = state.valid_until
         assert kept.problem(session, profile.ruleset, agents, later, wall_now=CALL_DAY) is not None
         assert kept.problem(session, "other", agents, CALL_DAY, wall_now=CALL_DAY) is not None
-        session.add(kept.ScheduleMark(created_at=CALL_DAY))
+        session.add(ScheduleMark(created_at=CALL_DAY))
     with seed.app.reads() as session:
         wall = CALL_DAY + kept.DEFAULT_LAG + timedelta(seconds=1)
         waiting = kept.problem(session, profile.ruleset, agents, CALL_DAY, wall_now=wall)
