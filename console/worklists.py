@@ -18,7 +18,8 @@ from compliance.policy import Profile
 from dialer.keeper import as_kept
 from dialer.worklist_source import active_agents, build_worklists
 from store import kept_schedule as kept
-from store.kept_schedule import KeptItem
+from store.case_queue import never_called
+from store.kept_schedule import KeptBlocked, KeptItem
 from store.types import utcnow
 
 
@@ -28,6 +29,29 @@ class Worklists:
     they were computed rather than read from the kept schedule (None: read)."""
 
     items: list[KeptItem]
+    total: int
+    computed: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWhere:
+    """Which of the agent's due cases a filter keeps (issue 22): those due under ``rule``,
+    with a first-call deadline by ``due_by``, never called; None/False: any."""
+
+    rule: str | None = None
+    due_by: datetime | None = None
+    never_called: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CaseWork:
+    """The agent's first ``limit`` due cases in the schedule's order (``case_ids``), their
+    dialable numbers (``items``, in order) and their blocked ones with why; how many cases
+    the filter keeps in all; and ``computed`` as for :class:`Worklists`."""
+
+    case_ids: list[int]
+    items: list[KeptItem]
+    blocked: list[KeptBlocked]
     total: int
     computed: str | None
 
@@ -97,3 +121,38 @@ def every_worklist(session: Session, profile: Profile, now: datetime) -> Worklis
     why = _problem(session, profile, now)
     items = kept.all_items(session) if why is None else _fresh(session, profile, now, None)
     return Worklists(items, len(items), why)
+
+
+def agent_cases(
+    session: Session, profile: Profile, now: datetime, agent: str, *, limit: int, where: CaseWhere
+) -> CaseWork:
+    """The agent's most due ``limit`` cases at ``now`` that ``where`` keeps."""
+    why = _problem(session, profile, now)
+    if why is None:
+        ids, total = kept.first_cases(
+            session,
+            agent,
+            limit,
+            rule=where.rule,
+            due_by=where.due_by,
+            never_called=where.never_called,
+        )
+        items = kept.case_items(session, agent, ids)
+        return CaseWork(ids, items, kept.blocked_of(session, ids), total, None)
+    schedule = build_worklists(session, profile, now, active_agents(session))
+    mine = [as_kept(item) for item in schedule.for_agent(agent)]
+    order = list(dict.fromkeys(item.case_id for item in mine if _keeps(where, item)))
+    if where.never_called:
+        fresh = never_called(session, order)
+        order = [case_id for case_id in order if case_id in fresh]
+    ids = order[:limit]
+    shown = set(ids)
+    items = [item for item in mine if item.case_id in shown]
+    blocked = [KeptBlocked(*row) for row in schedule.blocked.rows_of(shown)]
+    return CaseWork(ids, items, blocked, len(order), why)
+
+
+def _keeps(where: CaseWhere, item: KeptItem) -> bool:
+    if where.rule is not None and item.rule != where.rule:
+        return False
+    return where.due_by is None or (item.due_by is not None and item.due_by <= where.due_by)

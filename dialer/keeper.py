@@ -116,9 +116,13 @@ class Keeper:
         until = self._remember(book, schedule, profile, now, cases=cases, state=state)
         written = kept.Written(profile.ruleset, agents, now, until, self.wall_clock())
         values = map(kept.entry_values, schedule.dialable.rows())
+        # the blocked numbers of the cases dealt: the agent's page says why each is not offered
+        blocked = map(kept.blocked_values, schedule.blocked.rows_of(schedule.dialable.case_ids()))
         generation = state.generation if state else None
         with self.sessions.begin() as session:
-            rows = kept.write(session, generation, written, values, marks, cases=cases)
+            rows = kept.write(
+                session, generation, written, values, marks, cases=cases, blocked=blocked
+            )
         return Pass(why, rows, len(marks), until)
 
     def _why_clock(self, state: ScheduleState | None, now: datetime) -> str | None:

@@ -46,6 +46,7 @@ from dialer.worklist import BlockedList, CasePlans, Worklist
 
 RETRY_RULE = "schedule.retry_slot"
 RETRY_REASON = "unanswered in this retry slot: next slot"
+RETRY_REASON_ZH = "本时段已拨未接通，下一时段再拨"
 TIERS = (
     "schedule.first_call",
     "schedule.promise_follow_up",
@@ -66,6 +67,13 @@ class Schedule:
 
 
 _KIND_ORDER = {"mobile": 0, "home": 1, "work": 2}
+
+
+def calling_rank(contact_type: str, kind: str) -> int:
+    """A number's rank within its case (lowest first; ties in the book's order): the
+    debtor's numbers first, then mobile, home, work, other. :func:`_ordered` computes the
+    same, column-wise; the agent's page orders a case's numbers with this."""
+    return (0 if contact_type == ContactType.DEBTOR else 4) | _KIND_ORDER.get(kind, 3)
 
 
 def build_schedule(
@@ -119,11 +127,18 @@ def _decide_numbers(
     for position in compress(count(), map(not_, allowed)):
         wait = waits.get(position)
         if wait is not None:
-            blocked.add(position, RETRY_RULE, RETRY_REASON, wait)
+            blocked.add(position, RETRY_RULE, RETRY_REASON, wait, reason_zh=RETRY_REASON_ZH)
         else:
             decision = decisions[position]
             rule = decision.rule_id or ""
-            blocked.add(position, rule, decision.reason_en, decision.next_allowed_at)
+            blocked.add(
+                position,
+                rule,
+                decision.reason_en,
+                decision.next_allowed_at,
+                reason_zh=decision.reason_zh,
+                reason_until=decision.blocks[0].next_allowed_at if decision.blocks else None,
+            )
     dialable = list(compress(count(), allowed))
     if not any(cases.consents):  # the usual book: no consent, nothing to say
         return dialable, {}

@@ -55,6 +55,18 @@ class BlockedItem:
     rule: str
     reason: str
     next_allowed_at: datetime | None
+    reason_zh: str = ""
+    """The reason in the agent's language (issue 22)."""
+
+
+class BlockedRow(NamedTuple):
+    """A blocked number of a case on a worklist, as the kept schedule stores it."""
+
+    case_id: int
+    phone_number_id: int
+    rule: str
+    reason_zh: str
+    next_allowed_at: datetime | None
 
 
 @dataclass(slots=True)
@@ -153,6 +165,11 @@ class Worklist(_Lazy[WorkItem]):
                 self._reason(position, slot),
             )
 
+    def case_ids(self) -> set[int]:
+        """The cases with a dialable number here."""
+        case_of, case_id = self._book.numbers.case, self._book.cases.case_id
+        return {case_id[case_of[position]] for position in self._order}
+
     def for_agent(self, agent: str) -> Worklist:
         case, owner = self._book.numbers.case, self._plans.agent
         mine = array("q", [p for p in self._order if owner[case[p]] == agent])
@@ -167,13 +184,29 @@ class BlockedList(_Lazy[BlockedItem]):
         self._positions = array("q")
         self._rules: list[str] = []
         self._reasons: list[str] = []
+        self._zh: list[str] = []
         self._next: list[datetime | None] = []
+        self._reason_until: dict[int, datetime] = {}  # by index, only where before _next
 
-    def add(self, position: int, rule: str, reason: str, next_allowed_at: datetime | None) -> None:
+    def add(
+        self,
+        position: int,
+        rule: str,
+        reason: str,
+        next_allowed_at: datetime | None,
+        *,
+        reason_zh: str = "",
+        reason_until: datetime | None = None,
+    ) -> None:
+        """``reason_until``: when the rule that blocks first lapses, so that the reason
+        shown may change while the number stays blocked (another rule blocks it too)."""
         self._positions.append(position)
         self._rules.append(rule)
         self._reasons.append(reason)
         self._next.append(next_allowed_at)
+        self._zh.append(reason_zh)
+        if reason_until is not None and (next_allowed_at is None or reason_until < next_allowed_at):
+            self._reason_until[len(self._positions) - 1] = reason_until
 
     def __len__(self) -> int:
         return len(self._positions)
@@ -183,10 +216,13 @@ class BlockedList(_Lazy[BlockedItem]):
         return [at for at in self._next if at is not None]
 
     def changes(self) -> Iterator[tuple[int, datetime]]:
-        """Each blocked number that may be allowed again: its book position, and when."""
-        for position, at in zip(self._positions, self._next, strict=True):
-            if at is not None:
-                yield position, at
+        """Each blocked number that may be allowed again, or blocked for another reason:
+        its book position, and when."""
+        until = self._reason_until
+        for index, (position, at) in enumerate(zip(self._positions, self._next, strict=True)):
+            when = until.get(index, at)
+            if when is not None:
+                yield position, when
 
     def counts_by_rule(self) -> list[tuple[str, int]]:
         """How many numbers each rule blocks, the most first (then by rule id)."""
@@ -197,7 +233,14 @@ class BlockedList(_Lazy[BlockedItem]):
         kept = BlockedList(self._book)
         for index, found in enumerate(self._rules):
             if found == rule:
-                kept.add(self._positions[index], found, self._reasons[index], self._next[index])
+                kept.add(
+                    self._positions[index],
+                    found,
+                    self._reasons[index],
+                    self._next[index],
+                    reason_zh=self._zh[index],
+                    reason_until=self._reason_until.get(index),
+                )
         return kept
 
     def _make(self, index: int) -> BlockedItem:
@@ -206,4 +249,21 @@ class BlockedList(_Lazy[BlockedItem]):
             self._rules[index],
             self._reasons[index],
             self._next[index],
+            self._zh[index],
         )
+
+    def rows_of(self, case_ids: set[int]) -> Iterator[BlockedRow]:
+        """The blocked numbers of ``case_ids``, as the kept schedule stores them."""
+        book = self._book
+        case_of, case_id = book.numbers.case, book.cases.case_id
+        number_id = book.numbers.phone_number_id
+        for index, position in enumerate(self._positions):
+            case = case_id[case_of[position]]
+            if case in case_ids:
+                yield BlockedRow(
+                    case,
+                    number_id[position],
+                    self._rules[index],
+                    self._zh[index],
+                    self._next[index],
+                )

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from store.models import Case, CaseContact, PhoneNumber, ScheduleEntry, ScheduleMark, ScheduleState
+from store.models import (
+    CallAttempt,
+    Case,
+    CaseContact,
+    PhoneNumber,
+    ScheduleBlocked,
+    ScheduleEntry,
+    ScheduleMark,
+    ScheduleState,
+)
 
 STATE_ID = 1
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -54,6 +63,17 @@ class KeptItem:
     rule: str
     reason: str
     due_by: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBlocked:
+    """A number of a dealt case that may not be dialled now, and why (issue 22)."""
+
+    case_id: int
+    phone_number_id: int
+    rule: str
+    reason_zh: str
+    next_allowed_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +168,60 @@ def has_case(session: Session, agent: str, case_id: int) -> bool:
     )
 
 
+def first_cases(
+    session: Session,
+    agent: str,
+    limit: int,
+    *,
+    rule: str | None = None,
+    due_by: datetime | None = None,
+    never_called: bool = False,
+) -> tuple[list[int], int]:
+    """The agent's ``limit`` most due cases, and how many there are: only those due under
+    ``rule``, with a deadline by ``due_by``, or never called, if asked."""
+    where = [ScheduleEntry.agent == agent, ScheduleEntry.place == 0]  # one row per case
+    if rule is not None:
+        where.append(ScheduleEntry.rule == rule)
+    if due_by is not None:
+        where.append(ScheduleEntry.due_key <= due_by)
+    if never_called:
+        where.append(~exists().where(CallAttempt.case_id == ScheduleEntry.case_id))
+    ids = session.scalars(
+        select(ScheduleEntry.case_id).where(*where).order_by(*_ORDER).limit(limit)
+    )
+    total = session.scalar(select(func.count()).select_from(ScheduleEntry).where(*where))
+    return list(ids), int(total or 0)
+
+
+def case_items(session: Session, agent: str, case_ids: Collection[int]) -> list[KeptItem]:
+    """The agent's items of ``case_ids``, in the schedule's order."""
+    found: list[KeptItem] = []
+    for chunk in _chunks(sorted(case_ids)):
+        mine = (ScheduleEntry.agent == agent, ScheduleEntry.case_id.in_(chunk))
+        found.extend(map(_item, session.execute(select(*_COLUMNS).where(*mine).order_by(*_ORDER))))
+    return found
+
+
+def blocked_of(session: Session, case_ids: Collection[int]) -> list[KeptBlocked]:
+    """The kept blocked numbers of ``case_ids`` (only cases with a dialable number have any)."""
+    found: list[KeptBlocked] = []
+    columns = (
+        ScheduleBlocked.case_id,
+        ScheduleBlocked.phone_number_id,
+        ScheduleBlocked.rule,
+        ScheduleBlocked.reason_zh,
+        ScheduleBlocked.next_allowed_at,
+    )
+    for chunk in _chunks(sorted(case_ids)):
+        rows = session.execute(
+            select(*columns)
+            .where(ScheduleBlocked.case_id.in_(chunk))
+            .order_by(ScheduleBlocked.case_id, ScheduleBlocked.id)
+        )
+        found.extend(KeptBlocked(*row) for row in rows)
+    return found
+
+
 def all_items(session: Session) -> list[KeptItem]:
     """Every agent's items, most due first (the order of a fresh build's ``dialable``)."""
     return [_item(row) for row in session.execute(select(*_COLUMNS).order_by(*_ORDER))]
@@ -208,6 +282,17 @@ def entry_values(row: Any) -> dict[str, Any]:
     }
 
 
+def blocked_values(row: Any) -> dict[str, Any]:
+    """A :class:`dialer.worklist.BlockedRow` as ``schedule_blocked`` column values."""
+    return {
+        "case_id": row.case_id,
+        "phone_number_id": row.phone_number_id,
+        "rule": row.rule,
+        "reason_zh": row.reason_zh,
+        "next_allowed_at": row.next_allowed_at,
+    }
+
+
 @dataclass(frozen=True, slots=True)
 class Written:
     ruleset: str
@@ -229,9 +314,11 @@ def write(
     marks: Sequence[Mark],
     *,
     cases: Collection[int] | None = None,
+    blocked: Iterable[dict[str, Any]] = (),
 ) -> int:
-    """Replace the entries (all of them, or only those of ``cases``), delete the applied
-    ``marks`` and stamp the state, in the caller's transaction. Returns the rows written.
+    """Replace the entries and the ``blocked`` numbers (all of them, or only those of
+    ``cases``), delete the applied ``marks`` and stamp the state, in the caller's
+    transaction. Returns the entries written.
 
     Raises :class:`LostRace` unless the state is still at ``read_generation`` (None: no
     state yet)."""
@@ -254,6 +341,7 @@ def write(
             raise LostRace("another owner wrote the kept schedule meanwhile")
     if cases is None:
         session.execute(delete(ScheduleEntry))
+        session.execute(delete(ScheduleBlocked))
         entries = 0
     else:  # counted as they change: a count(*) of a million rows per pass costs more
         known = session.scalar(select(ScheduleState.entries).where(ScheduleState.id == STATE_ID))
@@ -261,6 +349,7 @@ def write(
         for chunk in _chunks(sorted(cases)):
             gone = session.execute(delete(ScheduleEntry).where(ScheduleEntry.case_id.in_(chunk)))
             entries -= int(getattr(gone, "rowcount", 0))
+            session.execute(delete(ScheduleBlocked).where(ScheduleBlocked.case_id.in_(chunk)))
     count = 0
     batch: list[dict[str, Any]] = []
     for row in rows:
@@ -269,6 +358,7 @@ def write(
             count += _insert(session, batch)
             batch = []
     count += _insert(session, batch)
+    _insert_blocked(session, blocked)
     for chunk in _chunks([mark.id for mark in marks]):
         session.execute(delete(ScheduleMark).where(ScheduleMark.id.in_(chunk)))
     session.execute(
@@ -281,6 +371,17 @@ def _insert(session: Session, batch: list[dict[str, Any]]) -> int:
     if batch:
         session.execute(insert(ScheduleEntry), batch)
     return len(batch)
+
+
+def _insert_blocked(session: Session, rows: Iterable[dict[str, Any]]) -> None:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == 5000:
+            session.execute(insert(ScheduleBlocked), batch)
+            batch = []
+    if batch:
+        session.execute(insert(ScheduleBlocked), batch)
 
 
 T = TypeVar("T")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from itertools import count
 from pathlib import Path
@@ -78,22 +79,34 @@ def _first_of_three_cases(targets: list[Target]) -> list[Target]:
     return list(by_case.values())[:3]
 
 
-def fresh(sessions: SessionFactory, at: datetime) -> list[kept.KeptItem]:
+Kept = tuple[list[kept.KeptItem], list[kept.KeptBlocked]]
+"""The dialable items in order, and the blocked numbers of the dealt cases (issue 22)."""
+
+
+def fresh(sessions: SessionFactory, at: datetime) -> Kept:
     with make_read_session_factory(sessions.kw["bind"])() as session:
         schedule = build_worklists(session, PROFILE, at, active_agents(session))
-    return [as_kept(item) for item in schedule.dialable]
+    blocked = schedule.blocked.rows_of(schedule.dialable.case_ids())
+    return [as_kept(item) for item in schedule.dialable], _sorted(
+        kept.KeptBlocked(*row) for row in blocked
+    )
 
 
-def kept_rows(sessions: SessionFactory) -> list[kept.KeptItem]:
+def kept_rows(sessions: SessionFactory) -> Kept:
     with sessions() as session:
-        return kept.all_items(session)
+        items = kept.all_items(session)
+        return items, _sorted(kept.blocked_of(session, {item.case_id for item in items}))
+
+
+def _sorted(blocked: Iterable[kept.KeptBlocked]) -> list[kept.KeptBlocked]:
+    return sorted(blocked, key=lambda b: (b.case_id, b.phone_number_id))
 
 
 def owner_of(sessions: SessionFactory) -> Keeper:
     return Keeper(sessions, make_read_session_factory(sessions.kw["bind"]))
 
 
-def owner_pass(owner: Keeper, at: datetime) -> tuple[kept.ScheduleState, Pass]:
+def owner_pass(owner: Keeper, at: datetime) -> tuple[ScheduleState, Pass]:
     done = owner.keep(PROFILE, at)
     sessions = owner.sessions
     with sessions() as session:
@@ -292,12 +305,12 @@ def test_a_cases_own_instant_recomputes_that_case_only(
     owner = owner_of(sessions)
     state, _ = owner_pass(owner, START)
     assert state.valid_until == began + LONGEST_CALL
-    assert book[3].phone_number_id not in {i.phone_number_id for i in kept_rows(sessions)}
+    assert book[3].phone_number_id not in {i.phone_number_id for i in kept_rows(sessions)[0]}
     state, done = owner_pass(owner, state.valid_until)
     # the cases where the caller's numbers were blocked, not the book
     assert done.why is not None and done.why.startswith(("1 cases'", "2 cases'", "3 cases'"))
     assert kept_rows(sessions) == fresh(sessions, state.built_for)
-    assert book[3].phone_number_id in {i.phone_number_id for i in kept_rows(sessions)}
+    assert book[3].phone_number_id in {i.phone_number_id for i in kept_rows(sessions)[0]}
 
 
 def test_a_failed_pass_leaves_the_next_one_to_rebuild(

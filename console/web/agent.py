@@ -14,7 +14,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from compliance.promises import LABELS as PROMISE_LABELS
-from console import worklists
+from console import queue_labels, worklists
+from console.agent_queue import FILTERS, CaseQueue, case_queue
 from console.note_drafts import DraftedNote, draft_for_attempt
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
@@ -37,7 +38,7 @@ from store.notes import (
 from store.payments.case_view import case_payments
 
 router = APIRouter(prefix="/agent")
-WORKLIST_ROWS = 50
+WORKLIST_CASES = 50
 OUTCOME_LABELS = {
     NoteOutcome.PROMISE_TO_PAY: "Promise to pay (承诺还款)",
     NoteOutcome.NEGOTIATING: "Negotiating (协商中)",
@@ -84,10 +85,11 @@ def _my_agent(session: Session, me: Principal) -> Agent:
     return agent
 
 
-def _worklist(request: Request, session: Session, agent: Agent) -> worklists.Worklists:
-    """The agent's most due items: the kept schedule's rows, or computed (and said so)."""
+def _worklist(request: Request, session: Session, agent: Agent, show: str) -> CaseQueue:
+    """The agent's most due cases: the kept schedule's rows, or computed (and said so)."""
     profile = cw(request).profile()
-    return worklists.agent_worklist(session, profile, now(request), agent.code, WORKLIST_ROWS)
+    mine = (agent.id, agent.code)
+    return case_queue(session, profile, now(request), mine, show=show, limit=WORKLIST_CASES)
 
 
 @router.get("")
@@ -96,12 +98,15 @@ def worklist(
     me: Annotated[Principal, Depends(AGENT)],
     session: ReadDB,
     error: str = "",
+    show: str = "",
 ) -> Response:
     agent = _my_agent(session, me)
+    if show not in FILTERS:
+        raise HTTPException(422, f"show: one of {', '.join(f for f in FILTERS if f)}")
     in_flight = calls_in_flight(session, agent.id)
     pending = pending_notes(session, agent.id)
     # The next call is offered only once every finished call has its note.
-    found = None if in_flight or pending else _worklist(request, session, agent)
+    found = None if in_flight or pending else _worklist(request, session, agent, show)
     # The form opens filled from the call's transcript when there is one; the agent edits it.
     drafted = draft_for_attempt(session, pending[0], _zone(request)) if pending else None
     return render(
@@ -112,9 +117,14 @@ def worklist(
         agent=agent,
         in_flight=in_flight,
         pending=pending,
-        items=found.items if found else [],
+        cases=found.rows if found else [],
         total=found.total if found else 0,
         computed=found.computed if found else None,
+        show=show,
+        filters=queue_labels.FILTERS_ZH,
+        attempt_zh=queue_labels.ATTEMPT_ZH,
+        outcome_zh=queue_labels.OUTCOME_ZH,
+        promise_labels=PROMISE_LABELS,
         outcomes=OUTCOME_LABELS,
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),

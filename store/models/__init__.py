@@ -9,7 +9,12 @@ from store.models.consent import CaseConsent
 from store.models.live import LiveAlert, LiveCall, LiveUtterance
 from store.models.payments import Payment
 from store.models.review import ReviewItem
-from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
+from store.models.schedule import (
+    ScheduleBlocked,
+    ScheduleEntry,
+    ScheduleMark,
+    ScheduleState,
+)
 from store.models.teams import Team, TeamSupervisor
 from store.models.web import ConfigVersion, SpotCheck, WebSession
 
@@ -39,6 +44,7 @@ __all__ = [
     "Recording",
     "ReviewItem",
     "ReviewVerdict",
+    "ScheduleBlocked",
     "ScheduleEntry",
     "ScheduleMark",
     "ScheduleState",

@@ -76,6 +76,23 @@ class ScheduleEntry(Base):
     due_by: Mapped[datetime | None]
 
 
+class ScheduleBlocked(Base):
+    """A number of a case on someone's worklist that may not be dialled now: the policy's
+    rule, its reason in Chinese and when it may next be (issue 22: the agent sees every
+    number of a case, and why one is not offered, without the page deciding anything).
+
+    Only cases with a dialable number are kept so: a book's blocked numbers (all of them
+    at night) would cost the owner a million rows per window boundary."""
+
+    __tablename__ = "schedule_blocked"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(index=True)
+    phone_number_id: Mapped[int]
+    rule: Mapped[str] = mapped_column(String(80))
+    reason_zh: Mapped[str] = mapped_column(Text)
+    next_allowed_at: Mapped[datetime | None]
+
+
 class ScheduleMark(Base):
     """Something a schedule reads changed: a case (``case_id``), whoever shares a person or a
     number (``person_id``, ``e164``), or, with all three empty, anything (an import)."""
