@@ -184,15 +184,23 @@ class Archive:
 
 
 def verify(audio: ArchivedAudio, first: int, last: int, sha256: str) -> None:
-    """Read ``first``..``last`` through, discarding it, so a response can be refused whole
-    before its first byte is sent; a whole-file range also has its sha256 checked."""
+    """Check ``first``..``last`` before any of it is sent, so a response is refused whole.
+
+    A sealed range is read through (each chunk's tag vouches for the header's sha256, which
+    :meth:`Archive.open` compared with the stored one); the whole sealed file, and a clear
+    file whatever the range (nothing else vouches for it), are hashed against ``sha256``.
+    """
     whole = first == 0 and last == audio.size - 1
+    if isinstance(audio, ClearAudio) or whole:
+        first, last = 0, audio.size - 1
     digest = hashlib.sha256()
     for chunk in audio.chunks(first, last):
-        if whole:
-            digest.update(chunk)
-    if whole and digest.hexdigest() != sha256:
-        raise Tampered(f"录音与登记的 sha256 不符 / the audio's sha256 is not {sha256[:16]}…")
+        digest.update(chunk)
+    if (isinstance(audio, ClearAudio) or whole) and digest.hexdigest() != sha256:
+        raise Tampered(
+            f"录音与登记的 sha256 不符 / the audio's sha256 is {digest.hexdigest()[:16]}…, "
+            f"stored {sha256[:16]}…"
+        )
 
 
 def _copy_read_only(source: Path, target: Path) -> None:
