@@ -13,9 +13,9 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from config.errors import ConfigFileError, ConfigValueError
 from config.var_paths import VarPaths
@@ -163,7 +163,7 @@ class ArchiveSettings(_Section):
     Sealed files are read whenever a master key is configured, whatever this says."""
     key_file: Path | None = Field(default=None, strict=False)
     """The master key (base64, mode 0600); unset: ``$CALLWARDEN_MASTER_KEY``, if set."""
-    previous_key_files: tuple[Path, ...] = Field(default=(), strict=False)
+    previous_key_files: tuple[Annotated[Path, Strict(False)], ...] = Field(default=(), strict=False)
     """Master keys being rotated away from: data keys under them still open until
     ``callwarden keys rotate`` has re-wrapped them under ``key_file``."""
 

@@ -216,6 +216,8 @@ def _copy_read_only(source: Path, target: Path) -> None:
 
 
 __all__ = [
+    "KEY_SUFFIX",
+    "SEALED_SUFFIX",
     "Archive",
     "ArchiveError",
     "ArchivedAudio",
