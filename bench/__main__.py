@@ -5,7 +5,7 @@ a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists (buil
 kept: 50 agents' pages at once, an outcome to the next page; ``--kept-cases`` sizes it), the
 held-out test split of the evaluation set under clean, mild and bad telephone lines, and 50
 console users for 60 s (``--console-seconds`` shortens it), and 2,000 audit appends plus a
-1,000,000-row audit chain verified.
+1,000,000-row audit chain verified, and a 32 MiB recording served sealed against clear.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 
 from bench import (
     agi_rate,
+    archive_rate,
     audit_rate,
     console_load,
     eval_conditions,
@@ -35,7 +36,7 @@ from config import VarPaths
 
 ALL = [
     *("import", "policy", "worklists", "kept", "scan"),
-    *("pipeline", "eval", "agi", "originate", "console", "audit"),
+    *("pipeline", "eval", "agi", "originate", "console", "audit", "archive"),
 ]
 
 
@@ -69,7 +70,7 @@ def main() -> None:
 
 ORDER = (
     *("policy", "worklists", "kept", "import", "scan", "pipeline"),
-    *("eval", "agi", "originate", "audit", "console"),
+    *("eval", "agi", "originate", "audit", "archive", "console"),
 )
 """The order the benches run in (the cheap, pure ones first)."""
 
@@ -107,6 +108,7 @@ def _runners(args: argparse.Namespace, postgres: str | None) -> dict[str, Runner
             audit_rate.report,
         ),
         "console": (lambda: console_load.run(seconds, 50, postgres), console_load.report),
+        "archive": (lambda: archive_rate.run(4 if quick else 32), archive_rate.report),
     }
 
 

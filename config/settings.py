@@ -13,9 +13,9 @@ import stat
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
 
 from config.errors import ConfigFileError, ConfigValueError
 from config.var_paths import VarPaths
@@ -155,6 +155,19 @@ class ComplaintSettings(_Section):
     """严重: media coverage or a lawsuit."""
 
 
+class ArchiveSettings(_Section):
+    """The recordings archive at rest (docs/sealed-recordings.md)."""
+
+    encrypt: bool = False
+    """Seal new recordings (AES-256-GCM, a data key each, wrapped under the master key).
+    Sealed files are read whenever a master key is configured, whatever this says."""
+    key_file: Path | None = Field(default=None, strict=False)
+    """The master key (base64, mode 0600); unset: ``$CALLWARDEN_MASTER_KEY``, if set."""
+    previous_key_files: tuple[Annotated[Path, Strict(False)], ...] = Field(default=(), strict=False)
+    """Master keys being rotated away from: data keys under them still open until
+    ``callwarden keys rotate`` has re-wrapped them under ``key_file``."""
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -174,6 +187,7 @@ class Settings(_Section):
     complaints: ComplaintSettings = ComplaintSettings()
     logging: LoggingSettings = LoggingSettings()
     live: LiveSettings = LiveSettings()
+    archive: ArchiveSettings = ArchiveSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
 

@@ -16,6 +16,7 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -32,7 +33,9 @@ from dialer.sandbox import Sandbox, load_state, status
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from dialer.scheduler import Schedule
 from dialer.worklist_source import active_agents, build_worklists
+from recorder.archive import Archive
 from recorder.intake import CallMetadata, Intake, store_recording
+from recorder.keys import LocalKeys, load_keys
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.errors import DatabaseUnavailable
 from store.migrate import current_revision, head_revision
@@ -102,9 +105,20 @@ class App:
 
     # -- recordings -------------------------------------------------------------------
 
+    def master_keys(self) -> LocalKeys | None:
+        """The configured master keys (``[archive]``, else ``$CALLWARDEN_MASTER_KEY``)."""
+        archive = self.settings.archive
+        return load_keys(archive.key_file, archive.previous_key_files, os.environ)
+
+    @cached_property
+    def archive(self) -> Archive:
+        """``var/recordings``, sealing new recordings when ``[archive] encrypt`` is on; the
+        key file is read once per process (KeyProblem if it is missing or too open)."""
+        return Archive(self.paths.recordings, self.master_keys(), self.settings.archive.encrypt)
+
     def store_recording(self, path: Path, meta: CallMetadata) -> Intake:
         """Archive ``path`` (content-addressed, under ``var/recordings``) and record its row."""
-        return store_recording(self.sessions, path, self.paths.recordings, utcnow(), meta)
+        return store_recording(self.sessions, path, self.archive, utcnow(), meta)
 
     def transcriber(self, lexicon: LexiconFile) -> Transcriber:
         """The configured model, loaded, with decoding biased toward ``lexicon``'s words."""
@@ -123,6 +137,7 @@ class App:
             clock=utcnow,
             model_name=settings.transcriber.model or "whisper-base (PyPI)",
             settings=self._pipeline_settings(),
+            archive=self.archive,
         )
 
     def queue(self) -> TranscriptionQueue:

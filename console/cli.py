@@ -27,6 +27,7 @@ from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.errors import UsageError
 from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.keys_cmd import add_keys_commands
 from console.live_cmd import add_live_command
 from console.logs import configure_logging, describe_db_error
 from console.pipeline_cmd import (
@@ -42,6 +43,7 @@ from console.schedule_cmd import cmd_agent_add, cmd_schedule_keep, cmd_schedule_
 from console.team_cmd import add_team_commands
 from console.web_cmd import add_web_commands
 from dialer.errors import DialerError
+from recorder.errors import ArchiveError, KeyProblem
 from store.errors import DatabaseUnavailable, MigrationError
 
 Command = Callable[[App, argparse.Namespace, TextIO], int]
@@ -113,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dialer_commands(sub)
     add_web_commands(sub)
     add_audit_commands(sub)
+    add_keys_commands(sub)
     add_complaint_commands(sub)
 
     _add_demo_command(sub)
@@ -290,6 +293,12 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except DialerError as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_CONFIG
+    except KeyProblem as exc:
+        print(f"callwarden: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except ArchiveError as exc:
+        print(f"callwarden: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
     except LabelledSetError as exc:
         print(f"labelled calls rejected:\n{exc}", file=sys.stderr)
         return EXIT_REJECTED

@@ -8,6 +8,7 @@ head the manifest carries, so the bank's copy can be matched to the log later.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from compliance.complaints import DueDays
 from console.app import App
+from recorder.errors import ArchiveError
 from store.audit import chain_head, record_audit
-from store.complaint_bundle import Bundle, build_bundle
+from store.complaint_bundle import Bundle, BundleError, ReadAudio, build_bundle
 
 
 def due_days(app: App) -> DueDays:
@@ -29,12 +31,27 @@ def bundle_name(complaint_id: int) -> str:
     return f"complaint-{complaint_id}-evidence.zip"
 
 
+def _reader(app: App) -> ReadAudio:
+    """The archive's reader (sealed files decrypted in memory), its errors as BundleError."""
+
+    def read(path: Path, sha256: str) -> Iterator[bytes]:
+        try:
+            audio = app.archive.open(path, sha256)
+            yield from audio.chunks(0, audio.size - 1)
+        except ArchiveError as exc:
+            raise BundleError(f"{path.name}: {exc}; no bundle was made") from exc
+
+    return read
+
+
 def make_bundle(  # noqa: PLR0917 (the complaint, where it goes, who asked and when)
     app: App, session: Session, complaint_id: int, target: Path, actor: str, at: datetime
 ) -> Bundle:
     """Write the bundle to ``target`` and add the audit row in ``session``'s transaction."""
     head = chain_head(app.reads)  # what the log held when the bundle was made
-    made = build_bundle(session, complaint_id, app.paths.recordings, target, head, at, actor)
+    made = build_bundle(
+        session, complaint_id, app.paths.recordings, target, head, at, actor, _reader(app)
+    )
     record_audit(
         session,
         actor,

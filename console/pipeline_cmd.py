@@ -163,7 +163,7 @@ def cmd_recordings_sweep(app: App, args: argparse.Namespace, out: TextIO) -> int
     spool = spool_dir(app, args.spool)
     if spool is None:
         return 2
-    found = sweep_spool(app.sessions, spool, app.paths.recordings, utcnow(), args.min_age)
+    found = sweep_spool(app.sessions, spool, app.archive, utcnow(), args.min_age)
     queue = app.queue() if found else None
     for intake in found:
         if queue is not None and intake.status == "stored":

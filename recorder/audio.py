@@ -43,6 +43,12 @@ def read_recording(path: Path) -> RecordingAudio:
         raw = path.read_bytes()
     except OSError as exc:
         raise BadRecording(f"{path}: cannot read: {exc.strerror}") from exc
+    return parse_recording(raw, path)
+
+
+def parse_recording(raw: bytes, path: Path) -> RecordingAudio:
+    """The samples of a recording's bytes (``path`` names it in messages): an archived file
+    is decrypted in memory and read from here, never written out in clear."""
     if not raw:
         raise BadRecording(f"{path}: empty file (0 bytes)")
     try:

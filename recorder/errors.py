@@ -1,7 +1,10 @@
 """Errors of the recorder package.
 
 RecorderError
-└── BadRecording     a file cannot be used as a call recording (reason in the message)
+├── BadRecording     a file cannot be used as a call recording (reason in the message)
+└── ArchiveError     the archive cannot give a recording's audio back as it was stored
+    ├── KeyProblem   no usable master key: missing, too open a key file, unknown key id
+    └── Tampered     a sealed or clear file does not match what was stored (no audio is given)
 """
 
 from __future__ import annotations
@@ -13,3 +16,15 @@ class RecorderError(Exception):
 
 class BadRecording(RecorderError):
     """Zero-length, truncated, not WAV, not 16-bit PCM, or at a rate we do not take."""
+
+
+class ArchiveError(RecorderError):
+    """The archived audio cannot be given back as it was stored."""
+
+
+class KeyProblem(ArchiveError):
+    """No usable master key (none configured, a key file others can read, an unknown key)."""
+
+
+class Tampered(ArchiveError):
+    """A chunk fails its authentication, or the audio's sha256 is not the stored one."""

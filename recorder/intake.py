@@ -11,13 +11,14 @@ the file) is archived as it came, byte for byte, under the sha256 of those
 bytes: no repaired copy is made. Every reader (``recorder.audio``) reads such a
 file to its end, the same way each time, and the row's ``repair_note`` says that
 it did and what the header claimed, for QA and ``calls show``.
+
+With ``[archive] encrypt`` on, the archived copy is sealed (``recorder.archive``): the row's
+path names the ``.cwa`` file, ``size_bytes`` and ``sha256`` stay those of the plain audio,
+and the audio is checked from the source file (the plain copy is never written).
 """
 
 from __future__ import annotations
 
-import hashlib
-import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -26,6 +27,7 @@ from pathlib import Path
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 
+from recorder.archive import Archive, sha256_of
 from recorder.audio import read_recording
 from recorder.errors import BadRecording
 from store.db import SessionFactory
@@ -57,40 +59,30 @@ class CallMetadata:
     headers, ``recorder.merge``); kept on the row with any repair of this file's own."""
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def archive_path(archive: Path, sha256: str, when: datetime) -> Path:
-    return archive / f"{when:%Y/%m/%d}" / sha256[:2] / f"{sha256}.wav"
-
-
 def store_recording(
     sessions: SessionFactory,
     source: Path,
-    archive: Path,
+    archive: Path | Archive,
     now: datetime,
     metadata: CallMetadata | None = None,
 ) -> Intake:
-    """Archive ``source`` and record it; the same content twice is one recording."""
+    """Archive ``source`` and record it; the same content twice is one recording.
+
+    ``archive`` is the archive, or the folder of a clear one."""
     meta = metadata or CallMetadata()
+    store = archive if isinstance(archive, Archive) else Archive(archive)
     digest = sha256_of(source)
     with sessions() as session:
         existing = session.scalars(_same_recording(digest, meta.call_attempt_id)).first()
         if existing is not None:
             return Intake(existing.id, digest, existing.status, existing.error, duplicate=True)
-    target = archive_path(archive, digest, now)
-    _copy_read_only(source, target)
+    target = store.store(source, digest, now)
     row = Recording(
         call_attempt_id=meta.call_attempt_id,
         sha256=digest,
         spot_draw=spot_draw(digest),
         path=str(target),
-        size_bytes=target.stat().st_size,
+        size_bytes=source.stat().st_size,
         agent_channel=meta.agent_channel,
         contact_type=meta.contact_type,
         original_name=str(source),
@@ -98,14 +90,14 @@ def store_recording(
         status=RecordingStatus.STORED,
     )
     try:
-        audio = read_recording(target)
+        audio = read_recording(source if store.encrypt else target)
         row.duration_s, row.sample_rate = audio.duration, audio.rate
         row.channels = len(audio.channels)
         row.repair_note = _joined(meta.repair_note, audio.repair)
         if row.channels == 1:
             row.agent_channel = None
     except BadRecording as exc:
-        row.status, row.error = RecordingStatus.FAILED, str(exc).replace(str(target), source.name)
+        row.status, row.error = RecordingStatus.FAILED, _named(str(exc), source, target)
     try:
         with sessions.begin() as session:
             session.add(row)
@@ -117,6 +109,11 @@ def store_recording(
         if other is None:
             raise  # not a race: a bad reference (no such attempt)
         return Intake(other.id, digest, other.status, other.error, duplicate=True)
+
+
+def _named(message: str, source: Path, target: Path) -> str:
+    """A message about the file, naming it as whoever handed it over knows it."""
+    return message.replace(str(target), source.name).replace(str(source), source.name)
 
 
 def _joined(*notes: str | None) -> str | None:
@@ -131,19 +128,6 @@ def _same_recording(digest: str, attempt: int | None) -> Select[Recording]:
         else Recording.call_attempt_id == attempt
     )
     return select(Recording).where(Recording.sha256 == digest, same_call)
-
-
-def _copy_read_only(source: Path, target: Path) -> None:
-    if target.is_file() and target.stat().st_size == source.stat().st_size:
-        return  # content-addressed: same name, same bytes
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
-    try:
-        shutil.copyfile(source, partial)
-        partial.chmod(0o444)
-        partial.replace(target)
-    finally:
-        partial.unlink(missing_ok=True)
 
 
 def wav_files(paths: Iterable[Path]) -> list[Path]:

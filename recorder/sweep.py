@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from recorder.archive import Archive
 from recorder.errors import BadRecording
 from recorder.intake import CallMetadata, Intake, store_recording
 from recorder.merge import AGENT_CHANNEL, merge_noting_repairs
@@ -25,7 +26,11 @@ _PAIR = re.compile(r"^attempt-(\d+)-rx\.wav$")
 
 
 def sweep_spool(
-    sessions: SessionFactory, spool: Path, archive: Path, now: datetime, min_age_s: float = 10.0
+    sessions: SessionFactory,
+    spool: Path,
+    archive: Path | Archive,
+    now: datetime,
+    min_age_s: float = 10.0,
 ) -> list[Intake]:
     """Store every finished, unclaimed recording pair in ``spool``; returns what was stored."""
     pairs: dict[int, tuple[Path, Path]] = {}

@@ -20,7 +20,7 @@ import json
 import os
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -105,10 +105,24 @@ def row(obj: Base) -> dict[str, Any]:
     return {c.key: plain(getattr(obj, c.key)) for c in obj.__table__.columns}
 
 
+ReadAudio = Callable[[Path, str], Iterable[bytes]]
+"""(archived file, stored sha256) → the recording's plain bytes: the archive's own reader,
+which decrypts a sealed file in memory (``recorder.archive``); it raises BundleError."""
+
+
+def _file_bytes(path: Path, _sha256: str) -> Iterator[bytes]:
+    with path.open("rb") as source:
+        while chunk := source.read(_CHUNK):
+            yield chunk
+
+
 class _Writer:
     """Adds members to the ZIP and keeps the manifest's list of them."""
 
-    def __init__(self, archive: zipfile.ZipFile, at: datetime) -> None:
+    def __init__(
+        self, archive: zipfile.ZipFile, at: datetime, read_audio: ReadAudio = _file_bytes
+    ) -> None:
+        self.read_audio = read_audio
         self.archive = archive
         self.stamp = at.timetuple()[:6]
         self.entries: list[dict[str, Any]] = []
@@ -136,8 +150,8 @@ class _Writer:
             raise BundleError(f"recording {recording.id}: its file is not in the archive ({path})")
         digest, size = hashlib.sha256(), 0
         info = self._info(name, zipfile.ZIP_STORED)  # audio barely compresses
-        with path.open("rb") as source, self.archive.open(info, "w", force_zip64=True) as sink:
-            while chunk := source.read(_CHUNK):
+        with self.archive.open(info, "w", force_zip64=True) as sink:
+            for chunk in self.read_audio(path, recording.sha256):
                 digest.update(chunk)
                 size += len(chunk)
                 sink.write(chunk)
@@ -250,16 +264,18 @@ def build_bundle(  # noqa: PLR0917 (the complaint, where its pieces are, where i
     head: Head,
     at: datetime,
     actor: str,
+    read_audio: ReadAudio = _file_bytes,
 ) -> Bundle:
     """Write complaint ``complaint_id``'s bundle to ``target``; nothing is left there if any
-    piece fails its check."""
+    piece fails its check. Recordings are read through ``read_audio`` (a clear file as is,
+    by default)."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
         raise BundleError(f"complaint {complaint_id}: no such complaint")
     partial = target.with_name(target.name + ".partial")
     try:
         with _private_file(partial) as handle, zipfile.ZipFile(handle, "w") as archive:
-            writer = _Writer(archive, at)
+            writer = _Writer(archive, at, read_audio)
             case = _write_members(writer, session, complaint, archive_root)
             manifest = {
                 "format": FORMAT,

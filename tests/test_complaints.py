@@ -20,7 +20,10 @@ import pytest
 from sqlalchemy import func, select
 
 from compliance.complaints import ComplaintStatus, Grade
+from config.settings import ArchiveSettings
+from console.app import App, build_app
 from console.cli import main
+from recorder.keys import write_key_file
 from store.audit import chain_head, verify
 from store.enums import AttemptStatus, Direction, HoldReason, Verdict
 from store.holds import clear_hold
@@ -59,8 +62,14 @@ class Scene:
 
 
 @pytest.fixture
-def scene(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Scene]:
+def scene(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Scene]:
+    """The scene; ``indirect`` "sealed" archives its recordings sealed (``[archive] encrypt``)."""
     app = console_app(db_url, tmp_path / "var")
+    if getattr(request, "param", "clear") == "sealed":
+        app.engine.dispose()
+        app = _sealing_app(app, tmp_path / "master.key", monkeypatch)
     # The first three calls go to the first case's three numbers, cw11 to the next case.
     seed = seed_console(app, ["cw34", "cw07", "cw01", "cw11"])
     monkeypatch.setenv("CALLWARDEN_DATABASE_URL", db_url)
@@ -99,6 +108,14 @@ def scene(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Itera
         scene = Scene(seed, case_id, account, flag.id, ours, old)
     yield scene
     app.engine.dispose()
+
+
+def _sealing_app(clear: App, key: Path, monkeypatch: pytest.MonkeyPatch) -> App:
+    write_key_file(key)
+    monkeypatch.setenv("CALLWARDEN_ARCHIVE_ENCRYPT", "true")
+    monkeypatch.setenv("CALLWARDEN_ARCHIVE_KEY_FILE", str(key))
+    archive = ArchiveSettings(encrypt=True, key_file=key)
+    return build_app(clear.settings.model_copy(update={"archive": archive}))
 
 
 def _attempt(session: Any, like: CallAttempt, at: Any, status: AttemptStatus) -> int:
@@ -250,6 +267,7 @@ def _members(path: Path) -> dict[str, bytes]:
         return {name: archive.read(name) for name in archive.namelist()}
 
 
+@pytest.mark.parametrize("scene", ["clear", "sealed"], indirect=True)
 def test_the_bundle_matches_the_database_file_by_file(scene: Scene) -> None:
     ident = _open_from_flag(scene)
     app = scene.seed.app
@@ -310,7 +328,9 @@ def _check_recording(session: Any, files: dict[str, bytes], recording_id: int) -
     """The recording, byte for byte, and every utterance of its transcript."""
     recording = session.get_one(Recording, recording_id)
     audio = files[f"recordings/recording-{recording.id}-{recording.sha256[:12]}.wav"]
-    assert audio == Path(recording.path).read_bytes()
+    # the plain audio as stored (a sealed archive's file is decrypted into the bundle)
+    assert hashlib.sha256(audio).hexdigest() == recording.sha256
+    assert len(audio) == recording.size_bytes and audio[:4] == b"RIFF"
     assert hashlib.sha256(audio).hexdigest() == recording.sha256
     transcript = json.loads(files[f"transcripts/recording-{recording.id}.json"])
     stored = session.scalars(
@@ -341,6 +361,7 @@ def _check_flags(session: Any, found: list[dict[str, Any]], recordings: list[int
     ]
 
 
+@pytest.mark.parametrize("scene", ["clear", "sealed"], indirect=True)
 def test_a_tampered_recording_makes_the_bundle_refuse(scene: Scene) -> None:
     ident = _open_from_flag(scene)
     with scene.seed.app.sessions() as session:

@@ -135,7 +135,7 @@ def _recorded(
     intake = store_recording(
         sessions,
         CALLS / f"{call_id}.wav",
-        app.paths.recordings,
+        app.archive,
         at,
         CallMetadata(call_attempt_id=attempt, agent_channel=labelled["agent_channel"]),
     )

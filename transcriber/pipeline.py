@@ -21,7 +21,8 @@ from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, CursorResult, Result, and_, or_, select, update
 
-from recorder.audio import RecordingAudio, read_recording
+from recorder.archive import Archive
+from recorder.audio import RecordingAudio, parse_recording, read_recording
 from recorder.errors import RecorderError
 from store.callee_events import EventsApplied, apply_callee_events
 from store.contacts import contact_type
@@ -108,6 +109,8 @@ class Claim:
     contact_type: str
     tries: int
     call_attempt_id: int | None = None
+    sha256: str = ""
+    """The plain audio's, as stored; what the archive checks the file against."""
 
 
 NO_EVENTS = EventsApplied((), ())
@@ -183,6 +186,7 @@ def claim(
             contact_type(session, row),
             row.tries,
             row.call_attempt_id,
+            row.sha256,
         )
 
 
@@ -315,6 +319,9 @@ class RecordingProcessor:
     clock: Clock
     model_name: str
     settings: PipelineSettings = PipelineSettings()
+    archive: Archive | None = None
+    """Reads the archived files, checked against their sha256 and decrypted in memory;
+    None reads them as plain WAV files (tests that hand over files of their own)."""
 
     def process(self, recording_id: int) -> Outcome:
         return self.process_batch([recording_id])[0]
@@ -337,7 +344,7 @@ class RecordingProcessor:
                 heard_live.append((held, live))
                 continue
             try:
-                ready.append((held, read_recording(held.path)))
+                ready.append((held, self._audio(held)))
             except (RecorderError, OSError, ValueError) as exc:
                 outcomes[recording_id] = self._failed(held, exc)
         try:
@@ -352,6 +359,11 @@ class RecordingProcessor:
         for held, utterances in [*decoded, *heard_live]:
             outcomes[held.recording_id] = self._store(held, utterances)
         return [outcomes[i] for i in recording_ids]
+
+    def _audio(self, held: Claim) -> RecordingAudio:
+        if self.archive is None:
+            return read_recording(held.path)
+        return parse_recording(self.archive.read_all(held.path, held.sha256), held.path)
 
     def _live_transcript(self, held: Claim) -> list[TranscribedUtterance] | None:
         """The live follower's transcript, when it heard the whole call and reuse is on."""
