@@ -251,6 +251,11 @@ def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
         help="write each call as heard (its labels, the ASR's transcript) as NAME.json into "
         "this folder, to score other lexicons on it later with --text-only",
     )
+    evaluation.add_argument(
+        "--live",
+        action="store_true",
+        help="transcribe as the live follower hears a call (pieces as they arrive), not whole",
+    )
     evaluation.set_defaults(handler=cmd_eval)
 
     degrading = sub.add_parser(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -27,6 +27,8 @@ from console.call_audio import read_call_audio
 from console.errors import UsageError
 from recorder.audio import RecordingAudio
 from recorder.errors import BadRecording
+from transcriber.asr import TranscribedUtterance
+from transcriber.live import hear_as_live
 
 
 def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -42,8 +44,8 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     lexicon = app.lexicon(args.lexicon)
-    if args.text_only and (args.condition is not None or args.heard):
-        raise UsageError("--condition and --heard need the audio; not with --text-only")
+    if args.text_only and (args.condition is not None or args.heard or args.live):
+        raise UsageError("--condition, --heard and --live need the audio; not with --text-only")
     condition = CONDITIONS[args.condition or "clean"]
     calls = read_labelled_set(Path(args.dir), need_audio=not args.text_only)
     finder: Detector | KeywordBaseline = (
@@ -54,7 +56,8 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if args.text_only:
         predict = _on_transcripts(finder, listen)
     else:
-        predict = _on_audio(app, (finder, listen), lexicon, condition, heard)
+        hear = _live_hearing(app, lexicon) if args.live else _batch_hearing(app, lexicon)
+        predict = _on_audio(hear, (finder, listen), condition, heard)
     result = evaluate(calls, predict, lexicon.categories)
     load = workload(calls, result, listen)
     cer = None if args.text_only else cer_report((c.utterances(), heard[c.call_id]) for c in calls)
@@ -69,6 +72,7 @@ def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:
         print(json.dumps({**result.report.as_json(), **extra}, ensure_ascii=False), file=out)
     else:
         mode = "transcripts" if args.text_only else f"audio, {condition.name} line"
+        mode += ", heard live" if args.live else ""
         who = "keyword baseline" if args.baseline else f"detector {finder_version(finder)}"
         print(f"{len(calls)} calls, {who}, on {mode}", file=out)
         print(format_report(result.report), file=out)
@@ -158,19 +162,35 @@ def _on_transcripts(finder: Detector | KeywordBaseline, listen: Listened) -> Pre
     return predict
 
 
+Hearing = Callable[[RecordingAudio, int | None], Sequence[TranscribedUtterance]]
+
+
+def _batch_hearing(app: App, lexicon: LexiconFile) -> Hearing:
+    return app.transcriber(lexicon).transcribe_audio
+
+
+def _live_hearing(app: App, lexicon: LexiconFile) -> Hearing:
+    transcriber = app.transcriber(lexicon)
+    settings = (transcriber.vad, app.settings.live.max_piece_s)
+
+    def hear(audio: RecordingAudio, agent_channel: int | None) -> Sequence[TranscribedUtterance]:
+        if agent_channel is None or len(audio.channels) != 2:
+            raise UsageError("--live hears two-channel calls with a known agent channel")
+        return hear_as_live(transcriber.recognizer, audio, agent_channel, settings)
+
+    return hear
+
+
 def _on_audio(
-    app: App,
+    hear: Hearing,
     finder: tuple[Detector | KeywordBaseline, Listened],
-    lexicon: LexiconFile,
     condition: Condition,
     heard: dict[str, list[Utterance]],
 ) -> Predictor:
     """Transcribe each call as heard through ``condition``; keep what was heard for the CER."""
-    transcriber = app.transcriber(lexicon)
 
     def predict(call: LabelledCall) -> Sequence[Flag]:
-        audio = call_audio(call, condition)
-        said = transcriber.transcribe_audio(audio, call.spec.agent_channel)
+        said = hear(call_audio(call, condition), call.spec.agent_channel)
         utterances = [Utterance(u.speaker, u.start, u.end, u.text) for u in said]
         heard[call.call_id] = utterances
         return _flags(finder, call, utterances)

@@ -19,11 +19,12 @@ import logging
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from config.settings import LiveSettings
+from recorder.audio import RecordingAudio
 from recorder.live_vad import Piece, StreamSegmenter
 from recorder.tail import WavTail
 from recorder.vad import VadSettings
@@ -43,6 +44,8 @@ from transcriber.pipeline import Clock, Detect
 log = logging.getLogger(__name__)
 
 RX = re.compile(r"^attempt-(\d+)-rx\.wav$")
+MIXMONITOR_ARRIVAL_S = 2.05
+"""How often MixMonitor's growing files gained audio in our measurements (see README)."""
 
 
 @dataclass
@@ -115,17 +118,8 @@ class CallFollower:
         if not pieces:
             return
         rate = next(side.tail.start.rate for side in self.sides if side.tail.start)
-        audio = [to_whisper_rate(piece.samples, rate) for _, piece in pieces]
         with self.deps.decode_lock:
-            results = self.deps.recognizer.recognise_many(audio)
-        fresh: list[tuple[TranscribedUtterance, bool]] = []
-        for (speaker, piece), result in zip(pieces, results, strict=True):
-            text = to_simplified(result.text).strip()
-            if text:
-                said = TranscribedUtterance(
-                    speaker, piece.start, piece.end, text, result.avg_logprob
-                )
-                fresh.append((said, not piece.final))
+            fresh = decode_pieces(self.deps.recognizer, pieces, rate)
         if not fresh:
             return
         self.heard = sorted(
@@ -144,6 +138,61 @@ class CallFollower:
                 hit = LiveHit(flag.category, flag.rule_id, flag.speaker, flag.start, flag.evidence)
                 actions = self.deps.settings.actions.get(flag.category, [])
                 act_on_hit(session, self.attempt_id, hit, actions, self.deps.clock())
+
+
+def decode_pieces(
+    recognizer: SpeechRecognizer, pieces: Sequence[tuple[Speaker, Piece]], rate: int
+) -> list[tuple[TranscribedUtterance, bool]]:
+    """What was said in pieces finished together, decoded together; True where a piece goes on."""
+    results = recognizer.recognise_many([to_whisper_rate(p.samples, rate) for _, p in pieces])
+    fresh: list[tuple[TranscribedUtterance, bool]] = []
+    for (speaker, piece), result in zip(pieces, results, strict=True):
+        text = to_simplified(result.text).strip()
+        if text:
+            said = TranscribedUtterance(speaker, piece.start, piece.end, text, result.avg_logprob)
+            fresh.append((said, not piece.final))
+    return fresh
+
+
+def hear_as_live(
+    recognizer: SpeechRecognizer,
+    audio: RecordingAudio,
+    agent_channel: int,
+    settings: tuple[VadSettings, float],
+    arrival_s: float = MIXMONITOR_ARRIVAL_S,
+) -> list[TranscribedUtterance]:
+    """A finished two-channel recording transcribed the way the follower hears a call.
+
+    The channels arrive ``arrival_s`` at a time (MixMonitor's write cadence), each
+    direction has its own segmenter, and what both finish in one arrival is decoded
+    together: the transcript ``[live] after_call = "reuse"`` keeps, to be measured
+    against the batch decode (``callwarden eval --live``).
+    """
+    vad, max_piece_s = settings
+    speakers: tuple[Speaker, ...] = tuple(
+        "agent" if n == agent_channel else "callee" for n in range(len(audio.channels))
+    )
+    segmenters = [StreamSegmenter(audio.rate, vad, max_piece_s) for _ in audio.channels]
+    step = max(1, int(arrival_s * audio.rate))
+    heard: list[TranscribedUtterance] = []
+    for first in range(0, len(audio.channels[0]) + step, step):
+        done = len(audio.channels[0]) <= first
+        pieces = [
+            (speaker, piece)
+            for speaker, segmenter, samples in zip(
+                speakers, segmenters, audio.channels, strict=True
+            )
+            for piece in (
+                segmenter.finish()
+                if done
+                else segmenter.feed(samples[first : first + step].tobytes())
+            )
+        ]
+        if pieces:
+            heard += [u for u, _ in decode_pieces(recognizer, pieces, audio.rate)]
+        if done:
+            break
+    return sorted(heard, key=lambda u: (u.start, u.speaker))
 
 
 class SpoolWatcher:

@@ -10,6 +10,7 @@ instead of the speech (``is_echo`` finds those answers so they are dropped).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 from compliance.lexicon import LexiconFile
@@ -20,6 +21,12 @@ MIN_WORD, MAX_WORD = 2, 4
 """Han characters of a vocabulary word: one-character phrases bias nothing, long ones are
 sentences (their words are in the prompt already, or they would crowd it)."""
 ECHO_SHARED = 8
+RUNAWAY_CHARS_PER_S = 10.0
+"""Characters per second of speech no one says: Mandarin runs at 4-7 syllables a second."""
+RUNAWAY_SLACK = 6
+"""Characters allowed on top of the rate (a short piece still gets a short sentence)."""
+RUNAWAY_COMPRESSION = 2.4
+"""Whisper's own sign of a decoding loop: its text compresses better than this (zlib)."""
 """Characters a decoded segment may share in a row with the prompt before it counts as an echo."""
 
 
@@ -94,3 +101,18 @@ def _longest_common_run(a: str, b: str) -> int:
             previous, row[j] = row[j], previous + 1 if ca == cb else 0
             best = max(best, row[j])
     return best
+
+
+def is_runaway(text: str, seconds: float) -> bool:
+    """Whether a piece's text is a decoding loop rather than what was said.
+
+    A prompt makes base loop on short pieces (a 0.6 s "喂？" came back as
+    "担心,担心,担心…" for 448 tokens). A loop is longer than anyone speaks in the
+    piece's time, or repeats itself so much that it compresses like Whisper's own
+    fallback test says a loop does.
+    """
+    plain = _plain(text)
+    if len(plain) > RUNAWAY_CHARS_PER_S * seconds + RUNAWAY_SLACK:
+        return True
+    raw = text.encode()
+    return len(plain) >= 12 and len(raw) / len(zlib.compress(raw)) > RUNAWAY_COMPRESSION

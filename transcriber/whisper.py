@@ -16,7 +16,7 @@ from faster_whisper.transcribe import get_suppressed_tokens
 from config.settings import TranscriberSettings
 from transcriber.asr import Audio16k, RecognisedText
 from transcriber.errors import ModelUnavailable
-from transcriber.prompt import is_echo
+from transcriber.prompt import is_echo, is_runaway
 from transcriber.windows import Window, pack_windows
 
 
@@ -117,7 +117,8 @@ class WhisperRecognizer:
         again with the other such pieces of its call, then decoded alone. A piece
         still without text (Whisper may answer with the prompt, which is
         dropped) is decoded alone once more without the prompt, so VAD's speech
-        is never lost to the prompt.
+        is never lost to the prompt; so is a piece whose prompted text ran away
+        into a loop (``is_runaway``).
         """
         flat = [(number, index) for number, g in enumerate(groups) for index in range(len(g))]
         audio_of = [groups[number][index] for number, index in flat]
@@ -128,7 +129,8 @@ class WhisperRecognizer:
             todo = self._round(todo, flat, audio_of, heard, decoded)
         self._alone(todo, audio_of, heard, prompted=True)
         if self.options.prompt:
-            self._alone([k for k, h in enumerate(heard) if not h.said()], audio_of, heard, False)
+            again = [k for k, h in enumerate(heard) if not h.said() or _looped(h, audio_of[k])]
+            self._alone(again, audio_of, heard, False)
         results: list[list[RecognisedText]] = [[] for _ in groups]
         for (number, _), piece in zip(flat, heard, strict=True):
             results[number].append(piece.result())
@@ -278,6 +280,10 @@ def _unsure(window: Window, hypothesis: Hypothesis) -> set[int]:
         if window.owner(start, end) is None:
             unsure.update(window.covered(start, end))
     return unsure
+
+
+def _looped(piece: _Heard, audio: Audio16k) -> bool:
+    return is_runaway("".join(piece.parts), len(audio) / 16000)
 
 
 def _cuda_available() -> bool:
