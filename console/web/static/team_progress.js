@@ -15,7 +15,7 @@
     title: { text: "每日趋势 Daily trend", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { top: 24 },
-    grid: { top: 64, left: 48, right: 64, bottom: 32 },
+    grid: { top: 96, left: 48, right: 64, bottom: 32 },
     xAxis: { type: "category", data: data.days },
     yAxis: [{ type: "value", name: "通数 Calls" }, { type: "value", name: "元 CNY" }],
     series: [
@@ -30,7 +30,7 @@
     title: { text: "坐席对比 Agents side by side", textStyle: { fontSize: 14 } },
     tooltip: { trigger: "axis" },
     legend: { top: 24 },
-    grid: { top: 64, left: 48, right: 16, bottom: 32 },
+    grid: { top: 96, left: 48, right: 16, bottom: 32 },
     xAxis: { type: "category", data: data.agents },
     yAxis: { type: "value" },
     series: [
