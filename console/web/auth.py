@@ -170,3 +170,5 @@ ADMIN = RoleGuard(Role.ADMIN)
 AGENT = RoleGuard(Role.AGENT)
 LEADS = RoleGuard(Role.SUPERVISOR, Role.ADMIN)
 """The team pages: a supervisor sees their teams, an admin every team (store.scope)."""
+PROGRESS = RoleGuard(Role.SUPERVISOR, Role.ADMIN, Role.AGENT)
+"""Team progress: the leads' teams, every team for an admin, an agent's own row."""

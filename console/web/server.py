@@ -29,6 +29,7 @@ from console.web import (
     consents,
     login,
     media,
+    progress,
     qa,
     review,
     team,
@@ -70,6 +71,7 @@ def routers() -> list[APIRouter]:
             consents,
             media,
             team,
+            progress,
             complaints,
         )
     ]
