@@ -8,6 +8,7 @@ from store.models.complaints import Complaint, ComplaintLink
 from store.models.consent import CaseConsent
 from store.models.live import LiveAlert, LiveCall, LiveUtterance
 from store.models.payments import Payment
+from store.models.retention import LegalHold, Tombstone
 from store.models.review import ReviewItem
 from store.models.schedule import ScheduleEntry, ScheduleMark, ScheduleState
 from store.models.teams import Team, TeamSupervisor
@@ -30,6 +31,7 @@ __all__ = [
     "DoNotCall",
     "Flag",
     "Hold",
+    "LegalHold",
     "LiveAlert",
     "LiveCall",
     "LiveUtterance",
@@ -45,6 +47,7 @@ __all__ = [
     "SpotCheck",
     "Team",
     "TeamSupervisor",
+    "Tombstone",
     "User",
     "Utterance",
     "WebSession",
