@@ -2,9 +2,9 @@
 
 From validated settings, :class:`App` holds the database handles and the named
 paths under ``var/`` (:class:`config.VarPaths`), and builds the rest on request:
-the active dial-policy profile and lexicon (the admins' copies in ``var/`` first),
-the schedule, the transcription queue and the recording processor, and a
-campaign through a running Asterisk. CLI commands (``console/*_cmd.py``), web
+the active dial-policy profile, lexicon and retention periods (the admins' copies
+in ``var/`` first), the schedule, the transcription queue and the recording
+processor, and a campaign through a running Asterisk. CLI commands (``console/*_cmd.py``), web
 routers (``console/web/``), the demo and the benchmarks call it; none of them
 imports another to borrow its wiring. Not pure: it opens the database and reads
 files when asked to build something.
@@ -23,6 +23,7 @@ from sqlalchemy import Engine
 from compliance.detector import Detector
 from compliance.lexicon import LexiconFile, load_lexicon
 from compliance.policy import Profile, load_profile
+from compliance.retention import RetentionPeriods, load_periods
 from config import Settings, VarPaths
 from console.detection import detect_with
 from dialer.agi.thread import AgiThread
@@ -94,6 +95,10 @@ class App:
         return load_lexicon(
             name or self.settings.detector.lexicon, search=self.paths.search("lexicon")
         )
+
+    def retention_periods(self) -> RetentionPeriods:
+        """How long each kind of record is kept, per client bank (the admins' copy first)."""
+        return load_periods(search=(self.paths.retention,))
 
     def schedule(self, profile: Profile, at: datetime) -> Schedule:
         """Every active agent's worklist and every blocked number, under ``profile`` at ``at``."""
