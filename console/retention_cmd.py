@@ -22,7 +22,7 @@ from console.users import default_actor
 from store.enums import LegalHoldReason
 from store.errors import LegalHoldError
 from store.legal_holds import place_legal_hold, release_legal_hold, standing_holds
-from store.retention import Gone, RunReport, run_retention
+from store.retention import Gone, RunReport
 from store.safe_text import neutralise
 from store.types import utcnow
 
@@ -89,13 +89,10 @@ def cmd_retention_run(app: App, args: argparse.Namespace, out: TextIO) -> int:
             "than its period); preview with --dry-run"
         )
     try:
-        periods = app.retention_periods()
+        periods, report = app.run_retention(at, args.actor or default_actor(), args.dry_run)
     except RetentionError as exc:
         print(f"retention periods rejected:\n{exc}", file=sys.stderr)
         return CONFIG
-    report = run_retention(
-        app.sessions, app.reads, periods, at, args.actor or default_actor(), args.dry_run
-    )
     print(f"保存期限 / periods: {periods.source}; as of {at.isoformat()}", file=out)
     _print(report, out)
     return 0

@@ -100,10 +100,21 @@ def _loose_batches(sessions: SessionFactory) -> Iterator[Loader]:
         def load(
             session: Session, lock: bool, ids: list[int] = ids
         ) -> tuple[list[Item], dict[int, str]]:
-            del lock  # no case, no hold to serialise with
+            if lock:  # two runs at once (workers on two machines) delete each only once
+                lock_recordings(session, ids)
             return loose_recording_items(session, ids), {}
 
         yield load
+
+
+def lock_recordings(session: Session, recording_ids: list[int]) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            select(Recording.id)
+            .where(Recording.id.in_(recording_ids))
+            .order_by(Recording.id)
+            .with_for_update()
+        )
 
 
 def run_retention(  # noqa: PLR0917 (the run's inputs)

@@ -7,11 +7,14 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 
+from config.settings import DatabaseSettings, PathSettings, Settings
+from console.app import build_app
 from console.cli import main
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
@@ -135,3 +138,27 @@ def test_an_admins_period_under_two_years_stops_the_run(
     assert _cli("retention", "run", "--dry-run")[0] == 3
     err = capsys.readouterr().err
     assert f"{path}: default.notes_days: 700 days is shorter than the 731 days" in err
+
+
+def test_the_workers_run_retention_daily_at_half_past_three_on_the_centres_clock(
+    scene: Scene, db_url: str
+) -> None:
+    settings = Settings(
+        database=DatabaseSettings(url=db_url), paths=PathSettings(var_dir=scene.var)
+    )
+    app = build_app(settings)
+    try:
+        huey = app.queue().huey
+        at_half_past_three = datetime(2026, 12, 1, 19, 30)  # UTC: 03:30 in Asia/Shanghai
+        due = [t for t in huey.read_periodic(at_half_past_three) if t.name == "retention_run"]
+        assert len(due) == 1
+        later = huey.read_periodic(at_half_past_three + timedelta(minutes=1))
+        assert "retention_run" not in {t.name for t in later}
+        assert huey.execute(due[0]) == {"attempt": 2, "note": 2, "recording": 2, "transcript": 2}
+        assert huey.execute(due[0]) == {}  # all that had expired went the first time
+    finally:
+        app.engine.dispose()
+    assert not scene.old.path.exists() and not scene.held.path.exists()
+    with scene.reads() as session:
+        actors = set(session.scalars(select(Tombstone.deleted_by)))
+    assert actors == {"worker:retention"}

@@ -17,13 +17,22 @@ from sqlalchemy import Engine, func, select
 import store.retention
 import store.retention_delete
 from compliance.complaints import Channel, ComplaintStatus, Grade
-from compliance.retention import Kind
+from compliance.retention import Kind, Ref
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
-from store.enums import HoldReason, LegalHoldReason
+from store.enums import HoldReason, LegalHoldReason, RecordingStatus
 from store.errors import LegalHoldError
 from store.legal_holds import place_legal_hold, release_legal_hold
-from store.models import AuditLog, CollectionNote, Complaint, Hold, Recording, Tombstone
+from store.models import (
+    AuditLog,
+    CollectionNote,
+    Complaint,
+    DoNotCall,
+    Flag,
+    Hold,
+    Recording,
+    Tombstone,
+)
 from store.retention import run_retention
 from store.retention_delete import canonical_sha256, row_dict
 from tests.retentiondata import BORN, PERIODS, Call, add_call, stored, tombstones
@@ -251,3 +260,47 @@ def test_a_file_two_calls_share_stays_until_the_last_row_goes(
         assert session.get(Recording, twin.recording_id) is not None
         mark = session.scalars(select(Tombstone).where(Tombstone.kind == Kind.RECORDING)).one()
         assert mark.detail["file_kept_for"] == twin.recording_id
+
+
+def test_a_recording_imported_without_a_call_follows_the_default_periods(
+    history: History,
+) -> None:
+    loose = history.archive / "loose.wav"
+    loose.write_bytes(b"RIFFloose")
+    with history.sessions.begin() as session:
+        row = Recording(
+            sha256=hashlib.sha256(b"RIFFloose").hexdigest(),
+            path=str(loose),
+            size_bytes=9,
+            status=RecordingStatus.STORED,
+            created_at=BORN,
+        )
+        session.add(row)
+        session.flush()
+        loose_id = row.id
+    report = _run(history)
+    assert not loose.exists()
+    gone = [g for g in report.gone if g.expiry.ref == Ref(Kind.RECORDING, loose_id)]
+    assert [(g.item.case_id, g.item.bank, g.expiry.rule) for g in gone] == [
+        (None, None, "default.recordings_days = 1000")
+    ]
+
+
+def test_a_transcript_a_do_not_call_entry_points_at_is_kept_as_its_evidence(
+    history: History,
+) -> None:
+    with history.sessions.begin() as session:
+        flag = session.scalars(
+            select(Flag.id).where(Flag.recording_id == history.expired.recording_id)
+        ).one()
+        session.add(
+            DoNotCall(
+                e164="+8613900000000", reason="第三方要求", source_flag_id=flag, created_by="qa1"
+            )
+        )
+    report = _run(history)
+    with history.reads() as session:
+        assert stored(session, history.expired) == {**WHOLE, "note": 0}
+    kept = {str(k.ref): k.why for k in report.kept}
+    assert kept[f"transcript#{history.expired.recording_id}"] == "evidence of do-not-call #1"
+    assert history.expired.path.exists()
