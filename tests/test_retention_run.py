@@ -6,6 +6,10 @@ and is completed by the next."""
 from __future__ import annotations
 
 import hashlib
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,6 +39,7 @@ from store.models import (
 )
 from store.retention import run_retention
 from store.retention_delete import canonical_sha256, row_dict
+from tests.conftest import ROOT
 from tests.retentiondata import BORN, PERIODS, Call, add_call, stored, tombstones
 
 GONE = {"attempt": 0, "recording": 0, "transcript": 0, "note": 0}
@@ -304,3 +309,34 @@ def test_a_transcript_a_do_not_call_entry_points_at_is_kept_as_its_evidence(
     kept = {str(k.ref): k.why for k in report.kept}
     assert kept[f"transcript#{history.expired.recording_id}"] == "evidence of do-not-call #1"
     assert history.expired.path.exists()
+
+
+@pytest.mark.parametrize("when", ["mid-batch", "before-files"])
+def test_a_run_killed_leaves_nothing_half_deleted_and_the_next_run_completes(
+    history: History, db_url: str, when: str
+) -> None:
+    child = subprocess.run(
+        [sys.executable, "-m", "tests.retention_child", db_url, when, LATER.isoformat()],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+    assert child.returncode == -signal.SIGKILL, child.stderr.decode()
+    with history.reads() as session:
+        marks = tombstones(session)
+        if when == "mid-batch":
+            assert stored(session, history.expired) == WHOLE and marks == []
+        else:
+            assert stored(session, history.expired) == GONE
+            assert [t.file_removed_at for t in marks if t.kind is Kind.RECORDING] == [None]
+    assert history.expired.path.exists()  # the file never goes before its row
+    _run(history, at=LATER + timedelta(hours=1))
+    with history.reads() as session:
+        assert stored(session, history.expired) == GONE
+        marks = tombstones(session)
+        assert len(marks) == 6  # the icbc call's four things, the cmb transcript and note
+        assert all(t.file_removed_at is not None for t in marks if t.kind is Kind.RECORDING)
+    assert not history.expired.path.exists()
+    assert verify(history.reads).broken is None
