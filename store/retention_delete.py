@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -126,7 +126,10 @@ def _attempt(session: Session, attempt_id: int) -> tuple[str, dict[str, Any], No
     return canonical_sha256(content), {"rows": counts}, None
 
 
-_DELETERS = {
+Deleter = Callable[[Session, int], tuple[str, dict[str, Any], str | None]]
+"""Deletes one thing by id; its hash, the tombstone's detail, and a file to remove after."""
+
+_DELETERS: dict[Kind, Deleter] = {
     Kind.TRANSCRIPT: _transcript,
     Kind.RECORDING: _recording,
     Kind.NOTE: _note,
