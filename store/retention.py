@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from compliance.retention import Expiry, Item, Kept, RetentionPeriods, decide
@@ -169,26 +169,48 @@ def _audit(session: Session, actor: str, tombstones: list[Tombstone], source: st
 
 
 def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
-    """Remove the files of recordings whose deletion has committed and mark their tombstones;
-    how many were removed, and how many kept because another recording shares them."""
-    with sessions() as session:
-        pending = list(
-            session.execute(
-                select(Tombstone.id, Tombstone.file_path)
-                .where(Tombstone.file_path.is_not(None), Tombstone.file_removed_at.is_(None))
-                .order_by(Tombstone.id)
-            )
-        )
+    """Remove the files of recordings whose deletion has committed and mark their tombstones,
+    a batch per transaction (a file removed whose mark then failed to commit is simply
+    removed again, as missing, next time); how many were removed, and how many kept because
+    another recording shares them."""
     removed = shared_count = 0
-    for tombstone_id, path in pending:
+    after = 0
+    while True:
         with sessions.begin() as session:
-            shared = session.scalar(select(Recording.id).where(Recording.path == path).limit(1))
-            if shared is None and path is not None:
-                Path(path).unlink(missing_ok=True)
-            row = session.get_one(Tombstone, tombstone_id)
-            row.file_removed_at = now
-            if shared is not None:
-                row.detail = {**row.detail, "file_kept_for": shared}
-        removed += shared is None
-        shared_count += shared is not None
-    return removed, shared_count
+            pending = list(
+                session.execute(
+                    select(Tombstone.id, Tombstone.file_path)
+                    .where(
+                        Tombstone.id > after,
+                        Tombstone.file_path.is_not(None),
+                        Tombstone.file_removed_at.is_(None),
+                    )
+                    .order_by(Tombstone.id)
+                    .limit(BATCH)
+                )
+            )
+            if not pending:
+                return removed, shared_count
+            after = pending[-1][0]
+            paths = {path for _, path in pending if path is not None}
+            shared = dict(
+                session.execute(
+                    select(Recording.path, func.min(Recording.id))
+                    .where(Recording.path.in_(paths))
+                    .group_by(Recording.path)
+                ).all()
+            )
+            for _, path in pending:
+                if path is not None and path not in shared:
+                    Path(path).unlink(missing_ok=True)
+            ids = [tombstone_id for tombstone_id, _ in pending]
+            session.execute(
+                update(Tombstone).where(Tombstone.id.in_(ids)).values(file_removed_at=now)
+            )
+            for tombstone_id, path in pending:
+                if path in shared:
+                    row = session.get_one(Tombstone, tombstone_id)
+                    row.detail = {**row.detail, "file_kept_for": shared[path]}
+            kept = sum(path in shared for _, path in pending)
+            shared_count += kept
+            removed += len(pending) - kept

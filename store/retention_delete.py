@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy import delete, inspect, select
 from sqlalchemy.orm import Session
 
-from compliance.retention import Expiry, Item, Kind
+from compliance.retention import Expiry, Item, Kind, Ref
 from store.models import (
     Base,
     CallAttempt,
@@ -36,6 +36,10 @@ from store.models import (
     Tombstone,
     Utterance,
 )
+
+_NO_SYNC = {"synchronize_session": False}
+"""The session is not asked to find deleted rows among those it holds: that search grows
+with the batch (quadratic), and nothing in the batch reads a deleted row again."""
 
 
 @dataclass(frozen=True)
@@ -66,86 +70,125 @@ def canonical_sha256(content: Any) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _rows(session: Session, model: type[Base], where: Any) -> list[dict[str, Any]]:
-    return [row_dict(r) for r in session.scalars(select(model).where(where).order_by("id"))]
+_CHUNK = 500
+"""Ids per IN (...): well under every driver's limit on bound parameters."""
+
+Outcome = tuple[str, dict[str, Any], str | None]
+"""A deleted thing's hash, its tombstone's detail, and the file to remove after commit."""
+Deleter = Callable[[Session, list[int]], dict[int, Outcome]]
+"""Deletes things of one kind by id, set-wise; what each one was."""
 
 
-def _transcript(session: Session, recording_id: int) -> tuple[str, dict[str, Any], None]:
-    flags = select(Flag.id).where(Flag.recording_id == recording_id)
-    content = {
-        "utterances": _rows(session, Utterance, Utterance.recording_id == recording_id),
-        "flags": _rows(session, Flag, Flag.recording_id == recording_id),
-        "verdicts": _rows(session, ReviewVerdict, ReviewVerdict.flag_id.in_(flags)),
-        "review_items": _rows(session, ReviewItem, ReviewItem.recording_id == recording_id),
+def _chunks(ids: list[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), _CHUNK):
+        yield ids[start : start + _CHUNK]
+
+
+def _grouped(
+    session: Session, model: type[Base], key: Any, ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """``model``'s rows whose ``key`` column is in ``ids``, as dicts, grouped by it, in
+    primary-key order (the order the hash sees them in)."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    order = inspect(model).primary_key
+    for chunk in _chunks(ids):
+        for row in session.scalars(select(model).where(key.in_(chunk)).order_by(*order)):
+            found[getattr(row, key.key)].append(row_dict(row))
+    return found
+
+
+def _delete(session: Session, model: type[Base], key: Any, ids: list[int]) -> None:
+    for chunk in _chunks(ids):
+        session.execute(delete(model).where(key.in_(chunk)), execution_options=_NO_SYNC)
+
+
+def _transcripts(session: Session, ids: list[int]) -> dict[int, Outcome]:
+    """Recordings' utterances, flags (with QA's verdicts on them) and review items."""
+    flags = _grouped(session, Flag, Flag.recording_id, ids)
+    flag_ids = [flag["id"] for rows in flags.values() for flag in rows]
+    verdicts = _grouped(session, ReviewVerdict, ReviewVerdict.flag_id, flag_ids)
+    parts = {
+        "utterances": _grouped(session, Utterance, Utterance.recording_id, ids),
+        "flags": flags,
+        "review_items": _grouped(session, ReviewItem, ReviewItem.recording_id, ids),
     }
-    session.execute(delete(ReviewVerdict).where(ReviewVerdict.flag_id.in_(flags)))
-    session.execute(delete(ReviewItem).where(ReviewItem.recording_id == recording_id))
-    session.execute(delete(Flag).where(Flag.recording_id == recording_id))
-    session.execute(delete(Utterance).where(Utterance.recording_id == recording_id))
-    counts = {key: len(rows) for key, rows in content.items()}
-    return canonical_sha256(content), {"rows": counts}, None
+    _delete(session, ReviewVerdict, ReviewVerdict.flag_id, flag_ids)
+    _delete(session, ReviewItem, ReviewItem.recording_id, ids)
+    _delete(session, Flag, Flag.recording_id, ids)
+    _delete(session, Utterance, Utterance.recording_id, ids)
+    outcomes: dict[int, Outcome] = {}
+    for rid in ids:
+        content = {key: rows[rid] for key, rows in parts.items()}
+        content["verdicts"] = [v for f in flags[rid] for v in verdicts[f["id"]]]
+        counts = {key: len(rows) for key, rows in content.items()}
+        outcomes[rid] = (canonical_sha256(content), {"rows": counts}, None)
+    return outcomes
 
 
-def _recording(session: Session, recording_id: int) -> tuple[str, dict[str, Any], str]:
-    recording = session.get_one(Recording, recording_id)
-    content = {
-        "recording": row_dict(recording),
-        "spot_checks": _rows(session, SpotCheck, SpotCheck.recording_id == recording_id),
+def _recordings(session: Session, ids: list[int]) -> dict[int, Outcome]:
+    """The recordings' rows (with QA's spot checks); the hash is the audio's."""
+    rows = _grouped(session, Recording, Recording.id, ids)
+    spot_checks = _grouped(session, SpotCheck, SpotCheck.recording_id, ids)
+    _delete(session, SpotCheck, SpotCheck.recording_id, ids)
+    _delete(session, Recording, Recording.id, ids)
+    outcomes: dict[int, Outcome] = {}
+    for rid in ids:
+        (row,) = rows[rid]
+        content = {"recording": row, "spot_checks": spot_checks[rid]}
+        detail = {"rows_sha256": canonical_sha256(content), "size_bytes": row["size_bytes"]}
+        outcomes[rid] = (row["sha256"], detail, row["path"])
+    return outcomes
+
+
+def _notes(session: Session, ids: list[int]) -> dict[int, Outcome]:
+    rows = _grouped(session, CollectionNote, CollectionNote.id, ids)
+    _delete(session, CollectionNote, CollectionNote.id, ids)
+    return {nid: (canonical_sha256({"note": rows[nid][0]}), {}, None) for nid in ids}
+
+
+def _attempts(session: Session, ids: list[int]) -> dict[int, Outcome]:
+    """The attempts' rows with what the live path stored of them."""
+    rows = _grouped(session, CallAttempt, CallAttempt.id, ids)
+    parts = {
+        "live_utterances": _grouped(session, LiveUtterance, LiveUtterance.call_attempt_id, ids),
+        "live_alerts": _grouped(session, LiveAlert, LiveAlert.call_attempt_id, ids),
+        "live_call": _grouped(session, LiveCall, LiveCall.call_attempt_id, ids),
     }
-    detail = {"rows_sha256": canonical_sha256(content), "size_bytes": recording.size_bytes}
-    sha, path = recording.sha256, recording.path
-    session.execute(delete(SpotCheck).where(SpotCheck.recording_id == recording_id))
-    session.execute(delete(Recording).where(Recording.id == recording_id))
-    return sha, detail, path
+    for model in (LiveUtterance, LiveAlert, LiveCall):
+        _delete(session, model, model.call_attempt_id, ids)
+    _delete(session, CallAttempt, CallAttempt.id, ids)
+    outcomes: dict[int, Outcome] = {}
+    for aid in ids:
+        content: dict[str, Any] = {key: found[aid] for key, found in parts.items()}
+        counts = {key: len(found) for key, found in content.items()}
+        content["attempt"] = rows[aid][0]
+        outcomes[aid] = (canonical_sha256(content), {"rows": counts}, None)
+    return outcomes
 
-
-def _note(session: Session, note_id: int) -> tuple[str, dict[str, Any], None]:
-    note = session.get_one(CollectionNote, note_id)
-    digest = canonical_sha256({"note": row_dict(note)})
-    session.execute(delete(CollectionNote).where(CollectionNote.id == note_id))
-    return digest, {}, None
-
-
-def _attempt(session: Session, attempt_id: int) -> tuple[str, dict[str, Any], None]:
-    attempt = session.get_one(CallAttempt, attempt_id)
-    live = LiveUtterance.call_attempt_id == attempt_id
-    content = {
-        "attempt": row_dict(attempt),
-        "live_utterances": _rows(session, LiveUtterance, live),
-        "live_alerts": _rows(session, LiveAlert, LiveAlert.call_attempt_id == attempt_id),
-        "live_call": [
-            row_dict(r)
-            for r in session.scalars(select(LiveCall).where(LiveCall.call_attempt_id == attempt_id))
-        ],
-    }
-    session.execute(delete(LiveUtterance).where(live))
-    session.execute(delete(LiveAlert).where(LiveAlert.call_attempt_id == attempt_id))
-    session.execute(delete(LiveCall).where(LiveCall.call_attempt_id == attempt_id))
-    session.execute(delete(CallAttempt).where(CallAttempt.id == attempt_id))
-    counts = {key: len(rows) for key, rows in content.items() if key != "attempt"}
-    return canonical_sha256(content), {"rows": counts}, None
-
-
-Deleter = Callable[[Session, int], tuple[str, dict[str, Any], str | None]]
-"""Deletes one thing by id; its hash, the tombstone's detail, and a file to remove after."""
 
 _DELETERS: dict[Kind, Deleter] = {
-    Kind.TRANSCRIPT: _transcript,
-    Kind.RECORDING: _recording,
-    Kind.NOTE: _note,
-    Kind.ATTEMPT: _attempt,
+    Kind.TRANSCRIPT: _transcripts,
+    Kind.RECORDING: _recordings,
+    Kind.NOTE: _notes,
+    Kind.ATTEMPT: _attempts,
 }
 
 
 def delete_expired(
-    session: Session, goes: Sequence[Expiry], items: dict[Any, Item], how: Deletion
+    session: Session, goes: Sequence[Expiry], items: dict[Ref, Item], how: Deletion
 ) -> list[Tombstone]:
     """Delete what ``goes`` names (dependents first, as the plan orders them) and add a
     tombstone for each; the caller commits both together."""
+    outcomes: dict[Ref, Outcome] = {}
+    for kind, deleter in _DELETERS.items():  # dependents' kinds first, as foreign keys point
+        ids = [e.ref.id for e in goes if e.ref.kind is kind]
+        if ids:
+            done = deleter(session, ids)
+            outcomes.update({Ref(kind, i): outcome for i, outcome in done.items()})
     tombstones: list[Tombstone] = []
     for expiry in goes:
         item = items[expiry.ref]
-        digest, detail, path = _DELETERS[expiry.ref.kind](session, expiry.ref.id)
+        digest, detail, path = outcomes[expiry.ref]
         tombstone = Tombstone(
             kind=expiry.ref.kind,
             object_id=expiry.ref.id,

@@ -19,6 +19,7 @@ import store.retention
 import store.retention_delete
 from compliance.retention import Kind
 from store.db import make_engine, make_read_session_factory, make_session_factory
+from store.retention_delete import Outcome
 from tests.retentiondata import PERIODS
 
 
@@ -27,7 +28,7 @@ def _die() -> NoReturn:
     raise AssertionError("still alive")
 
 
-def _dies_deleting(_session: Session, _object_id: int) -> tuple[str, dict[str, Any], str | None]:
+def _dies_deleting(_session: Session, _ids: list[int]) -> dict[int, Outcome]:
     _die()
 
 
