@@ -3,7 +3,8 @@
 ComplianceError
 ├── ProfileError     a dial-policy profile is missing or invalid (message names file/key)
 ├── LexiconError     a detector lexicon is missing or invalid (message names file/line)
-└── LabelledSetError a labelled-call directory cannot be read (message names file/field)
+├── LabelledSetError a labelled-call directory cannot be read (message names file/field)
+└── RetentionError   retention periods are missing or invalid (message names file/key)
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ class LexiconError(ComplianceError):
 
 class LabelledSetError(ComplianceError):
     """A labelled-call set cannot be read; ``problems`` has one ``FILE: field: reason`` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class RetentionError(ComplianceError):
+    """Retention periods cannot be used; ``problems`` has one ``FILE: key: reason`` each."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))

@@ -59,6 +59,11 @@ class VarPaths:
         return (self.admin_dir(kind),)
 
     @property
+    def retention(self) -> Path:
+        """The admins' retention periods (``retention.toml``), read before the shipped ones."""
+        return self.root / "retention"
+
+    @property
     def calendars(self) -> Path:
         """Statutory-holiday years admins added (``callwarden calendar add``), one TOML each."""
         return self.root / "calendar"

@@ -2,9 +2,9 @@
 
 From validated settings, :class:`App` holds the database handles and the named
 paths under ``var/`` (:class:`config.VarPaths`), and builds the rest on request:
-the active dial-policy profile and lexicon (the admins' copies in ``var/`` first),
-the schedule, the transcription queue and the recording processor, and a
-campaign through a running Asterisk. CLI commands (``console/*_cmd.py``), web
+the active dial-policy profile, lexicon and retention periods (the admins' copies
+in ``var/`` first), the schedule, the transcription queue and the recording
+processor, and a campaign through a running Asterisk. CLI commands (``console/*_cmd.py``), web
 routers (``console/web/``), the demo and the benchmarks call it; none of them
 imports another to borrow its wiring. Not pure: it opens the database and reads
 files when asked to build something.
@@ -12,18 +12,22 @@ files when asked to build something.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from huey import crontab
 from sqlalchemy import Engine
 
 from compliance.detector import Detector
 from compliance.lexicon import LexiconFile, load_lexicon
 from compliance.policy import Profile, load_profile
+from compliance.retention import RetentionPeriods, load_periods
 from config import Settings, VarPaths
 from console.detection import detect_with
 from dialer.agi.thread import AgiThread
@@ -39,10 +43,13 @@ from recorder.keys import LocalKeys, load_keys
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.errors import DatabaseUnavailable
 from store.migrate import current_revision, head_revision
+from store.retention import RunReport, run_retention
 from store.types import utcnow
 from transcriber import Transcriber, open_transcriber
 from transcriber.pipeline import PipelineSettings, RecordingProcessor, pending_recordings
 from transcriber.queue import TranscriptionQueue, make_huey
+
+log = logging.getLogger("callwarden.app")
 
 
 @dataclass(frozen=True)
@@ -98,6 +105,19 @@ class App:
             name or self.settings.detector.lexicon, search=self.paths.search("lexicon")
         )
 
+    def retention_periods(self) -> RetentionPeriods:
+        """How long each kind of record is kept, per client bank (the admins' copy first)."""
+        return load_periods(search=(self.paths.retention,))
+
+    def run_retention(
+        self, at: datetime, actor: str, dry_run: bool = False
+    ) -> tuple[RetentionPeriods, RunReport]:
+        """Delete (or, ``dry_run``, only list) what has expired at ``at``: the one road for
+        ``callwarden retention run`` and the workers' daily job."""
+        periods = self.retention_periods()
+        report = run_retention(self.sessions, self.reads, periods, at, actor, dry_run)
+        return periods, report
+
     def schedule(self, profile: Profile, at: datetime) -> Schedule:
         """Every active agent's worklist and every blocked number, under ``profile`` at ``at``."""
         with self.reads() as session:
@@ -152,9 +172,16 @@ class App:
             return pending_recordings(self.sessions, utcnow(), self._pipeline_settings())
 
         huey = make_huey(settings.queue.url, self.paths.root)
-        return TranscriptionQueue(
+        queue = TranscriptionQueue(
             huey, processor, pending, settings.queue.high_water, settings.queue.batch
         )
+        hour, minute = daily_retention_time(settings.policy.timezone)
+
+        @huey.periodic_task(crontab(minute=str(minute), hour=str(hour)), name="retention_run")  # type: ignore[untyped-decorator]
+        def retention_run() -> dict[str, int]:
+            return daily_retention(settings)
+
+        return queue
 
     def queue_location(self) -> str:
         """Where the queue lives, for a message."""
@@ -207,6 +234,29 @@ class App:
             return campaign.run()
         finally:
             agi.close()
+
+
+RETENTION_AT = time(3, 30)
+"""When the workers' daily retention run starts, on the centre's clock: no calls, no QA."""
+
+
+def daily_retention_time(zone: str) -> tuple[int, int]:
+    """:data:`RETENTION_AT` on the centre's clock as huey's crontab (UTC) hour and minute."""
+    local = datetime.combine(utcnow().date(), RETENTION_AT, ZoneInfo(zone))
+    moment = local.astimezone(UTC)
+    return moment.hour, moment.minute
+
+
+def daily_retention(settings: Settings) -> dict[str, int]:
+    """The workers' daily job: a retention run as of now, in the worker process's own app
+    (never an engine inherited across fork). Invalid periods raise, and nothing is deleted."""
+    app = build_app(settings)
+    try:
+        _, report = app.run_retention(utcnow(), "worker:retention")
+    finally:
+        app.engine.dispose()
+    log.info("retention: deleted %s, kept past their period %d", report.counts(), len(report.kept))
+    return report.counts()
 
 
 def build_app(settings: Settings) -> App:

@@ -117,7 +117,9 @@ def _checked(session: Session, new: NewComplaint) -> tuple[str, str]:
         raise ComplaintError("handler: name who handles the complaint")
     if len(handler) > 64:
         raise ComplaintError("handler: at most 64 characters")
-    if session.get(Case, new.case_id) is None:
+    # Locked (PostgreSQL) as a retention run locks the cases it deletes from: the complaint's
+    # hold on the evidence is either seen by the run or placed after it committed.
+    if session.get(Case, new.case_id, with_for_update=True) is None:
         raise ComplaintError(f"case {new.case_id}: no such case")
     flag = new.source_flag_id
     if flag is not None and _case_of_flag(session, flag) != new.case_id:

@@ -131,3 +131,11 @@ class ConsentScope(StrEnum):
 
     WINDOW = "window"
     FREQUENCY = "frequency"
+
+
+class LegalHoldReason(StrEnum):
+    """Why a case's records are kept past their retention period (an open complaint holds
+    them too, without a row of its own: ``store.legal_holds``)."""
+
+    DISPUTE = "dispute"  # 争议: the debtor disputes the debt or the collection
+    ADMIN = "admin"  # an administrator's hold, for a reason they give (a regulator, a court)

@@ -4,7 +4,8 @@ StoreError
 ├── DatabaseUnavailable   the database cannot be reached or is locked past the timeout
 ├── MigrationError        the schema cannot be brought to the current version
 ├── ImportRejected        a case file failed validation; nothing was written
-└── ReviewClosed          a review item was already promoted or dismissed
+├── ReviewClosed          a review item was already promoted or dismissed
+└── LegalHoldError        a legal hold cannot be placed or released (the message says why)
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ class ImportRejected(StoreError):
 
 class ReviewClosed(StoreError):
     """A review item was already promoted or dismissed (another inspector, or a second click)."""
+
+
+class LegalHoldError(StoreError, ValueError):
+    """A legal hold that cannot be placed or released; the message says why."""

@@ -8,6 +8,7 @@ from store.models.complaints import Complaint, ComplaintLink
 from store.models.consent import CaseConsent
 from store.models.live import LiveAlert, LiveCall, LiveUtterance
 from store.models.payments import Payment
+from store.models.retention import LegalHold, Tombstone
 from store.models.review import ReviewItem
 from store.models.schedule import (
     ScheduleBlocked,
@@ -35,6 +36,7 @@ __all__ = [
     "DoNotCall",
     "Flag",
     "Hold",
+    "LegalHold",
     "LiveAlert",
     "LiveCall",
     "LiveUtterance",
@@ -51,6 +53,7 @@ __all__ = [
     "SpotCheck",
     "Team",
     "TeamSupervisor",
+    "Tombstone",
     "User",
     "Utterance",
     "WebSession",
