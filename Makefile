@@ -21,6 +21,7 @@ services: $(STAMP)
 	scripts/ensure-services.sh
 	scripts/ensure-asterisk.sh
 	scripts/ensure-chromium.sh
+	scripts/ensure-restic.sh
 
 stop-services:
 	scripts/stop-services.sh

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
 
 from config.errors import ConfigFileError, ConfigValueError
 from config.var_paths import VarPaths
@@ -172,6 +172,55 @@ class ArchiveSettings(_Section):
     ``callwarden keys rotate`` has re-wrapped them under ``key_file``."""
 
 
+class RepositorySettings(_Section):
+    """One restic repository a backup is written to, and where its password comes from."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")
+    """How commands and records name it (``restore --repo NAME``)."""
+    location: str = ""
+    """restic's repository string: a folder, ``sftp:user@host:/path``, …; empty:
+    ``<var_dir>/backup/<name>``."""
+    password_file: Path | None = Field(default=None, strict=False)
+    """A file readable by its owner only (0600); ``callwarden backup init`` writes one."""
+    password_env: str = Field(default="", pattern=r"^(|[A-Za-z_][A-Za-z0-9_]*)$")
+    """The environment variable holding the password instead (not ``CALLWARDEN_*``: those
+    are settings)."""
+
+    @model_validator(mode="after")
+    def _one_password(self) -> RepositorySettings:
+        if self.password_file is not None and self.password_env:
+            raise ValueError(f"repository {self.name}: password_file or password_env, not both")
+        if self.password_env.upper().startswith(ENV_PREFIX):
+            raise ValueError(
+                f"repository {self.name}: password_env {self.password_env}: CALLWARDEN_* "
+                "variables are read as settings; choose another name"
+            )
+        return self
+
+
+def _default_repositories() -> tuple[RepositorySettings, ...]:
+    # Two copies by default (the seed asks for at least two places); an admin points the
+    # second at another disk or an SFTP target.
+    return (RepositorySettings(name="a"), RepositorySettings(name="b"))
+
+
+class BackupSettings(_Section):
+    """``callwarden backup``: restic (Debian's) and the repositories every backup goes to."""
+
+    restic: Path | None = Field(default=None, strict=False)
+    """The restic program; unset: ``<var_dir>/tools/restic`` (``scripts/ensure-restic.sh``)."""
+    repositories: tuple[RepositorySettings, ...] = Field(
+        default_factory=_default_repositories, min_length=1, strict=False
+    )
+
+    @model_validator(mode="after")
+    def _distinct(self) -> BackupSettings:
+        names = [repo.name for repo in self.repositories]
+        if len(set(names)) != len(names):
+            raise ValueError(f"repository names repeat: {names}")
+        return self
+
+
 class LoggingSettings(_Section):
     """Log verbosity; PII is masked regardless."""
 
@@ -192,6 +241,7 @@ class Settings(_Section):
     logging: LoggingSettings = LoggingSettings()
     live: LiveSettings = LiveSettings()
     archive: ArchiveSettings = ArchiveSettings()
+    backup: BackupSettings = BackupSettings()
     source: str = Field(default="<defaults>", exclude=True)
     """Where these settings came from, for messages; not a key users set."""
 

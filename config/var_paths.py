@@ -99,6 +99,18 @@ class VarPaths:
         return self.root / "bundles"
 
     @property
+    def backup(self) -> Path:
+        """Backups: the default restic repositories (``<name>/``) and their password files
+        (``<name>.password``, 0600), the staging folder a snapshot is assembled in, restic's
+        cache and the record of each backup (``records/``)."""
+        return self.root / "backup"
+
+    @property
+    def tools(self) -> Path:
+        """Programs the project installs itself: ``restic`` (``scripts/ensure-restic.sh``)."""
+        return self.root / "tools"
+
+    @property
     def bench(self) -> Path:
         """``make bench``'s results."""
         return self.root / "bench"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from huey import crontab
 from sqlalchemy import Engine
 
+from backup import Repository, Restic, Sources
 from compliance.detector import Detector
 from compliance.lexicon import LexiconFile, load_lexicon
 from compliance.policy import Profile, load_profile
@@ -195,6 +197,48 @@ class App:
             reuse_live=self.settings.live.after_call == "reuse",
         )
 
+    # -- backups ---------------------------------------------------------------------
+
+    def restic(self) -> Restic:
+        """restic as ``[backup] restic`` names it, else as ``scripts/ensure-restic.sh`` put it."""
+        program = self.settings.backup.restic or self.paths.tools / "restic"
+        return Restic(program.absolute(), (self.paths.backup / "cache").absolute(), os.environ)
+
+    def backup_repositories(self, only: str | None = None) -> list[Repository]:
+        """The configured repositories (or the one named ``only``), with absolute paths:
+        restic runs in the staging folder, where a relative path would point elsewhere."""
+        repos = []
+        for repo in self.settings.backup.repositories:
+            if only is not None and repo.name != only:
+                continue
+            location = repo.location or str(self.paths.backup / repo.name)
+            if ":" not in location:  # a folder, not sftp:…, rest:…, s3:…
+                location = str(Path(location).absolute())
+            password_file = None
+            if not repo.password_env:
+                chosen = repo.password_file or self.paths.backup / f"{repo.name}.password"
+                password_file = chosen.absolute()
+            repos.append(Repository(repo.name, location, password_file, repo.password_env))
+        return repos
+
+    def backup_sources(self) -> Sources:
+        """What a backup takes: the database, the archive, the admins' versions, the settings
+        with passwords in URLs masked."""
+        paths = self.paths
+        settings = self.settings.model_dump(mode="json")
+        for section in ("database", "queue"):
+            settings[section]["url"] = _masked(settings[section]["url"])
+        return Sources(
+            database_url=self.settings.database_url(),
+            recordings=paths.recordings,
+            admin={
+                "policy": paths.admin_dir("policy"),
+                "lexicon": paths.admin_dir("lexicon"),
+                "calendar": paths.calendars,
+            },
+            settings=settings,
+        )
+
     # -- dialling ---------------------------------------------------------------------
 
     def running_sandbox(self) -> Sandbox | None:
@@ -257,6 +301,11 @@ def daily_retention(settings: Settings) -> dict[str, int]:
         app.engine.dispose()
     log.info("retention: deleted %s, kept past their period %d", report.counts(), len(report.kept))
     return report.counts()
+
+
+def _masked(url: str) -> str:
+    """``scheme://user:***@host/…``: a URL's password is a secret a backup does not keep."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def build_app(settings: Settings) -> App:

@@ -13,11 +13,13 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError
 
+from backup import BackupError, PasswordProblem, ResticMissing
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app
 from console.audit_cmd import add_audit_commands
+from console.backup_cmd import add_backup_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_import_payments, cmd_init
@@ -119,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_keys_commands(sub)
     add_complaint_commands(sub)
     add_retention_commands(sub)
+    add_backup_commands(sub)
 
     _add_demo_command(sub)
     return parser
@@ -300,10 +303,10 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except DialerError as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except KeyProblem as exc:
+    except (KeyProblem, PasswordProblem, ResticMissing) as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except ArchiveError as exc:
+    except (ArchiveError, BackupError) as exc:
         print(f"callwarden: {exc}", file=sys.stderr)
         return EXIT_REJECTED
     except LabelledSetError as exc:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-LOWER = ("compliance", "config", "store", "dialer", "recorder", "transcriber")
+LOWER = ("compliance", "config", "store", "dialer", "recorder", "transcriber", "backup")
 PACKAGES = (*LOWER, "console", "bench")
 Graph = dict[str, set[str]]
 

@@ -1,0 +1,167 @@
+"""The checks a restored backup must pass before anyone relies on it. Not pure: opens the
+restored database and reads every restored recording.
+
+1. the database: SQLite's ``PRAGMA integrity_check``, or the dump restored by ``pg_restore``
+   into a scratch database (dropped afterwards);
+2. every table holds as many rows as the manifest says were backed up;
+3. every recording row's file is there and its audio has the row's sha256 (a sealed file is
+   opened with the configured master key and checked chunk by chunk, then whole);
+4. the audit chain holds, and holds the head stored in the manifest (a rewrite of the whole
+   chain since would not).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from backup.database import libpq, pg_counts, scratch_postgres, sqlite_counts, sqlite_integrity
+from backup.errors import BackupError
+from backup.snapshot import Manifest
+from recorder.archive import Archive, verify
+from recorder.errors import ArchiveError
+from recorder.keys import KeyProvider
+from store.audit import verify as verify_chain
+from store.audit_chain import parse_head
+from store.db import SessionFactory, make_engine, make_read_session_factory
+from store.models import Recording
+
+_NAMED = 10
+"""Failures named one by one in a check's detail; the rest are counted."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One check on a restored backup and what it found."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def verify_restored(
+    folder: Path, manifest: Manifest, server_url: str, keys: KeyProvider | None
+) -> list[Check]:
+    """Run every check on the backup restored in ``folder``; ``server_url`` is a PostgreSQL
+    server to restore a dump into (unused for SQLite)."""
+    dump = folder / "database" / manifest.database_file
+    if not dump.is_file():
+        return [Check("database", False, f"{dump} is missing")]
+    checks: list[Check] = []
+    with _restored_database(manifest, dump, server_url, checks) as url:
+        if url is None:
+            return checks
+        engine = make_engine(url)
+        try:
+            reads = make_read_session_factory(engine)
+            checks.append(_counts(url, manifest))
+            checks.append(_recordings(reads, folder / "recordings", manifest, keys))
+            checks.append(_audit(reads, manifest))
+        finally:
+            engine.dispose()
+    return checks
+
+
+@contextmanager
+def _restored_database(
+    manifest: Manifest, dump: Path, server_url: str, checks: list[Check]
+) -> Iterator[str | None]:
+    if manifest.backend == "sqlite":
+        found = sqlite_integrity(dump)
+        checks.append(Check("database", found == "ok", f"PRAGMA integrity_check: {found}"))
+        yield f"sqlite:///{dump}" if found == "ok" else None
+        return
+    if not server_url.startswith("postgresql"):
+        checks.append(Check("database", False, "a PostgreSQL dump needs a PostgreSQL server"))
+        yield None
+        return
+    try:
+        with scratch_postgres(server_url, dump) as url:
+            checks.append(Check("database", True, "pg_restore into a scratch database: ok"))
+            yield url
+    except BackupError as exc:
+        checks.append(Check("database", False, str(exc)))
+        yield None
+
+
+def _counts(url: str, manifest: Manifest) -> Check:
+    found = _table_counts(url)
+    wrong = [
+        f"{table}: {found.get(table, 0)} rows, backed up {rows}"
+        for table, rows in sorted(manifest.counts.items())
+        if found.get(table, 0) != rows
+    ]
+    total = sum(manifest.counts.values())
+    if wrong:
+        return Check("rows", False, "; ".join(wrong[:_NAMED]))
+    return Check("rows", True, f"{len(manifest.counts)} tables, {total} rows, as backed up")
+
+
+def _table_counts(url: str) -> dict[str, int]:
+    if url.startswith("sqlite"):
+        lite = sqlite3.connect(f"file:{url.removeprefix('sqlite:///')}?mode=ro", uri=True)
+        try:
+            return sqlite_counts(lite)
+        finally:
+            lite.close()
+    conninfo, env = libpq(make_url(url))
+    with psycopg.connect(conninfo, password=env.get("PGPASSWORD")) as conn:
+        return pg_counts(conn)
+
+
+def _recordings(
+    reads: SessionFactory, root: Path, manifest: Manifest, keys: KeyProvider | None
+) -> Check:
+    archive = Archive(root, keys)
+    by_name = {p.name: p for p in root.rglob("*") if p.is_file()}
+    with reads() as session:
+        rows = session.execute(select(Recording.id, Recording.sha256, Recording.path)).all()
+    failed: list[str] = []
+    for ident, sha256, stored in rows:
+        path = _restored_path(root, by_name, stored, manifest.recordings_root)
+        if path is None:
+            failed.append(f"recording {ident}: {Path(stored).name} is missing")
+            continue
+        try:
+            audio = archive.open(path, sha256)
+            if audio.size:
+                verify(audio, 0, audio.size - 1, sha256)
+        except (ArchiveError, OSError) as exc:
+            failed.append(f"recording {ident}: {exc}")
+    if failed:
+        more = f" (and {len(failed) - _NAMED} more)" if len(failed) > _NAMED else ""
+        return Check(
+            "recordings",
+            False,
+            f"{len(failed)} of {len(rows)} failed: " + "; ".join(failed[:_NAMED]) + more,
+        )
+    return Check("recordings", True, f"{len(rows)} recording(s), each sha256 as stored")
+
+
+def _restored_path(
+    root: Path, by_name: dict[str, Path], stored: str, stored_root: str
+) -> Path | None:
+    """The restored file a row's path names: at the same place under the archive, else
+    (the archive was moved before the backup) by its content-addressed name."""
+    try:
+        candidate = root / Path(stored).relative_to(stored_root)
+    except ValueError:
+        candidate = None
+    if candidate is not None and candidate.is_file():
+        return candidate
+    return by_name.get(Path(stored).name)
+
+
+def _audit(reads: SessionFactory, manifest: Manifest) -> Check:
+    head = parse_head(manifest.audit_head)
+    verdict = verify_chain(reads, head)
+    if verdict.broken is not None:
+        return Check("audit", False, f"audit chain broken: {verdict.broken}")
+    return Check("audit", True, f"{verdict.rows} row(s) chained, holding the stored head {head}")

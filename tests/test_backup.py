@@ -1,0 +1,187 @@
+"""``callwarden backup``, ``backup check`` and ``restore`` with the real restic (Debian's, from
+``scripts/ensure-restic.sh``) on both databases: a seeded store with a sealed archive is
+backed up to two repositories, destroyed, restored and verified; a pack file corrupted in
+one repository is found by ``backup check``, and the restore comes from the other."""
+
+from __future__ import annotations
+
+import io
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from backup import Manifest, verify_restored
+from backup.database import pg_counts, sqlite_counts
+from config import Settings, load_settings
+from console.app import App, build_app
+from console.cli import main
+from recorder.keys import write_key_file
+from store.models import AuditLog, Recording
+from tests.conftest import ROOT
+from tests.webdata import seed_console
+
+RESTIC = ROOT / "var" / "tools" / "restic"
+CALL_IDS = ["cw01", "cw02"]
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def installation(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
+    """A seeded installation (sealed archive, two default repositories, initialised), its
+    settings in the environment as the commands read them."""
+    if not RESTIC.is_file():
+        pytest.fail(f"{RESTIC} is missing: run scripts/ensure-restic.sh (make services does)")
+    write_key_file(tmp_path / "master.key")
+    values = {
+        "CALLWARDEN_DATABASE_URL": db_url,
+        "CALLWARDEN_PATHS_VAR_DIR": str(tmp_path / "var"),
+        "CALLWARDEN_ARCHIVE_ENCRYPT": "true",
+        "CALLWARDEN_ARCHIVE_KEY_FILE": str(tmp_path / "master.key"),
+        "CALLWARDEN_BACKUP_RESTIC": str(RESTIC),
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("CALLWARDEN_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+    app = build_app(load_settings())
+    seed_console(app, CALL_IDS)
+    assert _cli("backup", "init")[0] == 0
+    yield app
+    app.engine.dispose()
+
+
+def _cli(*args: str) -> tuple[int, str]:
+    out = io.StringIO()
+    return main(list(args), out), out.getvalue()
+
+
+def _sqlite_file(url: str) -> Path:
+    return Path(make_url(url).database or "")
+
+
+def _counts(settings: Settings) -> dict[str, int]:
+    url = settings.database_url()
+    if url.startswith("sqlite"):
+        conn = sqlite3.connect(_sqlite_file(url))
+        try:
+            return sqlite_counts(conn)
+        finally:
+            conn.close()
+    with psycopg.connect(url.replace("+psycopg", "")) as pg:
+        return pg_counts(pg)
+
+
+def _destroy(app: App) -> None:
+    """The database and the archive gone, as after a lost disk."""
+    url = app.settings.database_url()
+    app.engine.dispose()
+    if url.startswith("sqlite"):
+        _sqlite_file(url).unlink()
+    else:
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("DROP SCHEMA public CASCADE")
+            conn.execute("CREATE SCHEMA public")
+    for path in sorted(app.paths.recordings.rglob("*"), reverse=True):
+        path.chmod(0o700)
+        path.rmdir() if path.is_dir() else path.unlink()
+
+
+def _lines(text: str) -> dict[str, str]:
+    return {line.split(":")[0]: line for line in text.splitlines() if ":" in line}
+
+
+def test_backup_destroy_restore_verifies_counts_hashes_and_the_audit_head(
+    installation: App, tmp_path: Path
+) -> None:
+    app = installation
+    with app.reads() as session:
+        hashes = {r.id: r.sha256 for r in session.scalars(select(Recording))}
+        audit_rows = len(session.scalars(select(AuditLog.id)).all())
+    assert len(hashes) == len(CALL_IDS)
+    assert all(p.suffix in {".cwa", ".key"} for p in app.paths.recordings.rglob("*.*"))
+    before = _counts(app.settings)
+
+    code, out = _cli("backup")
+    assert code == 0, out
+    records = list((app.paths.backup / "records").glob("*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text(encoding="utf-8"))
+    assert set(record["snapshots"]) == {"a", "b"} and record["failed"] == {}
+    assert not (app.paths.backup / "staging").exists()
+    with app.reads() as session:
+        done = session.scalars(select(AuditLog).where(AuditLog.action == "backup.done")).one()
+    assert done.object_id == record["label"] and done.detail["snapshots"] == record["snapshots"]
+    # the head recorded is the last row the backed-up copy held: the one before backup.done
+    assert record["audit_head"].split(":")[0] == str(audit_rows)
+
+    _destroy(app)
+    target = tmp_path / "restored"
+    code, out = _cli("restore", record["label"], str(target))
+    assert code == 0, out
+    found = _lines(out)
+    assert "ok" in found["database"] and "ok" in found["rows"]
+    assert f"{len(hashes)} recording(s)" in found["recordings"]
+    assert f"{audit_rows} row(s) chained" in found["audit"]
+    manifest = Manifest.read(target)
+    assert manifest.counts == before and manifest.audit_head == record["audit_head"]
+    restored = {p.stem: p for p in (target / "recordings").rglob("*.cwa")}
+    assert set(restored) == set(hashes.values())
+
+    # a changed byte in one restored recording: the check names it and fails
+    sealed = next(iter(restored.values()))
+    sealed.chmod(0o600)
+    data = bytearray(sealed.read_bytes())
+    data[-5] ^= 0xFF
+    sealed.write_bytes(bytes(data))
+    checks = {
+        c.name: c
+        for c in verify_restored(target, manifest, app.settings.database_url(), app.master_keys())
+    }
+    assert not checks["recordings"].ok and "1 of 2 failed" in checks["recordings"].detail
+    assert checks["audit"].ok
+
+
+def test_restore_refuses_a_folder_that_is_not_empty(installation: App, tmp_path: Path) -> None:
+    assert _cli("backup")[0] == 0
+    target = tmp_path / "busy"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine", encoding="utf-8")
+    code, _ = _cli("restore", "latest", str(target))
+    assert code == 1
+    assert [p.name for p in target.iterdir()] == ["keep.txt"]
+
+
+def _largest_pack(repo: Path) -> Path:
+    return max(
+        (p for p in (repo / "data").rglob("*") if p.is_file()), key=lambda p: p.stat().st_size
+    )
+
+
+def test_a_corrupted_pack_is_found_and_the_restore_comes_from_the_other_repository(
+    installation: App, tmp_path: Path
+) -> None:
+    app = installation
+    assert _cli("backup")[0] == 0
+    assert _cli("backup", "check")[0] == 0
+    pack = _largest_pack(app.paths.backup / "a")
+    pack.chmod(0o600)
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    pack.write_bytes(bytes(data))
+
+    code, out = _cli("backup", "check")
+    assert code == 1
+    found = _lines(out)
+    assert "FAILED" in found["a"] and "ok" in found["b"]
+
+    _destroy(app)
+    code, out = _cli("restore", "latest", str(tmp_path / "restored"))
+    assert code == 0, out
+    assert "a: 跳过 / skipped" in out and "from b" in out
+    assert "FAILED" not in out
