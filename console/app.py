@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 from huey import crontab
 from sqlalchemy import Engine
 
-from backup import Repository, Restic, Sources
 from compliance.detector import Detector
 from compliance.lexicon import LexiconFile, load_lexicon
 from compliance.policy import Profile, load_profile
 from compliance.retention import RetentionPeriods, load_periods
 from config import Settings, VarPaths
+from console.backup import Repository, Restic, Sources
 from console.detection import detect_with
 from dialer.agi.thread import AgiThread
 from dialer.campaign import CampaignSummary

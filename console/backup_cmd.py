@@ -18,7 +18,8 @@ import argparse
 from pathlib import Path
 from typing import TextIO
 
-from backup import (
+from console.app import App
+from console.backup import (
     BackupRecord,
     back_up,
     check_all,
@@ -27,7 +28,6 @@ from backup import (
     verify_restored,
     write_password_file,
 )
-from console.app import App
 from console.errors import UsageError
 from console.users import default_actor
 from store.audit import record_audit

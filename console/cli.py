@@ -13,12 +13,12 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError
 
-from backup import BackupError, PasswordProblem, ResticMissing
 from compliance.errors import LabelledSetError, LexiconError, ProfileError
 from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app
 from console.audit_cmd import add_audit_commands
+from console.backup import BackupError, PasswordProblem, ResticMissing
 from console.backup_cmd import add_backup_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
 from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status

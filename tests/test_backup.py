@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from backup import Manifest, verify_restored
-from backup.database import pg_counts, sqlite_counts
 from config import Settings, load_settings
 from console.app import App, build_app
+from console.backup import Manifest, verify_restored
+from console.backup.database import pg_counts, sqlite_counts
 from console.cli import main
 from recorder.keys import write_key_file
 from store.models import AuditLog, Recording

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from backup import PasswordProblem, Repository, write_password_file
 from config import ConfigError, Settings, load_settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import build_app
+from console.backup import PasswordProblem, Repository, write_password_file
 
 
 def _load(tmp_path: Path, text: str) -> Settings:

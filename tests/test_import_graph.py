@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tests.conftest import ROOT
 
-LOWER = ("compliance", "config", "store", "dialer", "recorder", "transcriber", "backup")
+LOWER = ("compliance", "config", "store", "dialer", "recorder", "transcriber")
 PACKAGES = (*LOWER, "console", "bench")
 Graph = dict[str, set[str]]
 

@@ -22,9 +22,15 @@ import psycopg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from backup.database import libpq, pg_counts, scratch_postgres, sqlite_counts, sqlite_integrity
-from backup.errors import BackupError
-from backup.snapshot import Manifest
+from console.backup.database import (
+    libpq,
+    pg_counts,
+    scratch_postgres,
+    sqlite_counts,
+    sqlite_integrity,
+)
+from console.backup.errors import BackupError
+from console.backup.snapshot import Manifest
 from recorder.archive import Archive, verify
 from recorder.errors import ArchiveError
 from recorder.keys import KeyProvider

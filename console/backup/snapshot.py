@@ -26,8 +26,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from backup.database import copy_database
-from backup.errors import BackupError
+from console.backup.database import copy_database
+from console.backup.errors import BackupError
 
 MANIFEST = "manifest.json"
 FORMAT = 1

@@ -17,9 +17,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from backup.errors import BackupError, RestoreRefused, SnapshotNotFound
-from backup.restic import CheckResult, Repository, Restic, Snapshot
-from backup.snapshot import Manifest, Sources, stage
+from console.backup.errors import BackupError, RestoreRefused, SnapshotNotFound
+from console.backup.restic import CheckResult, Repository, Restic, Snapshot
+from console.backup.snapshot import Manifest, Sources, stage
 
 TAG = "callwarden"
 HOST = "callwarden"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from backup.errors import PasswordProblem, ResticFailed, ResticMissing
+from console.backup.errors import PasswordProblem, ResticFailed, ResticMissing
 
 _TAIL = 6
 """restic's last lines of output kept in an error or a report."""

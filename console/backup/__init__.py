@@ -2,14 +2,14 @@
 proven: database integrity, every recording's hash, the audit chain against the head stored
 in the snapshot (issue 21, item 4).
 
-``backup.restic`` is the seam in front of the program; ``backup.snapshot`` assembles what a
-backup holds; ``backup.database`` copies and restores the database; ``backup.runs`` writes
-to and restores from the repositories; ``backup.verify`` checks a restored backup. The
+``console.backup.restic`` is the seam in front of the program; ``.snapshot`` assembles what a
+backup holds; ``.database`` copies and restores the database; ``.runs`` writes
+to and restores from the repositories; ``.verify`` checks a restored backup. The
 console's composition root builds the :class:`Restic` and the :class:`Repository` list from
 settings.
 """
 
-from backup.errors import (
+from console.backup.errors import (
     BackupError,
     PasswordProblem,
     ResticFailed,
@@ -17,8 +17,8 @@ from backup.errors import (
     RestoreRefused,
     SnapshotNotFound,
 )
-from backup.restic import CheckResult, Repository, Restic, Snapshot, write_password_file
-from backup.runs import (
+from console.backup.restic import CheckResult, Repository, Restic, Snapshot, write_password_file
+from console.backup.runs import (
     BackupRecord,
     Restored,
     back_up,
@@ -26,8 +26,8 @@ from backup.runs import (
     init_repositories,
     restore,
 )
-from backup.snapshot import Manifest, Sources
-from backup.verify import Check, verify_restored
+from console.backup.snapshot import Manifest, Sources
+from console.backup.verify import Check, verify_restored
 
 __all__ = [
     "BackupError",

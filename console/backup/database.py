@@ -21,7 +21,7 @@ from pathlib import Path
 import psycopg
 from sqlalchemy.engine import URL, make_url
 
-from backup.errors import BackupError
+from console.backup.errors import BackupError
 
 SQLITE_FILE = "callwarden.db"
 PG_DUMP_FILE = "callwarden.pgdump"
