@@ -10,22 +10,15 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 
+from compliance.evaluation.score import Counts
 
-@dataclass(frozen=True)
-class FieldScore:
-    tp: int
-    fp: int
-    fn: int
-    labelled: int
+
+@dataclass
+class FieldScore(Counts):
+    """The detector's counts (precision and recall as there), plus how many calls had a label."""
+
+    labelled: int = 0
     """Calls whose label has a value."""
-
-    @property
-    def precision(self) -> float:
-        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 1.0
-
-    @property
-    def recall(self) -> float:
-        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 1.0
 
 
 def score_field(pairs: Iterable[tuple[Hashable | None, Hashable | None]]) -> FieldScore:
