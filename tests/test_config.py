@@ -108,3 +108,15 @@ def test_only_a_small_regular_file_is_read_as_settings(tmp_path: Path) -> None:
     latin.write_bytes(b"[policy]\nprofile = 'caf\xe9'\n")
     with pytest.raises(ConfigFileError, match="not valid TOML: not UTF-8"):
         load_settings(latin, environ={})
+
+
+def test_calls_are_decoded_again_after_the_live_follower_by_default(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Live pieces read worse than the whole call (README: eval --live on the dev split), so
+    the record keeps the whole-call decode unless an admin asks for reuse."""
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(environ={}).live.after_call == "redecode"
+    reuse = tmp_path / "reuse.toml"
+    reuse.write_text('[live]\nafter_call = "reuse"\n', encoding="utf-8")
+    assert load_settings(reuse, environ={}).live.after_call == "reuse"
