@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from compliance.lexicon import load_lexicon, parse_lexicon, shipped_lexicons_dir
-from transcriber.prompt import PROMPT_HEAD, domain_prompt, is_echo, lexicon_words
+from transcriber.prompt import PROMPT_HEAD, domain_prompt, is_echo, is_runaway, lexicon_words
 
 NEW_RULE = """
 [[rules]]
@@ -46,3 +46,18 @@ def test_an_answer_that_repeats_the_prompt_is_an_echo_and_speech_is_not() -> Non
     assert not is_echo("我是市公安局经侦支队的", prompt)
     assert not is_echo("你再不还钱就等着坐牢吧", prompt)
     assert not is_echo("分期", prompt) and not is_echo("公安", prompt)
+
+
+def test_a_decoding_loop_is_a_runaway_and_speech_is_not() -> None:
+    """Seen on dev audio with a prompt: a 0.8 s "喂，哪位？" decoded as a 448-token loop."""
+    loop = "为了,努力," + "担心," * 40
+    assert is_runaway(loop, 0.8)
+    assert is_runaway("这位置," * 6, 5.0)  # short enough for its time, but a loop
+    for said, seconds in [
+        ("法院,我就借了信用卡几千块钱而已。", 2.5),
+        ("我知道,我这段时间是晏龙,利息太高了还不齐。", 4.0),
+        ("好的好的", 0.6),
+        ("喂", 0.3),
+        ("您好,请问是陈建国先生吗?我是东方银行委托的催收专员,工号四一二七。", 6.0),
+    ]:
+        assert not is_runaway(said, seconds), said
