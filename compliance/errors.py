@@ -3,7 +3,8 @@
 ComplianceError
 ├── ProfileError     a dial-policy profile is missing or invalid (message names file/key)
 ├── LexiconError     a detector lexicon is missing or invalid (message names file/line)
-└── LabelledSetError a labelled-call directory cannot be read (message names file/field)
+├── LabelledSetError a labelled-call directory cannot be read (message names file/field)
+└── TimelineError    a case's events cannot be put in order (an instant without a zone)
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ class LabelledSetError(ComplianceError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class TimelineError(ComplianceError):
+    """A case timeline was handed an event it cannot place."""
