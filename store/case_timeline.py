@@ -191,7 +191,7 @@ def _calls(
     seen = set(session.scalars(visible_agent_ids(viewer)))
     agent_of = {a.id: a.agent_id for a in attempts}
     flags = _flags(session, [r.id for a, r in recordings.items() if agent_of[a] in seen])
-    codes = dict(session.execute(select(Agent.id, Agent.code)).tuples().all())
+    codes = dict(session.execute(select(Agent.id, Agent.code)).all())
     relations = _relations(case)
     found: list[tuple[CallAttempt, CallEntry]] = []
     for attempt in attempts:
@@ -250,7 +250,7 @@ def _snippets(session: Session, recording_ids: list[int]) -> dict[int, tuple[Sni
         select(ranked.c.recording_id, ranked.c.speaker, ranked.c.start_s, ranked.c.text)
         .where(ranked.c.place <= SNIPPET_LINES)
         .order_by(ranked.c.recording_id, ranked.c.place)
-    ).tuples()
+    )
     found: dict[int, list[SnippetLine]] = {}
     for recording_id, speaker, start_s, text in rows:
         found.setdefault(recording_id, []).append(SnippetLine(speaker, start_s, mask_text(text)))
@@ -267,7 +267,7 @@ def _flags(session: Session, recording_ids: list[int]) -> dict[int, tuple[FlagEn
         .join(User, User.id == ReviewVerdict.reviewer_id)
         .where(ReviewVerdict.flag_id.in_([f.id for f in rows]))
         .order_by(ReviewVerdict.created_at, ReviewVerdict.id)
-    ).tuples()
+    )
     for flag_id, ruled, by in verdicts:
         latest[flag_id] = (ruled, by)
     found: dict[int, list[FlagEntry]] = {}
