@@ -271,3 +271,35 @@ def test_each_snippet_shown_to_an_agent_is_audit_logged(story: Story) -> None:
     with story.seed.app.sessions() as session:
         count = session.scalar(select(func.count()).where(AuditLog.action == "transcript.snippet"))
     assert count == 4
+
+
+def test_qa_reads_any_case_with_every_flag_and_a_supervisor_only_their_teams(
+    story: Story,
+) -> None:
+    """/cases/<id>: the same page for QA, admins and supervisors, in the scope rule's cases.
+    sup1 leads T1 (A01): A01's case is theirs, with A01's flag only; a case no agent of
+    T1 was assigned or called is a 404."""
+    mine, theirs = story.flags["cw07"], story.flags["cw08"]
+    qa = console_client(story.seed.app, FakeDialer(story.seed.app))
+    login(qa, "qa1")
+    page = qa.get(f"/cases/{story.case_id}")
+    assert page.status_code == 200
+    assert f'data-flag="{mine}"' in page.text and f'data-flag="{theirs}"' in page.text
+    assert "/agent/cases/" not in page.text  # no consent form: that is the agent's request
+    lead = console_client(story.seed.app, FakeDialer(story.seed.app))
+    login(lead, "sup1")
+    page = lead.get(f"/cases/{story.case_id}")
+    assert f'data-flag="{mine}"' in page.text and f'data-flag="{theirs}"' not in page.text
+    with story.seed.app.sessions.begin() as session:
+        nobodys = session.scalars(
+            select(Case.id)
+            .where(Case.id.not_in([story.case_id, story.other_case_id]))
+            .where(Case.assigned_agent_id.is_(None))
+            .where(~select(CallAttempt.id).where(CallAttempt.case_id == Case.id).exists())
+        ).first()
+    assert nobodys is not None
+    assert lead.get(f"/cases/{nobodys}").status_code == 404
+    assert qa.get(f"/cases/{nobodys}").status_code == 200
+    agent = console_client(story.seed.app, FakeDialer(story.seed.app))
+    login(agent, "agent1")
+    assert agent.get(f"/cases/{story.case_id}").status_code == 403

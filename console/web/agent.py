@@ -248,20 +248,23 @@ def case_page(
     session: ReadDB,
     error: str = "",
 ) -> Response:
-    return show_case(request, me, session, case_id, error)
+    return show_case(request, me, session, case_id, is_mine(request, session, me, case_id), error)
 
 
-def show_case(  # noqa: PLR0917 (the page, and where to write its audit rows)
+def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to audit)
     request: Request,
     me: Principal,
     session: Session,
     case_id: int,
+    allowed: bool,
     error: str = "",
     audit_in: Session | None = None,
 ) -> Response:
-    """The case page; a route that already holds a writing transaction passes it as
-    ``audit_in`` (under SQLite a second writer would wait on it for ever)."""
-    history = case_history(session, case_id) if is_mine(request, session, me, case_id) else None
+    """The case page, if the route found the case is one ``me`` may see (``allowed``; a
+    case they may not see is a 404, as one that does not exist). A route that already holds
+    a writing transaction passes it as ``audit_in`` (under SQLite a second writer would wait
+    on it for ever)."""
+    history = case_history(session, case_id) if allowed else None
     if history is None:
         raise HTTPException(404, "no such case among yours")
     money = case_payments(session, history.case, history.notes, now(request), _zone(request))

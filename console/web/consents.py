@@ -75,7 +75,7 @@ def request_on_case(  # noqa: PLR0917 (the request form)
         with session.begin_nested():
             request_consent(session, asked, me.username, now(request))
     except ConsentError as exc:
-        return show_case(request, me, session, case_id, str(exc), audit_in=session)
+        return show_case(request, me, session, case_id, True, str(exc), audit_in=session)
     return RedirectResponse(f"/agent/cases/{case_id}", status_code=303)
 
 
