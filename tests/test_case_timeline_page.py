@@ -34,6 +34,7 @@ from store.models import (
     Recording,
     ReviewVerdict,
     User,
+    Utterance,
 )
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
@@ -303,3 +304,18 @@ def test_qa_reads_any_case_with_every_flag_and_a_supervisor_only_their_teams(
     agent = console_client(story.seed.app, FakeDialer(story.seed.app))
     login(agent, "agent1")
     assert agent.get(f"/cases/{story.case_id}").status_code == 403
+
+
+def test_a_number_said_in_the_call_is_masked_in_the_snippet(story: Story) -> None:
+    with story.seed.app.sessions.begin() as session:
+        first = session.scalars(
+            select(Utterance)
+            .where(Utterance.recording_id == story.seed.recordings["cw07"])
+            .order_by(Utterance.start_s, Utterance.id)
+        ).first()
+        assert first is not None
+        first.text = "请打我的手机13812348000找我"
+    client = console_client(story.seed.app, FakeDialer(story.seed.app))
+    login(client, "agent1")
+    page = client.get(f"/agent/cases/{story.case_id}").text
+    assert "请打我的手机138****8000找我" in page and "13812348000" not in page
