@@ -4,7 +4,8 @@ ComplianceError
 ├── ProfileError     a dial-policy profile is missing or invalid (message names file/key)
 ├── LexiconError     a detector lexicon is missing or invalid (message names file/line)
 ├── LabelledSetError a labelled-call directory cannot be read (message names file/field)
-└── RetentionError   retention periods are missing or invalid (message names file/key)
+├── RetentionError   retention periods are missing or invalid (message names file/key)
+└── TimelineError    a case's events cannot be put in order (an instant without a zone)
 """
 
 from __future__ import annotations
@@ -44,3 +45,7 @@ class RetentionError(ComplianceError):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+
+
+class TimelineError(ComplianceError):
+    """A case timeline was handed an event it cannot place."""

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
+from compliance.complaints import CHANNEL_LABELS, GRADE_LABELS, STATUS_LABELS
 from compliance.promises import LABELS as PROMISE_LABELS
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
@@ -22,6 +23,7 @@ from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from dialer.campaign import DialItem
+from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
 from store.enums import AccountClass, ConsentScope
 from store.models import Agent, CallAttempt, Case
@@ -246,15 +248,43 @@ def case_page(
     session: ReadDB,
     error: str = "",
 ) -> Response:
-    history = case_history(session, case_id) if is_mine(request, session, me, case_id) else None
+    return show_case(request, me, session, case_id, is_mine(request, session, me, case_id), error)
+
+
+def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to audit)
+    request: Request,
+    me: Principal,
+    session: Session,
+    case_id: int,
+    allowed: bool,
+    error: str = "",
+    audit_in: Session | None = None,
+) -> Response:
+    """The case page, if the route found the case is one ``me`` may see (``allowed``; a
+    case they may not see is a 404, as one that does not exist). A route that already holds
+    a writing transaction passes it as ``audit_in`` (under SQLite a second writer would wait
+    on it for ever)."""
+    history = case_history(session, case_id) if allowed else None
     if history is None:
         raise HTTPException(404, "no such case among yours")
     money = case_payments(session, history.case, history.notes, now(request), _zone(request))
+    timeline = case_timeline(session, history.case, me, now(request), _zone(request))
+    shown = timeline.snippet_recordings
+    # The snippets are the calls' words: logged as a playback is, committed before the page
+    # leaves; in a short write of its own, so reading a case never holds SQLite's write lock.
+    if shown and audit_in is not None:
+        audit_snippets(audit_in, me.username, case_id, shown)
+    elif shown:
+        with cw(request).sessions.begin() as audit:
+            audit_snippets(audit, me.username, case_id, shown)
     return render(
         request,
         "agent_case.html",
         me,
         history=history,
+        timeline=timeline,
+        labels=queue_labels,
+        complaint_labels=(CHANNEL_LABELS, GRADE_LABELS, STATUS_LABELS),
         outcomes=OUTCOME_LABELS,
         money=money,
         promise_labels=PROMISE_LABELS,

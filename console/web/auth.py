@@ -170,5 +170,7 @@ ADMIN = RoleGuard(Role.ADMIN)
 AGENT = RoleGuard(Role.AGENT)
 LEADS = RoleGuard(Role.SUPERVISOR, Role.ADMIN)
 """The team pages: a supervisor sees their teams, an admin every team (store.scope)."""
+CASE_READERS = RoleGuard(Role.QA, Role.ADMIN, Role.SUPERVISOR)
+"""Who reads any case in their scope (an agent reads their own under /agent/cases)."""
 PROGRESS = RoleGuard(Role.SUPERVISOR, Role.ADMIN, Role.AGENT)
 """Team progress: the leads' teams, every team for an admin, an agent's own row."""

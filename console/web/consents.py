@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from console.web.agent import case_page, is_mine
+from console.web.agent import is_mine, show_case
 from console.web.auth import AGENT, LEADS, Principal, RoleGuard
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
@@ -75,7 +75,7 @@ def request_on_case(  # noqa: PLR0917 (the request form)
         with session.begin_nested():
             request_consent(session, asked, me.username, now(request))
     except ConsentError as exc:
-        return case_page(request, case_id, me, session, error=str(exc))
+        return show_case(request, me, session, case_id, True, str(exc), audit_in=session)
     return RedirectResponse(f"/agent/cases/{case_id}", status_code=303)
 
 
