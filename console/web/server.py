@@ -33,6 +33,7 @@ from console.web import (
     qa,
     review,
     team,
+    wallboard,
 )
 from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
@@ -71,6 +72,7 @@ def routers() -> list[APIRouter]:
             consents,
             media,
             team,
+            wallboard,
             progress,
             complaints,
         )
