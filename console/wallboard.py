@@ -174,9 +174,10 @@ def _card(alert: AlertRow, agent: str) -> AlertCard:
     )
 
 
-def snapshot(new: Board) -> list[Event]:
-    """What a board just opened (or reconnected) is sent first: all of it."""
-    return [Event("snapshot", new.as_json())]
+def snapshot(new: Board, at: datetime) -> list[Event]:
+    """What a board just opened (or reconnected) is sent first: all of it, and the console's
+    time ``at``, so the browser counts call times on the console's clock, not its own."""
+    return [Event("snapshot", {**new.as_json(), "at": _iso(at)})]
 
 
 def changes(old: Board, new: Board) -> list[Event]:

@@ -119,7 +119,8 @@ def test_changes_send_only_what_changed_and_new_alerts_in_order() -> None:
         ("alert", 3),
     ]
     assert sent[0].data["state"] == "wrap_up" and sent[0].data["since"] is None
-    assert snapshot(after) == [Event("snapshot", after.as_json())]
+    (opened,) = snapshot(after, T0)
+    assert opened == Event("snapshot", {**after.as_json(), "at": T0.isoformat()})
 
 
 def test_the_event_codec_on_literal_frames() -> None:
@@ -150,7 +151,7 @@ class Who:
     role: Role
 
 
-def _floor_app(db_url: str, var_dir: Path) -> App:
+def floor_app(db_url: str, var_dir: Path) -> App:
     settings = Settings(
         database=DatabaseSettings(url=db_url),
         paths=PathSettings(var_dir=var_dir),
@@ -161,9 +162,14 @@ def _floor_app(db_url: str, var_dir: Path) -> App:
 
 @pytest.fixture
 def floor(db_url: str, tmp_path: Path) -> Iterator[Floor]:
+    app = floor_app(db_url, tmp_path / "var")
+    yield build_floor(app)
+    app.engine.dispose()
+
+
+def build_floor(app: App) -> Floor:
     """The console's seed (A01 in T1 led by sup1, A02 in T2) with A03 idle in T1, sup2 leading
     T2, A01 in a call and A02's phone ringing."""
-    app = _floor_app(db_url, tmp_path / "var")
     seed_console(app, [])
     target = debtor_targets(app.sessions)[0]
     with app.sessions.begin() as session:
@@ -194,8 +200,7 @@ def floor(db_url: str, tmp_path: Path) -> Iterator[Floor]:
             session.add(row)
             session.flush()
             calls.append(row.id)
-    yield Floor(app, *calls)
-    app.engine.dispose()
+    return Floor(app, *calls)
 
 
 def _who(app: App, username: str) -> Who:
@@ -210,7 +215,7 @@ def _board_of(app: App, viewer: Viewer) -> Board:
         return board(floor_rows(session, viewer, start, end))
 
 
-def _hit(app: App, attempt_id: int, said: str = SAID) -> int:
+def raise_alert(app: App, attempt_id: int, said: str = SAID) -> int:
     with app.sessions.begin() as session:
         hit = LiveHit("impersonation", "imp-court", "agent", 12.0, said)
         act_on_hit(session, attempt_id, hit, ["alert"], CALL_DAY)
@@ -220,7 +225,7 @@ def _hit(app: App, attempt_id: int, said: str = SAID) -> int:
 
 
 def test_each_lead_sees_their_own_floor(floor: Floor) -> None:
-    _hit(floor.app, floor.ringing, "A02 的电话")
+    raise_alert(floor.app, floor.ringing, "A02 的电话")
     sup1 = _board_of(floor.app, _who(floor.app, "sup1"))
     assert [(t.code, t.state) for t in sup1.tiles] == [
         ("A01", AgentState.TALKING),
@@ -249,7 +254,7 @@ def test_each_lead_sees_their_own_floor(floor: Floor) -> None:
 
 
 def test_the_page_is_whole_without_scripts_and_only_for_leads(floor: Floor) -> None:
-    alert = _hit(floor.app, floor.talking)
+    alert = raise_alert(floor.app, floor.talking)
     client = console_client(floor.app, FakeDialer(floor.app))
     login(client, "sup1")
     page = client.get("/team/live")
@@ -281,7 +286,7 @@ def _audits(app: App, action: str) -> list[AuditLog]:
 
 
 def test_acknowledging_an_alert_is_audited_once_and_scoped(floor: Floor) -> None:
-    alert = _hit(floor.app, floor.talking)
+    alert = raise_alert(floor.app, floor.talking)
     other_team = console_client(floor.app, FakeDialer(floor.app))
     token = login(other_team, "sup2")
     url = f"/team/live/alerts/{alert}/ack"
@@ -348,8 +353,8 @@ def test_an_alert_raised_during_the_call_arrives_on_the_open_board(floor: Floor)
             assert web.state.wallboard_streams.count == 1
             # Nothing changes: only heartbeats.
             assert stream.frame() == HEARTBEAT.decode().strip("\n")
-            _hit(floor.app, floor.ringing, "另一组的提醒")  # A02 (T2): not for sup1
-            alert = _hit(floor.app, floor.talking)
+            raise_alert(floor.app, floor.ringing, "另一组的提醒")  # A02 (T2): not for sup1
+            alert = raise_alert(floor.app, floor.talking)
             arrived = stream.next_event("alert")
             assert arrived.data["id"] == alert and arrived.data["agent"] == "A01 Agent A01"
             assert arrived.data["utterance"] == SAID.replace("13812345678", "138****5678")

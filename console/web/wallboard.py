@@ -66,15 +66,13 @@ def _board(app: App, me: Principal, at: datetime) -> Board:
         return board(floor_rows(session, me, start, end))
 
 
-def _board_if_signed_in(
-    app: App, me: Principal, token: str, clock: Callable[[], datetime]
-) -> Board | None:
-    """The board now, or None once the session behind the stream has ended (logged out,
+def _board_if_signed_in(app: App, me: Principal, token: str, at: datetime) -> Board | None:
+    """The board at ``at``, or None once the session behind the stream has ended (logged out,
     expired, disabled): a stream must not outlive the right to see it."""
     with app.reads() as session:
         if resolve_session(session, token, utcnow()) is None:
             return None
-    return _board(app, me, clock())
+    return _board(app, me, at)
 
 
 @router.get("")
@@ -116,10 +114,11 @@ async def _frames(
         last: Board | None = None
         opened = quiet_since = loop.time()
         while True:
-            new = await run_in_threadpool(_board_if_signed_in, app, me, token, clock)
+            at = clock()
+            new = await run_in_threadpool(_board_if_signed_in, app, me, token, at)
             if new is None:
                 return
-            sent = snapshot(new) if last is None else changes(last, new)
+            sent = snapshot(new, at) if last is None else changes(last, new)
             last = new
             for event in sent:
                 yield encode_event(event)
