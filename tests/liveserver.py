@@ -9,11 +9,11 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
-import uvicorn
 from fastapi import FastAPI
 
 from console.app import App
 from console.web.server import create_app
+from console.web.uvicorn_server import console_server
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY, PASSWORD
 
@@ -30,10 +30,7 @@ def live_console(app: App, at: datetime = CALL_DAY) -> Iterator[str]:
 @contextmanager
 def serve(web: FastAPI) -> Iterator[str]:
     """Serve ``web`` on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
-    config = uvicorn.Config(
-        web, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None
-    )
-    server = uvicorn.Server(config)
+    server = console_server(web, "127.0.0.1", 0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -3,6 +3,7 @@ the page, acknowledging an alert, and the event stream served by a real uvicorn.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from console.wallboard import (
     snapshot,
 )
 from console.web.server import create_app
+from console.web.uvicorn_server import console_server
 from console.web.wallboard import OpenStreams
 from store.enums import AttemptStatus, Direction, Role, Speaker
 from store.live import LiveHit, act_on_hit
@@ -381,3 +383,27 @@ def test_a_stream_ends_with_its_session(floor: Floor) -> None:
                     stream.frame()
         client.close()
         assert web.state.wallboard_streams.count == 0
+
+
+def test_a_stopping_console_ends_its_open_boards(floor: Floor) -> None:
+    """uvicorn waits for open responses before it stops: the boards end themselves at once,
+    not after ``wallboard_stream_s`` or the grace period."""
+    web = create_app(floor.app, FakeDialer(floor.app), clock=lambda: CALL_DAY)
+    server = console_server(web, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        assert thread.is_alive()
+        thread.join(0.02)
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    client, _ = logged_in(base, "sup1")
+    with client.stream("GET", "/team/live/events", timeout=30) as reply:
+        stream = Stream(reply)
+        stream.next_event("snapshot")
+        server.should_exit = True
+        with pytest.raises(AssertionError, match="the stream ended"):
+            while True:
+                stream.frame()
+    client.close()
+    thread.join()
+    assert web.state.wallboard_streams.count == 0

@@ -308,8 +308,7 @@ def serve(
     clock: Callable[[], datetime] = utcnow,
 ) -> None:
     """Run the console until Ctrl-C (preview dials through the sandbox unless ``dialer``)."""
-    import uvicorn  # noqa: PLC0415 (only serving needs it)
+    from console.web.uvicorn_server import console_server, run_until_stopped  # noqa: PLC0415
 
     web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
-    # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, log_config=None)
+    run_until_stopped(console_server(web, host, port))

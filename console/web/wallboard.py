@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -51,12 +51,14 @@ class OpenStreams:
     browser would hold a thread's worth of polling for nothing)."""
 
     count: int = 0
+    closing: bool = False
+    """The server is stopping: every stream ends at its next poll."""
 
 
-def open_streams(request: Request) -> OpenStreams:
-    found: OpenStreams | None = getattr(request.app.state, "wallboard_streams", None)
+def open_streams_of(web: FastAPI) -> OpenStreams:
+    found: OpenStreams | None = getattr(web.state, "wallboard_streams", None)
     if found is None:
-        found = request.app.state.wallboard_streams = OpenStreams()
+        found = web.state.wallboard_streams = OpenStreams()
     return found
 
 
@@ -107,7 +109,7 @@ async def _frames(
     settings = app.settings.console
     clock: Callable[[], datetime] = request.app.state.clock
     loop = asyncio.get_running_loop()
-    streams = open_streams(request)
+    streams = open_streams_of(request.app)
     streams.count += 1
     try:
         yield retry_frame(RECONNECT_MS)
@@ -131,7 +133,7 @@ async def _frames(
             if once or moment - opened >= settings.wallboard_stream_s:
                 return
             await asyncio.sleep(settings.wallboard_poll_s)
-            if await request.is_disconnected():
+            if streams.closing or await request.is_disconnected():
                 return
     finally:
         # Also on cancellation: the server cancels the stream when its client goes away.
