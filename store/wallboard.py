@@ -12,14 +12,23 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, and_, or_, select, update
+from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
 from store.enums import AttemptStatus, Speaker
-from store.models import CallAttempt, LiveAlert, Person
+from store.models import (
+    Agent,
+    CallAttempt,
+    CollectionNote,
+    Flag,
+    Hold,
+    LiveAlert,
+    Person,
+    Team,
+)
 from store.notes import IN_FLIGHT
-from store.scope import Viewer, visible_agent_ids
+from store.scope import Viewer, visible_agent_ids, visible_agents
 from store.team_day import Counters, team_days
 
 ALERTS_SHOWN = 100
@@ -70,16 +79,63 @@ class FloorRows:
     calls: tuple[OpenCall, ...]
     alerts: tuple[AlertRow, ...]
     """Newest first."""
+    mark: tuple[object, ...] = ()
+    """What the agents' counters were counted from (see :func:`floor_rows`)."""
 
 
-def floor_rows(session: Session, viewer: Viewer, start: datetime, end: datetime) -> FloorRows:
-    """What the board of ``viewer`` is drawn from, for the centre's day [start, end)."""
-    agents = tuple(
-        AgentRow(a.agent.id, a.agent.code, a.agent.name, t.team.name if t.team else "", a.counters)
-        for t in team_days(session, viewer, start, end)
-        for a in t.agents
-    )
+def floor_rows(
+    session: Session,
+    viewer: Viewer,
+    start: datetime,
+    end: datetime,
+    before: FloorRows | None = None,
+) -> FloorRows:
+    """What the board of ``viewer`` is drawn from, for the centre's day [start, end).
+
+    Counting the day's calls is most of a poll's cost, so with ``before`` (this board's last
+    rows) they are counted again only when something they count may have changed: a call
+    dialled, answered or ended, a note, flag or hold written, or the agents themselves.
+    """
     mine = visible_agent_ids(viewer)
+    open_calls = _open_calls(session, mine, start, end)
+    mark = _mark(session, viewer, open_calls)
+    if before is not None and before.mark == mark:
+        agents = before.agents
+    else:
+        agents = tuple(
+            AgentRow(
+                a.agent.id, a.agent.code, a.agent.name, t.team.name if t.team else "", a.counters
+            )
+            for t in team_days(session, viewer, start, end)
+            for a in t.agents
+        )
+    return FloorRows(agents, open_calls, _alerts(session, mine, start, end), mark)
+
+
+def _mark(session: Session, viewer: Viewer, calls: tuple[OpenCall, ...]) -> tuple[object, ...]:
+    # Calls, notes, flags and holds are only ever added (ids grow); a call's progress shows in
+    # the calls up now, and one that ended has left them.
+    newest = session.execute(
+        select(
+            select(func.max(CallAttempt.id)).scalar_subquery(),
+            select(func.max(CollectionNote.id)).scalar_subquery(),
+            select(func.max(Flag.id)).scalar_subquery(),
+            select(func.max(Hold.id)).scalar_subquery(),
+        )
+    ).one()
+    agents = session.execute(
+        select(Agent.id, Agent.code, Agent.name, Agent.team_id, Team.name)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .where(Agent.active, visible_agents(viewer))
+        .order_by(Agent.id)
+    ).all()
+    progress = tuple((c.attempt_id, c.status, c.answered_at) for c in calls)
+    return (tuple(newest), tuple(tuple(a) for a in agents), progress)
+
+
+def _open_calls(
+    session: Session, mine: Select[int], start: datetime, end: datetime
+) -> tuple[OpenCall, ...]:
     up = or_(
         CallAttempt.status.in_(IN_FLIGHT),
         and_(CallAttempt.answered_at.is_not(None), CallAttempt.ended_at.is_(None)),
@@ -95,7 +151,7 @@ def floor_rows(session: Session, viewer: Viewer, start: datetime, end: datetime)
         )
         .order_by(CallAttempt.reserved_at, CallAttempt.id)
     )
-    open_calls = tuple(
+    return tuple(
         OpenCall(
             c.id,
             c.agent_id or 0,  # never 0: the scope filter matched an agent
@@ -108,6 +164,11 @@ def floor_rows(session: Session, viewer: Viewer, start: datetime, end: datetime)
         )
         for c, name in calls
     )
+
+
+def _alerts(
+    session: Session, mine: Select[int], start: datetime, end: datetime
+) -> tuple[AlertRow, ...]:
     alerts = session.execute(
         select(LiveAlert, CallAttempt.agent_id)
         .join(CallAttempt, CallAttempt.id == LiveAlert.call_attempt_id)
@@ -119,23 +180,19 @@ def floor_rows(session: Session, viewer: Viewer, start: datetime, end: datetime)
         .order_by(LiveAlert.created_at.desc(), LiveAlert.id.desc())
         .limit(ALERTS_SHOWN)
     )
-    return FloorRows(
-        agents,
-        open_calls,
-        tuple(
-            AlertRow(
-                a.id,
-                a.call_attempt_id,
-                agent_id or 0,
-                a.category,
-                a.speaker,
-                a.start_s,
-                a.evidence,
-                a.created_at,
-                a.seen_at,
-            )
-            for a, agent_id in alerts
-        ),
+    return tuple(
+        AlertRow(
+            a.id,
+            a.call_attempt_id,
+            agent_id or 0,
+            a.category,
+            a.speaker,
+            a.start_s,
+            a.evidence,
+            a.created_at,
+            a.seen_at,
+        )
+        for a, agent_id in alerts
     )
 
 

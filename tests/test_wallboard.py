@@ -36,7 +36,15 @@ from console.web.uvicorn_server import console_server
 from console.web.wallboard import OpenStreams
 from store.enums import AttemptStatus, Direction, Role, Speaker
 from store.live import LiveHit, act_on_hit
-from store.models import Agent, AuditLog, CallAttempt, LiveAlert, PhoneNumber, User
+from store.models import (
+    Agent,
+    AuditLog,
+    CallAttempt,
+    CollectionNote,
+    LiveAlert,
+    PhoneNumber,
+    User,
+)
 from store.scope import Viewer
 from store.team_day import Counters, day_window
 from store.wallboard import AgentRow, AlertRow, FloorRows, OpenCall, floor_rows
@@ -407,3 +415,37 @@ def test_a_stopping_console_ends_its_open_boards(floor: Floor) -> None:
     client.close()
     thread.join()
     assert web.state.wallboard_streams.count == 0
+
+
+def test_a_stream_counts_again_only_when_something_counted_changed(floor: Floor) -> None:
+    viewer = _who(floor.app, "sup1")
+    start, end = day_window(CALL_DAY, ZONE)
+
+    def rows(before: FloorRows | None) -> FloorRows:
+        with floor.app.reads() as session:
+            return floor_rows(session, viewer, start, end, before)
+
+    first = rows(None)
+    assert rows(first).agents is first.agents  # nothing changed: the counters are reused
+    with floor.app.sessions.begin() as session:
+        call = session.get_one(CallAttempt, floor.talking)
+        call.ended_at = CALL_DAY
+    ended = rows(first)
+    assert ended.agents is not first.agents and ended.calls == ()
+    assert ended.agents[0].counters == Counters(1, 1, 90.0, 1)
+    with floor.app.sessions.begin() as session:
+        session.add(
+            CollectionNote(
+                case_id=call.case_id,
+                call_attempt_id=call.id,
+                agent_id=call.agent_id,
+                outcome="negotiating",
+                text="协商中",
+                created_at=CALL_DAY,
+            )
+        )
+    noted = rows(ended)
+    assert noted.agents[0].counters == Counters(1, 1, 90.0, 0)
+    with floor.app.sessions.begin() as session:
+        assign_agent(session, "A03", "T2", "test")
+    assert [a.code for a in rows(noted).agents] == ["A01"]

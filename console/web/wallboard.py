@@ -38,7 +38,7 @@ from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.team_day import day_window
 from store.types import utcnow
-from store.wallboard import acknowledge_alert, floor_rows
+from store.wallboard import FloorRows, acknowledge_alert, floor_rows
 
 router = APIRouter(prefix="/team/live")
 
@@ -62,19 +62,16 @@ def open_streams_of(web: FastAPI) -> OpenStreams:
     return found
 
 
-def _board(app: App, me: Principal, at: datetime) -> Board:
-    with app.reads() as session:
-        start, end = day_window(at, app.settings.policy.timezone)
-        return board(floor_rows(session, me, start, end))
-
-
-def _board_if_signed_in(app: App, me: Principal, token: str, at: datetime) -> Board | None:
-    """The board at ``at``, or None once the session behind the stream has ended (logged out,
+def _rows_if_signed_in(
+    app: App, me: Principal, token: str, at: datetime, before: FloorRows | None
+) -> FloorRows | None:
+    """The floor at ``at``, or None once the session behind the stream has ended (logged out,
     expired, disabled): a stream must not outlive the right to see it."""
     with app.reads() as session:
         if resolve_session(session, token, utcnow()) is None:
             return None
-    return _board(app, me, at)
+        start, end = day_window(at, app.settings.policy.timezone)
+        return floor_rows(session, me, start, end, before)
 
 
 @router.get("")
@@ -114,12 +111,14 @@ async def _frames(
     try:
         yield retry_frame(RECONNECT_MS)
         last: Board | None = None
+        rows: FloorRows | None = None
         opened = quiet_since = loop.time()
         while True:
             at = clock()
-            new = await run_in_threadpool(_board_if_signed_in, app, me, token, at)
-            if new is None:
+            rows = await run_in_threadpool(_rows_if_signed_in, app, me, token, at, rows)
+            if rows is None:
                 return
+            new = board(rows)
             sent = snapshot(new, at) if last is None else changes(last, new)
             last = new
             for event in sent:
