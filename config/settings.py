@@ -148,6 +148,15 @@ class ConsoleSettings(_Section):
     """Team progress: cases each collector should work a day (作业量目标)."""
     coverage_working_days: int = Field(default=2, ge=0, le=30)
     """Team progress: a new case is dialled within this many working days of its import."""
+    wallboard_poll_s: float = Field(default=1.0, gt=0, le=60)
+    """The live wallboard (/team/live) reads the floor from the database this often per
+    open board, and sends only what changed."""
+    wallboard_heartbeat_s: float = Field(default=15.0, gt=0, le=300)
+    """A board with nothing new gets a comment line this often, so proxies keep it open and
+    a dead connection is noticed."""
+    wallboard_stream_s: float = Field(default=900.0, gt=0, le=86_400)
+    """An event stream ends after this long and the browser reconnects to a fresh snapshot
+    (its session is checked again then)."""
 
 
 class ComplaintSettings(_Section):

@@ -9,10 +9,11 @@ from contextlib import contextmanager
 from datetime import datetime
 
 import httpx
-import uvicorn
+from fastapi import FastAPI
 
 from console.app import App
 from console.web.server import create_app
+from console.web.uvicorn_server import console_server
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY, PASSWORD
 
@@ -22,11 +23,14 @@ LOGIN_CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 @contextmanager
 def live_console(app: App, at: datetime = CALL_DAY) -> Iterator[str]:
     """Serve the console on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
-    web = create_app(app, FakeDialer(app), clock=lambda: at)
-    config = uvicorn.Config(
-        web, host="127.0.0.1", port=0, log_level="warning", access_log=False, log_config=None
-    )
-    server = uvicorn.Server(config)
+    with serve(create_app(app, FakeDialer(app), clock=lambda: at)) as base:
+        yield base
+
+
+@contextmanager
+def serve(web: FastAPI) -> Iterator[str]:
+    """Serve ``web`` on 127.0.0.1 (a free port) until the block ends; yields its base URL."""
+    server = console_server(web, "127.0.0.1", 0)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:

@@ -34,6 +34,7 @@ from console.web import (
     qa,
     review,
     team,
+    wallboard,
 )
 from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
@@ -73,6 +74,7 @@ def routers() -> list[APIRouter]:
             consents,
             media,
             team,
+            wallboard,
             progress,
             complaints,
         )
@@ -308,8 +310,7 @@ def serve(
     clock: Callable[[], datetime] = utcnow,
 ) -> None:
     """Run the console until Ctrl-C (preview dials through the sandbox unless ``dialer``)."""
-    import uvicorn  # noqa: PLC0415 (only serving needs it)
+    from console.web.uvicorn_server import console_server, run_until_stopped  # noqa: PLC0415
 
     web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
-    # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
-    uvicorn.run(web, host=host, port=port, log_level="warning", access_log=False, log_config=None)
+    run_until_stopped(console_server(web, host, port))

@@ -1,0 +1,128 @@
+// The live wallboard (/team/live): follows /team/live/events and redraws what changed.
+// Every text from the server goes in through textContent: a transcript is untrusted.
+(() => {
+  const boardEl = document.getElementById("board");
+  if (!boardEl) return;
+  const zone = boardEl.dataset.zone;
+  const csrf = boardEl.dataset.csrf;
+  const agents = document.getElementById("agents");
+  const alerts = document.getElementById("alerts");
+  const status = document.getElementById("live-status");
+
+  const duration = (seconds) => {
+    const whole = Math.max(0, Math.round(seconds));
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${Math.floor(whole / 3600)}:${pad(Math.floor(whole % 3600 / 60))}:${pad(whole % 60)}`;
+  };
+  const clock = (iso) => new Date(iso).toLocaleTimeString("zh-CN", { hour12: false, timeZone: zone });
+  // The console's clock less the browser's (the demo runs on a simulated day).
+  let skew = Date.parse(boardEl.dataset.at) - Date.now();
+  const since = (td) => {
+    td.textContent = duration((Date.now() + skew - Date.parse(td.dataset.since)) / 1000);
+  };
+  const cell = (text, className) => {
+    const td = document.createElement("td");
+    td.textContent = text;
+    if (className) td.className = className;
+    return td;
+  };
+
+  function tileRow(tile) {
+    const tr = document.createElement("tr");
+    tr.id = `agent-${tile.agent_id}`;
+    tr.className = `state-${tile.state}`;
+    const name = document.createElement("td");
+    const link = document.createElement("a");
+    link.href = `/team/agents/${tile.agent_id}`;
+    link.textContent = `${tile.code} ${tile.name}`;
+    name.append(link);
+    const running = cell("", "since");
+    if (tile.since) { running.dataset.since = tile.since; since(running); }
+    const c = tile.counters;
+    tr.append(name, cell(tile.team), cell(tile.state_label, "state"), cell(tile.callee), running,
+      cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
+      cell(c.flags), cell(c.holds));
+    return tr;
+  }
+
+  function putTile(tile) {
+    const row = tileRow(tile);
+    const old = document.getElementById(row.id);
+    if (old) old.replaceWith(row); else agents.append(row);
+    agents.querySelectorAll("tr.empty").forEach((e) => e.remove());
+  }
+
+  function alertCard(a) {
+    const card = document.createElement("article");
+    card.id = `alert-${a.id}`;
+    card.className = "flag live-alert fresh";
+    const head = document.createElement("p");
+    const category = document.createElement("strong");
+    category.textContent = a.category;
+    const when = document.createElement("span");
+    when.className = "muted";
+    when.textContent = ` · ${clock(a.created_at)} · ${a.speaker} · 第 ${a.at_s.toFixed(1)} 秒 / at ${a.at_s.toFixed(1)} s`;
+    head.append(category, ` · ${a.agent} `, when);
+    const said = document.createElement("blockquote");
+    said.textContent = a.utterance;
+    card.append(head, said);
+    if (a.seen) { markSeen(card); return card; }
+    const form = document.createElement("form");
+    form.className = "ack";
+    form.method = "post";
+    form.action = `/team/live/alerts/${a.id}/ack`;
+    const token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+    const button = document.createElement("button");
+    button.type = "submit"; button.textContent = "已阅 · Acknowledge";
+    form.append(token, button);
+    card.append(form);
+    return card;
+  }
+
+  function markSeen(card) {
+    card.classList.add("reviewed");
+    card.querySelectorAll("form.ack").forEach((f) => f.remove());
+    if (!card.querySelector("p.ok")) {
+      const seen = document.createElement("p");
+      seen.className = "ok"; seen.textContent = "已阅 · Acknowledged";
+      card.append(seen);
+    }
+  }
+
+  function putAlert(a) {
+    if (document.getElementById(`alert-${a.id}`)) return;
+    alerts.querySelectorAll(".empty").forEach((e) => e.remove());
+    alerts.prepend(alertCard(a));
+  }
+
+  function snapshot(board) {
+    skew = Date.parse(board.at) - Date.now();
+    agents.replaceChildren(...board.tiles.map(tileRow));
+    alerts.replaceChildren(...board.alerts.map(alertCard));
+  }
+
+  const on = (source, name, handle) =>
+    source.addEventListener(name, (event) => handle(JSON.parse(event.data)));
+  const source = new EventSource("/team/live/events");
+  on(source, "snapshot", snapshot);
+  on(source, "agent", putTile);
+  on(source, "agent_gone", (d) => document.getElementById(`agent-${d.agent_id}`)?.remove());
+  on(source, "alert", putAlert);
+  on(source, "alert_seen", (d) => { const c = document.getElementById(`alert-${d.id}`); if (c) markSeen(c); });
+  source.addEventListener("open", () => { status.textContent = "实时 · Live"; status.dataset.live = "yes"; });
+  source.addEventListener("error", () => { status.textContent = "连接中断，正在重连… · Reconnecting…"; status.dataset.live = "no"; });
+
+  // Acknowledge without leaving the page; the stream then shows it as seen.
+  alerts.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.ack");
+    if (!form) return;
+    event.preventDefault();
+    fetch(form.action, {
+      method: "POST", headers: { "x-csrf-token": csrf }, body: new URLSearchParams(new FormData(form)),
+    }).then((reply) => { if (reply.ok) markSeen(form.closest("article")); });
+  });
+
+  // Running times count here, so a call that goes on costs the server nothing.
+  setInterval(() => document.querySelectorAll("td.since[data-since]").forEach(since), 1000);
+})();

@@ -1,0 +1,232 @@
+"""The rows behind the live wallboard (实时看板): the agents a viewer may see with today's
+counters, the calls they have up now, and today's live alerts on their calls.
+
+Reads only, through :mod:`store.scope`'s rule, so the wallboard cannot show more than the team
+page. What the rows mean on the board (idle, ringing, talking, wrap-up) is decided by the pure
+:func:`console.wallboard.board`; acknowledging an alert is :func:`acknowledge_alert`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from store.audit import record_audit
+from store.enums import AttemptStatus, Speaker
+from store.models import (
+    Agent,
+    CallAttempt,
+    CollectionNote,
+    Flag,
+    Hold,
+    LiveAlert,
+    Person,
+    Team,
+)
+from store.notes import IN_FLIGHT
+from store.scope import Viewer, visible_agent_ids, visible_agents
+from store.team_day import Counters, team_days
+
+ALERTS_SHOWN = 100
+"""Today's newest alerts on the board; older ones stay in the audit log and the QA pages."""
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    agent_id: int
+    code: str
+    name: str
+    team: str
+    """The team's name ("" for an agent no team has yet)."""
+    counters: Counters
+
+
+@dataclass(frozen=True)
+class OpenCall:
+    """A call of today that has not ended: dialling/ringing, or answered and still up."""
+
+    attempt_id: int
+    agent_id: int
+    status: AttemptStatus
+    e164: str
+    callee_name: str
+    reserved_at: datetime
+    originated_at: datetime | None
+    answered_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    alert_id: int
+    attempt_id: int
+    agent_id: int
+    category: str
+    speaker: Speaker
+    start_s: float
+    """Seconds into the call where the utterance began."""
+    evidence: str
+    created_at: datetime
+    seen_at: datetime | None
+
+
+@dataclass(frozen=True)
+class FloorRows:
+    agents: tuple[AgentRow, ...]
+    calls: tuple[OpenCall, ...]
+    alerts: tuple[AlertRow, ...]
+    """Newest first."""
+    mark: tuple[object, ...] = ()
+    """What the agents' counters were counted from (see :func:`floor_rows`)."""
+
+
+def floor_rows(
+    session: Session,
+    viewer: Viewer,
+    start: datetime,
+    end: datetime,
+    before: FloorRows | None = None,
+) -> FloorRows:
+    """What the board of ``viewer`` is drawn from, for the centre's day [start, end).
+
+    Counting the day's calls is most of a poll's cost, so with ``before`` (this board's last
+    rows) they are counted again only when something they count may have changed: a call
+    dialled, answered or ended, a note, flag or hold written, or the agents themselves.
+    """
+    mine = visible_agent_ids(viewer)
+    open_calls = _open_calls(session, mine, start, end)
+    mark = _mark(session, viewer, open_calls)
+    if before is not None and before.mark == mark:
+        agents = before.agents
+    else:
+        agents = tuple(
+            AgentRow(
+                a.agent.id, a.agent.code, a.agent.name, t.team.name if t.team else "", a.counters
+            )
+            for t in team_days(session, viewer, start, end)
+            for a in t.agents
+        )
+    return FloorRows(agents, open_calls, _alerts(session, mine, start, end), mark)
+
+
+def _mark(session: Session, viewer: Viewer, calls: tuple[OpenCall, ...]) -> tuple[object, ...]:
+    # Calls, notes, flags and holds are only ever added (ids grow); a call's progress shows in
+    # the calls up now, and one that ended has left them.
+    newest = session.execute(
+        select(
+            select(func.max(CallAttempt.id)).scalar_subquery(),
+            select(func.max(CollectionNote.id)).scalar_subquery(),
+            select(func.max(Flag.id)).scalar_subquery(),
+            select(func.max(Hold.id)).scalar_subquery(),
+        )
+    ).one()
+    agents = session.execute(
+        select(Agent.id, Agent.code, Agent.name, Agent.team_id, Team.name)
+        .outerjoin(Team, Team.id == Agent.team_id)
+        .where(Agent.active, visible_agents(viewer))
+        .order_by(Agent.id)
+    ).all()
+    progress = tuple((c.attempt_id, c.status, c.answered_at) for c in calls)
+    return (tuple(newest), tuple(tuple(a) for a in agents), progress)
+
+
+def _open_calls(
+    session: Session, mine: Select[int], start: datetime, end: datetime
+) -> tuple[OpenCall, ...]:
+    up = or_(
+        CallAttempt.status.in_(IN_FLIGHT),
+        and_(CallAttempt.answered_at.is_not(None), CallAttempt.ended_at.is_(None)),
+    )
+    calls = session.execute(
+        select(CallAttempt, Person.name)
+        .join(Person, Person.id == CallAttempt.person_id)
+        .where(
+            CallAttempt.agent_id.in_(mine),
+            CallAttempt.reserved_at >= start,
+            CallAttempt.reserved_at < end,
+            up,
+        )
+        .order_by(CallAttempt.reserved_at, CallAttempt.id)
+    )
+    return tuple(
+        OpenCall(
+            c.id,
+            c.agent_id or 0,  # never 0: the scope filter matched an agent
+            c.status,
+            c.e164,
+            name,
+            c.reserved_at,
+            c.originated_at,
+            c.answered_at,
+        )
+        for c, name in calls
+    )
+
+
+def _alerts(
+    session: Session, mine: Select[int], start: datetime, end: datetime
+) -> tuple[AlertRow, ...]:
+    alerts = session.execute(
+        select(LiveAlert, CallAttempt.agent_id)
+        .join(CallAttempt, CallAttempt.id == LiveAlert.call_attempt_id)
+        .where(
+            CallAttempt.agent_id.in_(mine),
+            LiveAlert.created_at >= start,
+            LiveAlert.created_at < end,
+        )
+        .order_by(LiveAlert.created_at.desc(), LiveAlert.id.desc())
+        .limit(ALERTS_SHOWN)
+    )
+    return tuple(
+        AlertRow(
+            a.id,
+            a.call_attempt_id,
+            agent_id or 0,
+            a.category,
+            a.speaker,
+            a.start_s,
+            a.evidence,
+            a.created_at,
+            a.seen_at,
+        )
+        for a, agent_id in alerts
+    )
+
+
+def acknowledge_alert(
+    session: Session, viewer: Viewer, actor: str, alert_id: int, now: datetime
+) -> bool | None:
+    """Mark a live alert seen by ``actor``, audit-logged; None when ``viewer`` may not see it
+    (or there is none), False when it had been acknowledged already (nothing written)."""
+    alert = session.scalar(
+        select(LiveAlert)
+        .join(CallAttempt, CallAttempt.id == LiveAlert.call_attempt_id)
+        .where(LiveAlert.id == alert_id, CallAttempt.agent_id.in_(visible_agent_ids(viewer)))
+    )
+    if alert is None:
+        return None
+    # One conditional update: two leads pressing at once make one acknowledgement.
+    done = session.execute(
+        update(LiveAlert)
+        .where(LiveAlert.id == alert_id, LiveAlert.seen_at.is_(None))
+        .values(seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if cast("CursorResult[Any]", done).rowcount == 0:
+        return False
+    record_audit(
+        session,
+        actor,
+        "live.alert.seen",
+        object_type="live_alert",
+        object_id=str(alert.id),
+        detail={
+            "call_attempt_id": alert.call_attempt_id,
+            "category": alert.category,
+            "utterance": alert.evidence,
+        },
+    )
+    return True

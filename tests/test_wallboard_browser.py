@@ -1,0 +1,78 @@
+"""The live wallboard in Debian's Chromium: an alert raised during a call appears on the open
+board without a reload, under the console's CSP, and is acknowledged from it."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+from sqlalchemy import select
+
+from store.models import AuditLog, CallAttempt
+from tests.browser import chromium, log_in, served, shoot
+from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
+from tests.webclient import FakeDialer
+from tests.webdata import CALL_DAY
+
+pytestmark = pytest.mark.browser
+
+
+def _watch(page: Page) -> list[str]:
+    """Script errors, refused or missing resources: none may happen."""
+    problems: list[str] = []
+    page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on(
+        "console",
+        lambda msg: (
+            problems.append(msg.text)
+            if msg.type == "error" and "Failed to load resource" not in msg.text
+            else None
+        ),
+    )
+    page.on(
+        "response",
+        lambda r: (
+            problems.append(f"{r.status} {r.url}")
+            if r.status >= 400 and not r.url.endswith("/favicon.ico")
+            else None
+        ),
+    )
+    return problems
+
+
+def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    target = tmp_path / "callwarden.db"
+    target.write_bytes(sqlite_template.read_bytes())
+    floor = build_floor(floor_app(f"sqlite:///{target}", tmp_path / "var"))
+    with served(floor.app, FakeDialer(floor.app)) as base, chromium() as browser:
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        problems = _watch(page)
+        log_in(page, base, "sup1")
+        page.goto(f"{base}/team/live")
+        expect(page.locator("#live-status")).to_have_text("实时 · Live")
+        with floor.app.sessions() as session:
+            agent = session.get_one(CallAttempt, floor.talking).agent_id
+        row = page.locator(f"#agent-{agent}")
+        expect(row.locator("td.state")).to_have_text("通话中 · In call")
+        # Counted on the console's clock (the test's fixed day), not the browser's.
+        expect(row.locator("td.since")).to_have_text(re.compile(r"^0:01:[3-5]\d$"))
+        alert = raise_alert(floor.app, floor.talking)
+        card = page.locator(f"#alert-{alert}")
+        expect(card.locator("blockquote")).to_have_text(SAID.replace("13812345678", "138****5678"))
+        shoot(page, "wallboard-alert-zh")
+        card.locator("button").click()
+        expect(card.locator("p.ok")).to_have_text("已阅 · Acknowledged")
+        with floor.app.sessions.begin() as session:
+            session.get_one(CallAttempt, floor.talking).ended_at = CALL_DAY
+        expect(row.locator("td.state")).to_have_text("话后处理 · Wrap-up")
+        context.close()  # the stream ends with the page, before the server stops
+    with floor.app.sessions() as session:
+        audits = session.scalars(select(AuditLog).where(AuditLog.action == "live.alert.seen"))
+        assert [a.object_id for a in audits] == [str(alert)]
+    assert problems == []
+    floor.app.engine.dispose()
