@@ -33,6 +33,9 @@ from store.retention_facts import case_items, loose_recording_ids, loose_recordi
 
 BATCH = 200
 """Cases (or loose recordings) per transaction: a crash loses at most one batch's work."""
+# recorder.archive's names for a sealed file and its wrapped key; store sits below recorder.
+_SEALED_SUFFIX = ".cwa"
+_KEY_SUFFIX = ".key"
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,7 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             )
             for _, path in pending:
                 if path is not None and path not in shared:
-                    Path(path).unlink(missing_ok=True)
+                    _remove_audio(Path(path))
             ids = [tombstone_id for tombstone_id, _ in pending]
             session.execute(
                 update(Tombstone).where(Tombstone.id.in_(ids)).values(file_removed_at=now)
@@ -214,3 +217,11 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             kept = sum(path in shared for _, path in pending)
             shared_count += kept
             removed += len(pending) - kept
+
+
+def _remove_audio(path: Path) -> None:
+    """The file, and for a sealed one its wrapped data key beside it (``recorder.archive``'s
+    ``<sha256>.key``): left behind, it would outlive the audio it opens."""
+    path.unlink(missing_ok=True)
+    if path.suffix == _SEALED_SUFFIX:
+        path.with_suffix(_KEY_SUFFIX).unlink(missing_ok=True)

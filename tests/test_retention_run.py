@@ -22,6 +22,7 @@ import store.retention
 import store.retention_delete
 from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.retention import Kind, Ref
+from recorder.archive import KEY_SUFFIX, SEALED_SUFFIX, key_path
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
 from store.enums import HoldReason, LegalHoldReason, RecordingStatus
@@ -340,3 +341,20 @@ def test_a_run_killed_leaves_nothing_half_deleted_and_the_next_run_completes(
         assert all(t.file_removed_at is not None for t in marks if t.kind is Kind.RECORDING)
     assert not history.expired.path.exists()
     assert verify(history.reads).broken is None
+
+
+def test_a_sealed_recordings_wrapped_key_goes_with_its_file(history: History) -> None:
+    # The key beside a sealed file (<sha256>.key) was left behind when its recording went.
+    h = history
+    sealed = h.expired.path.with_suffix(SEALED_SUFFIX)
+    h.expired.path.rename(sealed)
+    key = key_path(sealed)
+    key.write_text('{"wrapped": "…"}', encoding="utf-8")
+    kept_key = h.young.path.with_suffix(KEY_SUFFIX)
+    kept_key.write_text('{"wrapped": "…"}', encoding="utf-8")
+    with h.sessions.begin() as session:
+        session.get_one(Recording, h.expired.recording_id).path = str(sealed)
+    report = _run(h)
+    assert report.files_removed == 1
+    assert not sealed.exists() and not key.exists()
+    assert kept_key.exists()
