@@ -220,8 +220,11 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
 
 
 def _remove_audio(path: Path) -> None:
-    """The file, and for a sealed one its wrapped data key beside it (``recorder.archive``'s
-    ``<sha256>.key``): left behind, it would outlive the audio it opens."""
+    """The file, for a sealed one its wrapped data key beside it (``recorder.archive``'s
+    ``<sha256>.key``), and any partial copy of it: left behind, they outlive the audio."""
     path.unlink(missing_ok=True)
     if path.suffix == _SEALED_SUFFIX:
         path.with_suffix(_KEY_SUFFIX).unlink(missing_ok=True)
+    # A copy killed before its rename (``.<name>.<pid>.partial``) holds some of the audio too.
+    for partial in path.parent.glob(f".{path.name}.*.partial"):
+        partial.unlink(missing_ok=True)

@@ -344,17 +344,21 @@ def test_a_run_killed_leaves_nothing_half_deleted_and_the_next_run_completes(
 
 
 def test_a_sealed_recordings_wrapped_key_goes_with_its_file(history: History) -> None:
-    # The key beside a sealed file (<sha256>.key) was left behind when its recording went.
+    # The key beside a sealed file (<sha256>.key), and a killed copy's partial file, were left
+    # behind when its recording went: together they open part of the audio.
     h = history
     sealed = h.expired.path.with_suffix(SEALED_SUFFIX)
     h.expired.path.rename(sealed)
     key = key_path(sealed)
     key.write_text('{"wrapped": "…"}', encoding="utf-8")
+    # What a copy killed mid-write (keys encrypt-archive under kill -9) leaves beside it.
+    stale = sealed.with_name(f".{sealed.name}.4068.partial")
+    stale.write_bytes(b"CWA1 first sealed chunk")
     kept_key = h.young.path.with_suffix(KEY_SUFFIX)
     kept_key.write_text('{"wrapped": "…"}', encoding="utf-8")
     with h.sessions.begin() as session:
         session.get_one(Recording, h.expired.recording_id).path = str(sealed)
     report = _run(h)
     assert report.files_removed == 1
-    assert not sealed.exists() and not key.exists()
+    assert not sealed.exists() and not key.exists() and not stale.exists()
     assert kept_key.exists()
