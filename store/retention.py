@@ -23,11 +23,12 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from compliance.errors import RetentionError
 from compliance.retention import Expiry, Item, Kept, RetentionPeriods, decide
 from store.audit import record_audit
 from store.db import SessionFactory
 from store.legal_holds import held_cases, lock_cases
-from store.models import Case, Recording, Tombstone
+from store.models import Case, ClientBank, Recording, Tombstone
 from store.retention_delete import Deletion, delete_expired
 from store.retention_facts import case_items, loose_recording_ids, loose_recording_items
 
@@ -129,6 +130,7 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
     dry_run: bool = False,
 ) -> RunReport:
     """Delete what has expired at ``now`` under ``periods`` (or, ``dry_run``, only say it)."""
+    _check_banks(reads, periods)
     report = RunReport(dry_run)
     if not dry_run:
         report.files_finished, _ = finish_files(sessions, now)
@@ -157,6 +159,22 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
         report.files_removed += removed
         report.files_shared += shared
     return report
+
+
+def _check_banks(reads: SessionFactory, periods: RetentionPeriods) -> None:
+    """Refuse periods for a bank code no client bank has: a mistyped ``[bank.CODE]`` would
+    leave that bank's records to ``[default]``, maybe shorter than meant."""
+    with reads() as session:
+        known = sorted(session.scalars(select(ClientBank.code)))
+    unknown = sorted(set(periods.banks) - set(known))
+    if unknown:
+        raise RetentionError(
+            [
+                f"{periods.source}: bank.{code}: no client bank has this code "
+                f"(known: {', '.join(known)})"
+                for code in unknown
+            ]
+        )
 
 
 def _audit(session: Session, actor: str, tombstones: list[Tombstone], source: str) -> None:

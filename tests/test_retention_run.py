@@ -21,7 +21,8 @@ from sqlalchemy import Engine, func, select
 import store.retention
 import store.retention_delete
 from compliance.complaints import Channel, ComplaintStatus, Grade
-from compliance.retention import Kind, Ref
+from compliance.errors import RetentionError
+from compliance.retention import Kind, Ref, RetentionPeriods
 from recorder.archive import KEY_SUFFIX, SEALED_SUFFIX, key_path
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
@@ -362,3 +363,18 @@ def test_a_sealed_recordings_wrapped_key_goes_with_its_file(history: History) ->
     assert report.files_removed == 1
     assert not sealed.exists() and not key.exists() and not stale.exists()
     assert kept_key.exists()
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_periods_for_a_bank_that_is_not_there_stop_the_run(history: History, dry_run: bool) -> None:
+    # A mistyped code ([bank.CMB] for cmb) was taken silently, and cmb's audio then went
+    # after the default 1000 days instead of the 1500 its section meant.
+    typo = RetentionPeriods(PERIODS.default, {"CMB": {"recordings_days": 1500}}, "r.toml")
+    with pytest.raises(RetentionError) as caught:
+        run_retention(history.sessions, history.reads, typo, LATER, "admin1", dry_run=dry_run)
+    assert caught.value.problems == [
+        "r.toml: bank.CMB: no client bank has this code (known: cmb, icbc)"
+    ]
+    with history.reads() as session:
+        assert stored(session, history.cmb) == WHOLE
+        assert tombstones(session) == []
