@@ -19,9 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import Connection, select, text
 from sqlalchemy.orm import Session
 
 from store.audit_chain import (
@@ -133,18 +134,76 @@ def chain_rows(reads: SessionFactory, page: int = PAGE) -> Iterator[ChainRow]:
     after = 0
     with reads() as session:
         while True:
-            batch = (
-                session.connection()
-                .execute(
-                    select(*_COLUMNS).where(_TABLE.c.id > after).order_by(_TABLE.c.id).limit(page)
+            try:
+                batch = (
+                    session.connection()
+                    .execute(
+                        select(*_COLUMNS)
+                        .where(_TABLE.c.id > after)
+                        .order_by(_TABLE.c.id)
+                        .limit(page)
+                    )
+                    .all()
                 )
-                .all()
-            )
+            except (ValueError, TypeError):
+                # A row edited outside the program no longer decodes (detail that is not
+                # JSON, a date that is not one): read this page row by row to name it.
+                yield from _until_unreadable(session.connection(), after, page)
+                return
             for found in batch:
-                yield ChainRow(*found)
+                yield _typed(ChainRow(*found))
             if len(batch) < page:
                 return
             after = batch[-1].id
+
+
+def _until_unreadable(conn: Connection, after: int, page: int) -> Iterator[ChainRow]:
+    ids = conn.scalars(
+        select(_TABLE.c.id).where(_TABLE.c.id > after).order_by(_TABLE.c.id).limit(page)
+    ).all()
+    for row_id in ids:
+        try:
+            found = conn.execute(select(*_COLUMNS).where(_TABLE.c.id == row_id)).one()
+        except (ValueError, TypeError):
+            yield _unreadable(row_id, _bad_field(conn, row_id))
+            return
+        yield _typed(ChainRow(*found))
+
+
+def _bad_field(conn: Connection, row_id: int) -> str:
+    for column in _COLUMNS[1:]:
+        try:
+            conn.execute(select(column).where(_TABLE.c.id == row_id)).one()
+        except (ValueError, TypeError) as exc:
+            return f"{column.name}: {exc}"
+    return "?: the row does not decode"
+
+
+def _typed(row: ChainRow) -> ChainRow:
+    """The row, or an unreadable one where a column holds a value of the wrong type (SQLite
+    keeps what an edit writes: ``chain_seq = 'abc'``)."""
+    for name, kind in _TYPES.items():
+        value = getattr(row, name)
+        if value is not None and not isinstance(value, kind):
+            return _unreadable(row.id, f"{name}: {value!r:.40} is not {kind.__name__}")
+    return row
+
+
+def _unreadable(row_id: int, why: str) -> ChainRow:
+    return ChainRow(row_id, datetime.min, "", "", "", "", None, unreadable=why)
+
+
+_TYPES: dict[str, type] = {
+    "at": datetime,
+    "actor": str,
+    "action": str,
+    "object_type": str,
+    "object_id": str,
+    "chain_seq": int,
+    "chain_version": int,
+    "chain_prev": str,
+    "chain_hash": str,
+}
 
 
 def verify(reads: SessionFactory, expect_head: Head | None = None) -> Verdict:

@@ -44,6 +44,8 @@ class ChainRow:
     chain_version: int | None = None
     chain_prev: str | None = None
     chain_hash: str | None = None
+    unreadable: str | None = None
+    """``field: why`` when the stored row does not decode (edited outside the program)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,12 @@ def _row_break(
     row: ChainRow, prev: ChainRow | None, prev_hash: str, seq: int, nxt: ChainRow | None
 ) -> Break | None:
     """The first thing wrong with ``row`` as the chain's next row after ``prev``, if any."""
+    if row.unreadable is not None:
+        return Break(
+            row.id,
+            f"第 {row.id} 行：无法读取（{row.unreadable}）",
+            f"row {row.id}: unreadable ({row.unreadable})",
+        )
     if row.chain_seq is None or row.chain_hash is None or row.chain_prev is None:
         return Break(row.id, f"第 {row.id} 行：未入链", f"row {row.id}: not chained")
     version = row.chain_version

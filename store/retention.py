@@ -23,16 +23,20 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from compliance.errors import RetentionError
 from compliance.retention import Expiry, Item, Kept, RetentionPeriods, decide
 from store.audit import record_audit
 from store.db import SessionFactory
 from store.legal_holds import held_cases, lock_cases
-from store.models import Case, Recording, Tombstone
+from store.models import Case, ClientBank, Recording, Tombstone
 from store.retention_delete import Deletion, delete_expired
 from store.retention_facts import case_items, loose_recording_ids, loose_recording_items
 
 BATCH = 200
 """Cases (or loose recordings) per transaction: a crash loses at most one batch's work."""
+# recorder.archive's names for a sealed file and its wrapped key; store sits below recorder.
+_SEALED_SUFFIX = ".cwa"
+_KEY_SUFFIX = ".key"
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,7 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
     dry_run: bool = False,
 ) -> RunReport:
     """Delete what has expired at ``now`` under ``periods`` (or, ``dry_run``, only say it)."""
+    _check_banks(reads, periods)
     report = RunReport(dry_run)
     if not dry_run:
         report.files_finished, _ = finish_files(sessions, now)
@@ -154,6 +159,22 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
         report.files_removed += removed
         report.files_shared += shared
     return report
+
+
+def _check_banks(reads: SessionFactory, periods: RetentionPeriods) -> None:
+    """Refuse periods for a bank code no client bank has: a mistyped ``[bank.CODE]`` would
+    leave that bank's records to ``[default]``, maybe shorter than meant."""
+    with reads() as session:
+        known = sorted(session.scalars(select(ClientBank.code)))
+    unknown = sorted(set(periods.banks) - set(known))
+    if unknown:
+        raise RetentionError(
+            [
+                f"{periods.source}: bank.{code}: no client bank has this code "
+                f"(known: {', '.join(known)})"
+                for code in unknown
+            ]
+        )
 
 
 def _audit(session: Session, actor: str, tombstones: list[Tombstone], source: str) -> None:
@@ -202,7 +223,7 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             )
             for _, path in pending:
                 if path is not None and path not in shared:
-                    Path(path).unlink(missing_ok=True)
+                    _remove_audio(Path(path))
             ids = [tombstone_id for tombstone_id, _ in pending]
             session.execute(
                 update(Tombstone).where(Tombstone.id.in_(ids)).values(file_removed_at=now)
@@ -214,3 +235,14 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             kept = sum(path in shared for _, path in pending)
             shared_count += kept
             removed += len(pending) - kept
+
+
+def _remove_audio(path: Path) -> None:
+    """The file, for a sealed one its wrapped data key beside it (``recorder.archive``'s
+    ``<sha256>.key``), and any partial copy of it: left behind, they outlive the audio."""
+    path.unlink(missing_ok=True)
+    if path.suffix == _SEALED_SUFFIX:
+        path.with_suffix(_KEY_SUFFIX).unlink(missing_ok=True)
+    # A copy killed before its rename (``.<name>.<pid>.partial``) holds some of the audio too.
+    for partial in path.parent.glob(f".{path.name}.*.partial"):
+        partial.unlink(missing_ok=True)

@@ -132,6 +132,29 @@ def test_an_edited_detail_is_named(engine: Engine, chained: SessionFactory) -> N
     assert "row 7: content changed" in str(verify(chained).broken)
 
 
+@pytest.mark.parametrize(
+    ("edit", "field"),
+    [
+        ("detail = 'not json'", "detail"),
+        ("detail = X'FF00'", "detail"),
+        ("at = 'yesterday'", "at"),
+        ("chain_seq = 'abc'", "chain_seq"),
+    ],
+)
+def test_a_row_edited_past_reading_is_named_with_its_field(
+    engine: Engine, chained: SessionFactory, edit: str, field: str
+) -> None:
+    # Such an edit once stopped `audit verify` with an internal error (exit 5) naming no row.
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL's column types refuse these edits")
+    _sql(engine, f"UPDATE audit_log SET {edit} WHERE id = 6")
+    verdict = verify(chained)
+    assert verdict.broken is not None and verdict.broken.row_id == 6
+    assert f"row 6: unreadable ({field}:" in str(verdict.broken)
+    assert "第 6 行" in str(verdict.broken)
+    assert verdict.rows == 5 and verdict.head.id == 5
+
+
 def test_a_deleted_row_is_named(engine: Engine, chained: SessionFactory) -> None:
     _sql(engine, "DELETE FROM audit_log WHERE id = 5")
     verdict = verify(chained)

@@ -10,6 +10,7 @@ import pytest
 
 from compliance.errors import RetentionError
 from compliance.retention import MIN_DAYS, Kind, load_periods, parse_periods
+from compliance.retention.periods import MAX_DAYS
 
 
 def test_the_shipped_periods_load_and_keep_at_least_two_years() -> None:
@@ -64,3 +65,19 @@ def test_every_fault_is_reported_at_once() -> None:
 def test_not_toml_is_refused_naming_the_file() -> None:
     with pytest.raises(RetentionError, match=r"^r\.toml: not valid UTF-8 TOML"):
         parse_periods("r.toml", b"[default\n")
+
+
+def test_a_period_too_long_for_a_date_is_refused_naming_the_file_and_key() -> None:
+    # A "keep forever" written as a huge number once crashed the run (OverflowError, exit 5).
+    raw = (
+        b"[default]\nrecordings_days = 99999999999999999999\ntranscripts_days = 1095\n"
+        b"notes_days = 1825\nattempts_days = 1825\n[bank.cmb]\nnotes_days = 9999999999\n"
+    )
+    with pytest.raises(RetentionError) as caught:
+        parse_periods("r.toml", raw)
+    assert caught.value.problems == [
+        f"r.toml: default.recordings_days: 99999999999999999999 days is longer than the "
+        f"{MAX_DAYS} days a period may be",
+        f"r.toml: bank.cmb.notes_days: 9999999999 days is longer than the {MAX_DAYS} days "
+        "a period may be",
+    ]

@@ -21,7 +21,9 @@ from sqlalchemy import Engine, func, select
 import store.retention
 import store.retention_delete
 from compliance.complaints import Channel, ComplaintStatus, Grade
-from compliance.retention import Kind, Ref
+from compliance.errors import RetentionError
+from compliance.retention import Kind, Ref, RetentionPeriods
+from recorder.archive import KEY_SUFFIX, SEALED_SUFFIX, key_path
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
 from store.enums import HoldReason, LegalHoldReason, RecordingStatus
@@ -340,3 +342,39 @@ def test_a_run_killed_leaves_nothing_half_deleted_and_the_next_run_completes(
         assert all(t.file_removed_at is not None for t in marks if t.kind is Kind.RECORDING)
     assert not history.expired.path.exists()
     assert verify(history.reads).broken is None
+
+
+def test_a_sealed_recordings_wrapped_key_goes_with_its_file(history: History) -> None:
+    # The key beside a sealed file (<sha256>.key), and a killed copy's partial file, were left
+    # behind when its recording went: together they open part of the audio.
+    h = history
+    sealed = h.expired.path.with_suffix(SEALED_SUFFIX)
+    h.expired.path.rename(sealed)
+    key = key_path(sealed)
+    key.write_text('{"wrapped": "…"}', encoding="utf-8")
+    # What a copy killed mid-write (keys encrypt-archive under kill -9) leaves beside it.
+    stale = sealed.with_name(f".{sealed.name}.4068.partial")
+    stale.write_bytes(b"CWA1 first sealed chunk")
+    kept_key = h.young.path.with_suffix(KEY_SUFFIX)
+    kept_key.write_text('{"wrapped": "…"}', encoding="utf-8")
+    with h.sessions.begin() as session:
+        session.get_one(Recording, h.expired.recording_id).path = str(sealed)
+    report = _run(h)
+    assert report.files_removed == 1
+    assert not sealed.exists() and not key.exists() and not stale.exists()
+    assert kept_key.exists()
+
+
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_periods_for_a_bank_that_is_not_there_stop_the_run(history: History, dry_run: bool) -> None:
+    # A mistyped code ([bank.CMB] for cmb) was taken silently, and cmb's audio then went
+    # after the default 1000 days instead of the 1500 its section meant.
+    typo = RetentionPeriods(PERIODS.default, {"CMB": {"recordings_days": 1500}}, "r.toml")
+    with pytest.raises(RetentionError) as caught:
+        run_retention(history.sessions, history.reads, typo, LATER, "admin1", dry_run=dry_run)
+    assert caught.value.problems == [
+        "r.toml: bank.CMB: no client bank has this code (known: cmb, icbc)"
+    ]
+    with history.reads() as session:
+        assert stored(session, history.cmb) == WHOLE
+        assert tombstones(session) == []

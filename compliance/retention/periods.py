@@ -31,6 +31,9 @@ from compliance.errors import RetentionError
 
 MIN_DAYS = 731
 """Two years with a leap day in them: the shortest period card regulation allows."""
+MAX_DAYS = 365_250
+"""A thousand years: "keep for good" fits, and every expiry date stays a date (a larger
+count overflows ``datetime`` when the run adds it)."""
 FILE_NAME = "retention.toml"
 KEYS = ("recordings_days", "transcripts_days", "notes_days", "attempts_days")
 
@@ -150,6 +153,12 @@ def _section(
                 "(2 years) card regulation keeps collection records"
             )
             values[key] = MIN_DAYS
+        elif value > MAX_DAYS:
+            problems.append(
+                f"{source}: {where}.{key}: {value} days is longer than the {MAX_DAYS} days "
+                "a period may be"
+            )
+            values[key] = MAX_DAYS
         else:
             values[key] = value
     return KindDays(**values)
