@@ -81,3 +81,11 @@ def test_a_period_too_long_for_a_date_is_refused_naming_the_file_and_key() -> No
         f"r.toml: bank.cmb.notes_days: 9999999999 days is longer than the {MAX_DAYS} days "
         "a period may be",
     ]
+
+
+def test_an_admins_copy_that_is_not_a_file_is_refused_not_passed_over(tmp_path: Path) -> None:
+    """A folder (or anything else) where the admins' file should be must not silently
+    hand the centre the shipped periods instead of its own."""
+    (tmp_path / "retention.toml").mkdir()
+    with pytest.raises(RetentionError, match=r"retention\.toml: not a file"):
+        load_periods(search=(tmp_path,))

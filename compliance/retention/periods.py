@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance.errors import RetentionError
+from compliance.files import locate_toml
 
 MIN_DAYS = 731
 """Two years with a leap day in them: the shortest period card regulation allows."""
@@ -86,12 +87,18 @@ def shipped_retention_dir() -> Path:
 
 
 def load_periods(search: tuple[Path, ...] = ()) -> RetentionPeriods:
-    """The first ``retention.toml`` in ``search`` (the admins' folder), else the shipped one."""
-    for folder in (*search, shipped_retention_dir()):
-        path = folder / FILE_NAME
-        if path.is_file():
-            return parse_periods(str(path), path.read_bytes())
-    raise RetentionError([f"{FILE_NAME} not found in {', '.join(map(str, search))} or shipped"])
+    """The first ``retention.toml`` in ``search`` (the admins' folder), else the shipped one.
+
+    Something that is there but is not a file is refused: passing over it would hand the
+    centre the shipped periods instead of its own.
+    """
+    for path in (folder / FILE_NAME for folder in search):
+        if path.exists() and not path.is_file():
+            raise RetentionError([f"{path}: not a file"])
+    found = locate_toml(Path(FILE_NAME).stem, (*search, shipped_retention_dir()), "periods")
+    if isinstance(found, str):
+        raise RetentionError([found])
+    return parse_periods(str(found), found.read_bytes())
 
 
 def parse_periods(source: str, raw: bytes) -> RetentionPeriods:
