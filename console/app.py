@@ -39,7 +39,7 @@ from dialer.sandbox import Sandbox, load_state, status
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign
 from dialer.scheduler import Schedule
 from dialer.worklist_source import active_agents, build_worklists
-from recorder.archive import Archive
+from recorder.archive import Archive, remove_archived
 from recorder.intake import CallMetadata, Intake, store_recording
 from recorder.keys import LocalKeys, load_keys
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
@@ -117,7 +117,9 @@ class App:
         """Delete (or, ``dry_run``, only list) what has expired at ``at``: the one road for
         ``callwarden retention run`` and the workers' daily job."""
         periods = self.retention_periods()
-        report = run_retention(self.sessions, self.reads, periods, at, actor, dry_run)
+        report = run_retention(
+            self.sessions, self.reads, periods, at, actor, remove_archived, dry_run
+        )
         return periods, report
 
     def schedule(self, profile: Profile, at: datetime) -> Schedule:

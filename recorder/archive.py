@@ -93,6 +93,17 @@ def write_wrapped(path: Path, wrapped: WrappedKey) -> None:
         partial.unlink(missing_ok=True)
 
 
+def remove_archived(path: Path) -> None:
+    """Remove an archived recording for good: the file, for a sealed one its wrapped data key
+    beside it, and any copy a killed write left (``.<name>.<pid>.partial``), which holds
+    some of the audio too. Left behind, they would outlive the audio's deletion."""
+    path.unlink(missing_ok=True)
+    if path.suffix == SEALED_SUFFIX:
+        key_path(path).unlink(missing_ok=True)
+    for partial in path.parent.glob(f".{path.name}.*.partial"):
+        partial.unlink(missing_ok=True)
+
+
 def _sync_dir(folder: Path) -> None:
     handle = os.open(folder, os.O_RDONLY)
     try:

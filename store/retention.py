@@ -34,9 +34,9 @@ from store.retention_facts import case_items, loose_recording_ids, loose_recordi
 
 BATCH = 200
 """Cases (or loose recordings) per transaction: a crash loses at most one batch's work."""
-# recorder.archive's names for a sealed file and its wrapped key; store sits below recorder.
-_SEALED_SUFFIX = ".cwa"
-_KEY_SUFFIX = ".key"
+RemoveFile = Callable[[Path], None]
+"""Removes a deleted recording's files (the archive's ``remove_archived``: store sits below
+the recorder, which alone knows what files a recording has)."""
 
 
 @dataclass(frozen=True)
@@ -127,13 +127,14 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
     periods: RetentionPeriods,
     now: datetime,
     actor: str,
+    remove_file: RemoveFile,
     dry_run: bool = False,
 ) -> RunReport:
     """Delete what has expired at ``now`` under ``periods`` (or, ``dry_run``, only say it)."""
     _check_banks(reads, periods)
     report = RunReport(dry_run)
     if not dry_run:
-        report.files_finished, _ = finish_files(sessions, now)
+        report.files_finished, _ = finish_files(sessions, now, remove_file)
     for load in (*_case_batches(reads), *_loose_batches(reads)):
         if dry_run:
             with reads() as session:
@@ -155,7 +156,7 @@ def run_retention(  # noqa: PLR0917 (the run's inputs)
             report.kept += plan.kept
             if tombstones:
                 _audit(session, actor, tombstones, periods.source)
-        removed, shared = finish_files(sessions, now)
+        removed, shared = finish_files(sessions, now, remove_file)
         report.files_removed += removed
         report.files_shared += shared
     return report
@@ -189,7 +190,9 @@ def _audit(session: Session, actor: str, tombstones: list[Tombstone], source: st
     )
 
 
-def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
+def finish_files(
+    sessions: SessionFactory, now: datetime, remove_file: RemoveFile
+) -> tuple[int, int]:
     """Remove the files of recordings whose deletion has committed and mark their tombstones,
     a batch per transaction (a file removed whose mark then failed to commit is simply
     removed again, as missing, next time); how many were removed, and how many kept because
@@ -223,7 +226,7 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             )
             for _, path in pending:
                 if path is not None and path not in shared:
-                    _remove_audio(Path(path))
+                    remove_file(Path(path))
             ids = [tombstone_id for tombstone_id, _ in pending]
             session.execute(
                 update(Tombstone).where(Tombstone.id.in_(ids)).values(file_removed_at=now)
@@ -235,14 +238,3 @@ def finish_files(sessions: SessionFactory, now: datetime) -> tuple[int, int]:
             kept = sum(path in shared for _, path in pending)
             shared_count += kept
             removed += len(pending) - kept
-
-
-def _remove_audio(path: Path) -> None:
-    """The file, for a sealed one its wrapped data key beside it (``recorder.archive``'s
-    ``<sha256>.key``), and any partial copy of it: left behind, they outlive the audio."""
-    path.unlink(missing_ok=True)
-    if path.suffix == _SEALED_SUFFIX:
-        path.with_suffix(_KEY_SUFFIX).unlink(missing_ok=True)
-    # A copy killed before its rename (``.<name>.<pid>.partial``) holds some of the audio too.
-    for partial in path.parent.glob(f".{path.name}.*.partial"):
-        partial.unlink(missing_ok=True)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 import store.retention
 import store.retention_delete
 from compliance.retention import Kind
+from recorder.archive import remove_archived
 from store.db import make_engine, make_read_session_factory, make_session_factory
 from store.retention_delete import Outcome
 from tests.retentiondata import PERIODS
@@ -49,7 +50,12 @@ def main() -> None:
         store.retention.finish_files = dies_second_time  # type: ignore[assignment]
     engine = make_engine(url)
     store.retention.run_retention(
-        make_session_factory(engine), make_read_session_factory(engine), PERIODS, at, "child"
+        make_session_factory(engine),
+        make_read_session_factory(engine),
+        PERIODS,
+        at,
+        "child",
+        remove_archived,
     )
     sys.exit("the run finished: it should have been killed")
 

@@ -23,7 +23,7 @@ import store.retention_delete
 from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.errors import RetentionError
 from compliance.retention import Kind, Ref, RetentionPeriods
-from recorder.archive import KEY_SUFFIX, SEALED_SUFFIX, key_path
+from recorder.archive import KEY_SUFFIX, SEALED_SUFFIX, key_path, remove_archived
 from store.audit import verify
 from store.db import SessionFactory, make_read_session_factory
 from store.enums import HoldReason, LegalHoldReason, RecordingStatus
@@ -102,7 +102,9 @@ def history(engine: Engine, sessions: SessionFactory, tmp_path: Path) -> Iterato
 
 
 def _run(h: History, dry_run: bool = False, at: datetime = LATER) -> store.retention.RunReport:
-    return run_retention(h.sessions, h.reads, PERIODS, at, "admin1", dry_run=dry_run)
+    return run_retention(
+        h.sessions, h.reads, PERIODS, at, "admin1", remove_archived, dry_run=dry_run
+    )
 
 
 def test_a_run_deletes_what_expired_and_leaves_a_tombstone_for_each(history: History) -> None:
@@ -371,7 +373,9 @@ def test_periods_for_a_bank_that_is_not_there_stop_the_run(history: History, dry
     # after the default 1000 days instead of the 1500 its section meant.
     typo = RetentionPeriods(PERIODS.default, {"CMB": {"recordings_days": 1500}}, "r.toml")
     with pytest.raises(RetentionError) as caught:
-        run_retention(history.sessions, history.reads, typo, LATER, "admin1", dry_run=dry_run)
+        run_retention(
+            history.sessions, history.reads, typo, LATER, "admin1", remove_archived, dry_run
+        )
     assert caught.value.problems == [
         "r.toml: bank.CMB: no client bank has this code (known: cmb, icbc)"
     ]
