@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from store.models import Flag, ReviewVerdict
-from tests.browser import chromium, log_in, served, shoot
+from tests.browser import chromium, log_in, served, shoot, watch_problems
 from tests.webclient import FakeDialer
 from tests.webdata import Seed, console_app, seed_console
 
@@ -164,26 +164,7 @@ def test_team_progress_draws_its_charts_under_the_csp(
     """ECharts, served by the console, draws the three charts; nothing is refused by the
     Content-Security-Policy and no script fails."""
     base, _ = site
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),
-    )
-    # A refused or missing script or style shows as a failed response: the browser's own
-    # favicon request is the only one allowed to miss.
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
+    problems = watch_problems(page)
     log_in(page, base, "sup1")
     page.goto(f"{base}/team/progress?period=week&date=2026-12-01")
     for box in ("#chart-trend", "#chart-agents", "#chart-coverage"):

@@ -7,39 +7,16 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from store.models import AuditLog, CallAttempt
-from tests.browser import chromium, log_in, served, shoot
+from tests.browser import chromium, log_in, served, shoot, watch_problems
 from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY
 
 pytestmark = pytest.mark.browser
-
-
-def _watch(page: Page) -> list[str]:
-    """Script errors, refused or missing resources: none may happen."""
-    problems: list[str] = []
-    page.on("pageerror", lambda exc: problems.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: (
-            problems.append(msg.text)
-            if msg.type == "error" and "Failed to load resource" not in msg.text
-            else None
-        ),
-    )
-    page.on(
-        "response",
-        lambda r: (
-            problems.append(f"{r.status} {r.url}")
-            if r.status >= 400 and not r.url.endswith("/favicon.ico")
-            else None
-        ),
-    )
-    return problems
 
 
 def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
@@ -51,7 +28,7 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
     with served(floor.app, FakeDialer(floor.app)) as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = context.new_page()
-        problems = _watch(page)
+        problems = watch_problems(page)
         log_in(page, base, "sup1")
         page.goto(f"{base}/team/live")
         expect(page.locator("#live-status")).to_have_text("实时 · Live")
