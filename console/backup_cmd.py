@@ -9,7 +9,8 @@ head, the time) goes to ``var/backup/records/LABEL.json`` and to the audit log.
 ``backup check`` reads every pack of every repository back (``restic check --read-data``).
 ``restore`` refuses a folder that is not empty, restores from the first repository that
 can (``--repo`` to choose one), runs the checks of ``backup.verify`` and exits 1 if any
-fails.
+fails. ``--into-service`` then puts the checked copy back into the configured database and
+archive, which must be empty (``backup.reinstate``), and checks it again there.
 """
 
 from __future__ import annotations
@@ -21,10 +22,14 @@ from typing import TextIO
 from console.app import App
 from console.backup import (
     BackupRecord,
+    Check,
+    Restored,
     back_up,
     check_all,
     init_repositories,
+    reinstate,
     restore,
+    verify_in_service,
     verify_restored,
     write_password_file,
 )
@@ -57,6 +62,13 @@ def add_backup_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]
     restoring.add_argument("snapshot", help="latest, a backup's label, or a restic snapshot id")
     restoring.add_argument("dir", type=Path, help="an empty or new folder")
     restoring.add_argument("--repo", help="restore from this repository only")
+    restoring.add_argument(
+        "--into-service",
+        action="store_true",
+        help="once every check passes, put it back: into the configured database and archive, "
+        "which must be empty (after a lost disk), then check them again",
+    )
+    restoring.add_argument("--actor", help="who runs it, for the audit log (default: login)")
     restoring.set_defaults(handler=cmd_restore)
 
 
@@ -153,7 +165,41 @@ def cmd_restore(app: App, args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     checks = verify_restored(target, manifest, app.settings.database_url(), app.master_keys())
+    if not _reported(checks, out):
+        return FAILED
+    if args.into_service:
+        return _into_service(app, target, restored, args.actor, out)
+    return 0
+
+
+def _reported(checks: list[Check], out: TextIO) -> bool:
     for check in checks:
         state = "通过 / ok" if check.ok else "失败 / FAILED"
         print(f"{check.name}: {state}: {check.detail}", file=out)
-    return 0 if checks and all(c.ok for c in checks) else FAILED
+    return bool(checks) and all(c.ok for c in checks)
+
+
+def _into_service(
+    app: App, folder: Path, restored: Restored, actor: str | None, out: TextIO
+) -> int:
+    """Put the checked copy back, check it where it now serves, and say so in the audit log
+    (after the checks, so the chain they verified is the backed-up one)."""
+    manifest = restored.manifest
+    app.engine.dispose()  # nothing of this process may hold the file being put back
+    url = app.settings.database_url()
+    for line in reinstate(folder, manifest, url, app.paths.recordings, app.backup_sources().admin):
+        print(f"已恢复上线 / put back: {line}", file=out)
+    print("在用的库再次检查 / checked again in service:", file=out)
+    checks = verify_in_service(url, app.paths.recordings, manifest, app.master_keys())
+    if not _reported(checks, out):
+        return FAILED
+    with app.sessions.begin() as session:
+        record_audit(
+            session,
+            actor or default_actor(),
+            "backup.reinstated",
+            object_type="backup",
+            object_id=manifest.label,
+            detail={"repository": restored.repository, "snapshot": restored.snapshot.id},
+        )
+    return 0

@@ -5,7 +5,6 @@ one repository is found by ``backup check``, and the restore comes from the othe
 
 from __future__ import annotations
 
-import io
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -20,14 +19,14 @@ from config import Settings, load_settings
 from console.app import App, build_app
 from console.backup import Manifest, verify_restored
 from console.backup.database import pg_counts, sqlite_counts
-from console.cli import main
 from recorder.keys import write_key_file
 from store.models import AuditLog, Recording
 from tests.conftest import ROOT
+from tests.restoring import cli, destroy, evidence, restore_drill
 from tests.webdata import seed_console
 
 RESTIC = ROOT / "var" / "tools" / "restic"
-CALL_IDS = ["cw01", "cw02"]
+CALL_IDS = ["cw01", "cw11"]  # cw11 has a threat: a flag to give a verdict on
 pytestmark = pytest.mark.slow
 
 
@@ -51,14 +50,9 @@ def installation(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.chdir(tmp_path)
     app = build_app(load_settings())
     seed_console(app, CALL_IDS)
-    assert _cli("backup", "init")[0] == 0
+    assert cli("backup", "init")[0] == 0
     yield app
     app.engine.dispose()
-
-
-def _cli(*args: str) -> tuple[int, str]:
-    out = io.StringIO()
-    return main(list(args), out), out.getvalue()
 
 
 def _sqlite_file(url: str) -> Path:
@@ -77,21 +71,6 @@ def _counts(settings: Settings) -> dict[str, int]:
         return pg_counts(pg)
 
 
-def _destroy(app: App) -> None:
-    """The database and the archive gone, as after a lost disk."""
-    url = app.settings.database_url()
-    app.engine.dispose()
-    if url.startswith("sqlite"):
-        _sqlite_file(url).unlink()
-    else:
-        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute("DROP SCHEMA public CASCADE")
-            conn.execute("CREATE SCHEMA public")
-    for path in sorted(app.paths.recordings.rglob("*"), reverse=True):
-        path.chmod(0o700)
-        path.rmdir() if path.is_dir() else path.unlink()
-
-
 def _lines(text: str) -> dict[str, str]:
     return {line.split(":")[0]: line for line in text.splitlines() if ":" in line}
 
@@ -107,7 +86,7 @@ def test_backup_destroy_restore_verifies_counts_hashes_and_the_audit_head(
     assert all(p.suffix in {".cwa", ".key"} for p in app.paths.recordings.rglob("*.*"))
     before = _counts(app.settings)
 
-    code, out = _cli("backup")
+    code, out = cli("backup")
     assert code == 0, out
     records = list((app.paths.backup / "records").glob("*.json"))
     assert len(records) == 1
@@ -120,9 +99,9 @@ def test_backup_destroy_restore_verifies_counts_hashes_and_the_audit_head(
     # the head recorded is the last row the backed-up copy held: the one before backup.done
     assert record["audit_head"].split(":")[0] == str(audit_rows)
 
-    _destroy(app)
+    destroy(app)
     target = tmp_path / "restored"
-    code, out = _cli("restore", record["label"], str(target))
+    code, out = cli("restore", record["label"], str(target))
     assert code == 0, out
     found = _lines(out)
     assert "ok" in found["database"] and "ok" in found["rows"]
@@ -148,11 +127,11 @@ def test_backup_destroy_restore_verifies_counts_hashes_and_the_audit_head(
 
 
 def test_restore_refuses_a_folder_that_is_not_empty(installation: App, tmp_path: Path) -> None:
-    assert _cli("backup")[0] == 0
+    assert cli("backup")[0] == 0
     target = tmp_path / "busy"
     target.mkdir()
     (target / "keep.txt").write_text("mine", encoding="utf-8")
-    code, _ = _cli("restore", "latest", str(target))
+    code, _ = cli("restore", "latest", str(target))
     assert code == 1
     assert [p.name for p in target.iterdir()] == ["keep.txt"]
 
@@ -167,21 +146,43 @@ def test_a_corrupted_pack_is_found_and_the_restore_comes_from_the_other_reposito
     installation: App, tmp_path: Path
 ) -> None:
     app = installation
-    assert _cli("backup")[0] == 0
-    assert _cli("backup", "check")[0] == 0
+    assert cli("backup")[0] == 0
+    assert cli("backup", "check")[0] == 0
     pack = _largest_pack(app.paths.backup / "a")
     pack.chmod(0o600)
     data = bytearray(pack.read_bytes())
     data[len(data) // 2] ^= 0xFF
     pack.write_bytes(bytes(data))
 
-    code, out = _cli("backup", "check")
+    code, out = cli("backup", "check")
     assert code == 1
     found = _lines(out)
     assert "FAILED" in found["a"] and "ok" in found["b"]
 
-    _destroy(app)
-    code, out = _cli("restore", "latest", str(tmp_path / "restored"))
+    destroy(app)
+    code, out = cli("restore", "latest", str(tmp_path / "restored"))
     assert code == 0, out
     assert "a: 跳过 / skipped" in out and "from b" in out
     assert "FAILED" not in out
+
+
+def test_into_service_puts_back_every_call_recording_flag_verdict_and_audit_row(
+    installation: App, tmp_path: Path
+) -> None:
+    out = restore_drill(installation, tmp_path / "restored")
+    assert "recordings: 4 file(s)" in out  # two sealed recordings and their keys
+
+
+def test_into_service_refuses_a_database_or_archive_that_is_not_empty(
+    installation: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = installation
+    assert cli("backup")[0] == 0
+    before = evidence(app)
+    recordings = sorted((p, p.stat().st_mtime_ns) for p in app.paths.recordings.rglob("*"))
+    code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
+    said = capsys.readouterr().err
+    assert code != 0 and "put back" not in out
+    assert "table(s)" in said and f"the archive {app.paths.recordings} holds files" in said
+    assert evidence(app) == before
+    assert sorted((p, p.stat().st_mtime_ns) for p in app.paths.recordings.rglob("*")) == recordings

@@ -17,6 +17,7 @@ from console.backup.errors import (
     RestoreRefused,
     SnapshotNotFound,
 )
+from console.backup.reinstate import reinstate
 from console.backup.restic import CheckResult, Repository, Restic, Snapshot, write_password_file
 from console.backup.runs import (
     BackupRecord,
@@ -27,7 +28,7 @@ from console.backup.runs import (
     restore,
 )
 from console.backup.snapshot import Manifest, Sources
-from console.backup.verify import Check, verify_restored
+from console.backup.verify import Check, verify_in_service, verify_restored
 
 __all__ = [
     "BackupError",
@@ -48,7 +49,9 @@ __all__ = [
     "back_up",
     "check_all",
     "init_repositories",
+    "reinstate",
     "restore",
+    "verify_in_service",
     "verify_restored",
     "write_password_file",
 ]

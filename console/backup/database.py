@@ -112,6 +112,25 @@ def pg_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
     return counts
 
 
+def pg_tables(parsed: URL) -> list[str]:
+    """The tables in the ``public`` schema of the database ``parsed`` names."""
+    with _pg_connect(parsed) as conn:
+        rows = conn.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        ).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def restore_dump(parsed: URL, dump: Path) -> None:
+    """``dump`` restored into the (empty) database ``parsed`` names, all or nothing."""
+    conninfo, env = libpq(parsed)
+    _tool(
+        ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", str(dump)],
+        conninfo,
+        env,
+    )
+
+
 def _dump_postgres(parsed: URL, target: Path) -> Copied:
     conninfo, env = libpq(parsed)
     with _pg_connect(parsed) as conn:

@@ -75,6 +75,23 @@ def verify_restored(
     return checks
 
 
+def verify_in_service(
+    database_url: str, recordings: Path, manifest: Manifest, keys: KeyProvider | None
+) -> list[Check]:
+    """The same checks on a backup put back into service: the configured database against
+    the manifest's rows, every recording in the archive, the audit chain and its head."""
+    engine = make_engine(database_url)
+    try:
+        reads = make_read_session_factory(engine)
+        return [
+            _counts(database_url, manifest),
+            _recordings(reads, recordings, manifest, keys),
+            _audit(reads, manifest),
+        ]
+    finally:
+        engine.dispose()
+
+
 @contextmanager
 def _restored_database(
     manifest: Manifest, dump: Path, server_url: str, checks: list[Check]

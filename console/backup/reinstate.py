@@ -1,0 +1,132 @@
+"""A restored and verified backup put back into service, after a lost database or archive.
+Not pure: writes the configured database and the archive's folder.
+
+It only ever fills what is empty: the configured database holds no tables (SQLite: no file,
+or a file without tables; PostgreSQL: nothing in ``public``), the archive's folder holds no
+file, and each admins' folder is empty or missing. Anything already there is named and the
+whole thing refused before a byte is written, so a mistyped command cannot overwrite the
+live installation with yesterday's copy.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+from collections.abc import Mapping
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
+from console.backup.database import pg_tables, restore_dump
+from console.backup.errors import RestoreRefused
+from console.backup.snapshot import Manifest
+
+
+def reinstate(
+    folder: Path,
+    manifest: Manifest,
+    database_url: str,
+    recordings: Path,
+    admin: Mapping[str, Path],
+) -> list[str]:
+    """Put the backup restored in ``folder`` back: database, recordings, admins' files.
+    Returns what was put where, a line each."""
+    _require_same_archive(manifest, recordings)
+    problems = _occupied(database_url, recordings, admin, folder)
+    if problems:
+        raise RestoreRefused(
+            "恢复上线只填补空的位置 / putting a backup back into service only fills what is "
+            "empty; already there: " + "; ".join(problems)
+        )
+    done = [_put_database(folder / "database" / manifest.database_file, database_url)]
+    files = _put_tree(folder / "recordings", recordings)
+    done.append(f"recordings: {files} file(s) into {recordings}")
+    for name, target in sorted(admin.items()):
+        source = folder / "admin" / name
+        if source.is_dir():
+            shutil.copytree(source, target, dirs_exist_ok=True)
+            done.append(f"admin {name}: into {target}")
+    return done
+
+
+def _require_same_archive(manifest: Manifest, recordings: Path) -> None:
+    # recording rows name their files by absolute path under the archive they were made in
+    if Path(manifest.recordings_root).absolute() != recordings.absolute():
+        raise RestoreRefused(
+            f"录音目录不同 / the backup's recordings lived in {manifest.recordings_root}, this "
+            f"installation's archive is {recordings}: the rows name their files under the "
+            "former; set [paths] var_dir so the archive is the same folder, then try again"
+        )
+
+
+def _occupied(
+    database_url: str, recordings: Path, admin: Mapping[str, Path], folder: Path
+) -> list[str]:
+    problems: list[str] = []
+    tables = _tables(database_url)
+    if tables:
+        problems.append(f"the database {_safe(database_url)} holds {len(tables)} table(s)")
+    if _has_files(recordings):
+        problems.append(f"the archive {recordings} holds files")
+    for name, target in sorted(admin.items()):
+        if (folder / "admin" / name).is_dir() and _has_files(target):
+            problems.append(f"the admins' {name} folder {target} holds files")
+    return problems
+
+
+def _tables(database_url: str) -> list[str]:
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite":
+        return pg_tables(parsed)
+    path = Path(parsed.database or "")
+    if not path.is_file():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+        ).fetchall()
+    finally:
+        conn.close()
+    return [str(r[0]) for r in rows]
+
+
+def _put_database(copy: Path, database_url: str) -> str:
+    parsed = make_url(database_url)
+    if parsed.get_backend_name() != "sqlite":
+        restore_dump(parsed, copy)
+        return f"database: pg_restore into {_safe(database_url)}"
+    target = Path(parsed.database or "")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+        # a WAL outliving its database would be replayed onto the restored file: SQLite
+        # cannot tell that its frames belong to another database
+        leftover.unlink(missing_ok=True)
+    staged = target.with_name(target.name + ".restoring")
+    shutil.copyfile(copy, staged)
+    with staged.open("rb") as handle:
+        os.fsync(handle.fileno())
+    os.replace(staged, target)
+    return f"database: {target}"
+
+
+def _put_tree(source: Path, target: Path) -> int:
+    count = 0
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        placed = target / path.relative_to(source)
+        placed.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, placed)
+        count += 1
+    return count
+
+
+def _has_files(folder: Path) -> bool:
+    return folder.is_dir() and any(p.is_file() for p in folder.rglob("*"))
+
+
+def _safe(database_url: str) -> str:
+    parsed = make_url(database_url)
+    return parsed.render_as_string(hide_password=True) if parsed.password else database_url
