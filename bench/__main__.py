@@ -5,7 +5,8 @@ a 200 MB case file, 200,000 pure decisions, 1,000,000 numbers in worklists (buil
 kept: 50 agents' pages at once, an outcome to the next page; ``--kept-cases`` sizes it), the
 held-out test split of the evaluation set under clean, mild and bad telephone lines, and 50
 console users for 60 s (``--console-seconds`` shortens it), and 2,000 audit appends plus a
-1,000,000-row audit chain verified, and a 32 MiB recording served sealed against clear.
+1,000,000-row audit chain verified, a 32 MiB recording served sealed against clear, and
+10,000 recordings backed up to two restic repositories and restored.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from bench import (
     agi_rate,
     archive_rate,
     audit_rate,
+    backup_rate,
     console_load,
     eval_conditions,
     import_memory,
@@ -36,7 +38,7 @@ from config import VarPaths
 
 ALL = [
     *("import", "policy", "worklists", "kept", "scan"),
-    *("pipeline", "eval", "agi", "originate", "console", "audit", "archive"),
+    *("pipeline", "eval", "agi", "originate", "console", "audit", "archive", "backup"),
 ]
 
 
@@ -51,6 +53,12 @@ def main() -> None:
         "--kept-cases",
         type=int,
         help="cases in the kept-schedule book (default 280,000, about 1M numbers; quick 2,000)",
+    )
+    parser.add_argument(
+        "--backup-kib",
+        type=int,
+        default=160,
+        help="size of each recording in the backup bench (default 160: 10 s of 8 kHz mono)",
     )
     args = parser.parse_args()
     only = set(args.only or ALL)
@@ -70,7 +78,7 @@ def main() -> None:
 
 ORDER = (
     *("policy", "worklists", "kept", "import", "scan", "pipeline"),
-    *("eval", "agi", "originate", "audit", "archive", "console"),
+    *("eval", "agi", "originate", "audit", "archive", "backup", "console"),
 )
 """The order the benches run in (the cheap, pure ones first)."""
 
@@ -109,6 +117,14 @@ def _runners(args: argparse.Namespace, postgres: str | None) -> dict[str, Runner
         ),
         "console": (lambda: console_load.run(seconds, 50, postgres), console_load.report),
         "archive": (lambda: archive_rate.run(4 if quick else 32), archive_rate.report),
+        "backup": (
+            lambda: backup_rate.run(
+                200 if quick else 10_000,
+                args.backup_kib,
+                (VarPaths(Path("var")).tools / "restic").absolute(),
+            ),
+            backup_rate.report,
+        ),
     }
 
 
