@@ -21,7 +21,7 @@ from console.backup import Manifest, verify_restored
 from console.backup.database import pg_counts, sqlite_counts
 from recorder.keys import write_key_file
 from store.models import AuditLog, Recording
-from tests.conftest import ROOT
+from tests.conftest import ROOT, postgres_admin_url
 from tests.restoring import cli, destroy, evidence, restore_drill
 from tests.webdata import seed_console
 
@@ -186,3 +186,28 @@ def test_into_service_refuses_a_database_or_archive_that_is_not_empty(
     assert "table(s)" in said and f"the archive {app.paths.recordings} holds files" in said
     assert evidence(app) == before
     assert sorted((p, p.stat().st_mtime_ns) for p in app.paths.recordings.rglob("*")) == recordings
+
+
+def test_into_service_that_cannot_put_the_database_back_leaves_no_half_archive(
+    installation: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    app = installation
+    assert cli("backup")[0] == 0
+    url = app.settings.database_url()
+    destroy(app)
+    if url.startswith("sqlite"):  # a folder where the database file goes: it cannot be put
+        _sqlite_file(url).mkdir()
+        said = "cannot put the database"
+    else:  # the database itself is gone, not just emptied
+        name = make_url(url).database
+        with psycopg.connect(postgres_admin_url().replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        said = "create it empty first"
+    code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
+    assert code != 0 and "put back" not in out
+    # the copy itself was checked, even with the configured database gone
+    assert "FAILED" not in out and "audit: 通过 / ok" in out
+    assert said in capsys.readouterr().err
+    recordings = app.paths.recordings
+    assert not any(p.is_file() for p in recordings.rglob("*"))
+    assert not recordings.with_name(recordings.name + ".restoring").exists()

@@ -114,10 +114,18 @@ def pg_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
 
 def pg_tables(parsed: URL) -> list[str]:
     """The tables in the ``public`` schema of the database ``parsed`` names."""
-    with _pg_connect(parsed) as conn:
-        rows = conn.execute(
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
-        ).fetchall()
+    try:
+        with _pg_connect(parsed) as conn:
+            rows = conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+            ).fetchall()
+    except psycopg.OperationalError as exc:
+        # the database to restore into must exist (created empty, as for a first install)
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise BackupError(
+            f"连不上要恢复到的数据库 / cannot open the database {parsed.database!r} on "
+            f"{parsed.host}: {first}; create it empty first"
+        ) from exc
     return [str(r[0]) for r in rows]
 
 
@@ -180,7 +188,9 @@ def scratch_postgres(server_url: str, dump: Path) -> Iterator[str]:
     yields its SQLAlchemy URL. ``pg_restore`` stops at the first error."""
     parsed = make_url(server_url)
     name = f"cw_restore_{uuid.uuid4().hex[:10]}"
-    with _pg_connect(parsed, autocommit=True) as admin:
+    # through the server's maintenance database: the configured one may be what was lost
+    maintenance = parsed.set(database="postgres")
+    with _pg_connect(maintenance, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     scratch = parsed.set(database=name)
     try:
@@ -188,5 +198,5 @@ def scratch_postgres(server_url: str, dump: Path) -> Iterator[str]:
         _tool(["pg_restore", "--no-owner", "--exit-on-error", str(dump)], conninfo, env)
         yield scratch.render_as_string(hide_password=False)
     finally:
-        with _pg_connect(parsed, autocommit=True) as admin:
+        with _pg_connect(maintenance, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

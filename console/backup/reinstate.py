@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from console.backup.database import pg_tables, restore_dump
-from console.backup.errors import RestoreRefused
+from console.backup.errors import BackupError, RestoreRefused
 from console.backup.snapshot import Manifest
 
 
@@ -39,8 +39,22 @@ def reinstate(
             "恢复上线只填补空的位置 / putting a backup back into service only fills what is "
             "empty; already there: " + "; ".join(problems)
         )
-    done = [_put_database(folder / "database" / manifest.database_file, database_url)]
-    files = _put_tree(folder / "recordings", recordings)
+    # the archive is copied beside its place first and moved in last: a copy that fails
+    # half-way (a full disk) leaves neither a database without its recordings nor a
+    # half-filled archive that would refuse the next try
+    staged = recordings.with_name(recordings.name + ".restoring")
+    if staged.exists():
+        shutil.rmtree(staged)
+    files = _put_tree(folder / "recordings", staged)
+    try:
+        done = [_put_database(folder / "database" / manifest.database_file, database_url)]
+    except BaseException:
+        shutil.rmtree(staged, ignore_errors=True)
+        raise
+    if recordings.exists():
+        shutil.rmtree(recordings)  # holds no file (checked above): empty folders only
+    recordings.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(staged, recordings)
     done.append(f"recordings: {files} file(s) into {recordings}")
     for name, target in sorted(admin.items()):
         source = folder / "admin" / name
@@ -104,14 +118,19 @@ def _put_database(copy: Path, database_url: str) -> str:
         # cannot tell that its frames belong to another database
         leftover.unlink(missing_ok=True)
     staged = target.with_name(target.name + ".restoring")
-    shutil.copyfile(copy, staged)
-    with staged.open("rb") as handle:
-        os.fsync(handle.fileno())
-    os.replace(staged, target)
+    try:
+        shutil.copyfile(copy, staged)
+        with staged.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(staged, target)
+    except OSError as exc:
+        staged.unlink(missing_ok=True)
+        raise BackupError(f"数据库未能放回 / cannot put the database at {target}: {exc}") from exc
     return f"database: {target}"
 
 
 def _put_tree(source: Path, target: Path) -> int:
+    target.mkdir(parents=True)
     count = 0
     for path in sorted(source.rglob("*")):
         if not path.is_file():
