@@ -8,13 +8,14 @@ A month that is not over, or a malformed one, exits 1.
 from __future__ import annotations
 
 import argparse
-from datetime import date
+from datetime import date, datetime
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
 from console.app import App
+from console.bounds import parse_at
 from console.ranking import (
     Centre,
     RankingError,
@@ -36,22 +37,28 @@ from store.types import utcnow
 REJECTED = 1
 
 
-def _month(app: App, text: str | None) -> date:
+def _clock(app: App, args: argparse.Namespace) -> datetime:
+    zone = app.settings.policy.timezone
+    return parse_at(args.at, zone) if args.at else utcnow()
+
+
+def _month(app: App, text: str | None, at: datetime) -> date:
     if text:
         return parse_month(text)
-    return last_month(utcnow().astimezone(ZoneInfo(app.settings.policy.timezone)).date())
+    return last_month(at.astimezone(ZoneInfo(app.settings.policy.timezone)).date())
 
 
 def cmd_ranking_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
+    at = _clock(app, args)
     try:
-        month = _month(app, args.month)
+        month = _month(app, args.month, at)
     except RankingError as exc:
         print(f"refused: {exc}", file=out)
         return REJECTED
     settings = app.settings.ranking
     with app.sessions() as session:
-        ranked = month_ranking(session, month, now=utcnow(), terms=terms_of(app), settings=settings)
+        ranked = month_ranking(session, month, now=at, terms=terms_of(app), settings=settings)
         view = ranking_view(session, Centre(), ranked)
         print(f"ranking {month:%Y-%m}: " + " | ".join(header(view)), file=out)
         for row in table(view):
@@ -64,13 +71,14 @@ def cmd_ranking_show(app: App, args: argparse.Namespace, out: TextIO) -> int:
 
 def cmd_ranking_draw(app: App, args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
+    at = _clock(app, args)
     try:
-        month = _month(app, args.month)
+        month = _month(app, args.month, at)
         with app.sessions.begin() as session:
             outcome = draw_month(
                 session,
                 month,
-                now=utcnow(),
+                now=at,
                 terms=terms_of(app),
                 settings=app.settings.ranking,
                 seed=args.seed or "",
@@ -116,6 +124,7 @@ def add_ranking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     ranking_sub = ranking.add_subparsers(dest="what", required=True, metavar="WHAT")
     show = ranking_sub.add_parser("show", help="the month's ranking of every collector")
     show.add_argument("--month", help="YYYY-MM (default: last month)")
+    show.add_argument("--at", help="figures as they stood at 'YYYY-MM-DD HH:MM' (default: now)")
     show.set_defaults(handler=cmd_ranking_show)
     draw = ranking_sub.add_parser(
         "draw", help="draw the month's audit sample of the bottom collectors (idempotent)"
@@ -123,4 +132,5 @@ def add_ranking_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser
     draw.add_argument("--month", help="YYYY-MM, a month that is over (default: last month)")
     draw.add_argument("--seed", help="the draw's seed (default: [ranking] audit_seed, or random)")
     draw.add_argument("--actor", help="who is drawing, for the audit log")
+    draw.add_argument("--at", help="the clock, 'YYYY-MM-DD HH:MM' (default: now)")
     draw.set_defaults(handler=cmd_ranking_draw)
