@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from compliance.ranking import (
@@ -233,9 +233,9 @@ def draw_month(
     if existing is not None:
         return DrawOutcome(existing, False)
     zone = ZoneInfo(str(terms.zone))
-    ranked = month_ranking(session, month, now=now, terms=terms, settings=settings)
-    if now.astimezone(zone).date() <= ranked.last:
+    if now.astimezone(zone).date() <= period_of(month, Granularity.MONTH)[1]:
         raise RankingError(f"month {month:%Y-%m} is not over yet: it can be drawn from the 1st")
+    ranked = month_ranking(session, month, now=now, terms=terms, settings=settings)
     seed = seed or settings.audit_seed or secrets.token_hex(16)
     subjects = []
     for row in ranked.ranking.bottom(settings.bottom_n):
@@ -266,8 +266,12 @@ def draw_month(
         measures,
         subjects,
     )
-    return DrawOutcome(save_draw(session, new, actor, now), True)
-
-
-def agent_codes(session: Session, ids: list[int]) -> dict[int, str]:
-    return dict(session.execute(select(Agent.id, Agent.code).where(Agent.id.in_(ids))).all())
+    try:
+        with session.begin_nested():
+            return DrawOutcome(save_draw(session, new, actor, now), True)
+    except IntegrityError:
+        # Another draw of the month was committed since we looked: that one stands.
+        found = find_draw(session, month)
+        if found is None:
+            raise
+        return DrawOutcome(found, False)

@@ -448,6 +448,8 @@ def test_leads_see_their_teams_rows_and_samples_and_qa_judges_them(month: Month)
     page = sup1.get("/team/ranking?month=2026-12").text
     assert "A01 Agent A01" in page and "1/3" in page and "A04" in page  # A04: not ranked
     assert "A02 Agent A02" not in page and "A03" not in page
+    assert "test-seed" not in page  # known, it would tell next month's draw
+    assert "test-seed" in admin.get("/team/ranking?month=2026-12").text
     assert sup1.get(f"/qa/audits/{a02}").status_code == 404
     assert sup1.get("/qa/audits").status_code == 403
     sup2, sup2_csrf = _client(app, "sup2")
@@ -553,3 +555,31 @@ def test_callwarden_ranking_draw_is_idempotent(month: Month, tmp_path: Path) -> 
     assert "  1/3 | Team T1 (T1) | A01 Agent A01 | 75.0 | 1.0 | 25.0 |" in shown
     assert "  3/3 | Team T2 (T2) | A03 Agent A03 | 0.0 | 0.5 | 50.0 | 1 | 0 | 0 | 0" in shown
     assert "not ranked (no calls this month): A04" in shown
+
+
+def test_a_draw_committed_meanwhile_stands(month: Month, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two draws of one month at once: the second finds the month's row taken when it writes
+    (it had found none when it looked), and answers with the first instead of an error."""
+    import console.ranking  # noqa: PLC0415
+
+    first, _ = _draw(month.app)
+    looked: list[date] = []
+    real = console.ranking.find_draw
+
+    def not_yet(session: Session, wanted: date) -> AuditDraw | None:
+        looked.append(wanted)
+        return None if len(looked) == 1 else real(session, wanted)
+
+    monkeypatch.setattr(console.ranking, "find_draw", not_yet)
+    second, created = _draw(month.app, seed="other")
+    assert not created and second.id == first.id and second.seed == "test-seed"
+    assert len(looked) == 2
+    with month.app.reads() as session:
+        assert session.scalar(select(func.count()).select_from(AuditDraw)) == 1
+        assert session.scalar(select(func.count()).select_from(AuditSample)) == 3
+        drawn = session.scalar(
+            select(func.count())
+            .select_from(AuditLog)
+            .where(AuditLog.action == "reverse_audit.draw")
+        )
+    assert drawn == 1
