@@ -59,7 +59,7 @@ from store.models import (
     Recording,
     Team,
 )
-from store.ranking import month_findings
+from store.ranking import find_draw, month_findings
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import PASSWORD, answered_call, seed_console
 
@@ -560,17 +560,15 @@ def test_callwarden_ranking_draw_is_idempotent(month: Month, tmp_path: Path) -> 
 def test_a_draw_committed_meanwhile_stands(month: Month, monkeypatch: pytest.MonkeyPatch) -> None:
     """Two draws of one month at once: the second finds the month's row taken when it writes
     (it had found none when it looked), and answers with the first instead of an error."""
-    import console.ranking  # noqa: PLC0415
-
     first, _ = _draw(month.app)
     looked: list[date] = []
-    real = console.ranking.find_draw
+    real = find_draw
 
     def not_yet(session: Session, wanted: date) -> AuditDraw | None:
         looked.append(wanted)
         return None if len(looked) == 1 else real(session, wanted)
 
-    monkeypatch.setattr(console.ranking, "find_draw", not_yet)
+    monkeypatch.setattr("console.ranking.find_draw", not_yet)
     second, created = _draw(month.app, seed="other")
     assert not created and second.id == first.id and second.seed == "test-seed"
     assert len(looked) == 2
