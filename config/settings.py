@@ -15,18 +15,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, Strict, ValidationError, model_validator
+from pydantic import BaseModel, Field, Strict, ValidationError, model_validator
 
 from config.errors import ConfigFileError, ConfigValueError
+from config.ranking import RankingSettings
+from config.sections import Section as _Section
 from config.var_paths import VarPaths
 
 DEFAULT_CONFIG_FILE = Path("callwarden.toml")
 ENV_PREFIX = "CALLWARDEN_"
-
-
-class _Section(BaseModel):
-    # inf and NaN are valid TOML floats; no duration or rate of ours may be either.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class DatabaseSettings(_Section):
@@ -249,6 +246,7 @@ class Settings(_Section):
     queue: QueueSettings = QueueSettings()
     console: ConsoleSettings = ConsoleSettings()
     complaints: ComplaintSettings = ComplaintSettings()
+    ranking: RankingSettings = RankingSettings()
     logging: LoggingSettings = LoggingSettings()
     live: LiveSettings = LiveSettings()
     archive: ArchiveSettings = ArchiveSettings()
@@ -287,6 +285,8 @@ _ENV_NUMERIC = {
     ("complaints", "due_days_routine"),
     ("complaints", "due_days_important"),
     ("complaints", "due_days_serious"),
+    ("ranking", "bottom_n"),
+    ("ranking", "sample_per_agent"),
 }
 
 

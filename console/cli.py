@@ -40,6 +40,7 @@ from console.pipeline_cmd import (
 )
 from console.plan_cmd import add_plan_commands
 from console.policy_cmd import cmd_policy_check
+from console.ranking_cmd import add_ranking_commands
 from console.retention_cmd import add_retention_commands
 from console.sandbox_cmd import cmd_sandbox
 from console.schedule_cmd import cmd_agent_add, cmd_schedule_keep, cmd_schedule_preview
@@ -120,6 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_audit_commands(sub)
     add_keys_commands(sub)
     add_complaint_commands(sub)
+    add_ranking_commands(sub)
     add_retention_commands(sub)
     add_backup_commands(sub)
 

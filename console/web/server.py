@@ -32,6 +32,7 @@ from console.web import (
     media,
     progress,
     qa,
+    ranking,
     review,
     team,
     wallboard,
@@ -76,6 +77,7 @@ def routers() -> list[APIRouter]:
             team,
             wallboard,
             progress,
+            ranking,
             complaints,
         )
     ]

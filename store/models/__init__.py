@@ -1,6 +1,7 @@
 """Every table of callwarden; importing this package registers them all."""
 
 from store.models.admin import AuditLog, CollectionNote, DoNotCall, Hold, ReviewVerdict, User
+from store.models.audits import AuditDraw, AuditSample, AuditSubject
 from store.models.base import Base
 from store.models.calls import Agent, CallAttempt, Flag, Recording, Utterance
 from store.models.cases import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
@@ -21,7 +22,10 @@ from store.models.web import ConfigVersion, SpotCheck, WebSession
 
 __all__ = [
     "Agent",
+    "AuditDraw",
     "AuditLog",
+    "AuditSample",
+    "AuditSubject",
     "Base",
     "CallAttempt",
     "Campaign",
