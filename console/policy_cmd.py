@@ -98,7 +98,8 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
     for line in _consent_lines(after, at):
         print(line, file=out)
     was, now = _blocked_by_rule(before), _blocked_by_rule(after)
+    # every rule that blocks, changed or not: which rules bind is what an admin checks (the
+    # guideline's third-party gate, per-number cap, working-day interval …)
     for rule in sorted(set(was) | set(now)):
-        if was[rule] != now[rule]:
-            print(f"  blocked by {rule}: {was[rule]:,} → {now[rule]:,}", file=out)
+        print(f"  blocked by {rule}: {was[rule]:,} → {now[rule]:,}", file=out)
     return 0
