@@ -75,14 +75,17 @@ def _related_types(gates: Sequence[ThirdPartyGateRule]) -> set[ContactType]:
 def _last_related(
     book: Book, slots: list[int], related: set[ContactType]
 ) -> dict[int, datetime | None]:
-    """For each of ``slots`` that has a related contact's number: the latest attempt at one
-    of its related contacts for this case (None: none in the history looked back on)."""
+    """For each of ``slots`` that has a related contact's number (not on the do-not-call
+    list): the latest attempt at one of its related contacts for this case (None: none in
+    the history looked back on)."""
     numbers, case_id = book.numbers, book.cases.case_id
     case_of = np.frombuffer(numbers.case, dtype=np.int64)
     mask = np.isin(case_of, np.array(slots, dtype=np.int64))
     mask &= np.fromiter(
         map(related.__contains__, numbers.contact_type), dtype=bool, count=len(numbers)
     )
+    # a number on the do-not-call list is no contact to wait for
+    mask &= ~np.fromiter(numbers.do_not_call, dtype=bool, count=len(numbers))
     last: dict[int, datetime | None] = {}
     for position in np.flatnonzero(mask).tolist():
         slot, person = numbers.case[position], numbers.person_id[position]

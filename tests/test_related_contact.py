@@ -189,7 +189,19 @@ def test_a_year_no_calendar_knows_makes_it_due_at_once_and_says_why() -> None:
 
 
 def test_the_profile_looks_back_far_enough_to_see_the_last_related_attempt() -> None:
-    assert CN.lookback() >= timedelta(days=7 + 14)
+    """The guideline's layer alone looks back a day or two; asking for the cadence makes it
+    look back as far as 3 working days may take (a week and the longest run of days off)."""
+    cba = load_profile("cn-cba-2026")
+    asked = cba.scheduling.model_copy(update={"related_contact_every_working_days": 3})
+    assert cba.lookback() < timedelta(days=7)
+    assert replace(cba, scheduling=asked).lookback() >= timedelta(days=7 + 14)
+
+
+def test_a_related_number_on_the_do_not_call_list_makes_nothing_due() -> None:
+    now = cn(date(2026, 12, 7), 10)
+    entries = book_of(unreachable(now), [cn(date(2026, 11, 2))])
+    entries[1] = replace(entries[1], number=NumberFacts(FAMILY_NO, do_not_call=True))
+    assert related_due(Book.of(entries), CN, now) == {}
 
 
 def _oracle_third_working_day(last: date) -> date | None:
