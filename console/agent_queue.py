@@ -83,9 +83,8 @@ def case_queue(
 def _where(show: str, now: datetime, zone: ZoneInfo) -> CaseWhere:
     if show == "due_today":
         end = datetime.combine(now.astimezone(zone).date(), time(0), tzinfo=zone)
-        return CaseWhere(
-            rule="schedule.first_call", due_by=end + timedelta(days=1, microseconds=-1)
-        )
+        # a first call's deadline, or related contacts due (issue 19), by today's end
+        return CaseWhere(due_by=end + timedelta(days=1, microseconds=-1))
     if show == "promises":
         return CaseWhere(rule="schedule.promise_follow_up")
     if show == "never":

@@ -11,6 +11,7 @@ from typing import TextIO
 from zoneinfo import ZoneInfo
 
 from compliance.errors import ProfileError
+from compliance.policy import ContactType
 from compliance.policy.consent import relaxable as relaxable_by
 from console.app import App
 from console.bounds import parse_at
@@ -26,6 +27,31 @@ def _tomorrow_0805(zone: str) -> datetime:
 
 def _blocked_by_rule(schedule: Schedule) -> Counter[str]:
     return Counter(item.rule for item in schedule.blocked)
+
+
+CONSENT_LINES = 20
+"""At most this many different sayings about consents (each a consent and a rule)."""
+
+
+def _consent_lines(schedule: Schedule, at: datetime) -> list[str]:
+    """Under the candidate, what each debtor's consent in force at ``at`` does, in the
+    decisions' own words (who agreed, to what, until when, which rule): the numbers it made
+    dialable, and the debtor's numbers still blocked by a rule it cannot relax (the law's
+    window at 22:30). Each saying once, with how many numbers it covers."""
+    said = schedule.dialable.consent_words()
+    for item in schedule.blocked:
+        entry = item.entry
+        if entry.person.contact_type == ContactType.DEBTOR and any(
+            consent.active_at(at) for consent in entry.case.facts.consents
+        ):
+            said[f"{item.rule}: {item.reason_zh} · {item.reason}"] += 1
+    if not said:
+        return []
+    lines = ["  债务人同意 · debtors' consents in force (numbers: decision):"]
+    lines += [f"    {n:,}: {words}" for words, n in said.most_common(CONSENT_LINES)]
+    if len(said) > CONSENT_LINES:
+        lines.append(f"    … {len(said) - CONSENT_LINES:,} more")
+    return lines
 
 
 def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
@@ -69,8 +95,11 @@ def cmd_policy_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
             f"  dialable by a debtor's consent (经债务人同意): {consented[0]:,} → {consented[1]:,}",
             file=out,
         )
+    for line in _consent_lines(after, at):
+        print(line, file=out)
     was, now = _blocked_by_rule(before), _blocked_by_rule(after)
+    # every rule that blocks, changed or not: which rules bind is what an admin checks (the
+    # guideline's third-party gate, per-number cap, working-day interval …)
     for rule in sorted(set(was) | set(now)):
-        if was[rule] != now[rule]:
-            print(f"  blocked by {rule}: {was[rule]:,} → {now[rule]:,}", file=out)
+        print(f"  blocked by {rule}: {was[rule]:,} → {now[rule]:,}", file=out)
     return 0

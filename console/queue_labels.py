@@ -37,6 +37,7 @@ TIER_ZH: Mapping[str, str] = MappingProxyType(
     {
         "schedule.first_call": "首次外呼期限",
         "schedule.promise_follow_up": "承诺还款到期",
+        "schedule.related_contact": "关联人联系到期",
         "schedule.lost_contact": "失联",
         "schedule.routine": "常规跟进",
     }

@@ -84,7 +84,7 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
         )
         print(
             f"  {neutralise(b.entry.case.account_no):<16} {mask_phone(b.entry.number.e164):<14} "
-            f"{b.rule:<30} next: {when:<14} {b.reason}",
+            f"{b.rule:<30} next: {when:<14} {_both(b)}",
             file=out,
         )
     if len(blocked) > args.limit:
@@ -163,7 +163,14 @@ def _work_json(item: WorkItem, at: datetime) -> dict[str, Any]:
 
 
 def _blocked_json(item: BlockedItem) -> dict[str, Any]:
-    return _item_json(item.entry, item.reason, item.rule, item.next_allowed_at)
+    doc = _item_json(item.entry, item.reason, item.rule, item.next_allowed_at)
+    doc["reason_zh"] = item.reason_zh
+    return doc
+
+
+def _both(item: BlockedItem) -> str:
+    """A blocked number's reason in Chinese, then English (as a consent's words are)."""
+    return f"{item.reason_zh} · {item.reason}" if item.reason_zh else item.reason
 
 
 def cmd_agent_add(app: App, args: argparse.Namespace, out: TextIO) -> int:

@@ -36,7 +36,8 @@ class Worklists:
 @dataclass(frozen=True, slots=True)
 class CaseWhere:
     """Which of the agent's due cases a filter keeps (issue 22): those due under ``rule``,
-    with a first-call deadline by ``due_by``, never called; None/False: any."""
+    with a deadline (a first call's, related contacts') by ``due_by``, never called;
+    None/False: any."""
 
     rule: str | None = None
     due_by: datetime | None = None

@@ -28,6 +28,7 @@ from compliance.policy import Profile
 from compliance.policy.profile import WindowRule
 from dialer.book import Book
 from dialer.debtor_reach import needs_debtor_reach
+from dialer.related_contact import related_due
 from dialer.scheduler import LostContact, Schedule, schedule_book
 from dialer.worklist import WorkItem
 from dialer.worklist_source import active_agents, load_book
@@ -232,8 +233,8 @@ def case_wakes(
     book: Book, schedule: Schedule, profile: Profile, now: datetime
 ) -> dict[int, datetime]:
     """Each case's first instant after ``now`` at which the clock alone may change it: a
-    blocked number of it allowed again, its lost-contact tier beginning, or a consent of
-    it beginning or ending."""
+    blocked number of it allowed again, its related-contact or lost-contact tier beginning,
+    or a consent of it beginning or ending."""
     cases, case_of = book.cases, book.numbers.case
     wakes: dict[int, datetime] = {}
 
@@ -249,6 +250,10 @@ def case_wakes(
     for case_id, last in zip(cases.case_id, cases.last_connected_at, strict=True):
         if last is not None:
             wake(case_id, lost_after[last])
+    # issue 19: related contacts due by their N-th working day while the debtor is unreachable
+    for slot, due in related_due(book, profile, now).items():
+        if due.at is not None:
+            wake(cases.case_id[slot], due.at)
     # issue 19: a consent in force relaxes a rule from its start until it ends
     for case_id, consents in zip(cases.case_id, cases.consents or (), strict=False):
         for consent in consents:

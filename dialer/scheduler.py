@@ -5,9 +5,12 @@ the dialable numbers are most *due*:
 
 1. a new case's first call, due within ``first_call_working_days`` working days of import;
 2. a promised payment whose date has come (follow-up);
-3. a case not reached for ``lost_contact_every_working_days`` working days (or
+3. a case whose related contacts wait: the debtor cannot be reached and no related contact
+   was attempted for ``related_contact_every_working_days`` working days
+   (:mod:`dialer.related_contact`);
+4. a case not reached for ``lost_contact_every_working_days`` working days (or
    ``lost_contact_every_days`` calendar days), or never reached: lost contact (失联);
-4. everything else, by days past due, then amount.
+5. everything else, by days past due, then amount.
 
 An unanswered number is retried in the next retry slot (morning / noon /
 evening), not again in the same one: until then it is listed as deferred.
@@ -42,6 +45,7 @@ from compliance.policy.calendar import is_working_day, working_days_later
 from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import Profile
 from dialer.book import Book, CaseColumns, NumberEntry
+from dialer.related_contact import RELATED_RULE, RelatedDue, related_due
 from dialer.worklist import BlockedList, CasePlans, Worklist
 
 RETRY_RULE = "schedule.retry_slot"
@@ -50,6 +54,7 @@ RETRY_REASON_ZH = "本时段已拨未接通，下一时段再拨"
 TIERS = (
     "schedule.first_call",
     "schedule.promise_follow_up",
+    RELATED_RULE,
     "schedule.lost_contact",
     "schedule.routine",
 )
@@ -247,7 +252,8 @@ def _ordered(  # noqa: PLR0917 (the schedule's parts)
     number's key is its case's rank, then its place within the case.
     """
     cases, numbers = book.cases, book.numbers
-    plans, case_order = _case_plans(cases, profile, now, agents)
+    related = related_due(book, profile, now)
+    plans, case_order = _case_plans(cases, profile, now, agents, related)
     case_rank = np.empty(len(cases), dtype=np.int64)
     case_rank[case_order] = np.arange(len(cases), dtype=np.int64) << 3
     # within the case: 0 for the debtor, 4 for a contact, plus the kind's order (0–3)
@@ -261,7 +267,11 @@ def _ordered(  # noqa: PLR0917 (the schedule's parts)
 
 
 def _case_plans(
-    cases: CaseColumns, profile: Profile, now: datetime, agents: Sequence[str]
+    cases: CaseColumns,
+    profile: Profile,
+    now: datetime,
+    agents: Sequence[str],
+    related: dict[int, RelatedDue],
 ) -> tuple[CasePlans, npt.NDArray[np.intp]]:
     """Why each case is due and who dials it; and the case slots, most due first (see the
     module's docstring).
@@ -280,10 +290,12 @@ def _case_plans(
         due_by[slot] = None
         if (promised := cases.promised_date[slot]) is not None and promised <= today:
             tier[slot], reason[slot] = 1, f"promised to pay on {promised}: follow up"
+        elif (due := related.get(slot)) is not None and (due.at is None or now >= due.at):
+            tier[slot], reason[slot], due_by[slot] = 2, due.reason, due.due_by
         elif (lost := lost_after.why(cases.last_connected_at[slot], now)) is not None:
-            tier[slot], reason[slot] = 2, lost
+            tier[slot], reason[slot] = 3, lost
         else:
-            tier[slot], reason[slot] = 3, f"{cases.days_past_due[slot]} days past due"
+            tier[slot], reason[slot] = 4, f"{cases.days_past_due[slot]} days past due"
     pool = len(agents)
     agent = [
         assigned or (agents[case_id % pool] if pool else "unassigned")

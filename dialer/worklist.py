@@ -120,6 +120,12 @@ class Worklist(_Lazy[WorkItem]):
             return 0
         return sum(1 for position in self._order if position in self._consented)
 
+    def consent_words(self) -> Counter[str]:
+        """The words naming each consent that made numbers here dialable, with how many
+        numbers each made so."""
+        found = self._consented
+        return Counter(found[p] for p in self._order if p in found) if found else Counter()
+
     def _reason(self, position: int, slot: int) -> str:
         found = self._consented.get(position)
         reason = self._plans.reason[slot]

@@ -36,6 +36,7 @@ DEFAULT_LAG = timedelta(seconds=5)
 TIERS = (
     "schedule.first_call",
     "schedule.promise_follow_up",
+    "schedule.related_contact",
     "schedule.lost_contact",
     "schedule.routine",
 )

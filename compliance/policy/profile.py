@@ -195,6 +195,10 @@ class Scheduling(_Spec):
     lost contact (失联): the seed's "every 6–7 working days" (due from the 6th)."""
     lost_contact_every_days: int | None = Field(default=None, ge=1)
     """The same in calendar days (e.g. Regulation F's week), instead of working days."""
+    related_contact_every_working_days: int | None = Field(default=None, ge=1, le=60)
+    """While the debtor cannot be reached (the third-party gate open, or no gate), a case
+    whose related contacts (third parties) were not attempted for this many working days is
+    due (the seed's "related accounts every 2–3 working days": due by the 3rd); None: never."""
     plan_min_contacts: int = Field(default=6, ge=0)
     """The contact plan: each debtor contacted at least this often per cycle (a month)."""
     strategy_change_after_failures: int = Field(default=3, ge=1)
@@ -298,6 +302,8 @@ class Profile:
                 spans.append(_interval_span(rule))
             elif isinstance(rule, QuietAfterConversationRule):
                 spans.append(timedelta(days=rule.days))
+        if (related := self.scheduling.related_contact_every_working_days) is not None:
+            spans.append(working_days_span(related))  # the last related attempt must be seen
         # a calendar day in the furthest time zone can start up to 26 h before now
         return max(spans) + timedelta(days=1)
 
@@ -308,7 +314,13 @@ def _interval_span(rule: MinIntervalRule) -> timedelta:
     if rule.hours is not None:
         return timedelta(hours=rule.hours)
     assert rule.working_days is not None
-    return timedelta(days=7 * math.ceil(rule.working_days / 5) + LONGEST_DAYS_OFF)
+    return working_days_span(rule.working_days)
+
+
+def working_days_span(n: int) -> timedelta:
+    """At most how long ``n`` working days take: a week per five of them plus the longest run
+    of days off."""
+    return timedelta(days=7 * math.ceil(n / 5) + LONGEST_DAYS_OFF)
 
 
 def shipped_profiles_dir() -> Path:

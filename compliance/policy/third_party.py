@@ -32,6 +32,12 @@ def third_party_gate(
     return Block(rule.id, zh, en, None)
 
 
+def debtor_unreachable(rule: ThirdPartyGateRule, reach: DebtorReach) -> bool:
+    """Whether the gate lets the case's third parties be called, whatever the instant (the
+    scheduler's related-contact cadence reads it; the words are the decision's)."""
+    return _held(rule, reach, ZoneInfo("UTC")) is not None
+
+
 def _held(rule: ThirdPartyGateRule, reach: DebtorReach, zone: ZoneInfo) -> tuple[str, str] | None:
     """Which condition lets a third party be called, in Chinese and English; None: neither."""
     states = reach.number_states
