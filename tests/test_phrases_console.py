@@ -9,15 +9,31 @@ import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from compliance.complaints import Channel, ComplaintStatus, DueDays
 from compliance.lexicon import shipped_lexicons_dir
 from compliance.phrases import load_phrases, shipped_phrases_dir
+from console.queue_labels import RELATION_ZH
 from dialer.keeper import keep_once
-from store.models import Agent, AuditLog, Case, CollectionNote, ConfigVersion, PhoneNumber
+from store.case_queue import case_files
+from store.complaints import NewComplaint, open_complaint
+from store.enums import RecordingStatus, Speaker
+from store.models import (
+    Agent,
+    AuditLog,
+    Case,
+    CollectionNote,
+    ConfigVersion,
+    PhoneNumber,
+    Recording,
+    Utterance,
+)
+from store.wording_facts import wording_facts
 from tests.dbdata import Target, contact_targets, debtor_targets
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, answered_call, console_app, seed_console
@@ -198,3 +214,70 @@ def test_only_admins_open_or_save_the_phrases(seed: Seed) -> None:
             assert (shown, saved) == (200, 422)
         else:
             assert (shown, saved) == (403, 403), user
+
+
+def test_the_facts_come_from_the_called_partys_words_complaints_and_notes(seed: Seed) -> None:
+    """store.wording_facts on this database: a cue the callee said counts (the agent's own
+    words do not), a cue with LIKE's wildcards in it matches only itself, a resolved
+    complaint, a refusal and a broken promise are found, the number dialled is named."""
+    debtor, family = _family_case(seed)
+    a01 = _agent_id(seed, "A01")
+    before = CALL_DAY - timedelta(days=5)
+    with seed.app.sessions.begin() as session:
+        relative = session.get_one(PhoneNumber, family.phone_number_id)
+        call = answered_call(session, debtor.case_id, relative, a01, before)
+        recording = Recording(
+            call_attempt_id=call.id, sha256="0" * 64, path="x", size_bytes=1,
+            status=RecordingStatus.TRANSCRIBED,
+        )  # fmt: skip
+        session.add(recording)
+        session.flush()
+        for start, (speaker, text) in enumerate(
+            [
+                (Speaker.AGENT, "减免需要您向银行书面申请。"),
+                (Speaker.CALLEE, "利息能不能免掉一点？"),
+                (Speaker.CALLEE, "利率能降吗"),  # "利_能" as a LIKE pattern would match
+            ]
+        ):
+            session.add(
+                Utterance(
+                    recording_id=recording.id,
+                    speaker=speaker,
+                    start_s=float(start),
+                    end_s=start + 0.5,
+                    text=text,
+                )
+            )
+        for days, outcome, text, amount in (
+            (4, "refused", "拒绝还款", None),
+            (3, "promise_to_pay", "答应还一千", 100_000),
+        ):
+            session.add(
+                CollectionNote(
+                    case_id=debtor.case_id,
+                    call_attempt_id=None,
+                    agent_id=a01,
+                    outcome=outcome,
+                    text=text,
+                    promised_amount_cents=amount,
+                    promised_date=(CALL_DAY - timedelta(days=2)).date() if amount else None,
+                    created_at=CALL_DAY - timedelta(days=days),
+                )
+            )
+        new = NewComplaint(debtor.case_id, Channel.PHONE, "态度不好", "qa1")
+        complaint = open_complaint(
+            session, new, "qa1", CALL_DAY - timedelta(days=9), DueDays(7, 3, 1), "Asia/Shanghai"
+        )
+        complaint.status = ComplaintStatus.RESOLVED
+    zone = ZoneInfo("Asia/Shanghai")
+    with seed.app.reads() as session:
+        files = case_files(session, [debtor.case_id], CALL_DAY, zone)
+        cues = ("免掉", "减免", "利_能")
+        facts = wording_facts(
+            session, files, cues, zone, RELATION_ZH, {debtor.case_id: family.phone_number_id}
+        )[debtor.case_id]
+    assert [s.text for s in facts.said] == ["利息能不能免掉一点？"]
+    assert facts.dialling_third_party == "家属" and "家属" in facts.third_parties
+    assert [(c.source, c.open) for c in facts.complaints] == [("register", False)]
+    assert facts.refused_on == (CALL_DAY - timedelta(days=4)).date()
+    assert facts.broken_promise_due == (CALL_DAY - timedelta(days=2)).date()
