@@ -90,7 +90,13 @@ def _read_notes(
             CollectionNote.outcome,
             CollectionNote.text,
         )
-        .where(CollectionNote.case_id.in_(chunk))
+        .where(
+            CollectionNote.case_id.in_(chunk),
+            or_(
+                CollectionNote.outcome.in_([NoteOutcome.REFUSED, NoteOutcome.COMPLAINT]),
+                *(CollectionNote.text.contains(cue, autoescape=True) for cue in sorted(cues)),
+            ),
+        )
         .order_by(CollectionNote.created_at.desc(), CollectionNote.id.desc())
     )
     for case_id, at, outcome, text in rows:
