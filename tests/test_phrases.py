@@ -190,3 +190,24 @@ def test_situations_come_in_the_books_order_and_an_added_one_opens_on_its_cues()
     )
     order = [c.situation for c in choose_situations(book, facts)]
     assert order == ["waiver_request", "third_party", "lawful_consequences", "hardship"]
+
+
+def test_the_lexicon_phrases_command(tmp_path: Path) -> None:
+    from tests.test_cli import run  # noqa: PLC0415
+
+    shipped = shipped_phrases_dir() / "cn-default.toml"
+    good = run(["lexicon", "phrases", str(shipped)], tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert "4 situations, 16 phrases" in good.stdout and "none flagged" in good.stdout
+    flagged = tmp_path / "cn-default.toml"
+    flagged.write_text(
+        _shipped_text().replace("您的意见我已经如实记录", "你再不还钱就等着坐牢"), encoding="utf-8"
+    )
+    bad = run(["lexicon", "phrases", str(flagged)], tmp_path)
+    assert bad.returncode == 1
+    assert f"{flagged}: situations.complaint_channel.phrases[2]: said to the 债务人" in bad.stdout
+    broken = tmp_path / "broken.toml"
+    broken.write_text('version = "x"\n', encoding="utf-8")
+    refused = run(["lexicon", "phrases", str(broken), "--lexicon", "cn-default"], tmp_path)
+    assert refused.returncode == 3 and "phrases rejected" in refused.stderr
+    assert "situations: Field required" in refused.stderr
