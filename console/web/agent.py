@@ -152,13 +152,11 @@ def _worklist_wording(
         return wording_for(app, session, None, [call.case_id], at, dialled), call.case_id
     rows = found.rows if found else []
     files = {row.file.case_id: row.file for row in rows}
-    # the number each case would be dialled on next: its first dialable one
-    dialling = {
-        row.file.case_id: n.phone_number_id
-        for row in rows
-        for n in reversed(row.numbers)
-        if n.dialable
-    }
+    dialling = {}  # the number each case would be dialled on next: its first dialable one
+    for row in rows:
+        first = next((n for n in row.numbers if n.dialable), None)
+        if first is not None:
+            dialling[row.file.case_id] = first.phone_number_id
     current = next((row.file.case_id for row in rows if row.file.case_id in dialling), None)
     return wording_for(app, session, files, list(files), at, dialling), current
 
