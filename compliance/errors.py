@@ -5,6 +5,7 @@ ComplianceError
 ├── LexiconError     a detector lexicon is missing or invalid (message names file/line)
 ├── LabelledSetError a labelled-call directory cannot be read (message names file/field)
 ├── RetentionError   retention periods are missing or invalid (message names file/key)
+├── PhrasesError     approved phrases are missing, invalid or would be flagged (file/line/key)
 └── TimelineError    a case's events cannot be put in order (an instant without a zone)
 """
 
@@ -41,6 +42,14 @@ class LabelledSetError(ComplianceError):
 
 class RetentionError(ComplianceError):
     """Retention periods cannot be used; ``problems`` has one ``FILE: key: reason`` each."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class PhrasesError(ComplianceError):
+    """Approved phrases cannot be used; ``problems`` has one ``FILE:LINE: key: reason`` each."""
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-AdminKind = Literal["policy", "lexicon"]
+AdminKind = Literal["policy", "lexicon", "phrases"]
 """What admins edit in the console and keep in ``var/``."""
 
 
@@ -46,11 +46,12 @@ class VarPaths:
         return self.root / "recordings"
 
     def admin_dir(self, kind: AdminKind) -> Path:
-        """Where the console writes the admins' copies of profiles (``policy``) or lexicons."""
+        """Where the console writes the admins' copies of profiles (``policy``), lexicons or
+        the approved phrases that go with a lexicon (``phrases``)."""
         return self.root / kind
 
     def search(self, kind: AdminKind) -> tuple[Path, ...]:
-        """The folders a profile or lexicon name is looked up in before the shipped ones.
+        """The folders a profile, lexicon or phrases name is looked up in before the shipped ones.
 
         This is the rule "the admins' copy in ``var/`` first, then the shipped one": the
         loaders (``load_profile``, ``load_lexicon``) and the console's editor all take it

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 
 from compliance.detector import Detector
 from compliance.lexicon import LexiconFile, load_lexicon
+from compliance.phrases import PhraseBook, load_phrases
 from compliance.policy import Profile, load_profile
 from compliance.retention import RetentionPeriods, load_periods
 from config import Settings, VarPaths
@@ -106,6 +107,15 @@ class App:
         return load_lexicon(
             name or self.settings.detector.lexicon, search=self.paths.search("lexicon")
         )
+
+    def phrases_name(self) -> str:
+        """The approved phrases go with the lexicon in force: its name (a file's stem)."""
+        lexicon = self.settings.detector.lexicon
+        return Path(lexicon).stem if lexicon.endswith(".toml") or "/" in lexicon else lexicon
+
+    def phrases(self) -> PhraseBook:
+        """The approved phrases (合规话术) for the lexicon in force, the admins' copy first."""
+        return load_phrases(self.phrases_name(), search=self.paths.search("phrases"))
 
     def retention_periods(self) -> RetentionPeriods:
         """How long each kind of record is kept, per client bank (the admins' copy first)."""
@@ -236,6 +246,7 @@ class App:
             admin={
                 "policy": paths.admin_dir("policy"),
                 "lexicon": paths.admin_dir("lexicon"),
+                "phrases": paths.admin_dir("phrases"),
                 "calendar": paths.calendars,
             },
             settings=settings,

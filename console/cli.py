@@ -13,7 +13,7 @@ from typing import TextIO
 
 from sqlalchemy.exc import DBAPIError
 
-from compliance.errors import LabelledSetError, LexiconError, ProfileError
+from compliance.errors import LabelledSetError, LexiconError, PhrasesError, ProfileError
 from compliance.evaluation.telephone import CONDITIONS
 from config import ConfigError, load_settings
 from console.app import App, build_app
@@ -28,7 +28,7 @@ from console.degrade_cmd import cmd_degrade
 from console.demo import cmd_demo
 from console.dial_cmd import cmd_dial
 from console.errors import UsageError
-from console.eval_cmd import cmd_eval, cmd_lexicon_check
+from console.eval_cmd import cmd_eval, cmd_lexicon_check, cmd_phrases_check
 from console.keys_cmd import add_keys_commands
 from console.live_cmd import add_live_command
 from console.logs import configure_logging, describe_db_error
@@ -278,6 +278,14 @@ def _add_detector_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     lexicon_check = lexicon_sub.add_parser("check", help="validate a lexicon file")
     lexicon_check.add_argument("file")
     lexicon_check.set_defaults(handler=cmd_lexicon_check)
+    phrases_check = lexicon_sub.add_parser(
+        "phrases", help="validate approved phrases and run each through its lexicon"
+    )
+    phrases_check.add_argument("file")
+    phrases_check.add_argument(
+        "--lexicon", help="lexicon name or file (default: the phrases file's name)"
+    )
+    phrases_check.set_defaults(handler=cmd_phrases_check)
 
 
 def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
@@ -299,8 +307,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
     except ProfileError as exc:
         print(f"policy profile rejected:\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
-    except LexiconError as exc:
-        print(f"lexicon rejected:\n{exc}", file=sys.stderr)
+    except (LexiconError, PhrasesError) as exc:
+        what = "lexicon" if isinstance(exc, LexiconError) else "phrases"
+        print(f"{what} rejected:\n{exc}", file=sys.stderr)
         return EXIT_CONFIG
     except DialerError as exc:
         print(f"callwarden: {exc}", file=sys.stderr)

@@ -1,7 +1,8 @@
-"""The files admins edit in the console: dial-policy profiles and lexicons, with every version kept.
+"""The files admins edit in the console: dial-policy profiles, lexicons and the approved
+phrases that go with a lexicon, with every version kept.
 
-The file in ``<var_dir>/policy`` (or ``lexicon``) is what the dialer and the
-workers load; the ``config_version`` table keeps every version that was saved,
+The file in ``<var_dir>/policy`` (or ``lexicon``, ``phrases``) is what the dialer, the
+workers and the agents' pages load; the ``config_version`` table keeps every version that was saved,
 so any two can be compared and an old one put back. A version is validated as
 the engine will load it before anything is written: an invalid one is refused
 with its reasons and the file in force stays as it was.
@@ -24,8 +25,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from compliance.detector import Detector
-from compliance.errors import LexiconError, ProfileError
-from compliance.lexicon import parse_lexicon, shipped_lexicons_dir
+from compliance.errors import LexiconError, PhrasesError, ProfileError
+from compliance.lexicon import load_lexicon, parse_lexicon, shipped_lexicons_dir
+from compliance.phrases import load_phrases, parse_phrases, shipped_phrases_dir, tripped
 from compliance.policy import load_profile
 from compliance.policy.profile import shipped_profiles_dir
 from config.var_paths import AdminKind, VarPaths
@@ -34,22 +36,23 @@ from store.audit import record_audit
 from store.models import ConfigVersion
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # used with fullmatch: "$" lets a "\n" through
-KINDS = ("policy", "lexicon")
+KINDS = ("policy", "lexicon", "phrases")
 
 
 @dataclass(frozen=True)
 class Editable:
     kind: AdminKind
     shipped: Path
-    check: Callable[[str, str, Path], list[str]]
-    """(name, content, admin folder) → problems; empty when the engine can use it."""
+    check: Callable[[str, str, VarPaths], list[str]]
+    """(name, content, var/ paths) → problems; empty when the engine can use it."""
 
     def admin_dir(self, paths: VarPaths) -> Path:
         return paths.admin_dir(self.kind)
 
 
-def _check_profile(name: str, content: str, admin_dir: Path) -> list[str]:
+def _check_profile(name: str, content: str, paths: VarPaths) -> list[str]:
     """Load it as the dialer will, and every other profile too: one may extend this one."""
+    admin_dir = paths.admin_dir("policy")
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp)
         if admin_dir.is_dir():
@@ -86,17 +89,38 @@ def _loads(name: str, admin_dir: Path) -> bool:
     return True
 
 
-def _check_lexicon(name: str, content: str, _admin_dir: Path) -> list[str]:
+def _check_lexicon(name: str, content: str, paths: VarPaths) -> list[str]:
+    """Load it as the workers will; the approved phrases that go with it must stay unflagged."""
     try:
-        Detector(parse_lexicon(Path(f"{name}.toml"), content.encode("utf-8")))
+        detector = Detector(parse_lexicon(Path(f"{name}.toml"), content.encode("utf-8")))
     except LexiconError as exc:
         return exc.problems
-    return []
+    try:
+        book = load_phrases(name, search=paths.search("phrases"))
+    except PhrasesError:
+        return []  # no phrases go with this lexicon (or they are broken: their own save says)
+    source = f"phrases/{name}.toml (approved wording under this lexicon)"
+    return tripped(book, detector, source)
+
+
+def _check_phrases(name: str, content: str, paths: VarPaths) -> list[str]:
+    """Valid, and none of them flagged by the lexicon of the same name (the admins' copy
+    first): an approved phrase the detector flags would teach agents to be flagged."""
+    try:
+        book = parse_phrases(Path(f"{name}.toml"), content.encode("utf-8"))
+    except PhrasesError as exc:
+        return exc.problems
+    try:
+        detector = Detector(load_lexicon(name, search=paths.search("lexicon")))
+    except LexiconError as exc:
+        return [f"{name}.toml: the lexicon {name!r} it goes with cannot be loaded", *exc.problems]
+    return tripped(book, detector, f"{name}.toml")
 
 
 EDITABLE = {
     "policy": Editable("policy", shipped_profiles_dir(), _check_profile),
     "lexicon": Editable("lexicon", shipped_lexicons_dir(), _check_lexicon),
+    "phrases": Editable("phrases", shipped_phrases_dir(), _check_phrases),
 }
 
 
@@ -179,7 +203,7 @@ def save(  # noqa: PLR0917 (what a save is made of)
     spec = editable(kind)
     content = content.replace("\r\n", "\n")
     current = in_force(kind, name, paths)
-    problems = spec.check(name, content, spec.admin_dir(paths))
+    problems = spec.check(name, content, paths)
     if problems:
         raise EditRefused(problems)
     if content == current:

@@ -1,4 +1,5 @@
-"""``callwarden eval`` and ``callwarden lexicon check``: the detector, measured and checked."""
+"""``callwarden eval``, ``callwarden lexicon check`` and ``lexicon phrases``: the detector,
+measured and checked, and the approved phrases checked against it."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from compliance.evaluation import (
 from compliance.evaluation.cer import CerReport, cer_report
 from compliance.evaluation.telephone import CONDITIONS, Condition, degrade
 from compliance.lexicon import LexiconFile, load_lexicon
+from compliance.phrases import load_phrases, tripped
 from console.app import App
 from console.call_audio import read_call_audio
 from console.errors import UsageError
@@ -40,6 +42,25 @@ def cmd_lexicon_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
         file=out,
     )
     return 0
+
+
+def cmd_phrases_check(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    """Validate a phrases file and run each phrase through its lexicon (the one of the same
+    name, the admins' copy first, or ``--lexicon``): 1 when the detector flags one."""
+    path = Path(args.file)
+    book = load_phrases(path)
+    lexicon = app.lexicon(args.lexicon or path.stem)
+    problems = tripped(book, Detector(lexicon), str(path))
+    for problem in problems:
+        print(problem, file=out)
+    phrases = sum(len(s.phrases) for s in book.situations.values())
+    verdict = f"{len(problems)} flagged" if problems else "none flagged"
+    print(
+        f"{path}: version {book.version}, {len(book.situations)} situations, {phrases} phrases; "
+        f"through lexicon {lexicon.version}: {verdict}",
+        file=out,
+    )
+    return 1 if problems else 0
 
 
 def cmd_eval(app: App, args: argparse.Namespace, out: TextIO) -> int:

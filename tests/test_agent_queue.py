@@ -23,7 +23,7 @@ from tests.dbdata import Target, add_attempts, contact_targets, debtor_targets
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
 
-CASE_ROW = re.compile(r'<tbody class="case" id="case-(\d+)" data-case="\d+">')
+CASE_ROW = re.compile(r'<tbody class="case[^"]*" id="case-(\d+)" data-case="\d+"')
 WHO = re.compile(r'<td class="who">([^<]+)</td>')
 LONG_AGO = datetime(2026, 11, 2, 2, 0, tzinfo=UTC)
 """An import whose first-call deadline has passed: due today (and overdue)."""

@@ -19,7 +19,7 @@ def _paths(var: VarPaths) -> dict[str, Path]:
         for name in dir(VarPaths)
         if isinstance(getattr(VarPaths, name), property)
     }
-    return named | {f"admin_dir({k})": var.admin_dir(k) for k in ("policy", "lexicon")}
+    return named | {f"admin_dir({k})": var.admin_dir(k) for k in ("policy", "lexicon", "phrases")}
 
 
 def test_every_named_path_is_its_own_child_of_var(tmp_path: Path) -> None:

@@ -114,6 +114,13 @@ def answered_call(
     return row
 
 
+def record_labelled(app: App, call_id: str, attempt: int, at: datetime) -> int:
+    """The labelled call ``call_id`` recorded and transcribed for ``attempt``, as the
+    pipeline leaves it (its labelled lines standing in for Whisper); the recording's id."""
+    detector = Detector(load_lexicon("cn-default"))
+    return _recorded(app, app.sessions, detector, call_id, attempt, at)
+
+
 def _attempt(sessions: SessionFactory, target: Target, at: datetime) -> int:
     with sessions.begin() as session:
         agent_id = session.scalars(select(Agent.id).where(Agent.code == "A01")).one()

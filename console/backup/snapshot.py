@@ -6,7 +6,7 @@ The staging folder holds::
     manifest.json         what this is: label, time, database kind, audit head, row counts
     database/             callwarden.db (SQLite's backup API) or callwarden.pgdump (pg_dump)
     recordings/           the archive as it is: clear .wav, sealed .cwa with their .key files
-    admin/policy|lexicon|calendar/   the admins' versions from var/
+    admin/policy|lexicon|phrases|calendar/   the admins' versions from var/
     settings.json         the settings, passwords in URLs replaced by ***
 
 The database is copied first and the archive after: intake writes a recording's file before

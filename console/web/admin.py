@@ -1,4 +1,5 @@
-"""The admin's pages: policy and lexicon editing with versions, dialable preview, holds, users."""
+"""The admin's pages: policy, lexicon and phrases editing with versions, dialable preview,
+holds, users."""
 
 from __future__ import annotations
 
@@ -53,6 +54,8 @@ def dashboard(
         me,
         policies=editable.names("policy", app.paths),
         lexicons=editable.names("lexicon", app.paths),
+        phrases=editable.names("phrases", app.paths),
+        active_phrases=app.phrases_name(),
         active_policy=settings.policy.profile,
         active_lexicon=settings.detector.lexicon,
         open_holds=len(session.scalars(select(Hold.id).where(Hold.cleared_at.is_(None))).all()),

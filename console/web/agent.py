@@ -22,10 +22,11 @@ from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
+from console.wording import Wording, wording_for
 from dialer.campaign import DialItem
 from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
-from store.enums import AccountClass, ConsentScope
+from store.enums import AccountClass, ConsentScope, Role
 from store.models import Agent, CallAttempt, Case
 from store.notes import (
     DraftShown,
@@ -111,6 +112,7 @@ def worklist(
     found = None if in_flight or pending else _worklist(request, session, agent, show)
     # The form opens filled from the call's transcript when there is one; the agent edits it.
     drafted = draft_for_attempt(session, pending[0], _zone(request)) if pending else None
+    wording, current = _worklist_wording(request, session, in_flight or pending, found)
     return render(
         request,
         "agent_worklist.html",
@@ -133,7 +135,30 @@ def worklist(
         error=error,
         today=now(request).date().isoformat(),
         draft=_prefill(drafted, _today(request)),
+        wording=wording,
+        current=current,
     )
+
+
+def _worklist_wording(
+    request: Request, session: Session, calls: list[CallAttempt], found: CaseQueue | None
+) -> tuple[Wording, int | None]:
+    """The phrases panel, and the case it opens for: the call up now or owing its note, else
+    the first case with a number to dial (the one "dial next" dials)."""
+    app, at = cw(request), now(request)
+    if calls:
+        call = calls[0]
+        dialled = {call.case_id: call.phone_number_id} if call.phone_number_id else {}
+        return wording_for(app, session, None, [call.case_id], at, dialled), call.case_id
+    rows = found.rows if found else []
+    files = {row.file.case_id: row.file for row in rows}
+    dialling = {}  # the number each case would be dialled on next: its first dialable one
+    for row in rows:
+        first = next((n for n in row.numbers if n.dialable), None)
+        if first is not None:
+            dialling[row.file.case_id] = first.phone_number_id
+    current = next((row.file.case_id for row in rows if row.file.case_id in dialling), None)
+    return wording_for(app, session, files, list(files), at, dialling), current
 
 
 @router.post("/dial")
@@ -277,10 +302,17 @@ def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to aud
     elif shown:
         with cw(request).sessions.begin() as audit:
             audit_snippets(audit, me.username, case_id, shown)
+    wording = (
+        wording_for(cw(request), session, None, [case_id], now(request))
+        if me.role == Role.AGENT
+        else None
+    )
     return render(
         request,
         "agent_case.html",
         me,
+        wording=wording,
+        current=case_id,
         history=history,
         timeline=timeline,
         labels=queue_labels,

@@ -1,0 +1,97 @@
+"""Read and validate a phrases file; every problem names the file, line and key.
+
+A phrases file goes with the lexicon of the same name: ``config/phrases/cn-default.toml``
+with ``config/lexicon/cn-default.toml``, the admins' copy (``var/phrases/``) first.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from compliance.errors import PhrasesError
+from compliance.files import locate_toml
+from compliance.phrases.choose import REQUIRED
+from compliance.phrases.model import PhraseBook
+
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+
+
+def shipped_phrases_dir() -> Path:
+    return Path(str(resources.files("config") / "phrases"))
+
+
+def load_phrases(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> PhraseBook:
+    """Load the phrases by name (from ``search``, then the shipped ones) or by path."""
+    found = locate_toml(name_or_path, (*search, shipped_phrases_dir()), "phrases")
+    if isinstance(found, str):
+        raise PhrasesError([found])
+    return parse_phrases(found, found.read_bytes())
+
+
+def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
+    """Validate one file, reporting every problem at once as ``FILE:LINE: key: reason``."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PhrasesError([f"{path}:1: not UTF-8 text"]) from exc
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        raise PhrasesError(
+            [f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]
+        ) from exc
+    situations = data.get("situations")
+    ids = list(situations) if isinstance(situations, dict) else []
+    problems = [
+        f"{path}:{_line_of(text, ('situations', sid))}: situations.{sid}: "
+        "an id is lower-case letters, digits and _"
+        for sid in ids
+        if not _ID.fullmatch(sid)
+    ]
+    problems += [
+        f"{path}:1: situations.{sid}: missing (the panel opens it from the case's facts)"
+        for sid in REQUIRED
+        if sid not in ids
+    ]
+    try:
+        book = PhraseBook.model_validate(data)
+    except ValidationError as exc:
+        problems += [_describe(path, text, err) for err in exc.errors()]
+        raise PhrasesError(problems) from exc
+    if problems:
+        raise PhrasesError(problems)
+    return book
+
+
+def _describe(path: Path, text: str, err: Any) -> str:
+    loc = tuple(err["loc"])
+    key = ".".join(str(part) for part in loc) or "(top level)"
+    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+    return f"{path}:{_line_of(text, loc)}: {key}: {message}"
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int:
+    """The line of the key at ``loc``: inside its ``[situations.ID]`` table, or top level."""
+    lines = text.splitlines()
+    start, key = 1, loc[0] if loc else None
+    if len(loc) >= 2 and loc[0] == "situations":
+        header = re.compile(rf"^\s*\[\s*situations\.\"?{re.escape(str(loc[1]))}\"?\s*\]")
+        start = next((n for n, line in enumerate(lines, 1) if header.match(line)), 1)
+        key = loc[2] if len(loc) > 2 else None
+    if not isinstance(key, str):
+        return start
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if number > start and line.lstrip().startswith("["):
+            break
+        if pattern.match(line):
+            return number
+    return start
