@@ -32,6 +32,9 @@ WARN_DAYS = 45
 """An admin is warned this many days before the first day no calendar covers."""
 HORIZON_DAYS = 90
 """How far ahead calendar health looks."""
+MAX_YEAR_BYTES = 100_000
+"""A year's file is refused past this size: the State Council's schedule fits in a few
+hundred bytes, and every profile load parses every added year again."""
 
 
 class _Spec(BaseModel):
@@ -64,6 +67,10 @@ def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
 
 def parse_year(path: Path, raw: bytes) -> CalendarYear:
     """Validate one year's file; every problem names the file and the field."""
+    if len(raw) > MAX_YEAR_BYTES:
+        raise ProfileError(
+            [f"{path}: more than a year's schedule needs (at most {MAX_YEAR_BYTES} bytes)"]
+        )
     data = read_toml(path, raw)
     try:
         spec = YearFile.model_validate(data)
