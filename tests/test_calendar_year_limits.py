@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from compliance.errors import ProfileError
+from compliance.policy.calendar import LONGEST_DAYS_OFF
 from compliance.policy.year_data import MAX_YEAR_BYTES, parse_year
 from tests.test_cli import run
 
@@ -56,3 +57,28 @@ def test_calendar_add_refuses_a_huge_file_and_keeps_nothing(tmp_path: Path, db_u
     assert not (tmp_path / "var" / "calendar").exists()
     status = run(["calendar", "status", "--at", "2026-12-01"], tmp_path, db_url)
     assert "2027: NOT covered" in status.stdout, status.stderr
+
+
+def test_a_holiday_longer_than_the_calendar_allows_is_refused(tmp_path: Path) -> None:
+    """History look-backs (working-day spacing) assume at most LONGEST_DAYS_OFF days in a row
+    without a working day: a typo in ``last`` that makes Spring Festival 19 days long (23
+    with its weekends) would let a family member be called on the first working day after
+    it, not the second. Such a year is refused, naming the holiday."""
+    path = tmp_path / "long.toml"
+    path.write_text(
+        SMALL_YEAR.replace("workdays = [2027-02-20]\n", "")
+        + '[[holidays]]\nname = "春节"\nfirst = 2027-02-08\nlast = 2027-02-26\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_year(path, path.read_bytes())
+    found = str(caught.value)
+    assert f"{path}: holidays[1] (春节): 2027-02-06 to 2027-02-28" in found
+    assert f"{LONGEST_DAYS_OFF} at most" in found
+    # a week-long holiday with a 调休 Saturday after it is an ordinary year
+    path.write_text(
+        SMALL_YEAR.replace("2027-02-20", "2027-02-20, 2027-02-06")
+        + '[[holidays]]\nname = "春节"\nfirst = 2027-02-10\nlast = 2027-02-16\n',
+        encoding="utf-8",
+    )
+    assert len(parse_year(path, path.read_bytes()).holidays) == 3 + 7

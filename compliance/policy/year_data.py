@@ -26,7 +26,12 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.errors import ProfileError
-from compliance.policy.calendar import CalendarYear, library_knows, working_day_label
+from compliance.policy.calendar import (
+    LONGEST_DAYS_OFF,
+    CalendarYear,
+    library_knows,
+    working_day_label,
+)
 
 WARN_DAYS = 45
 """An admin is warned this many days before the first day no calendar covers."""
@@ -76,7 +81,7 @@ def parse_year(path: Path, raw: bytes) -> CalendarYear:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
-    problems = [f"{path}: {problem}" for problem in _check(spec)]
+    problems = [f"{path}: {problem}" for problem in _check(spec) or _long_runs_off(spec)]
     if problems:
         raise ProfileError(problems)
     days = [h.first + timedelta(days=i) for h in spec.holidays for i in _span(h)]
@@ -130,6 +135,32 @@ def _check(spec: YearFile) -> list[str]:
             problems.append(f"{field}: {day} is also a holiday ({taken[day]})")
     if len(set(spec.workdays)) != len(spec.workdays):
         problems.append("workdays: a date is listed twice")
+    return problems
+
+
+def _long_runs_off(spec: YearFile) -> list[str]:
+    """History look-backs (working-day spacing) assume no run of days off is longer than
+    ``LONGEST_DAYS_OFF``; a holiday that makes one longer is a mistake in the data (a
+    typo in ``last``), and would let calls come closer together than the rules allow."""
+    days = {h.first + timedelta(days=i) for h in spec.holidays for i in _span(h)}
+    workdays = set(spec.workdays)
+
+    def off(day: date) -> bool:
+        return day in days or (day.weekday() >= 5 and day not in workdays)
+
+    problems = []
+    for index, holiday in enumerate(spec.holidays):
+        first, last = holiday.first, holiday.last
+        while first.year == spec.year and off(first - timedelta(days=1)):
+            first -= timedelta(days=1)
+        while last.year == spec.year and off(last + timedelta(days=1)):
+            last += timedelta(days=1)
+        length = (last - first).days + 1
+        if length > LONGEST_DAYS_OFF:
+            problems.append(
+                f"holidays[{index}] ({holiday.name}): {first} to {last} is {length} days in a "
+                f"row without a working day (weekends included); {LONGEST_DAYS_OFF} at most"
+            )
     return problems
 
 
