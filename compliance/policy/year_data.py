@@ -63,7 +63,8 @@ class YearFile(_Spec):
 def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
     """A policy file's (profile or calendar year) TOML table, or a ProfileError naming ``path``."""
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # a byte-order mark (Windows editors write one) is read past, as the case import does
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ProfileError([f"{path}: not UTF-8 text"]) from exc
     except tomllib.TOMLDecodeError as exc:
