@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from compliance.errors import ProfileError
 from compliance.policy import Profile
+from compliance.policy.year_data import MAX_YEAR_BYTES
 from console.app import App
 from console.bounds import parse_at
 from console.calendar_years import check_year, keep_year
@@ -44,7 +45,9 @@ def cmd_calendar_add(app: App, args: argparse.Namespace, out: TextIO) -> int:
     """Validate, show the working days that change, then keep it (unless ``--dry-run``)."""
     path = Path(args.file)
     try:
-        checked = check_year(path, path.read_bytes(), app.profile())
+        with path.open("rb") as handle:  # bounded: a huge file (or /dev/zero) is refused
+            raw = handle.read(MAX_YEAR_BYTES + 1)
+        checked = check_year(path, raw, app.profile())
     except OSError as exc:
         print(f"{path}: cannot be read: {exc.strerror}", file=sys.stderr)
         return 3

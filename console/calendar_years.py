@@ -43,7 +43,7 @@ class CheckedYear:
 def check_year(source: Path, raw: bytes, profile: Profile) -> CheckedYear:
     """Parse and check ``raw`` (named ``source`` in every problem); raises ``ProfileError``."""
     year = parse_year(source, raw)
-    content = raw.decode("utf-8").replace("\r\n", "\n")
+    content = raw.decode("utf-8-sig").replace("\r\n", "\n")  # kept without a byte-order mark
     return CheckedYear(year, content, changes(year, profile.calendar))
 
 

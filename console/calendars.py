@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 
 from compliance.policy import Profile
+from compliance.policy.profile import MinIntervalRule
 from compliance.policy.year_data import (
     HORIZON_DAYS,
     WARN_DAYS,
@@ -18,14 +19,23 @@ from compliance.policy.year_data import (
 
 
 def needs_calendar(profile: Profile) -> bool:
-    return any(rule.kind == "statutory_holidays" for rule in profile.rules)
+    """Whether a year no calendar covers blocks calls: a statutory-holiday rule, or spacing
+    counted in working days (it cannot count them in an unknown year, and blocks)."""
+    return any(
+        rule.kind == "statutory_holidays"
+        or (isinstance(rule, MinIntervalRule) and rule.working_days is not None)
+        for rule in profile.rules
+    )
 
 
 def report(profile: Profile, today: date) -> tuple[list[str], bool]:
     """The lines saying which years the next 90 days need and what covers each; and
     whether all are covered."""
     if not needs_calendar(profile):
-        return [f"calendar: {profile.id} has no statutory-holiday rule: no calendar needed"], True
+        return [
+            f"calendar: {profile.id} has no statutory-holiday rule and no working-day spacing: "
+            "no calendar needed"
+        ], True
     covers = coverage(today, profile.calendar)
     lines = [f"calendar for {profile.ruleset}, the next {HORIZON_DAYS} days from {today}:"]
     for cover in covers:

@@ -3,7 +3,8 @@
 The 2026 banking-association guideline lets a family member, colleague or emergency contact
 be called only once the debtor cannot be reached. That depends on the debtor's numbers'
 states and the debtor's latest outbound attempts (any case, any number, all time: the
-attempts that matter may be older than the caps' lookback). Both roads to the policy (dial
+attempts that matter may be older than the caps' lookback), with the answered calls the
+debtor made to us among them. Both roads to the policy (dial
 time, ``store.reservation``; worklists, ``dialer.debtor_reach``) read them here, so they
 see the same rows, and :func:`dialer.facts.debtor_reach` makes them facts for both.
 """
@@ -15,11 +16,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from store.dial_filters import counted_attempts
-from store.enums import AttemptStatus
+from store.enums import AttemptStatus, Direction
 from store.models import CallAttempt, Case, PhoneNumber
 
 DEBTOR_ATTEMPTS = 10
@@ -45,7 +46,9 @@ def load_debtor_rows(
 
     ``leave_out``: an attempt not to count (the one being re-checked as it is answered).
     Attempts are counted as every dial decision counts them
-    (:func:`store.dial_filters.counted_attempts`): outbound, never blocked ones.
+    (:func:`store.dial_filters.counted_attempts`): outbound, never blocked ones; and a call
+    the debtor made to us that was answered counts as answered: whoever rang us back can
+    be reached, whatever our own calls came to.
     """
     cases = select(Case.id, Case.debtor_id)
     if case_ids is not None:
@@ -74,7 +77,8 @@ def load_debtor_rows(
         select(CallAttempt.person_id, CallAttempt.reserved_at, CallAttempt.status, rank)
         .where(
             CallAttempt.person_id.in_(debtors),
-            counted_attempts(None),  # all time: the attempts that matter may be old
+            # all time: the attempts that matter may be old
+            or_(counted_attempts(None), _debtor_called_in()),
             CallAttempt.id != (leave_out or 0),
         )
         .subquery()
@@ -91,3 +95,9 @@ def load_debtor_rows(
             tuple(sorted(recent.get(debtor_id, ()), key=lambda pair: pair[0])),
         )
     return found
+
+
+def _debtor_called_in() -> ColumnElement[bool]:
+    return and_(
+        CallAttempt.direction == Direction.INBOUND, CallAttempt.status == AttemptStatus.ANSWERED
+    )

@@ -117,6 +117,14 @@ def working_days_later(
     return WorkingDayCount(None, day)
 
 
+ADD_YEAR_ZH = "管理员需录入国务院节假日安排（callwarden calendar add FILE 或 /admin/calendar 页）"
+ADD_YEAR_EN = (
+    "an admin must add the State Council's schedule (callwarden calendar add FILE, "
+    "or /admin/calendar)"
+)
+"""What a refusal for a year no calendar knows tells the admin to do (the checked way)."""
+
+
 def library_knows(year: int) -> bool:
     """Whether ``chinese-calendar`` has the whole year (it knows years up to its release)."""
     return all(

@@ -6,6 +6,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from typing import Literal
+
+NumberStateName = Literal["unverified", "verified", "unreachable", "wrong_person"]
+"""The states a number may be in (the store's ``NumberState``; a test keeps them equal)."""
+CaseStatusName = Literal["active", "promised", "paid", "closed", "stolen", "jailed", "deceased"]
+"""The statuses a case may have (the store's ``CaseStatus``; a test keeps them equal)."""
 
 
 class ContactType(StrEnum):

@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from compliance.errors import ProfileError
 from compliance.files import locate_toml
 from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
-from compliance.policy.facts import ContactType
+from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
 from compliance.policy.year_data import parse_year, read_toml
 
 Per = Literal["person", "number", "person_case"]
@@ -129,7 +129,8 @@ class HoldRule(_RuleBase):
 
 class CaseStatusRule(_RuleBase):
     kind: Literal["case_status"]
-    blocked: tuple[str, ...]
+    blocked: tuple[CaseStatusName, ...]
+    """A name the store does not know is refused: a typo must not quietly block nothing."""
 
 
 class ContactTypeRule(_RuleBase):
@@ -141,7 +142,7 @@ class ContactTypeRule(_RuleBase):
 
 class NumberStateRule(_RuleBase):
     kind: Literal["number_state"]
-    blocked: tuple[str, ...]
+    blocked: tuple[NumberStateName, ...]
 
 
 GATE_ATTEMPTS_MAX = 10
@@ -155,7 +156,7 @@ class ThirdPartyGateRule(_RuleBase):
     ``failed_attempts`` outbound attempts all failed or went unanswered."""
 
     kind: Literal["third_party_gate"]
-    unreachable_states: tuple[str, ...] = Field(min_length=1)
+    unreachable_states: tuple[NumberStateName, ...] = Field(min_length=1)
     failed_attempts: int = Field(ge=1, le=GATE_ATTEMPTS_MAX)
 
 

@@ -12,7 +12,13 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from compliance.policy.calendar import DayKind, day_kind, working_days_later
+from compliance.policy.calendar import (
+    ADD_YEAR_EN,
+    ADD_YEAR_ZH,
+    DayKind,
+    day_kind,
+    working_days_later,
+)
 from compliance.policy.facts import (
     AttemptHistory,
     CaseFacts,
@@ -143,8 +149,8 @@ def _holiday(
     if kind == DayKind.UNKNOWN_YEAR:
         return Block(
             rule.id,
-            f"没有 {today.year} 年的法定节假日数据，需管理员在策略中补充，暂停拨打",
-            f"no statutory-holiday calendar for {today.year}: an admin must add it to the profile",
+            f"没有 {today.year} 年的法定节假日数据，暂停拨打；{ADD_YEAR_ZH}",
+            f"no statutory-holiday calendar for {today.year}: not dialled; {ADD_YEAR_EN}",
             None,
         )
     return Block(
@@ -275,10 +281,10 @@ def _working_days_since(
         year = reached.unknown.year if reached.unknown else last_day.year
         return Block(
             rule.id,
-            f"上次外呼在 {last_day}，需间隔 {n} 个工作日，但没有 {year} 年的工作日数据"
-            "（需管理员补充日历），暂停拨打",
+            f"上次外呼在 {last_day}，需间隔 {n} 个工作日，但没有 {year} 年的工作日数据，"
+            f"暂停拨打；{ADD_YEAR_ZH}",
             f"last call on {last_day} and {n} working days must pass, but there is no "
-            f"working-day calendar for {year} (an admin must add it): not dialled",
+            f"working-day calendar for {year}: not dialled; {ADD_YEAR_EN}",
             None,
         )
     opens = datetime.combine(reached.day, time(0), tzinfo=moment.zone)

@@ -26,12 +26,20 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.errors import ProfileError
-from compliance.policy.calendar import CalendarYear, library_knows, working_day_label
+from compliance.policy.calendar import (
+    LONGEST_DAYS_OFF,
+    CalendarYear,
+    library_knows,
+    working_day_label,
+)
 
 WARN_DAYS = 45
 """An admin is warned this many days before the first day no calendar covers."""
 HORIZON_DAYS = 90
 """How far ahead calendar health looks."""
+MAX_YEAR_BYTES = 100_000
+"""A year's file is refused past this size: the State Council's schedule fits in a few
+hundred bytes, and every profile load parses every added year again."""
 
 
 class _Spec(BaseModel):
@@ -55,7 +63,8 @@ class YearFile(_Spec):
 def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
     """A policy file's (profile or calendar year) TOML table, or a ProfileError naming ``path``."""
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        # a byte-order mark (Windows editors write one) is read past, as the case import does
+        return tomllib.loads(raw.decode("utf-8-sig"))
     except UnicodeDecodeError as exc:
         raise ProfileError([f"{path}: not UTF-8 text"]) from exc
     except tomllib.TOMLDecodeError as exc:
@@ -64,12 +73,16 @@ def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
 
 def parse_year(path: Path, raw: bytes) -> CalendarYear:
     """Validate one year's file; every problem names the file and the field."""
+    if len(raw) > MAX_YEAR_BYTES:
+        raise ProfileError(
+            [f"{path}: more than a year's schedule needs (at most {MAX_YEAR_BYTES} bytes)"]
+        )
     data = read_toml(path, raw)
     try:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
-    problems = [f"{path}: {problem}" for problem in _check(spec)]
+    problems = [f"{path}: {problem}" for problem in _check(spec) or _long_runs_off(spec)]
     if problems:
         raise ProfileError(problems)
     days = [h.first + timedelta(days=i) for h in spec.holidays for i in _span(h)]
@@ -123,6 +136,32 @@ def _check(spec: YearFile) -> list[str]:
             problems.append(f"{field}: {day} is also a holiday ({taken[day]})")
     if len(set(spec.workdays)) != len(spec.workdays):
         problems.append("workdays: a date is listed twice")
+    return problems
+
+
+def _long_runs_off(spec: YearFile) -> list[str]:
+    """History look-backs (working-day spacing) assume no run of days off is longer than
+    ``LONGEST_DAYS_OFF``; a holiday that makes one longer is a mistake in the data (a
+    typo in ``last``), and would let calls come closer together than the rules allow."""
+    days = {h.first + timedelta(days=i) for h in spec.holidays for i in _span(h)}
+    workdays = set(spec.workdays)
+
+    def off(day: date) -> bool:
+        return day in days or (day.weekday() >= 5 and day not in workdays)
+
+    problems = []
+    for index, holiday in enumerate(spec.holidays):
+        first, last = holiday.first, holiday.last
+        while first.year == spec.year and off(first - timedelta(days=1)):
+            first -= timedelta(days=1)
+        while last.year == spec.year and off(last + timedelta(days=1)):
+            last += timedelta(days=1)
+        length = (last - first).days + 1
+        if length > LONGEST_DAYS_OFF:
+            problems.append(
+                f"holidays[{index}] ({holiday.name}): {first} to {last} is {length} days in a "
+                f"row without a working day (weekends included); {LONGEST_DAYS_OFF} at most"
+            )
     return problems
 
 
