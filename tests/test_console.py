@@ -96,6 +96,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "consent_id": "1",  # none exists: a 404 for those allowed, a 403 for the rest
         "complaint_id": "1",  # none in this seed: 404 for the roles allowed (test_complaints_web)
         "alert_id": "1",  # no live alert in this seed: 404 for the leads (test_wallboard)
+        "attempt_id": "1",  # no mode posted: 422 for the leads (test_listen_in)
     }
 
 

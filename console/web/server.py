@@ -39,6 +39,7 @@ from console.web import (
 from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
+from console.web.listening import ListenIn, sandbox_link
 from console.web.pages import WEB_DIR, render
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
 from store.types import utcnow
@@ -223,11 +224,16 @@ def database_busy(request: Request, exc: OperationalError) -> Response:
 
 
 def create_app(
-    app: App, preview_dialer: PreviewDialer, clock: Callable[[], datetime] = utcnow
+    app: App,
+    preview_dialer: PreviewDialer,
+    clock: Callable[[], datetime] = utcnow,
+    listen_in: ListenIn | None = None,
 ) -> FastAPI:
+    """The console; listening in goes through the running sandbox's AMI unless ``listen_in``."""
     web = FastAPI(title="callwarden console", docs_url=None, redoc_url=None, openapi_url=None)
     web.state.cw = app
     web.state.dialer = preview_dialer
+    web.state.listen_in = listen_in or ListenIn(sandbox_link(app))
     web.state.clock = clock
     web.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in routers():

@@ -41,8 +41,28 @@
     const c = tile.counters;
     tr.append(name, cell(tile.team), cell(tile.state_label, "state"), cell(tile.callee), running,
       cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
-      cell(c.flags), cell(c.holds));
+      cell(c.flags), cell(c.holds), listenCell(tile));
     return tr;
+  }
+
+  const MODES = [["listen", "监听 · Listen"], ["whisper", "密语 · Whisper"], ["barge", "强插 · Barge"]];
+  function listenCell(tile) {
+    const td = cell("", "listen");
+    if (tile.state !== "talking" || !tile.attempt_id) return td;
+    const form = document.createElement("form");
+    form.className = "listen";
+    form.method = "post";
+    form.action = `/team/live/calls/${tile.attempt_id}/listen`;
+    const token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+    form.append(token);
+    for (const [mode, label] of MODES) {
+      const button = document.createElement("button");
+      button.type = "submit"; button.name = "mode"; button.value = mode; button.textContent = label;
+      form.append(button);
+    }
+    td.append(form);
+    return td;
   }
 
   function putTile(tile) {
@@ -121,6 +141,22 @@
     fetch(form.action, {
       method: "POST", headers: { "x-csrf-token": csrf }, body: new URLSearchParams(new FormData(form)),
     }).then((reply) => { if (reply.ok) markSeen(form.closest("article")); });
+  });
+
+  // Listening in rings the lead's phone; the page stays, and says what happened.
+  agents.addEventListener("submit", (event) => {
+    const form = event.target.closest("form.listen");
+    if (!form) return;
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    if (event.submitter) body.set("mode", event.submitter.value);
+    fetch(form.action, { method: "POST", headers: { "x-csrf-token": csrf }, body })
+      .then((reply) => reply.ok ? "正在呼叫您的话机 · Ringing your phone"
+        : reply.text().then((page) => {
+          const found = new DOMParser().parseFromString(page, "text/html").querySelector("main p.error");
+          return found ? found.textContent : `HTTP ${reply.status}`;
+        }))
+      .then((said) => { status.textContent = said; });
   });
 
   // Running times count here, so a call that goes on costs the server nothing.
