@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from console.app import App
 from console.errors import UserError
+from console.listen_in import ListenIn
 from console.users import set_phone
-from console.web.listening import ListenIn
 from console.web.server import create_app
 from dialer.spy import (
     BadEndpoint,

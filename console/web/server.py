@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.app import App
 from console.errors import Forbidden, NotLoggedIn
+from console.listen_in import ListenIn, sandbox_link
 from console.logs import describe_db_error
 from console.web import (
     admin,
@@ -39,7 +40,6 @@ from console.web import (
 from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
-from console.web.listening import ListenIn, sandbox_link
 from console.web.pages import WEB_DIR, render
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
 from store.types import utcnow

@@ -23,6 +23,7 @@ from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
+from console.listen_in import ListenIn
 from console.wallboard import (
     HEARTBEAT,
     STATE_LABELS,
@@ -35,7 +36,6 @@ from console.wallboard import (
 )
 from console.web.auth import LEADS, SESSION_COOKIE, Principal, resolve_session
 from console.web.inputs import DbId
-from console.web.listening import ListenIn
 from console.web.pages import DB, ReadDB, cw, now, render
 from dialer.errors import AmiUnavailable
 from dialer.spy import SpyMode, spy_request
