@@ -5,6 +5,7 @@ over real SIP."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from dialer.spy import (
 )
 from dialer.testing import RecordingLink
 from store.models import AuditLog, CallAttempt, User
+from tests.test_cli import run
 from tests.test_wallboard import Floor, build_floor, floor_app
 from tests.webclient import FakeDialer, login
 from tests.webdata import CALL_DAY
@@ -169,3 +171,21 @@ def test_only_leads_and_admins_get_a_phone_and_only_a_plain_dial_string(floor: F
     with floor.app.sessions() as session:
         phones = session.scalars(select(AuditLog).where(AuditLog.action == "user.phone"))
         assert [p.detail["endpoint"] for p in phones] == ["PJSIP/1001", None]
+
+
+def test_user_phone_sets_and_lists_a_leads_phone_at_the_command_line(tmp_path: Path) -> None:
+    assert run(["init"], tmp_path).returncode == 0
+    password = {"CALLWARDEN_PASSWORD": "lead-secret-9"}
+    for name, role in (("lead", "supervisor"), ("lin", "qa")):
+        added = run(["user", "add", name, "--role", role], tmp_path, extra_env=password)
+        assert added.returncode == 0, added.stderr
+    given = run(["user", "phone", "lead", "PJSIP/1001"], tmp_path)
+    assert given.returncode == 0 and "PJSIP/1001" in given.stdout, given.stderr
+    assert re.search(
+        r"^lead\s+supervisor\s+active\s+PJSIP/1001$",
+        run(["user", "list"], tmp_path).stdout,
+        re.MULTILINE,
+    )
+    assert run(["user", "phone", "lin", "PJSIP/1002"], tmp_path).returncode == 2
+    assert run(["user", "phone", "lead", "PJSIP/1001,30"], tmp_path).returncode == 2
+    assert run(["user", "phone", "nobody", "PJSIP/1001"], tmp_path).returncode == 2
