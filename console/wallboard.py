@@ -82,10 +82,15 @@ class AlertCard:
     """What was said, with numbers and IDs masked (a transcript is untrusted, personal text)."""
     created_at: datetime
     seen: bool
+    attempt_id: int = 0
+    barge: bool = False
+    """Offer the lead a one-click barge into the call (``[live.actions]`` says ``barge``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.alert_id,
+            "attempt_id": self.attempt_id,
+            "barge": self.barge,
             "agent_id": self.agent_id,
             "agent": self.agent,
             "category": self.category,
@@ -184,6 +189,8 @@ def _card(alert: AlertRow, agent: str) -> AlertCard:
         mask_text(alert.evidence),
         alert.created_at,
         alert.seen_at is not None,
+        alert.attempt_id,
+        alert.offers_barge,
     )
 
 

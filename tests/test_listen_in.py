@@ -27,6 +27,7 @@ from dialer.spy import (
     spy_request,
 )
 from dialer.testing import RecordingLink
+from store.live import LiveHit, act_on_hit
 from store.models import AuditLog, CallAttempt, User
 from tests.test_cli import run
 from tests.test_wallboard import Floor, build_floor, floor_app
@@ -189,3 +190,19 @@ def test_user_phone_sets_and_lists_a_leads_phone_at_the_command_line(tmp_path: P
     assert run(["user", "phone", "lin", "PJSIP/1002"], tmp_path).returncode == 2
     assert run(["user", "phone", "lead", "PJSIP/1001,30"], tmp_path).returncode == 2
     assert run(["user", "phone", "nobody", "PJSIP/1001"], tmp_path).returncode == 2
+
+
+def test_an_alert_whose_actions_say_barge_offers_a_one_click_barge(floor: Floor) -> None:
+    with floor.app.sessions.begin() as session:
+        hit = LiveHit("threat", "threat-1", "agent", 8.0, "你不还钱就等着瞧")
+        act_on_hit(session, floor.talking, hit, ["alert", "barge"], CALL_DAY)
+        act_on_hit(session, floor.talking, hit, ["alert"], CALL_DAY)
+    _give_phone(floor.app, "sup1", "PJSIP/s01@simnet")
+    link = RecordingLink()
+    client = _client(floor.app, link)
+    token = login(client, "sup1")
+    page = client.get("/team/live").text
+    assert page.count("一键强插 · Barge in") == 1  # only the alert whose table says barge
+    url = f"/team/live/calls/{floor.talking}/listen"
+    assert client.post(url, data={"csrf": token, "mode": "barge"}).status_code == 303
+    assert [r.variables["CW_SPY_OPTIONS"] for r in link.requests] == ["qB"]

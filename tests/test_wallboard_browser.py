@@ -14,6 +14,7 @@ from sqlalchemy import select
 from console.listen_in import ListenIn
 from console.users import set_phone
 from dialer.testing import RecordingLink
+from store.live import LiveHit, act_on_hit
 from store.models import AuditLog, CallAttempt, User
 from tests.browser import chromium, log_in, served, shoot, watch_problems
 from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
@@ -86,10 +87,17 @@ def test_a_lead_whispers_from_the_board_and_is_told_when_they_have_no_phone(
             set_phone(session, lead, "PJSIP/s01@simnet", "test")
         row.get_by_role("button", name="密语 · Whisper").click()
         expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
+        page.locator("#live-status").evaluate("e => { e.textContent = ''; }")
+        with floor.app.sessions.begin() as session:  # a threat whose table offers a barge
+            hit = LiveHit("threat", "threat-1", "agent", 8.0, "你不还钱就等着瞧")
+            act_on_hit(session, floor.talking, hit, ["alert", "barge"], CALL_DAY)
+        page.get_by_role("button", name="一键强插 · Barge in").click()
+        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
         shoot(page, "wallboard-listen-in-zh")
         context.close()
     assert [(r.channel, r.variables["CW_SPY_OPTIONS"]) for r in link.requests] == [
-        ("PJSIP/s01@simnet", "qw")
+        ("PJSIP/s01@simnet", "qw"),
+        ("PJSIP/s01@simnet", "qB"),
     ]
     # the 409 is the page's own answer, not a script or resource problem
     assert [p for p in problems if "409" not in p] == []

@@ -48,21 +48,24 @@
   const MODES = [["listen", "监听 · Listen"], ["whisper", "密语 · Whisper"], ["barge", "强插 · Barge"]];
   function listenCell(tile) {
     const td = cell("", "listen");
-    if (tile.state !== "talking" || !tile.attempt_id) return td;
+    if (tile.state === "talking" && tile.attempt_id) td.append(listenForm(tile.attempt_id, MODES));
+    return td;
+  }
+
+  function listenForm(attemptId, modes) {
     const form = document.createElement("form");
     form.className = "listen";
     form.method = "post";
-    form.action = `/team/live/calls/${tile.attempt_id}/listen`;
+    form.action = `/team/live/calls/${attemptId}/listen`;
     const token = document.createElement("input");
     token.type = "hidden"; token.name = "csrf"; token.value = csrf;
     form.append(token);
-    for (const [mode, label] of MODES) {
+    for (const [mode, label] of modes) {
       const button = document.createElement("button");
       button.type = "submit"; button.name = "mode"; button.value = mode; button.textContent = label;
       form.append(button);
     }
-    td.append(form);
-    return td;
+    return form;
   }
 
   function putTile(tile) {
@@ -86,6 +89,7 @@
     const said = document.createElement("blockquote");
     said.textContent = a.utterance;
     card.append(head, said);
+    if (a.barge) card.append(listenForm(a.attempt_id, [["barge", "一键强插 · Barge in"]]));
     if (a.seen) { markSeen(card); return card; }
     const form = document.createElement("form");
     form.className = "ack";
@@ -144,7 +148,7 @@
   });
 
   // Listening in rings the lead's phone; the page stays, and says what happened.
-  agents.addEventListener("submit", (event) => {
+  const listenIn = (event) => {
     const form = event.target.closest("form.listen");
     if (!form) return;
     event.preventDefault();
@@ -157,7 +161,9 @@
           return found ? found.textContent : `HTTP ${reply.status}`;
         }))
       .then((said) => { status.textContent = said; });
-  });
+  };
+  agents.addEventListener("submit", listenIn);
+  alerts.addEventListener("submit", listenIn);
 
   // Running times count here, so a call that goes on costs the server nothing.
   setInterval(() => document.querySelectorAll("td.since[data-since]").forEach(since), 1000);
