@@ -60,9 +60,7 @@ def test_an_impersonation_whispers_the_prompt_to_the_agent_once(
     assert raised.detail["not_done"] == []  # carried out, not left for later
 
 
-def test_a_refused_prompt_is_logged_as_not_placed(
-    sessions: SessionFactory, tmp_path: Path
-) -> None:
+def test_a_refused_prompt_is_logged_as_not_placed(sessions: SessionFactory, tmp_path: Path) -> None:
     _run_cw07(sessions, tmp_path, RecordingLink(down="AMI: connection refused"))
     [refused] = _audits(sessions, "live.whisper_prompt")
     assert refused.detail["placed"] is False
