@@ -77,7 +77,7 @@ class TranscriberSettings(_Section):
 
 
 LiveAction = Literal["alert", "hold_case", "do_not_call", "whisper_prompt", "barge"]
-"""What a live hit may do; this step carries out ``alert`` and ``hold_case`` (see README)."""
+"""What a live hit may do; ``barge`` is offered to the lead on the wallboard (see README)."""
 
 
 def _default_live_actions() -> dict[str, list[LiveAction]]:
@@ -98,6 +98,10 @@ class LiveSettings(_Section):
     dev split (``eval --live``), live pieces read far worse than the whole-call decode (agent
     CER 0.45 against 0.16, 7 false flags against 0), so the record is decoded again by
     default. A call the follower missed, or was stopped in, is always decoded after it ends."""
+    prompt_sound: str = Field(default="", max_length=200, pattern=r"^[A-Za-z0-9_./-]*$")
+    """The recorded compliance reminder ``whisper_prompt`` plays to the agent alone: a sound
+    as Asterisk's Playback finds it, without its extension (``/var/lib/asterisk/sounds/
+    custom/cw-reminder``); empty: no prompt is played and the alert says so."""
     max_piece_s: float = Field(default=5.0, gt=0, le=25)
     """Long speech is decoded in pieces this long, so it is checked while it goes on."""
     poll_s: float = Field(default=0.2, gt=0, le=5)

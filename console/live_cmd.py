@@ -15,6 +15,7 @@ from typing import TextIO
 from compliance.detector import Detector
 from console.app import App
 from console.detection import detect_with
+from console.listen_in import ListenIn, prompter, sandbox_link
 from console.spool import spool_dir
 from store.types import utcnow
 from transcriber.live import LiveDeps, SpoolWatcher
@@ -45,12 +46,14 @@ def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
             file=sys.stderr,
         )
         return 2
+    sound = app.settings.live.prompt_sound
     deps = LiveDeps(
         sessions=app.sessions,
         recognizer=app.transcriber(lexicon).recognizer,
         detect=detect_with(Detector(lexicon)),
         settings=app.settings.live,
         clock=utcnow,
+        prompt=prompter(ListenIn(sandbox_link(app)), sound) if sound else None,
     )
     watcher = SpoolWatcher(deps, spool, lambda attempt, exc: log.error("%s: %s", attempt, exc))
     print(f"实时跟踪 / following calls in {spool} (Ctrl-C stops)", file=out, flush=True)

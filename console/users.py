@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import UserError
+from dialer.spy import BadEndpoint, check_endpoint
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, User
@@ -99,3 +100,26 @@ def set_password(session: Session, user: User, password: str, actor: str) -> Non
         raise UserError(f"password: at least {MIN_PASSWORD} characters")
     user.password_hash = hash_password(password)
     record_audit(session, actor, "user.password", object_type="user", object_id=user.username)
+
+
+def set_phone(session: Session, user: User, endpoint: str, actor: str) -> None:
+    """Give a supervisor or admin their own SIP phone (listening in rings it); "" removes it.
+    Audit-logged."""
+    if endpoint:
+        if user.role not in {Role.SUPERVISOR, Role.ADMIN}:
+            raise UserError(
+                f"{user.username} is {user.role.value}: only leads and admins listen in"
+            )
+        try:
+            check_endpoint(endpoint)
+        except BadEndpoint as exc:
+            raise UserError(str(exc)) from exc
+    user.sip_endpoint = endpoint or None
+    record_audit(
+        session,
+        actor,
+        "user.phone",
+        object_type="user",
+        object_id=user.username,
+        detail={"endpoint": endpoint or None},
+    )

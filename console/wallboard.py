@@ -50,10 +50,13 @@ class Tile:
     """When the call began ringing or was answered; None when idle or in wrap-up."""
     counters: dict[str, float]
     """Today's attempts, connected, talk_s, notes_owed, flags, holds."""
+    attempt_id: int | None = None
+    """The call up now (what a lead listens in on); None without a call."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "agent_id": self.agent_id,
+            "attempt_id": self.attempt_id,
             "code": self.code,
             "name": self.name,
             "team": self.team,
@@ -79,10 +82,15 @@ class AlertCard:
     """What was said, with numbers and IDs masked (a transcript is untrusted, personal text)."""
     created_at: datetime
     seen: bool
+    attempt_id: int = 0
+    barge: bool = False
+    """Offer the lead a one-click barge into the call (``[live.actions]`` says ``barge``)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
             "id": self.alert_id,
+            "attempt_id": self.attempt_id,
+            "barge": self.barge,
             "agent_id": self.agent_id,
             "agent": self.agent,
             "category": self.category,
@@ -157,7 +165,17 @@ def _tile(agent: AgentRow, call: OpenCall | None) -> Tile:
     else:
         state, since = AgentState.RINGING, call.originated_at or call.reserved_at
     callee = f"{mask_name(call.callee_name)} {mask_phone(call.e164)}".strip()
-    return Tile(agent.agent_id, agent.code, agent.name, agent.team, state, callee, since, counters)
+    return Tile(
+        agent.agent_id,
+        agent.code,
+        agent.name,
+        agent.team,
+        state,
+        callee,
+        since,
+        counters,
+        call.attempt_id,
+    )
 
 
 def _card(alert: AlertRow, agent: str) -> AlertCard:
@@ -171,6 +189,8 @@ def _card(alert: AlertRow, agent: str) -> AlertCard:
         mask_text(alert.evidence),
         alert.created_at,
         alert.seen_at is not None,
+        alert.attempt_id,
+        alert.offers_barge,
     )
 
 

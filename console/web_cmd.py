@@ -1,4 +1,4 @@
-"""``callwarden serve`` and ``callwarden user add|passwd|list``."""
+"""``callwarden serve`` and ``callwarden user add|passwd|phone|list``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from console.app import App
 from console.bounds import PORT
 from console.errors import UsageError, UserError
-from console.users import add_user, default_actor, set_password
+from console.users import add_user, default_actor, set_password, set_phone
 from store.enums import Role
 from store.models import Agent, User
 
@@ -72,6 +72,21 @@ def cmd_user_passwd(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_user_phone(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    with app.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == args.name))
+        if user is None:
+            raise UsageError(f"no user called {args.name!r}")
+        try:
+            set_phone(session, user, args.endpoint, default_actor())
+        except UserError as exc:
+            raise UsageError(str(exc)) from exc
+    said = f"is {args.endpoint}" if args.endpoint else "removed"
+    print(f"phone of {args.name} {said}", file=out)
+    return 0
+
+
 def cmd_user_list(app: App, _args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions() as session:
@@ -83,6 +98,7 @@ def cmd_user_list(app: App, _args: argparse.Namespace, out: TextIO) -> int:
         for user, code in rows:
             state = "active" if user.active else "disabled"
             line = f"{user.username:<20} {user.role.value:<6} {state:<8} {code or ''}"
+            line += f" {user.sip_endpoint}" if user.sip_endpoint else ""
             print(line.rstrip(), file=out)
     return 0
 
@@ -103,5 +119,9 @@ def add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     passwd = user_sub.add_parser("passwd", help="set a user's password")
     passwd.add_argument("name")
     passwd.set_defaults(handler=cmd_user_passwd)
+    phone = user_sub.add_parser("phone", help="a lead's own SIP phone, which listening in rings")
+    phone.add_argument("name")
+    phone.add_argument("endpoint", help='e.g. PJSIP/1001 ("" removes it)')
+    phone.set_defaults(handler=cmd_user_phone)
     listing = user_sub.add_parser("list", help="list users")
     listing.set_defaults(handler=cmd_user_list)

@@ -376,3 +376,28 @@ def by_number(replies: Mapping[str, Reply], default: Reply | None = None) -> Ori
         return reply
 
     return handler
+
+
+class RecordingLink:
+    """An AMI link that keeps every Originate it is asked for (``dialer.ami.AmiLink``); with
+    ``down`` set it refuses them as an unreachable Asterisk would."""
+
+    def __init__(self, down: str | None = None) -> None:
+        self.requests: list[OriginateRequest] = []
+        self.down = down
+        self.closed = 0
+
+    @property
+    def connected(self) -> bool:
+        return self.down is None
+
+    def originate(self, request: OriginateRequest) -> None:
+        if self.down is not None:
+            raise AmiUnavailable(self.down)
+        self.requests.append(request)
+
+    def on_event(self, handler: Callable[[AmiEvent], None]) -> None:
+        del handler  # nothing ever happens on this link
+
+    def close(self) -> None:
+        self.closed += 1

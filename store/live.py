@@ -4,13 +4,15 @@ The action table is data (``[live.actions]`` in the settings): per detector
 category, a list of actions. ``alert`` is a ``live_alert`` row (the wallboard
 reads them); ``hold_case`` and ``do_not_call`` reuse the post-call code in
 :mod:`store.callee_events`, so a complaint heard live and flagged again after
-the call is one hold. ``whisper_prompt`` and ``barge`` need the AMI side of the
-live floor and are recorded on the alert as not yet carried out.
+the call is one hold. ``whisper_prompt`` is carried out by the follower after the
+hit's transaction commits (an AMI Originate must not run inside it), and recorded
+with :func:`record_prompt`; ``barge`` is the lead's to choose on the wallboard, and is
+recorded on the alert as not carried out here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -53,7 +55,9 @@ class ActionsTaken:
     hold_id: int | None
     do_not_call: bool
     not_done: tuple[str, ...]
-    """Configured actions this step does not carry out yet (whisper_prompt, barge)."""
+    """Configured actions not carried out (barge; whisper_prompt without a prompt set up)."""
+    alert_row: int = 0
+    """The ``live_alert`` row written for the hit (also without the ``alert`` action)."""
 
 
 def store_heard(session: Session, attempt_id: int, heard: Heard, now: datetime) -> int:
@@ -72,10 +76,16 @@ def store_heard(session: Session, attempt_id: int, heard: Heard, now: datetime) 
     return row.id
 
 
-def act_on_hit(
-    session: Session, attempt_id: int, hit: LiveHit, actions: Sequence[str], now: datetime
+def act_on_hit(  # noqa: PLR0917 (the hit, and what to do about it)
+    session: Session,
+    attempt_id: int,
+    hit: LiveHit,
+    actions: Sequence[str],
+    now: datetime,
+    after_commit: Collection[str] = (),
 ) -> ActionsTaken:
-    """Carry out ``actions`` for one hit, each audit-logged with the utterance behind it."""
+    """Carry out ``actions`` for one hit, each audit-logged with the utterance behind it;
+    those in ``after_commit`` the caller carries out once this transaction is committed."""
     attempt = session.get(CallAttempt, attempt_id)
     if attempt is None:
         raise ValueError(f"call attempt {attempt_id}: not found")
@@ -102,7 +112,7 @@ def act_on_hit(
     blocked = "do_not_call" in actions and block_number(
         session, attempt, hit.evidence, now, ACTOR, None, said
     )
-    not_done = tuple(a for a in actions if a not in DONE_HERE)
+    not_done = tuple(a for a in actions if a not in DONE_HERE and a not in after_commit)
     record_audit(
         session,
         ACTOR,
@@ -111,7 +121,30 @@ def act_on_hit(
         object_id=str(attempt_id),
         detail={**said, "category": hit.category, "rule_id": hit.rule_id, "not_done": not_done},
     )
-    return ActionsTaken(alert.id if "alert" in actions else None, hold_id, blocked, not_done)
+    return ActionsTaken(
+        alert.id if "alert" in actions else None, hold_id, blocked, not_done, alert.id
+    )
+
+
+def record_prompt(
+    session: Session, attempt_id: int, hit: LiveHit, alert_row: int, refused: str | None
+) -> None:
+    """The whisper prompt for one hit: played to the agent, or why it could not be."""
+    record_audit(
+        session,
+        ACTOR,
+        "live.whisper_prompt",
+        object_type="call_attempt",
+        object_id=str(attempt_id),
+        detail={
+            "call_attempt_id": attempt_id,
+            "utterance": hit.evidence,
+            "start_s": hit.start_s,
+            "live_alert_id": alert_row,
+            "placed": refused is None,
+            "refused": refused,
+        },
+    )
 
 
 def heard_whole(session: Session, attempt_id: int, now: datetime) -> None:

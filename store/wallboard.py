@@ -71,6 +71,8 @@ class AlertRow:
     evidence: str
     created_at: datetime
     seen_at: datetime | None
+    offers_barge: bool = False
+    """``[live.actions]`` says ``barge``: the lead is offered a one-click barge into the call."""
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ def _alerts(
             a.evidence,
             a.created_at,
             a.seen_at,
+            "barge" in (a.actions or []),
         )
         for a, agent_id in alerts
     )

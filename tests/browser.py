@@ -14,6 +14,7 @@ import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from console.app import App
+from console.listen_in import ListenIn
 from console.web.server import create_app
 from tests.conftest import ROOT
 from tests.webclient import FakeDialer
@@ -38,10 +39,10 @@ def _free_port() -> int:
 
 
 @contextmanager
-def served(app: App, dialer: FakeDialer) -> Iterator[str]:
+def served(app: App, dialer: FakeDialer, listen_in: ListenIn | None = None) -> Iterator[str]:
     """Serve the console over real HTTP until the block ends; yields its base URL."""
     port = _free_port()
-    web = create_app(app, dialer, clock=lambda: CALL_DAY)
+    web = create_app(app, dialer, clock=lambda: CALL_DAY, listen_in=listen_in)
     # log_config=None, as `serve` does: uvicorn's own config would take its loggers away from
     # ours (and the PII mask) for the rest of the test run.
     config = uvicorn.Config(

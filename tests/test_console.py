@@ -97,6 +97,7 @@ def _path_values(seed: Seed) -> dict[str, str]:
         "complaint_id": "1",  # none in this seed: 404 for the roles allowed (test_complaints_web)
         "alert_id": "1",  # no live alert in this seed: 404 for the leads (test_wallboard)
         "sample_id": "1",  # no audit draw in this seed: 404 for those allowed (test_ranking)
+        "attempt_id": "1",  # no mode posted: 422 for the leads (test_listen_in)
     }
 
 

@@ -1,5 +1,6 @@
 """The live wallboard in Debian's Chromium: an alert raised during a call appears on the open
-board without a reload, under the console's CSP, and is acknowledged from it."""
+board without a reload, under the console's CSP, and is acknowledged from it; a lead listens
+in from the board."""
 
 from __future__ import annotations
 
@@ -10,7 +11,11 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from store.models import AuditLog, CallAttempt
+from console.listen_in import ListenIn
+from console.users import set_phone
+from dialer.testing import RecordingLink
+from store.live import LiveHit, act_on_hit
+from store.models import AuditLog, CallAttempt, User
 from tests.browser import chromium, log_in, served, shoot, watch_problems
 from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
 from tests.webclient import FakeDialer
@@ -52,4 +57,48 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
         audits = session.scalars(select(AuditLog).where(AuditLog.action == "live.alert.seen"))
         assert [a.object_id for a in audits] == [str(alert)]
     assert problems == []
+    floor.app.engine.dispose()
+
+
+def test_a_lead_whispers_from_the_board_and_is_told_when_they_have_no_phone(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    target = tmp_path / "callwarden.db"
+    target.write_bytes(sqlite_template.read_bytes())
+    floor = build_floor(floor_app(f"sqlite:///{target}", tmp_path / "var"))
+    link = RecordingLink()
+    with (
+        served(floor.app, FakeDialer(floor.app), ListenIn(lambda: link)) as base,
+        chromium() as browser,
+    ):
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+        page = context.new_page()
+        problems = watch_problems(page)
+        log_in(page, base, "sup1")
+        page.goto(f"{base}/team/live")
+        expect(page.locator("#live-status")).to_have_text("实时 · Live")
+        with floor.app.sessions() as session:
+            agent = session.get_one(CallAttempt, floor.talking).agent_id
+        row = page.locator(f"#agent-{agent}")
+        row.get_by_role("button", name="监听 · Listen").click()
+        expect(page.locator("#live-status")).to_contain_text("callwarden user phone sup1")
+        with floor.app.sessions.begin() as session:
+            lead = session.scalars(select(User).where(User.username == "sup1")).one()
+            set_phone(session, lead, "PJSIP/s01@simnet", "test")
+        row.get_by_role("button", name="密语 · Whisper").click()
+        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
+        page.locator("#live-status").evaluate("e => { e.textContent = ''; }")
+        with floor.app.sessions.begin() as session:  # a threat whose table offers a barge
+            hit = LiveHit("threat", "threat-1", "agent", 8.0, "你不还钱就等着瞧")
+            act_on_hit(session, floor.talking, hit, ["alert", "barge"], CALL_DAY)
+        page.get_by_role("button", name="一键强插 · Barge in").click()
+        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
+        shoot(page, "wallboard-listen-in-zh")
+        context.close()
+    assert [(r.channel, r.variables["CW_SPY_OPTIONS"]) for r in link.requests] == [
+        ("PJSIP/s01@simnet", "qw"),
+        ("PJSIP/s01@simnet", "qB"),
+    ]
+    # the 409 is the page's own answer, not a script or resource problem
+    assert [p for p in problems if "409" not in p] == []
     floor.app.engine.dispose()

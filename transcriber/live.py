@@ -30,7 +30,7 @@ from recorder.tail import WavTail
 from recorder.vad import VadSettings
 from store.contacts import attempt_contact_type
 from store.db import SessionFactory
-from store.live import Heard, LiveHit, act_on_hit, heard_whole, store_heard
+from store.live import Heard, LiveHit, act_on_hit, heard_whole, record_prompt, store_heard
 from store.models import CallAttempt
 from transcriber.asr import (
     Speaker,
@@ -59,6 +59,9 @@ class LiveDeps:
     clock: Clock
     vad: VadSettings = field(default_factory=VadSettings)
     decode_lock: threading.Lock = field(default_factory=threading.Lock)
+    prompt: Callable[[int], str | None] | None = None
+    """Whisper the compliance reminder to call attempt N's agent (None when placed, else
+    why not); None: no prompt is set up, and ``whisper_prompt`` stays not done."""
 
 
 @dataclass
@@ -126,6 +129,9 @@ class CallFollower:
             [*self.heard, *(u for u, _ in fresh)], key=lambda u: (u.start, u.speaker)
         )
         found = self.deps.detect(self.heard, self.contact_type)
+        prompt = self.deps.prompt
+        later = ("whisper_prompt",) if prompt is not None else ()
+        prompts: list[tuple[LiveHit, int]] = []
         with self.deps.sessions.begin() as session:
             for u, partial in fresh:
                 heard = Heard(u.speaker, u.start, u.end, u.text, u.avg_logprob, partial)
@@ -137,7 +143,19 @@ class CallFollower:
                 self.acted.add(key)
                 hit = LiveHit(flag.category, flag.rule_id, flag.speaker, flag.start, flag.evidence)
                 actions = self.deps.settings.actions.get(flag.category, [])
-                act_on_hit(session, self.attempt_id, hit, actions, self.deps.clock())
+                taken = act_on_hit(session, self.attempt_id, hit, actions, self.deps.clock(), later)
+                if "whisper_prompt" in actions and later:
+                    prompts.append((hit, taken.alert_row))
+        if prompt is not None:
+            for hit, alert_row in prompts:  # committed first: no lock is held meanwhile
+                self._whisper(prompt, hit, alert_row)
+
+    def _whisper(self, prompt: Callable[[int], str | None], hit: LiveHit, alert_row: int) -> None:
+        refused = prompt(self.attempt_id)
+        if refused is not None:
+            log.warning("whisper prompt for attempt %s not placed: %s", self.attempt_id, refused)
+        with self.deps.sessions.begin() as session:
+            record_prompt(session, self.attempt_id, hit, alert_row, refused)
 
 
 def decode_pieces(

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.app import App
 from console.errors import Forbidden, NotLoggedIn
+from console.listen_in import ListenIn, sandbox_link
 from console.logs import describe_db_error
 from console.web import (
     admin,
@@ -225,11 +226,16 @@ def database_busy(request: Request, exc: OperationalError) -> Response:
 
 
 def create_app(
-    app: App, preview_dialer: PreviewDialer, clock: Callable[[], datetime] = utcnow
+    app: App,
+    preview_dialer: PreviewDialer,
+    clock: Callable[[], datetime] = utcnow,
+    listen_in: ListenIn | None = None,
 ) -> FastAPI:
+    """The console; listening in goes through the running sandbox's AMI unless ``listen_in``."""
     web = FastAPI(title="callwarden console", docs_url=None, redoc_url=None, openapi_url=None)
     web.state.cw = app
     web.state.dialer = preview_dialer
+    web.state.listen_in = listen_in or ListenIn(sandbox_link(app))
     web.state.clock = clock
     web.mount("/static", StaticFiles(directory=WEB_DIR / "static"), name="static")
     for router in routers():

@@ -18,11 +18,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
+from console.listen_in import ListenIn
 from console.wallboard import (
     HEARTBEAT,
     STATE_LABELS,
@@ -36,6 +37,9 @@ from console.wallboard import (
 from console.web.auth import LEADS, SESSION_COOKIE, Principal, resolve_session
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
+from dialer.errors import AmiUnavailable
+from dialer.spy import SpyMode, spy_request
+from store.listen_in import call_for_lead, own_endpoint, record_listen_in
 from store.team_day import day_window
 from store.types import utcnow
 from store.wallboard import FloorRows, acknowledge_alert, floor_rows
@@ -149,4 +153,41 @@ def acknowledge(
         raise HTTPException(404, "没有这条提醒，或不在您的班组 · no such alert in your teams")
     if request.headers.get("x-csrf-token") is not None:
         return Response(status_code=204)  # the board's script: the stream shows the change
+    return RedirectResponse("/team/live", status_code=303)
+
+
+@router.post("/calls/{attempt_id}/listen")
+def listen_in(
+    request: Request,
+    attempt_id: DbId,
+    mode: Annotated[SpyMode, Form()],
+    me: Annotated[Principal, Depends(LEADS)],
+    session: DB,
+) -> Response:
+    """Ring the lead's own phone into the call: listen (监听), whisper to the agent (密语) or
+    barge in (强插). Audit-logged in the same transaction, which a failed Originate undoes."""
+    call = call_for_lead(session, me, attempt_id)
+    if call is None:
+        raise HTTPException(404, "没有这通电话，或不在您的班组 · no such call in your teams")
+    if call.ended:
+        raise HTTPException(409, "通话已结束 · the call has ended")
+    if not call.answered:
+        raise HTTPException(409, "尚未接通，还不能监听 · the call is not connected yet")
+    endpoint = own_endpoint(session, me.user_id)
+    if endpoint is None:
+        raise HTTPException(
+            409,
+            "您还没有登记自己的话机，管理员可用 callwarden user phone 设置 · you have no SIP "
+            f"phone of your own: an admin sets it with `callwarden user phone {me.username} "
+            "PJSIP/…`",
+        )
+    record_listen_in(session, me.username, call, mode.value, endpoint)
+    session.flush()  # the audit row is written before the phone rings
+    placer: ListenIn = request.app.state.listen_in
+    try:
+        placer.place(spy_request(endpoint, attempt_id, mode, f"listen-{attempt_id}"))
+    except AmiUnavailable as exc:
+        raise HTTPException(503, f"电话系统不可用 · the PBX cannot be reached: {exc}") from exc
+    if request.headers.get("x-csrf-token") is not None:
+        return Response(status_code=204)  # the board's script: the phone rings
     return RedirectResponse("/team/live", status_code=303)

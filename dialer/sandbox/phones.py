@@ -83,9 +83,14 @@ def dialplan(scenarios: Mapping[str, Scenario], home_inside: str) -> str:
 
 
 def start_phones(
-    core: Sandbox, scenarios: Mapping[str, Scenario], state_file: Path, name: str = ""
+    core: Sandbox,
+    scenarios: Mapping[str, Scenario],
+    state_file: Path,
+    name: str = "",
+    extra_dialplan: str = "",
 ) -> Sandbox:
-    """Start the phone network for ``core`` (which must be configured, not necessarily up)."""
+    """Start the phone network for ``core`` (which must be configured, not necessarily up);
+    ``extra_dialplan`` adds phones of a test's own (a supervisor's desk phone, say)."""
     phones = replace(
         core,
         name=name or f"{core.name}-phones",
@@ -103,4 +108,5 @@ def start_phones(
         for side, wav in (("callee", scenario.callee_wav), ("agent", scenario.agent_wav)):
             if wav is not None:
                 shutil.copyfile(wav, sounds / f"{number}-{side}.wav")
-    return start(phones, state_file, extra_dialplan=dialplan(scenarios, phones.home_inside))
+    plan = dialplan(scenarios, phones.home_inside) + extra_dialplan
+    return start(phones, state_file, extra_dialplan=plan)

@@ -23,6 +23,8 @@ class User(Base):
     role: Mapped[Role] = mapped_column(enum_column(Role))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sip_endpoint: Mapped[str | None] = mapped_column(String(100))
+    """A supervisor's or admin's own desk phone (``PJSIP/1001``): where listening in rings."""
 
 
 class ReviewVerdict(Base):

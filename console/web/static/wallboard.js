@@ -41,8 +41,31 @@
     const c = tile.counters;
     tr.append(name, cell(tile.team), cell(tile.state_label, "state"), cell(tile.callee), running,
       cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
-      cell(c.flags), cell(c.holds));
+      cell(c.flags), cell(c.holds), listenCell(tile));
     return tr;
+  }
+
+  const MODES = [["listen", "监听 · Listen"], ["whisper", "密语 · Whisper"], ["barge", "强插 · Barge"]];
+  function listenCell(tile) {
+    const td = cell("", "listen");
+    if (tile.state === "talking" && tile.attempt_id) td.append(listenForm(tile.attempt_id, MODES));
+    return td;
+  }
+
+  function listenForm(attemptId, modes) {
+    const form = document.createElement("form");
+    form.className = "listen";
+    form.method = "post";
+    form.action = `/team/live/calls/${attemptId}/listen`;
+    const token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+    form.append(token);
+    for (const [mode, label] of modes) {
+      const button = document.createElement("button");
+      button.type = "submit"; button.name = "mode"; button.value = mode; button.textContent = label;
+      form.append(button);
+    }
+    return form;
   }
 
   function putTile(tile) {
@@ -66,6 +89,7 @@
     const said = document.createElement("blockquote");
     said.textContent = a.utterance;
     card.append(head, said);
+    if (a.barge) card.append(listenForm(a.attempt_id, [["barge", "一键强插 · Barge in"]]));
     if (a.seen) { markSeen(card); return card; }
     const form = document.createElement("form");
     form.className = "ack";
@@ -122,6 +146,24 @@
       method: "POST", headers: { "x-csrf-token": csrf }, body: new URLSearchParams(new FormData(form)),
     }).then((reply) => { if (reply.ok) markSeen(form.closest("article")); });
   });
+
+  // Listening in rings the lead's phone; the page stays, and says what happened.
+  const listenIn = (event) => {
+    const form = event.target.closest("form.listen");
+    if (!form) return;
+    event.preventDefault();
+    const body = new URLSearchParams(new FormData(form));
+    if (event.submitter) body.set("mode", event.submitter.value);
+    fetch(form.action, { method: "POST", headers: { "x-csrf-token": csrf }, body })
+      .then((reply) => reply.ok ? "正在呼叫您的话机 · Ringing your phone"
+        : reply.text().then((page) => {
+          const found = new DOMParser().parseFromString(page, "text/html").querySelector("main p.error");
+          return found ? found.textContent : `HTTP ${reply.status}`;
+        }))
+      .then((said) => { status.textContent = said; });
+  };
+  agents.addEventListener("submit", listenIn);
+  alerts.addEventListener("submit", listenIn);
 
   // Running times count here, so a call that goes on costs the server nothing.
   setInterval(() => document.querySelectorAll("td.since[data-since]").forEach(since), 1000);
