@@ -15,6 +15,7 @@ from compliance.detector.classifier import features
 from compliance.errors import LexiconError
 from compliance.evaluation import read_labelled_set
 from compliance.evaluation.run import evaluate
+from compliance.evaluation.train import heard_lines
 from compliance.lexicon import load_lexicon, parse_lexicon
 from compliance.lexicon.trained import CategoryModel, ClassifierModel, parse_model
 
@@ -135,6 +136,27 @@ def test_a_lexicon_naming_a_missing_model_is_refused(tmp_path: Path) -> None:
     # an admin's copy beside its own weights uses them, not the shipped ones
     (tmp_path / "gone.model.json").write_text(json.dumps(_model(threat=THREAT).as_json()))
     assert parse_lexicon(tmp_path / "mine.toml", text.encode()).trained == _model(threat=THREAT)
+
+
+def test_what_the_asr_heard_is_trained_as_the_script_line_it_overlaps_most() -> None:
+    lines = [
+        Utterance("agent", 0.5, 3.0, "您好，我是瑞和银行的。"),
+        Utterance("callee", 3.2, 4.0, "嗯。"),
+        Utterance("agent", 4.2, 8.0, "再不还就去你单位找你领导。"),
+        Utterance("agent", 8.4, 9.0, "听清楚了吗？"),
+    ]
+    heard = [
+        Utterance("agent", 4.1, 6.0, "再不还就去你单位"),  # a line heard in two pieces
+        Utterance("agent", 0.4, 3.1, "您好我是瑞和银行的"),
+        Utterance("agent", 6.0, 8.5, "找你领导听"),  # runs into the next line: the most wins
+        Utterance("callee", 0.6, 2.0, "您好我是"),  # the agent's echo on the callee's side
+        Utterance("agent", 9.5, 10.0, "嗯"),  # overlaps nothing
+        Utterance("callee", 3.3, 3.9, " "),
+    ]
+    assert heard_lines(lines, heard) == [
+        (0, "您好我是瑞和银行的"),
+        (2, "再不还就去你单位找你领导听"),
+    ]
 
 
 @pytest.mark.slow

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from scipy.sparse import csr_matrix
 from sklearn.linear_model import LogisticRegression
 
+from compliance.detector import Utterance
 from compliance.detector.classifier import features
 from compliance.lexicon import CategorySpec
 from compliance.lexicon.trained import CategoryModel, ClassifierModel
@@ -79,6 +80,25 @@ def train(
             review_at=settings.review_at,
         )
     return ClassifierModel(version=version, categories=models)
+
+
+def heard_lines(lines: Sequence[Utterance], heard: Sequence[Utterance]) -> list[tuple[int, str]]:
+    """Each script line (by index) with what the ASR heard of it, to train on what the
+    detector will read: every heard utterance goes to the line of its speaker it overlaps
+    most in time, and a line's pieces are joined in order. A heard utterance that overlaps
+    no line of its speaker (the other side's echo, noise) teaches nothing and is dropped;
+    so is a line nothing was heard of."""
+    pieces: dict[int, list[str]] = {}
+    for said in sorted(heard, key=lambda u: (u.start, u.end)):
+        overlaps = [
+            (min(line.end, said.end) - max(line.start, said.start), -i)
+            for i, line in enumerate(lines)
+            if line.speaker == said.speaker
+        ]
+        best = max(overlaps, default=(0.0, 0))
+        if best[0] > 0 and said.text.strip():
+            pieces.setdefault(-best[1], []).append(said.text.strip())
+    return [(i, "".join(pieces[i])) for i in sorted(pieces)]
 
 
 def _matrix(rows: Iterable[dict[str, tuple[int, int]]], column: dict[str, int]) -> object:
