@@ -359,7 +359,9 @@ class Campaign:
         )
         if end is None:
             return
-        mark_ended(self.sessions, attempt, end.status, end.cause, self.clock())
+        mark_ended(
+            self.sessions, attempt, end.status, end.cause, self.clock(), number_gone=end.number_gone
+        )
         key = end.status.value
         self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
         with self._agents:

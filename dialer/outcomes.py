@@ -33,11 +33,17 @@ _CAUSES: dict[str, AttemptStatus] = {
 }
 
 
+# Q.850 causes that say the number itself is gone: unallocated (空号), number changed
+NUMBER_GONE = frozenset({"1", "22"})
+
+
 @dataclass(frozen=True)
 class CallEnd:
     status: AttemptStatus
     cause: str
     """Human-readable: 'busy (reason 5)', 'normal clearing (cause 16)'."""
+    number_gone: bool = False
+    """The network said the number does not exist (any more): it is marked unreachable."""
 
 
 def from_originate_response(headers: dict[str, str]) -> CallEnd:
@@ -56,7 +62,7 @@ def from_hangup(headers: dict[str, str], answered: bool) -> CallEnd:
     if answered:
         return CallEnd(AttemptStatus.ANSWERED, f"{text.lower()} (cause {cause})")
     status = _CAUSES.get(cause, AttemptStatus.NO_ANSWER if cause == "16" else AttemptStatus.FAILED)
-    return CallEnd(status, f"{text.lower()} (cause {cause or '?'})")
+    return CallEnd(status, f"{text.lower()} (cause {cause or '?'})", cause in NUMBER_GONE)
 
 
 def attempt_outcome(response: dict[str, str], hangup: dict[str, str] | None) -> CallEnd:

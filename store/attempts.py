@@ -8,8 +8,9 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from store.db import SessionFactory
-from store.enums import AttemptStatus, Direction
+from store.enums import AttemptStatus, Direction, NumberState
 from store.models import CallAttempt, Case, CaseContact, PhoneNumber
+from store.number_states import mark_number
 
 IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
 
@@ -77,15 +78,28 @@ def append_note(session: Session, attempt_id: int, why: str, at: datetime) -> No
 
 
 def mark_ended(
-    sessions: SessionFactory, attempt_id: int, status: AttemptStatus, cause: str, at: datetime
+    sessions: SessionFactory,
+    attempt_id: int,
+    status: AttemptStatus,
+    cause: str,
+    at: datetime,
+    *,
+    number_gone: bool = False,
 ) -> None:
-    """The final outcome; an attempt already blocked (on answer) keeps that status."""
+    """The final outcome; an attempt already blocked (on answer) keeps that status.
+    ``number_gone``: the network said the number does not exist, so it is marked
+    unreachable in the same transaction."""
     with sessions.begin() as session:
         session.execute(
             update(CallAttempt)
             .where(CallAttempt.id == attempt_id, CallAttempt.status != AttemptStatus.BLOCKED)
             .values(status=status, hangup_cause=cause[:64], ended_at=at)
         )
+        if number_gone:
+            number_id = session.scalar(
+                select(CallAttempt.phone_number_id).where(CallAttempt.id == attempt_id)
+            )
+            mark_number(session, number_id, NumberState.UNREACHABLE, "dialer", cause[:64])
 
 
 def release(sessions: SessionFactory, attempt_id: int, why: str, at: datetime) -> None:

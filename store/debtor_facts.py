@@ -19,7 +19,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from store.dial_filters import counted_attempts
+from store.dial_filters import counted_attempts, failed_on_our_side
 from store.enums import AttemptStatus, Direction
 from store.models import CallAttempt, Case, PhoneNumber
 
@@ -48,7 +48,8 @@ def load_debtor_rows(
     Attempts are counted as every dial decision counts them
     (:func:`store.dial_filters.counted_attempts`): outbound, never blocked ones; and a call
     the debtor made to us that was answered counts as answered: whoever rang us back can
-    be reached, whatever our own calls came to.
+    be reached, whatever our own calls came to. A call that failed on our side
+    (:func:`store.dial_filters.failed_on_our_side`) is left out: the debtor never heard it.
     """
     cases = select(Case.id, Case.debtor_id)
     if case_ids is not None:
@@ -79,6 +80,7 @@ def load_debtor_rows(
             CallAttempt.person_id.in_(debtors),
             # all time: the attempts that matter may be old
             or_(counted_attempts(None), _debtor_called_in()),
+            ~failed_on_our_side(),  # a trunk outage is not the debtor out of reach
             CallAttempt.id != (leave_out or 0),
         )
         .subquery()

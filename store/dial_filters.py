@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from store.enums import AttemptStatus, ConsentScope, Direction, HoldReason
 from store.models import CallAttempt, CaseConsent, Hold
@@ -27,6 +27,33 @@ def counted_attempts(since: datetime | None) -> ColumnElement[bool]:
         CallAttempt.direction == Direction.OUTBOUND, CallAttempt.status != AttemptStatus.BLOCKED
     )
     return counted if since is None else and_(counted, CallAttempt.reserved_at > since)
+
+
+OUR_SIDE_CAUSES = ("34", "38", "41", "42", "44", "47")
+"""Q.850 causes of a failure in our trunk or the network between (no circuit, network out of
+order, temporary failure, congestion, channel or resource unavailable): the callee's phone
+never rang."""
+OUR_SIDE_REASONS = ("0", "8")
+"""OriginateResponse reasons with no Hangup cause to say more (could not dial, congestion):
+counted as ours, since no one can tell."""
+OUR_SIDE_ENDS = ("AMI link lost", "expired in flight")
+"""How the dialer records an attempt whose end it lost (``dialer.campaign``,
+``store.attempts.expire_stale``)."""
+
+
+def failed_on_our_side() -> ColumnElement[bool]:
+    """Which failed attempts the callee had no chance to answer: our line, our network or our
+    dialer failed (the causes above, as ``dialer.outcomes`` writes them, "… (cause 34)").
+
+    The third-party gate does not count them as the debtor's failures: a trunk outage must
+    not open it. Caps still count them (an attempt was made; counting more fails closed)."""
+    cause = func.coalesce(CallAttempt.hangup_cause, "")  # none recorded: no one can tell
+    endings = [cause.endswith(f"(cause {c})") for c in OUR_SIDE_CAUSES]
+    endings += [cause.endswith(f"(reason {r})") for r in OUR_SIDE_REASONS]
+    return and_(
+        CallAttempt.status == AttemptStatus.FAILED,
+        or_(cause.in_((*OUR_SIDE_ENDS, "")), *endings),
+    )
 
 
 LONGEST_CALL = timedelta(hours=2)

@@ -10,8 +10,9 @@ from sqlalchemy import ColumnElement, and_, exists, select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
-from store.enums import AccountClass, AttemptStatus, CaseStatus
+from store.enums import AccountClass, AttemptStatus, CaseStatus, NumberState
 from store.models import CallAttempt, Case, CollectionNote, Hold
+from store.number_states import mark_number
 
 IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
 NEEDS_NOTE = (
@@ -135,6 +136,10 @@ def add_note(
         case.account_class = note.account_class
     if note.outcome is NoteOutcome.PROMISE_TO_PAY and case.status is CaseStatus.ACTIVE:
         case.status = CaseStatus.PROMISED
+    if note.outcome is NoteOutcome.WRONG_NUMBER:
+        # 号码错误: whoever answers there is not the person; never dialled as theirs again
+        why = f"note on call {attempt.id}"
+        mark_number(session, attempt.phone_number_id, NumberState.WRONG_PERSON, actor, why)
     session.flush()
     record_audit(
         session,

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
 from store.models import (
@@ -72,9 +72,21 @@ def _marks_of(obj: object) -> list[Mark]:
         return [(obj.id, None, None)] if obj.id is not None else [EVERYTHING]
     if isinstance(obj, DoNotCall):
         return [(None, None, obj.e164)]
+    if isinstance(obj, PhoneNumber) and _only_state_changed(obj):
+        # what a call taught us about a known number: its person's cases, as debtor or
+        # contact (anything else about a number may move it between people: everything)
+        return [(None, obj.person_id, obj.e164)]
     if isinstance(obj, Agent | Person | PhoneNumber | CaseContact | ClientBank):
         return [EVERYTHING]
     return []
+
+
+def _only_state_changed(number: PhoneNumber) -> bool:
+    found = inspect(number)
+    if found.transient or found.pending or found.deleted:
+        return False
+    changed = {attr.key for attr in found.attrs if attr.history.has_changes()}
+    return changed == {"state"}
 
 
 def _before_flush(session: Session, _flush: UOWTransaction, _instances: Any) -> None:

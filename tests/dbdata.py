@@ -56,10 +56,15 @@ def add_attempts(
     direction: Direction = Direction.OUTBOUND,
     *,
     up: bool = False,
+    cause: str | None = None,
 ) -> None:
     """Record attempts as if they had been dialled (or received) at ``times``: a minute
-    later each had ended, unless ``up`` (the call is still going) or still in flight."""
+    later each had ended, unless ``up`` (the call is still going) or still in flight.
+    A failed one ended as the dialer writes a failure on the callee's side, unless
+    ``cause`` says otherwise."""
     in_flight = status in {AttemptStatus.RESERVED, AttemptStatus.ORIGINATED}
+    if cause is None and status is AttemptStatus.FAILED:
+        cause = "destination out of order (cause 27)"
     with sessions.begin() as session:
         for at in times:
             session.add(
@@ -72,6 +77,7 @@ def add_attempts(
                     status=status,
                     reserved_at=at,
                     ended_at=None if up or in_flight else at + timedelta(minutes=1),
+                    hangup_cause=cause,
                     ruleset_version="test",
                 )
             )

@@ -173,6 +173,11 @@ def _attempt(
         status=status,
         reserved_at=at,
         ended_at=at + timedelta(minutes=2) if ended else None,
+        # a failure the callee's side reported, as the dialer writes it (one on our side
+        # would not count toward the third-party gate)
+        hangup_cause="destination out of order (cause 27)"
+        if status is AttemptStatus.FAILED
+        else None,
         ruleset_version="test",
     )
 
