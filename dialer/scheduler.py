@@ -46,7 +46,7 @@ from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import Profile
 from dialer.book import Book, CaseColumns, NumberEntry
 from dialer.related_contact import RELATED_RULE, RelatedDue, related_due
-from dialer.worklist import BlockedList, CasePlans, Worklist
+from dialer.worklist import BlockedList, CasePlans, Said, Worklist
 
 RETRY_RULE = "schedule.retry_slot"
 RETRY_REASON = "unanswered in this retry slot: next slot"
@@ -97,16 +97,17 @@ def schedule_book(book: Book, profile: Profile, now: datetime, agents: Sequence[
     """
     local_now = now.astimezone(ZoneInfo(profile.timezone))
     blocked = BlockedList(book)
-    dialable, consented = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
-    ordered = _ordered(book, dialable, profile, local_now, agents, consented)
+    dialable, said = _decide_numbers(book, Evaluator(profile), now, local_now, blocked)
+    ordered = _ordered(book, dialable, profile, local_now, agents, said)
     return Schedule(now, profile.ruleset, ordered, blocked)
 
 
 def _decide_numbers(
     book: Book, evaluator: Evaluator, now: datetime, local_now: datetime, blocked: BlockedList
-) -> tuple[list[int], dict[int, str]]:
+) -> tuple[list[int], Said]:
     """Decide each number: the blocked go to ``blocked``; returns the dialable positions and,
-    for those a debtor's consent made dialable, the decision's words naming it."""
+    for those a debtor's consent made dialable or the third-party gate let through, the
+    decision's words saying so."""
     cases, numbers = book.cases, book.numbers
     decisions = _fresh_decisions(book, evaluator, now)
     slots = evaluator.profile.scheduling.retry_slots
@@ -145,14 +146,16 @@ def _decide_numbers(
                 reason_until=decision.blocks[0].next_allowed_at if decision.blocks else None,
             )
     dialable = list(compress(count(), allowed))
-    if not any(cases.consents):  # the usual book: no consent, nothing to say
-        return dialable, {}
-    consented = {
-        position: f"{decisions[position].reason_zh} · {decisions[position].reason_en}"
-        for position in dialable
-        if decisions[position].consents
-    }
-    return dialable, consented
+    said = Said()
+    for position in dialable:
+        decision = decisions[position]
+        if decision.consents:
+            said.consented[position] = f"{decision.reason_zh} · {decision.reason_en}"
+        elif decision.grounds:  # a third party the gate let through: which test held
+            said.grounded[position] = "；".join(
+                f"{g.reason_zh} · {g.reason_en}" for g in decision.grounds
+            )
+    return dialable, said
 
 
 _allowed = attrgetter("allowed")
@@ -243,7 +246,7 @@ def _ordered(  # noqa: PLR0917 (the schedule's parts)
     profile: Profile,
     now: datetime,
     agents: Sequence[str],
-    consented: dict[int, str],
+    said: Said,
 ) -> Worklist:
     """The dialable numbers, most due case first; ``now`` on the profile's clock.
 
@@ -263,7 +266,7 @@ def _ordered(  # noqa: PLR0917 (the schedule's parts)
     keys = case_rank[np.frombuffer(numbers.case, dtype=np.int64)[positions]]
     keys |= np.fromiter(within, dtype=np.int64, count=len(numbers))[positions]
     order = positions[np.argsort(keys, kind="stable")]
-    return Worklist(book, array("q", order.tobytes()), plans, consented)
+    return Worklist(book, array("q", order.tobytes()), plans, said)
 
 
 def _case_plans(

@@ -100,19 +100,25 @@ class _Lazy(Sequence[T]):
         return map(self._make, range(len(self)))
 
 
+@dataclass(slots=True)
+class Said:
+    """What a decision said of a dialable number that is worth showing, by position."""
+
+    consented: dict[int, str] = field(default_factory=dict)
+    """The words naming the debtor's consent that made it dialable."""
+    grounded: dict[int, str] = field(default_factory=dict)
+    """The grounds on which the third-party gate let it through (which test held)."""
+
+
 class Worklist(_Lazy[WorkItem]):
     """Dialable numbers, most due first."""
 
     def __init__(
-        self,
-        book: Book,
-        order: array[int],
-        plans: CasePlans,
-        consented: dict[int, str] | None = None,
+        self, book: Book, order: array[int], plans: CasePlans, said: Said | None = None
     ) -> None:
         self._book, self._order, self._plans = book, order, plans
-        # by position: the words naming the consent that made it dialable
-        self._consented = consented or {}
+        self._said = said or Said()
+        self._consented = self._said.consented
 
     def by_consent(self) -> int:
         """How many of these numbers only a debtor's consent made dialable."""
@@ -127,7 +133,7 @@ class Worklist(_Lazy[WorkItem]):
         return Counter(found[p] for p in self._order if p in found) if found else Counter()
 
     def _reason(self, position: int, slot: int) -> str:
-        found = self._consented.get(position)
+        found = self._consented.get(position) or self._said.grounded.get(position)
         reason = self._plans.reason[slot]
         return reason if found is None else f"{reason}; {found}"
 
@@ -179,7 +185,7 @@ class Worklist(_Lazy[WorkItem]):
     def for_agent(self, agent: str) -> Worklist:
         case, owner = self._book.numbers.case, self._plans.agent
         mine = array("q", [p for p in self._order if owner[case[p]] == agent])
-        return Worklist(self._book, mine, self._plans, self._consented)
+        return Worklist(self._book, mine, self._plans, self._said)
 
 
 class BlockedList(_Lazy[BlockedItem]):

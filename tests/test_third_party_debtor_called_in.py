@@ -77,3 +77,17 @@ def test_a_debtor_who_called_back_keeps_third_parties_closed(
     # three more unanswered calls of ours after it open the gate again
     add_attempts(sessions, debtor, [at(16), at(17), at(18)], AttemptStatus.NO_ANSWER)
     assert both_roads(sessions, family, at(19)) == ("allowed", "allowed")
+
+
+def test_a_third_party_on_the_worklist_says_why_the_gate_let_it_through(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    debtor, family, _ = book(sessions, tmp_path)
+    add_attempts(sessions, debtor, [at(9), at(10), at(11)], AttemptStatus.NO_ANSWER)
+    with sessions() as session:
+        schedule = build_worklists(session, PROFILE, at(12), [])
+    reasons = {item.entry.phone_number_id: item.reason for item in schedule.dialable}
+    said = reasons[family.phone_number_id]
+    assert "债务人最近连续 3 次外呼均未接通（最近一次 2026-12-02 11:00）" in said
+    assert "the debtor's last 3 calls all failed or went unanswered" in said
+    assert "third part" not in reasons[debtor.phone_number_id]  # the debtor's own: nothing
