@@ -115,3 +115,26 @@ def test_another_recordings_sealed_file_in_its_place_is_refused(
     path.write_bytes(other.read_bytes())
     reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
     assert reply.status_code == 500 and "不是登记的那一份" in reply.text
+
+
+@pytest.mark.parametrize("cut", ["mid_chunk", "chunk_boundary", "appended"])
+def test_a_sealed_file_of_the_wrong_length_serves_not_even_an_intact_range(
+    client: TestClient, seed: Seed, cut: str
+) -> None:
+    # A range used to be checked by its own chunks only: a file cut short (or grown) still
+    # played its first seconds, and no integrity failure was logged; a player asks in ranges.
+    rec = seed.recordings[CALL]
+    path = _sealed_path(seed)
+    raw = path.read_bytes()
+    changed = {
+        "mid_chunk": raw[: len(raw) // 2],
+        "chunk_boundary": raw[: HEADER_BYTES + 2 * (CHUNK_BYTES + TAG_BYTES)],
+        "appended": raw + b"\0" * 100,
+    }[cut]
+    path.chmod(0o644)
+    path.write_bytes(changed)
+    reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
+    assert reply.status_code == 500 and "integrity check failed" in reply.text
+    assert b"RIFF" not in reply.content
+    assert _audits(seed, "recording.integrity_failed") == 1
+    assert _audits(seed, "recording.play") == 0
