@@ -155,3 +155,20 @@ def test_a_migration_killed_midway_loses_nothing_and_a_second_run_finishes(
     code, out = _cli("keys", "encrypt-archive", "--actor", "test")
     assert code == 0 and "sealed 0 clear file(s)" in out
     clear_app.engine.dispose()
+
+
+def test_a_migration_killed_inside_a_write_leaves_no_partial_file_after_the_next_run(
+    env: dict[str, str],
+) -> None:
+    # SIGKILL inside Archive.seal leaves the write's `.<name>.<pid>.partial` (some of the audio,
+    # sealed, or a wrapped data key); the next run sealed the file again and left it forever.
+    clear_app = _app(env, encrypt=False)
+    _seed(clear_app)
+    clear = Path(sorted(_stored(clear_app))[0])
+    for name in (clear.with_suffix(".cwa").name, clear.with_suffix(".key").name):
+        (clear.parent / f".{name}.99999.partial").write_bytes(b"CWSEAL\0\1 cut short")
+    code, out = _cli("keys", "encrypt-archive", "--actor", "test")
+    assert code == 0, out
+    left = [p.name for p in clear_app.paths.recordings.rglob("*partial*")]
+    assert left == []
+    clear_app.engine.dispose()
