@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, Strict, ValidationError, model_validator
+from pydantic import BaseModel, BeforeValidator, Field, Strict, ValidationError, model_validator
 
 from config.errors import ConfigFileError, ConfigValueError
 from config.ranking import RankingSettings
@@ -24,6 +24,15 @@ from config.var_paths import VarPaths
 
 DEFAULT_CONFIG_FILE = Path("callwarden.toml")
 ENV_PREFIX = "CALLWARDEN_"
+
+
+def _empty_is_unset(value: object) -> object:
+    return None if value == "" else value
+
+
+OptionalPath = Annotated[Path | None, BeforeValidator(_empty_is_unset)]
+"""A file setting that may be left unset; ``""`` (``CALLWARDEN_ARCHIVE_KEY_FILE=``) is unset
+too, not ``Path("")``, which is the current folder."""
 
 
 class DatabaseSettings(_Section):
@@ -177,7 +186,7 @@ class ArchiveSettings(_Section):
     encrypt: bool = False
     """Seal new recordings (AES-256-GCM, a data key each, wrapped under the master key).
     Sealed files are read whenever a master key is configured, whatever this says."""
-    key_file: Path | None = Field(default=None, strict=False)
+    key_file: OptionalPath = Field(default=None, strict=False)
     """The master key (base64, mode 0600); unset: ``$CALLWARDEN_MASTER_KEY``, if set."""
     previous_key_files: tuple[Annotated[Path, Strict(False)], ...] = Field(default=(), strict=False)
     """Master keys being rotated away from: data keys under them still open until
@@ -192,7 +201,7 @@ class RepositorySettings(_Section):
     location: str = ""
     """restic's repository string: a folder, ``sftp:user@host:/path``, …; empty:
     ``<var_dir>/backup/<name>``."""
-    password_file: Path | None = Field(default=None, strict=False)
+    password_file: OptionalPath = Field(default=None, strict=False)
     """A file readable by its owner only (0600); ``callwarden backup init`` writes one."""
     password_env: str = Field(default="", pattern=r"^(|[A-Za-z_][A-Za-z0-9_]*)$")
     """The environment variable holding the password instead (not ``CALLWARDEN_*``: those
@@ -219,7 +228,7 @@ def _default_repositories() -> tuple[RepositorySettings, ...]:
 class BackupSettings(_Section):
     """``callwarden backup``: restic (Debian's) and the repositories every backup goes to."""
 
-    restic: Path | None = Field(default=None, strict=False)
+    restic: OptionalPath = Field(default=None, strict=False)
     """The restic program; unset: ``<var_dir>/tools/restic`` (``scripts/ensure-restic.sh``)."""
     repositories: tuple[RepositorySettings, ...] = Field(
         default_factory=_default_repositories, min_length=1, strict=False

@@ -28,6 +28,7 @@ from console.backup import (
     check_all,
     init_repositories,
     reinstate,
+    require_apart,
     restore,
     verify_in_service,
     verify_restored,
@@ -155,6 +156,7 @@ def cmd_restore(app: App, args: argparse.Namespace, out: TextIO) -> int:
     if not repos:
         raise UsageError(f"--repo {args.repo}: no such repository in [backup]")
     target: Path = args.dir.absolute()
+    require_apart(target, app.paths.recordings, app.backup_sources().admin)
     restored = restore(app.restic(), repos, args.snapshot, target)
     for name, why in restored.skipped.items():
         print(f"{name}: 跳过 / skipped: {why}", file=out)

@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from recorder.errors import ArchiveError, KeyProblem, Tampered
+from recorder.errors import ArchiveError, KeyProblem, KeyTampered, Tampered
 from recorder.keys import KEY_BYTES, KeyProvider, WrappedKey
 from recorder.sealed import HEADER_BYTES, MAGIC, SealedReader, parse_header, seal_file
 
@@ -70,9 +70,9 @@ def read_wrapped(path: Path) -> WrappedKey:
         entry = json.loads(path.read_text(encoding="utf-8"))
         return WrappedKey(str(entry["key_id"]), base64.b64decode(entry["wrapped"]))
     except FileNotFoundError as exc:
-        raise KeyProblem(f"{path.name}: the recording's wrapped data key is missing") from exc
+        raise KeyTampered(f"{path.name}: the recording's wrapped data key is missing") from exc
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        raise KeyProblem(f"{path.name}: not a wrapped data key ({exc})") from exc
+        raise KeyTampered(f"{path.name}: not a wrapped data key ({exc})") from exc
 
 
 def write_wrapped(path: Path, wrapped: WrappedKey) -> None:

@@ -28,7 +28,7 @@ from typing import Protocol
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from recorder.errors import KeyProblem
+from recorder.errors import KeyProblem, KeyTampered
 
 MASTER_KEY_ENV = "CALLWARDEN_MASTER_KEY"
 """The master key in base64 (32 bytes), when no key file is configured."""
@@ -111,13 +111,13 @@ class LocalKeys:
         try:
             key = AESGCM(master.secret).decrypt(nonce, sealed, _aad(wrapped.key_id, context))
         except InvalidTag as exc:
-            raise KeyProblem(
+            raise KeyTampered(
                 f"封装的数据密钥无法打开（被改动或不属于此录音）/ the wrapped data key does "
                 f"not open under master key {wrapped.key_id} for {context[:16]}…: "
                 "altered, or not this recording's"
             ) from exc
         if len(key) != KEY_BYTES:
-            raise KeyProblem(f"the wrapped data key for {context[:16]}… is not {KEY_BYTES} bytes")
+            raise KeyTampered(f"the wrapped data key for {context[:16]}… is not {KEY_BYTES} bytes")
         return key
 
 

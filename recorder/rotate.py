@@ -35,6 +35,7 @@ def rotate(root: Path, keys: KeyProvider) -> Rotation:
             wrapped = read_wrapped(key_file)
             if wrapped.key_id == keys.current_id:
                 done.already += 1
+                _remove_partials(key_file)
                 continue
             data_key = keys.unwrap(wrapped, sha256)
         except KeyProblem as exc:
@@ -42,4 +43,12 @@ def rotate(root: Path, keys: KeyProvider) -> Rotation:
             continue
         write_wrapped(key_file, keys.wrap(data_key, sha256))
         done.rewrapped += 1
+        _remove_partials(key_file)
     return done
+
+
+def _remove_partials(key_file: Path) -> None:
+    # A rotation (or seal) killed inside write_wrapped left its `.<name>.<pid>.partial`: a copy
+    # of the data key, wrapped, that nothing else would ever remove.
+    for partial in key_file.parent.glob(f".{key_file.name}.*.partial"):
+        partial.unlink(missing_ok=True)

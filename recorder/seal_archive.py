@@ -7,7 +7,7 @@ For each clear file a recording row points at, in this order:
    (``<sha256>.cwa``), each flushed and renamed into place (``Archive.seal``);
 3. the sealed copy is read back whole and must give the same sha256;
 4. the rows are pointed at the sealed copy (one transaction);
-5. only then is the clear file removed.
+5. only then is the clear file removed (with what a write killed earlier left beside it).
 
 A kill between any two steps leaves the clear file and the rows pointing at it (before 4) or
 the sealed copy, proven, with the rows pointing at it (after 4): a second run redoes or finishes
@@ -110,3 +110,7 @@ def _point_rows_at(sessions: SessionFactory, clear: str, sealed: str) -> None:
 
 def _remove_clear(clear: Path) -> None:
     clear.unlink(missing_ok=True)
+    # A run killed inside a write left its `.<name>.<pid>.partial`; the file is sealed now.
+    for written in (clear.with_suffix(SEALED_SUFFIX), key_path(clear.with_suffix(SEALED_SUFFIX))):
+        for partial in clear.parent.glob(f".{written.name}.*.partial"):
+            partial.unlink(missing_ok=True)

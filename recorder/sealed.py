@@ -148,15 +148,16 @@ class SealedReader:
             return
         step = self.header.chunk_bytes
         with self.path.open("rb") as handle:
-            if first == 0 and last == self.size - 1:
-                self._check_length(handle)
+            # Every read, not just whole ones: one seek, and a range of a file cut short or
+            # grown would otherwise play from intact chunks of a file that is not as sealed.
+            self._check_length(handle)
             for index in range(first // step, last // step + 1):
                 plain = self._chunk(handle, index)
                 start = index * step
                 yield plain[max(first - start, 0) : last - start + 1]
 
     def _check_length(self, handle: BinaryIO) -> None:
-        """Bytes after the last chunk are not the file sealed (something was appended)."""
+        """A file longer or shorter than its header says is not the file sealed."""
         handle.seek(0, os.SEEK_END)
         if handle.tell() != self.header.sealed_size:
             raise Tampered(

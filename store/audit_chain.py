@@ -185,7 +185,7 @@ def _row_break(
         )
     if row.chain_seq != seq:
         return _order_break(row, prev, seq, nxt)
-    if chain_hash(row, row.chain_seq, row.chain_prev, version) != row.chain_hash:
+    if _hash_or_none(row, version) != row.chain_hash:
         return Break(row.id, f"第 {row.id} 行：内容被改动", f"row {row.id}: content changed")
     if row.chain_prev != prev_hash:
         # The row is intact and in place, so its predecessor was edited and re-hashed.
@@ -196,6 +196,16 @@ def _row_break(
             f"row {culprit}: content changed and re-hashed (row {row.id} links to its old hash)",
         )
     return None
+
+
+def _hash_or_none(row: ChainRow, version: int) -> str | None:
+    """The row's hash, or None where its content has no canonical form: NaN, Infinity or an
+    overflowing number put into ``detail`` by hand, which no writer could have hashed."""
+    assert row.chain_seq is not None and row.chain_prev is not None
+    try:
+        return chain_hash(row, row.chain_seq, row.chain_prev, version)
+    except ValueError:
+        return None
 
 
 def verify_rows(rows: Iterable[ChainRow], expect_head: Head | None = None) -> Verdict:

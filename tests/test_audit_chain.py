@@ -163,6 +163,23 @@ def test_a_row_edited_past_reading_is_named_with_its_field(
     assert verdict.rows == 5 and verdict.head.id == 5
 
 
+@pytest.mark.parametrize("value", ['{"a": NaN}', '{"a": 1e400}', '{"a": -Infinity}'])
+def test_a_detail_edited_to_a_number_json_cannot_write_is_named(
+    engine: Engine, chained: SessionFactory, value: str
+) -> None:
+    # Python's JSON reader takes NaN, Infinity and 1e400 (as inf), the canonical form refuses
+    # them: `audit verify` stopped with an internal error (ValueError) naming no row.
+    try:
+        _sql(engine, f"UPDATE audit_log SET detail = '{value}' WHERE id = 6")
+    except DBAPIError:  # PostgreSQL's jsonb refuses NaN and Infinity (not 1e400)
+        assert engine.dialect.name != "sqlite"
+        return
+    verdict = verify(chained)
+    assert verdict.broken is not None and verdict.broken.row_id == 6
+    assert "row 6: content changed" in str(verdict.broken)
+    assert verdict.rows == 5 and verdict.head.id == 5
+
+
 def test_a_deleted_row_is_named(engine: Engine, chained: SessionFactory) -> None:
     _sql(engine, "DELETE FROM audit_log WHERE id = 5")
     verdict = verify(chained)

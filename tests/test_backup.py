@@ -211,3 +211,24 @@ def test_into_service_that_cannot_put_the_database_back_leaves_no_half_archive(
     recordings = app.paths.recordings
     assert not any(p.is_file() for p in recordings.rglob("*"))
     assert not recordings.with_name(recordings.name + ".restoring").exists()
+
+
+def test_a_restore_folder_inside_the_archive_or_its_staging_place_is_refused(
+    installation: App, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Restoring into <archive>.restoring with --into-service: the put-back cleared its staging
+    # place first, i.e. the checked copy itself, then failed on the database it had deleted.
+    # Restoring under the archive put a copy of the database (and settings) among the
+    # recordings, where the next backup took it along.
+    app = installation
+    assert cli("backup")[0] == 0
+    recordings = app.paths.recordings
+    destroy(app)
+    for target in (recordings.with_name(recordings.name + ".restoring"), recordings / "r"):
+        code, out = cli("restore", "latest", str(target), "--into-service")
+        assert code != 0 and "put back" not in out
+        assert "may not lie" in capsys.readouterr().err
+        assert not target.exists()
+    assert not any(p.is_file() for p in recordings.rglob("*"))
+    code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
+    assert code == 0, out

@@ -120,3 +120,12 @@ def test_calls_are_decoded_again_after_the_live_follower_by_default(
     reuse = tmp_path / "reuse.toml"
     reuse.write_text('[live]\nafter_call = "reuse"\n', encoding="utf-8")
     assert load_settings(reuse, environ={}).live.after_call == "reuse"
+
+
+def test_an_empty_optional_path_is_unset_not_the_current_folder(tmp_path: Path) -> None:
+    # `CALLWARDEN_ARCHIVE_KEY_FILE=` (or key_file = "") was Path("."): the key provider then
+    # refused "." for its mode 0755 and told the admin to `chmod 600 .`.
+    path = _toml(tmp_path, '[backup]\nrestic = ""\n')
+    settings = load_settings(path, environ={"CALLWARDEN_ARCHIVE_KEY_FILE": ""})
+    assert settings.archive.key_file is None
+    assert settings.backup.restic is None

@@ -155,3 +155,42 @@ def test_a_migration_killed_midway_loses_nothing_and_a_second_run_finishes(
     code, out = _cli("keys", "encrypt-archive", "--actor", "test")
     assert code == 0 and "sealed 0 clear file(s)" in out
     clear_app.engine.dispose()
+
+
+def test_a_migration_killed_inside_a_write_leaves_no_partial_file_after_the_next_run(
+    env: dict[str, str],
+) -> None:
+    # SIGKILL inside Archive.seal leaves the write's `.<name>.<pid>.partial` (some of the audio,
+    # sealed, or a wrapped data key); the next run sealed the file again and left it forever.
+    clear_app = _app(env, encrypt=False)
+    _seed(clear_app)
+    clear = Path(sorted(_stored(clear_app))[0])
+    for name in (clear.with_suffix(".cwa").name, clear.with_suffix(".key").name):
+        (clear.parent / f".{name}.99999.partial").write_bytes(b"CWSEAL\0\1 cut short")
+    code, out = _cli("keys", "encrypt-archive", "--actor", "test")
+    assert code == 0, out
+    left = [p.name for p in clear_app.paths.recordings.rglob("*partial*")]
+    assert left == []
+    clear_app.engine.dispose()
+
+
+def test_a_rotation_killed_inside_a_write_leaves_no_partial_key_after_the_next_run(
+    env: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # SIGKILL inside write_wrapped leaves `.<sha>.key.<pid>.partial` (a wrapped data key, whole
+    # or cut); rotation re-ran fine but never removed it, and retention's removal of the
+    # recording does not look for it either: a copy of the key outlived its audio.
+    old = tmp_path / "master.key"
+    app = _app(env, encrypt=True, key=old)
+    _seed(app)
+    key = Path(sorted(_stored(app))[0]).with_suffix(".key")
+    (key.parent / f".{key.name}.99999.partial").write_bytes(key.read_bytes()[:20])
+    new = tmp_path / "new.key"
+    write_key_file(new)
+    monkeypatch.setenv("CALLWARDEN_ARCHIVE_KEY_FILE", str(new))
+    config = tmp_path / "rotate.toml"
+    config.write_text(f'[archive]\nprevious_key_files = ["{old}"]\n')
+    code, out = _cli("--config", str(config), "keys", "rotate", "--actor", "test")
+    assert code == 0 and "re-wrapped 5 data key(s)" in out, out
+    assert [p.name for p in app.paths.recordings.rglob("*partial*")] == []
+    app.engine.dispose()

@@ -115,3 +115,68 @@ def test_another_recordings_sealed_file_in_its_place_is_refused(
     path.write_bytes(other.read_bytes())
     reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
     assert reply.status_code == 500 and "不是登记的那一份" in reply.text
+
+
+@pytest.mark.parametrize("cut", ["mid_chunk", "chunk_boundary", "appended"])
+def test_a_sealed_file_of_the_wrong_length_serves_not_even_an_intact_range(
+    client: TestClient, seed: Seed, cut: str
+) -> None:
+    # A range used to be checked by its own chunks only: a file cut short (or grown) still
+    # played its first seconds, and no integrity failure was logged; a player asks in ranges.
+    rec = seed.recordings[CALL]
+    path = _sealed_path(seed)
+    raw = path.read_bytes()
+    changed = {
+        "mid_chunk": raw[: len(raw) // 2],
+        "chunk_boundary": raw[: HEADER_BYTES + 2 * (CHUNK_BYTES + TAG_BYTES)],
+        "appended": raw + b"\0" * 100,
+    }[cut]
+    path.chmod(0o644)
+    path.write_bytes(changed)
+    reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
+    assert reply.status_code == 500 and "integrity check failed" in reply.text
+    assert b"RIFF" not in reply.content
+    assert _audits(seed, "recording.integrity_failed") == 1
+    assert _audits(seed, "recording.play") == 0
+
+
+@pytest.mark.parametrize("change", ["another_recordings_key", "garbled", "deleted"])
+def test_a_changed_data_key_file_is_an_integrity_failure_and_audited(
+    client: TestClient, seed: Seed, change: str
+) -> None:
+    # A key file swapped, garbled or deleted answered 503 "cannot decrypt", as if the master
+    # key were missing, and left no recording.integrity_failed row: tampering went unlogged.
+    rec = seed.recordings[CALL]
+    key = _sealed_path(seed).with_suffix(".key")
+    other = seed.app.archive.store(CALLS / "cw01.wav", "ab" * 32, datetime(2026, 1, 1, tzinfo=UTC))
+    key.chmod(0o644)
+    if change == "another_recordings_key":
+        key.write_bytes(other.with_suffix(".key").read_bytes())
+    elif change == "garbled":
+        key.write_text("{]", encoding="utf-8")
+    else:
+        key.unlink()
+    reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
+    assert reply.status_code == 500 and "integrity check failed" in reply.text
+    assert b"RIFF" not in reply.content
+    assert _audits(seed, "recording.integrity_failed") == 1
+
+
+def test_a_master_key_not_configured_here_is_still_a_503(
+    db_url: str, tmp_path: Path, seed: Seed
+) -> None:
+    other = tmp_path / "other.key"
+    write_key_file(other)
+    app = build_app(
+        Settings(
+            database=DatabaseSettings(url=db_url),
+            paths=PathSettings(var_dir=tmp_path / "var"),
+            archive=ArchiveSettings(encrypt=True, key_file=other),
+        )
+    )
+    client = console_client(app, FakeDialer(app))
+    login(client, "qa1")
+    reply = client.get(f"/recordings/{seed.recordings[CALL]}/audio")
+    assert reply.status_code == 503 and "cannot decrypt" in reply.text
+    assert _audits(seed, "recording.integrity_failed") == 0
+    app.engine.dispose()

@@ -17,7 +17,7 @@ from console.backup.errors import (
     RestoreRefused,
     SnapshotNotFound,
 )
-from console.backup.reinstate import reinstate
+from console.backup.reinstate import reinstate, require_apart
 from console.backup.restic import CheckResult, Repository, Restic, Snapshot, write_password_file
 from console.backup.runs import (
     BackupRecord,
@@ -50,6 +50,7 @@ __all__ = [
     "check_all",
     "init_repositories",
     "reinstate",
+    "require_apart",
     "restore",
     "verify_in_service",
     "verify_restored",

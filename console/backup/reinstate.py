@@ -42,7 +42,7 @@ def reinstate(
     # the archive is copied beside its place first and moved in last: a copy that fails
     # half-way (a full disk) leaves neither a database without its recordings nor a
     # half-filled archive that would refuse the next try
-    staged = recordings.with_name(recordings.name + ".restoring")
+    staged = staging_place(recordings)
     if staged.exists():
         shutil.rmtree(staged)
     files = _put_tree(folder / "recordings", staged)
@@ -62,6 +62,24 @@ def reinstate(
             shutil.copytree(source, target, dirs_exist_ok=True)
             done.append(f"admin {name}: into {target}")
     return done
+
+
+def staging_place(recordings: Path) -> Path:
+    """Where the archive is copied before it is moved into place (cleared first)."""
+    return recordings.with_name(recordings.name + ".restoring")
+
+
+def require_apart(folder: Path, recordings: Path, admin: Mapping[str, Path]) -> None:
+    """Refuse a restore folder in or around what a restore puts back: inside the archive, a
+    copy of the database would be backed up with the recordings; as the staging place, the
+    put-back would clear the checked copy itself before reading it."""
+    folder = folder.absolute()
+    for place in (p.absolute() for p in (recordings, staging_place(recordings), *admin.values())):
+        if folder == place or place in folder.parents or folder in place.parents:
+            raise RestoreRefused(
+                f"恢复目录不能在在用的位置里 / {folder}: a restore folder may not lie in or "
+                f"around {place}, which a restore into service fills; choose another folder"
+            )
 
 
 def _require_same_archive(manifest: Manifest, recordings: Path) -> None:

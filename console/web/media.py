@@ -31,7 +31,7 @@ from console.web.inputs import DbId
 from console.web.pages import DB, cw
 from console.web.ranges import ByteRange, requested_range
 from recorder.archive import ArchivedAudio, verify
-from recorder.errors import ArchiveError, KeyProblem
+from recorder.errors import ArchiveError, KeyProblem, Tampered
 from store.audit import record_audit
 from store.models import AuditLog, Recording
 from store.types import utcnow
@@ -55,8 +55,9 @@ def _archived_audio(
 
 
 def _refused(session: Session, who: str, recording_id: int, exc: ArchiveError) -> Response:
-    """No audio: the reason, and (unless the key is what is missing) an audit row."""
-    if isinstance(exc, KeyProblem):
+    """No audio: the reason, and (unless the master key is what is missing here) an audit row;
+    a recording's own key file gone or changed is tampering like a changed audio file."""
+    if isinstance(exc, KeyProblem) and not isinstance(exc, Tampered):
         return PlainTextResponse(f"录音无法解密 / cannot decrypt the recording: {exc}", 503)
     record_audit(
         session,
