@@ -1,8 +1,32 @@
-"""Finding an admin's data file (a policy profile, a lexicon) by name or by path."""
+"""Finding an admin's data file (a policy profile, a lexicon, approved phrases) by name or by
+path, and reading its TOML."""
 
 from __future__ import annotations
 
+import re
+import tomllib
 from pathlib import Path
+from typing import Any
+
+
+class TomlUnreadable(ValueError):
+    """A data file that is not UTF-8 TOML; the message names the file and the line."""
+
+
+def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
+    """``raw`` (the bytes of ``path``) as a TOML table, or :class:`TomlUnreadable` saying
+    ``FILE:LINE: …``. A byte-order mark (Windows editors write one) is read past, as the
+    case import does."""
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise TomlUnreadable(f"{path}:1: not UTF-8 text") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        where = line.group(1) if line else "1"
+        raise TomlUnreadable(f"{path}:{where}: not valid TOML: {exc}") from exc
 
 
 def locate_toml(ref: str | Path, dirs: tuple[Path, ...], what: str) -> Path | str:

@@ -35,4 +35,4 @@ def test_another_encoding_is_refused_naming_the_file(tmp_path: Path) -> None:
     path.write_bytes(YEAR.encode("gbk"))
     with pytest.raises(ProfileError) as caught:
         parse_year(path, path.read_bytes())
-    assert f"{path}: not UTF-8 text" in str(caught.value)
+    assert f"{path}:1: not UTF-8 text" in str(caught.value)

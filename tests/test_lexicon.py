@@ -114,3 +114,16 @@ def test_lexicon_check_command(tmp_path: Path) -> None:
     )
     assert bad.returncode == 3
     assert "lexicon rejected" in bad.stderr and "lexicon.toml:" in bad.stderr
+
+
+def test_a_lexicon_and_its_phrases_saved_with_a_byte_order_mark_are_read(tmp_path: Path) -> None:
+    from compliance.lexicon.load import parse_lexicon  # noqa: PLC0415
+    from compliance.phrases.load import parse_phrases, shipped_phrases_dir  # noqa: PLC0415
+
+    lexicon = shipped_lexicons_dir() / "cn-default.toml"
+    read = parse_lexicon(lexicon, b"\xef\xbb\xbf" + lexicon.read_bytes())
+    assert read == parse_lexicon(lexicon, lexicon.read_bytes())
+    phrases = shipped_phrases_dir() / "cn-default.toml"
+    assert parse_phrases(phrases, b"\xef\xbb\xbf" + phrases.read_bytes())
+    with pytest.raises(LexiconError, match=r"cn-default.toml:1: not UTF-8 text"):
+        parse_lexicon(lexicon, "名".encode("gbk") + lexicon.read_bytes())

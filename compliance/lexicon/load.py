@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import LexiconError
-from compliance.files import locate_toml
+from compliance.files import TomlUnreadable, locate_toml, read_toml
 from compliance.lexicon.model import LexiconFile
 from compliance.lexicon.trained import ClassifierModel, parse_model
 
@@ -36,16 +35,10 @@ def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
 def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
     """Validate one file, reporting every problem at once."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise LexiconError([f"{path}:1: not UTF-8 text"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise LexiconError(
-            [f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]
-        ) from exc
+        data = read_toml(path, raw)
+    except TomlUnreadable as exc:
+        raise LexiconError([str(exc)]) from exc
+    text = raw.decode("utf-8-sig")  # read above: the lines problems are named by
     try:
         lexicon = LexiconFile.model_validate(data)
     except ValidationError as exc:

@@ -7,7 +7,6 @@ with ``config/lexicon/cn-default.toml``, the admins' copy (``var/phrases/``) fir
 from __future__ import annotations
 
 import re
-import tomllib
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import PhrasesError
-from compliance.files import locate_toml
+from compliance.files import TomlUnreadable, locate_toml, read_toml
 from compliance.phrases.choose import REQUIRED
 from compliance.phrases.model import PhraseBook
 
@@ -37,16 +36,10 @@ def load_phrases(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Phr
 def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
     """Validate one file, reporting every problem at once as ``FILE:LINE: key: reason``."""
     try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise PhrasesError([f"{path}:1: not UTF-8 text"]) from exc
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        raise PhrasesError(
-            [f"{path}:{line.group(1) if line else 1}: not valid TOML: {exc}"]
-        ) from exc
+        data = read_toml(path, raw)
+    except TomlUnreadable as exc:
+        raise PhrasesError([str(exc)]) from exc
+    text = raw.decode("utf-8-sig")  # read above: the lines problems are named by
     situations = data.get("situations")
     ids = list(situations) if isinstance(situations, dict) else []
     problems = [

@@ -25,7 +25,7 @@ from compliance.errors import ProfileError
 from compliance.files import locate_toml
 from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
 from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
-from compliance.policy.year_data import parse_year, read_toml
+from compliance.policy.year_data import parse_year, read_policy_toml
 
 Per = Literal["person", "number", "person_case"]
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -372,7 +372,7 @@ def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
 
 def parse_profile(path: Path, raw: bytes) -> ProfileFile:
     """Validate one file; every problem names the file and the key."""
-    data = read_toml(path, raw)
+    data = read_policy_toml(path, raw)
     try:
         return ProfileFile.model_validate(data)
     except ValidationError as exc:

@@ -16,7 +16,6 @@ Parsing takes the file's bytes (the caller reads it); nothing here reads a clock
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -26,6 +25,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from compliance.errors import ProfileError
+from compliance.files import TomlUnreadable, read_toml
 from compliance.policy.calendar import (
     LONGEST_DAYS_OFF,
     CalendarYear,
@@ -60,15 +60,12 @@ class YearFile(_Spec):
     workdays: tuple[date, ...] = ()
 
 
-def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
+def read_policy_toml(path: Path, raw: bytes) -> dict[str, Any]:
     """A policy file's (profile or calendar year) TOML table, or a ProfileError naming ``path``."""
     try:
-        # a byte-order mark (Windows editors write one) is read past, as the case import does
-        return tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError as exc:
-        raise ProfileError([f"{path}: not UTF-8 text"]) from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ProfileError([f"{path}: not valid TOML: {exc}"]) from exc
+        return read_toml(path, raw)
+    except TomlUnreadable as exc:
+        raise ProfileError([str(exc)]) from exc
 
 
 def parse_year(path: Path, raw: bytes) -> CalendarYear:
@@ -77,7 +74,7 @@ def parse_year(path: Path, raw: bytes) -> CalendarYear:
         raise ProfileError(
             [f"{path}: more than a year's schedule needs (at most {MAX_YEAR_BYTES} bytes)"]
         )
-    data = read_toml(path, raw)
+    data = read_policy_toml(path, raw)
     try:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
