@@ -134,7 +134,7 @@ def _calling_order(numbers: list[CaseNumber]) -> list[CaseNumber]:
 def _number(
     number: CaseNumber, dialable: set[int], blocked: KeptBlocked | None, names: dict[str, str]
 ) -> NumberRow:
-    who, kind = zh.RELATION_ZH[number.relation], zh.KIND_ZH[number.kind]
+    who, kind = zh.who(number.relation, number.word), zh.KIND_ZH[number.kind]
     if number.phone_number_id in dialable:
         return NumberRow(number.phone_number_id, number.e164, who, kind, True, "", None)
     if blocked is None:
@@ -153,7 +153,7 @@ def _held_row(file: CaseFile) -> CaseRow:
         NumberRow(
             n.phone_number_id,
             n.e164,
-            zh.RELATION_ZH[n.relation],
+            zh.who(n.relation, n.word),
             zh.KIND_ZH[n.kind],
             False,
             why,

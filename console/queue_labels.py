@@ -25,6 +25,14 @@ RELATION_ZH: Mapping[Relation, str] = MappingProxyType(
         Relation.OTHER: "其他联系人",
     }
 )
+
+
+def who(relation: Relation, word: str | None) -> str:
+    """Who a number's person is to the case, in the case file's own word when it gave one
+    (母亲), else the relation's (家属)."""
+    return word or RELATION_ZH[relation]
+
+
 KIND_ZH: Mapping[NumberKind, str] = MappingProxyType(
     {
         NumberKind.MOBILE: "手机",

@@ -37,6 +37,8 @@ class CaseNumber:
     e164: str
     kind: NumberKind
     relation: Relation
+    word: str | None = None
+    """The case file's own word for who it is (母亲), when it said more than ``relation``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,13 +129,17 @@ def _add_numbers(session: Session, files: dict[int, CaseFile], debtors: dict[int
                 )
     for chunk in _chunks(sorted(files)):
         rows = session.execute(
-            select(CaseContact.case_id, CaseContact.relation, PhoneNumber)
+            select(
+                CaseContact.case_id, CaseContact.relation, CaseContact.relation_word, PhoneNumber
+            )
             .join(PhoneNumber, PhoneNumber.person_id == CaseContact.person_id)
             .where(CaseContact.case_id.in_(chunk))
             .order_by(PhoneNumber.id)
         )
-        for case_id, relation, number in rows:
-            files[case_id].numbers.append(CaseNumber(number.id, number.e164, number.kind, relation))
+        for case_id, relation, word, number in rows:
+            files[case_id].numbers.append(
+                CaseNumber(number.id, number.e164, number.kind, relation, word)
+            )
 
 
 def _add_last_contacts(session: Session, files: dict[int, CaseFile]) -> None:

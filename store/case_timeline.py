@@ -88,6 +88,8 @@ class CallEntry:
     recording_id: int | None
     snippet: tuple[SnippetLine, ...]
     flags: tuple[FlagEntry, ...]
+    word: str | None = None
+    """The case file's own word for who was called (母亲), when it said more."""
     """Only those the viewer may see."""
 
 
@@ -118,6 +120,8 @@ class ContactEntry:
     """The last call to this person on this case."""
     last_status: AttemptStatus | None
     last_outcome: str | None
+    word: str | None = None
+    """The case file's own word for who it is (母亲), when it said more than ``relation``."""
     """The outcome its note recorded (a ``NoteOutcome`` value), if it has one."""
 
 
@@ -193,6 +197,7 @@ def _calls(
     flags = _flags(session, [r.id for a, r in recordings.items() if agent_of[a] in seen])
     codes = dict(session.execute(select(Agent.id, Agent.code)).all())
     relations = _relations(case)
+    words = {c.person_id: c.relation_word for c in case.contacts if c.relation_word}
     found: list[tuple[CallAttempt, CallEntry]] = []
     for attempt in attempts:
         rec = recordings.get(attempt.id)
@@ -212,6 +217,7 @@ def _calls(
             rec.id if rec else None,
             snippets.get(rec.id, ()) if rec else (),
             flags.get(rec.id, ()) if rec else (),
+            words.get(attempt.person_id),
         )
         found.append((attempt, entry))
     return found
@@ -313,10 +319,12 @@ def _holds(session: Session, case_id: int) -> list[Event[Body]]:
 def _contacts(
     session: Session, case: Case, attempts: Sequence[CallAttempt], notes: Sequence[CollectionNote]
 ) -> list[ContactEntry]:
-    people = [(case.debtor, Relation.DEBTOR)] + [(c.person, c.relation) for c in case.contacts]
+    people = [(case.debtor, Relation.DEBTOR, None)] + [
+        (c.person, c.relation, c.relation_word) for c in case.contacts
+    ]
     outcome = {n.call_attempt_id: n.outcome for n in notes}
     found = []
-    for person, relation in people:
+    for person, relation, word in people:
         numbers = session.scalars(
             select(PhoneNumber).where(PhoneNumber.person_id == person.id).order_by(PhoneNumber.id)
         )
@@ -330,6 +338,7 @@ def _contacts(
                 last.reserved_at if last else None,
                 last.status if last else None,
                 outcome.get(last.id) if last else None,
+                word,
             )
         )
     return found

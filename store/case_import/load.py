@@ -11,11 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, insert, select, tuple_, update
+from sqlalchemy import Table, bindparam, insert, select, tuple_, update
 from sqlalchemy.orm import Session
 
 from store.case_import.validate import CaseRecord, NumberRecord
-from store.enums import CaseStatus
+from store.enums import CaseStatus, Relation
 from store.models import Campaign, Case, CaseContact, ClientBank, Person, PhoneNumber
 from store.types import utcnow
 
@@ -205,14 +205,32 @@ class CaseLoader:
         wanted = [(case_ids[r.row], c) for r in batch for c in r.contacts]
         if not wanted:
             return
-        known = {
-            (cid, name, relation): pid
-            for cid, name, relation, pid in self.session.execute(
-                select(CaseContact.case_id, Person.name, CaseContact.relation, Person.id)
-                .join(Person, Person.id == CaseContact.person_id)
-                .where(CaseContact.case_id.in_({cid for cid, _ in wanted}))
+        known: dict[tuple[int, str, Relation], int] = {}
+        reworded: list[dict[str, object]] = []  # a re-import naming a known contact's kin anew
+        words = {(cid, c.name, c.relation): c.word or None for cid, c in wanted}
+        for contact_id, cid, name, relation, pid, word in self.session.execute(
+            select(
+                CaseContact.id,
+                CaseContact.case_id,
+                Person.name,
+                CaseContact.relation,
+                Person.id,
+                CaseContact.relation_word,
             )
-        }
+            .join(Person, Person.id == CaseContact.person_id)
+            .where(CaseContact.case_id.in_({cid for cid, _ in wanted}))
+        ):
+            known[(cid, name, relation)] = pid
+            said = words.get((cid, name, relation), word)
+            if said is not None and said != word:
+                reworded.append({"contact_id": contact_id, "word": said})
+        if reworded:
+            self.session.execute(
+                update(CONTACT)
+                .where(CONTACT.c.id == bindparam("contact_id"))
+                .values(relation_word=bindparam("word")),
+                reworded,
+            )
         fresh = list(
             dict.fromkeys(
                 (cid, c.name, c.relation)
@@ -233,8 +251,13 @@ class CaseLoader:
             self.session.execute(
                 insert(CONTACT),
                 [
-                    {"case_id": cid, "person_id": pid, "relation": rel}
-                    for (cid, _, rel), pid in zip(fresh, person_ids, strict=True)
+                    {
+                        "case_id": cid,
+                        "person_id": pid,
+                        "relation": rel,
+                        "relation_word": words[(cid, name, rel)],
+                    }
+                    for (cid, name, rel), pid in zip(fresh, person_ids, strict=True)
                 ],
             )
             known.update(zip(fresh, person_ids, strict=True))

@@ -80,7 +80,10 @@ def _encode(r: CaseRecord) -> list[object]:
         r.account_class.value if r.account_class else None,
         r.status.value if r.status else None,
         r.campaign,
-        [[c.name, c.relation.value, c.number.e164, c.number.kind.value] for c in r.contacts],
+        [
+            [c.name, c.relation.value, c.number.e164, c.number.kind.value, c.word]
+            for c in r.contacts
+        ],
     ]
 
 
@@ -100,7 +103,7 @@ def _decode(v: list[object]) -> CaseRecord:
         status=CaseStatus(str(status)) if status else None,
         campaign=str(campaign) if campaign else None,
         contacts=tuple(
-            ContactRecord(n, Relation(rel), NumberRecord(e, NumberKind(k)))
-            for n, rel, e, k in contacts
+            ContactRecord(n, Relation(rel), NumberRecord(e, NumberKind(k)), word)
+            for n, rel, e, k, word in contacts
         ),
     )

@@ -19,10 +19,20 @@ RELATION_ALIASES: dict[str, Relation] = {
     "family": Relation.FAMILY,
     "亲属": Relation.FAMILY,
     "家人": Relation.FAMILY,
+    "家属": Relation.FAMILY,
     "配偶": Relation.FAMILY,
     "父母": Relation.FAMILY,
     "子女": Relation.FAMILY,
     "兄弟姐妹": Relation.FAMILY,
+    **dict.fromkeys(
+        (
+            *("父亲", "母亲", "妻子", "丈夫", "儿子", "女儿", "哥哥", "姐姐", "弟弟", "妹妹"),
+            *("爷爷", "奶奶", "外公", "外婆", "岳父", "岳母", "公公", "婆婆", "亲戚"),
+        ),
+        Relation.FAMILY,
+    ),
+    **dict.fromkeys(("领导", "上司", "下属"), Relation.COLLEAGUE),
+    **dict.fromkeys(("同学", "室友", "邻居", "房东"), Relation.OTHER),
     "colleague": Relation.COLLEAGUE,
     "同事": Relation.COLLEAGUE,
     "emergency": Relation.EMERGENCY,
@@ -59,11 +69,30 @@ class NumberRecord:
     kind: NumberKind
 
 
+GENERIC_RELATION_WORDS = frozenset(
+    {
+        "family",
+        "亲属",
+        "家人",
+        "家属",
+        "colleague",
+        "同事",
+        "emergency",
+        "紧急联系人",
+        "other",
+        "其他",
+    }
+)
+"""Words that say no more than the relation itself: not kept as the contact's own word."""
+
+
 @dataclass(frozen=True)
 class ContactRecord:
     name: str
     relation: Relation
     number: NumberRecord
+    word: str = ""
+    """The file's own relation word when it says more than ``relation`` (母亲), else ""."""
 
 
 @dataclass(frozen=True)
@@ -349,4 +378,5 @@ def _contact(n: int, text: dict[str, str], problems: Problems) -> ContactRecord 
         ok = False
     if not ok or relation is None or not isinstance(number, NumberRecord):
         return None
-    return ContactRecord(name=name, relation=relation, number=number)
+    word = "" if raw_relation.lower() in GENERIC_RELATION_WORDS else raw_relation
+    return ContactRecord(name=name, relation=relation, number=number, word=word)

@@ -75,6 +75,9 @@ class CaseContact(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("collection_case.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
     relation: Mapped[Relation] = mapped_column(enum_column(Relation))
+    relation_word: Mapped[str | None] = mapped_column(String(20))
+    """The case file's own word when it says more than ``relation`` (母亲 for family), as the
+    agent should read it; None when it said no more (家属, 同事)."""
     case: Mapped[Case] = relationship(back_populates="contacts")
     person: Mapped[Person] = relationship()
 
