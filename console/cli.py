@@ -21,7 +21,13 @@ from console.audit_cmd import add_audit_commands
 from console.backup import BackupError, PasswordProblem, ResticMissing
 from console.backup_cmd import add_backup_commands
 from console.bounds import COUNT, PORT_OR_FREE, RATE, SECONDS
-from console.calendar_cmd import cmd_calendar_add, cmd_calendar_status
+from console.calendar_cmd import (
+    cmd_calendar_add,
+    cmd_calendar_remove,
+    cmd_calendar_restore,
+    cmd_calendar_status,
+    cmd_calendar_versions,
+)
 from console.commands import cmd_cases_list, cmd_import_cases, cmd_import_payments, cmd_init
 from console.complaint_cmd import add_complaint_commands
 from console.degrade_cmd import cmd_degrade
@@ -169,6 +175,21 @@ def _add_calendar_commands(sub: argparse._SubParsersAction[argparse.ArgumentPars
     add.add_argument("--actor", help="who is adding it, for the audit log")
     add.add_argument("--note", help="a note kept with this version")
     add.set_defaults(handler=cmd_calendar_add)
+    listed = calendar_sub.add_parser("versions", help="the kept versions of a year (cn-YYYY)")
+    listed.add_argument("name", help="the year, e.g. cn-2027")
+    listed.set_defaults(handler=cmd_calendar_versions)
+    restore = calendar_sub.add_parser("restore", help="put an earlier version of a year back")
+    restore.add_argument("name", help="the year, e.g. cn-2027")
+    restore.add_argument("version", type=int, help="the version number to put back")
+    restore.add_argument("--actor", help="who is restoring it, for the audit log")
+    restore.set_defaults(handler=cmd_calendar_restore)
+    remove = calendar_sub.add_parser(
+        "remove", help="take the admins' year out of force (versions kept)"
+    )
+    remove.add_argument("name", help="the year, e.g. cn-2027")
+    remove.add_argument("--why", required=True, help="the reason, for the audit log")
+    remove.add_argument("--actor", help="who is removing it, for the audit log")
+    remove.set_defaults(handler=cmd_calendar_remove)
 
 
 def _add_dialer_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
