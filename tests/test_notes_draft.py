@@ -168,6 +168,10 @@ def test_days_at_the_end_of_a_month_and_year() -> None:
         (["C:打错了，我不认识他。"], DraftOutcome.WRONG_NUMBER, None, None),
         (["C:我是他同事，他说明天还五千。"], DraftOutcome.THIRD_PARTY, None, None),
         (["C:车我还要用啊。", "C:我这个月工资还没发。"], DraftOutcome.OTHER, None, None),
+        # A refusal is not the answer to "when" (cw11: 现在 is no day to pay by).
+        (["A:吴涛是吧，你的钱什么时候还？", "C:我现在真的没有钱。"], DraftOutcome.REFUSED, None,
+         None),
+        (["A:什么时候能还？", "C:下个月也还不起。"], DraftOutcome.REFUSED, None, None),
     ],
 )  # fmt: skip
 def test_the_draft_of_a_call(
