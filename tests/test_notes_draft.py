@@ -261,3 +261,16 @@ def test_yuan_and_scoring() -> None:
 )
 def test_a_complaint_said_not_to_be_made_is_not_one(line: str, complains: bool) -> None:
     assert (Cue.COMPLAINT in cues(line)) is complains
+
+
+@pytest.mark.parametrize(
+    ("line", "complains"),
+    [
+        ("我打12345投诉你们", True),
+        ("我要打12378", True),
+        ("有事打我新号码13912345678", False),  # the hotline's digits inside a phone number
+        ("账号6212345678900", False),
+    ],
+)
+def test_a_hotline_is_its_own_number_not_digits_inside_another(line: str, complains: bool) -> None:
+    assert (Cue.COMPLAINT in cues(line)) is complains
