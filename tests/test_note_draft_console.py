@@ -116,3 +116,32 @@ def test_a_call_without_a_transcript_opens_a_blank_form(client: TestClient, seed
     page = client.get("/agent").text
     assert "No transcript yet" in page and "draft_of" not in page
     assert _field(page, "promised_date") == ""
+
+
+def test_a_note_refused_on_save_keeps_what_the_agent_typed(client: TestClient, seed: Seed) -> None:
+    """cw01's draft is a promise with no amount: saving it as drafted is refused, and the
+    form that says why shows what the agent typed and chose, not the draft again."""
+    token = login(client, "agent1")
+    draft_of = _field(client.get("/agent").text, "draft_of")
+    typed = "本人接听，20 号前还款，金额待核实。坐席补充：已核对"
+    refused = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "account_class": "B",
+            "promised_amount": "",
+            "promised_date": "2026-12-18",
+            "text": typed,
+            "draft_of": draft_of,
+            "csrf": token,
+        },
+    )
+    assert refused.status_code == 409
+    page = refused.text
+    assert "promised amount and date" in page
+    assert f">{typed}</textarea>" in page
+    assert _field(page, "promised_date") == "2026-12-18"
+    assert _field(page, "draft_of") == draft_of
+    assert re.search(r'<option value="promise_to_pay" selected>', page)
+    assert re.search(r'<option value="B" selected>', page)

@@ -103,6 +103,19 @@ def worklist(
     error: str = "",
     show: str = "",
 ) -> Response:
+    return _worklist_page(request, me, session, error, show)
+
+
+def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form said)
+    request: Request,
+    me: Principal,
+    session: Session,
+    error: str = "",
+    show: str = "",
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The worklist; ``typed``: the note form as the agent sent it, when saving it was refused
+    (shown again as sent, so a refusal never throws the agent's edits away)."""
     agent = _my_agent(session, me)
     if show not in FILTERS:
         raise HTTPException(422, f"show: one of {', '.join(f for f in FILTERS if f)}")
@@ -134,7 +147,9 @@ def worklist(
         unavailable=dialer(request).unavailable(),
         error=error,
         today=now(request).date().isoformat(),
-        draft=_prefill(drafted, _today(request)),
+        draft=typed
+        if typed and pending and typed["attempt"] == str(pending[0].id)
+        else _prefill(drafted, _today(request)),
         wording=wording,
         current=current,
     )
@@ -247,7 +262,16 @@ def save_note(  # noqa: PLR0917 (the note form)
         with session.begin_nested():
             add_note(session, agent.id, me.username, note, now(request))
     except (NoteError, ValueError) as exc:
-        return worklist(request, me, session, error=str(exc))
+        typed = {
+            "attempt": str(attempt_id),
+            "outcome": outcome.value,
+            "account_class": account_class,
+            "amount": promised_amount,
+            "date": promised_date,
+            "text": text,
+            "of": draft_of,
+        }
+        return _worklist_page(request, me, session, error=str(exc), typed=typed)
     return RedirectResponse("/agent", status_code=303)
 
 
