@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from store.models import CallAttempt, CollectionNote, Recording
+from store.models import CallAttempt, CollectionNote, Recording, Utterance
 from store.note_drafts import note_changes
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import Seed, console_app, seed_console
@@ -145,3 +145,38 @@ def test_a_note_refused_on_save_keeps_what_the_agent_typed(client: TestClient, s
     assert _field(page, "draft_of") == draft_of
     assert re.search(r'<option value="promise_to_pay" selected>', page)
     assert re.search(r'<option value="B" selected>', page)
+
+
+def test_a_number_said_in_the_call_is_masked_in_the_drafted_note(
+    client: TestClient, seed: Seed
+) -> None:
+    """The draft quotes the callee; a phone number they said stays masked in the page (and
+    in the kept draft), as every number on the agent's pages does."""
+    with seed.app.sessions.begin() as session:
+        line = session.scalars(
+            select(Utterance).where(
+                Utterance.recording_id == seed.recordings["cw01"],
+                Utterance.text.contains("二十号之前"),
+            )
+        ).one()
+        line.text = "这个月发工资就还，二十号之前吧，有事打我新号码13912345678。"
+    token = login(client, "agent1")
+    page = client.get("/agent").text
+    assert "二十号之前吧，有事打我新号码139****5678" in page
+    assert "13912345678" not in page
+    saved = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "promised_amount": "2000",
+            "promised_date": "2026-12-20",
+            "text": "本人接听，20 号前还两千。",
+            "draft_of": _field(page, "draft_of"),
+            "csrf": token,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with seed.app.sessions() as session:
+        note = session.scalars(select(CollectionNote)).one()
+        assert note.draft_text is not None and "13912345678" not in note.draft_text
