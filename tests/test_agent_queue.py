@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from console import worklists
+from console.web.dialing import NoDialer
 from dialer.keeper import keep_once
 from store import kept_schedule as kept
 from store.enums import AttemptStatus, HoldReason
@@ -243,3 +244,16 @@ def test_a_number_in_a_holds_detail_is_masked_on_my_holds(seed: Seed) -> None:
     holds = agent_page(seed, "agent2", "holds")
     assert "我就让我律师打你139****5678" in case_block(holds, held.case_id)
     assert "13912345678" not in holds
+
+
+def test_a_console_that_places_no_calls_says_so_and_how_to_get_one(seed: Seed) -> None:
+    """The demo serves its console without a dialer: the worklist says, in Chinese first,
+    that this console places no calls and which one does; starting a sandbox beside it
+    (what the old words told the agent to do) would change nothing."""
+    owner_pass(seed)
+    client = console_client(seed.app, NoDialer())  # type: ignore[arg-type]
+    login(client, "agent2")
+    page = client.get("/agent").text
+    assert "本控制台不外呼" in page and "callwarden web serve" in page
+    assert "start it with `callwarden sandbox up`" not in page
+    assert re.search(r'<button type="submit" aria-keyshortcuts="D" disabled>', page)
