@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -182,3 +182,13 @@ def test_a_number_said_in_the_call_is_masked_in_the_drafted_note(
     with seed.app.sessions() as session:
         note = session.scalars(select(CollectionNote)).one()
         assert note.draft_text is not None and "13912345678" not in note.draft_text
+
+
+def test_the_promised_dates_earliest_day_is_the_centres_today(seed: Seed) -> None:
+    """At 07:30 in Shanghai it is still yesterday in UTC: the date field's earliest day is
+    the centre's today, the one the server accepts, not UTC's."""
+    early = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # 2026-12-02 07:30 in Shanghai
+    client = console_client(seed.app, FakeDialer(seed.app), at=early)
+    login(client, "agent1")
+    page = client.get("/agent").text
+    assert re.search(r'name="promised_date" type="date" min="2026-12-02"', page)

@@ -146,7 +146,7 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
         error=error,
-        today=now(request).date().isoformat(),
+        today=_today(request).isoformat(),
         draft=typed
         if typed and pending and typed["attempt"] == str(pending[0].id)
         else _prefill(drafted, _today(request)),
