@@ -22,6 +22,7 @@ from console.worklists import CaseWhere, CaseWork
 from dialer.scheduler import calling_rank
 from store.case_queue import CaseFile, CaseNumber, case_files, held_cases
 from store.kept_schedule import KeptBlocked, KeptItem
+from store.pii import mask_text
 
 FILTERS = tuple(zh.FILTERS_ZH)
 """The worklist's filters, as the ``show`` query parameter names them ("": every due case)."""
@@ -146,7 +147,8 @@ def _number(
 
 def _held_row(file: CaseFile) -> CaseRow:
     held = "；".join(
-        zh.HOLD_ZH[h.reason] + (f"（{h.detail}）" if h.detail else "") for h in file.holds
+        zh.HOLD_ZH[h.reason] + (f"（{mask_text(h.detail)}）" if h.detail else "")
+        for h in file.holds
     )
     why = f"{zh.RULE_KIND_ZH['hold']}：{held}，待主管解除"
     numbers = [

@@ -3,7 +3,7 @@ rules (``compliance.notes_draft``), at the call's local date in the centre's zon
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -13,6 +13,7 @@ from compliance.notes_draft import RULES_VERSION, NoteDraft, draft_note
 from store.models import CallAttempt
 from store.note_drafts import transcript_of_attempt
 from store.notes import DraftShown
+from store.pii import mask_text
 
 
 @dataclass(frozen=True)
@@ -35,4 +36,8 @@ def draft_for_attempt(session: Session, attempt: CallAttempt, zone: ZoneInfo) ->
     lines = [Line(who.value, start, end, text) for who, start, end, text in transcript.lines]
     # The call's own day anchors 明天 and 周五: in the centre's zone, not UTC's, not today's.
     at = transcript.call_at.astimezone(zone)
-    return DraftedNote(transcript.recording_id, draft_note(lines, transcript.contact_type, at))
+    draft = draft_note(lines, transcript.contact_type, at)
+    # The summary quotes the callee: a number they said is masked, in the form and in the
+    # kept draft alike (so a draft saved unchanged still reads as unchanged).
+    masked = replace(draft, summary=mask_text(draft.summary))
+    return DraftedNote(transcript.recording_id, masked)

@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from console import worklists
+from console.web.dialing import NoDialer
 from dialer.keeper import keep_once
 from store import kept_schedule as kept
 from store.enums import AttemptStatus, HoldReason
@@ -223,3 +224,36 @@ def test_an_unknown_filter_is_refused(seed: Seed) -> None:
     client: TestClient = console_client(seed.app, FakeDialer(seed.app))
     login(client, "agent2")
     assert client.get("/agent?show=everything").status_code == 422
+
+
+def test_a_number_in_a_holds_detail_is_masked_on_my_holds(seed: Seed) -> None:
+    """A hold's detail is free text (an admin's words, or the callee's line the detector
+    quoted): a number in it is masked on the worklist, as on the case page."""
+    held = next(one_per_case(seed))
+    assign(seed, held.case_id, "A02")
+    with seed.app.sessions.begin() as session:
+        place_hold(
+            session,
+            session.get_one(Case, held.case_id).account_no,
+            HoldReason.COMPLAINT_TENDENCY,
+            "6.7s: 你们再打，我就让我律师打你13912345678",
+            "detector",
+            CALL_DAY,
+        )
+    owner_pass(seed)
+    holds = agent_page(seed, "agent2", "holds")
+    assert "我就让我律师打你139****5678" in case_block(holds, held.case_id)
+    assert "13912345678" not in holds
+
+
+def test_a_console_that_places_no_calls_says_so_and_how_to_get_one(seed: Seed) -> None:
+    """The demo serves its console without a dialer: the worklist says, in Chinese first,
+    that this console places no calls and which one does; starting a sandbox beside it
+    (what the old words told the agent to do) would change nothing."""
+    owner_pass(seed)
+    client = console_client(seed.app, NoDialer())  # type: ignore[arg-type]
+    login(client, "agent2")
+    page = client.get("/agent").text
+    assert "本控制台不外呼" in page and "callwarden web serve" in page
+    assert "start it with `callwarden sandbox up`" not in page
+    assert re.search(r'<button type="submit" aria-keyshortcuts="D" disabled>', page)

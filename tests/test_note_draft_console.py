@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from store.models import CallAttempt, CollectionNote, Recording
+from store.models import CallAttempt, CollectionNote, Recording, Utterance
 from store.note_drafts import note_changes
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import Seed, console_app, seed_console
@@ -116,3 +116,79 @@ def test_a_call_without_a_transcript_opens_a_blank_form(client: TestClient, seed
     page = client.get("/agent").text
     assert "No transcript yet" in page and "draft_of" not in page
     assert _field(page, "promised_date") == ""
+
+
+def test_a_note_refused_on_save_keeps_what_the_agent_typed(client: TestClient, seed: Seed) -> None:
+    """cw01's draft is a promise with no amount: saving it as drafted is refused, and the
+    form that says why shows what the agent typed and chose, not the draft again."""
+    token = login(client, "agent1")
+    draft_of = _field(client.get("/agent").text, "draft_of")
+    typed = "本人接听，20 号前还款，金额待核实。坐席补充：已核对"
+    refused = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "account_class": "B",
+            "promised_amount": "",
+            "promised_date": "2026-12-18",
+            "text": typed,
+            "draft_of": draft_of,
+            "csrf": token,
+        },
+    )
+    assert refused.status_code == 409
+    page = refused.text
+    assert (
+        "承诺还款须填写承诺金额和日期 · a promise to pay needs the promised amount and date" in page
+    )
+    assert f">{typed}</textarea>" in page
+    assert _field(page, "promised_date") == "2026-12-18"
+    assert _field(page, "draft_of") == draft_of
+    assert re.search(r'<option value="promise_to_pay" selected>', page)
+    assert re.search(r'<option value="B" selected>', page)
+
+
+def test_a_number_said_in_the_call_is_masked_in_the_drafted_note(
+    client: TestClient, seed: Seed
+) -> None:
+    """The draft quotes the callee; a phone number they said stays masked in the page (and
+    in the kept draft), as every number on the agent's pages does."""
+    with seed.app.sessions.begin() as session:
+        line = session.scalars(
+            select(Utterance).where(
+                Utterance.recording_id == seed.recordings["cw01"],
+                Utterance.text.contains("二十号之前"),
+            )
+        ).one()
+        line.text = "这个月发工资就还，二十号之前吧，有事打我新号码13912345678。"
+    token = login(client, "agent1")
+    page = client.get("/agent").text
+    assert "二十号之前吧，有事打我新号码139****5678" in page
+    assert "13912345678" not in page
+    saved = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "promised_amount": "2000",
+            "promised_date": "2026-12-20",
+            "text": "本人接听，20 号前还两千。",
+            "draft_of": _field(page, "draft_of"),
+            "csrf": token,
+        },
+    )
+    assert saved.status_code == 303, saved.text
+    with seed.app.sessions() as session:
+        note = session.scalars(select(CollectionNote)).one()
+        assert note.draft_text is not None and "13912345678" not in note.draft_text
+
+
+def test_the_promised_dates_earliest_day_is_the_centres_today(seed: Seed) -> None:
+    """At 07:30 in Shanghai it is still yesterday in UTC: the date field's earliest day is
+    the centre's today, the one the server accepts, not UTC's."""
+    early = datetime(2026, 12, 1, 23, 30, tzinfo=UTC)  # 2026-12-02 07:30 in Shanghai
+    client = console_client(seed.app, FakeDialer(seed.app), at=early)
+    login(client, "agent1")
+    page = client.get("/agent").text
+    assert re.search(r'name="promised_date" type="date" min="2026-12-02"', page)

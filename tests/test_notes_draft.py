@@ -168,6 +168,10 @@ def test_days_at_the_end_of_a_month_and_year() -> None:
         (["C:打错了，我不认识他。"], DraftOutcome.WRONG_NUMBER, None, None),
         (["C:我是他同事，他说明天还五千。"], DraftOutcome.THIRD_PARTY, None, None),
         (["C:车我还要用啊。", "C:我这个月工资还没发。"], DraftOutcome.OTHER, None, None),
+        # A refusal is not the answer to "when" (cw11: 现在 is no day to pay by).
+        (["A:吴涛是吧，你的钱什么时候还？", "C:我现在真的没有钱。"], DraftOutcome.REFUSED, None,
+         None),
+        (["A:什么时候能还？", "C:下个月也还不起。"], DraftOutcome.REFUSED, None, None),
     ],
 )  # fmt: skip
 def test_the_draft_of_a_call(
@@ -256,4 +260,17 @@ def test_yuan_and_scoring() -> None:
     ],
 )
 def test_a_complaint_said_not_to_be_made_is_not_one(line: str, complains: bool) -> None:
+    assert (Cue.COMPLAINT in cues(line)) is complains
+
+
+@pytest.mark.parametrize(
+    ("line", "complains"),
+    [
+        ("我打12345投诉你们", True),
+        ("我要打12378", True),
+        ("有事打我新号码13912345678", False),  # the hotline's digits inside a phone number
+        ("账号6212345678900", False),
+    ],
+)
+def test_a_hotline_is_its_own_number_not_digits_inside_another(line: str, complains: bool) -> None:
     assert (Cue.COMPLAINT in cues(line)) is complains

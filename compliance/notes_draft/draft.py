@@ -116,12 +116,20 @@ def _read_promise(lines: Sequence[tuple[str, str]], today: date) -> _Promise | N
             promise = promise or _Promise()
             promise.take(*_agent_terms(previous[1], today), text)
             promise.take(amounts, days, text)  # 行，周五吧: the callee's own day
-        elif days and previous[0] == "agent" and _ASKS_WHEN.search(previous[1]):
+        elif days and _answers_when(previous, text):
             promise = promise or _Promise()
             promise.take(amounts, days, text)
         elif promise and _corrects(amounts, days):
             promise.take(amounts, days, text)  # 不是五千，是三千
     return promise
+
+
+def _answers_when(previous: tuple[str, str], text: str) -> bool:
+    """A callee's day in answer to the agent's "when" (下个月吧); a refusal is no answer
+    (什么时候还? — 我现在真的没有钱: 现在 is no day to pay by)."""
+    if previous[0] != "agent" or not _ASKS_WHEN.search(previous[1]):
+        return False
+    return Cue.REFUSAL not in cues(text)
 
 
 def _corrects(amounts: list[AmountMention], days: list[DateMention]) -> bool:

@@ -39,7 +39,8 @@ class Cue(StrEnum):
 
 CUE_PATTERNS: dict[Cue, re.Pattern[str]] = {
     Cue.COMPLAINT: re.compile(
-        r"投诉|举报|告你|报警|监管|消费者协会|消协|热线|12345|12378|银保监|曝光|录下来|找律师"
+        r"投诉|举报|告你|报警|监管|消费者协会|消协|热线|(?<!\d)123(?:45|78)(?!\d)|银保监|曝光|"
+        r"录下来|找律师"
     ),
     Cue.WRONG_NUMBER: re.compile(
         r"打错|不认识(?:他|她|这个人)|新办的|以前的机主|没这个人|没有这个人|机主"

@@ -103,6 +103,19 @@ def worklist(
     error: str = "",
     show: str = "",
 ) -> Response:
+    return _worklist_page(request, me, session, error, show)
+
+
+def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form said)
+    request: Request,
+    me: Principal,
+    session: Session,
+    error: str = "",
+    show: str = "",
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """The worklist; ``typed``: the note form as the agent sent it, when saving it was refused
+    (shown again as sent, so a refusal never throws the agent's edits away)."""
     agent = _my_agent(session, me)
     if show not in FILTERS:
         raise HTTPException(422, f"show: one of {', '.join(f for f in FILTERS if f)}")
@@ -133,8 +146,10 @@ def worklist(
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
         error=error,
-        today=now(request).date().isoformat(),
-        draft=_prefill(drafted, _today(request)),
+        today=_today(request).isoformat(),
+        draft=typed
+        if typed and pending and typed["attempt"] == str(pending[0].id)
+        else _prefill(drafted, _today(request)),
         wording=wording,
         current=current,
     )
@@ -171,9 +186,14 @@ def dial(
 ) -> Response:
     agent = _my_agent(session, me)
     if pending_notes(session, agent.id):
-        return worklist(request, me, session, error="Write the note of your last call first.")
+        return worklist(
+            request,
+            me,
+            session,
+            error="请先为上一通电话写催记 · Write the note of your last call first.",
+        )
     if calls_in_flight(session, agent.id):
-        return worklist(request, me, session, error="A call is still in progress.")
+        return worklist(request, me, session, error="仍有通话在进行 · A call is still in progress.")
     why_not = dialer(request).unavailable()
     if why_not:
         return worklist(request, me, session, error=why_not)
@@ -181,7 +201,12 @@ def dial(
     profile = cw(request).profile()
     work = worklists.offered(session, profile, now(request), agent.code, (phone_number_id, case_id))
     if work is None:
-        return worklist(request, me, session, error="That number is not on your worklist now.")
+        return worklist(
+            request,
+            me,
+            session,
+            error="该号码现在不在您的工作队列中 · That number is not on your worklist now.",
+        )
     item = DialItem(phone_number_id, case_id, work.e164)
     dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
     return RedirectResponse("/agent", status_code=303)
@@ -198,10 +223,13 @@ def _amount_cents(text: str) -> int | None:
     if not text.strip():
         return None
     if not _AMOUNT.fullmatch(text.strip()):
-        raise NoteError(f"promised amount: yuan such as 1200.50, not {text[:40]!r}")
+        raise NoteError(
+            f"承诺金额须为元，如 1200.50 · promised amount: yuan such as 1200.50, not {text[:40]!r}"
+        )
     cents = int(Decimal(text.strip()) * 100)
     if not 0 < cents <= MAX_PROMISED_CENTS:
         raise NoteError(
+            f"承诺金额须大于 0 且不超过 {MAX_PROMISED_CENTS // 100:,} 元 · "
             f"promised amount: more than 0 and at most {MAX_PROMISED_CENTS // 100:,} yuan"
         )
     return cents
@@ -213,9 +241,14 @@ def _day(text: str, today: date) -> date | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise NoteError(f"promised date: not a date (YYYY-MM-DD): {text!r}") from exc
+        raise NoteError(
+            f"承诺日期格式应为 YYYY-MM-DD · promised date: not a date (YYYY-MM-DD): {text!r}"
+        ) from exc
     if not today <= day <= today + PROMISE_HORIZON:
-        raise NoteError(f"promised date: {day} is not between today ({today}) and a year from now")
+        raise NoteError(
+            f"承诺日期须在今天（{today}）到一年内 · "
+            f"promised date: {day} is not between today ({today}) and a year from now"
+        )
     return day
 
 
@@ -247,7 +280,16 @@ def save_note(  # noqa: PLR0917 (the note form)
         with session.begin_nested():
             add_note(session, agent.id, me.username, note, now(request))
     except (NoteError, ValueError) as exc:
-        return worklist(request, me, session, error=str(exc))
+        typed = {
+            "attempt": str(attempt_id),
+            "outcome": outcome.value,
+            "account_class": account_class,
+            "amount": promised_amount,
+            "date": promised_date,
+            "text": text,
+            "of": draft_of,
+        }
+        return _worklist_page(request, me, session, error=str(exc), typed=typed)
     return RedirectResponse("/agent", status_code=303)
 
 

@@ -40,10 +40,17 @@ class PreviewDialer(Protocol):
 
 
 class NoDialer:
-    """For a console started without a PBX: the page says so instead of dialling."""
+    """For a console started without a PBX (the demo's): the page says so instead of
+    dialling, and which console does dial (this one never will, whatever runs beside it)."""
 
     def unavailable(self) -> str | None:
-        return "no PBX is connected to this console: start it with `callwarden sandbox up`"
+        return (
+            "本控制台不外呼：演示的通话已在启动前拨完，请为每通电话写催记；"
+            "要从本页拨打，请在 `callwarden sandbox up` 之后用 `callwarden web serve` 启动控制台"
+            " · this console places no calls (the demo's were placed before it started: "
+            "write their notes); to dial from this page, serve the console with "
+            "`callwarden web serve` while `callwarden sandbox up` runs"
+        )
 
     def dial(self, request: DialRequest) -> None:
         raise RuntimeError(self.unavailable())
