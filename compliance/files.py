@@ -43,3 +43,18 @@ def locate_toml(ref: str | Path, dirs: tuple[Path, ...], what: str) -> Path | st
         if path.is_file():
             return path
     return f"{what} {ref!r} not found in {', '.join(str(d) for d in dirs)}"
+
+
+def key_line(lines: list[str], start: int, key: Any) -> int:
+    """The line of ``key = …`` inside the TOML table starting at line ``start`` (or the
+    table's own line): where a problem with that key is named."""
+    if not isinstance(key, str):
+        return start
+    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
+    for number in range(start, len(lines) + 1):
+        line = lines[number - 1]
+        if number > start and line.lstrip().startswith("["):
+            break
+        if pattern.match(line):
+            return number
+    return start

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import LexiconError
-from compliance.files import TomlUnreadable, locate_toml, read_toml
+from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.lexicon.model import LexiconFile
 from compliance.lexicon.trained import ClassifierModel, parse_model
 
@@ -106,26 +106,12 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int:
         header = re.compile(rf"^\s*\[\[\s*{loc[0]}\s*\]\]")
         found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
         start = found[loc[1]] if loc[1] < len(found) else 1
-        return _key_line(lines, start, loc[2] if len(loc) > 2 else None)
+        return key_line(lines, start, loc[2] if len(loc) > 2 else None)
     if len(loc) >= 2 and loc[0] == "categories":
         header = re.compile(rf"^\s*\[\s*categories\.{re.escape(str(loc[1]))}\s*\]")
         found = [n for n, line in enumerate(lines, start=1) if header.match(line)]
         start = found[0] if found else 1
-        return _key_line(lines, start, loc[2] if len(loc) > 2 else None)
+        return key_line(lines, start, loc[2] if len(loc) > 2 else None)
     if loc:
-        return _key_line(lines, 1, loc[0])
+        return key_line(lines, 1, loc[0])
     return 1
-
-
-def _key_line(lines: list[str], start: int, key: Any) -> int:
-    """The line of ``key = …`` inside the table starting at ``start`` (or the header's line)."""
-    if not isinstance(key, str):
-        return start
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number in range(start, len(lines) + 1):
-        line = lines[number - 1]
-        if number > start and line.lstrip().startswith("["):
-            break
-        if pattern.match(line):
-            return number
-    return start

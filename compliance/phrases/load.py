@@ -14,7 +14,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from compliance.errors import PhrasesError
-from compliance.files import TomlUnreadable, locate_toml, read_toml
+from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.phrases.choose import REQUIRED
 from compliance.phrases.model import PhraseBook
 
@@ -78,13 +78,4 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int:
         header = re.compile(rf"^\s*\[\s*situations\.\"?{re.escape(str(loc[1]))}\"?\s*\]")
         start = next((n for n, line in enumerate(lines, 1) if header.match(line)), 1)
         key = loc[2] if len(loc) > 2 else None
-    if not isinstance(key, str):
-        return start
-    pattern = re.compile(rf"^\s*{re.escape(key)}\s*=")
-    for number in range(start, len(lines) + 1):
-        line = lines[number - 1]
-        if number > start and line.lstrip().startswith("["):
-            break
-        if pattern.match(line):
-            return number
-    return start
+    return key_line(lines, start, key)
