@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import delete, func, select
+from sqlalchemy import Engine, func, select
 from stdnum.cn import ric
 
 from compliance.policy import load_profile
@@ -38,6 +38,7 @@ from store.models import (
 )
 from store.reservation import reserve_attempt
 from tests.conftest import SAMPLE_CASES
+from tests.dbcopies import copy_of
 from tests.dbdata import Target, add_attempts, contact_targets, debtor_targets, load_sample
 
 PROFILE = load_profile("cn-default")
@@ -236,6 +237,19 @@ def _dnc(session: object) -> set[str]:
 @example(steps=[("no_answer", 1, 1), ("keep", 0, 1)], fraction=0.5)
 @example(steps=[("answered", 2, 1), ("keep", 0, 1), ("note", 2, 60)], fraction=0.5)
 def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
+    engine: Engine,
+    book: list[Target],
+    tmp_path: Path,
+    steps: list[Event],
+    fraction: float,
+) -> None:
+    # each example on its own copy of the booked database: one example's rows are never the
+    # next one's start (a shared database once failed with the shrunk example ``steps=[]``)
+    with copy_of(engine, tmp_path) as sessions:
+        _events_then_compare(sessions, book, tmp_path, steps, fraction)
+
+
+def _events_then_compare(
     sessions: SessionFactory,
     book: list[Target],
     tmp_path: Path,
@@ -243,8 +257,6 @@ def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
     fraction: float,
 ) -> None:
     now = START
-    with sessions.begin() as session:  # examples share the database: each starts from a build
-        session.execute(delete(ScheduleState))
     owner = owner_of(sessions)
     owner_pass(owner, now)
     for event in steps:
