@@ -53,9 +53,11 @@ def outcome_of(status: str) -> Outcome:
     return OUTCOME_OF_STATUS.get(status, Outcome.IN_FLIGHT)
 
 
-def past_attempt(at: datetime, person_id: int, case_id: int, e164: str, status: str) -> PastAttempt:
+def past_attempt(
+    at: datetime, person_id: int, case_id: int, e164: str, status: str, *, attempt_id: int
+) -> PastAttempt:
     """One counted attempt row as the policy sees it."""
-    return PastAttempt(at, person_id, case_id, e164, outcome_of(status))
+    return PastAttempt(at, person_id, case_id, e164, outcome_of(status), attempt_id)
 
 
 _CONTACT_TYPES = {kind.value: kind for kind in ContactType}
@@ -184,7 +186,9 @@ def dial_facts(context: DialContext, *, with_zones: bool) -> DialFacts:
     """The facts for one reservation, made by the same rules the worklist loader applies
     column by column."""
     attempts = (
-        past_attempt(row.at, row.person_id, row.case_id, row.e164, row.status)
+        past_attempt(
+            row.at, row.person_id, row.case_id, row.e164, row.status, attempt_id=row.attempt_id
+        )
         for row in context.history
     )
     until = context.line_busy_until

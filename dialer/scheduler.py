@@ -425,8 +425,8 @@ def _retry_slot_wait(
 ) -> datetime | None:
     """When an unanswered number may be retried, if not in this slot: it waits for the next
     slot rather than being redialled in this one."""
-    mine = [a for a in history.attempts if a.e164 == e164]
-    last = max(mine, key=lambda a: a.at, default=None)
+    # the history is in order, ties on the instant by reservation: its last is the last
+    last = next((a for a in reversed(history.attempts) if a.e164 == e164), None)
     if last is None or last.outcome != Outcome.UNANSWERED:
         return None
     last_local = last.at.astimezone(local.tzinfo)

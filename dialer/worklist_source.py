@@ -159,9 +159,10 @@ def _history(session: Session, now: datetime, lookback: timedelta, scope: BookSc
             CallAttempt.case_id,
             CallAttempt.e164,
             _text(CallAttempt.status),
+            CallAttempt.id,
         )
         .where(counted_attempts(now - lookback), scope.attempts())
-        .order_by(CallAttempt.reserved_at)
+        .order_by(CallAttempt.reserved_at, CallAttempt.id)
     )
     up = select(CallAttempt.person_id, CallAttempt.e164, CallAttempt.reserved_at).where(
         calls_up(now), scope.attempts()
@@ -169,8 +170,8 @@ def _history(session: Session, now: datetime, lookback: timedelta, scope: BookSc
     instant = _instants(session, distinct=True)
     return Histories(
         (
-            past_attempt(instant(at), person, case, e164, status)
-            for at, person, case, e164, status in _rows(session, attempts)
+            past_attempt(instant(at), person, case, e164, status, attempt_id=attempt_id)
+            for at, person, case, e164, status, attempt_id in _rows(session, attempts)
         ),
         [(person, e164, instant(at) + LONGEST_CALL) for person, e164, at in _rows(session, up)],
     )

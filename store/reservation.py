@@ -59,6 +59,7 @@ class PastAttemptRow:
     case_id: int
     e164: str
     status: AttemptStatus
+    attempt_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,13 +281,14 @@ def _load_context(
             CallAttempt.case_id,
             CallAttempt.e164,
             CallAttempt.status,
+            CallAttempt.id,
         )
         .where(
             or_(CallAttempt.person_id == number.person_id, CallAttempt.e164 == number.e164),
             counted_attempts(now - lookback),
             CallAttempt.id != (leave_out or 0),
         )
-        .order_by(CallAttempt.reserved_at)
+        .order_by(CallAttempt.reserved_at, CallAttempt.id)
     )
     last_up = session.scalar(
         select(func.max(CallAttempt.reserved_at)).where(

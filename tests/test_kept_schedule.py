@@ -235,6 +235,11 @@ def _dnc(session: object) -> set[str]:
 @example(steps=[("dnc", 0, 1), ("keep", 0, 1)], fraction=0.5)
 @example(steps=[("reached", 0, 30), ("keep", 0, 1), ("edge", 0, 1), ("keep", 0, 1)], fraction=0.5)
 @example(steps=[("no_answer", 1, 1), ("keep", 0, 1)], fraction=0.5)
+# found by Hypothesis: an import that gives a new debtor a number others share, then an answer
+@example(
+    steps=[("no_answer", 1, 1), ("import", 0, 1), ("keep", 0, 1), ("answered", 0, 1)],
+    fraction=0.0,
+)
 @example(steps=[("answered", 2, 1), ("keep", 0, 1), ("note", 2, 60)], fraction=0.5)
 def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
     engine: Engine,

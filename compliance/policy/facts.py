@@ -122,6 +122,13 @@ class PastAttempt:
     case_id: int
     e164: str
     outcome: Outcome
+    attempt_id: int = 0
+    """Orders attempts reserved at the same instant (the later reservation is the later
+    attempt), so that which one is "the last" never depends on the order rows were read in."""
+
+
+def _in_order(attempt: PastAttempt) -> tuple[datetime, int]:
+    return attempt.at, attempt.attempt_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +147,7 @@ class AttemptHistory:
     def of(
         attempts: Iterable[PastAttempt], *, line_busy_until: datetime | None = None
     ) -> AttemptHistory:
-        return AttemptHistory(tuple(sorted(attempts, key=lambda a: a.at)), line_busy_until)
+        return AttemptHistory(tuple(sorted(attempts, key=_in_order)), line_busy_until)
 
     def __bool__(self) -> bool:
         """Whether there is anything for the history rules to read."""
