@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from store.pii import mask_phone, mask_text
+from store.pii import mask_name, mask_phone, mask_text
 from store.wallboard import AgentRow, AlertRow, FloorRows, OpenCall
 
 
@@ -121,12 +121,6 @@ class Event:
 
     name: str
     data: dict[str, Any]
-
-
-def mask_name(name: str) -> str:
-    """``张三丰`` → ``张**``: enough for a lead to tell calls apart, not to identify anyone."""
-    name = name.strip()
-    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)
 
 
 def board(rows: FloorRows) -> Board:

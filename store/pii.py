@@ -60,3 +60,9 @@ class MaskingFilter(logging.Filter):
         record.msg = mask_text(record.getMessage())
         record.args = None
         return True
+
+
+def mask_name(name: str) -> str:
+    """``张三丰`` → ``张**``: the surname an agent greets by, not enough to identify anyone."""
+    name = name.strip()
+    return name[:1] + "*" * (len(name) - 1) if len(name) > 1 else "*" * len(name)

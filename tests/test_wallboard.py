@@ -28,7 +28,6 @@ from console.wallboard import (
     changes,
     decode_event,
     encode_event,
-    mask_name,
     snapshot,
 )
 from console.web.server import create_app
@@ -45,6 +44,7 @@ from store.models import (
     PhoneNumber,
     User,
 )
+from store.pii import mask_name
 from store.scope import Viewer
 from store.team_day import Counters, day_window
 from store.wallboard import AgentRow, AlertRow, FloorRows, OpenCall, floor_rows

@@ -28,7 +28,7 @@ from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
 from store.enums import Role
 from store.note_drafts import note_changes
-from store.pii import mask_phone, mask_resident_id, mask_text
+from store.pii import mask_name, mask_phone, mask_resident_id, mask_text
 
 WEB_DIR = Path(str(resources.files("console") / "web"))
 """The templates and the static files."""
@@ -36,6 +36,7 @@ TEMPLATES = Jinja2Templates(directory=WEB_DIR / "templates")
 TEMPLATES.env.filters["phone"] = mask_phone
 TEMPLATES.env.filters["resident_id"] = mask_resident_id
 TEMPLATES.env.filters["masked"] = mask_text
+TEMPLATES.env.filters["name"] = mask_name
 TEMPLATES.env.filters["note_changes"] = note_changes
 
 
