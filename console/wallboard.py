@@ -14,8 +14,11 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from store.enums import Speaker
 from store.pii import mask_name, mask_phone, mask_text
-from store.wallboard import AgentRow, AlertRow, FloorRows, OpenCall
+from store.wallboard import LINES_SHOWN, AgentRow, AlertRow, FloorRows, OpenCall
+
+__all__ = ["LINES_SHOWN"]  # the board's own limit, re-exported for its readers
 
 
 class AgentState(StrEnum):
@@ -35,6 +38,31 @@ STATE_LABELS = {
 }
 
 
+SPEAKER_LABELS = {"agent": "坐席", "callee": "对方", "unknown": "未分声道"}
+"""Who said a line, as the floor says it."""
+
+
+@dataclass(frozen=True)
+class SaidLine:
+    """One line of a call's running transcript on its agent's tile."""
+
+    speaker: str
+    at_s: float
+    text: str
+    """Masked: a transcript is untrusted, personal text."""
+    flag: str = ""
+    """The category of a live alert raised on this utterance ("" for none)."""
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "speaker": self.speaker,
+            "speaker_label": SPEAKER_LABELS.get(self.speaker, self.speaker),
+            "at_s": self.at_s,
+            "text": self.text,
+            "flag": self.flag,
+        }
+
+
 @dataclass(frozen=True)
 class Tile:
     """One agent on the board."""
@@ -52,9 +80,12 @@ class Tile:
     """Today's attempts, connected, talk_s, notes_owed, flags, holds."""
     attempt_id: int | None = None
     """The call up now (what a lead listens in on); None without a call."""
+    transcript: tuple[SaidLine, ...] = ()
+    """The call's newest live lines, oldest first (empty without a call)."""
 
     def as_json(self) -> dict[str, Any]:
         return {
+            "transcript": [line.as_json() for line in self.transcript],
             "agent_id": self.agent_id,
             "attempt_id": self.attempt_id,
             "code": self.code,
@@ -131,8 +162,9 @@ def board(rows: FloorRows) -> Board:
         if held is None or _rank(call) >= _rank(held):
             current[call.agent_id] = call
     names = {a.agent_id: f"{a.code} {a.name}" for a in rows.agents}
+    flagged = {(a.attempt_id, a.speaker, a.start_s): a.category for a in rows.alerts}
     return Board(
-        tuple(_tile(agent, current.get(agent.agent_id)) for agent in rows.agents),
+        tuple(_tile(agent, current.get(agent.agent_id), flagged) for agent in rows.agents),
         tuple(_card(alert, names.get(alert.agent_id, "")) for alert in rows.alerts),
     )
 
@@ -141,7 +173,9 @@ def _rank(call: OpenCall) -> int:
     return 1 if call.answered_at is not None else 0
 
 
-def _tile(agent: AgentRow, call: OpenCall | None) -> Tile:
+def _tile(
+    agent: AgentRow, call: OpenCall | None, flagged: dict[tuple[int, Speaker, float], str]
+) -> Tile:
     c = agent.counters
     counters: dict[str, float] = {
         "attempts": c.attempts,
@@ -159,6 +193,15 @@ def _tile(agent: AgentRow, call: OpenCall | None) -> Tile:
     else:
         state, since = AgentState.RINGING, call.originated_at or call.reserved_at
     callee = f"{mask_name(call.callee_name)} {mask_phone(call.e164)}".strip()
+    transcript = tuple(
+        SaidLine(
+            line.speaker.value,
+            line.start_s,
+            mask_text(line.text),
+            flagged.get((call.attempt_id, line.speaker, line.start_s), ""),
+        )
+        for line in call.lines
+    )
     return Tile(
         agent.agent_id,
         agent.code,
@@ -169,6 +212,7 @@ def _tile(agent: AgentRow, call: OpenCall | None) -> Tile:
         since,
         counters,
         call.attempt_id,
+        transcript,
     )
 
 

@@ -24,6 +24,7 @@ from store.models import (
     Flag,
     Hold,
     LiveAlert,
+    LiveUtterance,
     Person,
     Team,
 )
@@ -33,6 +34,8 @@ from store.team_day import Counters, team_days
 
 ALERTS_SHOWN = 100
 """Today's newest alerts on the board; older ones stay in the audit log and the QA pages."""
+LINES_SHOWN = 3
+"""The newest live utterances of each call up on the board (its running transcript)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,15 @@ class AgentRow:
     team: str
     """The team's name ("" for an agent no team has yet)."""
     counters: Counters
+
+
+@dataclass(frozen=True)
+class LiveLine:
+    """One utterance the live follower heard in a call that is still up."""
+
+    speaker: Speaker
+    start_s: float
+    text: str
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,8 @@ class OpenCall:
     reserved_at: datetime
     originated_at: datetime | None
     answered_at: datetime | None
+    lines: tuple[LiveLine, ...] = ()
+    """Its newest :data:`LINES_SHOWN` live utterances, oldest first."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +167,8 @@ def _open_calls(
         )
         .order_by(CallAttempt.reserved_at, CallAttempt.id)
     )
+    found = [(c, name) for c, name in calls]
+    lines = _live_lines(session, [c.id for c, _ in found])
     return tuple(
         OpenCall(
             c.id,
@@ -163,9 +179,45 @@ def _open_calls(
             c.reserved_at,
             c.originated_at,
             c.answered_at,
+            lines.get(c.id, ()),
         )
-        for c, name in calls
+        for c, name in found
     )
+
+
+def _live_lines(session: Session, attempt_ids: list[int]) -> dict[int, tuple[LiveLine, ...]]:
+    """The newest :data:`LINES_SHOWN` live utterances of each call, oldest first: ranked in the
+    database, so a long call's hundreds of utterances are not read on every poll."""
+    if not attempt_ids:
+        return {}
+    newest_first = (
+        func.row_number()
+        .over(
+            partition_by=LiveUtterance.call_attempt_id,
+            order_by=(LiveUtterance.start_s.desc(), LiveUtterance.id.desc()),
+        )
+        .label("rank")
+    )
+    ranked = (
+        select(
+            LiveUtterance.call_attempt_id,
+            LiveUtterance.speaker,
+            LiveUtterance.start_s,
+            LiveUtterance.text,
+            newest_first,
+        )
+        .where(LiveUtterance.call_attempt_id.in_(attempt_ids))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.call_attempt_id, ranked.c.speaker, ranked.c.start_s, ranked.c.text)
+        .where(ranked.c.rank <= LINES_SHOWN)
+        .order_by(ranked.c.call_attempt_id, ranked.c.rank.desc())
+    )
+    lines: dict[int, list[LiveLine]] = {}
+    for attempt_id, speaker, start_s, text in rows:
+        lines.setdefault(attempt_id, []).append(LiveLine(Speaker(speaker), start_s, text))
+    return {attempt_id: tuple(found) for attempt_id, found in lines.items()}
 
 
 def _alerts(

@@ -14,10 +14,12 @@ from sqlalchemy import select
 from console.listen_in import ListenIn
 from console.users import set_phone
 from dialer.testing import RecordingLink
+from store.enums import Speaker
 from store.live import LiveHit, act_on_hit
 from store.models import AuditLog, CallAttempt, User
 from tests.browser import chromium, log_in, served, shoot, watch_problems
 from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
+from tests.test_wallboard_transcript import hear
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY
 
@@ -43,9 +45,14 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
         expect(row.locator("td.state")).to_have_text("通话中 · In call")
         # Counted on the console's clock (the test's fixed day), not the browser's.
         expect(row.locator("td.since")).to_have_text(re.compile(r"^0:01:[3-5]\d$"))
+        hear(floor, floor.talking, [(Speaker.AGENT, 12.0, SAID)])
         alert = raise_alert(floor.app, floor.talking)
         card = page.locator(f"#alert-{alert}")
         expect(card.locator("blockquote")).to_have_text(SAID.replace("13812345678", "138****5678"))
+        # the running transcript on the agent's row, the flagged line marked
+        flagged = row.locator("ol.running li.flagged")
+        expect(flagged).to_contain_text("138****5678")
+        expect(flagged.locator("strong")).to_have_text("impersonation")
         shoot(page, "wallboard-alert-zh")
         card.locator("button").click()
         expect(card.locator("p.ok")).to_have_text("已阅 · Acknowledged")

@@ -26,6 +26,7 @@ from console.app import App
 from console.listen_in import ListenIn
 from console.wallboard import (
     HEARTBEAT,
+    SPEAKER_LABELS,
     STATE_LABELS,
     Board,
     board,
@@ -86,7 +87,16 @@ def live_page(
     start, end = day_window(at, cw(request).settings.policy.timezone)
     shown = board(floor_rows(session, me, start, end))
     day = start.date().isoformat()
-    return render(request, "team_live.html", me, day=day, board=shown, at=at, labels=STATE_LABELS)
+    return render(
+        request,
+        "team_live.html",
+        me,
+        day=day,
+        board=shown,
+        at=at,
+        labels=STATE_LABELS,
+        speakers=SPEAKER_LABELS,
+    )
 
 
 @router.get("/events")

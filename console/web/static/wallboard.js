@@ -39,10 +39,33 @@
     const running = cell("", "since");
     if (tile.since) { running.dataset.since = tile.since; since(running); }
     const c = tile.counters;
-    tr.append(name, cell(tile.team), cell(tile.state_label, "state"), cell(tile.callee), running,
+    tr.append(name, cell(tile.team), cell(tile.state_label, "state"), withCell(tile), running,
       cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
       cell(c.flags), cell(c.holds), listenCell(tile));
     return tr;
+  }
+
+  // Who the call is with, then its running transcript (newest last), flagged lines marked.
+  function withCell(tile) {
+    const td = cell(tile.callee);
+    if (!tile.transcript.length) return td;
+    const list = document.createElement("ol");
+    list.className = "running";
+    for (const line of tile.transcript) {
+      const item = document.createElement("li");
+      item.className = `said-${line.speaker}${line.flag ? " flagged" : ""}`;
+      const who = document.createElement("span");
+      who.className = "who"; who.textContent = line.speaker_label;
+      item.append(who, ` ${line.text}`);
+      if (line.flag) {
+        const flag = document.createElement("strong");
+        flag.textContent = ` ${line.flag}`;
+        item.append(flag);
+      }
+      list.append(item);
+    }
+    td.append(list);
+    return td;
   }
 
   const MODES = [["listen", "监听 · Listen"], ["whisper", "密语 · Whisper"], ["barge", "强插 · Barge"]];

@@ -1,0 +1,112 @@
+"""The running transcript on the live wallboard (issue 18, item 4): each call up shows its last
+live utterances, masked, the flagged ones marked, on the page without scripts and pushed to an
+open board as they are heard."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from console.wallboard import LINES_SHOWN
+from console.web.server import create_app
+from store.enums import Speaker
+from store.models import CallAttempt, LiveUtterance
+from tests.liveserver import logged_in, serve
+from tests.test_wallboard import (
+    CALL_DAY,
+    SAID,
+    Floor,
+    Stream,
+    _board_of,
+    _who,
+    build_floor,
+    floor_app,
+    raise_alert,
+)
+from tests.webclient import FakeDialer, console_client, login
+
+HEARD = [
+    (Speaker.AGENT, 1.0, "您好，请问是杨先生本人吗？"),
+    (Speaker.CALLEE, 3.5, "是我，什么事"),
+    (Speaker.AGENT, 6.0, "关于您在银行的欠款"),
+    (Speaker.CALLEE, 9.0, "我下周还，你记一下我手机13812345678"),
+    (Speaker.AGENT, 12.0, SAID),
+]
+
+
+@pytest.fixture
+def floor(db_url: str, tmp_path: Path) -> Iterator[Floor]:
+    app = floor_app(db_url, tmp_path / "var")
+    yield build_floor(app)
+    app.engine.dispose()
+
+
+def hear(floor: Floor, attempt_id: int, lines: list[tuple[Speaker, float, str]]) -> None:
+    with floor.app.sessions.begin() as session:
+        for speaker, start, text in lines:
+            session.add(
+                LiveUtterance(
+                    call_attempt_id=attempt_id,
+                    speaker=speaker,
+                    start_s=start,
+                    end_s=start + 2.0,
+                    text=text,
+                )
+            )
+
+
+def test_a_call_up_shows_its_last_lines_masked_and_flagged(floor: Floor) -> None:
+    hear(floor, floor.talking, HEARD)
+    hear(floor, floor.ringing, [(Speaker.AGENT, 1.0, "另一组的通话")])
+    raise_alert(floor.app, floor.talking)  # the agent's line at 12.0 s
+    tiles = _board_of(floor.app, _who(floor.app, "sup1")).tiles
+    talking, idle = tiles
+    assert idle.transcript == ()
+    shown = talking.transcript
+    assert len(shown) == LINES_SHOWN == 3  # the newest three, oldest first
+    assert [line.at_s for line in shown] == [6.0, 9.0, 12.0]
+    assert [line.speaker for line in shown] == ["agent", "callee", "agent"]
+    assert "13812345678" not in str(shown) and "138****5678" in shown[1].text
+    assert [line.flag for line in shown] == ["", "", "impersonation"]
+    assert talking.as_json()["transcript"][2] == {
+        "speaker": "agent",
+        "speaker_label": "坐席",
+        "at_s": 12.0,
+        "text": SAID.replace("13812345678", "138****5678"),
+        "flag": "impersonation",
+    }
+    # a call that ended leaves the board, and its lines with it
+    with floor.app.sessions.begin() as session:
+        session.get_one(CallAttempt, floor.talking).ended_at = CALL_DAY
+    assert _board_of(floor.app, _who(floor.app, "sup1")).tiles[0].transcript == ()
+
+
+def test_the_page_without_scripts_shows_the_running_transcript(floor: Floor) -> None:
+    hear(floor, floor.talking, HEARD)
+    hear(floor, floor.ringing, [(Speaker.AGENT, 1.0, "另一组的通话")])
+    client = console_client(floor.app, FakeDialer(floor.app))
+    login(client, "sup1")
+    body = client.get("/team/live").text
+    assert 'class="running"' in body and "关于您在银行的欠款" in body
+    assert "请问是杨先生本人吗" not in body  # older than the last three
+    assert "13812345678" not in body and "另一组的通话" not in body
+
+
+def test_a_line_heard_during_the_call_reaches_the_open_board(floor: Floor) -> None:
+    web = create_app(floor.app, FakeDialer(floor.app), clock=lambda: CALL_DAY)
+    with serve(web) as base:
+        client, _ = logged_in(base, "sup1")
+        with client.stream("GET", "/team/live/events", timeout=30) as reply:
+            stream = Stream(reply)
+            first = stream.next_event("snapshot")
+            assert first.data["tiles"][0]["transcript"] == []
+            hear(floor, floor.talking, HEARD[:1])
+            tile = stream.next_event("agent")
+            assert tile.data["code"] == "A01"
+            assert [line["text"] for line in tile.data["transcript"]] == [HEARD[0][2]]
+        client.close()
+    with floor.app.reads() as session:
+        assert session.scalar(select(LiveUtterance.id).limit(1)) is not None
