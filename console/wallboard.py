@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from store.agent_pause import PAUSE_REASONS
 from store.enums import Speaker
 from store.pii import mask_name, mask_phone, mask_text
 from store.wallboard import LINES_SHOWN, AgentRow, AlertRow, FloorRows, OpenCall
@@ -28,6 +29,8 @@ class AgentState(StrEnum):
     TALKING = "talking"
     WRAP_UP = "wrap_up"
     """No call up, but notes owed (话后处理): the next call waits for them."""
+    PAUSED = "paused"
+    """Away from the phone (暂停), no call up: none is placed for them until they resume."""
 
 
 STATE_LABELS = {
@@ -35,6 +38,7 @@ STATE_LABELS = {
     AgentState.RINGING: "振铃 · Ringing",
     AgentState.TALKING: "通话中 · In call",
     AgentState.WRAP_UP: "话后处理 · Wrap-up",
+    AgentState.PAUSED: "暂停 · Paused",
 }
 
 
@@ -82,6 +86,13 @@ class Tile:
     """The call up now (what a lead listens in on); None without a call."""
     transcript: tuple[SaidLine, ...] = ()
     """The call's newest live lines, oldest first (empty without a call)."""
+    pause_reason: str = ""
+    """Why a paused agent is away (小休, 用餐…); "" unless paused."""
+
+    @property
+    def state_label(self) -> str:
+        label = STATE_LABELS[self.state]
+        return f"{label}（{self.pause_reason}）" if self.pause_reason else label
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -92,7 +103,7 @@ class Tile:
             "name": self.name,
             "team": self.team,
             "state": self.state.value,
-            "state_label": STATE_LABELS[self.state],
+            "state_label": self.state_label,
             "callee": self.callee,
             "since": _iso(self.since),
             "counters": self.counters,
@@ -164,7 +175,10 @@ def board(rows: FloorRows) -> Board:
     names = {a.agent_id: f"{a.code} {a.name}" for a in rows.agents}
     flagged = {(a.attempt_id, a.speaker, a.start_s): a.category for a in rows.alerts}
     return Board(
-        tuple(_tile(agent, current.get(agent.agent_id), flagged) for agent in rows.agents),
+        tuple(
+            _tile(agent, current.get(agent.agent_id), flagged, rows.pauses.get(agent.agent_id))
+            for agent in rows.agents
+        ),
         tuple(_card(alert, names.get(alert.agent_id, "")) for alert in rows.alerts),
     )
 
@@ -174,7 +188,10 @@ def _rank(call: OpenCall) -> int:
 
 
 def _tile(
-    agent: AgentRow, call: OpenCall | None, flagged: dict[tuple[int, Speaker, float], str]
+    agent: AgentRow,
+    call: OpenCall | None,
+    flagged: dict[tuple[int, Speaker, float], str],
+    paused: tuple[str, datetime] | None,
 ) -> Tile:
     c = agent.counters
     counters: dict[str, float] = {
@@ -185,6 +202,13 @@ def _tile(
         "flags": c.flags,
         "holds": c.holds,
     }
+    if call is None and paused is not None:  # a call up outranks a pause taken during it
+        reason, since = paused
+        why = PAUSE_REASONS.get(reason, reason)
+        return Tile(
+            agent.agent_id, agent.code, agent.name, agent.team, AgentState.PAUSED, "", since,
+            counters, pause_reason=why,
+        )  # fmt: skip
     if call is None:
         state = AgentState.WRAP_UP if c.notes_owed else AgentState.IDLE
         return Tile(agent.agent_id, agent.code, agent.name, agent.team, state, "", None, counters)

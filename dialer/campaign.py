@@ -30,6 +30,7 @@ from dialer.errors import AmiUnavailable
 from dialer.outcomes import ending, from_hangup
 from recorder.errors import BadRecording
 from recorder.merge import merge_noting_repairs
+from store.agent_pause import paused_agents
 from store.attempts import (
     expire_stale,
     log_inbound,
@@ -42,6 +43,8 @@ from store.enums import AttemptStatus
 from store.reservation import Judge, reserve_attempt
 
 log = logging.getLogger(__name__)
+PAUSES_READ_EVERY_S = 1.0
+"""How soon an agent's pause (or return) reaches a running campaign."""
 Clock = Callable[[], datetime]
 
 
@@ -152,6 +155,8 @@ class Campaign:
         self._next_originate = 0.0
         self._retry_link_at = 0.0
         self._backoff = 0.5
+        self._paused: frozenset[int] = frozenset()
+        self._paused_read_at = float("-inf")
 
     # ── the FastAGI gate, called by Asterisk on answer ─────────────────────
     def gate(self) -> Handler:
@@ -272,6 +277,8 @@ class Campaign:
                     continue
             if self.timer.monotonic() < self._next_originate:
                 return
+            if agent_id in self._paused_agents():
+                continue  # away from the phone (暂停): their numbers wait for them
             link = self._link()
             if link is None:
                 return  # nothing is reserved or originated while AMI is down
@@ -282,6 +289,14 @@ class Campaign:
             if not self._dial_next(agent_id, items, link):
                 with self._agents:
                     self.busy.discard(agent_id)
+
+    def _paused_agents(self) -> frozenset[int]:
+        """The agents paused now, read at most once a second (the loop turns every 10 ms)."""
+        if self.timer.monotonic() - self._paused_read_at >= PAUSES_READ_EVERY_S:
+            with self.sessions() as session:
+                self._paused = frozenset(paused_agents(session))
+            self._paused_read_at = self.timer.monotonic()
+        return self._paused
 
     def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> bool:
         """Reserve and originate the agent's next number; False when nothing was dialled."""

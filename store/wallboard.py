@@ -8,7 +8,7 @@ page. What the rows mean on the board (idle, ringing, talking, wrap-up) is decid
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
@@ -19,6 +19,7 @@ from store.audit import record_audit
 from store.enums import AttemptStatus, Speaker
 from store.models import (
     Agent,
+    AgentPause,
     CallAttempt,
     CollectionNote,
     Flag,
@@ -97,6 +98,8 @@ class FloorRows:
     """Newest first."""
     mark: tuple[object, ...] = ()
     """What the agents' counters were counted from (see :func:`floor_rows`)."""
+    pauses: dict[int, tuple[str, datetime]] = field(default_factory=dict)
+    """The agents paused now: their reason and since when (read on every poll: a handful)."""
 
 
 def floor_rows(
@@ -125,7 +128,13 @@ def floor_rows(
             for t in team_days(session, viewer, start, end)
             for a in t.agents
         )
-    return FloorRows(agents, open_calls, _alerts(session, mine, start, end), mark)
+    pauses = {
+        p.agent_id: (p.reason, p.started_at)
+        for p in session.scalars(
+            select(AgentPause).where(AgentPause.ended_at.is_(None), AgentPause.agent_id.in_(mine))
+        )
+    }
+    return FloorRows(agents, open_calls, _alerts(session, mine, start, end), mark, pauses)
 
 
 def _mark(session: Session, viewer: Viewer, calls: tuple[OpenCall, ...]) -> tuple[object, ...]:

@@ -25,6 +25,7 @@ from dialer.testing import (
     TranscriptMismatch,
     VirtualTime,
 )
+from store.agent_pause import pause, resume
 from store.db import SessionFactory
 from store.enums import AttemptStatus, Direction
 from store.models import Agent, CallAttempt
@@ -341,3 +342,28 @@ def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     assert [(a.status, a.rule_id) for a in during] == [
         (AttemptStatus.BLOCKED, "law.one_call_at_a_time")
     ]
+
+
+# ── a paused agent (暂停) ────────────────────────────────────────────────────
+def test_a_paused_agent_gets_no_call_until_they_resume(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    with sessions.begin() as session:
+        a01 = session.get_one(Agent, 1)
+        pause(session, a01, "meal", "agent1", at(10))
+    resumed: list[float] = []
+
+    def handler(request: OriginateRequest) -> Reply:
+        if not resumed:  # A02's first call: A01 comes back from lunch meanwhile
+            with sessions.begin() as session:
+                resume(session, session.get_one(Agent, 1), "agent1", at(10))
+            resumed.append(sim.time.now)
+        return ANSWERED
+
+    sim = simulate(sessions, tmp_path, handler, {1: book[:2], 2: book[2:3]})
+    sim.run()
+    mine = [(a.agent_id, a.reserved_at) for a in sim.attempts()]
+    assert next(agent for agent, _ in mine) == 2  # nothing for A01 while paused
+    assert sorted(agent for agent, _ in mine) == [1, 1, 2]  # then A01's calls, once back
+    first_of_a01 = min(when for agent, when in mine if agent == 1)
+    assert first_of_a01 >= at(10) + timedelta(seconds=resumed[0])

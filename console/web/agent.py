@@ -24,6 +24,7 @@ from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
 from dialer.campaign import DialItem
+from store.agent_pause import PAUSE_REASONS, current_pause
 from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
 from store.enums import AccountClass, ConsentScope, Role
@@ -152,6 +153,8 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         else _prefill(drafted, _today(request)),
         wording=wording,
         current=current,
+        paused=current_pause(session, agent.id),
+        pause_reasons=PAUSE_REASONS,
     )
 
 
@@ -185,6 +188,15 @@ def dial(
     case_id: FormId,
 ) -> Response:
     agent = _my_agent(session, me)
+    paused = current_pause(session, agent.id)
+    if paused is not None:
+        why = PAUSE_REASONS.get(paused.reason, paused.reason)
+        return worklist(
+            request,
+            me,
+            session,
+            error=f"您处于暂停状态（{why}），请先恢复接听 · You are paused ({why}): resume first.",
+        )
     if pending_notes(session, agent.id):
         return worklist(
             request,

@@ -25,6 +25,7 @@ from console.logs import describe_db_error
 from console.web import (
     admin,
     agent,
+    agent_pause,
     calendar_page,
     cases,
     complaints,
@@ -72,6 +73,7 @@ def routers() -> list[APIRouter]:
             admin,
             calendar_page,
             agent,
+            agent_pause,
             cases,
             consents,
             media,

@@ -17,11 +17,12 @@ from store.models.schedule import (
     ScheduleMark,
     ScheduleState,
 )
-from store.models.teams import Team, TeamSupervisor
+from store.models.teams import AgentPause, Team, TeamSupervisor
 from store.models.web import ConfigVersion, SpotCheck, WebSession
 
 __all__ = [
     "Agent",
+    "AgentPause",
     "AuditDraw",
     "AuditLog",
     "AuditSample",

@@ -30,3 +30,16 @@ class TeamSupervisor(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("team.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AgentPause(Base):
+    """An agent away from the phone (暂停: 小休, 用餐, 培训…): no call is placed for them until
+    they resume. Kept, not overwritten, so that a day's pauses can be counted."""
+
+    __tablename__ = "agent_pause"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    agent_id: Mapped[int] = mapped_column(ForeignKey("agent.id"), index=True)
+    reason: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+    """None while the agent is still paused."""

@@ -1,0 +1,103 @@
+"""An agent's pause (暂停, issue 18 item 4): no call is placed for a paused agent, from the
+console or a campaign; the wallboard shows who is paused, why and since when; pausing and
+resuming are audit-logged and kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from console.wallboard import AgentState, board
+from store.agent_pause import PauseError, current_pause, pause, resume
+from store.enums import Role
+from store.models import Agent, AgentPause, AuditLog
+from store.team_day import day_window
+from store.wallboard import floor_rows
+from tests.test_wallboard import Who
+from tests.webclient import FakeDialer, console_client, login
+from tests.webdata import CALL_DAY, Seed, console_app, seed_console
+
+DIAL = re.compile(
+    r'name="phone_number_id" value="(\d+)"><input type="hidden" name="case_id" value="(\d+)"'
+)
+
+
+@pytest.fixture
+def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
+    app = console_app(db_url, tmp_path / "var")
+    yield seed_console(app, [])
+    app.engine.dispose()
+
+
+def _agent(seed: Seed, code: str = "A01") -> Agent:
+    with seed.app.sessions() as session:
+        return session.scalars(select(Agent).where(Agent.code == code)).one()
+
+
+def _actions(seed: Seed) -> list[tuple[str, str, object]]:
+    with seed.app.sessions() as session:
+        rows = session.scalars(select(AuditLog).where(AuditLog.action.like("agent.%")))
+        return [(r.action, r.actor, (r.detail or {}).get("reason")) for r in rows]
+
+
+def test_a_pause_is_kept_once_audited_and_ended(seed: Seed) -> None:
+    agent = _agent(seed)
+    with seed.app.sessions.begin() as session:
+        with pytest.raises(PauseError, match="小休"):
+            pause(session, agent, "nap", "agent1", CALL_DAY)
+        first = pause(session, agent, "meal", "agent1", CALL_DAY)
+        again = pause(session, agent, "break", "agent1", CALL_DAY + timedelta(minutes=1))
+        assert again.id == first.id and again.reason == "meal"  # a double click starts nothing
+    with seed.app.sessions.begin() as session:
+        ended = resume(session, agent, "agent1", CALL_DAY + timedelta(minutes=30))
+        assert ended is not None and current_pause(session, agent.id) is None
+        assert resume(session, agent, "agent1", CALL_DAY + timedelta(minutes=31)) is None
+    with seed.app.sessions() as session:
+        kept = session.scalars(select(AgentPause)).one()
+        assert kept.ended_at == CALL_DAY + timedelta(minutes=30)
+    assert _actions(seed) == [("agent.pause", "agent1", "meal"), ("agent.resume", "agent1", "meal")]
+
+
+def test_a_paused_agent_cannot_dial_until_they_resume(seed: Seed) -> None:
+    dialer = FakeDialer(seed.app)
+    client = console_client(seed.app, dialer)
+    token = login(client, "agent1")
+    offered = DIAL.findall(client.get("/agent").text)
+    assert offered
+    paused = client.post("/agent/pause", data={"reason": "training", "csrf": token})
+    assert paused.status_code == 303
+    page = client.get("/agent").text
+    assert "暂停中" in page and "培训" in page and 'action="/agent/resume"' in page
+    number, case = offered[0]
+    refused = client.post(
+        "/agent/dial", data={"phone_number_id": number, "case_id": case, "csrf": token}
+    )
+    assert refused.status_code == 409 and "暂停" in refused.text and not dialer.requests
+    bad = client.post("/agent/pause", data={"reason": "<script>", "csrf": token})
+    assert bad.status_code == 422 and "<script>" not in bad.text
+    assert client.post("/agent/resume", data={"csrf": token}).status_code == 303
+    dialled = client.post(
+        "/agent/dial", data={"phone_number_id": number, "case_id": case, "csrf": token}
+    )
+    assert dialled.status_code == 303 and len(dialer.requests) == 1
+    assert [a for a, _, _ in _actions(seed)] == ["agent.pause", "agent.resume"]
+
+
+def test_the_wallboard_shows_who_is_paused_why_and_since_when(seed: Seed) -> None:
+    agent = _agent(seed)
+    with seed.app.sessions.begin() as session:
+        pause(session, agent, "meeting", "agent1", CALL_DAY - timedelta(minutes=5))
+    start, end = day_window(CALL_DAY, "Asia/Shanghai")
+    with seed.app.reads() as session:
+        shown = board(floor_rows(session, Who(0, Role.ADMIN), start, end))
+    tile = next(t for t in shown.tiles if t.code == "A01")
+    assert tile.state is AgentState.PAUSED
+    assert tile.since == CALL_DAY - timedelta(minutes=5)
+    assert tile.as_json()["state_label"] == "暂停 · Paused（会议）"
+    others = [t.state for t in shown.tiles if t.code != "A01"]
+    assert AgentState.PAUSED not in others
