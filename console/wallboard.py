@@ -24,8 +24,10 @@ __all__ = ["LINES_SHOWN"]  # the board's own limit, re-exported for its readers
 
 class AgentState(StrEnum):
     IDLE = "idle"
+    DIALLING = "dialling"
+    """Dialled; the callee's phone has not rung yet (拨号中)."""
     RINGING = "ringing"
-    """Dialled and not answered yet (拨号/振铃)."""
+    """The callee's phone rings (振铃), not answered yet."""
     TALKING = "talking"
     WRAP_UP = "wrap_up"
     """No call up, but notes owed (话后处理): the next call waits for them."""
@@ -35,6 +37,7 @@ class AgentState(StrEnum):
 
 STATE_LABELS = {
     AgentState.IDLE: "空闲 · Idle",
+    AgentState.DIALLING: "拨号中 · Dialling",
     AgentState.RINGING: "振铃 · Ringing",
     AgentState.TALKING: "通话中 · In call",
     AgentState.WRAP_UP: "话后处理 · Wrap-up",
@@ -214,8 +217,10 @@ def _tile(
         return Tile(agent.agent_id, agent.code, agent.name, agent.team, state, "", None, counters)
     if call.answered_at is not None:
         state, since = AgentState.TALKING, call.answered_at
+    elif call.ringing_at is not None:
+        state, since = AgentState.RINGING, call.ringing_at
     else:
-        state, since = AgentState.RINGING, call.originated_at or call.reserved_at
+        state, since = AgentState.DIALLING, call.originated_at or call.reserved_at
     callee = f"{mask_name(call.callee_name)} {mask_phone(call.e164)}".strip()
     transcript = tuple(
         SaidLine(

@@ -36,6 +36,7 @@ from store.attempts import (
     log_inbound,
     mark_ended,
     mark_originated,
+    mark_ringing,
     release,
 )
 from store.db import SessionFactory
@@ -43,6 +44,8 @@ from store.enums import AttemptStatus
 from store.reservation import Judge, reserve_attempt
 
 log = logging.getLogger(__name__)
+RINGING = "5"
+"""Asterisk's ChannelState of a channel whose far end is ringing (AST_STATE_RINGING)."""
 PAUSES_READ_EVERY_S = 1.0
 """How soon an agent's pause (or return) reaches a running campaign."""
 Clock = Callable[[], datetime]
@@ -353,6 +356,10 @@ class Campaign:
                 self.calls[attempt].response = event.headers
                 self.calls[attempt].responded_at = self.timer.monotonic()
                 self._maybe_finish(attempt)
+        elif event.name == "Newstate" and event.headers.get("ChannelState") == RINGING:
+            attempt = _attempt_of(event.headers.get("Uniqueid", ""), "cw-attempt-")
+            if attempt in self.calls:  # 拨号中 → 振铃 on the wallboard
+                mark_ringing(self.sessions, attempt, self.clock())
         elif event.name == "Hangup":
             attempt = _attempt_of(event.headers.get("Uniqueid", ""), "cw-attempt-")
             if attempt in self.calls:

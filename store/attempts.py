@@ -20,6 +20,20 @@ def mark_originated(sessions: SessionFactory, attempt_id: int, at: datetime) -> 
         _in_flight(session, attempt_id, status=AttemptStatus.ORIGINATED, originated_at=at)
 
 
+def mark_ringing(sessions: SessionFactory, attempt_id: int, at: datetime) -> None:
+    """The callee's phone rings (the first time only; a row no longer in flight is left)."""
+    with sessions.begin() as session:
+        session.execute(
+            update(CallAttempt)
+            .where(
+                CallAttempt.id == attempt_id,
+                CallAttempt.status.in_(IN_FLIGHT),
+                CallAttempt.ringing_at.is_(None),
+            )
+            .values(ringing_at=at)
+        )
+
+
 NOTES_UP_TO = 4000
 """Refusal notes stop being appended to a row's reason past this many characters (a flood of
 stray gate sessions must not grow a row without bound)."""

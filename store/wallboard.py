@@ -71,6 +71,8 @@ class OpenCall:
     originated_at: datetime | None
     answered_at: datetime | None
     lines: tuple[LiveLine, ...] = ()
+    ringing_at: datetime | None = None
+    """When the callee's phone began to ring; None while still dialling (or answered at once)."""
     """Its newest :data:`LINES_SHOWN` live utterances, oldest first."""
 
 
@@ -189,6 +191,7 @@ def _open_calls(
             c.originated_at,
             c.answered_at,
             lines.get(c.id, ()),
+            c.ringing_at,
         )
         for c, name in found
     )

@@ -146,6 +146,12 @@ def test_a_progressive_campaign_over_real_sip(sessions: SessionFactory, network:
         attempt = attempts[item.e164]
         assert attempt.status == expected[name], (name, attempt.hangup_cause)
         assert attempt.originated_at is not None and attempt.ended_at is not None
+        # Asterisk's Newstate Ringing: every callee that answered, or let it ring, rang first
+        if name in {"cw01", "cw07", "cw34", "no_answer"}:
+            assert attempt.ringing_at is not None, name
+            assert attempt.originated_at <= attempt.ringing_at, name
+        if name == "unreachable":
+            assert attempt.ringing_at is None
     assert summary.reserved == 6 and summary.outcomes == {
         "answered": 3,
         "busy": 1,

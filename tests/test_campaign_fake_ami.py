@@ -367,3 +367,19 @@ def test_a_paused_agent_gets_no_call_until_they_resume(
     assert sorted(agent for agent, _ in mine) == [1, 1, 2]  # then A01's calls, once back
     first_of_a01 = min(when for agent, when in mine if agent == 1)
     assert first_of_a01 >= at(10) + timedelta(seconds=resumed[0])
+
+
+def test_the_callee_ringing_is_recorded_once_and_a_failed_call_never_rang(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    """Asterisk's Newstate Ringing on our dialled channel is when the wallboard's 拨号中
+    (dialling) becomes 振铃 (ringing)."""
+    plan = book[:2]
+    replies = dict(zip([i.e164 for i in plan], [ANSWERED, UNREACHABLE], strict=True))
+    sim = simulate(sessions, tmp_path, by_item(replies), {1: plan[:1], 2: plan[1:]})
+    sim.run()
+    rows = {a.e164: a for a in sim.attempts()}
+    answered, failed = rows[plan[0].e164], rows[plan[1].e164]
+    assert answered.ringing_at is not None and answered.originated_at is not None
+    assert answered.originated_at <= answered.ringing_at <= answered.answered_at
+    assert failed.ringing_at is None

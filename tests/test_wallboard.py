@@ -66,7 +66,9 @@ def _agent(agent_id: int, owed: int = 0) -> AgentRow:
     return AgentRow(agent_id, f"A0{agent_id}", f"坐席{agent_id}", "一组", Counters(notes_owed=owed))
 
 
-def _call(agent_id: int, answered: datetime | None, attempt_id: int = 0) -> OpenCall:
+def _call(
+    agent_id: int, answered: datetime | None, attempt_id: int = 0, rang: datetime | None = None
+) -> OpenCall:
     status = AttemptStatus.ANSWERED if answered else AttemptStatus.ORIGINATED
     return OpenCall(
         attempt_id or agent_id * 10,
@@ -77,6 +79,7 @@ def _call(agent_id: int, answered: datetime | None, attempt_id: int = 0) -> Open
         T0,
         T0 + timedelta(seconds=1),
         answered,
+        ringing_at=rang,
     )
 
 
@@ -89,18 +92,25 @@ def _alert(alert_id: int, seen: bool = False) -> AlertRow:
 def test_the_board_says_each_agents_state_and_masks_the_callee() -> None:
     answered = T0 + timedelta(seconds=8)
     rows = FloorRows(
-        (_agent(1), _agent(2), _agent(3, owed=2), _agent(4)),
+        (_agent(1), _agent(2), _agent(3, owed=2), _agent(4), _agent(5)),
         # Agent 1: a call ringing, then one answered (the answered one is what they do now).
-        (_call(1, None, 11), _call(1, answered, 12), _call(2, None)),
+        # Agent 2's callee's phone rings; agent 5's call has not rung yet (Asterisk's Newstate).
+        (
+            _call(1, None, 11, rang=T0 + timedelta(seconds=2)),
+            _call(1, answered, 12),
+            _call(2, None, rang=T0 + timedelta(seconds=3)),
+            _call(5, None),
+        ),
         (_alert(2), _alert(1, seen=True)),
     )
     shown = board(rows)
     states = [(t.code, t.state, t.since) for t in shown.tiles]
     assert states == [
         ("A01", AgentState.TALKING, answered),
-        ("A02", AgentState.RINGING, T0 + timedelta(seconds=1)),
+        ("A02", AgentState.RINGING, T0 + timedelta(seconds=3)),
         ("A03", AgentState.WRAP_UP, None),
         ("A04", AgentState.IDLE, None),
+        ("A05", AgentState.DIALLING, T0 + timedelta(seconds=1)),
     ]
     assert shown.tiles[0].callee == "张** 138****8000"
     assert shown.tiles[2].counters["notes_owed"] == 2 and shown.tiles[3].callee == ""
@@ -205,6 +215,7 @@ def build_floor(app: App) -> Floor:
                 reserved_at=at,
                 originated_at=at,
                 answered_at=at if answered else None,
+                ringing_at=None if answered else at,
                 ruleset_version="test",
             )
             session.add(row)

@@ -50,6 +50,8 @@ class CallAttempt(Base):
     status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus))
     reserved_at: Mapped[datetime] = mapped_column(default=utcnow)
     originated_at: Mapped[datetime | None]
+    ringing_at: Mapped[datetime | None]
+    """When Asterisk said the callee's phone rang (Newstate Ringing); None: not (yet)."""
     answered_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
     hangup_cause: Mapped[str | None] = mapped_column(String(64))
