@@ -8,18 +8,61 @@ from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import pytest
 from sqlalchemy import select
 
+from compliance.policy.engine import Decision
 from store.db import SessionFactory
-from store.models import CallAttempt, Hold, LiveAlert, LiveCall, LiveUtterance
+from store.models import (
+    CallAttempt,
+    Case,
+    Hold,
+    LiveAlert,
+    LiveCall,
+    LiveUtterance,
+    PhoneNumber,
+)
+from store.reservation import reserve_attempt
 from tests.test_campaign import Network, campaign, network  # noqa: F401 (the fixture)
 from tests.test_live import Located, deps
-from tests.test_reservation import at
+from tests.test_reservation import JUDGE, at
 from transcriber.live import SpoolWatcher
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.slow]
+
+
+class SecondAgent(threading.Thread):
+    """Agent 2 reserves another number of the complaining debtor's case as soon as a hold is on
+    it (in wall time, while the call is still up): the hold, not luck, must refuse it."""
+
+    def __init__(self, sessions: SessionFactory, case_id: int) -> None:
+        super().__init__(daemon=True)
+        self.sessions, self.case_id = sessions, case_id
+        self.stop = threading.Event()
+        self.tried_at: datetime | None = None
+        self.decision: Decision | None = None
+        self.start()
+
+    def run(self) -> None:
+        while not self.stop.wait(0.05):
+            with self.sessions() as session:
+                held = session.scalar(select(Hold.id).where(Hold.case_id == self.case_id))
+                numbers = session.scalars(
+                    select(PhoneNumber.id)
+                    .join(Case, Case.debtor_id == PhoneNumber.person_id)
+                    .where(Case.id == self.case_id)
+                    .order_by(PhoneNumber.id.desc())
+                ).all()
+            if held is None:
+                continue
+            self.tried_at = datetime.now(UTC)
+            reserved = reserve_attempt(
+                self.sessions, numbers[0], self.case_id, at(10), JUDGE, lookback=JUDGE.lookback
+            )
+            self.decision = cast("Decision", reserved.verdict)
+            return
 
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
@@ -34,14 +77,18 @@ def test_a_complaint_over_sip_holds_the_case_before_the_hangup(
     )
     follower = threading.Thread(target=watcher.run)
     follower.start()
+    second = SecondAgent(sessions, complaint.case_id)
     try:
         campaign(sessions, net.core, net.gate, {1: [complaint]}, at(10)).run()
     finally:
         watcher.stop.set()
+        second.stop.set()
         follower.join(timeout=30)
+        second.join(timeout=30)
     assert not follower.is_alive() and errors == []
     with sessions() as session:
-        attempt = session.scalars(select(CallAttempt)).one()
+        attempt = session.scalars(select(CallAttempt).order_by(CallAttempt.id)).first()
+        assert attempt is not None  # the campaign's call (the second agent's was blocked)
         [hold] = session.scalars(select(Hold).where(Hold.case_id == complaint.case_id))
         rows = list(session.scalars(select(LiveUtterance)))
         [alert] = session.scalars(select(LiveAlert))
@@ -53,6 +100,10 @@ def test_a_complaint_over_sip_holds_the_case_before_the_hangup(
     began = closed - timedelta(seconds=(rx.stat().st_size - 44) / 16000)
     assert began < hold.placed_at < closed
     assert hold.placed_by == "live" and "投诉" in hold.detail
+    # another agent tried the case once the hold was there, while the call was still up
+    assert second.tried_at is not None and hold.placed_at <= second.tried_at < closed
+    assert second.decision is not None and not second.decision.allowed
+    assert "law.hold" in [block.rule_id for block in second.decision.blocks]
     assert alert.call_attempt_id == attempt.id and "投诉" in alert.evidence
     assert {r.speaker for r in rows} == {"agent", "callee"}
     whole_after = (whole.finished_at - closed).total_seconds()
