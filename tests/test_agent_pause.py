@@ -4,7 +4,6 @@ resuming are audit-logged and kept."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -18,13 +17,10 @@ from store.enums import Role
 from store.models import Agent, AgentPause, AuditLog
 from store.team_day import day_window
 from store.wallboard import floor_rows
+from tests.test_kept_schedule_page import OFFERED
 from tests.test_wallboard import Who
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, Seed, console_app, seed_console
-
-DIAL = re.compile(
-    r'name="phone_number_id" value="(\d+)"><input type="hidden" name="case_id" value="(\d+)"'
-)
 
 
 @pytest.fixture
@@ -67,7 +63,7 @@ def test_a_paused_agent_cannot_dial_until_they_resume(seed: Seed) -> None:
     dialer = FakeDialer(seed.app)
     client = console_client(seed.app, dialer)
     token = login(client, "agent1")
-    offered = DIAL.findall(client.get("/agent").text)
+    offered = OFFERED.findall(client.get("/agent").text)
     assert offered
     paused = client.post("/agent/pause", data={"reason": "training", "csrf": token})
     assert paused.status_code == 303
