@@ -28,6 +28,7 @@ from bench import (
     eval_conditions,
     import_memory,
     kept,
+    live_alerts,
     originate_rate,
     pipeline_rate,
     policy_rate,
@@ -39,6 +40,7 @@ from config import VarPaths
 ALL = [
     *("import", "policy", "worklists", "kept", "scan"),
     *("pipeline", "eval", "agi", "originate", "console", "audit", "archive", "backup"),
+    "live",
 ]
 
 
@@ -78,7 +80,7 @@ def main() -> None:
 
 ORDER = (
     *("policy", "worklists", "kept", "import", "scan", "pipeline"),
-    *("eval", "agi", "originate", "audit", "archive", "backup", "console"),
+    *("eval", "agi", "originate", "audit", "archive", "backup", "console", "live"),
 )
 """The order the benches run in (the cheap, pure ones first)."""
 
@@ -117,6 +119,7 @@ def _runners(args: argparse.Namespace, postgres: str | None) -> dict[str, Runner
         ),
         "console": (lambda: console_load.run(seconds, 50, postgres), console_load.report),
         "archive": (lambda: archive_rate.run(4 if quick else 32), archive_rate.report),
+        "live": (lambda: live_alerts.run((1, 2) if quick else (1, 5, 10)), live_alerts.report),
         "backup": (
             lambda: backup_rate.run(
                 200 if quick else 10_000,
