@@ -266,7 +266,8 @@ class App:
 
     def backup_sources(self) -> Sources:
         """What a backup takes: the database, the archive, the admins' versions, the settings
-        with passwords in URLs masked."""
+        with passwords in URLs masked; and the master keys to check sealed recordings with
+        (never copied: a backup holds no key)."""
         paths = self.paths
         settings = self.settings.model_dump(mode="json")
         for section in ("database", "queue"):
@@ -281,6 +282,7 @@ class App:
                 "calendar": paths.calendars,
             },
             settings=settings,
+            keys=self.master_keys(),
         )
 
     # -- dialling ---------------------------------------------------------------------

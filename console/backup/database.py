@@ -27,15 +27,18 @@ SQLITE_FILE = "callwarden.db"
 PG_DUMP_FILE = "callwarden.pgdump"
 _HEAD = "SELECT id, chain_hash FROM audit_log ORDER BY chain_seq DESC LIMIT 1"
 _EMPTY_HEAD = f"0:{'0' * 64}"
+_RECORDINGS = "SELECT id, sha256, path FROM recording ORDER BY id"
 
 
 @dataclass(frozen=True)
 class Copied:
-    """What a database copy holds: its file, the audit chain's head, rows per table."""
+    """What a database copy holds: its file, the audit chain's head, rows per table, and its
+    recording rows (id, sha256, path), which the backup checks the archive's files against."""
 
     file: str
     audit_head: str
     counts: dict[str, int]
+    recordings: tuple[tuple[int, str, str], ...] = ()
 
 
 def copy_database(url: str, folder: Path) -> Copied:
@@ -57,7 +60,8 @@ def _copy_sqlite(source: Path, target: Path) -> Copied:
         # one self-contained file: the live database's WAL mode would leave the copy's
         # pages split between the file and a -wal beside it
         dst.execute("PRAGMA journal_mode=DELETE")
-        return Copied(SQLITE_FILE, _sqlite_head(dst), sqlite_counts(dst))
+        rows = tuple((int(i), str(h), str(p)) for i, h, p in dst.execute(_RECORDINGS))
+        return Copied(SQLITE_FILE, _sqlite_head(dst), sqlite_counts(dst), rows)
     finally:
         dst.close()
         src.close()
@@ -148,13 +152,14 @@ def _dump_postgres(parsed: URL, target: Path) -> Copied:
         row = conn.execute(_HEAD).fetchone()
         head = _EMPTY_HEAD if row is None else f"{row[0]}:{row[1]}"
         counts = pg_counts(conn)
+        rows = tuple((int(str(i)), str(h), str(p)) for i, h, p in conn.execute(_RECORDINGS))
         # the transaction stays open while pg_dump reads in its snapshot
         _tool(
             ["pg_dump", "-Fc", "--no-owner", f"--snapshot={exported[0]}", "-f", str(target)],
             conninfo,
             env,
         )
-    return Copied(PG_DUMP_FILE, head, counts)
+    return Copied(PG_DUMP_FILE, head, counts, rows)
 
 
 def _tool(args: list[str], conninfo: str, env: dict[str, str]) -> None:
