@@ -128,3 +128,19 @@ def test_the_restore_check_fails_a_recording_cut_to_nothing(app: App, tmp_path: 
     }
     assert not checks["recordings"].ok
     assert f"recording {emptied_id}" in checks["recordings"].detail
+
+
+def test_the_restore_check_says_when_the_master_key_is_what_is_missing(
+    app: App, tmp_path: Path
+) -> None:
+    manifest = stage(app.backup_sources(), tmp_path / "staging", "L1", AT)
+    checks = {
+        c.name: c
+        for c in verify_in_service(
+            app.settings.database_url(), app.paths.recordings, manifest, None
+        )
+    }
+    assert not checks["recordings"].ok
+    detail = checks["recordings"].detail
+    assert "3 sealed and not opened here: put back the master key" in detail
+    assert "damaged since" not in detail

@@ -154,9 +154,15 @@ def _recordings(
     if not damaged:
         return Check("recordings", True, f"{count} recording(s), each sha256 as stored")
     before = {d.recording_id for d in manifest.damaged}
-    old = [d for d in damaged if d.recording_id in before]
-    new = [d for d in damaged if d.recording_id not in before]
+    locked = [d for d in damaged if d.problem == "unchecked"]
+    old = [d for d in damaged if d.recording_id in before and d.problem != "unchecked"]
+    new = [d for d in damaged if d.recording_id not in before and d.problem != "unchecked"]
     parts = [f"{len(damaged)} of {count} failed"]
+    if locked:
+        parts.append(
+            f"{len(locked)} sealed and not opened here: put back the master key they were "
+            f"sealed under (未找到主密钥: {_named(locked)})"
+        )
     if old:
         parts.append(
             f"{len(old)} already damaged when backup {manifest.label} was taken "
