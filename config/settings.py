@@ -183,11 +183,14 @@ class ComplaintSettings(_Section):
 class ArchiveSettings(_Section):
     """The recordings archive at rest (docs/sealed-recordings.md)."""
 
-    encrypt: bool = False
-    """Seal new recordings (AES-256-GCM, a data key each, wrapped under the master key).
-    Sealed files are read whenever a master key is configured, whatever this says."""
+    encrypt: bool = True
+    """Seal new recordings (AES-256-GCM, a data key each, wrapped under the master key). On by
+    default: with no master key configured, one is made in ``var/master.key`` on first use
+    (``recorder.master_key``). ``false`` archives new recordings in clear. Sealed files are
+    read whenever a master key is there, whatever this says; clear ones always."""
     key_file: OptionalPath = Field(default=None, strict=False)
-    """The master key (base64, mode 0600); unset: ``$CALLWARDEN_MASTER_KEY``, if set."""
+    """The master key (base64, mode 0600); unset: ``$CALLWARDEN_MASTER_KEY``, else the key
+    callwarden made in ``var/master.key``."""
     previous_key_files: tuple[Annotated[Path, Strict(False)], ...] = Field(default=(), strict=False)
     """Master keys being rotated away from: data keys under them still open until
     ``callwarden keys rotate`` has re-wrapped them under ``key_file``."""

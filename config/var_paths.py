@@ -45,6 +45,13 @@ class VarPaths:
         """The content-addressed recordings archive (``YYYY/MM/DD/ab/<sha256>.wav``)."""
         return self.root / "recordings"
 
+    @property
+    def master_key(self) -> Path:
+        """The recordings' master key made on first use when ``[archive] encrypt`` is on and
+        none is configured (base64, mode 0600; ``recorder.master_key``). Kept out of
+        ``recordings/`` and every other folder a backup takes: a backup never holds its key."""
+        return self.root / "master.key"
+
     def admin_dir(self, kind: AdminKind) -> Path:
         """Where the console writes the admins' copies of profiles (``policy``), lexicons or
         the approved phrases that go with a lexicon (``phrases``)."""

@@ -33,6 +33,7 @@ from compliance.retention import RetentionPeriods, load_periods
 from config import Settings, VarPaths
 from console.backup import Repository, Restic, Sources
 from console.detection import detect_with
+from console.users import default_actor
 from dialer.agi.thread import AgiThread
 from dialer.campaign import CampaignSummary
 from dialer.gate import PolicyJudge
@@ -42,7 +43,9 @@ from dialer.scheduler import Schedule
 from dialer.worklist_source import active_agents, build_worklists
 from recorder.archive import Archive, remove_archived
 from recorder.intake import CallMetadata, Intake, store_recording
-from recorder.keys import LocalKeys, load_keys
+from recorder.keys import LocalKeys, MasterKey
+from recorder.master_key import find_keys, provision
+from store.audit import record_audit
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.errors import DatabaseUnavailable
 from store.migrate import current_revision, head_revision
@@ -140,14 +143,42 @@ class App:
     # -- recordings -------------------------------------------------------------------
 
     def master_keys(self) -> LocalKeys | None:
-        """The configured master keys (``[archive]``, else ``$CALLWARDEN_MASTER_KEY``)."""
+        """The master keys in force: ``[archive] key_file``, else ``$CALLWARDEN_MASTER_KEY``,
+        else the one callwarden made in ``var/`` (``recorder.master_key``); never makes one."""
         archive = self.settings.archive
-        return load_keys(archive.key_file, archive.previous_key_files, os.environ)
+        return find_keys(
+            archive.key_file, archive.previous_key_files, os.environ, self.paths.master_key
+        )
+
+    def ensure_master_key(self) -> MasterKey | None:
+        """With ``[archive] encrypt`` on and no master key anywhere, make one in ``var/``
+        (0600, audited as ``keys.provisioned``); the key made, for the caller to tell the
+        admin where it is (:func:`provisioned_notice`), or None when there was one already or
+        encryption is off."""
+        if not self.settings.archive.encrypt or self.master_keys() is not None:
+            return None
+        self.require_schema()  # the audit row needs it; so does every use of the archive
+        path = self.paths.master_key
+        key, made = provision(path, self.paths.recordings)
+        if not made:
+            return None
+        with self.sessions.begin() as session:
+            record_audit(
+                session,
+                default_actor(),
+                "keys.provisioned",
+                detail={"key_id": key.key_id, "path": str(path.absolute())},
+            )
+        return key
 
     @cached_property
     def archive(self) -> Archive:
-        """``var/recordings``, sealing new recordings when ``[archive] encrypt`` is on; the
-        key file is read once per process (KeyProblem if it is missing or too open)."""
+        """``var/recordings``, sealing new recordings when ``[archive] encrypt`` is on (the
+        default: a master key is made on first use if none is configured); the key file is
+        read once per process (KeyProblem if it cannot be read, is too open, or is not one)."""
+        made = self.ensure_master_key()
+        if made is not None:
+            log.warning("%s", provisioned_notice(made, self.paths.master_key))
         return Archive(self.paths.recordings, self.master_keys(), self.settings.archive.encrypt)
 
     def store_recording(self, path: Path, meta: CallMetadata) -> Intake:
@@ -235,7 +266,8 @@ class App:
 
     def backup_sources(self) -> Sources:
         """What a backup takes: the database, the archive, the admins' versions, the settings
-        with passwords in URLs masked."""
+        with passwords in URLs masked; and the master keys to check sealed recordings with
+        (never copied: a backup holds no key)."""
         paths = self.paths
         settings = self.settings.model_dump(mode="json")
         for section in ("database", "queue"):
@@ -250,6 +282,7 @@ class App:
                 "calendar": paths.calendars,
             },
             settings=settings,
+            keys=self.master_keys(),
         )
 
     # -- dialling ---------------------------------------------------------------------
@@ -314,6 +347,17 @@ def daily_retention(settings: Settings) -> dict[str, int]:
         app.engine.dispose()
     log.info("retention: deleted %s, kept past their period %d", report.counts(), len(report.kept))
     return report.counts()
+
+
+def provisioned_notice(key: MasterKey, path: Path) -> str:
+    """What the admin is told when callwarden made the master key."""
+    return (
+        f"已生成录音主密钥 {key.key_id}：{path.absolute()}（权限 0600）。请妥善保管，并与备份分开"
+        f"另存一份：备份里不含密钥，丢了它，加密的录音就无法播放或恢复 / made the recordings' "
+        f"master key {key.key_id} at {path.absolute()} (mode 0600): keep it safe, with a copy "
+        "apart from the backups (they do not hold it); without it no sealed recording can be "
+        "played or restored"
+    )
 
 
 def _masked(url: str) -> str:

@@ -4,8 +4,10 @@ to every configured repository, and restores that are checked before they are tr
 ``backup init`` writes a random password file (0600) for each repository that reads its
 password from a file that does not exist yet, and initialises each repository. ``backup``
 takes one consistent snapshot and writes it to every repository; it exits 1 if any
-repository did not take it. The record (label, each repository's snapshot id, the audit
-head, the time) goes to ``var/backup/records/LABEL.json`` and to the audit log.
+repository did not take it, or if any recording's file was missing or not as stored (each
+named, audit-logged as ``recording.integrity_failed``, and backed up as it is). The record
+(label, each repository's snapshot id, the audit head, the time) goes to
+``var/backup/records/LABEL.json`` and to the audit log.
 ``backup check`` reads every pack of every repository back (``restic check --read-data``).
 ``restore`` refuses a folder that is not empty, restores from the first repository that
 can (``--repo`` to choose one), runs the checks of ``backup.verify`` and exits 1 if any
@@ -100,6 +102,7 @@ def cmd_backup(app: App, args: argparse.Namespace, out: TextIO) -> int:
     )
     written = record.write(app.paths.backup / "records")
     _audited(app, args.actor, record)
+    _damage_reported(app, args.actor, record, out)
     for name, snapshot in record.snapshots.items():
         print(f"{name}: 快照 / snapshot {snapshot}", file=out)
     for name, why in record.failed.items():
@@ -110,7 +113,41 @@ def cmd_backup(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"{record.audit_head}; record {written}",
         file=out,
     )
-    return 0 if record.ok else FAILED
+    return 0 if record.ok and record.intact else FAILED
+
+
+def _damage_reported(app: App, actor: str | None, record: BackupRecord, out: TextIO) -> None:
+    """Each recording found missing or not as stored: said loudly, and a tampering row in
+    the audit log (as a playback that finds one writes)."""
+    if not record.damaged:
+        return
+    print(
+        f"!!! 录音已损坏或缺失 {len(record.damaged)} 个：已照原样备份，并记入快照清单 / "
+        f"{len(record.damaged)} recording(s) MISSING OR NOT AS STORED: backed up as they are "
+        "and named in the snapshot's manifest",
+        file=out,
+    )
+    with app.sessions.begin() as session:
+        for found in record.damaged:
+            print(
+                f"!!! recording {found['recording_id']} ({found['file']}): {found['problem']}: "
+                f"{found['detail']}",
+                file=out,
+            )
+            record_audit(
+                session,
+                actor or default_actor(),
+                "recording.integrity_failed",
+                object_type="recording",
+                object_id=str(found["recording_id"]),
+                detail={
+                    "found_by": "backup",
+                    "backup": record.label,
+                    "file": found["file"],
+                    "problem": found["problem"],
+                    "reason": str(found["detail"])[:300],
+                },
+            )
 
 
 def _audited(app: App, actor: str | None, record: BackupRecord) -> None:
@@ -127,6 +164,7 @@ def _audited(app: App, actor: str | None, record: BackupRecord) -> None:
                 "audit_head": record.audit_head,
                 "started_at": record.started_at,
                 "finished_at": record.finished_at,
+                "damaged": len(record.damaged),
             },
         )
 

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
-from console.app import App
+from console.app import App, provisioned_notice
 from console.users import default_actor
 from store.case_import import import_cases
 from store.errors import ImportRejected
@@ -28,6 +28,9 @@ def cmd_init(app: App, _args: argparse.Namespace, out: TextIO) -> int:
         print(f"database already at schema {after}: nothing to do", file=out)
     else:
         print(f"database schema {before or '(empty)'} → {after}", file=out)
+    key = app.ensure_master_key()
+    if key is not None:
+        print(provisioned_notice(key, app.paths.master_key), file=out)
     return 0
 
 

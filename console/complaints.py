@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from compliance.complaints import DueDays
 from console.app import App
-from recorder.errors import ArchiveError
+from recorder.errors import ArchiveError, KeyProblem, Tampered
 from store.audit import chain_head, record_audit
 from store.complaint_bundle import Bundle, BundleError, ReadAudio, build_bundle
 
@@ -38,8 +38,12 @@ def _reader(app: App) -> ReadAudio:
         try:
             audio = app.archive.open(path, sha256)
             yield from audio.chunks(0, audio.size - 1)
+        except KeyProblem as exc:
+            if not isinstance(exc, Tampered):
+                raise BundleError(f"{path.name} cannot be decrypted here: {exc}") from exc
+            raise BundleError(f"{path.name} does not match what was stored: {exc}") from exc
         except ArchiveError as exc:
-            raise BundleError(f"{path.name}: {exc}; no bundle was made") from exc
+            raise BundleError(f"{path.name} does not match what was stored: {exc}") from exc
 
     return read
 

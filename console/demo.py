@@ -26,7 +26,7 @@ from sqlalchemy import func, select
 
 from compliance.policy import Profile
 from compliance.policy.calendar import is_working_day
-from console.app import App
+from console.app import App, provisioned_notice
 from console.demo_calls import run_demo_calls
 from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user, default_actor, password_matches, set_password
@@ -60,6 +60,9 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
         f"[1/5] database {app.settings.database_url()}: schema {before or '(empty)'} → {after}",
         file=out,
     )
+    key = app.ensure_master_key()  # recordings are sealed from the first call
+    if key is not None:
+        print(f"      {provisioned_notice(key, app.paths.master_key)}", file=out)
     report = import_cases(sample_cases_path(), app.sessions, default_actor())
     c = report.counts
     print(

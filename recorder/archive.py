@@ -132,7 +132,8 @@ class Archive:
         if self.encrypt and self.keys is None:
             raise KeyProblem(
                 "录音加密已开启但没有主密钥 / [archive] encrypt is on but no master key is "
-                "configured: set [archive] key_file or $CALLWARDEN_MASTER_KEY"
+                "configured: set [archive] key_file or $CALLWARDEN_MASTER_KEY, or turn "
+                "[archive] encrypt off"
             )
 
     def target(self, sha256: str, when: datetime) -> Path:
@@ -172,8 +173,9 @@ class Archive:
             )
         if self.keys is None:
             raise KeyProblem(
-                f"{path.name} is encrypted and no master key is configured "
-                "([archive] key_file or $CALLWARDEN_MASTER_KEY)"
+                f"录音已加密但没有主密钥 / {path.name} is encrypted and no master key is here "
+                "([archive] key_file, $CALLWARDEN_MASTER_KEY, or the one callwarden made in "
+                "var/master.key): put back the key it was sealed under"
             )
         data_key = self.keys.unwrap(read_wrapped(key_path(path)), sha256)
         return SealedReader(path, data_key, header)

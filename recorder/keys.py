@@ -149,18 +149,39 @@ def read_key_file(path: Path) -> MasterKey:
     return parse_key(text, str(path))
 
 
+def create_key_file(path: Path) -> MasterKey:
+    """A new random master key in a new file of mode 0600, made at once: written and flushed
+    under a temporary name, then hard-linked into place, which never replaces a file. So no
+    reader ever sees half a key, and of two processes making one, one wins and the other gets
+    :class:`FileExistsError` (and reads the winner's)."""
+    key = MasterKey(os.urandom(KEY_BYTES))
+    # its own name per call: threads of one process (a console's) may race here too
+    partial = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(6).hex()}.partial")
+    try:
+        handle = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(handle, "w", encoding="ascii") as out:
+            out.write(base64.b64encode(key.secret).decode() + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.link(partial, path)
+        folder = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(folder)
+        finally:
+            os.close(folder)
+    finally:
+        partial.unlink(missing_ok=True)
+    return key
+
+
 def write_key_file(path: Path) -> MasterKey:
     """A new random master key in a new file of mode 0600 (an existing file is never replaced)."""
-    key = MasterKey(os.urandom(KEY_BYTES))
     try:
-        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        return create_key_file(path)
     except FileExistsError as exc:
         raise KeyProblem(f"{path}: exists already; a key file is never overwritten") from exc
-    with os.fdopen(handle, "w", encoding="ascii") as out:
-        out.write(base64.b64encode(key.secret).decode() + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    return key
+    except OSError as exc:
+        raise KeyProblem(f"{path}: cannot write the master key: {exc.strerror}") from exc
 
 
 def load_keys(

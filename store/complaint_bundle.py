@@ -151,10 +151,13 @@ class _Writer:
         digest, size = hashlib.sha256(), 0
         info = self._info(name, zipfile.ZIP_STORED)  # audio barely compresses
         with self.archive.open(info, "w", force_zip64=True) as sink:
-            for chunk in self.read_audio(path, recording.sha256):
-                digest.update(chunk)
-                size += len(chunk)
-                sink.write(chunk)
+            try:
+                for chunk in self.read_audio(path, recording.sha256):
+                    digest.update(chunk)
+                    size += len(chunk)
+                    sink.write(chunk)
+            except BundleError as exc:  # the reader knows the file; the refusal names the row
+                raise BundleError(f"recording {recording.id}: {exc}; no bundle was made") from exc
         found = digest.hexdigest()
         if found != recording.sha256 or size != recording.size_bytes:
             raise BundleError(

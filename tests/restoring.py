@@ -3,6 +3,7 @@ restore into service, and check that every piece of evidence is back as it was."
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import io
 from pathlib import Path
@@ -64,6 +65,18 @@ def a_verdict_on_each_flag(app: App) -> None:
             give_verdict(session, flag_id, qa, Verdict.SUGGESTION, "drill", utcnow())
 
 
+def assert_no_master_key(app: App, restored: Path) -> None:
+    """The snapshot restored in ``restored`` holds no master key: not the file, nor its
+    text or bytes inside another file (the settings, the database copy)."""
+    text = app.paths.master_key.read_bytes().strip()
+    secret = base64.b64decode(text)
+    for path in restored.rglob("*"):
+        assert path.name != app.paths.master_key.name, path
+        if path.is_file():
+            data = path.read_bytes()
+            assert text not in data and secret not in data, path
+
+
 def restore_drill(app: App, target: Path) -> str:
     """Back up, destroy, ``restore latest TARGET --into-service``; asserts everything is back
     and verified, and returns the restore's output."""
@@ -78,6 +91,9 @@ def restore_drill(app: App, target: Path) -> str:
     code, out = cli("restore", "latest", str(target), "--into-service")
     assert code == 0, out
     assert "FAILED" not in out and "checked again in service" in out
+    recordings = next(line for line in out.splitlines() if line.startswith("recordings: "))
+    assert f"{len(before['recordings'])} recording(s), each sha256 as stored" in recordings
+    assert_no_master_key(app, target)
     back = evidence(app)
     assert {k: v for k, v in back.items() if k != "audit"} == {
         k: v for k, v in before.items() if k != "audit"
@@ -90,6 +106,7 @@ def restore_drill(app: App, target: Path) -> str:
     code, said = cli("audit", "verify")
     assert code == 0, said
     for _, sha256, path in before["recordings"]:  # the archive serves them where rows say
+        assert Path(str(path)).suffix == ".cwa"  # sealed, as by default
         plain = app.archive.read_all(Path(str(path)), str(sha256))
         assert hashlib.sha256(plain).hexdigest() == sha256
     return out

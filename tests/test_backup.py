@@ -5,6 +5,7 @@ one repository is found by ``backup check``, and the restore comes from the othe
 
 from __future__ import annotations
 
+import importlib
 import json
 import sqlite3
 from collections.abc import Iterator
@@ -17,12 +18,11 @@ from sqlalchemy.engine import make_url
 
 from config import Settings, load_settings
 from console.app import App, build_app
-from console.backup import Manifest, verify_restored
+from console.backup import BackupError, Manifest, verify_restored
 from console.backup.database import pg_counts, sqlite_counts
-from recorder.keys import write_key_file
 from store.models import AuditLog, Recording
 from tests.conftest import ROOT, postgres_admin_url
-from tests.restoring import cli, destroy, evidence, restore_drill
+from tests.restoring import assert_no_master_key, cli, destroy, evidence, restore_drill
 from tests.webdata import seed_console
 
 RESTIC = ROOT / "var" / "tools" / "restic"
@@ -32,24 +32,24 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def installation(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[App]:
-    """A seeded installation (sealed archive, two default repositories, initialised), its
-    settings in the environment as the commands read them."""
+    """A seeded installation with the defaults (recordings sealed under the master key it
+    made in var/, two repositories, initialised), its settings in the environment as the
+    commands read them."""
     if not RESTIC.is_file():
         pytest.fail(f"{RESTIC} is missing: run scripts/ensure-restic.sh (make services does)")
-    write_key_file(tmp_path / "master.key")
     values = {
         "CALLWARDEN_DATABASE_URL": db_url,
         "CALLWARDEN_PATHS_VAR_DIR": str(tmp_path / "var"),
-        "CALLWARDEN_ARCHIVE_ENCRYPT": "true",
-        "CALLWARDEN_ARCHIVE_KEY_FILE": str(tmp_path / "master.key"),
         "CALLWARDEN_BACKUP_RESTIC": str(RESTIC),
     }
     for name, value in values.items():
         monkeypatch.setenv(name, value)
-    monkeypatch.delenv("CALLWARDEN_CONFIG", raising=False)
+    for name in ("CALLWARDEN_CONFIG", "CALLWARDEN_MASTER_KEY", "CALLWARDEN_ARCHIVE_ENCRYPT"):
+        monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
     app = build_app(load_settings())
     seed_console(app, CALL_IDS)
+    assert app.paths.master_key.is_file()
     assert cli("backup", "init")[0] == 0
     yield app
     app.engine.dispose()
@@ -111,6 +111,7 @@ def test_backup_destroy_restore_verifies_counts_hashes_and_the_audit_head(
     assert manifest.counts == before and manifest.audit_head == record["audit_head"]
     restored = {p.stem: p for p in (target / "recordings").rglob("*.cwa")}
     assert set(restored) == set(hashes.values())
+    assert_no_master_key(app, target)
 
     # a changed byte in one restored recording: the check names it and fails
     sealed = next(iter(restored.values()))
@@ -198,19 +199,118 @@ def test_into_service_that_cannot_put_the_database_back_leaves_no_half_archive(
     if url.startswith("sqlite"):  # a folder where the database file goes: it cannot be put
         _sqlite_file(url).mkdir()
         said = "cannot put the database"
-    else:  # the database itself is gone, not just emptied
-        name = make_url(url).database
-        with psycopg.connect(postgres_admin_url().replace("+psycopg", ""), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        said = "create it empty first"
+    else:  # no table, but a leftover the dump makes too: pg_restore stops, all or nothing
+        with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+            conn.execute("CREATE SEQUENCE recording_id_seq")
+        said = "pg_restore failed"
     code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
     assert code != 0 and "put back" not in out
-    # the copy itself was checked, even with the configured database gone
+    # the copy itself was checked, even with the configured database unusable
     assert "FAILED" not in out and "audit: 通过 / ok" in out
     assert said in capsys.readouterr().err
     recordings = app.paths.recordings
     assert not any(p.is_file() for p in recordings.rglob("*"))
     assert not recordings.with_name(recordings.name + ".restoring").exists()
+
+
+def _drop_database(url: str) -> None:
+    name = make_url(url).database
+    with psycopg.connect(postgres_admin_url().replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+def test_into_service_creates_the_configured_database_when_it_is_gone(
+    installation: App, tmp_path: Path
+) -> None:
+    # A lost server: the database itself is gone, not just emptied. It was refused ("create it
+    # empty first"); it is created through the maintenance database, then restored into.
+    # (SQLite creates its file anyway: there the database file is gone with its folder.)
+    app = installation
+    assert cli("backup")[0] == 0
+    before = evidence(app)
+    url = app.settings.database_url()
+    destroy(app)
+    if url.startswith("sqlite"):
+        _sqlite_file(url).parent.joinpath("callwarden.db-wal").unlink(missing_ok=True)
+    else:
+        _drop_database(url)
+    code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
+    assert code == 0, out
+    assert "checked again in service" in out and "FAILED" not in out
+    if not url.startswith("sqlite"):
+        assert "(created: it was missing)" in out
+    after = evidence(app)
+    assert {k: v for k, v in after.items() if k != "audit"} == {
+        k: v for k, v in before.items() if k != "audit"
+    }
+
+
+def test_a_failed_restore_into_a_database_it_created_drops_it_again(
+    installation: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = installation
+    url = app.settings.database_url()
+    if url.startswith("sqlite"):
+        pytest.skip("PostgreSQL only: SQLite has no server to create a database on")
+    assert cli("backup")[0] == 0
+    destroy(app)
+    _drop_database(url)
+
+    def fails(_parsed: object, _dump: Path) -> None:
+        raise BackupError("pg_restore failed (exit 1): a disk filled up")
+
+    # the module, not the package's re-exported function of the same name
+    monkeypatch.setattr(importlib.import_module("console.backup.reinstate"), "restore_dump", fails)
+    code, out = cli("restore", "latest", str(tmp_path / "restored"), "--into-service")
+    assert code != 0 and "put back" not in out
+    name = make_url(url).database
+    with psycopg.connect(postgres_admin_url().replace("+psycopg", "")) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+    assert found is None
+
+
+def test_backup_names_each_damaged_recording_and_the_restore_tells_old_damage_from_new(
+    installation: App, tmp_path: Path
+) -> None:
+    app = installation
+    with app.reads() as session:
+        rows = session.execute(select(Recording.id, Recording.path).order_by(Recording.id)).all()
+    (edited_id, edited), (later_id, later) = rows
+    edited_path = Path(edited)
+    edited_path.chmod(0o600)
+    data = bytearray(edited_path.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    edited_path.write_bytes(bytes(data))
+
+    code, out = cli("backup")
+    assert code == 1, out  # loud: exit 1, and the file named by recording and name
+    assert f"recording {edited_id} ({edited_path.name}): altered" in out
+    assert "a: 快照 / snapshot" in out and "b: 快照 / snapshot" in out  # still written
+    record = json.loads(next((app.paths.backup / "records").glob("*.json")).read_text())
+    assert [d["recording_id"] for d in record["damaged"]] == [edited_id]
+    with app.reads() as session:
+        tampered = session.scalars(
+            select(AuditLog).where(AuditLog.action == "recording.integrity_failed")
+        ).one()
+    assert tampered.object_id == str(edited_id) and tampered.detail["found_by"] == "backup"
+
+    target = tmp_path / "restored"
+    code, out = cli("restore", "latest", str(target))
+    assert code == 1
+    found = _lines(out)["recordings"]
+    assert "FAILED" in found and f"already damaged when backup {record['label']}" in found
+    assert "damaged since" not in found
+    later_copy = next((target / "recordings").rglob(Path(later).name))
+    later_copy.chmod(0o600)
+    later_copy.write_bytes(later_copy.read_bytes()[:-3])
+    manifest = Manifest.read(target)
+    checks = {
+        c.name: c
+        for c in verify_restored(target, manifest, app.settings.database_url(), app.master_keys())
+    }
+    detail = checks["recordings"].detail
+    assert f"1 damaged since the backup (备份后损坏): recording {later_id}" in detail
+    assert f"备份时已损坏: recording {edited_id}" in detail
 
 
 def test_a_restore_folder_inside_the_archive_or_its_staging_place_is_refused(

@@ -56,7 +56,8 @@ def test_every_response_that_carries_recording_bytes_is_audited(
     login(client, "qa1")
     rec = seed.recordings["cw07"]
     with seed.app.sessions() as session:
-        whole = Path(session.get_one(Recording, rec).path).read_bytes()
+        row = session.get_one(Recording, rec)
+        whole = seed.app.archive.read_all(Path(row.path), row.sha256)  # sealed by default
     size = len(whole)
     long_last = "9" * 5000
     served: dict[str, tuple[int, slice]] = {
@@ -100,17 +101,13 @@ def test_every_response_that_carries_recording_bytes_is_audited(
 def test_an_unsatisfiable_range_is_416_and_carries_nothing(client: TestClient, seed: Seed) -> None:
     login(client, "qa1")
     rec = seed.recordings["cw07"]
-    size = Path(_path(seed, rec)).stat().st_size
+    with seed.app.sessions() as session:
+        size = session.get_one(Recording, rec).size_bytes  # the audio's, not the sealed file's
     for header in (f"bytes={size}-", "bytes=-0", f"bytes={'9' * 30}-", f"bytes={size}-{size}"):
         reply = client.get(f"/recordings/{rec}/audio", headers={"Range": header})
         assert reply.status_code == 416, header
         assert reply.headers["content-range"] == f"bytes */{size}", header
         assert b"RIFF" not in reply.content
-
-
-def _path(seed: Seed, rec: int) -> str:
-    with seed.app.sessions() as session:
-        return session.get_one(Recording, rec).path
 
 
 def test_login_without_a_csrf_token_is_refused(client: TestClient, seed: Seed) -> None:

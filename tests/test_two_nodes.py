@@ -32,6 +32,7 @@ import psycopg
 import pytest
 import redis
 
+from recorder.keys import write_key_file
 from tests.conftest import FIXTURES, postgres_admin_url
 from tests.test_cli import run
 from transcriber.model import assemble_base_model
@@ -177,10 +178,14 @@ def wait_for(check: object, timeout: float, what: str, logs: list[Path]) -> None
 
 def test_two_nodes_share_one_database(tmp_path: Path, postgres_url: str, redis_url: str) -> None:
     model = assemble_base_model(tmp_path / "model" / "whisper-base")  # joined once, for both
+    # the nodes share the sealed archive, so they share its master key (README: a key made in
+    # one node's var/ would not open the other node's recordings)
+    write_key_file(tmp_path / "master.key")
     env = {
         "CALLWARDEN_DATABASE_URL": postgres_url,
         "CALLWARDEN_QUEUE_URL": redis_url,
         "CALLWARDEN_TRANSCRIBER_MODEL": str(model),
+        "CALLWARDEN_ARCHIVE_KEY_FILE": str(tmp_path / "master.key"),
     }
     prepare_database(tmp_path, env, postgres_url)
     scenarios = write_scenarios(tmp_path)

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from sqlalchemy.engine import URL, make_url
 
 from console.backup.errors import BackupError
@@ -27,15 +28,18 @@ SQLITE_FILE = "callwarden.db"
 PG_DUMP_FILE = "callwarden.pgdump"
 _HEAD = "SELECT id, chain_hash FROM audit_log ORDER BY chain_seq DESC LIMIT 1"
 _EMPTY_HEAD = f"0:{'0' * 64}"
+_RECORDINGS = "SELECT id, sha256, path FROM recording ORDER BY id"
 
 
 @dataclass(frozen=True)
 class Copied:
-    """What a database copy holds: its file, the audit chain's head, rows per table."""
+    """What a database copy holds: its file, the audit chain's head, rows per table, and its
+    recording rows (id, sha256, path), which the backup checks the archive's files against."""
 
     file: str
     audit_head: str
     counts: dict[str, int]
+    recordings: tuple[tuple[int, str, str], ...] = ()
 
 
 def copy_database(url: str, folder: Path) -> Copied:
@@ -57,7 +61,8 @@ def _copy_sqlite(source: Path, target: Path) -> Copied:
         # one self-contained file: the live database's WAL mode would leave the copy's
         # pages split between the file and a -wal beside it
         dst.execute("PRAGMA journal_mode=DELETE")
-        return Copied(SQLITE_FILE, _sqlite_head(dst), sqlite_counts(dst))
+        rows = tuple((int(i), str(h), str(p)) for i, h, p in dst.execute(_RECORDINGS))
+        return Copied(SQLITE_FILE, _sqlite_head(dst), sqlite_counts(dst), rows)
     finally:
         dst.close()
         src.close()
@@ -112,21 +117,70 @@ def pg_counts(conn: psycopg.Connection[tuple[object, ...]]) -> dict[str, int]:
     return counts
 
 
-def pg_tables(parsed: URL) -> list[str]:
-    """The tables in the ``public`` schema of the database ``parsed`` names."""
+def pg_tables(parsed: URL) -> list[str] | None:
+    """The tables in the ``public`` schema of the database ``parsed`` names; None when that
+    database does not exist on its server (a restore into service then creates it)."""
     try:
         with _pg_connect(parsed) as conn:
             rows = conn.execute(
                 "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
             ).fetchall()
     except psycopg.OperationalError as exc:
-        # the database to restore into must exist (created empty, as for a first install)
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if not pg_database_exists(parsed):
+            return None
         raise BackupError(
             f"连不上要恢复到的数据库 / cannot open the database {parsed.database!r} on "
-            f"{parsed.host}: {first}; create it empty first"
+            f"{parsed.host}: {_first_line(exc)}"
         ) from exc
     return [str(r[0]) for r in rows]
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _maintenance(parsed: URL) -> psycopg.Connection[tuple[object, ...]]:
+    """The server's maintenance database, ``postgres``: reachable when the configured
+    database is what was lost."""
+    try:
+        return _pg_connect(parsed.set(database="postgres"), autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise BackupError(
+            f"连不上数据库服务器的维护库 / cannot open the maintenance database 'postgres' on "
+            f"{parsed.host}: {_first_line(exc)}"
+        ) from exc
+
+
+def pg_database_exists(parsed: URL) -> bool:
+    with _maintenance(parsed) as admin:
+        found = admin.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (parsed.database,)
+        ).fetchone()
+    return found is not None
+
+
+def create_pg_database(parsed: URL) -> None:
+    """Create the (missing) database ``parsed`` names, empty, owned by its user."""
+    try:
+        with _maintenance(parsed) as admin:
+            admin.execute(
+                sql.SQL("CREATE DATABASE {}").format(sql.Identifier(parsed.database or ""))
+            )
+    except psycopg.Error as exc:
+        raise BackupError(
+            f"未能创建数据库 / cannot create the database {parsed.database!r} on "
+            f"{parsed.host}: {_first_line(exc)}"
+        ) from exc
+
+
+def drop_pg_database(parsed: URL) -> None:
+    """Drop the database ``parsed`` names (one a failed restore created, left as it was)."""
+    with _maintenance(parsed) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(parsed.database or "")
+            )
+        )
 
 
 def restore_dump(parsed: URL, dump: Path) -> None:
@@ -148,13 +202,14 @@ def _dump_postgres(parsed: URL, target: Path) -> Copied:
         row = conn.execute(_HEAD).fetchone()
         head = _EMPTY_HEAD if row is None else f"{row[0]}:{row[1]}"
         counts = pg_counts(conn)
+        rows = tuple((int(str(i)), str(h), str(p)) for i, h, p in conn.execute(_RECORDINGS))
         # the transaction stays open while pg_dump reads in its snapshot
         _tool(
             ["pg_dump", "-Fc", "--no-owner", f"--snapshot={exported[0]}", "-f", str(target)],
             conninfo,
             env,
         )
-    return Copied(PG_DUMP_FILE, head, counts)
+    return Copied(PG_DUMP_FILE, head, counts, rows)
 
 
 def _tool(args: list[str], conninfo: str, env: dict[str, str]) -> None:

@@ -2,7 +2,8 @@
 Not pure: writes the configured database and the archive's folder.
 
 It only ever fills what is empty: the configured database holds no tables (SQLite: no file,
-or a file without tables; PostgreSQL: nothing in ``public``), the archive's folder holds no
+or a file without tables; PostgreSQL: nothing in ``public``, or no database at all, which is
+then created through the server's maintenance database), the archive's folder holds no
 file, and each admins' folder is empty or missing. Anything already there is named and the
 whole thing refused before a byte is written, so a mistyped command cannot overwrite the
 live installation with yesterday's copy.
@@ -16,9 +17,14 @@ import sqlite3
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
-from console.backup.database import pg_tables, restore_dump
+from console.backup.database import (
+    create_pg_database,
+    drop_pg_database,
+    pg_tables,
+    restore_dump,
+)
 from console.backup.errors import BackupError, RestoreRefused
 from console.backup.snapshot import Manifest
 
@@ -107,7 +113,8 @@ def _occupied(
     return problems
 
 
-def _tables(database_url: str) -> list[str]:
+def _tables(database_url: str) -> list[str] | None:
+    """The database's tables; None when a PostgreSQL database is not there at all."""
     parsed = make_url(database_url)
     if parsed.get_backend_name() != "sqlite":
         return pg_tables(parsed)
@@ -127,8 +134,7 @@ def _tables(database_url: str) -> list[str]:
 def _put_database(copy: Path, database_url: str) -> str:
     parsed = make_url(database_url)
     if parsed.get_backend_name() != "sqlite":
-        restore_dump(parsed, copy)
-        return f"database: pg_restore into {_safe(database_url)}"
+        return _put_postgres(copy, parsed, database_url)
     target = Path(parsed.database or "")
     target.parent.mkdir(parents=True, exist_ok=True)
     for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
@@ -145,6 +151,22 @@ def _put_database(copy: Path, database_url: str) -> str:
         staged.unlink(missing_ok=True)
         raise BackupError(f"数据库未能放回 / cannot put the database at {target}: {exc}") from exc
     return f"database: {target}"
+
+
+def _put_postgres(copy: Path, parsed: URL, database_url: str) -> str:
+    """The dump restored into the configured database, created first (through the server's
+    maintenance database) when it is missing, and dropped again if the restore fails."""
+    created = pg_tables(parsed) is None
+    if created:
+        create_pg_database(parsed)
+    try:
+        restore_dump(parsed, copy)
+    except BaseException:
+        if created:
+            drop_pg_database(parsed)
+        raise
+    made = " (created: it was missing)" if created else ""
+    return f"database: pg_restore into {_safe(database_url)}{made}"
 
 
 def _put_tree(source: Path, target: Path) -> int:

@@ -5,7 +5,9 @@ A backup is one staged snapshot (``backup.snapshot``) written to every configure
 repository. Each repository's snapshot carries the tags ``callwarden``,
 ``backup=<label>`` and ``audit-head=<ID:HASH>``, so a backup is found by its label in any
 repository, and its audit head can be read without restoring it. One repository failing
-does not stop the others; the backup then counts as failed.
+does not stop the others; the backup then counts as failed. A recording that is missing or
+not as stored does not stop it either: it is taken as it is, named in the manifest and the
+record, and tagged ``damaged=N``.
 """
 
 from __future__ import annotations
@@ -41,10 +43,19 @@ class BackupRecord:
     failed: dict[str, str] = field(default_factory=dict)
     """Repository name → why its snapshot was not written."""
     counts: dict[str, int] = field(default_factory=dict)
+    damaged: list[dict[str, object]] = field(default_factory=list)
+    """Recordings whose file was missing or not as stored (``backup.intact.Damaged``), taken
+    as they were and named in the snapshot's manifest too."""
 
     @property
     def ok(self) -> bool:
+        """Every repository took the snapshot."""
         return not self.failed
+
+    @property
+    def intact(self) -> bool:
+        """Every recording it took was as stored."""
+        return not self.damaged
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -85,6 +96,8 @@ def back_up(
     try:
         manifest = stage(sources, staging, label, started)
         tags = [TAG, f"backup={label}", f"audit-head={manifest.audit_head}"]
+        if manifest.damaged:  # seen in `restic snapshots` without restoring anything
+            tags.append(f"damaged={len(manifest.damaged)}")
         snapshots: dict[str, str] = {}
         failed: dict[str, str] = {}
         for repo in repos:
@@ -102,6 +115,7 @@ def back_up(
         snapshots=snapshots,
         failed=failed,
         counts=manifest.counts,
+        damaged=[d.as_json() for d in manifest.damaged],
     )
 
 

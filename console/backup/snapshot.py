@@ -9,10 +9,16 @@ The staging folder holds::
     admin/policy|lexicon|phrases|calendar/   the admins' versions from var/
     settings.json         the settings, passwords in URLs replaced by ***
 
+No master key is ever staged: the archive's sealed files and wrapped data keys go in, the
+key that opens them (``var/master.key``, or wherever it is configured) does not.
+
 The database is copied first and the archive after: intake writes a recording's file before
 its row, so every row the copy holds has its file, whatever is recorded meanwhile.
 Recordings are hard links (the archive's files are never changed in place), copied only
-where a link cannot be made (another file system).
+where a link cannot be made (another file system). Each staged recording is then checked
+against the sha256 its row in the database copy holds (``backup.intact``): one missing or
+not as stored is still backed up as it is, and named in the manifest's ``damaged``, so a
+restore can tell damage that was already there from damage done since.
 """
 
 from __future__ import annotations
@@ -21,13 +27,15 @@ import json
 import os
 import shutil
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from console.backup.database import copy_database
 from console.backup.errors import BackupError
+from console.backup.intact import Damaged, damaged_recordings
+from recorder.keys import KeyProvider
 
 MANIFEST = "manifest.json"
 FORMAT = 1
@@ -53,6 +61,8 @@ class Manifest:
     recordings_root: str
     """The archive's folder as the recording rows name it (their paths start with it)."""
     recording_files: int
+    damaged: list[Damaged] = field(default_factory=list)
+    """Recordings whose file was missing or not as stored when the backup was taken."""
 
     def dump(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2, sort_keys=True)
@@ -61,10 +71,11 @@ class Manifest:
     def read(folder: Path) -> Manifest:
         try:
             raw = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            manifest = Manifest(**raw)
+            damaged = [Damaged.from_json(d) for d in raw.pop("damaged", [])]
+            manifest = Manifest(**raw, damaged=damaged)
         except FileNotFoundError as exc:
             raise BackupError(f"{folder}: no {MANIFEST}: not a callwarden backup") from exc
-        except (ValueError, TypeError) as exc:
+        except (ValueError, TypeError, KeyError) as exc:
             raise BackupError(f"{folder / MANIFEST}: not a backup manifest ({exc})") from exc
         if manifest.format != FORMAT:
             raise BackupError(f"{folder}: backup format {manifest.format}, this reads {FORMAT}")
@@ -81,6 +92,8 @@ class Sources:
     """``policy``, ``lexicon``, ``calendar`` → the admins' folders under ``var/``."""
     settings: dict[str, Any]
     """The settings with no secret left in them."""
+    keys: KeyProvider | None = None
+    """The master keys that open sealed recordings, to check them (never copied)."""
 
 
 def stage(sources: Sources, staging: Path, label: str, now: datetime) -> Manifest:
@@ -90,6 +103,9 @@ def stage(sources: Sources, staging: Path, label: str, now: datetime) -> Manifes
     staging.mkdir(parents=True)
     copied = copy_database(sources.database_url, staging / "database")
     files = _link_tree(sources.recordings, staging / "recordings")
+    _, damaged = damaged_recordings(
+        copied.recordings, staging / "recordings", str(sources.recordings), sources.keys
+    )
     for name, folder in sources.admin.items():
         if folder.is_dir():
             shutil.copytree(folder, staging / "admin" / name)
@@ -108,6 +124,7 @@ def stage(sources: Sources, staging: Path, label: str, now: datetime) -> Manifes
         counts=copied.counts,
         recordings_root=str(sources.recordings),
         recording_files=files,
+        damaged=damaged,
     )
     (staging / MANIFEST).write_text(manifest.dump(), encoding="utf-8")
     return manifest

@@ -5,7 +5,9 @@ restored database and reads every restored recording.
    into a scratch database (dropped afterwards);
 2. every table holds as many rows as the manifest says were backed up;
 3. every recording row's file is there and its audio has the row's sha256 (a sealed file is
-   opened with the configured master key and checked chunk by chunk, then whole);
+   opened with the configured master key and checked chunk by chunk, then whole;
+   ``backup.intact``); a failure is told apart as already damaged when the backup was taken
+   (named in its manifest) or damaged since;
 4. the audit chain holds, and holds the head stored in the manifest (a rewrite of the whole
    chain since would not).
 """
@@ -30,9 +32,8 @@ from console.backup.database import (
     sqlite_integrity,
 )
 from console.backup.errors import BackupError
+from console.backup.intact import Damaged, damaged_recordings
 from console.backup.snapshot import Manifest
-from recorder.archive import Archive, verify
-from recorder.errors import ArchiveError
 from recorder.keys import KeyProvider
 from store.audit import verify as verify_chain
 from store.audit_chain import parse_head
@@ -142,44 +143,39 @@ def _table_counts(url: str) -> dict[str, int]:
 def _recordings(
     reads: SessionFactory, root: Path, manifest: Manifest, keys: KeyProvider | None
 ) -> Check:
-    archive = Archive(root, keys)
-    by_name = {p.name: p for p in root.rglob("*") if p.is_file()}
     with reads() as session:
-        rows = session.execute(select(Recording.id, Recording.sha256, Recording.path)).all()
-    failed: list[str] = []
-    for ident, sha256, stored in rows:
-        path = _restored_path(root, by_name, stored, manifest.recordings_root)
-        if path is None:
-            failed.append(f"recording {ident}: {Path(stored).name} is missing")
-            continue
-        try:
-            audio = archive.open(path, sha256)
-            if audio.size:
-                verify(audio, 0, audio.size - 1, sha256)
-        except (ArchiveError, OSError) as exc:
-            failed.append(f"recording {ident}: {exc}")
-    if failed:
-        more = f" (and {len(failed) - _NAMED} more)" if len(failed) > _NAMED else ""
-        return Check(
-            "recordings",
-            False,
-            f"{len(failed)} of {len(rows)} failed: " + "; ".join(failed[:_NAMED]) + more,
+        rows = [
+            (ident, sha256, path)
+            for ident, sha256, path in session.execute(
+                select(Recording.id, Recording.sha256, Recording.path)
+            )
+        ]
+    count, damaged = damaged_recordings(rows, root, manifest.recordings_root, keys)
+    if not damaged:
+        return Check("recordings", True, f"{count} recording(s), each sha256 as stored")
+    before = {d.recording_id for d in manifest.damaged}
+    locked = [d for d in damaged if d.problem == "unchecked"]
+    old = [d for d in damaged if d.recording_id in before and d.problem != "unchecked"]
+    new = [d for d in damaged if d.recording_id not in before and d.problem != "unchecked"]
+    parts = [f"{len(damaged)} of {count} failed"]
+    if locked:
+        parts.append(
+            f"{len(locked)} sealed and not opened here: put back the master key they were "
+            f"sealed under (未找到主密钥: {_named(locked)})"
         )
-    return Check("recordings", True, f"{len(rows)} recording(s), each sha256 as stored")
+    if old:
+        parts.append(
+            f"{len(old)} already damaged when backup {manifest.label} was taken "
+            f"(备份时已损坏: {_named(old)})"
+        )
+    if new:
+        parts.append(f"{len(new)} damaged since the backup (备份后损坏): {_named(new)}")
+    return Check("recordings", False, "; ".join(parts))
 
 
-def _restored_path(
-    root: Path, by_name: dict[str, Path], stored: str, stored_root: str
-) -> Path | None:
-    """The restored file a row's path names: at the same place under the archive, else
-    (the archive was moved before the backup) by its content-addressed name."""
-    try:
-        candidate = root / Path(stored).relative_to(stored_root)
-    except ValueError:
-        candidate = None
-    if candidate is not None and candidate.is_file():
-        return candidate
-    return by_name.get(Path(stored).name)
+def _named(damaged: list[Damaged]) -> str:
+    more = f" (and {len(damaged) - _NAMED} more)" if len(damaged) > _NAMED else ""
+    return "; ".join(d.line() for d in damaged[:_NAMED]) + more
 
 
 def _audit(reads: SessionFactory, manifest: Manifest) -> Check:
