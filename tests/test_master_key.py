@@ -89,17 +89,22 @@ def test_a_key_file_that_is_there_but_unusable_is_refused_never_replaced(
     key_file.parent.mkdir(parents=True)
     if damage == "dangling-link":
         key_file.symlink_to(key_file.parent / "gone.key")
+    elif damage == "unreadable" and os.geteuid() == 0:
+        key_file.mkdir(mode=0o700)  # root reads a file of mode 0000: a folder nobody reads
     else:
         key_file.write_text("not base64!\n" if damage == "not-a-key" else "A" * 44 + "\n")
         key_file.chmod({"too-open": 0o644, "not-a-key": 0o600, "unreadable": 0o000}[damage])
-    before = os.readlink(key_file) if key_file.is_symlink() else key_file.read_bytes()
-    if damage == "unreadable" and os.geteuid() == 0:
-        pytest.skip("root reads a file of mode 0000")
+    before = _what_is_at(key_file)
     with pytest.raises(KeyProblem):
         _store(fresh)
-    after = os.readlink(key_file) if key_file.is_symlink() else key_file.read_bytes()
-    assert after == before
+    assert _what_is_at(key_file) == before
     assert not fresh.paths.recordings.exists() or not any(fresh.paths.recordings.rglob("*.*"))
+
+
+def _what_is_at(path: Path) -> object:
+    if path.is_symlink():
+        return os.readlink(path)
+    return "folder" if path.is_dir() else path.read_bytes()
 
 
 def test_no_key_is_made_for_an_archive_that_already_holds_sealed_recordings(
