@@ -245,13 +245,15 @@ def test_into_service_creates_the_configured_database_when_it_is_gone(
     }
 
 
+@pytest.mark.parametrize(
+    "db_url", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 def test_a_failed_restore_into_a_database_it_created_drops_it_again(
     installation: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """PostgreSQL only: SQLite has no server to create a database on."""
     app = installation
     url = app.settings.database_url()
-    if url.startswith("sqlite"):
-        pytest.skip("PostgreSQL only: SQLite has no server to create a database on")
     assert cli("backup")[0] == 0
     destroy(app)
     _drop_database(url)
