@@ -226,7 +226,7 @@ def _tile(
         SaidLine(
             line.speaker.value,
             line.start_s,
-            mask_text(line.text),
+            _said(line.text, call.callee_name),
             flagged.get((call.attempt_id, line.speaker, line.start_s), ""),
         )
         for line in call.lines
@@ -243,6 +243,14 @@ def _tile(
         call.attempt_id,
         transcript,
     )
+
+
+def _said(text: str, callee_name: str) -> str:
+    """A live line as the board shows it: masked, and the callee named in it (the identity
+    check says their full name) masked as in the callee column."""
+    name = callee_name.strip()
+    masked = mask_text(text)
+    return masked.replace(name, mask_name(name)) if len(name) > 1 else masked
 
 
 def _card(alert: AlertRow, agent: str) -> AlertCard:

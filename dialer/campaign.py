@@ -181,12 +181,15 @@ class Campaign:
 
     # ── a customer calling back ────────────────────────────────────────────
     def inbound(self) -> Handler:
-        """Logs the call as inbound (never counted toward caps) and bridges an idle agent."""
+        """Logs the call as inbound (never counted toward caps) and bridges an idle agent (one
+        paused, 暂停, is away from the phone: the call is not put through to them)."""
 
         async def handle(session: AgiSession) -> None:
             caller = session.request.env.get("agi_callerid", "")
+            away = await asyncio.to_thread(self._read_paused)  # now, not a second ago
             with self._agents:
-                agent = next((a for a in self.agent_dial if a not in self.busy), None)
+                free = (a for a in self.agent_dial if a not in self.busy and a not in away)
+                agent = next(free, None)
                 if agent is not None:
                     self.busy.add(agent)
             if agent is None:
@@ -296,10 +299,13 @@ class Campaign:
     def _paused_agents(self) -> frozenset[int]:
         """The agents paused now, read at most once a second (the loop turns every 10 ms)."""
         if self.timer.monotonic() - self._paused_read_at >= PAUSES_READ_EVERY_S:
-            with self.sessions() as session:
-                self._paused = frozenset(paused_agents(session))
+            self._paused = self._read_paused()
             self._paused_read_at = self.timer.monotonic()
         return self._paused
+
+    def _read_paused(self) -> frozenset[int]:
+        with self.sessions() as session:
+            return frozenset(paused_agents(session))
 
     def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> bool:
         """Reserve and originate the agent's next number; False when nothing was dialled."""

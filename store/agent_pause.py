@@ -54,6 +54,9 @@ def pause(session: Session, agent: Agent, reason: str, actor: str, now: datetime
             f"暂停原因须为 {'、'.join(PAUSE_REASONS.values())} 之一 · "
             f"pause reason must be one of {', '.join(PAUSE_REASONS)}, not {reason[:20]!r}"
         )
+    # Two clicks at once: the agent's row is locked first, so the second reads the first's
+    # pause (on SQLite the write lock, BEGIN IMMEDIATE, already serialises them).
+    session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
     held = current_pause(session, agent.id)
     if held is not None:
         return held

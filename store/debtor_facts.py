@@ -75,7 +75,9 @@ def load_debtor_rows(
         .label("rank")
     )
     ranked = (
-        select(CallAttempt.person_id, CallAttempt.reserved_at, CallAttempt.status, rank)
+        select(
+            CallAttempt.person_id, CallAttempt.reserved_at, CallAttempt.id, CallAttempt.status, rank
+        )
         .where(
             CallAttempt.person_id.in_(debtors),
             # all time: the attempts that matter may be old
@@ -86,15 +88,18 @@ def load_debtor_rows(
         .subquery()
     )
     recent: dict[int, list[tuple[datetime, AttemptStatus]]] = defaultdict(list)
-    for person_id, at, status, _ in session.execute(
-        select(ranked).where(ranked.c.rank <= DEBTOR_ATTEMPTS)
+    for person_id, at, _, status, _ in session.execute(
+        # oldest first, ties on the instant by reservation: the later one is the later call
+        select(ranked)
+        .where(ranked.c.rank <= DEBTOR_ATTEMPTS)
+        .order_by(ranked.c.reserved_at, ranked.c.id)
     ):
         recent[person_id].append((at, status))
     found: dict[int, DebtorRows] = {}
     for case_id, debtor_id in debtor_of.items():
         found[case_id] = DebtorRows(
             tuple(sorted(states.get(debtor_id, ()))),
-            tuple(sorted(recent.get(debtor_id, ()), key=lambda pair: pair[0])),
+            tuple(recent.get(debtor_id, ())),
         )
     return found
 

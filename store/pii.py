@@ -13,7 +13,8 @@ import phonenumbers
 
 _RESIDENT_ID = re.compile(r"(?<!\d)(\d{6})\d{8}(\d{3}[\dXx])(?!\d)")
 _E164 = re.compile(r"\+\d{8,15}")
-_CN_MOBILE = re.compile(r"(?<!\d)(?:86)?(1[3-9]\d)\d{4}(\d{4})(?!\d)")
+# 3-4-4 digits, run together or in groups (one space or hyphen), as a number read out is written
+_CN_MOBILE = re.compile(r"(?<!\d)(?:86)?(1[3-9]\d)([ -]?)\d{4}\2(\d{4})(?!\d)")
 _CN_LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?\d{3,4}(\d{4})(?!\d)")
 
 
@@ -49,7 +50,7 @@ def mask_text(text: str) -> str:
     """Mask every resident ID and phone number found in free text."""
     text = _RESIDENT_ID.sub(r"\1********\2", text)
     text = _E164.sub(lambda m: mask_phone(m.group(0)), text)
-    text = _CN_MOBILE.sub(r"\1****\2", text)
+    text = _CN_MOBILE.sub(r"\1****\3", text)
     return _CN_LANDLINE.sub(r"\1****\2", text)
 
 

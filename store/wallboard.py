@@ -71,9 +71,9 @@ class OpenCall:
     originated_at: datetime | None
     answered_at: datetime | None
     lines: tuple[LiveLine, ...] = ()
+    """Its newest :data:`LINES_SHOWN` live utterances, oldest first."""
     ringing_at: datetime | None = None
     """When the callee's phone began to ring; None while still dialling (or answered at once)."""
-    """Its newest :data:`LINES_SHOWN` live utterances, oldest first."""
 
 
 @dataclass(frozen=True)

@@ -4,12 +4,13 @@ resuming are audit-logged and kept."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from console.wallboard import AgentState, board
 from store.agent_pause import PauseError, current_pause, pause, resume
@@ -97,3 +98,27 @@ def test_the_wallboard_shows_who_is_paused_why_and_since_when(seed: Seed) -> Non
     assert tile.as_json()["state_label"] == "暂停 · Paused（会议）"
     others = [t.state for t in shown.tiles if t.code != "A01"]
     assert AgentState.PAUSED not in others
+
+
+def test_two_pauses_sent_at_once_open_one_pause(seed: Seed) -> None:
+    """A double click reaches two workers: the second waits for the first's pause and keeps it
+    (two open pauses would leave the agent paused after they resume)."""
+    agent = _agent(seed)
+    second: list[int] = []
+
+    def other_click() -> None:
+        with seed.app.sessions.begin() as session:
+            second.append(pause(session, agent, "break", "agent1", CALL_DAY).id)
+
+    with seed.app.sessions.begin() as session:
+        first = pause(session, agent, "meal", "agent1", CALL_DAY).id
+        racing = threading.Thread(target=other_click)
+        racing.start()
+        racing.join(1.0)  # it reads, and writes, while this click is not yet committed
+    racing.join(30)
+    assert second == [first]
+    with seed.app.sessions.begin() as session:
+        resume(session, agent, "agent1", CALL_DAY + timedelta(minutes=30))
+    with seed.app.sessions() as session:
+        assert current_pause(session, agent.id) is None
+        assert session.scalar(select(func.count()).select_from(AgentPause)) == 1

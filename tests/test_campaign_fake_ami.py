@@ -383,3 +383,16 @@ def test_the_callee_ringing_is_recorded_once_and_a_failed_call_never_rang(
     assert answered.ringing_at is not None and answered.originated_at is not None
     assert answered.originated_at <= answered.ringing_at <= answered.answered_at
     assert failed.ringing_at is None
+
+
+def test_a_customer_calling_back_is_not_put_through_to_a_paused_agent(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    caller = book[0]
+    with sessions.begin() as session:  # A01 is at lunch; A02 is free
+        pause(session, session.get_one(Agent, 1), "meal", "agent1", at(10))
+    sim = simulate(sessions, tmp_path, lambda r: BUSY, {1: [], 2: []}, keep_open=True, run_for_s=5)
+    sim.asterisk.call_in(INBOUND, caller=caller.e164, after_s=1.5)
+    sim.run()
+    [inbound] = sim.attempts()
+    assert (inbound.direction, inbound.agent_id) == (Direction.INBOUND, 2)

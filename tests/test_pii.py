@@ -46,3 +46,16 @@ def test_logging_filter_masks_arguments(caplog: pytest.LogCaptureFixture) -> Non
     finally:
         logger.removeFilter(handler_filter)
     assert caplog.messages == ["dialling 138****8000 for 110101********4514"]
+
+
+@pytest.mark.parametrize(
+    "said",
+    [
+        "我手机138 1234 5678",  # as the recognizer often writes a number read out in groups
+        "我手机138-1234-5678",
+        "回电 +86 138 1234 5678",
+    ],
+)
+def test_mask_text_finds_a_mobile_written_in_groups(said: str) -> None:
+    masked = mask_text(said)
+    assert "1234" not in masked and masked.endswith("138****5678")

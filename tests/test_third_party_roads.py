@@ -87,3 +87,15 @@ def test_the_debtor_rows_read(sessions: SessionFactory) -> None:
     assert rows.number_states == ("unverified",)
     assert everyone[family.case_id] == rows
     assert DEBTOR_ATTEMPTS == GATE_ATTEMPTS_MAX  # both roads read what any gate may ask for
+
+
+def test_attempts_at_the_same_instant_count_in_the_order_reserved(
+    sessions: SessionFactory,
+) -> None:
+    """The answered call was reserved first, the unanswered one after it at the same instant:
+    the later one is among the debtor's last three, on both roads, whatever order the rows
+    are read in."""
+    family, debtor = family_and_debtor(sessions)
+    add_attempts(sessions, debtor[0], [at(1, 9)], AttemptStatus.ANSWERED)
+    add_attempts(sessions, debtor[0], [at(1, 9), at(1, 10), at(1, 11)], AttemptStatus.NO_ANSWER)
+    assert both_roads(sessions, family, at(1, 14)) == ("allowed", "allowed")

@@ -13,7 +13,8 @@ from sqlalchemy import select
 from console.wallboard import LINES_SHOWN
 from console.web.server import create_app
 from store.enums import Speaker
-from store.models import CallAttempt, LiveUtterance
+from store.models import CallAttempt, LiveUtterance, Person
+from store.pii import mask_name
 from tests.liveserver import logged_in, serve
 from tests.test_wallboard import (
     CALL_DAY,
@@ -110,3 +111,14 @@ def test_a_line_heard_during_the_call_reaches_the_open_board(floor: Floor) -> No
         client.close()
     with floor.app.reads() as session:
         assert session.scalar(select(LiveUtterance.id).limit(1)) is not None
+
+
+def test_the_callee_named_in_a_line_is_masked_as_in_the_callee_column(floor: Floor) -> None:
+    with floor.app.sessions() as session:
+        attempt = session.get_one(CallAttempt, floor.talking)
+        name = session.get_one(Person, attempt.person_id).name
+    hear(floor, floor.talking, [(Speaker.AGENT, 1.0, f"您好，请问是{name}本人吗？")])
+    talking = _board_of(floor.app, _who(floor.app, "sup1")).tiles[0]
+    [line] = talking.transcript
+    assert name not in line.text and line.text == f"您好，请问是{mask_name(name)}本人吗？"
+    assert talking.callee.startswith(mask_name(name))

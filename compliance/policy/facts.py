@@ -66,8 +66,9 @@ class DebtorReach:
     def of(
         states: Iterable[str], attempts: Iterable[tuple[datetime, Outcome]], keep: int
     ) -> DebtorReach:
-        """From the debtor's number states and outbound attempts (in any order): each state
-        once, and the latest ``keep`` attempts. Equal facts give equal values, so the
+        """From the debtor's number states and outbound attempts (in any order, but those at
+        the same instant in the order reserved: the sort keeps it): each state once, and the
+        latest ``keep`` attempts. Equal facts give equal values, so the
         engine's memo (keyed by them) is shared by every case alike."""
         latest = sorted(attempts, key=lambda pair: pair[0])[-keep:] if keep > 0 else []
         return DebtorReach(tuple(sorted(set(states))), tuple(latest))
