@@ -54,9 +54,7 @@ def pause(session: Session, agent: Agent, reason: str, actor: str, now: datetime
             f"暂停原因须为 {'、'.join(PAUSE_REASONS.values())} 之一 · "
             f"pause reason must be one of {', '.join(PAUSE_REASONS)}, not {reason[:20]!r}"
         )
-    # Two clicks at once: the agent's row is locked first, so the second reads the first's
-    # pause (on SQLite the write lock, BEGIN IMMEDIATE, already serialises them).
-    session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
+    _lock(session, agent)  # two clicks at once: the second reads the first's pause
     held = current_pause(session, agent.id)
     if held is not None:
         return held
@@ -74,8 +72,15 @@ def pause(session: Session, agent: Agent, reason: str, actor: str, now: datetime
     return row
 
 
+def _lock(session: Session, agent: Agent) -> None:
+    """The agent's row, locked until the transaction ends, so pausing and resuming read what
+    a concurrent click wrote (on SQLite the write lock, BEGIN IMMEDIATE, already does)."""
+    session.execute(select(Agent.id).where(Agent.id == agent.id).with_for_update())
+
+
 def resume(session: Session, agent: Agent, actor: str, now: datetime) -> AgentPause | None:
     """End ``agent``'s pause; None when they were not paused (nothing written)."""
+    _lock(session, agent)  # a double click: the second finds the pause already ended
     held = current_pause(session, agent.id)
     if held is None:
         return None

@@ -122,3 +122,28 @@ def test_two_pauses_sent_at_once_open_one_pause(seed: Seed) -> None:
     with seed.app.sessions() as session:
         assert current_pause(session, agent.id) is None
         assert session.scalar(select(func.count()).select_from(AgentPause)) == 1
+
+
+def test_two_resumes_sent_at_once_end_the_pause_once(seed: Seed) -> None:
+    """The second click of a double click finds the pause already ended: one audit row, and
+    the instant it ended is the first click's."""
+    agent = _agent(seed)
+    ended = CALL_DAY + timedelta(minutes=30)
+    with seed.app.sessions.begin() as session:
+        pause(session, agent, "meal", "agent1", CALL_DAY)
+    second: list[object] = []
+
+    def other_click() -> None:
+        with seed.app.sessions.begin() as session:
+            second.append(resume(session, agent, "agent1", ended + timedelta(seconds=1)))
+
+    with seed.app.sessions.begin() as session:
+        assert resume(session, agent, "agent1", ended) is not None
+        racing = threading.Thread(target=other_click)
+        racing.start()
+        racing.join(1.0)  # it reads while this click is not yet committed
+    racing.join(30)
+    assert second == [None]
+    with seed.app.sessions() as session:
+        assert session.scalars(select(AgentPause.ended_at)).one() == ended
+    assert [a for a, _, _ in _actions(seed)] == ["agent.pause", "agent.resume"]
