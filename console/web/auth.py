@@ -18,12 +18,15 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from console.errors import Forbidden, NotLoggedIn
+from console.i18n import pick_locale
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, AuditLog, User, WebSession
 
 SESSION_COOKIE = "cw_session"
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
+LOCALE_COOKIE = "cw_locale"
+"""The language of a browser nobody is logged in on (the login page's switch sets it)."""
 THROTTLE_WINDOW = timedelta(minutes=15)
 SLIDE_EVERY = timedelta(minutes=1)
 
@@ -37,6 +40,8 @@ class Principal:
     role: Role
     csrf_token: str
     agent_id: int | None
+    locale: str = "zh_CN"
+    """The language the user chose (console.i18n.LOCALES)."""
 
 
 def _digest(token: str) -> str:
@@ -83,7 +88,9 @@ def resolve_session(session: Session, token: str, now: datetime) -> tuple[Princi
     if web.expires_at <= now or not user.active:
         return None
     agent_id = session.scalar(select(Agent.id).where(Agent.user_id == user.id))
-    principal = Principal(user.id, user.username, user.role, web.csrf_token, agent_id)
+    principal = Principal(
+        user.id, user.username, user.role, web.csrf_token, agent_id, pick_locale(user.locale)
+    )
     return principal, web.last_seen_at < now - SLIDE_EVERY
 
 
@@ -132,6 +139,15 @@ def claim_password_check(session: Session, username: str, now: datetime, limit: 
         return False
     record_audit(session, name, "login.check", object_type="user", object_id=name)
     return True
+
+
+def request_locale(request: Request) -> str:
+    """The language to answer in: the logged-in user's choice, else the browser's cookie,
+    else Chinese."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal.locale
+    return pick_locale(request.cookies.get(LOCALE_COOKIE))
 
 
 def csrf_matches(expected: str | None, given: str | None) -> bool:

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.app import App
 from console.errors import Forbidden, NotLoggedIn
+from console.i18n import use_locale
 from console.listen_in import ListenIn, sandbox_link
 from console.logs import describe_db_error
 from console.web import (
@@ -38,7 +39,13 @@ from console.web import (
     team,
     wallboard,
 )
-from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
+from console.web.auth import (
+    SESSION_COOKIE,
+    Principal,
+    request_locale,
+    resolve_session,
+    slide_session,
+)
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
 from console.web.pages import WEB_DIR, render
@@ -257,7 +264,8 @@ def create_app(
                 # Outside the routes, so the exception handlers below do not see it.
                 return database_busy(request, exc)
             request.state.principal = found
-        response = await call_next(request)
+        with use_locale(request_locale(request)):
+            response = await call_next(request)
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
