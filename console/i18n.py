@@ -12,13 +12,14 @@ clone needs no build step and no ``.mo`` file can go stale beside its ``.po``.
 from __future__ import annotations
 
 import gettext as _gettext
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 from io import BytesIO
 from pathlib import Path
+from typing import TypeVar
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -31,6 +32,7 @@ LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
 LOCALE_DIR = Path(str(resources.files("console") / "locale"))
 DOMAIN = "messages"
 
+K = TypeVar("K")
 _current: ContextVar[str] = ContextVar("console_locale", default=DEFAULT_LOCALE)
 
 
@@ -86,6 +88,11 @@ def pgettext(context: str, message: str) -> str:
 
 def npgettext(context: str, singular: str, plural: str, n: int) -> str:
     return translations(_current.get()).npgettext(context, singular, plural, n)
+
+
+def translated(names: Mapping[K, str]) -> dict[K, str]:
+    """A table of marked names (``N_``), each in the current language."""
+    return {key: gettext(name) for key, name in names.items()}
 
 
 def N_(message: str) -> str:

@@ -399,7 +399,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
 ) -> None:
     token = login(client, "agent1")
     page = client.get("/agent")
-    assert "Collection note" in page.text and "Dial</button>" not in page.text
+    assert "催收记录" in page.text and "拨打</button>" not in page.text
     with seed.app.sessions() as session:
         case_id, number_id = session.execute(
             select(CallAttempt.case_id, CallAttempt.phone_number_id)
@@ -443,7 +443,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
         )
         assert saved.status_code == 303, saved.text
     worklist = client.get("/agent")
-    assert "Dial</button>" in worklist.text
+    assert "拨打</button>" in worklist.text
     ids = re.findall(
         r'name="phone_number_id" value="(\d+)"><input type="hidden" name="case_id" value="(\d+)"',
         worklist.text,
@@ -470,7 +470,7 @@ def test_agent_cannot_dial_a_number_the_scheduler_did_not_offer(
 ) -> None:
     token = login(client, "agent2")  # owes no notes
     page = client.get("/agent")
-    assert "Dial</button>" in page.text
+    assert "拨打</button>" in page.text
     offered = set(re.findall(r'name="phone_number_id" value="(\d+)"', page.text))
     with seed.app.sessions() as session:
         other = session.scalar(
@@ -484,9 +484,9 @@ def test_agent_cannot_dial_a_number_the_scheduler_did_not_offer(
     refused = client.post(
         "/agent/dial", data={"phone_number_id": other, "case_id": case_id, "csrf": token}
     )
-    assert "not on your worklist" in refused.text and not dialer.requests
+    assert "不在您的工作队列中" in refused.text and not dialer.requests
     dialer.down = "no Asterisk is running"
-    assert "Dialling is unavailable" in client.get("/agent").text
+    assert "暂不能拨打" in client.get("/agent").text
 
 
 def test_an_agent_sees_only_their_cases(client: TestClient, seed: Seed) -> None:

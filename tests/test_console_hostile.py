@@ -254,10 +254,10 @@ def test_absurd_amounts_and_dates_in_a_note_are_refused(client: TestClient, seed
     ]
     for amount in amounts:
         reply = client.post("/agent/notes", data=_note(seed, token, promised_amount=amount))
-        assert 400 <= reply.status_code < 500 and "promised amount" in reply.text, amount
+        assert 400 <= reply.status_code < 500 and "承诺金额" in reply.text, amount
     for day in ("0001-01-01", "9999-12-31", "2020-01-01"):
         reply = client.post("/agent/notes", data=_note(seed, token, promised_date=day))
-        assert 400 <= reply.status_code < 500 and "promised date" in reply.text, day
+        assert 400 <= reply.status_code < 500 and "承诺日期" in reply.text, day
     assert _count(seed, CollectionNote) == 0
     ok = client.post("/agent/notes", data=_note(seed, token))
     assert ok.status_code == 303 and _count(seed, CollectionNote) == 1
