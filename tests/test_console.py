@@ -287,7 +287,7 @@ def test_spot_checks_draw_unflagged_calls_and_keep_the_review(
         f"/qa/calls/{compliant}/spot-check", data={"result": "compliant", "csrf": token}
     )
     assert ok.status_code == 303
-    assert "compliant" in client.get("/qa/spot-checks").text
+    assert "<td>合规</td>" in client.get("/qa/spot-checks").text
 
 
 def test_recordings_stream_to_qa_only_with_ranges_and_every_playback_is_audited(

@@ -53,7 +53,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
 ) -> None:
     base, _ = site
     log_in(page, base, "qa1")
-    expect(page.locator("h1")).to_contain_text("Flagged calls")
+    expect(page.locator("h1")).to_contain_text("质检队列")
     expect(page.locator("table.queue")).to_contain_text("impersonation")
     shoot(page, "qa-queue")
     page.select_option("select[name=category]", "impersonation")
@@ -61,7 +61,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
     rows = page.locator("table.queue tbody tr")
     expect(rows.first).to_contain_text("impersonation")
     rows.first.locator("a").click()
-    expect(page.locator("h1")).to_contain_text("Call #")
+    expect(page.locator("h1")).to_contain_text("通话 #")
     flag = page.locator("article.flag").first
     expect(flag).to_contain_text("impersonation")
     expect(page.locator(".transcript mark").first).to_be_visible()
@@ -77,7 +77,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
     flag.locator("input[name=note]").fill("冒充公检法，责令整改")
     flag.locator("button[type=submit]").click()
     reviewed = page.locator("article.flag.reviewed").first
-    expect(reviewed).to_contain_text("Rectification order")
+    expect(reviewed).to_contain_text("责令整改")
     expect(reviewed).to_contain_text("qa1")
     with seed.app.sessions() as session:
         verdicts = session.scalars(select(ReviewVerdict)).all()

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from console import i18n
 from console.app import App
+from console.queue_labels import OUTCOME_ZH
 from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
@@ -63,6 +64,15 @@ def _duration(seconds: float) -> str:
 
 
 TEMPLATES.env.filters["duration"] = _duration
+
+
+def _outcome(value: str) -> str:
+    """A collection note's outcome (``promise_to_pay``) named in the request's language."""
+    name = OUTCOME_ZH.get(value)
+    return i18n.gettext(name) if name else value
+
+
+TEMPLATES.env.filters["outcome"] = _outcome
 
 
 def cw(request: Request) -> App:
