@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
+from console.i18n import N_
 from store.pii import mask_phone, mask_text
 from store.wallboard import AgentRow, AlertRow, FloorRows, OpenCall
 
@@ -28,11 +29,12 @@ class AgentState(StrEnum):
 
 
 STATE_LABELS = {
-    AgentState.IDLE: "空闲 · Idle",
-    AgentState.RINGING: "振铃 · Ringing",
-    AgentState.TALKING: "通话中 · In call",
-    AgentState.WRAP_UP: "话后处理 · Wrap-up",
+    AgentState.IDLE: N_("空闲"),
+    AgentState.RINGING: N_("振铃"),
+    AgentState.TALKING: N_("通话中"),
+    AgentState.WRAP_UP: N_("话后处理"),
 }
+"""Catalog messages: the page and its script name each state in the reader's language."""
 
 
 @dataclass(frozen=True)
