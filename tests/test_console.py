@@ -343,13 +343,13 @@ def test_admin_saves_an_invalid_then_a_valid_policy_and_every_version_is_kept(
         "/admin/files/policy/cn-default",
         data={"content": stricter, "note": "client bank asks 19:00", "csrf": token},
     )
-    assert saved.status_code == 200 and "version 2" in saved.text
+    assert saved.status_code == 200 and "第 2 版" in saved.text
     assert var_file.read_text() == stricter
     diff = client.get("/admin/files/policy/cn-default/versions/2").text
     assert "-end = &#34;20:00&#34;" in diff and "+end = &#34;19:00&#34;" in diff
     # The engine now uses it: nobody is dialable at 19:30 on a working day.
     preview = client.get("/admin/preview", params={"at": "2026-12-01 19:30"})
-    assert "company.window" in preview.text and "<strong>0</strong> dialable" in preview.text
+    assert "company.window" in preview.text and "<strong>0</strong> 个可拨" in preview.text
     restored = client.post(
         "/admin/files/policy/cn-default/versions/1/restore", data={"csrf": token}
     )

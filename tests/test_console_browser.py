@@ -100,7 +100,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     editor.fill(original.replace("max = 3", "max = -3", 1))
     page.click("form.editor button[type=submit]")
     expect(page.locator("ul.problems")).to_contain_text("company.cap.connected")
-    expect(page.locator("p.error")).to_contain_text("unchanged")
+    expect(page.locator("p.error")).to_contain_text("没有改变")
     shoot(page, "admin-policy-refused")
     active = seed.app.paths.admin_dir("policy") / "cn-default.toml"
     assert not active.exists()
@@ -108,7 +108,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     editor.fill(original.replace('end = "20:00"', 'end = "19:30"', 1))
     page.fill("input[name=note]", "client bank: calls end 19:30")
     page.click("form.editor button[type=submit]")
-    expect(page.locator("p.ok")).to_contain_text("version 2")
+    expect(page.locator("p.ok")).to_contain_text("第 2 版")
     assert 'end = "19:30"' in active.read_text(encoding="utf-8")
     page.click("text=diff >> nth=0")
     expect(page.locator("pre.diff .add")).to_have_text(['+end = "19:30"'])
@@ -153,7 +153,7 @@ def test_an_agent_cannot_open_qa_or_admin_pages(
     for path in ("/qa", "/qa/report", "/admin", "/admin/users", "/admin/files/policy/cn-default"):
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 403, path
-        expect(page.locator("p.error")).to_contain_text("may not open")
+        expect(page.locator("p.error")).to_contain_text("无权打开此页")
     expect(page.locator("header nav")).not_to_contain_text("Admin")
 
 

@@ -18,7 +18,7 @@ from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from console.errors import Forbidden, NotLoggedIn
-from console.i18n import pick_locale
+from console.i18n import _, pick_locale
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, AuditLog, User, WebSession
@@ -168,7 +168,7 @@ class RoleGuard:
         if principal is None:
             raise NotLoggedIn
         if principal.role not in self.roles:
-            raise Forbidden(f"the {principal.role.value} role may not open this page")
+            raise Forbidden(_("%(role)s角色无权打开此页") % {"role": principal.role.value})
         if request.method == "POST":
             given = request.headers.get("x-csrf-token")
             if given is None:
@@ -176,7 +176,7 @@ class RoleGuard:
                 value = form.get("csrf")
                 given = value if isinstance(value, str) else None
             if not csrf_matches(principal.csrf_token, given):
-                raise Forbidden("the form's CSRF token is missing or wrong: reload the page")
+                raise Forbidden(_("表单的 CSRF 令牌缺失或错误：请刷新页面"))
         return principal
 
 
