@@ -104,7 +104,7 @@ def test_demo_serves_the_console_with_a_login_per_role(tmp_path: Path) -> None:
         again = dict(re.findall(r"^  (?:admin|qa|agent)\s+(\w+)\s+(\S+)$", "".join(lines), re.M))
         assert again == logins
         base = f"http://127.0.0.1:{port}"
-        assert "Admin" in _log_in(base, "admin", logins["admin"]).text
+        assert "系统管理" in _log_in(base, "admin", logins["admin"]).text
         assert "质检队列" in _log_in(base, "qa", logins["qa"]).text
         agent = _log_in(base, "a01", logins["a01"])
         assert "A01" in agent.text and "我的工作队列" in agent.text

@@ -276,7 +276,7 @@ def test_dates_at_the_ends_of_the_calendar_are_4xx(client: TestClient, seed: See
             assert reply.status_code == 400 and day in reply.text, (url, key, day)
     for severity in ("\u00b2", "0", "6", "1e0", "-1"):
         reply = client.get("/qa", params={"severity": severity})
-        assert reply.status_code == 400 and "severity" in reply.text, severity
+        assert reply.status_code == 400 and "严重度" in reply.text, severity
     admin = console_client(seed.app, FakeDialer(seed.app))
     login(admin, "admin1")
     for at in ("0001-01-01 00:00", "9999-12-31 23:59", "0001-01-01T00:00+14:00"):

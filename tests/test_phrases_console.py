@@ -146,7 +146,7 @@ def test_admins_edit_the_phrases_as_versions_and_a_flagged_phrase_is_refused(
     admin, token = _client(seed, "admin1")
     assert 'href="/admin/files/phrases/cn-default"' in admin.get("/admin").text
     shipped = (shipped_phrases_dir() / "cn-default.toml").read_text(encoding="utf-8")
-    assert "合规话术 · Approved phrases" in admin.get("/admin/files/phrases/cn-default").text
+    assert "合规话术" in admin.get("/admin/files/phrases/cn-default").text
     in_force = seed.app.paths.admin_dir("phrases") / "cn-default.toml"
 
     # a third-party phrase that tells the relative about the debt: refused, nothing written
@@ -167,7 +167,7 @@ def test_admins_edit_the_phrases_as_versions_and_a_flagged_phrase_is_refused(
         '  "在您的问题处理完之前，我们会暂停联系您。",\n  "感谢您的反馈，我们会认真改进。",',
     )
     status, page = _edit(admin, token, "phrases", added)
-    assert status == 200 and "Saved as version 2" in page, page[:2000]
+    assert status == 200 and "已保存为第 2 版" in page, page[:2000]
     assert in_force.read_text(encoding="utf-8") == added
     with seed.app.sessions() as session:
         audit = session.scalars(select(AuditLog).where(AuditLog.action == "phrases.save")).one()
