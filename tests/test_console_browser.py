@@ -110,7 +110,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     page.click("form.editor button[type=submit]")
     expect(page.locator("p.ok")).to_contain_text("第 2 版")
     assert 'end = "19:30"' in active.read_text(encoding="utf-8")
-    page.click("text=diff >> nth=0")
+    page.click("text=差异 >> nth=0")
     expect(page.locator("pre.diff .add")).to_have_text(['+end = "19:30"'])
     expect(page.locator("pre.diff .del")).to_have_text(['-end = "20:00"'])
     shoot(page, "admin-policy-diff")
@@ -128,7 +128,7 @@ def test_agent_gets_the_next_call_only_after_writing_the_note(
     base, dialer = site
     log_in(page, base, "agent1")
     expect(page.locator("section.note")).to_be_visible()
-    expect(page.locator("text=Dial")).to_have_count(0)
+    expect(page.locator("button.dial")).to_have_count(0)
     shoot(page, "agent-note")
     for _ in CALLS:
         page.select_option("select[name=outcome]", "negotiating")
@@ -136,7 +136,7 @@ def test_agent_gets_the_next_call_only_after_writing_the_note(
         page.fill("textarea[name=text]", "客户表示月底前处理")
         page.click("section.note button[type=submit]")
         page.wait_for_load_state()
-    dial = page.locator("table.worklist button", has_text="Dial").first
+    dial = page.locator("table.worklist button.dial").first
     expect(dial).to_be_enabled()
     shoot(page, "agent-worklist")
     dial.click()
@@ -154,7 +154,7 @@ def test_an_agent_cannot_open_qa_or_admin_pages(
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 403, path
         expect(page.locator("p.error")).to_contain_text("无权打开此页")
-    expect(page.locator("header nav")).not_to_contain_text("Admin")
+    expect(page.locator("header nav")).not_to_contain_text("系统管理")
 
 
 @pytest.mark.browser
