@@ -231,7 +231,7 @@ def test_qa_queue_filters_and_a_verdict_is_kept_with_its_history(
     unreviewed = client.get("/qa", params={"unreviewed": "true", "category": "impersonation"})
     assert f"#flag-{flag.id}" not in unreviewed.text
     exported = client.get("/qa/flags.csv")
-    assert exported.text.startswith("\ufeffflag,call,")
+    assert exported.text.startswith("\ufeff标记,通话,通话时间,坐席,")
     assert "penalty" in exported.text
     assert audit_count(seed, "export.flags") == 1
 
@@ -258,9 +258,9 @@ def test_report_counts_flags_and_verdicts_per_agent_with_a_chart(
     page = client.get("/qa/report")
     assert "<svg" in page.text and "A01" in page.text
     [a01] = _report_rows(client)
-    assert (a01["agent"], a01["calls"], a01["calls_reviewed"]) == ("A01", str(len(CALLS)), "2")
+    assert (a01["坐席"], a01["通话"], a01["已质检"]) == ("A01", str(len(CALLS)), "2")
     assert (a01["impersonation"], a01["threat"]) == ("1", "1")
-    assert (a01["rectification"], a01["suggestion"]) == ("1", "0")
+    assert (a01["责令整改"], a01["建议"]) == ("1", "0")
     assert "complaint_tendency" not in a01  # the callee's complaint is not the agent's conduct
     assert _report_rows(client, **{"from": "2026-12-02"}) == []  # the calls were on 12-01
     assert len(_report_rows(client, **{"from": "2026-12-01", "to": "2026-12-01"})) == 1

@@ -101,7 +101,7 @@ def counts(seed: Seed) -> tuple[int, int, int]:
 def report_flags(client: TestClient) -> str:
     header, *rows = client.get("/qa/report.csv").text.lstrip("\ufeff").splitlines()
     [a01] = [dict(zip(header.split(","), r.split(","), strict=True)) for r in rows]
-    return a01["flags"]
+    return a01["标记"]
 
 
 def test_the_pipeline_stores_a_weak_match_as_a_review_item_not_a_flag(seed: Seed) -> None:

@@ -374,7 +374,7 @@ def test_the_xlsx_and_csv_hold_the_table_formula_safe(seed: Seed, client: TestCl
     assert rows[0] == COLUMNS and rows[0][1] == "坐席"
     by_agent = {row[1]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
     a01 = by_agent["A01 Agent A01"]
-    assert a01["拨打"] == 3 and a01["接通"] == 2
+    assert a01["拨打次数"] == 3 and a01["接通"] == 2
     assert a01["通话时长(秒)"] == 90 and a01["部分履约"] == 1
     assert a01["回款(元)"] == 300 and a01["处罚"] == 1
     hostile = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("'="))

@@ -298,7 +298,8 @@ def report_csv(
 ) -> Response:
     reports = agent_reports(session, *days)
     categories = categories_in(reports)
-    header = ["agent", "calls", "calls_reviewed", "flags", *categories, *list(Verdict)]
+    verdicts = [_(VERDICT_LABELS[v]) for v in Verdict]
+    header = [_("坐席"), _("通话"), _("已质检"), _("标记"), *categories, *verdicts]
     rows: list[list[object]] = [
         [r.agent, r.calls, r.calls_reviewed, r.flag_total]
         + [r.flags.get(c, 0) for c in categories]
@@ -324,16 +325,16 @@ def flags_csv(
     return _csv(
         "qa-flags.csv",
         [
-            "flag",
-            "call",
-            "call_at",
-            "agent",
-            "category",
-            "severity",
-            "speaker",
-            "start_s",
-            "verdict",
-            "evidence",
+            _("标记"),
+            _("通话"),
+            _("通话时间"),
+            _("坐席"),
+            _("类别"),
+            _("严重度"),
+            _("说话人"),
+            _("位置（秒）"),
+            _("质检结论"),
+            _("所说内容"),
         ],
         [
             [
