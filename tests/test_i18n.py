@@ -4,6 +4,7 @@ whoever chose nothing, English for a user who chose it (kept with their account)
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 from console.cli import main
 from console.i18n import LOCALES, translations, use_locale
 from console.i18n import gettext as _
-from console.i18n_catalogs import extract, gaps
+from console.i18n_catalogs import extract, gaps, load
 from console.web.auth import LOCALE_COOKIE
 from store.models import AuditLog, User
 from tests.webclient import FakeDialer, console_client, login
@@ -30,6 +31,19 @@ def test_every_marked_message_is_translated_in_both_catalogs() -> None:
         problems += [f"{locale} lacks {m!r} (marked at {marked[m][1]})" for m in found.untranslated]
         problems += [f"{locale} keeps {m!r}, which nothing marks" for m in found.stale]
     assert not problems, "run scripts/i18n_sync.py, then translate:\n" + "\n".join(problems)
+
+
+PLACEHOLDER = re.compile(r"%\(\w+\)[sdr]|%%")
+
+
+def test_every_translation_keeps_its_placeholders() -> None:
+    """A msgstr without its msgid's %(name)s would raise (or drop a number) on the page."""
+    for locale in LOCALES:
+        for entry in load(locale):
+            if not entry.id or not isinstance(entry.id, str):
+                continue
+            wanted = sorted(PLACEHOLDER.findall(entry.id))
+            assert sorted(PLACEHOLDER.findall(str(entry.string))) == wanted, (locale, entry.id)
 
 
 def test_the_catalogs_compile_and_chinese_is_the_default() -> None:
