@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from compliance.policy import Profile
 from console import queue_labels as zh
 from console import worklists
+from console.i18n import _
 from console.worklists import CaseWhere, CaseWork
 from dialer.scheduler import calling_rank
 from store.case_queue import CaseFile, CaseNumber, case_files, held_cases
@@ -116,7 +117,7 @@ def _rows(session: Session, profile: Profile, now: datetime, work: CaseWork) -> 
         rows.append(
             CaseRow(
                 files[case_id],
-                zh.TIER_ZH.get(first.rule, first.rule),
+                _(zh.TIER_ZH[first.rule]) if first.rule in zh.TIER_ZH else first.rule,
                 first.reason,
                 first.due_by,
                 numbers,
@@ -135,11 +136,11 @@ def _calling_order(numbers: list[CaseNumber]) -> list[CaseNumber]:
 def _number(
     number: CaseNumber, dialable: set[int], blocked: KeptBlocked | None, names: dict[str, str]
 ) -> NumberRow:
-    who, kind = zh.who(number.relation, number.word), zh.KIND_ZH[number.kind]
+    who, kind = zh.who(number.relation, number.word), _(zh.KIND_ZH[number.kind])
     if number.phone_number_id in dialable:
         return NumberRow(number.phone_number_id, number.e164, who, kind, True, "", None)
     if blocked is None:
-        why, at = zh.NOT_PLANNED_ZH, None
+        why, at = _(zh.NOT_PLANNED_ZH), None
     else:
         why, at = zh.why_not(names, blocked.rule, blocked.reason_zh), blocked.next_allowed_at
     return NumberRow(number.phone_number_id, number.e164, who, kind, False, why, at)
@@ -147,16 +148,16 @@ def _number(
 
 def _held_row(file: CaseFile) -> CaseRow:
     held = "；".join(
-        zh.HOLD_ZH[h.reason] + (f"（{mask_text(h.detail)}）" if h.detail else "")
+        _(zh.HOLD_ZH[h.reason]) + (f"（{mask_text(h.detail)}）" if h.detail else "")
         for h in file.holds
     )
-    why = f"{zh.RULE_KIND_ZH['hold']}：{held}，待主管解除"
+    why = _("%(rule)s：%(held)s，待主管解除") % {"rule": _(zh.RULE_KIND_ZH["hold"]), "held": held}
     numbers = [
         NumberRow(
             n.phone_number_id,
             n.e164,
             zh.who(n.relation, n.word),
-            zh.KIND_ZH[n.kind],
+            _(zh.KIND_ZH[n.kind]),
             False,
             why,
             None,

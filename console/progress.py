@@ -26,48 +26,71 @@ from compliance.team_progress import (
     trend,
     trend_days,
 )
+from console.i18n import N_, _
 from console.web.qa import csv_cell
 from store.enums import Verdict
 from store.models import Agent, Team
 from store.team_progress import ProgressScope
 
 VERDICTS_ZH = {
-    Verdict.FALSE_POSITIVE: "误报 False positive",
-    Verdict.SUGGESTION: "建议 Suggestion",
-    Verdict.RECTIFICATION: "责令整改 Rectification",
-    Verdict.PENALTY: "处罚 Penalty",
+    Verdict.FALSE_POSITIVE: N_("误报"),
+    Verdict.SUGGESTION: N_("建议"),
+    Verdict.RECTIFICATION: N_("责令整改"),
+    Verdict.PENALTY: N_("处罚"),
 }
 COLUMNS = [
-    "班组 Team",
-    "坐席 Agent",
-    "出勤天数 Days worked",
-    "作业案件 Cases worked",
-    "作业目标 Target",
-    "拨打 Attempts",
-    "接通 Connected",
-    "接通率 Contact rate",
-    "通话时长(秒) Talk time (s)",
-    "待写记录 Notes owed",
-    "承诺还款 Promises",
-    "承诺金额(元) Promised (CNY)",
-    "已履约 Kept",
-    "部分履约 Partly kept",
-    "未履约 Broken",
-    "待到期 Pending",
-    "回款(元) Recovered (CNY)",
-    "委案金额(元) Assigned (CNY)",
-    "回款率 Recovery rate",
-    "新案 New cases",
-    "按时联系 Covered",
-    "未按时联系 Missed",
-    "新案覆盖率 Coverage",
-    "质检标记 Flags",
-    "每百通标记 Flags per 100 calls",
+    N_("班组"),
+    N_("坐席"),
+    N_("出勤天数"),
+    N_("作业案件"),
+    N_("作业目标"),
+    N_("拨打次数"),
+    N_("接通"),
+    N_("接通率"),
+    N_("通话时长(秒)"),
+    N_("待写记录"),
+    N_("承诺还款"),
+    N_("承诺金额(元)"),
+    N_("已履约"),
+    N_("部分履约"),
+    N_("未履约"),
+    N_("待到期"),
+    N_("回款(元)"),
+    N_("委案金额(元)"),
+    N_("回款率"),
+    N_("新案"),
+    N_("按时联系"),
+    N_("未按时联系"),
+    N_("新案覆盖率"),
+    N_("质检标记"),
+    N_("每百通标记"),
     *VERDICTS_ZH.values(),
-    "投诉 Complaints",
+    N_("投诉"),
 ]
-MISSED_COLUMNS = ["班组 Team", "坐席 Agent", "案件 Case", "账号 Account", "入案日 Imported on"]
-TOTAL = "合计 Total"
+"""The table's columns, as catalog messages: :func:`columns` names them for the reader."""
+MISSED_COLUMNS = [N_("班组"), N_("坐席"), N_("案件"), N_("账号"), N_("入案日")]
+TOTAL = N_("合计")
+PERIOD_ZH = {Granularity.DAY: N_("日"), Granularity.WEEK: N_("周"), Granularity.MONTH: N_("月")}
+CHART_LABELS = {
+    "trend": N_("每日趋势"),
+    "calls": N_("通数"),
+    "yuan": N_("元"),
+    "attempts": N_("拨打次数"),
+    "connected": N_("接通"),
+    "promises": N_("承诺"),
+    "recovered": N_("回款"),
+    "target": N_("目标"),
+    "agents": N_("坐席对比"),
+    "cases_a_day": N_("日均作业案件"),
+    "coverage": N_("新案覆盖率"),
+    "in_time": N_("按时联系"),
+}
+"""The charts' words (static/team_progress.js reads them from the page's data block)."""
+
+
+def columns() -> list[str]:
+    """The table's header in the reader's language (page, CSV and XLSX alike)."""
+    return [_(name) for name in COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -86,7 +109,7 @@ class TeamBlock:
 
     @property
     def label(self) -> str:
-        return f"{self.team.name} ({self.team.code})" if self.team else "未分组 No team"
+        return f"{self.team.name} ({self.team.code})" if self.team else _("未分组")
 
 
 @dataclass(frozen=True)
@@ -130,7 +153,7 @@ def _ratio(value: float | None) -> float | str:
 def cells(block: TeamBlock, line: Line) -> list[object]:
     """One row of the table: numbers as numbers, money in yuan, ratios as fractions."""
     m = line.measures
-    who = f"{line.agent.code} {line.agent.name}" if line.agent else TOTAL
+    who = f"{line.agent.code} {line.agent.name}" if line.agent else _(TOTAL)
     status = m.promise_status
     return [
         block.label,
@@ -207,16 +230,17 @@ def chart_data(report: Report) -> dict[str, object]:
         "connected": [p.connected for p in report.trend],
         "promises": [p.promises for p in report.trend],
         "recovered": [p.recovered_cents / 100 for p in report.trend],
-        "agents": [a.code for a, _ in agents],
-        "agent_attempts": [m.attempts for _, m in agents],
-        "agent_connected": [m.connected for _, m in agents],
+        "agents": [a.code for a, _m in agents],
+        "agent_attempts": [m.attempts for _a, m in agents],
+        "agent_connected": [m.connected for _a, m in agents],
         "agent_cases_per_day": [
-            round(m.cases_worked / m.days_worked, 1) if m.days_worked else 0 for _, m in agents
+            round(m.cases_worked / m.days_worked, 1) if m.days_worked else 0 for _a, m in agents
         ],
         "target_per_day": report.total.target // report.total.days_worked
         if report.total.days_worked
         else None,
         "coverage": round(100 * coverage, 1) if coverage is not None else None,
+        "labels": {key: _(name) for key, name in CHART_LABELS.items()},
     }
 
 
@@ -225,7 +249,7 @@ def report_csv(report: Report) -> str:
     as a formula (= + - @) is made text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns())
     writer.writerows([csv_cell(cell) for cell in row] for row in table(report))
     return "\ufeff" + buffer.getvalue()
 
@@ -249,9 +273,10 @@ def report_xlsx(report: Report) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None  # a new workbook has one sheet
-    sheet.title = "团队进度 Progress"
-    _sheet(sheet, COLUMNS, table(report))
-    _sheet(book.create_sheet("未按时联系 Missed"), MISSED_COLUMNS, _missed_rows(report))
+    sheet.title = _("团队进度")
+    _sheet(sheet, columns(), table(report))
+    missed_header = [_(name) for name in MISSED_COLUMNS]
+    _sheet(book.create_sheet(_("未按时联系")), missed_header, _missed_rows(report))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

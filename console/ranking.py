@@ -22,7 +22,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from compliance.ranking import (
-    LABELS,
     Criterion,
     Figure,
     Findings,
@@ -36,12 +35,27 @@ from compliance.ranking import (
 from compliance.team_progress import Granularity, Terms, period_of, progress
 from config.ranking import RankingSettings
 from console.app import App
+from console.i18n import N_, _
 from console.web.qa import csv_cell
 from store.enums import Role
 from store.models import Agent, AuditDraw, AuditSubject, Team
 from store.ranking import NewDraw, Subject, audit_candidates, find_draw, month_findings, save_draw
 from store.scope import Viewer, visible_agent_ids
 from store.team_progress import progress_rows
+
+MEASURE_ZH = {
+    Measure.RECOVERED: N_("回款"),
+    Measure.RECOVERY_RATE: N_("回款率"),
+    Measure.CONTACT_RATE: N_("接通率"),
+    Measure.CASES_WORKED: N_("作业案件"),
+    Measure.PROMISES_KEPT: N_("已履约承诺"),
+    Measure.TALK_TIME: N_("通话时长"),
+    Measure.COVERAGE: N_("新案覆盖率"),
+    Measure.FLAGS_PER_100: N_("每百通标记"),
+    Measure.QA_FINDINGS: N_("质检成立"),
+    Measure.COMPLAINTS: N_("投诉"),
+}
+"""Each ranking measure named (catalog messages; compliance.ranking.LABELS is the CLI's)."""
 
 
 @dataclass(frozen=True)
@@ -131,7 +145,7 @@ class RankingView:
     def team_label(self, agent_id: int) -> str:
         agent = self.month.agents[agent_id]
         team = self.month.teams.get(agent.team_id) if agent.team_id else None
-        return f"{team.name} ({team.code})" if team else "未分组 No team"
+        return f"{team.name} ({team.code})" if team else _("未分组")
 
 
 def ranking_view(session: Session, viewer: Viewer, month: MonthRanking) -> RankingView:
@@ -158,19 +172,20 @@ def figure_text(measure: Measure, figure: Figure) -> str | float | int:
 
 
 def header(view: RankingView) -> list[str]:
+    """The table's header in the reader's language (page and CSV alike)."""
     return [
-        "名次 Position",
-        "班组 Team",
-        "坐席 Agent",
-        "得分 Score",
+        _("名次"),
+        _("班组"),
+        _("坐席"),
+        _("得分"),
         *(
-            f"{LABELS[c.measure]} ({'↑' if c.higher_is_better else '↓'})"
+            f"{_(MEASURE_ZH[c.measure])} ({'↑' if c.higher_is_better else '↓'})"
             for c in view.month.criteria
         ),
-        "倒查抽样 Audit sample",
-        "已复核 Reviewed",
-        "分类不符 Class mismatches",
-        "记录不符 Notes mismatches",
+        _("倒查抽样"),
+        _("已复核"),
+        _("分类不符"),
+        _("记录不符"),
     ]
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import UserError
+from console.i18n import LOCALES
 from dialer.spy import BadEndpoint, check_endpoint
 from store.audit import record_audit
 from store.enums import Role
@@ -122,4 +123,19 @@ def set_phone(session: Session, user: User, endpoint: str, actor: str) -> None:
         object_type="user",
         object_id=user.username,
         detail={"endpoint": endpoint or None},
+    )
+
+
+def set_locale(session: Session, user: User, locale: str, actor: str) -> None:
+    """Choose the console's language for ``user`` (``zh_CN`` or ``en``). Audit-logged."""
+    if locale not in LOCALES:
+        raise UserError(f"language: one of {', '.join(LOCALES)}, not {locale!r}")
+    user.locale = locale
+    record_audit(
+        session,
+        actor,
+        "user.locale",
+        object_type="user",
+        object_id=user.username,
+        detail={"locale": locale},
     )

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from store.agent_pause import PAUSE_REASONS
+from console.i18n import N_
 from store.enums import Speaker
 from store.pii import mask_name, mask_phone, mask_text
 from store.wallboard import LINES_SHOWN, AgentRow, AlertRow, FloorRows, OpenCall
@@ -36,17 +36,26 @@ class AgentState(StrEnum):
 
 
 STATE_LABELS = {
-    AgentState.IDLE: "空闲 · Idle",
-    AgentState.DIALLING: "拨号中 · Dialling",
-    AgentState.RINGING: "振铃 · Ringing",
-    AgentState.TALKING: "通话中 · In call",
-    AgentState.WRAP_UP: "话后处理 · Wrap-up",
-    AgentState.PAUSED: "暂停 · Paused",
+    AgentState.IDLE: N_("空闲"),
+    AgentState.DIALLING: N_("拨号中"),
+    AgentState.RINGING: N_("振铃"),
+    AgentState.TALKING: N_("通话中"),
+    AgentState.WRAP_UP: N_("话后处理"),
+    AgentState.PAUSED: N_("暂停"),
 }
+"""Catalog messages: the page and its script name each state in the reader's language."""
+PAUSE_LABELS = {
+    "break": N_("小休"),
+    "meal": N_("用餐"),
+    "training": N_("培训"),
+    "meeting": N_("会议"),
+    "other": N_("其他"),
+}
+"""Why a paused agent is away (the keys of ``store.agent_pause.PAUSE_REASONS``)."""
 
 
-SPEAKER_LABELS = {"agent": "坐席", "callee": "对方", "unknown": "未分声道"}
-"""Who said a line, as the floor says it."""
+SPEAKER_LABELS = {"agent": N_("坐席"), "callee": N_("对方"), "unknown": N_("未分声道")}
+"""Who said a line, as the floor says it (catalog messages)."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +72,6 @@ class SaidLine:
     def as_json(self) -> dict[str, Any]:
         return {
             "speaker": self.speaker,
-            "speaker_label": SPEAKER_LABELS.get(self.speaker, self.speaker),
             "at_s": self.at_s,
             "text": self.text,
             "flag": self.flag,
@@ -90,12 +98,7 @@ class Tile:
     transcript: tuple[SaidLine, ...] = ()
     """The call's newest live lines, oldest first (empty without a call)."""
     pause_reason: str = ""
-    """Why a paused agent is away (小休, 用餐…); "" unless paused."""
-
-    @property
-    def state_label(self) -> str:
-        label = STATE_LABELS[self.state]
-        return f"{label}（{self.pause_reason}）" if self.pause_reason else label
+    """Why a paused agent is away (a key of :data:`PAUSE_LABELS`); "" unless paused."""
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -106,7 +109,8 @@ class Tile:
             "name": self.name,
             "team": self.team,
             "state": self.state.value,
-            "state_label": self.state_label,
+            "state_label": STATE_LABELS[self.state],
+            "pause_reason": self.pause_reason,
             "callee": self.callee,
             "since": _iso(self.since),
             "counters": self.counters,
@@ -207,10 +211,9 @@ def _tile(
     }
     if call is None and paused is not None:  # a call up outranks a pause taken during it
         reason, since = paused
-        why = PAUSE_REASONS.get(reason, reason)
         return Tile(
             agent.agent_id, agent.code, agent.name, agent.team, AgentState.PAUSED, "", since,
-            counters, pause_reason=why,
+            counters, pause_reason=reason,
         )  # fmt: skip
     if call is None:
         state = AgentState.WRAP_UP if c.notes_owed else AgentState.IDLE

@@ -1,4 +1,4 @@
-"""``callwarden serve`` and ``callwarden user add|passwd|phone|list``."""
+"""``callwarden serve`` and ``callwarden user add|passwd|phone|locale|list``."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from sqlalchemy import select
 from console.app import App
 from console.bounds import PORT
 from console.errors import UsageError, UserError
-from console.users import add_user, default_actor, set_password, set_phone
+from console.i18n import LOCALES
+from console.users import add_user, default_actor, set_locale, set_password, set_phone
 from store.enums import Role
 from store.models import Agent, User
 
@@ -87,6 +88,20 @@ def cmd_user_phone(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def cmd_user_locale(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    app.require_schema()
+    with app.sessions.begin() as session:
+        user = session.scalar(select(User).where(User.username == args.name))
+        if user is None:
+            raise UsageError(f"no user called {args.name!r}")
+        try:
+            set_locale(session, user, args.locale, default_actor())
+        except UserError as exc:
+            raise UsageError(str(exc)) from exc
+    print(f"console language of {args.name} is {args.locale}", file=out)
+    return 0
+
+
 def cmd_user_list(app: App, _args: argparse.Namespace, out: TextIO) -> int:
     app.require_schema()
     with app.sessions() as session:
@@ -123,5 +138,9 @@ def add_web_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
     phone.add_argument("name")
     phone.add_argument("endpoint", help='e.g. PJSIP/1001 ("" removes it)')
     phone.set_defaults(handler=cmd_user_phone)
+    language = user_sub.add_parser("locale", help="a user's console language (default zh_CN)")
+    language.add_argument("name")
+    language.add_argument("locale", choices=LOCALES)
+    language.set_defaults(handler=cmd_user_locale)
     listing = user_sub.add_parser("list", help="list users")
     listing.set_defaults(handler=cmd_user_list)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from compliance.errors import PhrasesError
 from compliance.phrases import PhraseBook, SituationChoice, choose_situations
 from console.app import App
+from console.i18n import _
 from console.queue_labels import RELATION_ZH
 from store.case_queue import CaseFile, case_files
 from store.wording_facts import wording_facts
@@ -53,7 +54,7 @@ def wording_for(  # noqa: PLR0917 (the page's cases and what is dialled)
         book = app.phrases()
     except PhrasesError as exc:
         log.error("approved phrases cannot be loaded: %s", exc)
-        return Wording(None, f"合规话术无法载入 · the approved phrases cannot be loaded: {exc}")
+        return Wording(None, _("合规话术无法载入：%(why)s") % {"why": exc})
     zone = ZoneInfo(app.settings.policy.timezone)
     if files is None:
         files = case_files(session, case_ids, now, zone)

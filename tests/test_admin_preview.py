@@ -48,13 +48,13 @@ def _table(page: str, name: str) -> list[str]:
 
 
 def _totals(page: str) -> tuple[int, int]:
-    found = re.search(r"<strong>(\d+)</strong> dialable, <strong>(\d+)</strong> blocked", page)
+    found = re.search(r"<strong>(\d+)</strong> 个可拨, <strong>(\d+)</strong> 个被拦截", page)
     assert found
     return int(found.group(1)), int(found.group(2))
 
 
 def _link(page: str, rel: str, label: str) -> str | None:
-    nav = re.search(rf'<nav class="pager" aria-label="{label} pages">(.*?)</nav>', page, re.S)
+    nav = re.search(rf'<nav class="pager" aria-label="{label}">(.*?)</nav>', page, re.S)
     found = re.search(rf'<a href="([^"]+)" rel="{rel}">', nav.group(1)) if nav else None
     return html.unescape(found.group(1)) if found else None
 
@@ -72,12 +72,12 @@ def test_blocked_numbers_are_counted_by_rule_and_paged(admin: TestClient) -> Non
         rows = _table(page, "blocked")
         assert 0 < len(rows) <= PAGE_ROWS
         seen += rows
-        link = _link(page, "next", "Blocked")
+        link = _link(page, "next", "被拦截")
         page = admin.get(link).text if link else None
     assert len(seen) == blocked and len(set(seen)) == blocked  # every number once
     last = admin.get("/admin/preview", params={"at": EVENING, "bpage": 999}).text
     assert _table(last, "blocked") == seen[-(blocked % PAGE_ROWS or PAGE_ROWS) :]
-    assert _link(last, "prev", "Blocked") and not _link(last, "next", "Blocked")
+    assert _link(last, "prev", "被拦截") and not _link(last, "next", "被拦截")
 
 
 def _debtors_failed_three_times_yesterday(seed: Seed) -> None:
@@ -99,7 +99,7 @@ def test_the_blocked_list_is_filtered_by_a_rule_from_the_summary(
     page = admin.get("/admin/preview", params={"at": MORNING}).text
     dialable, blocked = _totals(page)
     assert dialable > PAGE_ROWS and len(_table(page, "dialable")) == PAGE_ROWS
-    assert _link(page, "next", "Dialable")
+    assert _link(page, "next", "可拨打")
     links = dict(re.findall(r'<td><a href="([^"]+)"><code>([^<]+)</code>', page))
     assert links, "the summary links each rule"
     by_rule = {row.split("|")[0]: int(row.split("|")[1]) for row in _table(page, "by-rule")}

@@ -199,7 +199,7 @@ def test_the_case_reads_newest_first_with_every_kind(story: Story) -> None:
         "call",
     ]
     text = page.text
-    assert "¥2000.00 by 2026-12-20" in text and "待到期 Pending" in text
+    assert "¥2000.00，2026-12-20 前" in text and "待到期" in text
     assert "R-77" in text and "说催收员态度差" in text and "已核实" in text
     assert "通话时长 0:01:00" in text and "已接通" in text
     # contacts: the debtor, with the last call to them (cw08, answered, no note yet)

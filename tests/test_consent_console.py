@@ -72,7 +72,7 @@ def test_an_agent_requests_a_lead_approves_and_the_consent_names_itself_then_is_
     agent = console_client(seed.app, FakeDialer(seed.app))
     token = login(agent, "agent1")
     page = agent.get(f"/agent/cases/{case_id}")
-    assert page.status_code == 200 and "债务人同意 · Consents" in page.text
+    assert page.status_code == 200 and "<h2>债务人同意</h2>" in page.text
     form = {
         "csrf": token,
         "scope": "window",

@@ -231,7 +231,7 @@ def test_qa_queue_filters_and_a_verdict_is_kept_with_its_history(
     unreviewed = client.get("/qa", params={"unreviewed": "true", "category": "impersonation"})
     assert f"#flag-{flag.id}" not in unreviewed.text
     exported = client.get("/qa/flags.csv")
-    assert exported.text.startswith("\ufeffflag,call,")
+    assert exported.text.startswith("\ufeff标记,通话,通话时间,坐席,")
     assert "penalty" in exported.text
     assert audit_count(seed, "export.flags") == 1
 
@@ -258,9 +258,9 @@ def test_report_counts_flags_and_verdicts_per_agent_with_a_chart(
     page = client.get("/qa/report")
     assert "<svg" in page.text and "A01" in page.text
     [a01] = _report_rows(client)
-    assert (a01["agent"], a01["calls"], a01["calls_reviewed"]) == ("A01", str(len(CALLS)), "2")
+    assert (a01["坐席"], a01["通话"], a01["已质检"]) == ("A01", str(len(CALLS)), "2")
     assert (a01["impersonation"], a01["threat"]) == ("1", "1")
-    assert (a01["rectification"], a01["suggestion"]) == ("1", "0")
+    assert (a01["责令整改"], a01["建议"]) == ("1", "0")
     assert "complaint_tendency" not in a01  # the callee's complaint is not the agent's conduct
     assert _report_rows(client, **{"from": "2026-12-02"}) == []  # the calls were on 12-01
     assert len(_report_rows(client, **{"from": "2026-12-01", "to": "2026-12-01"})) == 1
@@ -287,7 +287,7 @@ def test_spot_checks_draw_unflagged_calls_and_keep_the_review(
         f"/qa/calls/{compliant}/spot-check", data={"result": "compliant", "csrf": token}
     )
     assert ok.status_code == 303
-    assert "compliant" in client.get("/qa/spot-checks").text
+    assert "<td>合规</td>" in client.get("/qa/spot-checks").text
 
 
 def test_recordings_stream_to_qa_only_with_ranges_and_every_playback_is_audited(
@@ -343,13 +343,13 @@ def test_admin_saves_an_invalid_then_a_valid_policy_and_every_version_is_kept(
         "/admin/files/policy/cn-default",
         data={"content": stricter, "note": "client bank asks 19:00", "csrf": token},
     )
-    assert saved.status_code == 200 and "version 2" in saved.text
+    assert saved.status_code == 200 and "第 2 版" in saved.text
     assert var_file.read_text() == stricter
     diff = client.get("/admin/files/policy/cn-default/versions/2").text
     assert "-end = &#34;20:00&#34;" in diff and "+end = &#34;19:00&#34;" in diff
     # The engine now uses it: nobody is dialable at 19:30 on a working day.
     preview = client.get("/admin/preview", params={"at": "2026-12-01 19:30"})
-    assert "company.window" in preview.text and "<strong>0</strong> dialable" in preview.text
+    assert "company.window" in preview.text and "<strong>0</strong> 个可拨" in preview.text
     restored = client.post(
         "/admin/files/policy/cn-default/versions/1/restore", data={"csrf": token}
     )
@@ -399,7 +399,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
 ) -> None:
     token = login(client, "agent1")
     page = client.get("/agent")
-    assert "Collection note" in page.text and "Dial</button>" not in page.text
+    assert "催收记录" in page.text and "拨打</button>" not in page.text
     with seed.app.sessions() as session:
         case_id, number_id = session.execute(
             select(CallAttempt.case_id, CallAttempt.phone_number_id)
@@ -443,7 +443,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
         )
         assert saved.status_code == 303, saved.text
     worklist = client.get("/agent")
-    assert "Dial</button>" in worklist.text
+    assert "拨打</button>" in worklist.text
     ids = re.findall(
         r'name="phone_number_id" value="(\d+)"><input type="hidden" name="case_id" value="(\d+)"',
         worklist.text,
@@ -470,7 +470,7 @@ def test_agent_cannot_dial_a_number_the_scheduler_did_not_offer(
 ) -> None:
     token = login(client, "agent2")  # owes no notes
     page = client.get("/agent")
-    assert "Dial</button>" in page.text
+    assert "拨打</button>" in page.text
     offered = set(re.findall(r'name="phone_number_id" value="(\d+)"', page.text))
     with seed.app.sessions() as session:
         other = session.scalar(
@@ -484,9 +484,9 @@ def test_agent_cannot_dial_a_number_the_scheduler_did_not_offer(
     refused = client.post(
         "/agent/dial", data={"phone_number_id": other, "case_id": case_id, "csrf": token}
     )
-    assert "not on your worklist" in refused.text and not dialer.requests
+    assert "不在您的工作队列中" in refused.text and not dialer.requests
     dialer.down = "no Asterisk is running"
-    assert "Dialling is unavailable" in client.get("/agent").text
+    assert "暂不能拨打" in client.get("/agent").text
 
 
 def test_an_agent_sees_only_their_cases(client: TestClient, seed: Seed) -> None:

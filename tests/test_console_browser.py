@@ -53,7 +53,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
 ) -> None:
     base, _ = site
     log_in(page, base, "qa1")
-    expect(page.locator("h1")).to_contain_text("Flagged calls")
+    expect(page.locator("h1")).to_contain_text("质检队列")
     expect(page.locator("table.queue")).to_contain_text("impersonation")
     shoot(page, "qa-queue")
     page.select_option("select[name=category]", "impersonation")
@@ -61,7 +61,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
     rows = page.locator("table.queue tbody tr")
     expect(rows.first).to_contain_text("impersonation")
     rows.first.locator("a").click()
-    expect(page.locator("h1")).to_contain_text("Call #")
+    expect(page.locator("h1")).to_contain_text("通话 #")
     flag = page.locator("article.flag").first
     expect(flag).to_contain_text("impersonation")
     expect(page.locator(".transcript mark").first).to_be_visible()
@@ -77,7 +77,7 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
     flag.locator("input[name=note]").fill("冒充公检法，责令整改")
     flag.locator("button[type=submit]").click()
     reviewed = page.locator("article.flag.reviewed").first
-    expect(reviewed).to_contain_text("Rectification order")
+    expect(reviewed).to_contain_text("责令整改")
     expect(reviewed).to_contain_text("qa1")
     with seed.app.sessions() as session:
         verdicts = session.scalars(select(ReviewVerdict)).all()
@@ -100,7 +100,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     editor.fill(original.replace("max = 3", "max = -3", 1))
     page.click("form.editor button[type=submit]")
     expect(page.locator("ul.problems")).to_contain_text("company.cap.connected")
-    expect(page.locator("p.error")).to_contain_text("unchanged")
+    expect(page.locator("p.error")).to_contain_text("没有改变")
     shoot(page, "admin-policy-refused")
     active = seed.app.paths.admin_dir("policy") / "cn-default.toml"
     assert not active.exists()
@@ -108,9 +108,9 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     editor.fill(original.replace('end = "20:00"', 'end = "19:30"', 1))
     page.fill("input[name=note]", "client bank: calls end 19:30")
     page.click("form.editor button[type=submit]")
-    expect(page.locator("p.ok")).to_contain_text("version 2")
+    expect(page.locator("p.ok")).to_contain_text("第 2 版")
     assert 'end = "19:30"' in active.read_text(encoding="utf-8")
-    page.click("text=diff >> nth=0")
+    page.click("text=差异 >> nth=0")
     expect(page.locator("pre.diff .add")).to_have_text(['+end = "19:30"'])
     expect(page.locator("pre.diff .del")).to_have_text(['-end = "20:00"'])
     shoot(page, "admin-policy-diff")
@@ -128,7 +128,7 @@ def test_agent_gets_the_next_call_only_after_writing_the_note(
     base, dialer = site
     log_in(page, base, "agent1")
     expect(page.locator("section.note")).to_be_visible()
-    expect(page.locator("text=Dial")).to_have_count(0)
+    expect(page.locator("button.dial")).to_have_count(0)
     shoot(page, "agent-note")
     for _ in CALLS:
         page.select_option("select[name=outcome]", "negotiating")
@@ -136,7 +136,7 @@ def test_agent_gets_the_next_call_only_after_writing_the_note(
         page.fill("textarea[name=text]", "客户表示月底前处理")
         page.click("section.note button[type=submit]")
         page.wait_for_load_state()
-    dial = page.locator("table.worklist button", has_text="Dial").first
+    dial = page.locator("table.worklist button.dial").first
     expect(dial).to_be_enabled()
     shoot(page, "agent-worklist")
     dial.click()
@@ -153,8 +153,8 @@ def test_an_agent_cannot_open_qa_or_admin_pages(
     for path in ("/qa", "/qa/report", "/admin", "/admin/users", "/admin/files/policy/cn-default"):
         response = page.goto(f"{base}{path}")
         assert response is not None and response.status == 403, path
-        expect(page.locator("p.error")).to_contain_text("may not open")
-    expect(page.locator("header nav")).not_to_contain_text("Admin")
+        expect(page.locator("p.error")).to_contain_text("无权打开此页")
+    expect(page.locator("header nav")).not_to_contain_text("系统管理")
 
 
 @pytest.mark.browser

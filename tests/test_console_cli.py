@@ -90,7 +90,7 @@ def test_user_add_then_serve_then_log_in(tmp_path: Path) -> None:
     with started(["serve"], tmp_path, _env(port), "console on") as lines:
         assert f"http://127.0.0.1:{port}/" in "".join(lines)
         page = _log_in(f"http://127.0.0.1:{port}", "lin", "lin-secret-9")
-        assert page.status_code == 200 and "Flagged calls" in page.text
+        assert page.status_code == 200 and "质检队列" in page.text
 
 
 def test_demo_serves_the_console_with_a_login_per_role(tmp_path: Path) -> None:
@@ -104,7 +104,7 @@ def test_demo_serves_the_console_with_a_login_per_role(tmp_path: Path) -> None:
         again = dict(re.findall(r"^  (?:admin|qa|agent)\s+(\w+)\s+(\S+)$", "".join(lines), re.M))
         assert again == logins
         base = f"http://127.0.0.1:{port}"
-        assert "Admin" in _log_in(base, "admin", logins["admin"]).text
-        assert "Flagged calls" in _log_in(base, "qa", logins["qa"]).text
+        assert "系统管理" in _log_in(base, "admin", logins["admin"]).text
+        assert "质检队列" in _log_in(base, "qa", logins["qa"]).text
         agent = _log_in(base, "a01", logins["a01"])
-        assert "A01" in agent.text and "my worklist" in agent.text
+        assert "A01" in agent.text and "我的工作队列" in agent.text

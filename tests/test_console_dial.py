@@ -39,7 +39,7 @@ def test_agent_preview_dials_through_asterisk_and_owes_a_note(tmp_path: Path) ->
         client = console_client(app, dialer, at=AT)  # type: ignore[arg-type]
         token = login(client, "agent1")
         page = client.get("/agent").text
-        assert "Dialling is unavailable" not in page
+        assert "暂不能拨打" not in page
         number_id, case_id = re.findall(
             r'name="phone_number_id" value="(\d+)">\s*<input type="hidden" name="case_id" '
             r'value="(\d+)"',
@@ -50,7 +50,7 @@ def test_agent_preview_dials_through_asterisk_and_owes_a_note(tmp_path: Path) ->
         )
         assert dialled.status_code == 303
         deadline = time.monotonic() + 120
-        while "Collection note" not in (page := client.get("/agent").text):
+        while "催收记录" not in (page := client.get("/agent").text):
             assert time.monotonic() < deadline, page
             time.sleep(1)
         # The recording is collected once both directions' files are complete.
@@ -81,7 +81,7 @@ def test_agent_preview_dials_through_asterisk_and_owes_a_note(tmp_path: Path) ->
             },
         )
         assert saved.status_code == 303
-        assert "Dial</button>" in client.get("/agent").text
+        assert "拨打</button>" in client.get("/agent").text
     finally:
         run(["sandbox", "down"], tmp_path)
         app.engine.dispose()

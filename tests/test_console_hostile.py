@@ -251,10 +251,10 @@ def test_absurd_amounts_and_dates_in_a_note_are_refused(client: TestClient, seed
     ]
     for amount in amounts:
         reply = client.post("/agent/notes", data=_note(seed, token, promised_amount=amount))
-        assert 400 <= reply.status_code < 500 and "promised amount" in reply.text, amount
+        assert 400 <= reply.status_code < 500 and "承诺金额" in reply.text, amount
     for day in ("0001-01-01", "9999-12-31", "2020-01-01"):
         reply = client.post("/agent/notes", data=_note(seed, token, promised_date=day))
-        assert 400 <= reply.status_code < 500 and "promised date" in reply.text, day
+        assert 400 <= reply.status_code < 500 and "承诺日期" in reply.text, day
     assert _count(seed, CollectionNote) == 0
     ok = client.post("/agent/notes", data=_note(seed, token))
     assert ok.status_code == 303 and _count(seed, CollectionNote) == 1
@@ -273,7 +273,7 @@ def test_dates_at_the_ends_of_the_calendar_are_4xx(client: TestClient, seed: See
             assert reply.status_code == 400 and day in reply.text, (url, key, day)
     for severity in ("\u00b2", "0", "6", "1e0", "-1"):
         reply = client.get("/qa", params={"severity": severity})
-        assert reply.status_code == 400 and "severity" in reply.text, severity
+        assert reply.status_code == 400 and "严重度" in reply.text, severity
     admin = console_client(seed.app, FakeDialer(seed.app))
     login(admin, "admin1")
     for at in ("0001-01-01 00:00", "9999-12-31 23:59", "0001-01-01T00:00+14:00"):

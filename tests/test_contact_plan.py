@@ -215,7 +215,7 @@ def test_console_page_and_csv_for_leads_only(book: Book) -> None:
     login(client, "sup1")
     page = client.get("/team/plan")
     assert page.status_code == 200
-    assert "本月（自 2026-12-01 起" in page.text and "from 2026-12-01" in page.text
+    assert "本月（自 2026-12-01 起" in page.text and "from 2026-12-01" not in page.text
     with book.app.sessions() as session:
         accounts = {c.id: c.account_no for c in session.scalars(select(Case))}
     assert accounts[book.short] in page.text

@@ -46,11 +46,11 @@ def test_the_page_reads_fresh_kept_rows_and_builds_nothing(
     client = console_client(seed.app, FakeDialer(seed.app))
     login(client, "agent2")
     computed = client.get("/agent").text
-    assert "Computed for this page: no kept schedule yet" in computed
+    assert "本页现算: no kept schedule yet" in computed
     owner_pass(seed)
     monkeypatch.setattr(worklists, "build_worklists", never)
     page = client.get("/agent")
-    assert page.status_code == 200 and "Computed for this page" not in page.text
+    assert page.status_code == 200 and "本页现算" not in page.text
     assert OFFERED.findall(page.text) == OFFERED.findall(computed) != []
 
 
@@ -73,7 +73,7 @@ def test_an_outcome_shows_in_the_agents_next_worklist_after_one_owner_pass(
     owner_pass(seed)
     monkeypatch.setattr(worklists, "build_worklists", never)
     page = client.get("/agent").text
-    assert "Computed for this page" not in page
+    assert "本页现算" not in page
     # Answered: the case is no longer a first call (the connected cap allows 3 a day, so
     # its debtor may still be offered), and its row says what happened.
     row = page[page.index(f'id="case-{case}"') :]

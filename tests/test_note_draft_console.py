@@ -43,7 +43,7 @@ def test_the_note_form_is_drafted_from_the_transcript_and_the_draft_is_kept(
     page = client.get("/agent").text
     # cw01: 这个月发工资就还，二十号之前吧 — on 2026-12-01 (Shanghai), a promise by the 20th;
     # the 一万二千元 is the balance the agent read out, not a promised amount.
-    assert "Pre-filled from the call's transcript" in page
+    assert "已根据通话转写预填" in page
     assert re.search(r'<option value="promise_to_pay" selected>', page)
     assert _field(page, "promised_date") == "2026-12-20"
     assert _field(page, "promised_amount") == ""
@@ -77,12 +77,12 @@ def test_the_note_form_is_drafted_from_the_transcript_and_the_draft_is_kept(
         assert [c.field for c in note_changes(note)] == ["amount 金额", "note 记录"]
         case_id = session.get_one(CallAttempt, seed.attempts["cw01"]).case_id
     case_page = client.get(f"/agent/cases/{case_id}").text
-    assert "agent edited the draft (2)" in case_page and "¥2,000.00" in case_page
+    assert "坐席修改了草稿（2 处）" in case_page and "¥2,000.00" in case_page
 
     qa = TestClient(client.app, follow_redirects=False)
     login(qa, "qa1")
     call = qa.get(f"/qa/calls/{seed.recordings['cw01']}").text
-    assert "Collection note" in call and "agent edited the draft (2)" in call
+    assert "催收记录" in call and "坐席修改了草稿（2 处）" in call
     assert "<del>—</del>" in call and "<ins>¥2,000.00</ins>" in call
 
 
@@ -114,7 +114,7 @@ def test_a_call_without_a_transcript_opens_a_blank_form(client: TestClient, seed
             row.status = row.status.STORED  # not transcribed yet
     login(client, "agent1")
     page = client.get("/agent").text
-    assert "No transcript yet" in page and "draft_of" not in page
+    assert "通话尚未转写" in page and "draft_of" not in page
     assert _field(page, "promised_date") == ""
 
 

@@ -99,7 +99,7 @@ def test_a_flipped_byte_serves_no_audio_and_is_audited(client: TestClient, seed:
         client.get(f"/recordings/{rec}/download"),
     ):
         assert reply.status_code == 500
-        assert "integrity check failed" in reply.text and "chunk 2" in reply.text
+        assert "完整性校验失败" in reply.text and "chunk 2" in reply.text
         assert b"RIFF" not in reply.content
     assert _audits(seed, "recording.integrity_failed") == 3
     assert (_audits(seed, "recording.play"), _audits(seed, "recording.download")) == (0, 0)
@@ -134,7 +134,7 @@ def test_a_sealed_file_of_the_wrong_length_serves_not_even_an_intact_range(
     path.chmod(0o644)
     path.write_bytes(changed)
     reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
-    assert reply.status_code == 500 and "integrity check failed" in reply.text
+    assert reply.status_code == 500 and "完整性校验失败" in reply.text
     assert b"RIFF" not in reply.content
     assert _audits(seed, "recording.integrity_failed") == 1
     assert _audits(seed, "recording.play") == 0
@@ -157,7 +157,7 @@ def test_a_changed_data_key_file_is_an_integrity_failure_and_audited(
     else:
         key.unlink()
     reply = client.get(f"/recordings/{rec}/audio", headers={"Range": "bytes=0-99"})
-    assert reply.status_code == 500 and "integrity check failed" in reply.text
+    assert reply.status_code == 500 and "完整性校验失败" in reply.text
     assert b"RIFF" not in reply.content
     assert _audits(seed, "recording.integrity_failed") == 1
 
@@ -177,6 +177,6 @@ def test_a_master_key_not_configured_here_is_still_a_503(
     client = console_client(app, FakeDialer(app))
     login(client, "qa1")
     reply = client.get(f"/recordings/{seed.recordings[CALL]}/audio")
-    assert reply.status_code == 503 and "cannot decrypt" in reply.text
+    assert reply.status_code == 503 and "无法解密" in reply.text
     assert _audits(seed, "recording.integrity_failed") == 0
     app.engine.dispose()

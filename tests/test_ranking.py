@@ -510,7 +510,7 @@ def test_the_csv_is_formula_safe_and_its_export_is_audit_logged(month: Month) ->
         team.name = '=HYPERLINK("http://x")'
     admin, _ = _client(app, "admin1")
     reply = admin.get("/team/ranking.csv?month=2026-12")
-    assert reply.status_code == 200 and reply.text.startswith("\ufeff名次 Position")
+    assert reply.status_code == 200 and reply.text.startswith("\ufeff名次,")
     rows = list(csv.reader(io.StringIO(reply.text[1:])))
     assert rows[1][1] == '\'=HYPERLINK("http://x") (T1)'  # text, never a formula
     assert [r[2][:3] for r in rows[1:]] == ["A01", "A02", "A03"]

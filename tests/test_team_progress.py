@@ -30,6 +30,7 @@ from compliance.team_progress import (
     progress,
     trend_days,
 )
+from console.i18n import use_locale
 from console.progress import COLUMNS, Report, build_report, report_csv
 from console.teams import set_supervisor
 from console.users import add_user
@@ -311,7 +312,7 @@ def test_the_page_has_its_charts_data_and_only_its_own_scripts(
     page = client.get("/team/progress?period=week&date=2026-12-02")
     assert page.status_code == 200
     body = page.text
-    assert body.index("团队催收进度") < body.index("Team progress")
+    assert "团队催收进度" in body and "Team progress" not in body
     assert "A01" in body and "A02" not in body
     scripts = re.findall(r"<script\b([^>]*)>", body)
     sources = [m for attrs in scripts for m in re.findall(r'src="([^"]*)"', attrs)]
@@ -368,22 +369,25 @@ def test_the_xlsx_and_csv_hold_the_table_formula_safe(seed: Seed, client: TestCl
     assert reply.status_code == 200
     assert "team-progress-2026-11-30-week.xlsx" in reply.headers["content-disposition"]
     book = load_workbook(io.BytesIO(reply.content))
-    sheet = book["团队进度 Progress"]
+    sheet = book["团队进度"]
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0] == COLUMNS and rows[0][1] == "坐席 Agent"
+    assert rows[0] == COLUMNS and rows[0][1] == "坐席"
     by_agent = {row[1]: dict(zip(COLUMNS, row, strict=True)) for row in rows[1:]}
     a01 = by_agent["A01 Agent A01"]
-    assert a01["拨打 Attempts"] == 3 and a01["接通 Connected"] == 2
-    assert a01["通话时长(秒) Talk time (s)"] == 90 and a01["部分履约 Partly kept"] == 1
-    assert a01["回款(元) Recovered (CNY)"] == 300 and a01["处罚 Penalty"] == 1
+    assert a01["拨打次数"] == 3 and a01["接通"] == 2
+    assert a01["通话时长(秒)"] == 90 and a01["部分履约"] == 1
+    assert a01["回款(元)"] == 300 and a01["处罚"] == 1
     hostile = next(row for row in sheet.iter_rows() if str(row[0].value).startswith("'="))
     assert hostile[0].data_type == "s"
     assert not any(c.data_type == "f" for row in sheet.iter_rows() for c in row)
-    totals = [row for row in rows[1:] if row[1] == "合计 Total"]
+    totals = [row for row in rows[1:] if row[1] == "合计"]
     assert len(totals) == 2 and sum(int(str(r[5])) for r in totals) == 4
-    missed = [[c.value for c in row] for row in book["未按时联系 Missed"].iter_rows()]
-    assert missed[0][0] == "班组 Team" and len(missed) == 2
+    missed = [[c.value for c in row] for row in book["未按时联系"].iter_rows()]
+    assert missed[0][0] == "班组" and len(missed) == 2
     text = client.get("/team/progress.csv?period=week&date=2026-12-01").text
-    assert text.startswith("\ufeff班组 Team,坐席 Agent")
+    assert text.startswith("\ufeff班组,坐席,")
     assert "'=HYPERLINK" in text and "\n=HYPERLINK" not in text
     assert report_csv(_report(seed, "admin1")) == text
+    with use_locale("en"):  # an English user's export speaks English, headers and all
+        english = report_csv(_report(seed, "admin1"))
+    assert english.startswith("\ufeffTeam,Agent,Days worked,") and ",Total," in english

@@ -281,9 +281,9 @@ def test_the_page_is_whole_without_scripts_and_only_for_leads(floor: Floor) -> N
     page = client.get("/team/live")
     assert page.status_code == 200
     body = page.text
-    assert body.index("实时看板") < body.index("Live floor")
+    assert "实时看板" in body and "Live floor" not in body
     assert 'id="agent-' in body and "A01 Agent A01" in body and "A03 Agent A03" in body
-    assert "A02" not in body and "通话中 · In call" in body and "0:01:30" in body
+    assert "A02" not in body and "通话中" in body and "0:01:30" in body
     assert f'id="alert-{alert}"' in body and "13812345678" not in body and "138****5678" in body
     assert '<script src="/static/wallboard.js" defer></script>' in body
     assert "<script>" not in body  # nothing inline: the CSP stays script-src 'self'
@@ -326,7 +326,7 @@ def test_acknowledging_an_alert_is_audited_once_and_scoped(floor: Floor) -> None
     assert audit.detail["utterance"] == SAID and audit.detail["category"] == "impersonation"
     with floor.app.sessions() as session:
         assert session.get_one(LiveAlert, alert).seen_at == CALL_DAY
-    assert "已阅 · Acknowledged" in lead.get("/team/live").text
+    assert '<p class="ok">已阅</p>' in lead.get("/team/live").text
 
 
 # -- the event stream, over a real server ---------------------------------------------------

@@ -38,11 +38,11 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
         problems = watch_problems(page)
         log_in(page, base, "sup1")
         page.goto(f"{base}/team/live")
-        expect(page.locator("#live-status")).to_have_text("实时 · Live")
+        expect(page.locator("#live-status")).to_have_text("实时")
         with floor.app.sessions() as session:
             agent = session.get_one(CallAttempt, floor.talking).agent_id
         row = page.locator(f"#agent-{agent}")
-        expect(row.locator("td.state")).to_have_text("通话中 · In call")
+        expect(row.locator("td.state")).to_have_text("通话中")
         # Counted on the console's clock (the test's fixed day), not the browser's.
         expect(row.locator("td.since")).to_have_text(re.compile(r"^0:01:[3-5]\d$"))
         hear(floor, floor.talking, [(Speaker.AGENT, 12.0, SAID)])
@@ -55,10 +55,10 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
         expect(flagged.locator("strong")).to_have_text("impersonation")
         shoot(page, "wallboard-alert-zh")
         card.locator("button").click()
-        expect(card.locator("p.ok")).to_have_text("已阅 · Acknowledged")
+        expect(card.locator("p.ok")).to_have_text("已阅")
         with floor.app.sessions.begin() as session:
             session.get_one(CallAttempt, floor.talking).ended_at = CALL_DAY
-        expect(row.locator("td.state")).to_have_text("话后处理 · Wrap-up")
+        expect(row.locator("td.state")).to_have_text("话后处理")
         context.close()  # the stream ends with the page, before the server stops
     with floor.app.sessions() as session:
         audits = session.scalars(select(AuditLog).where(AuditLog.action == "live.alert.seen"))
@@ -83,23 +83,23 @@ def test_a_lead_whispers_from_the_board_and_is_told_when_they_have_no_phone(
         problems = watch_problems(page)
         log_in(page, base, "sup1")
         page.goto(f"{base}/team/live")
-        expect(page.locator("#live-status")).to_have_text("实时 · Live")
+        expect(page.locator("#live-status")).to_have_text("实时")
         with floor.app.sessions() as session:
             agent = session.get_one(CallAttempt, floor.talking).agent_id
         row = page.locator(f"#agent-{agent}")
-        row.get_by_role("button", name="监听 · Listen").click()
+        row.get_by_role("button", name="监听").click()
         expect(page.locator("#live-status")).to_contain_text("callwarden user phone sup1")
         with floor.app.sessions.begin() as session:
             lead = session.scalars(select(User).where(User.username == "sup1")).one()
             set_phone(session, lead, "PJSIP/s01@simnet", "test")
-        row.get_by_role("button", name="密语 · Whisper").click()
-        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
+        row.get_by_role("button", name="密语").click()
+        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机")
         page.locator("#live-status").evaluate("e => { e.textContent = ''; }")
         with floor.app.sessions.begin() as session:  # a threat whose table offers a barge
             hit = LiveHit("threat", "threat-1", "agent", 8.0, "你不还钱就等着瞧")
             act_on_hit(session, floor.talking, hit, ["alert", "barge"], CALL_DAY)
-        page.get_by_role("button", name="一键强插 · Barge in").click()
-        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机 · Ringing your phone")
+        page.get_by_role("button", name="一键强插").click()
+        expect(page.locator("#live-status")).to_have_text("正在呼叫您的话机")
         shoot(page, "wallboard-listen-in-zh")
         context.close()
     assert [(r.channel, r.variables["CW_SPY_OPTIONS"]) for r in link.requests] == [

@@ -17,6 +17,8 @@ from config.var_paths import AdminKind
 from console import editable
 from console.bounds import parse_at
 from console.errors import EditRefused, UsageError, UserError
+from console.i18n import _
+from console.queue_labels import HOLD_ZH
 from console.users import add_user, set_password
 from console.web.auth import ADMIN, Principal
 from console.web.inputs import MAX_ID, DbId
@@ -89,7 +91,7 @@ def _edit_page(  # noqa: PLR0917 (what the editor shows)
 
 def _checked_name(kind: str, name: str, request: Request) -> None:
     if name not in editable.names(kind, cw(request).paths):
-        raise HTTPException(404, f"no {kind} called {name!r}")
+        raise HTTPException(404, _("没有名为 %(name)r 的 %(kind)s") % {"name": name, "kind": kind})
 
 
 @router.get("/files/{kind}/{name}")
@@ -128,10 +130,12 @@ def save_file(  # noqa: PLR0917 (the editor's form)
             name,
             content,
             exc.problems,
-            "Not saved: the version in force is unchanged.",
+            _("未保存：生效的版本没有改变。"),
             422,
         )
-    message = f"Saved as version {saved.version}; in force now." if saved else "No change."
+    message = (
+        _("已保存为第 %(n)s 版，现已生效。") % {"n": saved.version} if saved else _("没有改动。")
+    )
     return _edit_page(
         request, me, session, kind, name, content.replace("\r\n", "\n"), message=message
     )
@@ -144,7 +148,8 @@ def _version(session: Session, kind: str, name: str, number: int) -> ConfigVersi
         )
     )
     if row is None:
-        raise HTTPException(404, f"{kind} {name!r} has no version {number}")
+        message = _("%(kind)s %(name)r 没有第 %(n)s 版")
+        raise HTTPException(404, message % {"kind": kind, "name": name, "n": number})
     return row
 
 
@@ -197,7 +202,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
             name,
             row.content,
             exc.problems,
-            f"Version {number} cannot be restored as it is.",
+            _("第 %(n)s 版无法原样恢复。") % {"n": number},
             422,
         )
     return RedirectResponse(f"/admin/files/{kind}/{name}", status_code=303)
@@ -248,7 +253,14 @@ def holds(
     ).all()
     dnc = session.scalars(select(DoNotCall).order_by(DoNotCall.created_at.desc())).all()
     return render(
-        request, "admin_holds.html", me, holds=rows, dnc=dnc, reasons=list(HoldReason), error=error
+        request,
+        "admin_holds.html",
+        me,
+        holds=rows,
+        dnc=dnc,
+        reasons=list(HoldReason),
+        hold_zh=HOLD_ZH,
+        error=error,
     )
 
 
@@ -348,7 +360,7 @@ def users(
 def _user(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise HTTPException(404, "no such user")
+        raise HTTPException(404, _("没有这个用户"))
     return user
 
 
@@ -381,7 +393,7 @@ def set_active(
 ) -> Response:
     user = _user(session, user_id)
     if user.id == me.user_id and not active:
-        return users(request, me, session, error="you cannot disable your own account")
+        return users(request, me, session, error=_("不能停用自己的账户"))
     user.active = active
     record_audit(
         session,

@@ -13,14 +13,14 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
-from compliance.complaints import CHANNEL_LABELS, GRADE_LABELS, STATUS_LABELS
-from compliance.promises import LABELS as PROMISE_LABELS
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
+from console.i18n import N_, _, translated
 from console.note_drafts import DraftedNote, draft_for_attempt
-from console.web.auth import AGENT, Principal
+from console.web.auth import AGENT, Principal, my_agent
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
+from console.web.labels import complaint_labels
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
 from dialer.campaign import DialItem
@@ -44,15 +44,15 @@ from store.payments.case_view import case_payments
 router = APIRouter(prefix="/agent")
 WORKLIST_CASES = 50
 OUTCOME_LABELS = {
-    NoteOutcome.PROMISE_TO_PAY: "Promise to pay (承诺还款)",
-    NoteOutcome.NEGOTIATING: "Negotiating (协商中)",
-    NoteOutcome.REFUSED: "Refused (拒绝还款)",
-    NoteOutcome.THIRD_PARTY: "Third party will pass on (第三方转告)",
-    NoteOutcome.COMPLAINT: "Complaint tendency (投诉倾向)",
-    NoteOutcome.NO_ANSWER: "No answer (无人接听)",
-    NoteOutcome.BUSY: "Busy (占线)",
-    NoteOutcome.WRONG_NUMBER: "Wrong number (号码错误)",
-    NoteOutcome.OTHER: "Other (其他)",
+    NoteOutcome.PROMISE_TO_PAY: N_("承诺还款"),
+    NoteOutcome.NEGOTIATING: N_("协商中"),
+    NoteOutcome.REFUSED: N_("拒绝还款"),
+    NoteOutcome.THIRD_PARTY: N_("第三方转告"),
+    NoteOutcome.COMPLAINT: N_("投诉倾向"),
+    NoteOutcome.NO_ANSWER: N_("无人接听"),
+    NoteOutcome.BUSY: N_("占线"),
+    NoteOutcome.WRONG_NUMBER: N_("号码错误"),
+    NoteOutcome.OTHER: N_("其他"),
 }
 
 
@@ -80,13 +80,6 @@ def _prefill(drafted: DraftedNote | None, today: date) -> dict[str, str]:
         "text": d.summary,
         "of": str(drafted.recording_id),
     }
-
-
-def _my_agent(session: Session, me: Principal) -> Agent:
-    agent = session.get(Agent, me.agent_id) if me.agent_id else None
-    if agent is None:
-        raise HTTPException(409, "your user is not linked to an agent's landline: ask an admin")
-    return agent
 
 
 def _worklist(request: Request, session: Session, agent: Agent, show: str) -> CaseQueue:
@@ -117,9 +110,11 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
 ) -> Response:
     """The worklist; ``typed``: the note form as the agent sent it, when saving it was refused
     (shown again as sent, so a refusal never throws the agent's edits away)."""
-    agent = _my_agent(session, me)
+    agent = my_agent(session, me)
     if show not in FILTERS:
-        raise HTTPException(422, f"show: one of {', '.join(f for f in FILTERS if f)}")
+        raise HTTPException(
+            422, _("筛选须为以下之一：%(names)s") % {"names": ", ".join(f for f in FILTERS if f)}
+        )
     in_flight = calls_in_flight(session, agent.id)
     pending = pending_notes(session, agent.id)
     # The next call is offered only once every finished call has its note.
@@ -139,11 +134,11 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         total=found.total if found else 0,
         computed=found.computed if found else None,
         show=show,
-        filters=queue_labels.FILTERS_ZH,
+        filters=translated(queue_labels.FILTERS_ZH),
         attempt_zh=queue_labels.ATTEMPT_ZH,
         outcome_zh=queue_labels.OUTCOME_ZH,
-        promise_labels=PROMISE_LABELS,
-        outcomes=OUTCOME_LABELS,
+        promise_labels=translated(queue_labels.PROMISE_ZH),
+        outcomes=translated(OUTCOME_LABELS),
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
         error=error,
@@ -187,7 +182,7 @@ def dial(
     phone_number_id: FormId,
     case_id: FormId,
 ) -> Response:
-    agent = _my_agent(session, me)
+    agent = my_agent(session, me)
     paused = current_pause(session, agent.id)
     if paused is not None:
         why = PAUSE_REASONS.get(paused.reason, paused.reason)
@@ -195,17 +190,17 @@ def dial(
             request,
             me,
             session,
-            error=f"您处于暂停状态（{why}），请先恢复接听 · You are paused ({why}): resume first.",
+            error=_("您处于暂停状态（%(why)s），请先恢复接听。") % {"why": _(why)},
         )
     if pending_notes(session, agent.id):
         return worklist(
             request,
             me,
             session,
-            error="请先为上一通电话写催记 · Write the note of your last call first.",
+            error=_("请先为上一通电话写催记"),
         )
     if calls_in_flight(session, agent.id):
-        return worklist(request, me, session, error="仍有通话在进行 · A call is still in progress.")
+        return worklist(request, me, session, error=_("仍有通话在进行"))
     why_not = dialer(request).unavailable()
     if why_not:
         return worklist(request, me, session, error=why_not)
@@ -217,7 +212,7 @@ def dial(
             request,
             me,
             session,
-            error="该号码现在不在您的工作队列中 · That number is not on your worklist now.",
+            error=_("该号码现在不在您的工作队列中"),
         )
     item = DialItem(phone_number_id, case_id, work.e164)
     dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
@@ -235,14 +230,11 @@ def _amount_cents(text: str) -> int | None:
     if not text.strip():
         return None
     if not _AMOUNT.fullmatch(text.strip()):
-        raise NoteError(
-            f"承诺金额须为元，如 1200.50 · promised amount: yuan such as 1200.50, not {text[:40]!r}"
-        )
+        raise NoteError(_("承诺金额须为元，如 1200.50，而不是 %(text)r") % {"text": text[:40]})
     cents = int(Decimal(text.strip()) * 100)
     if not 0 < cents <= MAX_PROMISED_CENTS:
         raise NoteError(
-            f"承诺金额须大于 0 且不超过 {MAX_PROMISED_CENTS // 100:,} 元 · "
-            f"promised amount: more than 0 and at most {MAX_PROMISED_CENTS // 100:,} yuan"
+            _("承诺金额须大于 0 且不超过 %(most)s 元") % {"most": f"{MAX_PROMISED_CENTS // 100:,}"}
         )
     return cents
 
@@ -253,13 +245,10 @@ def _day(text: str, today: date) -> date | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise NoteError(
-            f"承诺日期格式应为 YYYY-MM-DD · promised date: not a date (YYYY-MM-DD): {text!r}"
-        ) from exc
+        raise NoteError(_("承诺日期格式应为 YYYY-MM-DD：%(text)r") % {"text": text}) from exc
     if not today <= day <= today + PROMISE_HORIZON:
         raise NoteError(
-            f"承诺日期须在今天（{today}）到一年内 · "
-            f"promised date: {day} is not between today ({today}) and a year from now"
+            _("承诺日期 %(day)s 须在今天（%(today)s）到一年内") % {"day": day, "today": today}
         )
     return day
 
@@ -277,7 +266,7 @@ def save_note(  # noqa: PLR0917 (the note form)
     promised_date: Annotated[str, Form(max_length=10)] = "",
     draft_of: Annotated[str, Form(max_length=20)] = "",
 ) -> Response:
-    agent = _my_agent(session, me)
+    agent = my_agent(session, me)
     try:
         shown = _draft_shown(request, session, attempt_id, draft_of)
         note = NoteInput(
@@ -345,7 +334,7 @@ def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to aud
     on it for ever)."""
     history = case_history(session, case_id) if allowed else None
     if history is None:
-        raise HTTPException(404, "no such case among yours")
+        raise HTTPException(404, _("您的案件中没有这个案件"))
     money = case_payments(session, history.case, history.notes, now(request), _zone(request))
     timeline = case_timeline(session, history.case, me, now(request), _zone(request))
     shown = timeline.snippet_recordings
@@ -370,10 +359,10 @@ def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to aud
         history=history,
         timeline=timeline,
         labels=queue_labels,
-        complaint_labels=(CHANNEL_LABELS, GRADE_LABELS, STATUS_LABELS),
-        outcomes=OUTCOME_LABELS,
+        complaint_labels=complaint_labels(),
+        outcomes=translated(OUTCOME_LABELS),
         money=money,
-        promise_labels=PROMISE_LABELS,
+        promise_labels=translated(queue_labels.PROMISE_ZH),
         consents=case_consents(session, case_id),
         scopes=list(ConsentScope),
         error=error,
@@ -382,7 +371,7 @@ def show_case(  # noqa: PLR0917 (the page, whether it may be shown, where to aud
 
 def is_mine(request: Request, session: Session, me: Principal, case_id: int) -> bool:
     """An agent's case: assigned to them, called by them, or dealt to them by the scheduler."""
-    agent = _my_agent(session, me)
+    agent = my_agent(session, me)
     mine = session.scalar(
         select(Case.id).where(
             Case.id == case_id,

@@ -8,19 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from console.web.auth import AGENT, Principal
+from console.i18n import _
+from console.web.auth import AGENT, Principal, my_agent
 from console.web.pages import DB, now
 from store.agent_pause import PAUSE_REASONS, PauseError, pause, resume
-from store.models import Agent
 
 router = APIRouter(prefix="/agent")
-
-
-def _mine(session: DB, me: Principal) -> Agent:
-    agent = session.get(Agent, me.agent_id) if me.agent_id else None
-    if agent is None:
-        raise HTTPException(409, "your user is not linked to an agent's landline: ask an admin")
-    return agent
 
 
 @router.post("/pause")
@@ -31,14 +24,16 @@ def pause_me(
     reason: Annotated[str, Form(max_length=20)],
 ) -> Response:
     try:
-        pause(session, _mine(session, me), reason, me.username, now(request))
+        pause(session, my_agent(session, me), reason, me.username, now(request))
     except PauseError as exc:  # said without echoing what was sent
-        allowed = "、".join(PAUSE_REASONS.values())
-        raise HTTPException(422, f"暂停原因须为 {allowed} 之一 · unknown pause reason") from exc
+        allowed = "、".join(_(label) for label in PAUSE_REASONS.values())
+        raise HTTPException(
+            422, _("暂停原因须为 %(allowed)s 之一。") % {"allowed": allowed}
+        ) from exc
     return RedirectResponse("/agent", status_code=303)
 
 
 @router.post("/resume")
 def resume_me(request: Request, me: Annotated[Principal, Depends(AGENT)], session: DB) -> Response:
-    resume(session, _mine(session, me), me.username, now(request))
+    resume(session, my_agent(session, me), me.username, now(request))
     return RedirectResponse("/agent", status_code=303)

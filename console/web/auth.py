@@ -13,17 +13,20 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from console.errors import Forbidden, NotLoggedIn
+from console.i18n import _, pick_locale
 from store.audit import record_audit
 from store.enums import Role
 from store.models import Agent, AuditLog, User, WebSession
 
 SESSION_COOKIE = "cw_session"
 LOGIN_CSRF_COOKIE = "cw_login_csrf"
+LOCALE_COOKIE = "cw_locale"
+"""The language of a browser nobody is logged in on (the login page's switch sets it)."""
 THROTTLE_WINDOW = timedelta(minutes=15)
 SLIDE_EVERY = timedelta(minutes=1)
 
@@ -37,6 +40,8 @@ class Principal:
     role: Role
     csrf_token: str
     agent_id: int | None
+    locale: str = "zh_CN"
+    """The language the user chose (console.i18n.LOCALES)."""
 
 
 def _digest(token: str) -> str:
@@ -83,7 +88,9 @@ def resolve_session(session: Session, token: str, now: datetime) -> tuple[Princi
     if web.expires_at <= now or not user.active:
         return None
     agent_id = session.scalar(select(Agent.id).where(Agent.user_id == user.id))
-    principal = Principal(user.id, user.username, user.role, web.csrf_token, agent_id)
+    principal = Principal(
+        user.id, user.username, user.role, web.csrf_token, agent_id, pick_locale(user.locale)
+    )
     return principal, web.last_seen_at < now - SLIDE_EVERY
 
 
@@ -134,6 +141,15 @@ def claim_password_check(session: Session, username: str, now: datetime, limit: 
     return True
 
 
+def request_locale(request: Request) -> str:
+    """The language to answer in: the logged-in user's choice, else the browser's cookie,
+    else Chinese."""
+    principal: Principal | None = getattr(request.state, "principal", None)
+    if principal is not None:
+        return principal.locale
+    return pick_locale(request.cookies.get(LOCALE_COOKIE))
+
+
 def csrf_matches(expected: str | None, given: str | None) -> bool:
     """Constant-time; an empty or missing token never matches (not even another empty one)."""
     if not expected or not given:
@@ -152,7 +168,7 @@ class RoleGuard:
         if principal is None:
             raise NotLoggedIn
         if principal.role not in self.roles:
-            raise Forbidden(f"the {principal.role.value} role may not open this page")
+            raise Forbidden(_("%(role)s角色无权打开此页") % {"role": principal.role.value})
         if request.method == "POST":
             given = request.headers.get("x-csrf-token")
             if given is None:
@@ -160,7 +176,7 @@ class RoleGuard:
                 value = form.get("csrf")
                 given = value if isinstance(value, str) else None
             if not csrf_matches(principal.csrf_token, given):
-                raise Forbidden("the form's CSRF token is missing or wrong: reload the page")
+                raise Forbidden(_("表单的 CSRF 令牌缺失或错误：请刷新页面"))
         return principal
 
 
@@ -174,3 +190,11 @@ CASE_READERS = RoleGuard(Role.QA, Role.ADMIN, Role.SUPERVISOR)
 """Who reads any case in their scope (an agent reads their own under /agent/cases)."""
 PROGRESS = RoleGuard(Role.SUPERVISOR, Role.ADMIN, Role.AGENT)
 """Team progress: the leads' teams, every team for an admin, an agent's own row."""
+
+
+def my_agent(session: Session, me: Principal) -> Agent:
+    """The agent's landline behind an agent's user (409 for a user linked to none)."""
+    agent = session.get(Agent, me.agent_id) if me.agent_id else None
+    if agent is None:
+        raise HTTPException(409, _("您的用户尚未关联坐席电话，请联系管理员"))
+    return agent

@@ -15,6 +15,7 @@ from compliance.errors import ProfileError
 from compliance.policy.year_data import warning_due
 from console.app import App
 from console.calendars import needs_calendar
+from console.i18n import _
 
 
 def calendar_warning(app: App, at: datetime) -> str | None:
@@ -31,11 +32,9 @@ def calendar_warning(app: App, at: datetime) -> str | None:
     if first is None:
         return None
     days = (first - today).days
-    return (
-        f"{first.year} 年法定节假日数据缺失：自 {first} 起（{days} 天后）所有外呼将被阻止。"
+    message = _(
+        "%(year)s 年法定节假日数据缺失：自 %(first)s 起（%(days)s 天后）所有外呼将被阻止。"
         "请在「法定节假日」页（/admin/calendar）或用 callwarden calendar add FILE "
-        "录入国务院节假日安排。 / "
-        f"No statutory-holiday calendar for {first.year}: from {first} ({days} day(s) from now) "
-        "every call is blocked. Add the State Council's schedule on /admin/calendar or with "
-        "callwarden calendar add FILE."
+        "录入国务院节假日安排。"
     )
+    return message % {"year": first.year, "first": first, "days": days}

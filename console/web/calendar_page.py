@@ -19,6 +19,7 @@ from compliance.errors import ProfileError
 from console import editable
 from console.calendar_years import KIND, CheckedYear, check_year, keep_year
 from console.calendars import report
+from console.i18n import _
 from console.web.auth import ADMIN, Principal
 from console.web.pages import DB, ReadDB, cw, now, render
 
@@ -85,7 +86,7 @@ def preview_year(
 ) -> Response:
     found = _checked(request, content)
     if isinstance(found, list):
-        message = "文件有误，未保存 / Rejected; nothing was added."
+        message = _("文件有误，未保存")
         return _page(request, me, session, content, None, found, message, 422)
     return _page(request, me, session, content, found)
 
@@ -100,14 +101,12 @@ def add_year(
 ) -> Response:
     found = _checked(request, content)  # again: the preview's page may be old or forged
     if isinstance(found, list):
-        message = "文件有误，未保存 / Rejected; nothing was added."
+        message = _("文件有误，未保存")
         return _page(request, me, session, content, None, found, message, 422)
     row = keep_year(session, cw(request).paths, found, me.username, note, now(request))
     session.flush()
     if row is None:
-        message = f"{found.name} 最新版本内容相同，未改动 / {found.name}: no change."
+        message = _("%(name)s 最新版本内容相同，未改动") % {"name": found.name}
     else:
-        message = (
-            f"已保存 {found.name} v{row.version}，即时生效 / Kept as v{row.version}; in force now."
-        )
+        message = _("已保存 %(name)s v%(n)s，即时生效") % {"name": found.name, "n": row.version}
     return _page(request, me, session, "", None, None, message)

@@ -7,6 +7,8 @@ from html import escape
 
 from markupsafe import Markup
 
+from console.i18n import _
+
 PALETTE = (
     "#c0392b",
     "#e67e22",
@@ -24,13 +26,13 @@ BAR_H, GAP, LABEL_W, WIDTH = 22, 8, 90, 640
 def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str]) -> Markup:
     """One horizontal bar per row, stacked by series, with a legend; counts as tooltips."""
     if not rows or not series:
-        return Markup('<p class="muted">No flags in this period.</p>')
-    top = max(sum(values) for _, values in rows) or 1
+        return Markup('<p class="muted">{}</p>').format(_("此期间没有标记。"))
+    top = max(sum(values) for _label, values in rows) or 1
     scale = (WIDTH - LABEL_W - 40) / top
     legend_h = 20 * ((len(series) + 2) // 3)
     height = legend_h + len(rows) * (BAR_H + GAP) + GAP
     parts = [
-        f'<svg class="chart" role="img" aria-label="flags by agent and category" '
+        f'<svg class="chart" role="img" aria-label="{escape(_("按坐席和类别的标记"))}" '
         f'viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}">'
     ]
     for i, name in enumerate(series):

@@ -22,16 +22,15 @@ from sqlalchemy.orm import Session
 from starlette.background import BackgroundTask
 
 from compliance.complaints import (
-    CHANNEL_LABELS,
-    GRADE_LABELS,
-    STATUS_LABELS,
     Channel,
     Grade,
     is_overdue,
 )
 from console.complaints import bundle_name, due_days, make_bundle
+from console.i18n import N_, _
 from console.web.auth import Principal, RoleGuard
 from console.web.inputs import MAX_ID, DbId
+from console.web.labels import complaint_labels
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.complaint_bundle import BundleError
 from store.complaints import (
@@ -54,12 +53,13 @@ from store.models.base import Base
 router = APIRouter(prefix="/complaints")
 HANDLERS = RoleGuard(Role.QA, Role.ADMIN, Role.SUPERVISOR)
 """Who registers and handles complaints."""
-_LABELS: dict[str, Any] = {
-    "channels": CHANNEL_LABELS,
-    "grades": GRADE_LABELS,
-    "statuses": STATUS_LABELS,
-}
-_NOT_YOURS = "没有这条投诉，或不在您的班组 · no such complaint in your teams"
+_NOT_YOURS = N_("没有这条投诉，或不在您的班组")
+
+
+def _labels() -> dict[str, Any]:
+    """The register's names for channels, grades and states, in the reader's language."""
+    channels, grades, statuses = complaint_labels()
+    return {"channels": channels, "grades": grades, "statuses": statuses}
 
 
 def _zone(request: Request) -> ZoneInfo:
@@ -79,13 +79,13 @@ def register(
         for c, account in list_complaints(session, me)
     ]
     offers = complaint_offers(session, me)
-    return render(request, "complaints.html", me, rows=rows, offers=offers, **_LABELS)
+    return render(request, "complaints.html", me, rows=rows, offers=offers, **_labels())
 
 
 def _visible_case(session: Session, me: Principal, case_id: int) -> Case:
     case = session.scalar(select(Case).where(Case.id == case_id, visible_cases(me)))
     if case is None:
-        raise HTTPException(404, "没有这个案件，或不在您的班组 · no such case in your teams")
+        raise HTTPException(404, _("没有这个案件，或不在您的班组"))
     return case
 
 
@@ -97,7 +97,7 @@ def _flag_case(session: Session, flag_id: int) -> tuple[Flag, int]:
         .where(Flag.id == flag_id)
     ).first()
     if found is None:
-        raise HTTPException(404, "没有这个质检标记 · no such flag on a call of a case")
+        raise HTTPException(404, _("没有这个质检标记"))
     return found[0], found[1]
 
 
@@ -114,7 +114,7 @@ def _form_page(  # noqa: PLR0917 (what the form shows)
     if flag_id is not None:
         flag, case_id = _flag_case(session, flag_id)
     if case_id is None:
-        raise HTTPException(400, "case_id or flag_id: say which case the complaint is about")
+        raise HTTPException(400, _("请用 case_id 或 flag_id 说明投诉针对哪个案件"))
     case = _visible_case(session, me, case_id)
     alleged = f"{flag.start_s:.1f}s 对方: {flag.evidence}" if flag else ""
     return render(
@@ -126,7 +126,7 @@ def _form_page(  # noqa: PLR0917 (what the form shows)
         flag=flag,
         alleged=alleged,
         error=error,
-        **_LABELS,
+        **_labels(),
     )
 
 
@@ -147,7 +147,8 @@ def _day(text: str, field: str, zone: ZoneInfo, end: bool) -> datetime | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise HTTPException(400, f"{field}: not a date (YYYY-MM-DD): {text[:40]!r}") from exc
+        message = _("%(field)s：日期格式应为 YYYY-MM-DD：%(text)r")
+        raise HTTPException(400, message % {"field": field, "text": text[:40]}) from exc
     return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
 
 
@@ -167,7 +168,8 @@ def create(  # noqa: PLR0917 (the form's fields)
 ) -> Response:
     _visible_case(session, me, case_id)
     if grade and grade not in set(Grade):
-        raise HTTPException(400, f"grade: one of {', '.join(Grade)}, not {grade[:20]!r}")
+        message = _("等级须为以下之一：%(names)s，而不是 %(text)r")
+        raise HTTPException(400, message % {"names": ", ".join(Grade), "text": grade[:20]})
     zone = _zone(request)
     new = NewComplaint(
         case_id=case_id,
@@ -192,7 +194,7 @@ def create(  # noqa: PLR0917 (the form's fields)
 def _mine(session: Session, me: Principal, complaint_id: int) -> Complaint:
     complaint = visible_complaint(session, me, complaint_id)
     if complaint is None:
-        raise HTTPException(404, _NOT_YOURS)
+        raise HTTPException(404, _(_NOT_YOURS))
     return complaint
 
 
@@ -234,7 +236,7 @@ def show(
         flags=_rows(session, Flag, linked_ids(session, complaint.id, "flag")),
         notes=_rows(session, CollectionNote, linked_ids(session, complaint.id, "note")),
         error=error,
-        **_LABELS,
+        **_labels(),
     )
 
 
@@ -317,7 +319,7 @@ def bundle(
     try:
         make_bundle(cw(request), session, complaint_id, target, me.username, now(request))
     except BundleError as exc:
-        raise HTTPException(409, f"证据包未生成 · no bundle was made: {exc}") from exc
+        raise HTTPException(409, _("证据包未生成：%(why)s") % {"why": exc}) from exc
     return FileResponse(
         target,
         media_type="application/zip",

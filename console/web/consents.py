@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from console.i18n import N_, _
 from console.web.agent import is_mine, show_case
 from console.web.auth import AGENT, LEADS, Principal, RoleGuard
 from console.web.inputs import DbId
@@ -33,7 +34,7 @@ from store.models import Case
 
 router = APIRouter()
 CASE_WORKERS = RoleGuard(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
-NOT_FOUND = "没有这个案件，或不在您的范围内 · no such case among those you see"
+NOT_FOUND = N_("没有这个案件，或不在您的范围内")
 
 
 def _instant(request: Request, field: str, text: str) -> datetime:
@@ -44,7 +45,7 @@ def _instant(request: Request, field: str, text: str) -> datetime:
             return datetime.strptime(text.strip(), pattern).replace(tzinfo=zone)
         except ValueError:
             continue
-    raise ConsentError(f"{field}: write a time as YYYY-MM-DD HH:MM")
+    raise ConsentError(_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM") % {"field": field})
 
 
 @router.post("/agent/cases/{case_id}/consents")
@@ -61,7 +62,7 @@ def request_on_case(  # noqa: PLR0917 (the request form)
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if not is_mine(request, session, me, case_id):
-        raise HTTPException(404, "no such case among yours")
+        raise HTTPException(404, _("您的案件中没有这个案件"))
     try:
         asked = ConsentRequest(
             case_id,
@@ -83,7 +84,7 @@ def _optional_id(field: str, text: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise ConsentError(f"{field}: a number")
+        raise ConsentError(_("%(field)s：须为数字") % {"field": field})
     return int(text.strip())
 
 
@@ -106,7 +107,7 @@ def on_case(
 ) -> Response:
     account = session.scalar(select(Case.account_no).where(Case.id == case_id))
     if account is None or not may_see_case(session, me, case_id):
-        raise HTTPException(404, NOT_FOUND)
+        raise HTTPException(404, _(NOT_FOUND))
     return render(
         request,
         "consents.html",

@@ -6,12 +6,14 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, Response
+from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
-from console.users import authenticate
+from console.i18n import LOCALES, _, current_locale, pick_locale, use_locale
+from console.users import authenticate, set_locale
 from console.web.auth import (
     ANYONE,
+    LOCALE_COOKIE,
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
     Principal,
@@ -23,6 +25,7 @@ from console.web.auth import (
 from console.web.pages import DB, cw, render
 from store.audit import record_audit
 from store.enums import Role
+from store.models import User
 from store.types import utcnow
 
 router = APIRouter()
@@ -41,10 +44,16 @@ _NOT_A_LOCAL_PATH = re.compile(r"^/[/\\]|[\\\x00-\x20\x7f]")
 
 
 @router.get("/login")
-def login_form(request: Request, next: str | None = None) -> Response:
+def login_form(request: Request, next: str | None = None, lang: str | None = None) -> Response:
     token = secrets.token_urlsafe(24)
-    response = render(request, "login.html", None, next=_safe_next(next) or "", login_csrf=token)
+    chosen = pick_locale(lang) if lang else None
+    with use_locale(chosen or current_locale()):
+        response = render(
+            request, "login.html", None, next=_safe_next(next) or "", login_csrf=token
+        )
     response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/login")
+    if chosen:  # the switch on the login page: remembered by this browser until someone logs in
+        response.set_cookie(LOCALE_COOKIE, chosen, httponly=True, samesite="strict", path="/")
     return response
 
 
@@ -71,12 +80,12 @@ def login(
         return response
 
     if not csrf_matches(request.cookies.get(LOGIN_CSRF_COOKIE, ""), csrf):
-        return refuse("The login form expired: try again.", 403)
+        return refuse(_("登录表单已过期，请重试。"), 403)
     # Three short transactions: the slow password hash runs holding no lock at all.
     with app.sessions.begin() as session:
         allowed = claim_password_check(session, username, at, settings.login_attempts)
     if not allowed:
-        return refuse("Too many failed logins for this user: wait 15 minutes.", 429)
+        return refuse(_("该用户登录失败次数过多，请 15 分钟后再试。"), 429)
     with app.reads() as session:
         user = authenticate(session, username, password)
     with app.sessions.begin() as session:
@@ -91,7 +100,7 @@ def login(
                 session, user.username, "login", object_type="user", object_id=user.username
             )
     if user is None or token is None:
-        return refuse("Wrong user name or password.", 401)
+        return refuse(_("用户名或密码错误。"), 401)
     return _logged_in(request, token, next, user.role)
 
 
@@ -126,6 +135,21 @@ def logout(
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response
+
+
+@router.post("/me/locale")
+def choose_locale(
+    me: Annotated[Principal, Depends(ANYONE)],
+    session: DB,
+    locale: Annotated[str, Form()],
+    next: Annotated[str, Form()] = "",
+) -> Response:
+    """The header's language switch: the user's choice is kept with their account."""
+    user = session.get(User, me.user_id)
+    if user is None or locale not in LOCALES:
+        raise HTTPException(400, _("没有这种语言"))
+    set_locale(session, user, locale, me.username)
+    return RedirectResponse(_safe_next(next) or HOME[me.role], status_code=303)
 
 
 @router.get("/")

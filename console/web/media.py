@@ -26,6 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import Unsatisfiable
+from console.i18n import _
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
 from console.web.pages import DB, cw
@@ -46,11 +47,11 @@ def _archived_audio(
     """The recording's archived audio (opened: a sealed file's header and key checked)."""
     recording = session.get(Recording, recording_id)
     if recording is None:
-        raise HTTPException(404, "no such recording")
+        raise HTTPException(404, _("没有这个录音"))
     archive = cw(request).archive
     path = Path(recording.path).resolve()
     if not path.is_relative_to(archive.root.resolve()) or not path.is_file():
-        raise HTTPException(404, "the recording's file is not in the archive")
+        raise HTTPException(404, _("录音文件不在归档中"))
     return recording, archive.open(path, recording.sha256)
 
 
@@ -58,7 +59,7 @@ def _refused(session: Session, who: str, recording_id: int, exc: ArchiveError) -
     """No audio: the reason, and (unless the master key is what is missing here) an audit row;
     a recording's own key file gone or changed is tampering like a changed audio file."""
     if isinstance(exc, KeyProblem) and not isinstance(exc, Tampered):
-        return PlainTextResponse(f"录音无法解密 / cannot decrypt the recording: {exc}", 503)
+        return PlainTextResponse(_("录音无法解密：%(why)s") % {"why": exc}, 503)
     record_audit(
         session,
         who,
@@ -67,7 +68,7 @@ def _refused(session: Session, who: str, recording_id: int, exc: ArchiveError) -
         object_id=str(recording_id),
         detail={"reason": str(exc)[:300]},
     )
-    return PlainTextResponse(f"录音完整性校验失败，未播放 / integrity check failed: {exc}", 500)
+    return PlainTextResponse(_("录音完整性校验失败，未播放：%(why)s") % {"why": exc}, 500)
 
 
 def _audit_play(session: Session, who: str, recording_id: int, header: str | None) -> None:

@@ -22,7 +22,9 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from sqlalchemy.orm import Session
 
+from console import i18n
 from console.app import App
+from console.queue_labels import OUTCOME_ZH
 from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
@@ -38,6 +40,13 @@ TEMPLATES.env.filters["resident_id"] = mask_resident_id
 TEMPLATES.env.filters["masked"] = mask_text
 TEMPLATES.env.filters["name"] = mask_name
 TEMPLATES.env.filters["note_changes"] = note_changes
+# Newstyle gettext: {{ _("…%(n)s", n=…) }} escapes its values. The callables read the request's
+# language (console.i18n.use_locale, set by the server's middleware), so the one environment
+# serves every language at once.
+TEMPLATES.env.add_extension("jinja2.ext.i18n")
+TEMPLATES.env.install_gettext_callables(  # type: ignore[attr-defined]
+    i18n.gettext, i18n.ngettext, newstyle=True, pgettext=i18n.pgettext, npgettext=i18n.npgettext
+)
 
 
 @pass_context
@@ -56,6 +65,15 @@ def _duration(seconds: float) -> str:
 
 
 TEMPLATES.env.filters["duration"] = _duration
+
+
+def _outcome(value: str) -> str:
+    """A collection note's outcome (``promise_to_pay``) named in the request's language."""
+    name = OUTCOME_ZH.get(value)
+    return i18n.gettext(name) if name else value
+
+
+TEMPLATES.env.filters["outcome"] = _outcome
 
 
 def cw(request: Request) -> App:
@@ -94,6 +112,14 @@ def dialer(request: Request) -> PreviewDialer:
     return found
 
 
+ROLE_NAMES = {
+    Role.AGENT.value: i18n.N_("催收员"),
+    Role.QA.value: i18n.N_("质检员"),
+    Role.SUPERVISOR.value: i18n.N_("班组长"),
+    Role.ADMIN.value: i18n.N_("管理员"),
+}
+
+
 def render(
     request: Request, template: str, principal: Principal | None, status_code: int = 200, **ctx: Any
 ) -> HTMLResponse:
@@ -101,6 +127,9 @@ def render(
         "me": principal,
         "csrf": principal.csrf_token if principal else "",
         "zone": cw(request).settings.policy.timezone,
+        "locale": i18n.current_locale(),
+        "locale_names": i18n.LOCALE_NAMES,
+        "role_names": {role: i18n.gettext(name) for role, name in ROLE_NAMES.items()},
         **ctx,
     }
     if principal is not None and principal.role == Role.ADMIN:

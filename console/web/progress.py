@@ -15,12 +15,14 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
-from compliance.team_progress import LABELS, Granularity, Terms, period_of, trend_days
+from compliance.team_progress import Granularity, Terms, period_of, trend_days
+from console.i18n import translated
 from console.progress import (
-    COLUMNS,
+    PERIOD_ZH,
     Report,
     build_report,
     chart_data,
+    columns,
     missed,
     report_csv,
     report_xlsx,
@@ -70,11 +72,11 @@ def progress_page(
         "team_progress.html",
         me,
         report=report,
-        columns=COLUMNS,
+        columns=columns(),
         rows=table(report),
         missed=missed(report),
         charts=chart_data(report),
-        labels=LABELS,
+        labels=translated(PERIOD_ZH),
         echarts=ECHARTS,
         query=f"period={report.granularity.value}&date={report.first.isoformat()}",
     )

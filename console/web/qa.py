@@ -15,6 +15,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from console.bounds import day_in_range
+from console.i18n import N_, _, translated
 from console.web.auth import QA, Principal
 from console.web.chart import bar_chart
 from console.web.inputs import DbId
@@ -38,10 +39,10 @@ from store.qa import (
 
 router = APIRouter(prefix="/qa")
 VERDICT_LABELS = {
-    Verdict.FALSE_POSITIVE: "False positive (误报)",
-    Verdict.SUGGESTION: "Suggestion (建议)",
-    Verdict.RECTIFICATION: "Rectification order (责令整改)",
-    Verdict.PENALTY: "Penalty (处罚)",
+    Verdict.FALSE_POSITIVE: N_("误报"),
+    Verdict.SUGGESTION: N_("建议"),
+    Verdict.RECTIFICATION: N_("责令整改"),
+    Verdict.PENALTY: N_("处罚"),
 }
 
 
@@ -51,7 +52,9 @@ def _day(text: str | None, field: str) -> date | None:
     try:
         day = date.fromisoformat(text)
     except ValueError as exc:
-        raise HTTPException(400, f"{field}: not a date (YYYY-MM-DD): {text!r}") from exc
+        raise HTTPException(
+            400, _("%(field)s：日期格式应为 YYYY-MM-DD：%(text)r") % {"field": field, "text": text}
+        ) from exc
     try:
         return day_in_range(day, field)
     except ValueError as exc:
@@ -79,7 +82,9 @@ def _severity(text: str) -> int | None:
         return None  # the form's empty field: any severity
     # Not isdigit(): "²" is a digit to it, and int() then raises.
     if not re.fullmatch(r"[1-5]", text.strip()):
-        raise HTTPException(400, f"severity: a whole number from 1 to 5, not {text[:40]!r}")
+        raise HTTPException(
+            400, _("严重度须为 1 到 5 的整数，而不是 %(text)r") % {"text": text[:40]}
+        )
     return int(text)
 
 
@@ -111,7 +116,7 @@ def queue(
         agents=list(session.scalars(select(Agent.code).order_by(Agent.code))),
         form=request.query_params,
         query=request.url.query,
-        labels=VERDICT_LABELS,
+        labels=translated(VERDICT_LABELS),
     )
 
 
@@ -124,10 +129,16 @@ def call_page(
 ) -> Response:
     view = call_view(session, recording_id)
     if view is None:
-        raise HTTPException(404, "no such call")
+        raise HTTPException(404, _("没有这通电话"))
     note = note_of_attempt(session, view.attempt.id) if view.attempt else None
     return render(
-        request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=None, note=note
+        request,
+        "qa_call.html",
+        me,
+        call=view,
+        labels=translated(VERDICT_LABELS),
+        unmasked=None,
+        note=note,
     )
 
 
@@ -141,7 +152,7 @@ def unmask_number(
     """Show the full number on this page once, and write down who saw it."""
     view = call_view(session, recording_id)
     if view is None or view.attempt is None:
-        raise HTTPException(404, "no number is known for this call")
+        raise HTTPException(404, _("这通电话没有已知号码"))
     record_audit(
         session,
         me.username,
@@ -155,7 +166,13 @@ def unmask_number(
         number = session.get_one(PhoneNumber, view.attempt.phone_number_id).e164
     note = note_of_attempt(session, view.attempt.id)
     return render(
-        request, "qa_call.html", me, call=view, labels=VERDICT_LABELS, unmasked=number, note=note
+        request,
+        "qa_call.html",
+        me,
+        call=view,
+        labels=translated(VERDICT_LABELS),
+        unmasked=number,
+        note=note,
     )
 
 
@@ -170,7 +187,7 @@ def verdict(  # noqa: PLR0917 (the verdict form)
 ) -> Response:
     flag = session.get(Flag, flag_id)
     if flag is None:
-        raise HTTPException(404, "no such flag")
+        raise HTTPException(404, _("没有这个标记"))
     give_verdict(
         session, flag_id, session.get_one(User, me.user_id), verdict, note.strip(), now(request)
     )
@@ -198,9 +215,9 @@ def spot_check(  # noqa: PLR0917 (the review form)
     note: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     if session.get(Recording, recording_id) is None:
-        raise HTTPException(404, "no such call")
+        raise HTTPException(404, _("没有这通电话"))
     if result is SpotCheckResult.ISSUE and not note.strip():
-        raise HTTPException(400, "note: say what the issue is")
+        raise HTTPException(400, _("说明：请写明问题是什么"))
     record_spot_check(
         session, recording_id, session.get_one(User, me.user_id), result, note.strip(), now(request)
     )
@@ -226,7 +243,7 @@ def report(
         reports=reports,
         categories=categories,
         verdicts=list(Verdict),
-        labels=VERDICT_LABELS,
+        labels=translated(VERDICT_LABELS),
         chart=chart,
         form=request.query_params,
         query=request.url.query,
@@ -281,7 +298,8 @@ def report_csv(
 ) -> Response:
     reports = agent_reports(session, *days)
     categories = categories_in(reports)
-    header = ["agent", "calls", "calls_reviewed", "flags", *categories, *list(Verdict)]
+    verdicts = [_(VERDICT_LABELS[v]) for v in Verdict]
+    header = [_("坐席"), _("通话"), _("已质检"), _("标记"), *categories, *verdicts]
     rows: list[list[object]] = [
         [r.agent, r.calls, r.calls_reviewed, r.flag_total]
         + [r.flags.get(c, 0) for c in categories]
@@ -307,16 +325,16 @@ def flags_csv(
     return _csv(
         "qa-flags.csv",
         [
-            "flag",
-            "call",
-            "call_at",
-            "agent",
-            "category",
-            "severity",
-            "speaker",
-            "start_s",
-            "verdict",
-            "evidence",
+            _("标记"),
+            _("通话"),
+            _("通话时间"),
+            _("坐席"),
+            _("类别"),
+            _("严重度"),
+            _("说话人"),
+            _("位置（秒）"),
+            _("质检结论"),
+            _("所说内容"),
         ],
         [
             [

@@ -18,8 +18,9 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from compliance.ranking import LABELS
+from console.i18n import N_, _, translated
 from console.ranking import (
+    MEASURE_ZH,
     RankingError,
     RankingView,
     draw_month,
@@ -40,7 +41,7 @@ from store.ranking import evidence, record_verdict, sample_rows, visible_sample
 from store.scope import Viewer
 
 router = APIRouter()
-_NOT_YOURS = "没有这个抽样案件，或不在您的班组 · no such sampled case in your teams"
+_NOT_YOURS = N_("没有这个抽样案件，或不在您的班组")
 MonthText = Annotated[str | None, Query(alias="month", max_length=20)]
 
 
@@ -83,7 +84,7 @@ def ranking_page(
         samples=samples,
         month=f"{month:%Y-%m}",
         settings=settings,
-        labels=LABELS,
+        labels=translated(MEASURE_ZH),
     )
 
 
@@ -161,7 +162,7 @@ def audit_case(
 ) -> Response:
     row = visible_sample(session, me, sample_id)
     if row is None:
-        raise HTTPException(404, _NOT_YOURS)
+        raise HTTPException(404, _(_NOT_YOURS))
     zone = ZoneInfo(cw(request).settings.policy.timezone)
     return render(request, "qa_audit_case.html", me, row=row, evidence=evidence(session, row, zone))
 
@@ -181,9 +182,9 @@ def audit_verdict(  # noqa: PLR0917 (the verdict form)
 ) -> Response:
     row = visible_sample(session, me, sample_id)
     if row is None:
-        raise HTTPException(404, _NOT_YOURS)
+        raise HTTPException(404, _(_NOT_YOURS))
     if (class_matches == "no" or notes_match == "no") and not remark.strip():
-        raise HTTPException(400, "remark: say what does not match · 请写明不符之处")
+        raise HTTPException(400, _("备注：请写明不符之处"))
     record_verdict(
         session,
         row.sample,

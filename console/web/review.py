@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from console.i18n import N_, _, translated
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, now, render
@@ -25,9 +26,9 @@ from store.review import ReviewFilter, dismiss, promote, review_queue, review_se
 
 router = APIRouter(prefix="/qa")
 STATUS_LABELS = {
-    ReviewStatus.OPEN: "待复听 / open",
-    ReviewStatus.PROMOTED: "已转为违规 / made a flag",
-    ReviewStatus.DISMISSED: "无问题 / dismissed",
+    ReviewStatus.OPEN: N_("待复听"),
+    ReviewStatus.PROMOTED: N_("已转为违规"),
+    ReviewStatus.DISMISSED: N_("无问题"),
 }
 Note = Annotated[str, Form(max_length=2000)]
 Back = Annotated[str, Form()]
@@ -42,7 +43,10 @@ def _status(text: str) -> ReviewStatus | None:
         return ReviewStatus(text)
     except ValueError as exc:
         choices = ", ".join([*ReviewStatus, "all"])
-        raise HTTPException(400, f"status: one of {choices}, not {text!r}") from exc
+        raise HTTPException(
+            400,
+            _("状态须为以下之一：%(names)s，而不是 %(text)r") % {"names": choices, "text": text},
+        ) from exc
 
 
 def review_filter(
@@ -69,7 +73,7 @@ def review_page(
         rows=review_queue(session, wanted),
         categories=sorted(set(session.scalars(select(ReviewItem.category).distinct()))),
         agents=list(session.scalars(select(Agent.code).order_by(Agent.code))),
-        statuses=STATUS_LABELS,
+        statuses=translated(STATUS_LABELS),
         form=request.query_params,
         per_100=seconds / 60 / calls * 100 if calls else 0.0,
     )
@@ -87,7 +91,7 @@ def _closing_an_item() -> Iterator[None]:
     try:
         yield
     except LookupError as exc:
-        raise HTTPException(404, "no such review item") from exc
+        raise HTTPException(404, _("没有这条待复听语句")) from exc
     except ReviewClosed as exc:
         raise HTTPException(409, str(exc)) from exc
 

@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from console.app import App
 from console.errors import Forbidden, NotLoggedIn
+from console.i18n import _, use_locale
 from console.listen_in import ListenIn, sandbox_link
 from console.logs import describe_db_error
 from console.web import (
@@ -39,7 +40,13 @@ from console.web import (
     team,
     wallboard,
 )
-from console.web.auth import SESSION_COOKIE, Principal, resolve_session, slide_session
+from console.web.auth import (
+    SESSION_COOKIE,
+    Principal,
+    request_locale,
+    resolve_session,
+    slide_session,
+)
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
 from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
 from console.web.pages import WEB_DIR, render
@@ -110,11 +117,11 @@ class InputGuard:
         status = 400
         content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip()
         if problem is None and content_type == b"multipart/form-data":
-            problem, status = "forms are sent URL-encoded here, not as multipart", 415
+            problem, status = _("表单须以 URL 编码提交，不接受 multipart"), 415
         if problem is None and content_type == b"application/x-www-form-urlencoded":
             body = await _body(receive)
             if body is None:
-                problem, status = f"the form is over {MAX_FORM_BYTES} bytes", 413
+                problem, status = _("表单超过 %(n)s 字节") % {"n": MAX_FORM_BYTES}, 413
             else:
                 problem = urlencoded_problem(body, "form")
                 receive = _replay(body, receive)
@@ -122,7 +129,7 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         request = Request(scope)
-        response = _error_page(request, status, "Please check the request", problem)
+        response = _error_page(request, status, _("请检查请求"), problem)
         await response(scope, receive, send)
 
 
@@ -155,9 +162,9 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _internal_error_page(request: Request) -> Response:
-    message = "Something went wrong on the server; nothing was changed. It has been logged."
+    message = _("服务器出错，未做任何更改；已记入日志。")
     try:
-        return _error_page(request, 500, "Error", message)
+        return _error_page(request, 500, _("出错了"), message)
     except Exception:  # the error page itself failed: still answer, still with the headers
         return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
 
@@ -169,15 +176,15 @@ def _add_error_pages(web: FastAPI) -> None:
     @web.exception_handler(IntegrityError)
     async def conflict(request: Request, exc: IntegrityError) -> Response:
         log.warning("%s %s: %s", request.method, request.url.path, describe_db_error(exc))
-        message = "This change clashes with one already made (perhaps at the same moment): "
-        return _error_page(request, 409, "Not now", message + "reload the page and look.")
+        message = _("此更改与已做的更改冲突（可能是同时进行的）：请刷新页面查看。")
+        return _error_page(request, 409, _("暂时不行"), message)
 
     @web.exception_handler(StatementError)
     async def out_of_range(request: Request, exc: StatementError) -> Response:
         # A value the database cannot hold: an id or a number past its column's range.
         if isinstance(exc, DataError) or isinstance(exc.orig, OverflowError | ValueError):
-            message = "a value in this request is out of range: nothing was changed"
-            return _error_page(request, 400, "Please check the request", message)
+            message = _("请求中的某个值超出范围：未做任何更改")
+            return _error_page(request, 400, _("请检查请求"), message)
         # Handled here, so nothing further up logs it: the traceback goes to our log.
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return _internal_error_page(request)
@@ -213,15 +220,11 @@ def database_busy(request: Request, exc: OperationalError) -> Response:
     locked = is_lock_timeout(exc)
     log.warning("database %s: %s", "busy" if locked else "unavailable", type(exc.orig).__name__)
     if locked:
-        title = "数据库正忙 · The database is busy"
-        message = (
-            "另一项写入（例如导入）仍在进行，本次操作未保存，请稍后重试。"
-            "Another write (an import, say) is still running; nothing of this request "
-            "was saved: try again in a moment."
-        )
+        title = _("数据库正忙")
+        message = _("另一项写入（例如导入）仍在进行，本次操作未保存，请稍后重试。")
     else:
-        title = "数据库暂不可用 · The database is unavailable"
-        message = "本次操作未保存，请稍后重试。Nothing of this request was saved: try again later."
+        title = _("数据库暂不可用")
+        message = _("本次操作未保存，请稍后重试。")
     response = _error_page(request, 503, title, message)
     response.headers["Retry-After"] = "5"
     return response
@@ -259,7 +262,8 @@ def create_app(
                 # Outside the routes, so the exception handlers below do not see it.
                 return database_busy(request, exc)
             request.state.principal = found
-        response = await call_next(request)
+        with use_locale(request_locale(request)):
+            response = await call_next(request)
         for key, value in _SECURITY_HEADERS.items():
             response.headers.setdefault(key, value)
         return response
@@ -272,13 +276,13 @@ def create_app(
     async def to_login(request: Request, _exc: NotLoggedIn) -> Response:
         if request.method == "GET":
             return RedirectResponse(f"/login?next={request.url.path}", status_code=303)
-        return HTMLResponse("not logged in", status_code=401)
+        return HTMLResponse(_("未登录"), status_code=401)
 
     @web.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         # A person filled in a form: say which field and why, on a page, not in JSON.
         problems = [
-            f"{'.'.join(str(p) for p in err['loc'][1:]) or 'request'}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or _('请求')}: {err['msg']}"
             for err in exc.errors()
         ]
         return render(
@@ -286,15 +290,14 @@ def create_app(
             "error.html",
             request.state.principal,
             422,
-            title="Please check the form",
+            title=_("请检查表单"),
             message="; ".join(problems),
         )
 
     @web.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        title = {400: "Please check the request", 404: "Not found", 409: "Not now"}.get(
-            exc.status_code, "Error"
-        )
+        titles = {400: _("请检查请求"), 404: _("未找到"), 409: _("暂时不行")}
+        title = titles.get(exc.status_code, _("出错了"))
         return render(
             request,
             "error.html",

@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
 from console.contact_plan import COLUMNS, Heading, cells, terms_of
 from console.contact_plan import plan_csv as plan_csv_text
+from console.i18n import _
 from console.web.auth import LEADS, Principal
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
@@ -43,7 +44,7 @@ def agent_page(
     day, (start, end) = _today(request)
     detail = agent_detail(session, me, agent_id, start, end)
     if detail is None:
-        raise HTTPException(404, "没有这名坐席，或不在您的班组 · no such agent in your teams")
+        raise HTTPException(404, _("没有这名坐席，或不在您的班组"))
     return render(request, "team_agent.html", me, day=day, detail=detail)
 
 

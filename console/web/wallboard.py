@@ -16,16 +16,18 @@ import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
+from console.i18n import N_, _, translated
 from console.listen_in import ListenIn
 from console.wallboard import (
     HEARTBEAT,
+    PAUSE_LABELS,
     SPEAKER_LABELS,
     STATE_LABELS,
     Board,
@@ -87,6 +89,7 @@ def live_page(
     start, end = day_window(at, cw(request).settings.policy.timezone)
     shown = board(floor_rows(session, me, start, end))
     day = start.date().isoformat()
+    words = _words()
     return render(
         request,
         "team_live.html",
@@ -94,9 +97,31 @@ def live_page(
         day=day,
         board=shown,
         at=at,
-        labels=STATE_LABELS,
-        speakers=SPEAKER_LABELS,
+        labels=words["states"],
+        speakers=words["speakers"],
+        pauses=words["pauses"],
+        words=words,
     )
+
+
+def _words() -> dict[str, Any]:
+    """What static/wallboard.js writes itself, in the reader's language."""
+    return {
+        "states": translated(STATE_LABELS),
+        "speakers": translated(SPEAKER_LABELS),
+        "pauses": translated(PAUSE_LABELS),
+        "modes": [[mode, _(name)] for mode, name in _MODES],
+        "barge_in": _("一键强插"),
+        "acknowledge": _("标记已阅"),
+        "acknowledged": _("已阅"),
+        "live": _("实时"),
+        "reconnecting": _("连接中断，正在重连…"),
+        "ringing": _("正在呼叫您的话机"),
+        "at_s": _("第 %(s)s 秒"),
+    }
+
+
+_MODES = (("listen", N_("监听")), ("whisper", N_("密语")), ("barge", N_("强插")))
 
 
 @router.get("/events")
@@ -160,7 +185,7 @@ def acknowledge(
     """A lead has seen the alert (已阅): stamped on it and in the audit log, once."""
     done = acknowledge_alert(session, me, me.username, alert_id, now(request))
     if done is None:
-        raise HTTPException(404, "没有这条提醒，或不在您的班组 · no such alert in your teams")
+        raise HTTPException(404, _("没有这条提醒，或不在您的班组"))
     if request.headers.get("x-csrf-token") is not None:
         return Response(status_code=204)  # the board's script: the stream shows the change
     return RedirectResponse("/team/live", status_code=303)
@@ -178,18 +203,16 @@ def listen_in(
     barge in (强插). Audit-logged in the same transaction, which a failed Originate undoes."""
     call = call_for_lead(session, me, attempt_id)
     if call is None:
-        raise HTTPException(404, "没有这通电话，或不在您的班组 · no such call in your teams")
+        raise HTTPException(404, _("没有这通电话，或不在您的班组"))
     if call.ended:
-        raise HTTPException(409, "通话已结束 · the call has ended")
+        raise HTTPException(409, _("通话已结束"))
     if not call.answered:
-        raise HTTPException(409, "尚未接通，还不能监听 · the call is not connected yet")
+        raise HTTPException(409, _("尚未接通，还不能监听"))
     endpoint = own_endpoint(session, me.user_id)
     if endpoint is None:
+        message = _("您还没有登记自己的话机，管理员可用 `%(command)s` 设置")
         raise HTTPException(
-            409,
-            "您还没有登记自己的话机，管理员可用 callwarden user phone 设置 · you have no SIP "
-            f"phone of your own: an admin sets it with `callwarden user phone {me.username} "
-            "PJSIP/…`",
+            409, message % {"command": f"callwarden user phone {me.username} PJSIP/…"}
         )
     record_listen_in(session, me.username, call, mode.value, endpoint)
     session.flush()  # the audit row is written before the phone rings
@@ -197,7 +220,7 @@ def listen_in(
     try:
         placer.place(spy_request(endpoint, attempt_id, mode, f"listen-{attempt_id}"))
     except AmiUnavailable as exc:
-        raise HTTPException(503, f"电话系统不可用 · the PBX cannot be reached: {exc}") from exc
+        raise HTTPException(503, _("电话系统不可用：%(why)s") % {"why": exc}) from exc
     if request.headers.get("x-csrf-token") is not None:
         return Response(status_code=204)  # the board's script: the phone rings
     return RedirectResponse("/team/live", status_code=303)

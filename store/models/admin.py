@@ -25,6 +25,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sip_endpoint: Mapped[str | None] = mapped_column(String(100))
     """A supervisor's or admin's own desk phone (``PJSIP/1001``): where listening in rings."""
+    locale: Mapped[str] = mapped_column(String(8), default="zh_CN", server_default="zh_CN")
+    """The console's language for this user: ``zh_CN`` (the default) or ``en``."""
 
 
 class ReviewVerdict(Base):

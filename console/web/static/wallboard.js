@@ -8,6 +8,7 @@
   const agents = document.getElementById("agents");
   const alerts = document.getElementById("alerts");
   const status = document.getElementById("live-status");
+  const words = JSON.parse(boardEl.dataset.words); // the page's language, from its catalogs
 
   const duration = (seconds) => {
     const whole = Math.max(0, Math.round(seconds));
@@ -39,7 +40,9 @@
     const running = cell("", "since");
     if (tile.since) { running.dataset.since = tile.since; since(running); }
     const c = tile.counters;
-    tr.append(name, cell(tile.team), cell(tile.state_label, "state"), withCell(tile), running,
+    const state = (words.states[tile.state] || tile.state)
+      + (tile.pause_reason ? `（${words.pauses[tile.pause_reason] || tile.pause_reason}）` : "");
+    tr.append(name, cell(tile.team), cell(state, "state"), withCell(tile), running,
       cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
       cell(c.flags), cell(c.holds), listenCell(tile));
     return tr;
@@ -55,7 +58,7 @@
       const item = document.createElement("li");
       item.className = `said-${line.speaker}${line.flag ? " flagged" : ""}`;
       const who = document.createElement("span");
-      who.className = "who"; who.textContent = line.speaker_label;
+      who.className = "who"; who.textContent = words.speakers[line.speaker] || line.speaker;
       item.append(who, ` ${line.text}`);
       if (line.flag) {
         const flag = document.createElement("strong");
@@ -68,7 +71,7 @@
     return td;
   }
 
-  const MODES = [["listen", "监听 · Listen"], ["whisper", "密语 · Whisper"], ["barge", "强插 · Barge"]];
+  const MODES = words.modes;
   function listenCell(tile) {
     const td = cell("", "listen");
     if (tile.state === "talking" && tile.attempt_id) td.append(listenForm(tile.attempt_id, MODES));
@@ -107,12 +110,12 @@
     category.textContent = a.category;
     const when = document.createElement("span");
     when.className = "muted";
-    when.textContent = ` · ${clock(a.created_at)} · ${a.speaker} · 第 ${a.at_s.toFixed(1)} 秒 / at ${a.at_s.toFixed(1)} s`;
+    when.textContent = ` · ${clock(a.created_at)} · ${a.speaker} · ${words.at_s.replace("%(s)s", a.at_s.toFixed(1))}`;
     head.append(category, ` · ${a.agent} `, when);
     const said = document.createElement("blockquote");
     said.textContent = a.utterance;
     card.append(head, said);
-    if (a.barge) card.append(listenForm(a.attempt_id, [["barge", "一键强插 · Barge in"]]));
+    if (a.barge) card.append(listenForm(a.attempt_id, [["barge", words.barge_in]]));
     if (a.seen) { markSeen(card); return card; }
     const form = document.createElement("form");
     form.className = "ack";
@@ -121,7 +124,7 @@
     const token = document.createElement("input");
     token.type = "hidden"; token.name = "csrf"; token.value = csrf;
     const button = document.createElement("button");
-    button.type = "submit"; button.textContent = "已阅 · Acknowledge";
+    button.type = "submit"; button.textContent = words.acknowledge;
     form.append(token, button);
     card.append(form);
     return card;
@@ -132,7 +135,7 @@
     card.querySelectorAll("form.ack").forEach((f) => f.remove());
     if (!card.querySelector("p.ok")) {
       const seen = document.createElement("p");
-      seen.className = "ok"; seen.textContent = "已阅 · Acknowledged";
+      seen.className = "ok"; seen.textContent = words.acknowledged;
       card.append(seen);
     }
   }
@@ -157,8 +160,8 @@
   on(source, "agent_gone", (d) => document.getElementById(`agent-${d.agent_id}`)?.remove());
   on(source, "alert", putAlert);
   on(source, "alert_seen", (d) => { const c = document.getElementById(`alert-${d.id}`); if (c) markSeen(c); });
-  source.addEventListener("open", () => { status.textContent = "实时 · Live"; status.dataset.live = "yes"; });
-  source.addEventListener("error", () => { status.textContent = "连接中断，正在重连… · Reconnecting…"; status.dataset.live = "no"; });
+  source.addEventListener("open", () => { status.textContent = words.live; status.dataset.live = "yes"; });
+  source.addEventListener("error", () => { status.textContent = words.reconnecting; status.dataset.live = "no"; });
 
   // Acknowledge without leaving the page; the stream then shows it as seen.
   alerts.addEventListener("submit", (event) => {
@@ -178,7 +181,7 @@
     const body = new URLSearchParams(new FormData(form));
     if (event.submitter) body.set("mode", event.submitter.value);
     fetch(form.action, { method: "POST", headers: { "x-csrf-token": csrf }, body })
-      .then((reply) => reply.ok ? "正在呼叫您的话机 · Ringing your phone"
+      .then((reply) => reply.ok ? words.ringing
         : reply.text().then((page) => {
           const found = new DOMParser().parseFromString(page, "text/html").querySelector("main p.error");
           return found ? found.textContent : `HTTP ${reply.status}`;

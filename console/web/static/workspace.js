@@ -32,9 +32,9 @@
     });
     const said = document.getElementById("phrases-for");
     if (said) {
-      said.textContent = hints.size
-        ? `已展开案件 ${row.dataset.account} 适用的情形 · opened: what this case calls for`
-        : `案件 ${row.dataset.account} 暂无特别提示 · nothing in particular for this case`;
+      // The words are the page's (its language), with {account} for the case.
+      const words = hints.size ? said.dataset.opened : said.dataset.nothing;
+      said.textContent = (words || "").replace("{account}", row.dataset.account);
     }
   }
 
@@ -47,7 +47,7 @@
     const what = document.getElementById("dial-next-what");
     if (!button) {
       submit.disabled = true;
-      if (what) what.textContent = `${row.dataset.account} · 现在没有可拨打的号码 · nothing to dial now`;
+      if (what) what.textContent = (what.dataset.none || "").replace("{account}", row.dataset.account);
       return;
     }
     const source = button.form;
