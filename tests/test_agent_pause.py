@@ -95,7 +95,10 @@ def test_the_wallboard_shows_who_is_paused_why_and_since_when(seed: Seed) -> Non
     tile = next(t for t in shown.tiles if t.code == "A01")
     assert tile.state is AgentState.PAUSED
     assert tile.since == CALL_DAY - timedelta(minutes=5)
-    assert tile.as_json()["state_label"] == "暂停 · Paused（会议）"
+    assert (tile.as_json()["state"], tile.as_json()["pause_reason"]) == ("paused", "meeting")
+    client = console_client(seed.app, FakeDialer(seed.app))
+    login(client, "admin1")
+    assert "暂停（会议）" in client.get("/team/live").text  # the reader's language: Chinese
     others = [t.state for t in shown.tiles if t.code != "A01"]
     assert AgentState.PAUSED not in others
 

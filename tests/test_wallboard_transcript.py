@@ -74,7 +74,6 @@ def test_a_call_up_shows_its_last_lines_masked_and_flagged(floor: Floor) -> None
     assert [line.flag for line in shown] == ["", "", "impersonation"]
     assert talking.as_json()["transcript"][2] == {
         "speaker": "agent",
-        "speaker_label": "坐席",
         "at_s": 12.0,
         "text": SAID.replace("13812345678", "138****5678"),
         "flag": "impersonation",
