@@ -6,7 +6,9 @@ dialled through AMI, at most ``originate_per_s`` per second per server. When
 the callee answers, Asterisk asks the FastAGI gate, which checks the policy
 again at that instant before bridging the agent. AMI events end the attempt
 with its outcome; an answered call's two direction files are merged and
-handed to ``on_recording``. While AMI is down nothing is originated: the
+handed to ``on_recording``. A case's numbers are in calling order, each the fallback
+for the one before: once one is answered, the case's other numbers leave the worklists.
+While AMI is down nothing is originated: the
 reservation just made is released and the link is re-opened with backoff.
 """
 
@@ -364,11 +366,20 @@ class Campaign:
         )
         key = end.status.value
         self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
+        if end.status is AttemptStatus.ANSWERED:
+            self._reached(call.item.case_id)
         with self._agents:
             self.busy.discard(call.agent_id)
         del self.calls[attempt]
         if call.answered:
             self._collect(attempt)
+
+    def _reached(self, case_id: int) -> None:
+        """A case's numbers are listed in calling order, each the fallback for the one before:
+        once one is answered, the case was reached, and its other numbers leave the worklists
+        (no centre rings a person back on their home phone seconds after speaking to them)."""
+        for items in self.worklists.values():
+            items[:] = [item for item in items if item.case_id != case_id]
 
     def _expire_waits(self) -> None:
         for attempt in list(self.calls):

@@ -24,6 +24,7 @@ from dialer.testing import (
     Transcript,
     TranscriptMismatch,
     VirtualTime,
+    by_number,
 )
 from store.db import SessionFactory
 from store.enums import AttemptStatus, Direction
@@ -341,3 +342,26 @@ def test_a_number_on_the_line_with_one_agent_is_not_dialled_by_another(
     assert [(a.status, a.rule_id) for a in during] == [
         (AttemptStatus.BLOCKED, "law.one_call_at_a_time")
     ]
+
+
+# ── a case reached ──────────────────────────────────────────────────────────
+def test_a_case_reached_is_not_dialled_again_on_its_other_numbers(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    # The worklist lists a case's numbers in calling order (mobile, home, work): the next is
+    # for when the one before is not answered. The demo rang a debtor on all three within
+    # seconds of speaking to them.
+    load_sample(sessions)
+    with sessions.begin() as session:
+        session.add(Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet"))
+    by_case: dict[int, list[DialItem]] = {}
+    for t in debtor_targets(sessions):
+        by_case.setdefault(t.case_id, []).append(DialItem(t.phone_number_id, t.case_id, t.e164))
+    reached, unanswered, other = [items for items in by_case.values() if len(items) >= 2][:3]
+    plan = [*reached[:2], *unanswered[:2], other[0]]
+    replies = {reached[0].e164: ANSWERED, unanswered[0].e164: NO_ANSWER}
+    sim = simulate(sessions, tmp_path, by_number(replies, ANSWERED), {1: plan}, agents=1)
+    sim.run()
+    dialled = [a.e164 for a in sim.attempts()]
+    # the unanswered case goes on to its next number; the reached one does not
+    assert dialled == [reached[0].e164, unanswered[0].e164, unanswered[1].e164, other[0].e164]
