@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.browser import _free_port
 from tests.test_cli import run
@@ -93,6 +94,9 @@ def test_user_add_then_serve_then_log_in(tmp_path: Path) -> None:
         assert page.status_code == 200 and "Flagged calls" in page.text
 
 
+@pytest.mark.asterisk  # its console dials: the demo's Asterisk, phones and Whisper are up
+@pytest.mark.model
+@pytest.mark.slow
 def test_demo_serves_the_console_with_a_login_per_role(tmp_path: Path) -> None:
     port = _free_port()
     with started(["demo", "--no-calls"], tmp_path, _env(port), "the console's clock") as lines:
