@@ -81,6 +81,22 @@ def _prefill(drafted: DraftedNote | None, today: date) -> dict[str, str]:
     }
 
 
+MISSING_ZH = {
+    "promised_amount": "请填写承诺金额：承诺还款须有金额 · promised amount: a promise needs one",
+    "promised_date": "请填写承诺日期：承诺还款须有日期 · promised date: a promise needs one",
+}
+
+
+def missing_fields(form: dict[str, str]) -> dict[str, str]:
+    """The fields a promise to pay still lacks in the form as shown (drafted, or as the agent
+    sent it), each with what to say on the field: marked before the agent presses save,
+    since saving without them is refused."""
+    if form.get("outcome") != NoteOutcome.PROMISE_TO_PAY.value:
+        return {}
+    given = {"promised_amount": form.get("amount", ""), "promised_date": form.get("date", "")}
+    return {field: MISSING_ZH[field] for field, value in given.items() if not value.strip()}
+
+
 def _my_agent(session: Session, me: Principal) -> Agent:
     agent = session.get(Agent, me.agent_id) if me.agent_id else None
     if agent is None:
@@ -126,6 +142,11 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
     # The form opens filled from the call's transcript when there is one; the agent edits it.
     drafted = draft_for_attempt(session, pending[0], _zone(request)) if pending else None
     wording, current = _worklist_wording(request, session, in_flight or pending, found)
+    form = (
+        typed
+        if typed and pending and typed["attempt"] == str(pending[0].id)
+        else _prefill(drafted, _today(request))
+    )
     return render(
         request,
         "agent_worklist.html",
@@ -147,9 +168,9 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         unavailable=dialer(request).unavailable(),
         error=error,
         today=_today(request).isoformat(),
-        draft=typed
-        if typed and pending and typed["attempt"] == str(pending[0].id)
-        else _prefill(drafted, _today(request)),
+        draft=form,
+        missing=missing_fields(form),
+        missing_said=MISSING_ZH,
         wording=wording,
         current=current,
     )
