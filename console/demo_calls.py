@@ -21,7 +21,7 @@ from sqlalchemy import func, select
 
 from compliance.policy import Profile
 from console.app import App
-from console.demo_line import Callees, DemoClock
+from console.demo_line import UNANSWERED, Callees, DemoClock
 from dialer.agi.thread import AgiThread
 from dialer.campaign import DialItem
 from dialer.gate import PolicyJudge
@@ -50,13 +50,21 @@ class PlannedCall:
 
 
 def plan_calls(app: App, profile: Profile, at: datetime, callees: Callees) -> list[PlannedCall]:
-    """Up to 24 due numbers, each given a scenario that fits who answers."""
+    """Up to 24 due numbers, each given a scenario that fits who answers. A case's next number
+    is planned only after one that will not answer: the campaign leaves a reached case."""
     schedule = app.schedule(profile, at)
     plans: list[PlannedCall] = []
-    for work in schedule.dialable[:CALLS_PER_RUN]:
+    reached: set[int] = set()
+    for work in schedule.dialable:
         entry = work.entry
+        if len(plans) == CALLS_PER_RUN:
+            break
+        if entry.case.facts.case_id in reached:
+            continue
         contact = entry.person.contact_type.value
         scenario = callees.choose(entry.number.e164, contact)
+        if scenario not in UNANSWERED:
+            reached.add(entry.case.facts.case_id)
         item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
         plans.append(PlannedCall(item, work.agent, contact, scenario))
     return plans

@@ -17,7 +17,7 @@ from compliance.complaints import CHANNEL_LABELS, GRADE_LABELS, STATUS_LABELS
 from compliance.promises import LABELS as PROMISE_LABELS
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
-from console.note_drafts import DraftedNote, draft_for_attempt
+from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
 from console.web.auth import AGENT, Principal
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
@@ -79,22 +79,6 @@ def _prefill(drafted: DraftedNote | None, today: date) -> dict[str, str]:
         "text": d.summary,
         "of": str(drafted.recording_id),
     }
-
-
-MISSING_ZH = {
-    "promised_amount": "请填写承诺金额：承诺还款须有金额 · promised amount: a promise needs one",
-    "promised_date": "请填写承诺日期：承诺还款须有日期 · promised date: a promise needs one",
-}
-
-
-def missing_fields(form: dict[str, str]) -> dict[str, str]:
-    """The fields a promise to pay still lacks in the form as shown (drafted, or as the agent
-    sent it), each with what to say on the field: marked before the agent presses save,
-    since saving without them is refused."""
-    if form.get("outcome") != NoteOutcome.PROMISE_TO_PAY.value:
-        return {}
-    given = {"promised_amount": form.get("amount", ""), "promised_date": form.get("date", "")}
-    return {field: MISSING_ZH[field] for field, value in given.items() if not value.strip()}
 
 
 def _my_agent(session: Session, me: Principal) -> Agent:
