@@ -210,6 +210,17 @@ class Campaign:
         if expired:
             log.warning("closed %d attempt(s) a previous dialer left in flight", expired)
         stop_at = self.timer.monotonic() + self.settings.run_for_s
+        try:
+            self._loop(stop_at)
+        except KeyboardInterrupt:  # Ctrl-C, or a SIGTERM made one: no attempt stays open
+            self._end_followed("campaign interrupted")
+            raise
+        finally:
+            if self._ami is not None:
+                self._ami.close()
+        return self.summary
+
+    def _loop(self, stop_at: float) -> None:
         while True:
             self._link()  # events are followed even when nothing is left to dial (inbound)
             self._drain_events()
@@ -226,9 +237,6 @@ class Campaign:
             ):
                 break
             self.timer.sleep(0.01)
-        if self._ami is not None:
-            self._ami.close()
-        return self.summary
 
     def _link(self) -> AmiLink | None:
         if self._ami is not None and self._ami.connected:
@@ -257,12 +265,17 @@ class Campaign:
         self._ami.close()
         self._ami = None
         self.summary.ami_failures += 1
+        self._end_followed("AMI link lost")
+
+    def _end_followed(self, cause: str) -> None:
+        """End every call this campaign follows (no event will): answered ones as answered,
+        the others as failed; their agents free up."""
         lost = [*self.calls.values(), *self.inbound_calls.values()]
         self.calls.clear()
         self.inbound_calls.clear()
         for call in lost:
             status = AttemptStatus.ANSWERED if call.answered else AttemptStatus.FAILED
-            mark_ended(self.sessions, call.attempt_id, status, "AMI link lost", self.clock())
+            mark_ended(self.sessions, call.attempt_id, status, cause, self.clock())
             self.summary.outcomes["lost"] = self.summary.outcomes.get("lost", 0) + 1
             with self._agents:
                 self.busy.discard(call.agent_id)

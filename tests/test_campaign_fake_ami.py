@@ -365,3 +365,23 @@ def test_a_case_reached_is_not_dialled_again_on_its_other_numbers(
     dialled = [a.e164 for a in sim.attempts()]
     # the unanswered case goes on to its next number; the reached one does not
     assert dialled == [reached[0].e164, unanswered[0].e164, unanswered[1].e164, other[0].e164]
+
+
+def test_a_campaign_interrupted_mid_call_ends_the_calls_it_followed(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    # Ctrl-C (or the demo's SIGTERM) while two calls talk: no attempt stays open for ever,
+    # holding its person "in a call" (law.one_call_at_a_time) and its agent "on the line".
+    sim = simulate(sessions, tmp_path, lambda r: ANSWERED, {1: book[:2], 2: book[2:4]})
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    sim.time.at(10.0, interrupt)  # both first calls talk for 33 s
+    with pytest.raises(KeyboardInterrupt):
+        sim.run()
+    attempts = sim.attempts()
+    assert len(attempts) == 2
+    assert all(a.ended_at is not None for a in attempts), [(a.id, a.status) for a in attempts]
+    assert {a.hangup_cause for a in attempts} == {"campaign interrupted"}
+    assert sim.campaign.busy == set()
