@@ -160,13 +160,16 @@ def _serve(
         "拨打 (D) places a real call through the demo's Asterisk to a simulated phone",
         file=out,
     )
-    print(
-        f"serving with dialler: http://{settings.host}:{settings.port}/ "
-        f"({time.monotonic() - started:.0f} s after the demo started)",
-        file=out,
-        flush=True,
-    )
-    serve(app, settings.host, settings.port, dialer, clock=clock)
+
+    def ready() -> None:
+        print(
+            f"serving with dialler: http://{settings.host}:{settings.port}/ "
+            f"({time.monotonic() - started:.0f} s after the demo started)",
+            file=out,
+            flush=True,
+        )
+
+    serve(app, settings.host, settings.port, dialer, clock=clock, on_started=ready)
 
 
 def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:

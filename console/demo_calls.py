@@ -129,6 +129,7 @@ class Transcribing:
     def __init__(self, app: App) -> None:
         self.app = app
         self.work: queue.Queue[tuple[int, Path] | None] = queue.Queue()
+        self.added = 0
         self.stored = 0
         self.transcribed = 0
         self.seconds = 0.0
@@ -136,6 +137,7 @@ class Transcribing:
         self.thread.start()
 
     def add(self, attempt: int, path: Path) -> None:
+        self.added += 1
         self.work.put((attempt, path))
 
     def drain(self) -> None:
@@ -143,8 +145,11 @@ class Transcribing:
         self.work.join()
 
     def finish(self) -> int:
+        """Transcribe what was added, then stop; with nothing added, stop at once (the model
+        may still be loading: a demo stopped before any call does not wait for it)."""
         self.work.put(None)
-        self.thread.join()
+        if self.added:
+            self.thread.join()
         return self.transcribed
 
     def _run(self) -> None:
