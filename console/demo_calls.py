@@ -23,7 +23,7 @@ from compliance.policy import Profile
 from console.app import App
 from console.demo_line import UNANSWERED, Callees, DemoClock
 from dialer.agi.thread import AgiThread
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
 from dialer.gate import PolicyJudge
 from dialer.sandbox import Sandbox
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign

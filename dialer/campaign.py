@@ -14,7 +14,6 @@ reservation just made is released and the link is re-opened with backoff.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
@@ -25,16 +24,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from dialer.agi import AgiSession, Handler
+from dialer.agi import Handler
 from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.answer_gate import AnswerGate
+from dialer.calls import CallState, DialItem
 from dialer.errors import AmiUnavailable
+from dialer.inbound import inbound_handler
 from dialer.outcomes import ending, from_hangup
 from recorder.errors import BadRecording
 from recorder.merge import merge_noting_repairs
 from store.attempts import (
     expire_stale,
-    log_inbound,
     mark_ended,
     mark_originated,
     release,
@@ -65,15 +65,6 @@ class SystemTimer:
 
 
 @dataclass(frozen=True)
-class DialItem:
-    """One number on one agent's worklist."""
-
-    phone_number_id: int
-    case_id: int
-    e164: str
-
-
-@dataclass(frozen=True)
 class CampaignSettings:
     recordings_inside: str
     """Where MixMonitor writes, as Asterisk sees it."""
@@ -90,17 +81,6 @@ class CampaignSettings:
     """In-flight attempts older than this (left by a dialer that died) are closed at start."""
     keep_open: bool = False
     """Stay up for inbound calls until ``run_for_s`` even when no number is left to dial."""
-
-
-@dataclass
-class CallState:
-    attempt_id: int
-    agent_id: int
-    item: DialItem
-    answered: bool = False
-    response: dict[str, str] | None = None
-    responded_at: float = 0.0
-    hangup: dict[str, str] | None = None
 
 
 @dataclass
@@ -147,7 +127,7 @@ class Campaign:
         self._collecting: dict[int, _Collecting] = {}
         """Inbound calls by their channel's Uniqueid (their Hangup names it)."""
         self.busy: set[int] = set()
-        self._agents = threading.Lock()
+        self.agents_lock = threading.Lock()
         """``busy`` is shared with the FastAGI thread (inbound calls take agents too)."""
         self.summary = CampaignSummary()
         self._ami: AmiLink | None = None
@@ -176,33 +156,14 @@ class Campaign:
     # ── a customer calling back ────────────────────────────────────────────
     def inbound(self) -> Handler:
         """Logs the call as inbound (never counted toward caps) and bridges an idle agent."""
+        return inbound_handler(self)
 
-        async def handle(session: AgiSession) -> None:
-            caller = session.request.env.get("agi_callerid", "")
-            with self._agents:
-                agent = next((a for a in self.agent_dial if a not in self.busy), None)
-                if agent is not None:
-                    self.busy.add(agent)
-            if agent is None:
-                await session.set_variable("CW_AGENT", "")  # the dialplan says goodbye
-                return
-            attempt = await asyncio.to_thread(
-                log_inbound, self.sessions, caller, agent, self.clock()
-            )
-            if attempt is None:
-                with self._agents:
-                    self.busy.discard(agent)
-                await session.set_variable("CW_AGENT", "")
-                return
-            uniqueid = session.request.env.get("agi_uniqueid", "")
-            call = CallState(attempt, agent, DialItem(0, 0, caller), answered=True)
-            self.inbound_calls[uniqueid] = call
-            self.summary.inbound += 1
-            rec = f"{self.settings.recordings_inside}/attempt-{attempt}"
-            await session.set_variable("CW_REC", rec)
-            await session.set_variable("CW_AGENT", self.agent_dial[agent])
+    @property
+    def recordings_inside(self) -> str:
+        return self.settings.recordings_inside
 
-        return handle
+    def took_inbound(self) -> None:
+        self.summary.inbound += 1
 
     # ── the loop ───────────────────────────────────────────────────────────
     def run(self) -> CampaignSummary:
@@ -277,12 +238,12 @@ class Campaign:
             status = AttemptStatus.ANSWERED if call.answered else AttemptStatus.FAILED
             mark_ended(self.sessions, call.attempt_id, status, cause, self.clock())
             self.summary.outcomes["lost"] = self.summary.outcomes.get("lost", 0) + 1
-            with self._agents:
+            with self.agents_lock:
                 self.busy.discard(call.agent_id)
 
     def _start_calls(self) -> None:
         for agent_id, items in self.worklists.items():
-            with self._agents:
+            with self.agents_lock:
                 if agent_id in self.busy or not items:
                     continue
             if self.timer.monotonic() < self._next_originate:
@@ -290,12 +251,12 @@ class Campaign:
             link = self._link()
             if link is None:
                 return  # nothing is reserved or originated while AMI is down
-            with self._agents:  # claimed before the reservation: an inbound call can't take it
+            with self.agents_lock:  # claimed before the reservation: an inbound call can't take it
                 if agent_id in self.busy:
                     continue
                 self.busy.add(agent_id)
             if not self._dial_next(agent_id, items, link):
-                with self._agents:
+                with self.agents_lock:
                     self.busy.discard(agent_id)
 
     def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> bool:
@@ -362,7 +323,7 @@ class Campaign:
             if inbound is not None:
                 end = from_hangup(event.headers, answered=True)
                 mark_ended(self.sessions, inbound.attempt_id, end.status, end.cause, self.clock())
-                with self._agents:
+                with self.agents_lock:
                     self.busy.discard(inbound.agent_id)
                 self._collect(inbound.attempt_id)
 
@@ -381,7 +342,7 @@ class Campaign:
         self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
         if end.status is AttemptStatus.ANSWERED:
             self._reached(call.item.case_id)
-        with self._agents:
+        with self.agents_lock:
             self.busy.discard(call.agent_id)
         del self.calls[attempt]
         if call.answered:

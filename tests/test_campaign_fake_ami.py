@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from dialer.ami import OriginateRequest
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import Campaign, CampaignSettings
 from dialer.testing import (
     FakeAsterisk,
     OriginateHandler,

@@ -23,7 +23,7 @@ from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
 from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
 from store.enums import AccountClass, ConsentScope, Role

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Protocol
 
 from console.app import App, Pace
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
 from dialer.sandbox import Sandbox
 from dialer.sandbox.campaigns import Staffing
 
