@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 
 from compliance.policy import load_profile
 from dialer.ami import OriginateRequest, PystAmi
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import Campaign, CampaignSettings
 from dialer.gate import PolicyJudge
 from dialer.sandbox import (
     Sandbox,

@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from functools import cached_property
@@ -294,18 +295,18 @@ class App:
             return None
         return core
 
-    def run_campaign(
-        self, core: Sandbox, profile: Profile, staffing: Staffing, start_at: datetime, pace: Pace
+    def run_campaign(  # noqa: PLR0917 (what one campaign is made of)
+        self,
+        core: Sandbox,
+        profile: Profile,
+        staffing: Staffing,
+        start_at: datetime,
+        pace: Pace,
+        on_recording: Callable[[int, Path], None] | None = None,
     ) -> CampaignSummary:
-        """Dial the staffing's worklists through ``core``; recordings go to the workers' queue."""
-        queue = self.queue()
-
-        def recorded(attempt: int, path: Path) -> None:
-            intake = self.store_recording(
-                path, CallMetadata(call_attempt_id=attempt, agent_channel=0)
-            )
-            queue.enqueue(intake.recording_id)
-
+        """Dial the staffing's worklists through ``core``; recordings go to the workers' queue,
+        or to ``on_recording`` (the demo's own transcription, in its process)."""
+        recorded = on_recording or self._to_queue()
         campaign = sandbox_campaign(
             self.sessions,
             PolicyJudge(profile),
@@ -324,6 +325,18 @@ class App:
             return campaign.run()
         finally:
             agi.close()
+
+    def _to_queue(self) -> Callable[[int, Path], None]:
+        """Store each recording and hand it to the workers' queue."""
+        queue = self.queue()
+
+        def queued(attempt: int, path: Path) -> None:
+            intake = self.store_recording(
+                path, CallMetadata(call_attempt_id=attempt, agent_channel=0)
+            )
+            queue.enqueue(intake.recording_id)
+
+        return queued
 
 
 RETENTION_AT = time(3, 30)

@@ -155,7 +155,10 @@ def _add_demo_command(sub: argparse._SubParsersAction[argparse.ArgumentParser]) 
     demo = sub.add_parser("demo", help="run the main job on the embedded default (SQLite)")
     demo.add_argument("--no-serve", action="store_true", help="exit after the summary")
     demo.add_argument(
-        "--no-calls", action="store_true", help="stop after the worklists (no Asterisk)"
+        "--no-calls",
+        action="store_true",
+        help="place no calls before serving (its console still dials); with --no-serve, "
+        "stop after the worklists (no Asterisk)",
     )
     demo.set_defaults(handler=cmd_demo)
 

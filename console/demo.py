@@ -13,12 +13,17 @@ from __future__ import annotations
 import argparse
 import json
 import secrets
+import signal
+import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from datetime import time as clock_time
 from importlib import resources
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
@@ -27,9 +32,11 @@ from sqlalchemy import func, select
 from compliance.policy import Profile
 from compliance.policy.calendar import is_working_day
 from console.app import App, provisioned_notice
-from console.demo_calls import run_demo_calls
+from console.demo_calls import Transcribing, plan_calls, run_demo_calls
+from console.demo_line import Callees, DemoClock, demo_line, scenarios_for
 from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user, default_actor, password_matches, set_password
+from console.web.dialing import SandboxPreviewDialer
 from store.case_import import import_cases
 from store.enums import Role
 from store.migrate import upgrade
@@ -75,18 +82,74 @@ def cmd_demo(app: App, args: argparse.Namespace, out: TextIO) -> int:
     profile = app.profile()
     at = next_working_morning(profile, _latest_activity(app))
     _preview(app, profile, at, out)
-    if not args.no_calls:
-        run_demo_calls(app, profile, at, out)
-    print(f"done in {time.monotonic() - started:.1f} s", file=out)
-    if not args.no_serve:
-        _serve(app, at, out)
+    if args.no_calls and args.no_serve:
+        print(f"done in {time.monotonic() - started:.1f} s", file=out)
+        return 0
+    try:
+        with interrupted_by_sigterm():
+            _calls_and_console(app, args, profile, at, started, out)
+    except KeyboardInterrupt:
+        print("stopped: the demo's Asterisk, phones and transcription are down", file=out)
+        return 130
     return 0
 
 
-def _serve(app: App, at: datetime, out: TextIO) -> None:
-    """The console on the demo's simulated day, until Ctrl-C, with the logins on screen."""
-    from console.web.dialing import NoDialer  # noqa: PLC0415 (only when serving)
-    from console.web.server import serve  # noqa: PLC0415
+def _calls_and_console(  # noqa: PLR0917 (the demo's parts)
+    app: App,
+    args: argparse.Namespace,
+    profile: Profile,
+    at: datetime,
+    started: float,
+    out: TextIO,
+) -> None:
+    """The demo's line up; its calls (unless ``--no-calls``); its console (unless
+    ``--no-serve``), which dials through the same line on the same clock; then all of it
+    down, whatever ended it."""
+    callees = Callees()
+    plans = [] if args.no_calls else plan_calls(app, profile, at, callees)
+    chosen = callees.every_number(app.schedule(profile, at))
+    scenarios = scenarios_for(chosen, app.paths.demo / "sounds")
+    transcribing = Transcribing(app)  # the model loads while Asterisk starts
+    dialer: SandboxPreviewDialer | None = None
+    try:
+        with demo_line(app, scenarios) as core:
+            clock = DemoClock.starting(at)
+            if plans:
+                run_demo_calls(app, profile, plans, core, transcribing, clock, out)
+            print(f"done in {time.monotonic() - started:.1f} s", file=out, flush=True)
+            if not args.no_serve:
+                dialer = SandboxPreviewDialer(app, lambda: core, transcribing.add)
+                _serve(app, clock, dialer, started, out)
+    finally:
+        if dialer is not None:
+            dialer.wait(30.0)  # the line is down: a call still up has ended
+        transcribing.finish()
+
+
+@contextmanager
+def interrupted_by_sigterm() -> Iterator[None]:
+    """SIGTERM interrupts as Ctrl-C does, so that what the demo started is stopped on the way
+    out (its Asterisk runs in a session of its own: killing the demo would leave it up)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _serve(
+    app: App, clock: DemoClock, dialer: SandboxPreviewDialer, started: float, out: TextIO
+) -> None:
+    """The console on the demo's simulated day, dialling through the demo's line, until
+    Ctrl-C, with the logins on screen."""
+    from console.web.server import serve  # noqa: PLC0415 (only when serving)
 
     logins = ensure_demo_users(app)
     settings = app.settings.console
@@ -95,19 +158,21 @@ def _serve(app: App, at: datetime, out: TextIO) -> None:
     for username, (role, password) in logins.items():
         print(f"  {role:<10} {username:<6} {password}", file=out)
     print(
-        f"the console's clock runs from {at:%Y-%m-%d %H:%M} (the demo's simulated day); "
-        "agents owe a note for each of their calls before the next is offered",
+        f"the console's clock goes on from {clock():%Y-%m-%d %H:%M} (the demo's simulated day); "
+        "agents owe a note for each of their calls before the next is offered; "
+        "拨打 (D) places a real call through the demo's Asterisk to a simulated phone",
         file=out,
-        flush=True,
     )
-    started = time.monotonic()
-    serve(
-        app,
-        settings.host,
-        settings.port,
-        NoDialer(),
-        clock=lambda: at + timedelta(seconds=time.monotonic() - started),
-    )
+
+    def ready() -> None:
+        print(
+            f"serving with dialler: http://{settings.host}:{settings.port}/ "
+            f"({time.monotonic() - started:.0f} s after the demo started)",
+            file=out,
+            flush=True,
+        )
+
+    serve(app, settings.host, settings.port, dialer, clock=clock, on_started=ready)
 
 
 def ensure_demo_users(app: App) -> dict[str, tuple[str, str]]:

@@ -7,7 +7,6 @@ holds and do-not-call entries count, as they would in real life).
 
 from __future__ import annotations
 
-import json
 import logging
 import queue
 import threading
@@ -22,30 +21,19 @@ from sqlalchemy import func, select
 
 from compliance.policy import Profile
 from console.app import App
+from console.demo_line import UNANSWERED, Callees, DemoClock
 from dialer.agi.thread import AgiThread
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
 from dialer.gate import PolicyJudge
-from dialer.sandbox import (
-    Sandbox,
-    default_cache,
-    ensure_root,
-    instance_name,
-    new_sandbox,
-    start,
-    stop,
-)
+from dialer.sandbox import Sandbox
 from dialer.sandbox.campaigns import Staffing, sandbox_campaign
-from dialer.sandbox.phones import Scenario, split_labelled_call, start_phones
 from recorder.intake import CallMetadata
 from store.models import Agent, CallAttempt, DoNotCall, Flag, Hold, Recording
 from store.pii import mask_phone
 from store.types import utcnow
+from transcriber.pipeline import RecordingProcessor
 
 log = logging.getLogger(__name__)
-LABELLED = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "calls"
-DEBTOR_CALLS = ("cw01", "cw07", "cw34", "cw11", "cw15", "cw02", "cw24", "cw04", "cw18", "cw21")
-THIRD_PARTY_CALLS = ("cw27", "cw31", "cw30", "cw32", "cw28", "cw44")
-UNANSWERED = ("busy", "no_answer", "unreachable")
 CALLS_PER_RUN = 24
 
 
@@ -61,47 +49,40 @@ class PlannedCall:
     flags: list[str] = field(default_factory=list)
 
 
-def plan_calls(app: App, profile: Profile, at: datetime) -> list[PlannedCall]:
-    """Up to 24 due numbers, each given a scenario that fits who answers."""
+def plan_calls(app: App, profile: Profile, at: datetime, callees: Callees) -> list[PlannedCall]:
+    """Up to 24 due numbers, each given a scenario that fits who answers. A case's next number
+    is planned only after one that will not answer: the campaign leaves a reached case."""
     schedule = app.schedule(profile, at)
     plans: list[PlannedCall] = []
-    debtor = third = 0
-    for index, work in enumerate(schedule.dialable[:CALLS_PER_RUN]):
+    reached: set[int] = set()
+    for work in schedule.dialable:
         entry = work.entry
+        if len(plans) == CALLS_PER_RUN:
+            break
+        if entry.case.facts.case_id in reached:
+            continue
         contact = entry.person.contact_type.value
-        if index % 6 == 5:
-            scenario = UNANSWERED[(index // 6) % 3]
-        elif contact == "debtor":
-            scenario, debtor = DEBTOR_CALLS[debtor % len(DEBTOR_CALLS)], debtor + 1
-        else:
-            scenario, third = THIRD_PARTY_CALLS[third % len(THIRD_PARTY_CALLS)], third + 1
+        scenario = callees.choose(entry.number.e164, contact)
+        if scenario not in UNANSWERED:
+            reached.add(entry.case.facts.case_id)
         item = DialItem(entry.phone_number_id, entry.case.facts.case_id, entry.number.e164)
         plans.append(PlannedCall(item, work.agent, contact, scenario))
     return plans
 
 
-def scenarios_for(plans: list[PlannedCall], work: Path) -> dict[str, Scenario]:
-    scenarios: dict[str, Scenario] = {}
-    for plan in plans:
-        if plan.scenario in UNANSWERED:
-            scenarios[plan.item.e164] = Scenario(plan.scenario)
-            continue
-        label = json.loads((LABELLED / f"{plan.scenario}.json").read_text(encoding="utf-8"))
-        agent, callee = split_labelled_call(
-            LABELLED / f"{plan.scenario}.wav", label["agent_channel"], work
-        )
-        scenarios[plan.item.e164] = Scenario("answer", callee, agent, rings_s=1.0)
-    return scenarios
-
-
-def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> list[PlannedCall]:
-    """Dial, record, transcribe and flag; print what happened to each call."""
+def run_demo_calls(  # noqa: PLR0917 (the demo's parts)
+    app: App,
+    profile: Profile,
+    plans: list[PlannedCall],
+    core: Sandbox,
+    transcribing: Transcribing,
+    clock: DemoClock,
+    out: TextIO,
+) -> list[PlannedCall]:
+    """Dial through the demo's line (``core``), record, transcribe and flag; print what
+    happened to each call."""
     run_started = utcnow()
-    plans = plan_calls(app, profile, at)
-    if not LABELLED.is_dir():
-        raise FileNotFoundError(f"{LABELLED}: the labelled calls the simulated phones play")
-    work = app.paths.demo
-    work.mkdir(parents=True, exist_ok=True)
+    at = clock()
     judge = PolicyJudge(profile)
     with app.sessions() as session:
         agents = {a.code: a for a in session.scalars(select(Agent).where(Agent.active))}
@@ -110,34 +91,23 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
         worklists.setdefault(agents[plan.agent_code].id, []).append(plan.item)
     dial = {agent.id: f"PJSIP/{agent.code.lower()}@simnet" for agent in agents.values()}
     started = time.monotonic()
-    agi = AgiThread()
-    core = new_sandbox(ensure_root(default_cache()), instance_name("demo", work), agi.port)
-    core_state, phones_state = work / "core.json", work / "phones.json"
-    running = start(core, core_state)
-    phones: Sandbox | None = None
-    transcribing = Transcribing(app)
+    campaign = sandbox_campaign(
+        app.sessions,
+        judge,
+        core,
+        Staffing(worklists, dial),
+        at,
+        transcribing.add,
+        lookback=profile.lookback(),
+        ring_timeout_s=8,
+        run_for_s=900,
+    )
+    agi = AgiThread({"gate": campaign.gate(), "inbound": campaign.inbound()}, core.agi_port)
     try:
-        phones = start_phones(running, scenarios_for(plans, work / "sounds"), phones_state)
-        campaign = sandbox_campaign(
-            app.sessions,
-            judge,
-            running,
-            Staffing(worklists, dial),
-            at,
-            transcribing.add,
-            lookback=profile.lookback(),
-            ring_timeout_s=8,
-            run_for_s=900,
-        )
-        agi.server.handlers["gate"] = campaign.gate()
-        agi.server.handlers["inbound"] = campaign.inbound()
         summary = campaign.run()
     finally:
-        if phones is not None:
-            stop(phones, phones_state)
-        stop(running, core_state)
         agi.close()
-        transcribed = transcribing.finish()
+    transcribing.drain()
     print(
         f"[4/5] {summary.reserved} calls placed through Asterisk in "
         f"{time.monotonic() - started:.0f} s: "
@@ -145,8 +115,8 @@ def run_demo_calls(app: App, profile: Profile, at: datetime, out: TextIO) -> lis
         file=out,
     )
     print(
-        f"[5/5] {transcribing.stored} recordings stored, {transcribed} transcribed and checked "
-        f"(while the calls went on; {transcribing.seconds:.0f} s of work)",
+        f"[5/5] {transcribing.stored} recordings stored, {transcribing.transcribed} transcribed "
+        f"and checked (while the calls went on; {transcribing.seconds:.0f} s of work)",
         file=out,
     )
     _report(app, plans, at, run_started, out)
@@ -159,6 +129,7 @@ class Transcribing:
     def __init__(self, app: App) -> None:
         self.app = app
         self.work: queue.Queue[tuple[int, Path] | None] = queue.Queue()
+        self.added = 0
         self.stored = 0
         self.transcribed = 0
         self.seconds = 0.0
@@ -166,30 +137,49 @@ class Transcribing:
         self.thread.start()
 
     def add(self, attempt: int, path: Path) -> None:
+        self.added += 1
         self.work.put((attempt, path))
 
+    def drain(self) -> None:
+        """Wait until every recording added so far is stored and transcribed."""
+        self.work.join()
+
     def finish(self) -> int:
+        """Transcribe what was added, then stop; with nothing added, stop at once (the model
+        may still be loading: a demo stopped before any call does not wait for it)."""
         self.work.put(None)
-        self.thread.join()
+        if self.added:
+            self.thread.join()
         return self.transcribed
 
     def _run(self) -> None:
-        processor = self.app.processor()  # the model loads once, while the first calls ring
+        try:
+            processor = self.app.processor()  # the model loads once, while the first calls ring
+        except Exception:  # the calls go on; what drains the queue must not wait forever
+            log.exception("the model did not load: recordings are stored, not transcribed")
+            processor = None
         done = False
         while not done:
             jobs = [self.work.get()]
             while len(jobs) < self.app.settings.queue.batch and not self.work.empty():
                 jobs.append(self.work.get_nowait())  # calls that ended meanwhile: decode together
             done = None in jobs
-            started = time.monotonic()
-            stored = (self._store(job) for job in jobs if job is not None)
-            ids = [i for i in stored if i is not None]
             try:
+                self._batch([job for job in jobs if job is not None], processor)
+            finally:
+                for _ in jobs:
+                    self.work.task_done()
+
+    def _batch(self, jobs: list[tuple[int, Path]], processor: RecordingProcessor | None) -> None:
+        started = time.monotonic()
+        ids = [i for i in map(self._store, jobs) if i is not None]
+        try:
+            if processor is not None and ids:
                 outcomes = processor.process_batch(ids)
                 self.transcribed += sum(o.status == "transcribed" for o in outcomes)
-            except Exception:  # a bad batch must not stop the demo
-                log.exception("recordings %s not processed", ids)
-            self.seconds += time.monotonic() - started
+        except Exception:  # a bad batch must not stop the demo
+            log.exception("recordings %s not processed", ids)
+        self.seconds += time.monotonic() - started
 
     def _store(self, job: tuple[int, Path]) -> int | None:
         attempt, path = job

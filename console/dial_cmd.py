@@ -19,7 +19,8 @@ from console.app import App, Pace
 from console.bounds import parse_at
 from console.errors import UsageError
 from console.worklists import every_worklist
-from dialer.campaign import CampaignSummary, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import CampaignSummary
 from dialer.sandbox.campaigns import Staffing
 from store.models import Agent
 from store.pii import mask_phone

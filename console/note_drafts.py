@@ -1,5 +1,6 @@
 """The note form's draft: a finished call's stored transcript through the pure drafting
-rules (``compliance.notes_draft``), at the call's local date in the centre's zone."""
+rules (``compliance.notes_draft``), at the call's local date in the centre's zone; and the
+fields a promise in the form still lacks."""
 
 from __future__ import annotations
 
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session
 
 from compliance.detector.findings import Utterance as Line
 from compliance.notes_draft import RULES_VERSION, NoteDraft, draft_note
+from console.i18n import N_
 from store.models import CallAttempt
 from store.note_drafts import transcript_of_attempt
-from store.notes import DraftShown
+from store.notes import DraftShown, NoteOutcome
 from store.pii import mask_text
 
 
@@ -41,3 +43,20 @@ def draft_for_attempt(session: Session, attempt: CallAttempt, zone: ZoneInfo) ->
     # kept draft alike (so a draft saved unchanged still reads as unchanged).
     masked = replace(draft, summary=mask_text(draft.summary))
     return DraftedNote(transcript.recording_id, masked)
+
+
+MISSING_ZH = {
+    "promised_amount": N_("请填写承诺金额：承诺还款须有金额"),
+    "promised_date": N_("请填写承诺日期：承诺还款须有日期"),
+}
+"""Catalog messages, shown on the field in the reader's language."""
+
+
+def missing_fields(form: dict[str, str]) -> dict[str, str]:
+    """The fields a promise to pay still lacks in the form as shown (drafted, or as the agent
+    sent it), each with what to say on the field: marked before the agent presses save,
+    since saving without them is refused."""
+    if form.get("outcome") != NoteOutcome.PROMISE_TO_PAY.value:
+        return {}
+    given = {"promised_amount": form.get("amount", ""), "promised_date": form.get("date", "")}
+    return {field: MISSING_ZH[field] for field, value in given.items() if not value.strip()}

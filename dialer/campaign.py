@@ -6,13 +6,14 @@ dialled through AMI, at most ``originate_per_s`` per second per server. When
 the callee answers, Asterisk asks the FastAGI gate, which checks the policy
 again at that instant before bridging the agent. AMI events end the attempt
 with its outcome; an answered call's two direction files are merged and
-handed to ``on_recording``. While AMI is down nothing is originated: the
+handed to ``on_recording``. A case's numbers are in calling order, each the fallback
+for the one before: once one is answered, the case's other numbers leave the worklists.
+While AMI is down nothing is originated: the
 reservation just made is released and the link is re-opened with backoff.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import queue
 import threading
@@ -23,17 +24,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
-from dialer.agi import AgiSession, Handler
+from dialer.agi import Handler
 from dialer.ami import AmiEvent, AmiLink, OriginateRequest
 from dialer.answer_gate import AnswerGate
+from dialer.calls import CallState, DialItem
 from dialer.errors import AmiUnavailable
+from dialer.inbound import inbound_handler
 from dialer.outcomes import ending, from_hangup
 from recorder.errors import BadRecording
 from recorder.merge import merge_noting_repairs
 from store.agent_pause import paused_agents
 from store.attempts import (
     expire_stale,
-    log_inbound,
     mark_ended,
     mark_originated,
     mark_ringing,
@@ -69,15 +71,6 @@ class SystemTimer:
 
 
 @dataclass(frozen=True)
-class DialItem:
-    """One number on one agent's worklist."""
-
-    phone_number_id: int
-    case_id: int
-    e164: str
-
-
-@dataclass(frozen=True)
 class CampaignSettings:
     recordings_inside: str
     """Where MixMonitor writes, as Asterisk sees it."""
@@ -94,17 +87,6 @@ class CampaignSettings:
     """In-flight attempts older than this (left by a dialer that died) are closed at start."""
     keep_open: bool = False
     """Stay up for inbound calls until ``run_for_s`` even when no number is left to dial."""
-
-
-@dataclass
-class CallState:
-    attempt_id: int
-    agent_id: int
-    item: DialItem
-    answered: bool = False
-    response: dict[str, str] | None = None
-    responded_at: float = 0.0
-    hangup: dict[str, str] | None = None
 
 
 @dataclass
@@ -151,7 +133,7 @@ class Campaign:
         self._collecting: dict[int, _Collecting] = {}
         """Inbound calls by their channel's Uniqueid (their Hangup names it)."""
         self.busy: set[int] = set()
-        self._agents = threading.Lock()
+        self.agents_lock = threading.Lock()
         """``busy`` is shared with the FastAGI thread (inbound calls take agents too)."""
         self.summary = CampaignSummary()
         self._ami: AmiLink | None = None
@@ -181,37 +163,16 @@ class Campaign:
 
     # ── a customer calling back ────────────────────────────────────────────
     def inbound(self) -> Handler:
-        """Logs the call as inbound (never counted toward caps) and bridges an idle agent (one
-        paused, 暂停, is away from the phone: the call is not put through to them)."""
+        """Logs the call as inbound (never counted toward caps) and bridges an idle agent who
+        is not paused (``dialer.inbound``)."""
+        return inbound_handler(self)
 
-        async def handle(session: AgiSession) -> None:
-            caller = session.request.env.get("agi_callerid", "")
-            away = await asyncio.to_thread(self._read_paused)  # now, not a second ago
-            with self._agents:
-                free = (a for a in self.agent_dial if a not in self.busy and a not in away)
-                agent = next(free, None)
-                if agent is not None:
-                    self.busy.add(agent)
-            if agent is None:
-                await session.set_variable("CW_AGENT", "")  # the dialplan says goodbye
-                return
-            attempt = await asyncio.to_thread(
-                log_inbound, self.sessions, caller, agent, self.clock()
-            )
-            if attempt is None:
-                with self._agents:
-                    self.busy.discard(agent)
-                await session.set_variable("CW_AGENT", "")
-                return
-            uniqueid = session.request.env.get("agi_uniqueid", "")
-            call = CallState(attempt, agent, DialItem(0, 0, caller), answered=True)
-            self.inbound_calls[uniqueid] = call
-            self.summary.inbound += 1
-            rec = f"{self.settings.recordings_inside}/attempt-{attempt}"
-            await session.set_variable("CW_REC", rec)
-            await session.set_variable("CW_AGENT", self.agent_dial[agent])
+    @property
+    def recordings_inside(self) -> str:
+        return self.settings.recordings_inside
 
-        return handle
+    def took_inbound(self) -> None:
+        self.summary.inbound += 1
 
     # ── the loop ───────────────────────────────────────────────────────────
     def run(self) -> CampaignSummary:
@@ -219,6 +180,17 @@ class Campaign:
         if expired:
             log.warning("closed %d attempt(s) a previous dialer left in flight", expired)
         stop_at = self.timer.monotonic() + self.settings.run_for_s
+        try:
+            self._loop(stop_at)
+        except KeyboardInterrupt:  # Ctrl-C, or a SIGTERM made one: no attempt stays open
+            self._end_followed("campaign interrupted")
+            raise
+        finally:
+            if self._ami is not None:
+                self._ami.close()
+        return self.summary
+
+    def _loop(self, stop_at: float) -> None:
         while True:
             self._link()  # events are followed even when nothing is left to dial (inbound)
             self._drain_events()
@@ -235,9 +207,6 @@ class Campaign:
             ):
                 break
             self.timer.sleep(0.01)
-        if self._ami is not None:
-            self._ami.close()
-        return self.summary
 
     def _link(self) -> AmiLink | None:
         if self._ami is not None and self._ami.connected:
@@ -266,19 +235,24 @@ class Campaign:
         self._ami.close()
         self._ami = None
         self.summary.ami_failures += 1
+        self._end_followed("AMI link lost")
+
+    def _end_followed(self, cause: str) -> None:
+        """End every call this campaign follows (no event will): answered ones as answered,
+        the others as failed; their agents free up."""
         lost = [*self.calls.values(), *self.inbound_calls.values()]
         self.calls.clear()
         self.inbound_calls.clear()
         for call in lost:
             status = AttemptStatus.ANSWERED if call.answered else AttemptStatus.FAILED
-            mark_ended(self.sessions, call.attempt_id, status, "AMI link lost", self.clock())
+            mark_ended(self.sessions, call.attempt_id, status, cause, self.clock())
             self.summary.outcomes["lost"] = self.summary.outcomes.get("lost", 0) + 1
-            with self._agents:
+            with self.agents_lock:
                 self.busy.discard(call.agent_id)
 
     def _start_calls(self) -> None:
         for agent_id, items in self.worklists.items():
-            with self._agents:
+            with self.agents_lock:
                 if agent_id in self.busy or not items:
                     continue
             if self.timer.monotonic() < self._next_originate:
@@ -288,12 +262,12 @@ class Campaign:
             link = self._link()
             if link is None:
                 return  # nothing is reserved or originated while AMI is down
-            with self._agents:  # claimed before the reservation: an inbound call can't take it
+            with self.agents_lock:  # claimed before the reservation: an inbound call can't take it
                 if agent_id in self.busy:
                     continue
                 self.busy.add(agent_id)
             if not self._dial_next(agent_id, items, link):
-                with self._agents:
+                with self.agents_lock:
                     self.busy.discard(agent_id)
 
     def _paused_agents(self) -> frozenset[int]:
@@ -375,7 +349,7 @@ class Campaign:
             if inbound is not None:
                 end = from_hangup(event.headers, answered=True)
                 mark_ended(self.sessions, inbound.attempt_id, end.status, end.cause, self.clock())
-                with self._agents:
+                with self.agents_lock:
                     self.busy.discard(inbound.agent_id)
                 self._collect(inbound.attempt_id)
 
@@ -392,11 +366,20 @@ class Campaign:
         )
         key = end.status.value
         self.summary.outcomes[key] = self.summary.outcomes.get(key, 0) + 1
-        with self._agents:
+        if end.status is AttemptStatus.ANSWERED:
+            self._reached(call.item.case_id)
+        with self.agents_lock:
             self.busy.discard(call.agent_id)
         del self.calls[attempt]
         if call.answered:
             self._collect(attempt)
+
+    def _reached(self, case_id: int) -> None:
+        """A case's numbers are listed in calling order, each the fallback for the one before:
+        once one is answered, the case was reached, and its other numbers leave the worklists
+        (no centre rings a person back on their home phone seconds after speaking to them)."""
+        for items in self.worklists.values():
+            items[:] = [item for item in items if item.case_id != case_id]
 
     def _expire_waits(self) -> None:
         for attempt in list(self.calls):

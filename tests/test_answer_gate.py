@@ -15,7 +15,8 @@ from sqlalchemy import select
 
 from dialer.agi import AgiServer
 from dialer.ami import AmiEvent, OriginateRequest
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import Campaign, CampaignSettings
 from store.attempts import mark_answered, mark_ended
 from store.db import SessionFactory
 from store.enums import AttemptStatus

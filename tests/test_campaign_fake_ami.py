@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import select
 
 from dialer.ami import OriginateRequest
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import Campaign, CampaignSettings
 from dialer.testing import (
     FakeAsterisk,
     OriginateHandler,
@@ -24,6 +25,7 @@ from dialer.testing import (
     Transcript,
     TranscriptMismatch,
     VirtualTime,
+    by_number,
 )
 from store.agent_pause import pause, resume
 from store.db import SessionFactory
@@ -396,3 +398,46 @@ def test_a_customer_calling_back_is_not_put_through_to_a_paused_agent(
     sim.run()
     [inbound] = sim.attempts()
     assert (inbound.direction, inbound.agent_id) == (Direction.INBOUND, 2)
+
+
+# ── a case reached ──────────────────────────────────────────────────────────
+def test_a_case_reached_is_not_dialled_again_on_its_other_numbers(
+    sessions: SessionFactory, tmp_path: Path
+) -> None:
+    # The worklist lists a case's numbers in calling order (mobile, home, work): the next is
+    # for when the one before is not answered. The demo rang a debtor on all three within
+    # seconds of speaking to them.
+    load_sample(sessions)
+    with sessions.begin() as session:
+        session.add(Agent(code="A01", name="坐席一", sip_endpoint="PJSIP/a01@simnet"))
+    by_case: dict[int, list[DialItem]] = {}
+    for t in debtor_targets(sessions):
+        by_case.setdefault(t.case_id, []).append(DialItem(t.phone_number_id, t.case_id, t.e164))
+    reached, unanswered, other = [items for items in by_case.values() if len(items) >= 2][:3]
+    plan = [*reached[:2], *unanswered[:2], other[0]]
+    replies = {reached[0].e164: ANSWERED, unanswered[0].e164: NO_ANSWER}
+    sim = simulate(sessions, tmp_path, by_number(replies, ANSWERED), {1: plan}, agents=1)
+    sim.run()
+    dialled = [a.e164 for a in sim.attempts()]
+    # the unanswered case goes on to its next number; the reached one does not
+    assert dialled == [reached[0].e164, unanswered[0].e164, unanswered[1].e164, other[0].e164]
+
+
+def test_a_campaign_interrupted_mid_call_ends_the_calls_it_followed(
+    sessions: SessionFactory, tmp_path: Path, book: list[DialItem]
+) -> None:
+    # Ctrl-C (or the demo's SIGTERM) while two calls talk: no attempt stays open for ever,
+    # holding its person "in a call" (law.one_call_at_a_time) and its agent "on the line".
+    sim = simulate(sessions, tmp_path, lambda r: ANSWERED, {1: book[:2], 2: book[2:4]})
+
+    def interrupt() -> None:
+        raise KeyboardInterrupt
+
+    sim.time.at(10.0, interrupt)  # both first calls talk for 33 s
+    with pytest.raises(KeyboardInterrupt):
+        sim.run()
+    attempts = sim.attempts()
+    assert len(attempts) == 2
+    assert all(a.ended_at is not None for a in attempts), [(a.id, a.status) for a in attempts]
+    assert {a.hangup_cause for a in attempts} == {"campaign interrupted"}
+    assert sim.campaign.busy == set()

@@ -192,3 +192,44 @@ def test_the_promised_dates_earliest_day_is_the_centres_today(seed: Seed) -> Non
     login(client, "agent1")
     page = client.get("/agent").text
     assert re.search(r'name="promised_date" type="date" min="2026-12-02"', page)
+
+
+def test_a_drafted_promise_without_an_amount_marks_the_field_before_saving(
+    client: TestClient, seed: Seed
+) -> None:
+    """cw01's draft is a promise by the 20th with no amount: the form says, in Chinese first,
+    that the amount is missing, on the field itself, before the agent presses save (saving it
+    as drafted is refused, as before); the date, heard in the call, is not marked."""
+    login(client, "agent1")
+    page = client.get("/agent").text
+    amount = re.search(r'<input name="promised_amount"[^>]*>', page)
+    day = re.search(r'<input name="promised_date"[^>]*>', page)
+    assert amount and day
+    assert 'aria-invalid="true"' in amount.group(0) and "required" in amount.group(0)
+    assert 'aria-describedby="missing-promised_amount"' in amount.group(0)
+    assert "aria-invalid" not in day.group(0)
+    missing = re.search(r'id="missing-promised_amount">([^<]+)<', page)
+    assert missing and missing.group(1).startswith("请填写承诺金额")
+    assert 'id="missing-promised_date" hidden>' in page  # shown by the page's script if emptied
+
+
+def test_a_note_refused_for_a_missing_date_marks_the_date(client: TestClient, seed: Seed) -> None:
+    token = login(client, "agent1")
+    refused = client.post(
+        "/agent/notes",
+        data={
+            "attempt_id": seed.attempts["cw01"],
+            "outcome": "promise_to_pay",
+            "promised_amount": "2000",
+            "promised_date": "",
+            "text": "本人接听，承诺还两千",
+            "csrf": token,
+        },
+    )
+    assert refused.status_code == 409
+    page = refused.text
+    assert "承诺还款须填写承诺金额和日期" in page
+    day = re.search(r'<input name="promised_date"[^>]*>', page)
+    assert day and 'aria-invalid="true"' in day.group(0)
+    assert 'id="missing-promised_amount" hidden>' in page
+    assert re.search(r'id="missing-promised_date">请填写承诺日期', page)

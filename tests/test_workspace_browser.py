@@ -130,3 +130,38 @@ def test_a_full_round_from_the_keyboard(page: Page, seed: Seed) -> None:
         expect(page.locator("#drafted")).to_be_visible()
         assert [r.item.case_id for r in dialer.requests] == [int(first), int(following)]
     assert problems == []
+
+
+def test_a_promise_without_an_amount_is_marked_before_save(page: Page, seed: Seed) -> None:
+    """cw01's draft is a promise with no amount: the field is marked (请填写承诺金额…) when the
+    form opens, the mark follows what the agent types and chooses, and Ctrl+Enter does not
+    send the form while the promise lacks its amount."""
+    dialer = TranscribingDialer(seed.app)
+    problems = watch_problems(page)
+    with served(seed.app, dialer) as base:
+        log_in(page, base, "agent2")
+        page.keyboard.press("d")
+        expect(page.locator("#drafted")).to_be_visible()
+        amount = page.locator("input[name=promised_amount]")
+        missing = page.locator("#missing-promised_amount")
+        expect(amount).to_have_attribute("aria-invalid", "true")
+        expect(missing).to_be_visible()
+        expect(missing).to_contain_text("请填写承诺金额")
+        expect(page.locator("#missing-promised_date")).to_be_hidden()
+        shoot(page, "workspace-note-missing-amount")
+
+        page.locator("textarea[name=text]").focus()
+        page.keyboard.press("Control+Enter")  # refused by the form itself: nothing is sent
+        expect(page.locator("section.note")).to_have_count(1)
+        with seed.app.sessions() as session:
+            assert session.scalars(select(CollectionNote)).all() == []
+
+        amount.fill("2000")
+        expect(missing).to_be_hidden()
+        expect(amount).not_to_have_attribute("aria-invalid", "true")
+        amount.fill("")
+        page.locator("select[name=outcome]").select_option("negotiating")
+        expect(missing).to_be_hidden()  # no promise, no amount needed
+        page.locator("select[name=outcome]").select_option("promise_to_pay")
+        expect(missing).to_be_visible()
+    assert problems == []

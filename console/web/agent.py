@@ -16,14 +16,14 @@ from sqlalchemy.orm import Session
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
 from console.i18n import N_, _, translated
-from console.note_drafts import DraftedNote, draft_for_attempt
+from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
 from console.web.auth import AGENT, Principal, my_agent
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
 from console.web.labels import complaint_labels
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
 from store.agent_pause import PAUSE_REASONS, current_pause
 from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
@@ -122,6 +122,11 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
     # The form opens filled from the call's transcript when there is one; the agent edits it.
     drafted = draft_for_attempt(session, pending[0], _zone(request)) if pending else None
     wording, current = _worklist_wording(request, session, in_flight or pending, found)
+    form = (
+        typed
+        if typed and pending and typed["attempt"] == str(pending[0].id)
+        else _prefill(drafted, _today(request))
+    )
     return render(
         request,
         "agent_worklist.html",
@@ -143,9 +148,9 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         unavailable=dialer(request).unavailable(),
         error=error,
         today=_today(request).isoformat(),
-        draft=typed
-        if typed and pending and typed["attempt"] == str(pending[0].id)
-        else _prefill(drafted, _today(request)),
+        draft=form,
+        missing=missing_fields(form),
+        missing_said=MISSING_ZH,
         wording=wording,
         current=current,
         paused=current_pause(session, agent.id),

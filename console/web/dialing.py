@@ -3,20 +3,24 @@
 The console does not talk to Asterisk itself: it hands one number to a
 :class:`PreviewDialer`. The dialer reserves the attempt (so the caps and the
 window are checked atomically, as for any call), originates it and gates it on
-answer. ``SandboxPreviewDialer`` dials through the running embedded Asterisk;
-tests that are not about the telephony use a fake.
+answer. ``SandboxPreviewDialer`` dials through an embedded Asterisk (the one
+``callwarden sandbox up`` started, or the demo's own); tests that are not about the
+telephony use a fake.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Protocol
 
 from console.app import App, Pace
-from dialer.campaign import DialItem
+from dialer.calls import DialItem
+from dialer.sandbox import Sandbox
 from dialer.sandbox.campaigns import Staffing
 
 log = logging.getLogger(__name__)
@@ -40,16 +44,15 @@ class PreviewDialer(Protocol):
 
 
 class NoDialer:
-    """For a console started without a PBX (the demo's): the page says so instead of
-    dialling, and which console does dial (this one never will, whatever runs beside it)."""
+    """For a console started without a PBX: the page says so instead of dialling, and which
+    console does dial (this one never will, whatever runs beside it)."""
 
     def unavailable(self) -> str | None:
         return (
-            "本控制台不外呼：演示的通话已在启动前拨完，请为每通电话写催记；"
+            "本控制台不外呼；"
             "要从本页拨打，请在 `callwarden sandbox up` 之后用 `callwarden web serve` 启动控制台"
-            " · this console places no calls (the demo's were placed before it started: "
-            "write their notes); to dial from this page, serve the console with "
-            "`callwarden web serve` while `callwarden sandbox up` runs"
+            " · this console places no calls; to dial from this page, serve the console with "
+            "`callwarden web serve` while `callwarden sandbox up` runs (or run `callwarden demo`)"
         )
 
     def dial(self, request: DialRequest) -> None:
@@ -57,18 +60,31 @@ class NoDialer:
 
 
 class SandboxPreviewDialer:
-    """Dials through the embedded Asterisk that ``callwarden sandbox up`` started."""
+    """Dials through an embedded Asterisk: by default the one ``callwarden sandbox up``
+    started; ``core`` names another (the demo's). Recordings go to the workers' queue unless
+    ``on_recording`` takes them (the demo transcribes in its own process)."""
 
-    def __init__(self, app: App) -> None:
+    def __init__(
+        self,
+        app: App,
+        core: Callable[[], Sandbox | None] | None = None,
+        on_recording: Callable[[int, Path], None] | None = None,
+    ) -> None:
         self._app = app
+        self._core = core or app.running_sandbox
+        self._on_recording = on_recording
         self._lock = threading.Lock()
         self._busy = False
+        self._thread: threading.Thread | None = None
 
     def unavailable(self) -> str | None:
-        if self._app.running_sandbox() is None:
-            return "no Asterisk is running: start one with `callwarden sandbox up`"
+        if self._core() is None:
+            return (
+                "没有运行中的 Asterisk：请先 `callwarden sandbox up` · "
+                "no Asterisk is running: start one with `callwarden sandbox up`"
+            )
         if self._busy:
-            return "a call is being placed: wait for it to end"
+            return "正在拨打一通电话，请等它结束 · a call is being placed: wait for it to end"
         return None
 
     def dial(self, request: DialRequest) -> None:
@@ -76,18 +92,27 @@ class SandboxPreviewDialer:
             if self._busy:
                 raise RuntimeError("a call is being placed: wait for it to end")
             self._busy = True
-        threading.Thread(target=self._place, args=(request,), daemon=True).start()
+            self._thread = threading.Thread(target=self._place, args=(request,), daemon=True)
+        self._thread.start()
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the call being placed to end; True when none is."""
+        thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
+        return thread is None or not thread.is_alive()
 
     def _place(self, request: DialRequest) -> None:
         try:
-            core = self._app.running_sandbox()
+            core = self._core()
             if core is None:
                 return
             staffing = Staffing(
                 {request.agent_id: [request.item]}, {request.agent_id: request.sip_endpoint}
             )
             profile = self._app.profile()
-            self._app.run_campaign(core, profile, staffing, request.at, Pace(run_for_s=120.0))
+            pace = Pace(run_for_s=120.0)
+            self._app.run_campaign(core, profile, staffing, request.at, pace, self._on_recording)
         except Exception:
             log.exception("preview dial for agent %s failed", request.agent_id)
         finally:

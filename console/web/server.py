@@ -321,9 +321,12 @@ def serve(
     port: int,
     dialer: PreviewDialer | None = None,
     clock: Callable[[], datetime] = utcnow,
+    *,
+    on_started: Callable[[], None] | None = None,
 ) -> None:
-    """Run the console until Ctrl-C (preview dials through the sandbox unless ``dialer``)."""
+    """Run the console until Ctrl-C (preview dials through the sandbox unless ``dialer``);
+    ``on_started`` is called once it listens."""
     from console.web.uvicorn_server import console_server, run_until_stopped  # noqa: PLC0415
 
     web = create_app(app, dialer or SandboxPreviewDialer(app), clock)
-    run_until_stopped(console_server(web, host, port))
+    run_until_stopped(console_server(web, host, port, on_started))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import socket
+from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,9 +23,19 @@ GRACE_S = 10
 
 
 class ConsoleServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, web: FastAPI) -> None:
+    def __init__(
+        self, config: uvicorn.Config, web: FastAPI, on_started: Callable[[], None] | None = None
+    ) -> None:
         super().__init__(config)
         self.web = web
+        self.on_started = on_started
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # Listening, and Ctrl-C / SIGTERM are uvicorn's by now (a signal in the moment before
+        # could be lost in asyncio's start-up): only now is it "ready".
+        if self.started and self.on_started is not None:
+            self.on_started()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         open_streams_of(self.web).closing = True
@@ -40,7 +51,9 @@ def run_until_stopped(server: ConsoleServer) -> None:
         raise SystemExit(STARTUP_FAILURE)
 
 
-def console_server(web: FastAPI, host: str, port: int) -> ConsoleServer:
+def console_server(
+    web: FastAPI, host: str, port: int, on_started: Callable[[], None] | None = None
+) -> ConsoleServer:
     # log_config=None: uvicorn logs through ours (configure_logging), PII mask included.
     config = uvicorn.Config(
         web,
@@ -51,4 +64,4 @@ def console_server(web: FastAPI, host: str, port: int) -> ConsoleServer:
         log_config=None,
         timeout_graceful_shutdown=GRACE_S,
     )
-    return ConsoleServer(config, web)
+    return ConsoleServer(config, web, on_started)

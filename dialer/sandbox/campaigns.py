@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from dialer.ami import PystAmi
-from dialer.campaign import Campaign, CampaignSettings, DialItem
+from dialer.calls import DialItem
+from dialer.campaign import Campaign, CampaignSettings
 from dialer.sandbox.asterisk import Sandbox
 from store.db import SessionFactory
 from store.reservation import Judge

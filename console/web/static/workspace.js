@@ -106,6 +106,26 @@
     }
   });
 
+  // A promise to pay needs an amount and a date (the server refuses it without): the fields
+  // a promise lacks are marked as the outcome or the fields change, before save is pressed.
+  const noteForm = document.getElementById("note-form");
+  function markPromise() {
+    const promise = noteForm.elements.outcome.value === "promise_to_pay";
+    for (const name of ["promised_amount", "promised_date"]) {
+      const field = noteForm.elements[name];
+      const said = document.getElementById("missing-" + name);
+      const lacking = promise && !field.value.trim();
+      field.required = promise;
+      if (lacking) field.setAttribute("aria-invalid", "true");
+      else field.removeAttribute("aria-invalid");
+      if (said) said.hidden = !lacking;
+    }
+  }
+  if (noteForm) {
+    noteForm.addEventListener("change", markPromise);
+    noteForm.addEventListener("input", markPromise);
+  }
+
   const nextCase = document.getElementById("next-case");
   if (nextCase && cases().length > 1) {
     nextCase.hidden = false;
