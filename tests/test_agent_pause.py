@@ -4,6 +4,7 @@ resuming are audit-logged and kept."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -70,6 +71,11 @@ def test_a_paused_agent_cannot_dial_until_they_resume(seed: Seed) -> None:
     assert paused.status_code == 303
     page = client.get("/agent").text
     assert "暂停中" in page and "培训" in page and 'action="/agent/resume"' in page
+    # every dial button is off while paused (the D key presses only an enabled one)
+    buttons = re.findall(
+        r'<button type="submit"[^>]*(?:class="dial"|aria-keyshortcuts="D")[^>]*>', page
+    )
+    assert buttons and all("disabled" in b for b in buttons), buttons
     number, case = offered[0]
     refused = client.post(
         "/agent/dial", data={"phone_number_id": number, "case_id": case, "csrf": token}
