@@ -161,7 +161,7 @@ def _dial_until_answered(
             data={"phone_number_id": offered[1], "case_id": offered[2], "csrf": token},
         )
         assert dialled.status_code == 303, dialled.text[-3000:]
-        poll(client, "Collection note", 120)  # the call has ended: its note is owed
+        poll(client, 'id="note-form"', 120)  # the call has ended: its note is owed
         last = attempts(db)[-1]
         if last[1] == "answered":
             return last
