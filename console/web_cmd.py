@@ -6,9 +6,11 @@ import argparse
 import getpass
 import os
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from console.app import App
 from console.bounds import PORT
@@ -73,31 +75,37 @@ def cmd_user_passwd(app: App, args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def cmd_user_phone(app: App, args: argparse.Namespace, out: TextIO) -> int:
+def _change_user(app: App, name: str, change: Callable[[Session, User], object]) -> None:
+    """Apply ``change`` to the user called ``name``, in one transaction; a refusal is a
+    usage error naming why."""
     app.require_schema()
     with app.sessions.begin() as session:
-        user = session.scalar(select(User).where(User.username == args.name))
+        user = session.scalar(select(User).where(User.username == name))
         if user is None:
-            raise UsageError(f"no user called {args.name!r}")
+            raise UsageError(f"no user called {name!r}")
         try:
-            set_phone(session, user, args.endpoint, default_actor())
+            change(session, user)
         except UserError as exc:
             raise UsageError(str(exc)) from exc
+
+
+def cmd_user_phone(app: App, args: argparse.Namespace, out: TextIO) -> int:
+    _change_user(
+        app,
+        args.name,
+        lambda session, user: set_phone(session, user, args.endpoint, default_actor()),
+    )
     said = f"is {args.endpoint}" if args.endpoint else "removed"
     print(f"phone of {args.name} {said}", file=out)
     return 0
 
 
 def cmd_user_locale(app: App, args: argparse.Namespace, out: TextIO) -> int:
-    app.require_schema()
-    with app.sessions.begin() as session:
-        user = session.scalar(select(User).where(User.username == args.name))
-        if user is None:
-            raise UsageError(f"no user called {args.name!r}")
-        try:
-            set_locale(session, user, args.locale, default_actor())
-        except UserError as exc:
-            raise UsageError(str(exc)) from exc
+    _change_user(
+        app,
+        args.name,
+        lambda session, user: set_locale(session, user, args.locale, default_actor()),
+    )
     print(f"console language of {args.name} is {args.locale}", file=out)
     return 0
 
