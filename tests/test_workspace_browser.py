@@ -187,9 +187,7 @@ class LateTranscriptDialer(TranscribingDialer):
         later.start()
 
 
-def test_the_draft_arrives_without_a_reload(
-    page: Page, seed: Seed
-) -> None:
+def test_the_draft_arrives_without_a_reload(page: Page, seed: Seed) -> None:
     dialer = LateTranscriptDialer(seed.app)
     with served(seed.app, dialer) as base:
         log_in(page, base, "agent2")
