@@ -257,6 +257,8 @@ def test_yuan_and_scoring() -> None:
         ("我不会投诉你们的，月底前还五千", False),  # ts75 of the held-out split
         ("我没有要举报谁，就是最近手头紧", False),
         ("不想报警，你们别再打给我家里", False),
+        ("我不是要投诉你，我就是想问问还款的事。", False),  # cw48 of the labelled calls
+        ("我不是想举报谁", False),
     ],
 )
 def test_a_complaint_said_not_to_be_made_is_not_one(line: str, complains: bool) -> None:

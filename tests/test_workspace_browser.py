@@ -5,6 +5,7 @@ single keys typed in the note stay text; the console's own script runs under the
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -165,3 +166,34 @@ def test_a_promise_without_an_amount_is_marked_before_save(page: Page, seed: See
         page.locator("select[name=outcome]").select_option("promise_to_pay")
         expect(missing).to_be_visible()
     assert problems == []
+
+
+@dataclass
+class LateTranscriptDialer(TranscribingDialer):
+    """The call is answered at once (the form opens while it talks); its transcript lands later."""
+
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def dial(self, request: DialRequest) -> None:
+        self.requests.append(request)
+        with self.app.sessions.begin() as session:
+            number = session.get_one(PhoneNumber, request.item.phone_number_id)
+            attempt = answered_call(
+                session, request.item.case_id, number, request.agent_id, request.at
+            )
+        self.attempts.append(attempt.id)
+        later = threading.Timer(4.0, record_labelled, (self.app, "cw11", attempt.id, request.at))
+        self.threads.append(later)
+        later.start()
+
+
+def test_the_draft_arrives_without_a_reload(page: Page, seed: Seed) -> None:
+    dialer = LateTranscriptDialer(seed.app)
+    with served(seed.app, dialer) as base:
+        log_in(page, base, "agent2")
+        page.keyboard.press("d")
+        expect(page.locator("section.note")).to_contain_text("通话尚未转写")
+        expect(page.locator("#drafted")).to_be_visible(timeout=15_000)  # no reload by hand
+        expect(page.locator("select[name=outcome]")).to_have_value("refused")
+    for thread in dialer.threads:
+        thread.join(10)

@@ -29,6 +29,9 @@ class FakeDialer:
     def unavailable(self) -> str | None:
         return self.down
 
+    def placing(self, agent_id: int) -> bool:
+        return False
+
     def dial(self, request: DialRequest) -> None:
         self.requests.append(request)
         with self.app.sessions.begin() as session:

@@ -91,9 +91,9 @@ def is_promise(line: str, has_amount_or_day: bool) -> bool:
 
 
 _DENIED_COMPLAINT = re.compile(
-    r"(?:不会|不想|不打算|不用|没想|没有|没|不)[去再要]?(?:投诉|举报|报警|曝光)"
+    r"(?:不会|不想|不打算|不用|没想|没有|没|不是|不)[去再要想]?(?:投诉|举报|报警|曝光)"
 )
-"""A callee who says they will not complain has not complained (我不会投诉你们)."""
+"""A callee who says they will not complain has not complained (我不会投诉你们, 我不是要投诉你)."""
 
 
 def cues(line: str) -> set[Cue]:

@@ -146,6 +146,7 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         outcomes=translated(OUTCOME_LABELS),
         classes=list(AccountClass),
         unavailable=dialer(request).unavailable(),
+        placing=dialer(request).placing(agent.id),
         error=error,
         today=_today(request).isoformat(),
         draft=form,

@@ -42,6 +42,10 @@ class PreviewDialer(Protocol):
     def dial(self, request: DialRequest) -> None:
         """Start the call and return at once; the attempt row tells how it went."""
 
+    def placing(self, agent_id: int) -> bool:
+        """Whether a call this agent asked for is still being placed (it may have no attempt
+        row yet: the agent's page waits for it)."""
+
 
 class NoDialer:
     """For a console started without a PBX: the page says so instead of dialling, and which
@@ -57,6 +61,9 @@ class NoDialer:
 
     def dial(self, request: DialRequest) -> None:
         raise RuntimeError(self.unavailable())
+
+    def placing(self, agent_id: int) -> bool:
+        return False
 
 
 class SandboxPreviewDialer:
@@ -75,6 +82,7 @@ class SandboxPreviewDialer:
         self._on_recording = on_recording
         self._lock = threading.Lock()
         self._busy = False
+        self._placing_for: int | None = None
         self._thread: threading.Thread | None = None
 
     def unavailable(self) -> str | None:
@@ -92,8 +100,12 @@ class SandboxPreviewDialer:
             if self._busy:
                 raise RuntimeError("a call is being placed: wait for it to end")
             self._busy = True
+            self._placing_for = request.agent_id
             self._thread = threading.Thread(target=self._place, args=(request,), daemon=True)
         self._thread.start()
+
+    def placing(self, agent_id: int) -> bool:
+        return self._busy and self._placing_for == agent_id
 
     def wait(self, timeout: float) -> bool:
         """Wait up to ``timeout`` seconds for the call being placed to end; True when none is."""
@@ -118,3 +130,4 @@ class SandboxPreviewDialer:
         finally:
             with self._lock:
                 self._busy = False
+                self._placing_for = None

@@ -126,6 +126,16 @@
     noteForm.addEventListener("input", markPromise);
   }
 
+  // An answered call's form opens while the call is still talking, before its transcript:
+  // the page reloads until the draft is there, unless the agent has started the note by hand.
+  const awaiting = document.querySelector("section.note[data-awaiting-draft]");
+  if (awaiting && noteForm) {
+    let edited = false;
+    noteForm.addEventListener("input", () => { edited = true; });
+    noteForm.addEventListener("change", () => { edited = true; });
+    window.setInterval(() => { if (!edited) window.location.reload(); }, 3000);
+  }
+
   const nextCase = document.getElementById("next-case");
   if (nextCase && cases().length > 1) {
     nextCase.hidden = false;
