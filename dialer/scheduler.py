@@ -287,10 +287,15 @@ def _case_plans(
     due_by: list[datetime | None] = list(map(itemgetter(0), first_calls))
     reason = list(map(itemgetter(1), first_calls))
     tier = [0] * len(cases)
+    reached_today = [0] * len(cases)
     today = now.date()
     lost_after = LostContact(profile)
     for slot in compress(count(), cases.attempted):
         due_by[slot] = None
+        reached = cases.last_connected_at[slot]
+        reached_today[slot] = int(
+            reached is not None and reached.astimezone(now.tzinfo).date() == today
+        )
         if (promised := cases.promised_date[slot]) is not None and promised <= today:
             tier[slot], reason[slot] = 1, f"promised to pay on {promised}: follow up"
         elif (due := related.get(slot)) is not None and (due.at is None or now >= due.at):
@@ -305,14 +310,15 @@ def _case_plans(
         for assigned, case_id in zip(cases.agent, cases.case_id, strict=True)
     ]
     plans = CasePlans(agent, list(map(TIERS.__getitem__, tier)), reason, due_by)
-    return plans, _most_due_first(cases, tier, due_by)
+    return plans, _most_due_first(cases, tier, due_by, reached_today)
 
 
 def _most_due_first(
-    cases: CaseColumns, tier: list[int], due_by: list[datetime | None]
+    cases: CaseColumns, tier: list[int], due_by: list[datetime | None], reached_today: list[int]
 ) -> npt.NDArray[np.intp]:
-    """The case slots by tier, then the earliest deadline (none last), the most days past
-    due, the largest amount, the lowest case id."""
+    """The case slots: those whose debtor was reached today last (an agent who has just
+    spoken with them is not offered the case again next); then by tier, the earliest
+    deadline (none last), the most days past due, the largest amount, the lowest case id."""
     deadlines = sorted({d for d in due_by if d is not None})
     deadline_rank: dict[datetime | None, int] = {d: i for i, d in enumerate(deadlines)}
     deadline_rank[None] = len(deadlines)
@@ -326,6 +332,7 @@ def _most_due_first(
         -column(cases.days_past_due),
         column(map(deadline_rank.__getitem__, due_by)),
         column(tier),
+        column(reached_today),
     )
     return np.lexsort(keys)
 

@@ -505,3 +505,32 @@ def test_due_ness_looks_at_all_time_not_just_the_policy_lookback(
     assert by_case[accounts[first.case_id]] == "schedule.lost_contact"
     assert by_case[accounts[second.case_id]] == "schedule.routine"
     assert "schedule.first_call" in by_case.values()
+
+
+def test_a_case_whose_debtor_was_reached_today_goes_after_the_rest() -> None:
+    """An agent who just spoke with a debtor is not offered that case again next: cases
+    reached today (any tier) follow every case not reached today, in their usual order."""
+    now = cn(2026, 12, 10, 11)
+    today, before = cn(2026, 12, 10, 10), cn(2026, 12, 8, 10)
+
+    def talked(case_id: int, at: datetime) -> list[PastAttempt]:
+        return [PastAttempt(at, case_id, case_id, f"+861381234800{case_id}", Outcome.CONNECTED)]
+
+    long_ago = cn(2026, 11, 1, 9)
+    entries = [
+        entry(5, imported=long_ago, dpd=400, history=talked(5, today), e164="+8613812348005"),
+        entry(6, imported=long_ago, dpd=10, history=talked(6, before), e164="+8613812348006"),
+        entry(
+            7,
+            imported=long_ago,
+            promised=date(2026, 12, 10),
+            history=talked(7, today),
+            e164="+8613812348007",
+        ),
+        entry(8, imported=long_ago, dpd=5, history=talked(8, before), e164="+8613812348008"),
+    ]
+    schedule = build_schedule(entries, CN, now, ["A01"])
+    assert [i.entry.case.facts.case_id for i in schedule.dialable] == [6, 8, 7, 5]
+    # tomorrow they are due as before: the promise first, then the most overdue
+    tomorrow = build_schedule(entries, CN, cn(2026, 12, 11, 9), ["A01"])
+    assert [i.entry.case.facts.case_id for i in tomorrow.dialable][:2] == [7, 5]
