@@ -46,5 +46,9 @@ class Forbidden(ConsoleError):
     """Logged in, but this role may not do this (or the CSRF token is wrong)."""
 
 
+class DialerBusy(ConsoleError):
+    """The console's dialler is placing another call (its one line is taken): say so."""
+
+
 class Unsatisfiable(ConsoleError):
     """A valid Range none of whose ranges lies inside the file: answer 416."""

@@ -13,7 +13,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from console.errors import DialerBusy
 from console.wallboard import AgentState, board
+from console.web.dialing import DialRequest
 from store.agent_pause import PauseError, current_pause, pause, resume
 from store.enums import Role
 from store.models import Agent, AgentPause, AuditLog
@@ -156,3 +158,22 @@ def test_two_resumes_sent_at_once_end_the_pause_once(seed: Seed) -> None:
     with seed.app.sessions() as session:
         assert session.scalars(select(AgentPause.ended_at)).one() == ended
     assert [a for a, _, _ in _actions(seed)] == ["agent.pause", "agent.resume"]
+
+
+class RacedDialer(FakeDialer):
+    """Another agent's call took the console's only line between the check and the dial."""
+
+    def dial(self, request: DialRequest) -> None:
+        raise DialerBusy("正在拨打一通电话，请等它结束")
+
+
+def test_a_dial_that_loses_the_race_for_the_line_is_told_not_a_server_error(
+    seed: Seed,
+) -> None:
+    client = console_client(seed.app, RacedDialer(seed.app))
+    token = login(client, "agent1")
+    number, case = OFFERED.findall(client.get("/agent").text)[0]
+    refused = client.post(
+        "/agent/dial", data={"phone_number_id": number, "case_id": case, "csrf": token}
+    )
+    assert refused.status_code == 409 and "正在拨打一通电话" in refused.text

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
+from console.errors import DialerBusy
 from console.i18n import N_, _, translated
 from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
 from console.web.auth import AGENT, Principal, my_agent
@@ -221,7 +222,10 @@ def dial(
             error=_("该号码现在不在您的工作队列中"),
         )
     item = DialItem(phone_number_id, case_id, work.e164)
-    dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
+    try:
+        dialer(request).dial(DialRequest(agent.id, agent.sip_endpoint, item, now(request)))
+    except DialerBusy as busy:
+        return worklist(request, me, session, error=str(busy))
     return RedirectResponse("/agent", status_code=303)
 
 

@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Protocol
 
 from console.app import App, Pace
+from console.errors import DialerBusy
+from console.i18n import _
 from dialer.calls import DialItem
 from dialer.sandbox import Sandbox
 from dialer.sandbox.campaigns import Staffing
@@ -92,13 +94,13 @@ class SandboxPreviewDialer:
                 "no Asterisk is running: start one with `callwarden sandbox up`"
             )
         if self._busy:
-            return "正在拨打一通电话，请等它结束 · a call is being placed: wait for it to end"
+            return _("正在拨打一通电话，请等它结束")
         return None
 
     def dial(self, request: DialRequest) -> None:
         with self._lock:
-            if self._busy:
-                raise RuntimeError("a call is being placed: wait for it to end")
+            if self._busy:  # another agent's dial got the line after this one was checked
+                raise DialerBusy(_("正在拨打一通电话，请等它结束"))
             self._busy = True
             self._placing_for = request.agent_id
             self._thread = threading.Thread(target=self._place, args=(request,), daemon=True)
