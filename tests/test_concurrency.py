@@ -164,7 +164,7 @@ def test_pages_are_read_while_a_writer_holds_the_lock_and_a_write_gets_503(
             data = {"verdict": "penalty", "note": "n", "csrf": token}
             busy = qa.post(f"/qa/flags/{flag}/verdict", data=data)
             assert busy.status_code == 503
-            assert busy.text.index("数据库") < busy.text.index("database")
+            assert "数据库" in busy.text  # the reader's language (Chinese by default)
             assert busy.headers["retry-after"]
             assert "content-security-policy" in busy.headers
             assert _count(seed, ReviewVerdict) == 0
