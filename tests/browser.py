@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 import uvicorn
 from playwright.sync_api import Browser, Page, sync_playwright
 
@@ -111,3 +112,18 @@ def watch_problems(page: Page) -> list[str]:
         ),
     )
     return problems
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """One Chromium for a test module (a plugin fixture: tests/conftest.py loads this module)."""
+    with chromium() as found:
+        yield found
+
+
+def template_copy(tmp_path: Path, sqlite_template: Path) -> str:
+    """A migrated SQLite database of the test's own (the console served to a browser runs in
+    this process, so SQLite is the one backend these tests use); returns its URL."""
+    target = tmp_path / "callwarden.db"
+    target.write_bytes(sqlite_template.read_bytes())
+    return f"sqlite:///{target}"

@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SAMPLE_CASES = ROOT / "config" / "samples" / "cases.csv"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-pytest_plugins = ["tests.leakguard"]  # every Asterisk a test starts, the test stops
+# every Asterisk a test starts, the test stops; one Chromium per browser-test module
+pytest_plugins = ["tests.leakguard", "tests.browser"]
 
 
 def postgres_admin_url() -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -46,8 +47,15 @@ def serve(web: FastAPI) -> Iterator[str]:
 
 
 def login_form(client: httpx.Client) -> str:
-    """Open the login page (setting its cookie); returns the form's CSRF token."""
-    found = LOGIN_CSRF.search(client.get("/login").text)
+    """Open the login page (setting its cookie); returns the form's CSRF token. A server that
+    prints its address a moment before it listens is waited for."""
+    for _ in range(200):
+        try:
+            form = client.get("/login")
+            break
+        except httpx.ConnectError:
+            time.sleep(0.1)
+    found = LOGIN_CSRF.search(form.text)
     assert found is not None
     return found.group(1)
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import select
 
 from store.models import Flag, ReviewVerdict
-from tests.browser import chromium, log_in, served, shoot, watch_problems
+from tests.browser import log_in, served, shoot, template_copy, watch_problems
 from tests.webclient import FakeDialer
 from tests.webdata import Seed, console_app, seed_console
 
@@ -19,17 +19,9 @@ pytestmark = pytest.mark.browser
 CALLS = ["cw07", "cw01", "cw11", "cw34"]
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
 @pytest.fixture
 def seed(tmp_path: Path, sqlite_template: Path) -> Iterator[Seed]:
-    target = tmp_path / "callwarden.db"
-    target.write_bytes(sqlite_template.read_bytes())
-    app = console_app(f"sqlite:///{target}", tmp_path / "var")
+    app = console_app(template_copy(tmp_path, sqlite_template), tmp_path / "var")
     yield seed_console(app, CALLS)
     app.engine.dispose()
 

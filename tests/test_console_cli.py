@@ -16,8 +16,8 @@ import httpx
 import pytest
 
 from tests.browser import _free_port
+from tests.liveserver import login_form, post_login
 from tests.test_cli import run
-from tests.webclient import CSRF
 
 
 @contextmanager
@@ -60,17 +60,8 @@ def _log_in(base: str, username: str, password: str) -> httpx.Response:
 
 
 def _log_in_with(client: httpx.Client, username: str, password: str) -> httpx.Response:
-    for _ in range(100):  # the server prints its address a moment before it listens
-        try:
-            form = client.get("/login")
-            break
-        except httpx.ConnectError:
-            time.sleep(0.1)
-    token = CSRF.search(form.text)
-    assert token is not None
-    reply = client.post(
-        "/login", data={"username": username, "password": password, "csrf": token.group(1)}
-    )
+    token = login_form(client)
+    reply = post_login(client, token, username, password)
     return (
         client.get(reply.headers.get("location", "/login")) if reply.status_code == 303 else reply
     )

@@ -25,7 +25,7 @@ import pytest
 from dialer.sandbox import default_cache, instance_name
 from dialer.sandbox.instances import asterisk_pids
 from tests.browser import _free_port
-from tests.webclient import CSRF
+from tests.liveserver import logged_in
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.model, pytest.mark.slow]
 READY = "the console's clock"
@@ -70,26 +70,6 @@ def wait_for(log: Path, text: str, proc: subprocess.Popen[bytes], seconds: float
         assert time.monotonic() < deadline, said[-4000:]
         time.sleep(0.5)
     return said
-
-
-def logged_in(base: str, username: str, password: str) -> tuple[httpx.Client, str]:
-    client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
-    for _ in range(200):  # the server prints its address a moment before it listens
-        try:
-            form = client.get("/login")
-            break
-        except httpx.ConnectError:
-            time.sleep(0.1)
-    token = CSRF.search(form.text)
-    assert token is not None
-    reply = client.post(
-        "/login", data={"username": username, "password": password, "csrf": token.group(1)}
-    )
-    assert reply.status_code == 303, reply.text
-    page = client.get(reply.headers["location"]).text
-    found = CSRF.search(page)
-    assert found is not None, page
-    return client, found.group(1)
 
 
 def poll(client: httpx.Client, done: str, seconds: float) -> str:

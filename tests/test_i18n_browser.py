@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.browser import chromium, log_in, served, shoot, watch_problems
+from tests.browser import log_in, served, shoot, template_copy, watch_problems
 from tests.webclient import FakeDialer
 from tests.webdata import Seed, console_app, seed_console
 
@@ -26,17 +26,9 @@ PAGES = {
 }
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
 @pytest.fixture
 def seed(tmp_path: Path, sqlite_template: Path) -> Iterator[Seed]:
-    target = tmp_path / "callwarden.db"
-    target.write_bytes(sqlite_template.read_bytes())
-    app = console_app(f"sqlite:///{target}", tmp_path / "var")
+    app = console_app(template_copy(tmp_path, sqlite_template), tmp_path / "var")
     yield seed_console(app, ["cw07", "cw01"])
     app.engine.dispose()
 

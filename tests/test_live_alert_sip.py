@@ -38,6 +38,7 @@ from tests.browser import chromium, log_in, served, watch_problems
 from tests.test_campaign import Network, campaign, network  # noqa: F401 (the fixture)
 from tests.test_live import Located, deps
 from tests.test_reservation import at
+from tests.test_spy_sip import _write_tone
 from tests.webclient import FakeDialer
 from tests.webdata import PASSWORD
 from transcriber.live import SpoolWatcher
@@ -46,17 +47,6 @@ pytestmark = [pytest.mark.asterisk, pytest.mark.browser, pytest.mark.slow]
 RATE = 8000
 TONE_HZ = 3000.0
 """The prompt: a tone that speech does not hold as a sustained pure line."""
-
-
-def _write_tone(path: Path, seconds: float = 3.0) -> None:
-    t = np.arange(int(seconds * RATE)) / RATE
-    samples = (8000 * np.sin(2 * np.pi * TONE_HZ * t)).astype("<i2")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes(samples.tobytes())
 
 
 def tone_windows(path: Path) -> int:
@@ -91,7 +81,7 @@ def test_an_impersonation_over_sip_alerts_the_open_board_and_prompts_the_agent_a
         assign_agent(session, "A01", "T1", "test")
         add_user(session, "sup1", Role.SUPERVISOR, PASSWORD, "test")
         set_supervisor(session, "sup1", "T1", "test")
-    _write_tone(net.core.home / "sounds" / "prompt.wav")
+    _write_tone(net.core.home / "sounds" / "prompt.wav", TONE_HZ, 3.0)
 
     def ami() -> PystAmi:
         return PystAmi("127.0.0.1", net.core.ami_port, net.core.ami_user, net.core.ami_secret)

@@ -17,7 +17,7 @@ from dialer.testing import RecordingLink
 from store.enums import Speaker
 from store.live import LiveHit, act_on_hit
 from store.models import AuditLog, CallAttempt, User
-from tests.browser import chromium, log_in, served, shoot, watch_problems
+from tests.browser import chromium, log_in, served, shoot, template_copy, watch_problems
 from tests.test_wallboard import SAID, build_floor, floor_app, raise_alert
 from tests.test_wallboard_transcript import hear
 from tests.webclient import FakeDialer
@@ -29,9 +29,7 @@ pytestmark = pytest.mark.browser
 def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    target = tmp_path / "callwarden.db"
-    target.write_bytes(sqlite_template.read_bytes())
-    floor = build_floor(floor_app(f"sqlite:///{target}", tmp_path / "var"))
+    floor = build_floor(floor_app(template_copy(tmp_path, sqlite_template), tmp_path / "var"))
     with served(floor.app, FakeDialer(floor.app)) as base, chromium() as browser:
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
         page = context.new_page()
@@ -70,9 +68,7 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
 def test_a_lead_whispers_from_the_board_and_is_told_when_they_have_no_phone(
     tmp_path: Path, sqlite_template: Path
 ) -> None:
-    target = tmp_path / "callwarden.db"
-    target.write_bytes(sqlite_template.read_bytes())
-    floor = build_floor(floor_app(f"sqlite:///{target}", tmp_path / "var"))
+    floor = build_floor(floor_app(template_copy(tmp_path, sqlite_template), tmp_path / "var"))
     link = RecordingLink()
     with (
         served(floor.app, FakeDialer(floor.app), ListenIn(lambda: link)) as base,

@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from console.web.dialing import DialRequest
 from dialer.keeper import keep_once
 from store.models import Case, CollectionNote, PhoneNumber
-from tests.browser import chromium, log_in, served, shoot, watch_problems
+from tests.browser import log_in, served, shoot, template_copy, watch_problems
 from tests.webclient import FakeDialer
 from tests.webdata import CALL_DAY, Seed, answered_call, console_app, record_labelled, seed_console
 
@@ -41,17 +41,9 @@ class TranscribingDialer(FakeDialer):
         record_labelled(self.app, self.calls[len(self.attempts) - 1], attempt, request.at)
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with chromium() as found:
-        yield found
-
-
 @pytest.fixture
 def seed(tmp_path: Path, sqlite_template: Path) -> Iterator[Seed]:
-    target = tmp_path / "callwarden.db"
-    target.write_bytes(sqlite_template.read_bytes())
-    app = console_app(f"sqlite:///{target}", tmp_path / "var")
+    app = console_app(template_copy(tmp_path, sqlite_template), tmp_path / "var")
     seeded = seed_console(app, [])
     with app.sessions.begin() as session:  # the deadlines must not follow the wall clock
         session.execute(update(Case).values(imported_at=CALL_DAY))
