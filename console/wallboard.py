@@ -51,7 +51,7 @@ PAUSE_LABELS = {
     "meeting": N_("会议"),
     "other": N_("其他"),
 }
-"""Why a paused agent is away (the keys of ``store.agent_pause.PAUSE_REASONS``)."""
+"""Why a paused agent is away, one word per ``store.agent_pause.PAUSE_REASONS``."""
 
 
 SPEAKER_LABELS = {"agent": N_("坐席"), "callee": N_("对方"), "unknown": N_("未分声道")}

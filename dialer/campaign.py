@@ -33,7 +33,7 @@ from dialer.inbound import inbound_handler
 from dialer.outcomes import ending, from_hangup
 from recorder.errors import BadRecording
 from recorder.merge import merge_noting_repairs
-from store.agent_pause import paused_agents
+from store.agent_pause import paused_now
 from store.attempts import (
     expire_stale,
     mark_ended,
@@ -273,13 +273,9 @@ class Campaign:
     def _paused_agents(self) -> frozenset[int]:
         """The agents paused now, read at most once a second (the loop turns every 10 ms)."""
         if self.timer.monotonic() - self._paused_read_at >= PAUSES_READ_EVERY_S:
-            self._paused = self._read_paused()
+            self._paused = paused_now(self.sessions)
             self._paused_read_at = self.timer.monotonic()
         return self._paused
-
-    def _read_paused(self) -> frozenset[int]:
-        with self.sessions() as session:
-            return frozenset(paused_agents(session))
 
     def _dial_next(self, agent_id: int, items: list[DialItem], link: AmiLink) -> bool:
         """Reserve and originate the agent's next number; False when nothing was dialled."""

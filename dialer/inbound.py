@@ -16,7 +16,7 @@ from typing import Protocol
 
 from dialer.agi import AgiSession, Handler
 from dialer.calls import CallState, DialItem
-from store.agent_pause import paused_agents
+from store.agent_pause import paused_now
 from store.attempts import log_inbound
 from store.db import SessionFactory
 
@@ -46,7 +46,7 @@ def inbound_handler(campaign: Desk) -> Handler:
 
     async def handle(session: AgiSession) -> None:
         caller = session.request.env.get("agi_callerid", "")
-        away = await asyncio.to_thread(_paused, campaign.sessions)  # now, not a second ago
+        away = await asyncio.to_thread(paused_now, campaign.sessions)  # now, not a second ago
         with campaign.agents_lock:
             free = (a for a in campaign.agent_dial if a not in campaign.busy and a not in away)
             agent = next(free, None)
@@ -72,8 +72,3 @@ def inbound_handler(campaign: Desk) -> Handler:
         await session.set_variable("CW_AGENT", campaign.agent_dial[agent])
 
     return handle
-
-
-def _paused(sessions: SessionFactory) -> frozenset[int]:
-    with sessions() as session:
-        return frozenset(paused_agents(session))

@@ -13,17 +13,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from store.audit import record_audit
+from store.db import SessionFactory
 from store.errors import StoreError
 from store.models import Agent, AgentPause
 
-PAUSE_REASONS = {
-    "break": "小休",
-    "meal": "用餐",
-    "training": "培训",
-    "meeting": "会议",
-    "other": "其他",
-}
-"""Why an agent is away, as the floor says it."""
+PAUSE_REASONS = ("break", "meal", "training", "meeting", "other")
+"""Why an agent may be away (小休, 用餐, 培训, 会议, 其他: the console's ``PAUSE_LABELS`` say
+them in the reader's language)."""
 
 
 class PauseError(StoreError):
@@ -46,12 +42,18 @@ def paused_agents(session: Session) -> dict[int, AgentPause]:
     return {pause.agent_id: pause for pause in found}
 
 
+def paused_now(sessions: SessionFactory) -> frozenset[int]:
+    """The agents paused at this moment (what a dialler asks before it gives one a call)."""
+    with sessions() as session:
+        return frozenset(paused_agents(session))
+
+
 def pause(session: Session, agent: Agent, reason: str, actor: str, now: datetime) -> AgentPause:
     """Pause ``agent`` for ``reason`` (a key of :data:`PAUSE_REASONS`); pausing again while
     paused keeps the first pause (a double click starts nothing new)."""
     if reason not in PAUSE_REASONS:
         raise PauseError(
-            f"暂停原因须为 {'、'.join(PAUSE_REASONS.values())} 之一 · "
+            f"暂停原因须为 {'、'.join(PAUSE_REASONS)} 之一 · "
             f"pause reason must be one of {', '.join(PAUSE_REASONS)}, not {reason[:20]!r}"
         )
     _lock(session, agent)  # two clicks at once: the second reads the first's pause

@@ -48,7 +48,7 @@ def _actions(seed: Seed) -> list[tuple[str, str, object]]:
 def test_a_pause_is_kept_once_audited_and_ended(seed: Seed) -> None:
     agent = _agent(seed)
     with seed.app.sessions.begin() as session:
-        with pytest.raises(PauseError, match="小休"):
+        with pytest.raises(PauseError, match="break、meal"):
             pause(session, agent, "nap", "agent1", CALL_DAY)
         first = pause(session, agent, "meal", "agent1", CALL_DAY)
         again = pause(session, agent, "break", "agent1", CALL_DAY + timedelta(minutes=1))

@@ -18,6 +18,7 @@ from console.agent_queue import FILTERS, CaseQueue, case_queue
 from console.errors import DialerBusy
 from console.i18n import N_, _, translated
 from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
+from console.wallboard import PAUSE_LABELS
 from console.web.auth import AGENT, Principal, my_agent
 from console.web.dialing import DialRequest
 from console.web.inputs import DbId, FormId
@@ -25,7 +26,7 @@ from console.web.labels import complaint_labels
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
 from dialer.calls import DialItem
-from store.agent_pause import PAUSE_REASONS, current_pause
+from store.agent_pause import current_pause
 from store.case_timeline import audit_snippets, case_timeline
 from store.consents import case_consents
 from store.enums import AccountClass, ConsentScope, Role
@@ -156,7 +157,7 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         wording=wording,
         current=current,
         paused=current_pause(session, agent.id),
-        pause_reasons=PAUSE_REASONS,
+        pause_reasons=PAUSE_LABELS,
     )
 
 
@@ -192,7 +193,7 @@ def dial(
     agent = my_agent(session, me)
     paused = current_pause(session, agent.id)
     if paused is not None:
-        why = PAUSE_REASONS.get(paused.reason, paused.reason)
+        why = PAUSE_LABELS.get(paused.reason, paused.reason)
         return worklist(
             request,
             me,

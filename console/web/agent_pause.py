@@ -9,9 +9,10 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 
 from console.i18n import _
+from console.wallboard import PAUSE_LABELS
 from console.web.auth import AGENT, Principal, my_agent
 from console.web.pages import DB, now
-from store.agent_pause import PAUSE_REASONS, PauseError, pause, resume
+from store.agent_pause import PauseError, pause, resume
 
 router = APIRouter(prefix="/agent")
 
@@ -26,7 +27,7 @@ def pause_me(
     try:
         pause(session, my_agent(session, me), reason, me.username, now(request))
     except PauseError as exc:  # said without echoing what was sent
-        allowed = "、".join(_(label) for label in PAUSE_REASONS.values())
+        allowed = "、".join(_(label) for label in PAUSE_LABELS.values())
         raise HTTPException(
             422, _("暂停原因须为 %(allowed)s 之一。") % {"allowed": allowed}
         ) from exc
