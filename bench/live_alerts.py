@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import numpy as np
 from sqlalchemy import select
 
 from config import Settings
@@ -40,6 +38,7 @@ from console.app import App, build_app
 from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user
 from recorder.audio import read_recording
+from recorder.testing import grow
 from store.case_import import import_cases
 from store.enums import AttemptStatus, Direction, Role
 from store.models import Agent, CallAttempt, Case, PhoneNumber
@@ -164,37 +163,8 @@ def _read_alerts(base: str, arrived: dict[int, float], stop: threading.Event) ->
 def _grow(spool: Path, attempt: int, call: str, started: list[float]) -> None:
     audio = read_recording(CALLS / f"{call}.wav")
     agent, callee = audio.channels
-    rate = audio.rate
     rx, tx = spool / f"attempt-{attempt}-rx.wav", spool / f"attempt-{attempt}-tx.wav"
-    for path in (rx, tx):
-        path.write_bytes(_header(rate, 0))
-    step = int(rate * CHUNK_S)
-    begin = time.monotonic()
-    started.append(time.time())
-    for pos in range(0, len(callee), step):
-        end = min(pos + step, len(callee))
-        delay = begin + end / rate - time.monotonic()
-        if delay > 0:
-            time.sleep(delay)
-        for path, samples in ((rx, callee), (tx, agent)):
-            with path.open("ab") as f:
-                f.write(np.ascontiguousarray(samples[pos:end]).tobytes())
-    for path in (rx, tx):
-        with path.open("r+b") as f:
-            f.write(_header(rate, path.stat().st_size - 44))
-
-
-def _header(rate: int, data_bytes: int) -> bytes:
-    riff = 36 + data_bytes if data_bytes else 0
-    fmt = struct.pack("<IHHIIHH", 16, 1, 1, rate, rate * 2, 2, 16)
-    return (
-        b"RIFF"
-        + struct.pack("<I", riff)
-        + b"WAVEfmt "
-        + fmt
-        + b"data"
-        + struct.pack("<I", data_bytes)
-    )
+    started.append(grow(rx, tx, audio.rate, callee, agent, 1.0, CHUNK_S))
 
 
 def _seed(app: App, agents: int) -> None:
