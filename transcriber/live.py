@@ -8,7 +8,8 @@ pipeline transcribes the closed files as before.
 
 Per call, one thread reads both files every ``poll_s``; each direction has its
 own :class:`~recorder.live_vad.StreamSegmenter`. A piece is decoded with the
-project's recogniser (one decode at a time: the model is shared), stored as a
+project's recogniser (shared: what several calls finished is decoded at once, see
+``live_decode``), stored as a
 ``live_utterance``, and the detector runs over the call heard so far; a hit not
 acted on before goes through the ``[live.actions]`` table.
 """
@@ -33,17 +34,21 @@ from store.db import SessionFactory
 from store.live import Heard, LiveHit, act_on_hit, heard_whole, record_prompt, store_heard
 from store.models import CallAttempt
 from transcriber.asr import (
+    Audio16k,
+    RecognisedText,
     Speaker,
     SpeechRecognizer,
     TranscribedUtterance,
     to_simplified,
     to_whisper_rate,
 )
+from transcriber.live_decode import SharedDecoder
 from transcriber.pipeline import Clock, Detect
 
 log = logging.getLogger(__name__)
 
 RX = re.compile(r"^attempt-(\d+)-rx\.wav$")
+Recognise = Callable[[Sequence[Audio16k]], list[RecognisedText]]
 MIXMONITOR_ARRIVAL_S = 2.05
 """How often MixMonitor's growing files gained audio in our measurements (see README)."""
 
@@ -58,10 +63,16 @@ class LiveDeps:
     settings: LiveSettings
     clock: Clock
     vad: VadSettings = field(default_factory=VadSettings)
-    decode_lock: threading.Lock = field(default_factory=threading.Lock)
     prompt: Callable[[int], str | None] | None = None
     """Whisper the compliance reminder to call attempt N's agent (None when placed, else
     why not); None: no prompt is set up, and ``whisper_prompt`` stays not done."""
+    decoder: SharedDecoder = field(init=False)
+    """The model, shared by every followed call (see ``live_decode``): pieces of different
+    calls share windows only where the record is decoded again after the call."""
+
+    def __post_init__(self) -> None:
+        across = self.settings.after_call == "redecode"
+        self.decoder = SharedDecoder(self.recognizer, across_calls=across)
 
 
 @dataclass
@@ -121,8 +132,7 @@ class CallFollower:
         if not pieces:
             return
         rate = next(side.tail.start.rate for side in self.sides if side.tail.start)
-        with self.deps.decode_lock:
-            fresh = decode_pieces(self.deps.recognizer, pieces, rate)
+        fresh = decode_pieces(self.deps.decoder.decode, pieces, rate)
         if not fresh:
             return
         self.heard = sorted(
@@ -159,10 +169,10 @@ class CallFollower:
 
 
 def decode_pieces(
-    recognizer: SpeechRecognizer, pieces: Sequence[tuple[Speaker, Piece]], rate: int
+    recognise: Recognise, pieces: Sequence[tuple[Speaker, Piece]], rate: int
 ) -> list[tuple[TranscribedUtterance, bool]]:
     """What was said in pieces finished together, decoded together; True where a piece goes on."""
-    results = recognizer.recognise_many([to_whisper_rate(p.samples, rate) for _, p in pieces])
+    results = recognise([to_whisper_rate(p.samples, rate) for _, p in pieces])
     fresh: list[tuple[TranscribedUtterance, bool]] = []
     for (speaker, piece), result in zip(pieces, results, strict=True):
         text = to_simplified(result.text).strip()
@@ -207,7 +217,7 @@ def hear_as_live(
             )
         ]
         if pieces:
-            heard += [u for u, _ in decode_pieces(recognizer, pieces, audio.rate)]
+            heard += [u for u, _ in decode_pieces(recognizer.recognise_many, pieces, audio.rate)]
         if done:
             break
     return sorted(heard, key=lambda u: (u.start, u.speaker))
