@@ -14,6 +14,8 @@ import pytest
 from sqlalchemy import func, select
 
 from console.errors import DialerBusy
+from console.teams import set_supervisor
+from console.users import add_user
 from console.wallboard import AgentState, board
 from console.web.dialing import DialRequest
 from store.agent_pause import PauseError, current_pause, pause, resume
@@ -24,7 +26,7 @@ from store.wallboard import floor_rows
 from tests.test_kept_schedule_page import OFFERED
 from tests.test_wallboard import Who
 from tests.webclient import FakeDialer, console_client, login
-from tests.webdata import CALL_DAY, Seed, console_app, seed_console
+from tests.webdata import CALL_DAY, PASSWORD, Seed, console_app, seed_console
 
 
 @pytest.fixture
@@ -177,3 +179,32 @@ def test_a_dial_that_loses_the_race_for_the_line_is_told_not_a_server_error(
         "/agent/dial", data={"phone_number_id": number, "case_id": case, "csrf": token}
     )
     assert refused.status_code == 409 and "正在拨打一通电话" in refused.text
+
+
+def test_a_lead_ends_a_pause_on_their_own_team_only(seed: Seed) -> None:
+    """An agent who went to lunch and forgot to come back is resumed by their lead (audited
+    as the lead's act); another team's lead cannot, nor can an agent."""
+    a01 = _agent(seed)
+    with seed.app.sessions.begin() as session:
+        pause(session, a01, "meal", "agent1", CALL_DAY - timedelta(minutes=40))
+        add_user(session, "sup2", Role.SUPERVISOR, PASSWORD, "test")
+        set_supervisor(session, "sup2", "T2", "test")
+    url = f"/team/live/agents/{a01.id}/resume"
+    other_team = console_client(seed.app, FakeDialer(seed.app))
+    token = login(other_team, "sup2")
+    assert f'action="{url}"' not in other_team.get("/team/live").text
+    assert other_team.post(url, data={"csrf": token}).status_code == 404
+    agent = console_client(seed.app, FakeDialer(seed.app))
+    assert agent.post(url, data={"csrf": login(agent, "agent1")}).status_code == 403
+    lead = console_client(seed.app, FakeDialer(seed.app))
+    token = login(lead, "sup1")
+    assert f'action="{url}"' in lead.get("/team/live").text
+    assert lead.post(url, data={"csrf": "wrong"}).status_code == 403
+    reply = lead.post(url, data={"csrf": token})
+    assert reply.status_code == 303 and reply.headers["location"] == "/team/live"
+    again = lead.post(url, data={"csrf": token})  # a double click writes nothing more
+    assert again.status_code == 303
+    with seed.app.sessions() as session:
+        assert current_pause(session, a01.id) is None
+    assert _actions(seed) == [("agent.pause", "agent1", "meal"), ("agent.resume", "sup1", "meal")]
+    assert f'action="{url}"' not in lead.get("/team/live").text

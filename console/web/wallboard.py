@@ -20,6 +20,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse, StreamingResponse
+from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
@@ -42,7 +43,10 @@ from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from dialer.errors import AmiUnavailable
 from dialer.spy import SpyMode, spy_request
+from store.agent_pause import resume
 from store.listen_in import call_for_lead, own_endpoint, record_listen_in
+from store.models import Agent
+from store.scope import visible_agent_ids
 from store.team_day import day_window
 from store.types import utcnow
 from store.wallboard import FloorRows, acknowledge_alert, floor_rows
@@ -118,6 +122,7 @@ def _words() -> dict[str, Any]:
         "reconnecting": _("连接中断，正在重连…"),
         "ringing": _("正在呼叫您的话机"),
         "at_s": _("第 %(s)s 秒"),
+        "end_pause": _("结束暂停"),
     }
 
 
@@ -223,4 +228,21 @@ def listen_in(
         raise HTTPException(503, _("电话系统不可用：%(why)s") % {"why": exc}) from exc
     if request.headers.get("x-csrf-token") is not None:
         return Response(status_code=204)  # the board's script: the phone rings
+    return RedirectResponse("/team/live", status_code=303)
+
+
+@router.post("/agents/{agent_id}/resume")
+def resume_agent(
+    request: Request, agent_id: DbId, me: Annotated[Principal, Depends(LEADS)], session: DB
+) -> Response:
+    """End a pause for one of the lead's agents (one who went to lunch and forgot to come
+    back): audit-logged as the lead's act; a second click writes nothing."""
+    agent = session.scalar(
+        select(Agent).where(Agent.id == agent_id, Agent.id.in_(visible_agent_ids(me)))
+    )
+    if agent is None:
+        raise HTTPException(404, _("没有这位坐席，或不在您的班组"))
+    resume(session, agent, me.username, now(request))
+    if request.headers.get("x-csrf-token") is not None:
+        return Response(status_code=204)  # the board's script: the stream shows the change
     return RedirectResponse("/team/live", status_code=303)

@@ -75,6 +75,7 @@
   function listenCell(tile) {
     const td = cell("", "listen");
     if (tile.state === "talking" && tile.attempt_id) td.append(listenForm(tile.attempt_id, MODES));
+    else if (tile.state === "paused") td.append(resumeForm(tile.agent_id));
     return td;
   }
 
@@ -91,6 +92,20 @@
       button.type = "submit"; button.name = "mode"; button.value = mode; button.textContent = label;
       form.append(button);
     }
+    return form;
+  }
+
+  // The lead ends an agent's pause (one who forgot to come back); a plain form post.
+  function resumeForm(agentId) {
+    const form = document.createElement("form");
+    form.className = "resume";
+    form.method = "post";
+    form.action = `/team/live/agents/${agentId}/resume`;
+    const token = document.createElement("input");
+    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
+    const button = document.createElement("button");
+    button.type = "submit"; button.textContent = words.end_pause;
+    form.append(token, button);
     return form;
   }
 
