@@ -230,7 +230,7 @@ def _tile(
             line.speaker.value,
             line.start_s,
             _said(line.text, call.callee_name),
-            flagged.get((call.attempt_id, line.speaker, line.start_s), ""),
+            line.flag or flagged.get((call.attempt_id, line.speaker, line.start_s), ""),
         )
         for line in call.lines
     )

@@ -56,6 +56,8 @@ class LiveLine:
     speaker: Speaker
     start_s: float
     text: str
+    flag: str = ""
+    """The category of the live alert this line raised ("" for none)."""
 
 
 @dataclass(frozen=True)
@@ -226,10 +228,31 @@ def _live_lines(session: Session, attempt_ids: list[int]) -> dict[int, tuple[Liv
         .where(ranked.c.rank <= LINES_SHOWN)
         .order_by(ranked.c.call_attempt_id, ranked.c.rank.desc())
     )
+    found = [(a, Speaker(speaker), start_s, text) for a, speaker, start_s, text in rows]
+    flags = _line_flags(session, attempt_ids, {start_s for _, _, start_s, _ in found})
     lines: dict[int, list[LiveLine]] = {}
-    for attempt_id, speaker, start_s, text in rows:
-        lines.setdefault(attempt_id, []).append(LiveLine(Speaker(speaker), start_s, text))
-    return {attempt_id: tuple(found) for attempt_id, found in lines.items()}
+    for attempt_id, speaker, start_s, text in found:
+        flag = flags.get((attempt_id, speaker, start_s), "")
+        lines.setdefault(attempt_id, []).append(LiveLine(speaker, start_s, text, flag))
+    return {attempt_id: tuple(shown) for attempt_id, shown in lines.items()}
+
+
+def _line_flags(
+    session: Session, attempt_ids: list[int], starts: set[float]
+) -> dict[tuple[int, Speaker, float], str]:
+    """The category each shown line raised an alert for, from the call's own alerts (not from
+    the day's newest, which a busy floor pushes an early alert out of)."""
+    if not starts:
+        return {}
+    found = session.execute(
+        select(LiveAlert.call_attempt_id, LiveAlert.speaker, LiveAlert.start_s, LiveAlert.category)
+        .where(LiveAlert.call_attempt_id.in_(attempt_ids), LiveAlert.start_s.in_(starts))
+        .order_by(LiveAlert.id)
+    )
+    marks: dict[tuple[int, Speaker, float], str] = {}
+    for attempt_id, speaker, start_s, category in found:
+        marks.setdefault((attempt_id, Speaker(speaker), start_s), category)
+    return marks
 
 
 def _alerts(

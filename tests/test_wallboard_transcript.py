@@ -5,6 +5,7 @@ open board as they are heard."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,11 @@ from sqlalchemy import select
 from console.wallboard import LINES_SHOWN
 from console.web.server import create_app
 from store.enums import Speaker
-from store.models import CallAttempt, LiveUtterance, Person
+from store.models import CallAttempt, LiveAlert, LiveUtterance, Person
 from store.pii import mask_name
+from store.wallboard import ALERTS_SHOWN
 from tests.liveserver import logged_in, serve
 from tests.test_wallboard import (
-    CALL_DAY,
     SAID,
     Floor,
     Stream,
@@ -28,6 +29,7 @@ from tests.test_wallboard import (
     raise_alert,
 )
 from tests.webclient import FakeDialer, console_client, login
+from tests.webdata import CALL_DAY
 
 HEARD = [
     (Speaker.AGENT, 1.0, "您好，请问是杨先生本人吗？"),
@@ -121,3 +123,28 @@ def test_the_callee_named_in_a_line_is_masked_as_in_the_callee_column(floor: Flo
     [line] = talking.transcript
     assert name not in line.text and line.text == f"您好，请问是{mask_name(name)}本人吗？"
     assert talking.callee.startswith(mask_name(name))
+
+
+def test_a_line_stays_marked_however_many_alerts_came_after_it(floor: Floor) -> None:
+    """The board lists only today's newest alerts; a line of a call still up is marked from
+    that call's own alerts, not from whichever alerts made the list."""
+    hear(floor, floor.talking, HEARD)
+    raise_alert(floor.app, floor.talking)  # the agent's line at 12.0 s, early in the day
+    with floor.app.sessions.begin() as session:
+        for n in range(ALERTS_SHOWN + 5):  # a busy day on the same team afterwards
+            session.add(
+                LiveAlert(
+                    call_attempt_id=floor.talking,
+                    category="insult",
+                    speaker=Speaker.AGENT,
+                    start_s=100.0 + n,
+                    evidence="另一句",
+                    rule_id="ins-x",
+                    actions=["alert"],
+                    created_at=CALL_DAY + timedelta(minutes=1 + n),
+                )
+            )
+    board = _board_of(floor.app, _who(floor.app, "sup1"))
+    assert len(board.alerts) == ALERTS_SHOWN
+    assert all(a.category == "insult" for a in board.alerts)
+    assert [line.flag for line in board.tiles[0].transcript] == ["", "", "impersonation"]
