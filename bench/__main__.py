@@ -119,7 +119,10 @@ def _runners(args: argparse.Namespace, postgres: str | None) -> dict[str, Runner
         ),
         "console": (lambda: console_load.run(seconds, 50, postgres), console_load.report),
         "archive": (lambda: archive_rate.run(4 if quick else 32), archive_rate.report),
-        "live": (lambda: live_alerts.run((1, 2) if quick else (1, 5, 10)), live_alerts.report),
+        "live": (
+            lambda: live_alerts.run((1, 2), (1, 2)) if quick else live_alerts.run(),
+            live_alerts.report,
+        ),
         "backup": (
             lambda: backup_rate.run(
                 200 if quick else 10_000,

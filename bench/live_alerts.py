@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from bench.child import run_child
 from config import Settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import App, build_app
@@ -64,7 +65,9 @@ class Played:
     """Where in the call the violating utterance ends (as labelled)."""
 
 
-def run(counts: tuple[int, ...] = (1, 5, 10)) -> dict[str, Any]:
+def run(counts: tuple[int, ...] = (1, 5, 10), beside: tuple[int, int] = (3, 8)) -> dict[str, Any]:
+    """Latency rounds with ``counts`` calls at once, then the post-call pipeline's throughput
+    on ``beside[1]`` recordings, alone and while the follower follows ``beside[0]`` calls."""
     work = Path(tempfile.mkdtemp(prefix="cw-live-alerts-"))
     env = {k: v for k, v in os.environ.items() if not k.startswith("CALLWARDEN_")}
     env["CALLWARDEN_DATABASE_URL"] = f"sqlite:///{work / 'callwarden.db'}"
@@ -91,6 +94,7 @@ def run(counts: tuple[int, ...] = (1, 5, 10)) -> dict[str, Any]:
             time.sleep(20)  # the follower loads its model; its first call is not its start-up
             for n in counts:
                 results["rounds"].append(_round(app, base, spool, n))
+            results["pipeline"] = _pipeline_beside_live(app, spool, *beside)
     finally:
         app.engine.dispose()
         shutil.rmtree(work, ignore_errors=True)
@@ -131,6 +135,45 @@ def _round(app: App, base: str, spool: Path, calls: int) -> dict[str, Any]:
         "p50_s": round(statistics.median(latencies), 2) if latencies else None,
         "p95_s": round(_p95(latencies), 2) if latencies else None,
         "max_s": round(latencies[-1], 2) if latencies else None,
+        "load": round(os.getloadavg()[0], 1),
+    }
+
+
+def _pipeline_beside_live(
+    app: App, spool: Path, live_calls: int, recordings: int
+) -> dict[str, Any]:
+    """What the live path costs the batch pipeline: the same recordings transcribed by a
+    worker (``bench.pipeline_child``) alone, then while ``live_calls`` calls are followed."""
+    var = str(Path("var").absolute())
+    alone = run_child("bench.pipeline_child", "ours", str(recordings), var)
+    stop = threading.Event()
+
+    def keep_calling() -> None:
+        while not stop.is_set():
+            attempts = _calls_up(app, live_calls)
+            writers = [
+                threading.Thread(target=_grow, args=(spool, a, SCRIPT[n % len(SCRIPT)], []))
+                for n, a in enumerate(attempts)
+            ]
+            for writer in writers:
+                writer.start()
+            for writer in writers:
+                writer.join()
+            _end_calls(app, attempts)
+
+    caller = threading.Thread(target=keep_calling, daemon=True)
+    caller.start()
+    time.sleep(5)  # the follower has calls in hand before the worker starts
+    try:
+        beside = run_child("bench.pipeline_child", "ours", str(recordings), var)
+    finally:
+        stop.set()
+        caller.join()
+    return {
+        "live_calls": live_calls,
+        "recordings": recordings,
+        "alone_x": round(alone["audio_s"] / alone["wall_s"], 2),
+        "beside_x": round(beside["audio_s"] / beside["wall_s"], 2),
         "load": round(os.getloadavg()[0], 1),
     }
 
@@ -262,5 +305,11 @@ def report(results: dict[str, Any]) -> str:
         lines.append(
             f"  {r['calls']:>2} calls at once: {r['alerts']}/{r['calls']} alerts, "
             f"p50 {r['p50_s']} s, p95 {r['p95_s']} s, max {r['max_s']} s (load {r['load']})"
+        )
+    p = results.get("pipeline")
+    if p:
+        lines.append(
+            f"  post-call pipeline on {p['recordings']} recordings: {p['alone_x']}× real time "
+            f"alone, {p['beside_x']}× while {p['live_calls']} calls are followed (load {p['load']})"
         )
     return "\n".join(lines)
