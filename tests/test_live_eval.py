@@ -9,8 +9,9 @@ from console.cli import main
 from recorder.audio import read_recording
 from recorder.vad import VadSettings
 from tests.conftest import FIXTURES
-from tests.test_live import Located
-from transcriber.live import hear_as_live
+from tests.test_live import Located, _where
+from transcriber.asr import Audio16k, RecognisedText
+from transcriber.live import hear_as_live, hear_calls_as_live
 
 CALL = "cw07"
 
@@ -44,3 +45,27 @@ def test_how_the_audio_arrives_does_not_change_what_is_heard() -> None:
 def test_live_needs_the_audio() -> None:
     err = io.StringIO()
     assert main(["eval", str(FIXTURES / "calls"), "--text-only", "--live"], out=err) == 2
+
+
+def test_calls_up_together_are_heard_as_each_alone_and_decoded_in_shared_rounds() -> None:
+    """Several recordings heard as calls up at once give each call what it gives alone, and
+    what they finish in one arrival reaches the recogniser in one round, a group per call."""
+    calls = ("cw07", "cw11")
+    located = {call: Located(call) for call in calls}
+    rounds: list[int] = []
+
+    def owner(piece: Audio16k) -> Located:  # the call whose audio holds the piece
+        return max(
+            located.values(), key=lambda c: max(_where(s, piece)[1] for s in c.channels.values())
+        )
+
+    def recognise(groups: list[list[Audio16k]]) -> list[list[RecognisedText]]:
+        rounds.append(len(groups))
+        return [[owner(p).recognise_many([p])[0] for p in group] for group in groups]
+
+    audios = [(read_recording(FIXTURES / "calls" / f"{c}.wav"), 0) for c in calls]
+    together = hear_calls_as_live(recognise, audios, (VadSettings(), 5.0))
+    for call, heard in zip(calls, together, strict=True):
+        audio = read_recording(FIXTURES / "calls" / f"{call}.wav")
+        assert heard == hear_as_live(located[call], audio, 0, (VadSettings(), 5.0))
+    assert 2 in rounds  # both calls finished pieces in the same arrival: one round for both

@@ -172,7 +172,12 @@ def decode_pieces(
     recognise: Recognise, pieces: Sequence[tuple[Speaker, Piece]], rate: int
 ) -> list[tuple[TranscribedUtterance, bool]]:
     """What was said in pieces finished together, decoded together; True where a piece goes on."""
-    results = recognise([to_whisper_rate(p.samples, rate) for _, p in pieces])
+    return _said(pieces, recognise([to_whisper_rate(p.samples, rate) for _, p in pieces]))
+
+
+def _said(
+    pieces: Sequence[tuple[Speaker, Piece]], results: Sequence[RecognisedText]
+) -> list[tuple[TranscribedUtterance, bool]]:
     fresh: list[tuple[TranscribedUtterance, bool]] = []
     for (speaker, piece), result in zip(pieces, results, strict=True):
         text = to_simplified(result.text).strip()
@@ -182,6 +187,65 @@ def decode_pieces(
     return fresh
 
 
+class _Arriving:
+    """A finished recording read the way the follower reads a growing one: ``arrival_s`` at
+    a time (MixMonitor's write cadence), each direction through its own segmenter."""
+
+    def __init__(
+        self, audio: RecordingAudio, agent_channel: int, settings: tuple[VadSettings, float],
+        arrival_s: float,
+    ) -> None:  # fmt: skip
+        vad, max_piece_s = settings
+        self.audio = audio
+        self.speakers: tuple[Speaker, ...] = tuple(
+            "agent" if n == agent_channel else "callee" for n in range(len(audio.channels))
+        )
+        self.segmenters = [StreamSegmenter(audio.rate, vad, max_piece_s) for _ in audio.channels]
+        self.step = max(1, int(arrival_s * audio.rate))
+        self.first = 0
+        self.done = False
+
+    def arrive(self) -> list[tuple[Speaker, Piece]]:
+        """The pieces both directions finished with the next arrival (the rest at the end)."""
+        self.done = len(self.audio.channels[0]) <= self.first
+        first, self.first = self.first, self.first + self.step
+        return [
+            (speaker, piece)
+            for speaker, segmenter, samples in zip(
+                self.speakers, self.segmenters, self.audio.channels, strict=True
+            )
+            for piece in (
+                segmenter.finish()
+                if self.done
+                else segmenter.feed(samples[first : first + self.step].tobytes())
+            )
+        ]
+
+
+def hear_calls_as_live(
+    recognise: Callable[[list[list[Audio16k]]], list[list[RecognisedText]]],
+    calls: Sequence[tuple[RecordingAudio, int]],
+    settings: tuple[VadSettings, float],
+    arrival_s: float = MIXMONITOR_ARRIVAL_S,
+) -> list[list[TranscribedUtterance]]:
+    """Finished recordings (each with its agent's channel) heard as calls up at once: they
+    arrive together, and what all of them finish in one arrival goes to ``recognise`` in one
+    call, one group per call (what :class:`~transcriber.live_decode.SharedDecoder` does)."""
+    arriving = [_Arriving(audio, agent, settings, arrival_s) for audio, agent in calls]
+    heard: list[list[TranscribedUtterance]] = [[] for _ in calls]
+    while not all(a.done for a in arriving):
+        ready = [(k, p) for k, a in enumerate(arriving) if not a.done if (p := a.arrive())]
+        if not ready:
+            continue
+        groups = [
+            [to_whisper_rate(p.samples, arriving[k].audio.rate) for _, p in pieces]
+            for k, pieces in ready
+        ]
+        for (k, pieces), results in zip(ready, recognise(groups), strict=True):
+            heard[k] += [u for u, _ in _said(pieces, results)]
+    return [sorted(h, key=lambda u: (u.start, u.speaker)) for h in heard]
+
+
 def hear_as_live(
     recognizer: SpeechRecognizer,
     audio: RecordingAudio,
@@ -189,38 +253,14 @@ def hear_as_live(
     settings: tuple[VadSettings, float],
     arrival_s: float = MIXMONITOR_ARRIVAL_S,
 ) -> list[TranscribedUtterance]:
-    """A finished two-channel recording transcribed the way the follower hears a call.
+    """A finished two-channel recording transcribed the way the follower hears a call: what
+    both directions finish in one arrival is decoded together. The transcript ``[live]
+    after_call = "reuse"`` keeps, measured against the batch decode (``eval --live``)."""
 
-    The channels arrive ``arrival_s`` at a time (MixMonitor's write cadence), each
-    direction has its own segmenter, and what both finish in one arrival is decoded
-    together: the transcript ``[live] after_call = "reuse"`` keeps, to be measured
-    against the batch decode (``callwarden eval --live``).
-    """
-    vad, max_piece_s = settings
-    speakers: tuple[Speaker, ...] = tuple(
-        "agent" if n == agent_channel else "callee" for n in range(len(audio.channels))
-    )
-    segmenters = [StreamSegmenter(audio.rate, vad, max_piece_s) for _ in audio.channels]
-    step = max(1, int(arrival_s * audio.rate))
-    heard: list[TranscribedUtterance] = []
-    for first in range(0, len(audio.channels[0]) + step, step):
-        done = len(audio.channels[0]) <= first
-        pieces = [
-            (speaker, piece)
-            for speaker, segmenter, samples in zip(
-                speakers, segmenters, audio.channels, strict=True
-            )
-            for piece in (
-                segmenter.finish()
-                if done
-                else segmenter.feed(samples[first : first + step].tobytes())
-            )
-        ]
-        if pieces:
-            heard += [u for u, _ in decode_pieces(recognizer.recognise_many, pieces, audio.rate)]
-        if done:
-            break
-    return sorted(heard, key=lambda u: (u.start, u.speaker))
+    def alone(groups: list[list[Audio16k]]) -> list[list[RecognisedText]]:
+        return [recognizer.recognise_many(g) for g in groups]
+
+    return hear_calls_as_live(alone, [(audio, agent_channel)], settings, arrival_s)[0]
 
 
 class SpoolWatcher:
