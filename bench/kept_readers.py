@@ -83,7 +83,7 @@ def _at_once(agents: list[str], rounds: int, load: Callable[[str], bool]) -> dic
 
 def _kept_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool]:
     with reads() as session:
-        ids = dict(session.execute(select(Agent.code, Agent.id)).tuples())
+        ids = {code: agent_id for code, agent_id in session.execute(select(Agent.code, Agent.id))}
 
     def load(code: str) -> bool:
         with reads() as session:

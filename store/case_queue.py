@@ -82,20 +82,6 @@ class CaseFile:
     holds: list[OpenHold] = field(default_factory=list)
 
 
-# Columns, not entities: a page of cases loads some 500 rows, and building an ORM object for
-# each cost more than the queries (issue 17, the worklist page under load).
-_FILE_COLUMNS = (
-    Case.id,
-    Case.account_no,
-    Person.name,
-    ClientBank.name,
-    Case.amount_overdue_cents,
-    Case.days_past_due,
-    Case.account_class,
-)
-_NUMBER_COLUMNS = (PhoneNumber.id, PhoneNumber.e164, PhoneNumber.kind)
-
-
 def case_files(
     session: Session, case_ids: Collection[int], now: datetime, zone: tzinfo
 ) -> dict[int, CaseFile]:
@@ -104,17 +90,28 @@ def case_files(
     debtors: dict[int, int] = {}
     imported: dict[int, date] = {}
     for chunk in _chunks(sorted(case_ids)):
+        # Columns, not entities, here and below: a page of cases reads some 500 rows, and an
+        # ORM object for each cost more than the queries (issue 17, the page under load).
         rows = session.execute(
-            select(*_FILE_COLUMNS, Case.debtor_id, Case.imported_at)
+            select(
+                Case.id,
+                Case.account_no,
+                Person.name,
+                ClientBank.name,
+                Case.amount_overdue_cents,
+                Case.days_past_due,
+                Case.account_class,
+                Case.debtor_id,
+                Case.imported_at,
+            )
             .join(Person, Person.id == Case.debtor_id)
             .join(ClientBank, ClientBank.id == Case.client_bank_id)
             .where(Case.id.in_(chunk))
         )
-        for *fields, debtor_id, imported_at in rows:
-            file = CaseFile(*fields)
-            files[file.case_id] = file
-            debtors[file.case_id] = debtor_id
-            imported[file.case_id] = imported_at.astimezone(zone).date()
+        for case_id, account_no, name, bank, cents, days, klass, debtor_id, imported_at in rows:
+            files[case_id] = CaseFile(case_id, account_no, name, bank, cents, days, klass)
+            debtors[case_id] = debtor_id
+            imported[case_id] = imported_at.astimezone(zone).date()
     _add_numbers(session, files, debtors)
     _add_last_contacts(session, files)
     _add_money(session, files, imported, now, zone)
@@ -127,18 +124,20 @@ def _add_numbers(session: Session, files: dict[int, CaseFile], debtors: dict[int
     for case_id, person_id in debtors.items():
         by_debtor.setdefault(person_id, []).append(case_id)
     for chunk in _chunks(sorted(by_debtor)):
-        for person_id, *number in session.execute(
-            select(PhoneNumber.person_id, *_NUMBER_COLUMNS)
+        for person_id, number_id, e164, kind in session.execute(
+            select(PhoneNumber.person_id, PhoneNumber.id, PhoneNumber.e164, PhoneNumber.kind)
             .where(PhoneNumber.person_id.in_(chunk))
             .order_by(PhoneNumber.id)
         ):
             for case_id in by_debtor[person_id]:
-                files[case_id].numbers.append(CaseNumber(*number, Relation.DEBTOR))
+                files[case_id].numbers.append(CaseNumber(number_id, e164, kind, Relation.DEBTOR))
     for chunk in _chunks(sorted(files)):
         rows = session.execute(
             select(
                 CaseContact.case_id,
-                *_NUMBER_COLUMNS,
+                PhoneNumber.id,
+                PhoneNumber.e164,
+                PhoneNumber.kind,
                 CaseContact.relation,
                 CaseContact.relation_word,
             )
@@ -146,8 +145,8 @@ def _add_numbers(session: Session, files: dict[int, CaseFile], debtors: dict[int
             .where(CaseContact.case_id.in_(chunk))
             .order_by(PhoneNumber.id)
         )
-        for case_id, *number in rows:
-            files[case_id].numbers.append(CaseNumber(*number))
+        for case_id, number_id, e164, kind, relation, word in rows:
+            files[case_id].numbers.append(CaseNumber(number_id, e164, kind, relation, word))
 
 
 def _add_last_contacts(session: Session, files: dict[int, CaseFile]) -> None:
@@ -197,10 +196,10 @@ def _add_money(
             )
             .order_by(CollectionNote.created_at.desc(), CollectionNote.id.desc())
         )
-        for case_id, cents, day, created_at in notes:
+        for case_id, promised, day, created_at in notes:
             file = files[case_id]
-            if file.promise is None and cents and day:
-                promise = Promise(cents, day, created_at)
+            if file.promise is None and promised and day:
+                promise = Promise(promised, day, created_at)
                 judgement = promise_status(promise, made[case_id], now, zone)
                 file.promise = LatestPromise(promise.amount_cents, promise.due, judgement)
     for case_id, payments in made.items():
@@ -218,8 +217,8 @@ def _add_holds(session: Session, files: dict[int, CaseFile]) -> None:
             .where(Hold.case_id.in_(chunk), Hold.cleared_at.is_(None))
             .order_by(Hold.placed_at, Hold.id)
         )
-        for case_id, *hold in holds:
-            files[case_id].holds.append(OpenHold(*hold))
+        for case_id, reason, detail, placed_at in holds:
+            files[case_id].holds.append(OpenHold(reason, detail, placed_at))
 
 
 def held_cases(session: Session, agent_id: int, limit: int) -> tuple[list[int], int]:
