@@ -2,8 +2,9 @@
 attempt's outcome travelling to the agent's next worklist.
 
 ``kept``: ``agents`` threads (one process, as the console serves them) each load their
-worklist as the agent page does (:func:`console.worklists.agent_worklist`), all starting
-together, ``rounds`` times; then, one at a time, an agent's first number is reserved and its
+worklist as the agent page does (:func:`console.agent_queue.case_queue`: the first
+``WORKLIST_CASES`` cases, their files and every number), all starting together, ``rounds``
+times; then, one at a time, an agent's first number is reserved and its
 outcome recorded, and the time until the agent's next worklist shows each is measured
 while the owner runs. ``rebuild``: the same page as it was before the schedule was kept
 (every agent's schedule built from the whole book on each load), ``agents`` at once.
@@ -12,6 +13,7 @@ Prints one JSON object.
 
 from __future__ import annotations
 
+import gc
 import json
 import resource
 import statistics
@@ -21,9 +23,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
+
 from bench.kept_clock import BenchClock
 from compliance.policy import load_profile
-from console.web.agent import WORKLIST_ROWS
+from console.agent_queue import case_queue
+from console.web.agent import WORKLIST_CASES
 from console.worklists import agent_worklist
 from dialer.gate import PolicyJudge
 from dialer.worklist_source import active_agents, build_worklists
@@ -31,6 +36,7 @@ from store import kept_schedule as kept
 from store.attempts import mark_ended
 from store.db import SessionFactory, make_engine, make_read_session_factory, make_session_factory
 from store.enums import AttemptStatus
+from store.models import Agent
 from store.reservation import reserve_attempt
 from store.types import utcnow
 
@@ -76,9 +82,14 @@ def _at_once(agents: list[str], rounds: int, load: Callable[[str], bool]) -> dic
 
 
 def _kept_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool]:
+    with reads() as session:
+        ids = {code: agent_id for code, agent_id in session.execute(select(Agent.code, Agent.id))}
+
     def load(code: str) -> bool:
         with reads() as session:
-            found = agent_worklist(session, PROFILE, clock.now(), code, WORKLIST_ROWS)
+            found = case_queue(
+                session, PROFILE, clock.now(), (ids[code], code), show="", limit=WORKLIST_CASES
+            )
         return found.computed is None
 
     return load
@@ -88,7 +99,7 @@ def _rebuilt_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], b
     def load(code: str) -> bool:
         with reads() as session:
             schedule = build_worklists(session, PROFILE, clock.now(), active_agents(session))
-            schedule.for_agent(code)[:WORKLIST_ROWS]
+            schedule.for_agent(code)[:WORKLIST_CASES]
         return True
 
     return load
@@ -161,6 +172,10 @@ def _trials(seconds: list[float | None]) -> dict[str, Any]:
 def main() -> None:
     url, clock, mode = sys.argv[1], BenchClock(float(sys.argv[2])), sys.argv[3]
     count, rounds = int(sys.argv[4]), int(sys.argv[5])
+    # As the console's server does (console.web.server.serve): what start-up loaded is
+    # frozen out of the collector, or every full collection walks it during the loads.
+    gc.collect()
+    gc.freeze()
     engine = make_engine(url)
     sessions, reads = make_session_factory(engine), make_read_session_factory(engine)
     with reads() as session:

@@ -38,6 +38,9 @@ class CallAttempt(Base):
     __table_args__ = (
         Index("ix_call_attempt_person_reserved", "person_id", "reserved_at"),
         Index("ix_call_attempt_e164_reserved", "e164", "reserved_at"),
+        # The agent's page asks on every load for the agent's calls in flight and those owing
+        # a note: without it each load reads every attempt ever made.
+        Index("ix_call_attempt_agent_status", "agent_id", "status"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("collection_case.id"), index=True)
