@@ -29,6 +29,7 @@ from bench import (
     import_memory,
     kept,
     live_alerts,
+    live_capacity,
     originate_rate,
     pipeline_rate,
     policy_rate,
@@ -40,7 +41,7 @@ from config import VarPaths
 ALL = [
     *("import", "policy", "worklists", "kept", "scan"),
     *("pipeline", "eval", "agi", "originate", "console", "audit", "archive", "backup"),
-    "live",
+    *("live", "live-capacity"),
 ]
 
 
@@ -80,7 +81,7 @@ def main() -> None:
 
 ORDER = (
     *("policy", "worklists", "kept", "import", "scan", "pipeline"),
-    *("eval", "agi", "originate", "audit", "archive", "backup", "console", "live"),
+    *("eval", "agi", "originate", "audit", "archive", "backup", "console", "live", "live-capacity"),
 )
 """The order the benches run in (the cheap, pure ones first)."""
 
@@ -122,6 +123,10 @@ def _runners(args: argparse.Namespace, postgres: str | None) -> dict[str, Runner
         "live": (
             lambda: live_alerts.run((1, 2), (1, 2)) if quick else live_alerts.run(),
             live_alerts.report,
+        ),
+        "live-capacity": (
+            lambda: live_capacity.run(2 if quick else 10),
+            live_capacity.report,
         ),
         "backup": (
             lambda: backup_rate.run(

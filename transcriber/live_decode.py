@@ -67,7 +67,7 @@ class SharedDecoder:
     def _run(self, batch: list[_Request]) -> None:
         self.rounds += 1
         try:
-            heard = self._recognise([r.pieces for r in batch])
+            heard = self.recognise_groups([r.pieces for r in batch])
         except Exception as exc:  # each waiting follower raises it in its own thread
             for request in batch:
                 request.failure = exc
@@ -75,7 +75,8 @@ class SharedDecoder:
         for request, results in zip(batch, heard, strict=True):
             request.results = results
 
-    def _recognise(self, groups: list[list[Audio16k]]) -> list[list[RecognisedText]]:
+    def recognise_groups(self, groups: list[list[Audio16k]]) -> list[list[RecognisedText]]:
+        """Each group's pieces recognised (a group per call), the model used once."""
         if self.across_calls:
             flat = self.recognizer.recognise_many([p for g in groups for p in g])
             out: list[list[RecognisedText]] = []
