@@ -309,7 +309,7 @@ def _case_plans(
         assigned or (agents[case_id % pool] if pool else "unassigned")
         for assigned, case_id in zip(cases.agent, cases.case_id, strict=True)
     ]
-    plans = CasePlans(agent, list(map(TIERS.__getitem__, tier)), reason, due_by)
+    plans = CasePlans(agent, list(map(TIERS.__getitem__, tier)), reason, due_by, reached_today)
     return plans, _most_due_first(cases, tier, due_by, reached_today)
 
 

@@ -47,6 +47,8 @@ class KeptRow(NamedTuple):
     kind: str
     e164: str
     reason: str
+    reached_today: bool = False
+    """The case's debtor was reached today: the case sorts after those that were not."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,9 @@ class CasePlans:
     rule: list[str] = field(default_factory=list)
     reason: list[str] = field(default_factory=list)
     due_by: list[datetime | None] = field(default_factory=list)
+    reached_today: list[int] = field(default_factory=list)
+    """1 where the case's debtor was reached today: it comes after every case that was not
+    (an agent who has just spoken with them is not offered the case again next)."""
 
 
 class _Lazy(Sequence[T]):
@@ -175,6 +180,7 @@ class Worklist(_Lazy[WorkItem]):
                 numbers.kind[position],
                 numbers.e164[position],
                 self._reason(position, slot),
+                bool(plans.reached_today[slot]),
             )
 
     def case_ids(self) -> set[int]:

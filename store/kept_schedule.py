@@ -267,7 +267,9 @@ def entry_values(row: Any) -> dict[str, Any]:
     """A :class:`dialer.worklist.KeptRow` as ``schedule_entry`` column values."""
     return {
         "agent": row.agent,
-        "tier": _TIER[row.rule],
+        # a case whose debtor was reached today goes after every case that was not, as in
+        # the scheduler's order: past every tier
+        "tier": _TIER[row.rule] + (len(TIERS) if row.reached_today else 0),
         "due_key": row.due_by or NO_DEADLINE,
         "neg_days_past_due": -row.days_past_due,
         "neg_amount_cents": -row.amount_overdue_cents,

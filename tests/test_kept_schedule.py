@@ -241,6 +241,15 @@ def _dnc(session: object) -> set[str]:
     fraction=0.0,
 )
 @example(steps=[("answered", 2, 1), ("keep", 0, 1), ("note", 2, 60)], fraction=0.5)
+# found by Hypothesis: a case reached today (a promise) and one long lost on a shared number
+# recomputed together: the kept rows did not put the case reached today last
+@example(
+    steps=[
+        *(("clock", 0, 1), ("reserve", 2284, 1), ("note", 0, 1)),
+        *(("answered", 0, 1), ("reached", 1, 1)),
+    ],
+    fraction=0.0,
+)
 def test_the_kept_schedule_equals_a_fresh_build_after_any_events(
     engine: Engine,
     book: list[Target],

@@ -40,9 +40,11 @@ class ScheduleEntry(Base):
     """One dialable number on one agent's worklist.
 
     The order is the scheduler's, spelled as columns that sort ascending on both
-    databases: the due-ness tier, the first-call deadline (``due_key``, far in the future
-    when none), the most days past due and the largest amount (negated), the case id, then
-    the number's place within its case. A case's rows can so be replaced alone.
+    databases: the due-ness tier (past every tier when the case's debtor was reached
+    today, who then comes after every case that was not), the first-call deadline
+    (``due_key``, far in the future when none), the most days past due and the largest
+    amount (negated), the case id, then the number's place within its case. A case's rows
+    can so be replaced alone.
     """
 
     __tablename__ = "schedule_entry"
