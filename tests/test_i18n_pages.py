@@ -47,7 +47,7 @@ from tests.conftest import ROOT
 from tests.test_agent_queue import a_case_with, assign, case_block, owner_pass
 from tests.test_complaints_web import _open as _open_complaint
 from tests.test_console import PUBLIC, STREAMS, _guard, _path_values
-from tests.webclient import FakeDialer, login
+from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import CALL_DAY, USERS, Seed, console_app, seed_console
 
 HAN = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]+")
@@ -154,14 +154,14 @@ def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
 
 def with_a_complaint(seed: Seed) -> Seed:
     """``seed`` with complaint 1 open (and its hold), so its pages have something to show."""
-    client = TestClient(create_app(seed.app, FakeDialer(seed.app)), follow_redirects=False)
+    client = console_client(seed.app, FakeDialer(seed.app))
     assert _open_complaint(seed, client, login(client, "admin1")) == 1
     return seed
 
 
 def _pages(seed: Seed) -> Iterator[tuple[str, str, TestClient]]:
     """Each role's user, each page (GET, not a download) that role may open, logged in."""
-    web = create_app(seed.app, FakeDialer(seed.app))
+    web = create_app(seed.app, FakeDialer(seed.app), clock=lambda: CALL_DAY)
     routes = [r for router in routers() for r in router.routes if isinstance(r, APIRoute)]
     values = _path_values(seed)
     for user, role in USERS.items():
@@ -198,7 +198,7 @@ def test_every_page_in_english_shows_chinese_only_in_data(seed: Seed) -> None:
 
 def test_the_default_language_is_still_chinese(seed: Seed) -> None:
     for user, url in [("agent1", "/agent"), ("qa1", "/qa"), ("admin1", "/admin/holds")]:
-        client = TestClient(create_app(seed.app, FakeDialer(seed.app)), follow_redirects=False)
+        client = console_client(seed.app, FakeDialer(seed.app))
         login(client, user)
         page = client.get(url)
         assert page.status_code == 200, (url, page.text[:300])
@@ -208,7 +208,7 @@ def test_the_default_language_is_still_chinese(seed: Seed) -> None:
 def _as(seed: Seed, user: str, locale: str) -> tuple[TestClient, str]:
     with seed.app.sessions.begin() as session:
         session.execute(update(User).where(User.username == user).values(locale=locale))
-    client = TestClient(create_app(seed.app, FakeDialer(seed.app)), follow_redirects=False)
+    client = console_client(seed.app, FakeDialer(seed.app))
     return client, login(client, user)
 
 
