@@ -24,6 +24,7 @@ from dialer.scheduler import calling_rank
 from store.case_queue import CaseFile, CaseNumber, case_files, held_cases
 from store.kept_schedule import KeptBlocked, KeptItem
 from store.pii import mask_text
+from store.said import Said
 
 FILTERS = tuple(zh.FILTERS_ZH)
 """The worklist's filters, as the ``show`` query parameter names them ("": every due case)."""
@@ -57,7 +58,7 @@ class CaseRow:
 class CaseQueue:
     rows: list[CaseRow]
     total: int
-    computed: str | None
+    computed: Said | None
 
 
 def case_queue(
@@ -142,7 +143,8 @@ def _number(
     if blocked is None:
         why, at = _(zh.NOT_PLANNED_ZH), None
     else:
-        why, at = zh.why_not(names, blocked.rule, blocked.reason_zh), blocked.next_allowed_at
+        why = zh.why_not(names, blocked.rule, blocked.reason_zh, blocked.reason_en)
+        at = blocked.next_allowed_at
     return NumberRow(number.phone_number_id, number.e164, who, kind, False, why, at)
 
 

@@ -14,6 +14,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from console.errors import UsageError
+from store.said import N_, SaidError
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
@@ -21,7 +22,13 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 def day_in_range(day: date, field: str) -> date:
     """``day``, or ValueError naming ``field`` when it lies outside FIRST_DAY..LAST_DAY."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise ValueError(f"{field}: {day.isoformat()} is outside {FIRST_DAY} … {LAST_DAY}")
+        raise SaidError(
+            N_("%(field)s：%(day)s 超出 %(first)s … %(last)s"),
+            field=field,
+            day=day.isoformat(),
+            first=FIRST_DAY,
+            last=LAST_DAY,
+        )
     return day
 
 
@@ -40,15 +47,14 @@ def parse_at(text: str, zone: str, field: str = "--at") -> datetime:
     try:
         parsed = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise UsageError(
-            f"{field}: not a date and time: {text!r} (use 'YYYY-MM-DD HH:MM')"
-        ) from exc
+        message = N_("%(field)s：不是日期时间：%(text)r（格式为 YYYY-MM-DD HH:MM）")
+        raise UsageError(message, field=field, text=text) from exc
     try:
         return moment_in_range(
             parsed if parsed.tzinfo else parsed.replace(tzinfo=ZoneInfo(zone)), field
         )
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
+    except SaidError as exc:
+        raise UsageError(exc.said.msgid, **exc.said.params) from exc
 
 
 def _bounded(kind: type[int] | type[float], low: float, high: float) -> Callable[[str], float]:

@@ -1,7 +1,8 @@
 """Calendar health: which years the active profile needs soon, and what covers each.
 
-Pure: a profile and a day in, lines (and whether every year is covered) out. The
-``calendar status`` command, ``policy check`` and the admins' banner all say it this way.
+Pure: a profile and a day in, lines (and whether every year is covered) out, in the current
+language (:mod:`console.i18n`: Chinese for the CLI). The ``calendar status`` command,
+``policy check``, the admins' calendar page and banner all say it this way.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from compliance.policy.year_data import (
     coverage,
     first_uncovered_day,
 )
+from console.i18n import _
 
 
 def needs_calendar(profile: Profile) -> bool:
@@ -32,26 +34,27 @@ def report(profile: Profile, today: date) -> tuple[list[str], bool]:
     """The lines saying which years the next 90 days need and what covers each; and
     whether all are covered."""
     if not needs_calendar(profile):
-        return [
-            f"calendar: {profile.id} has no statutory-holiday rule and no working-day spacing: "
-            "no calendar needed"
-        ], True
+        none = _("节假日日历：%(profile)s 没有法定节假日规则，也不按工作日计间隔：无需日历")
+        return [none % {"profile": profile.id}], True
     covers = coverage(today, profile.calendar)
-    lines = [f"calendar for {profile.ruleset}, the next {HORIZON_DAYS} days from {today}:"]
+    heading = _("%(ruleset)s 的节假日日历，自 %(today)s 起 %(days)s 天：")
+    lines = [heading % {"ruleset": profile.ruleset, "today": today, "days": HORIZON_DAYS}]
     for cover in covers:
         if cover.source is not None:
-            lines.append(f"  {cover.year}: covered ({cover.source})")
+            covered = _("%(year)s：已覆盖（%(source)s）")
+            lines.append("  " + covered % {"year": cover.year, "source": cover.source})
         else:
-            lines.append(
-                f"  {cover.year}: NOT covered: from {date(cover.year, 1, 1)} every call is "
-                "blocked (no statutory-holiday calendar); add the State Council's schedule "
-                "with `callwarden calendar add FILE`"
+            missing = _(
+                "%(year)s：未覆盖：自 %(day)s 起所有电话都会被拦截（没有法定节假日日历）；"
+                "请用 `callwarden calendar add FILE` 录入国务院的节假日安排"
             )
+            lines.append("  " + missing % {"year": cover.year, "day": date(cover.year, 1, 1)})
     first = first_uncovered_day(today, covers)
     if first is not None:
-        days = (first - today).days
-        lines.append(
-            f"  warning: {days} day(s) to the first uncovered day ({first}); "
-            f"the console warns admins from {WARN_DAYS} days before"
+        warning = _(
+            "注意：距第一个未覆盖的日子（%(first)s）还有 %(days)s 天；"
+            "控制台提前 %(warn)s 天提醒管理员"
         )
+        days = (first - today).days
+        lines.append("  " + warning % {"first": first, "days": days, "warn": WARN_DAYS})
     return lines, first is None

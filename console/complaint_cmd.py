@@ -29,6 +29,7 @@ from console.app import App
 from console.bounds import ROW_ID
 from console.complaints import bundle_name, due_days, make_bundle
 from console.errors import UsageError
+from console.i18n import N_
 from console.users import default_actor
 from store.complaint_bundle import BundleError
 from store.complaints import (
@@ -69,10 +70,14 @@ def _find_case(session: Session, account_no: str, bank: str | None) -> int:
         query = query.where(ClientBank.code == bank.strip())
     found = session.execute(query).all()
     if not found:
-        raise ComplaintError(f"case {account_no!r}: no such account")
+        raise ComplaintError(N_("账号 %(account)r：没有该案件"), account=account_no)
     if len(found) > 1:
         banks = ", ".join(sorted(code for _, code in found))
-        raise ComplaintError(f"case {account_no!r}: held for several banks ({banks}): add --bank")
+        raise ComplaintError(
+            N_("账号 %(account)r：多家委托方都有此账号（%(banks)s），请加 --bank"),
+            account=account_no,
+            banks=banks,
+        )
     return int(found[0][0])
 
 

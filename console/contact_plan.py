@@ -9,23 +9,30 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from compliance.policy import Profile
+from console.i18n import N_, gettext, in_language
 from console.web.qa import csv_cell
 from store.contact_plan import CYCLE_EN, CYCLE_ZH, PlanRow, PlanTerms, cycle_start
 
 COLUMNS = [
-    "case 案件",
-    "account 账号",
-    "bank 委托方",
-    "agent 坐席",
-    "cycle_from 周期起",
-    "debtor_contacts 联系债务人次数",
-    "connected 接通",
-    "failed_in_a_row 连续失败",
-    "broken_promise 违约承诺日",
-    "strategy_change 需调整策略",
-    "short 联系不足",
-    "reasons 原因",
+    N_("案件"),
+    N_("账号"),
+    N_("委托方"),
+    N_("坐席"),
+    N_("周期起"),
+    N_("联系债务人次数"),
+    N_("接通"),
+    N_("连续失败"),
+    N_("违约承诺日"),
+    N_("需调整策略"),
+    N_("联系不足"),
+    N_("原因"),
 ]
+"""The table's and the CSV's columns (catalog messages: :func:`columns` names them)."""
+
+
+def columns() -> list[str]:
+    """The columns in the current language."""
+    return [gettext(name) for name in COLUMNS]
 
 
 @dataclass(frozen=True)
@@ -55,7 +62,7 @@ def terms_of(profile: Profile) -> PlanTerms:
 
 
 def reasons_text(row: PlanRow, terms: PlanTerms) -> str:
-    return "；".join(f"{zh} · {en}" for zh, en in row.reasons(terms))
+    return in_language("；", "; ").join(in_language(zh, en) for zh, en in row.reasons(terms))
 
 
 def cells(row: PlanRow, terms: PlanTerms) -> list[object]:
@@ -69,8 +76,8 @@ def cells(row: PlanRow, terms: PlanTerms) -> list[object]:
         row.connected,
         row.failed_in_a_row,
         row.broken_promise.isoformat() if row.broken_promise else "",
-        "yes 是" if row.strategy_change else "",
-        "yes 是" if row.short else "",
+        gettext("是") if row.strategy_change else "",
+        gettext("是") if row.short else "",
         reasons_text(row, terms),
     ]
 
@@ -82,6 +89,6 @@ def plan_csv(rows: list[PlanRow], terms: PlanTerms) -> str:
     (= + - @) is made text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(COLUMNS)
+    writer.writerow(columns())
     writer.writerows([csv_cell(cell) for cell in cells(row, terms)] for row in rows)
     return "\ufeff" + buffer.getvalue()

@@ -17,13 +17,23 @@ web server map each to an exit code or a page.
 
 from __future__ import annotations
 
+from types import MappingProxyType
+
+from store.said import Said
+
 
 class ConsoleError(Exception):
     """The root of the console's own errors."""
 
 
 class UsageError(ConsoleError):
-    """A bad command-line value; the message says which and why."""
+    """A bad command-line or form value; the message says which and why. A message marked
+    for the catalogs (``N_``, with its values) is kept as ``said``, for a page to translate;
+    ``str()`` is its Chinese, for the CLI."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.said = Said(message, MappingProxyType(params))
+        super().__init__(str(self.said))
 
 
 class UserError(ConsoleError, ValueError):

@@ -24,6 +24,8 @@ from typing import TypeVar
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
+from store.said import Said
+
 LOCALES = ("zh_CN", "en")
 """The console's languages, the default first."""
 DEFAULT_LOCALE = LOCALES[0]
@@ -98,3 +100,20 @@ def translated(names: Mapping[K, str]) -> dict[K, str]:
 def N_(message: str) -> str:
     """Marks ``message`` for the catalogs where it is defined; it is translated where shown."""
     return message
+
+
+def in_language(zh: str, en: str) -> str:
+    """Words a layer below says in both languages (the policy's reasons), in the current
+    one: the Chinese where no English was given."""
+    return en if en and _current.get() == "en" else zh
+
+
+def say(said: Said | BaseException | str) -> str:
+    """What a layer below said (a :class:`store.said.Said`, or an error carrying one as
+    ``said``), in the current language; any other error or text as it is."""
+    if isinstance(said, BaseException):
+        carried = getattr(said, "said", None)  # a SaidError, a console UsageError
+        said = carried if isinstance(carried, Said) else str(said)
+    if isinstance(said, Said):
+        return said.render(gettext)
+    return said

@@ -18,6 +18,8 @@ from babel.messages.pofile import read_po, write_po
 from console.i18n import DOMAIN, LOCALES, catalog_path
 
 CONSOLE_DIR = Path(__file__).resolve().parent
+MARKED_BELOW = ("store", "dialer")
+"""Packages under the console whose words reach its pages (``store.said.N_``): extracted too."""
 METHODS = [
     ("**/web/templates/**.html", "jinja2.ext:babel_extract"),
     ("**.py", "python"),
@@ -43,14 +45,19 @@ def _key(message: str | tuple[str, ...] | list[str], context: str | None) -> Mes
 
 
 def extract(root: Path = CONSOLE_DIR) -> dict[MessageId, tuple[str | tuple[str, ...], str]]:
-    """Every marked message under ``root``: key -> (message as marked, first place found)."""
+    """Every marked message under ``root`` (and, for the console, the packages of
+    :data:`MARKED_BELOW`): key -> (message as marked, first place found)."""
     found: dict[MessageId, tuple[str | tuple[str, ...], str]] = {}
-    for filename, lineno, message, _comments, context in extract_from_dir(
-        str(root), METHODS, options_map={"**.html": {"trimmed": "true"}}
-    ):
-        if Path(filename).name in _SKIP:
-            continue
-        found.setdefault(_key(message, context), (message, f"{filename}:{lineno}"))
+    places = [(root, "")]
+    if root == CONSOLE_DIR:
+        places += [(root.parent / name, f"../{name}/") for name in MARKED_BELOW]
+    for where, prefix in places:
+        for filename, lineno, message, _comments, context in extract_from_dir(
+            str(where), METHODS, options_map={"**.html": {"trimmed": "true"}}
+        ):
+            if Path(filename).name in _SKIP or "/migrations/" in f"/{filename}":
+                continue
+            found.setdefault(_key(message, context), (message, f"{prefix}{filename}:{lineno}"))
     return found
 
 

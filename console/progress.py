@@ -26,18 +26,13 @@ from compliance.team_progress import (
     trend,
     trend_days,
 )
+from console.enum_names import VERDICT_ZH
 from console.i18n import N_, _
 from console.web.qa import csv_cell
-from store.enums import Verdict
 from store.models import Agent, Team
 from store.team_progress import ProgressScope
 
-VERDICTS_ZH = {
-    Verdict.FALSE_POSITIVE: N_("误报"),
-    Verdict.SUGGESTION: N_("建议"),
-    Verdict.RECTIFICATION: N_("责令整改"),
-    Verdict.PENALTY: N_("处罚"),
-}
+VERDICTS_ZH = VERDICT_ZH
 COLUMNS = [
     N_("班组"),
     N_("坐席"),

@@ -4,9 +4,10 @@ last contact's result and the filters (pure data, issue 22).
 
 Each name is a catalog message (``N_``): a page shows it through ``console.i18n.translated``.
 
-A blocked number's reason is the policy's own Chinese words; this table only names the
-kind of rule in front of them (``第三方：…``). Rule ids are the profile's (an admin may
-name them as they like), so a rule is named by its ``kind``, looked up in the profile.
+A blocked number's reason is the policy's own words (it says each in Chinese and in
+English); this table only names the kind of rule in front of them (``第三方：…``). Rule ids
+are the profile's (an admin may name them as they like), so a rule is named by its
+``kind``, looked up in the profile.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from types import MappingProxyType
 
 from compliance.policy import Profile
 from compliance.promises import PromiseStatus
-from console.i18n import N_, gettext
+from console.i18n import N_, gettext, in_language
 from dialer.scheduler import RETRY_RULE
 from store.enums import AttemptStatus, HoldReason, NumberKind, Relation
 
@@ -140,7 +141,9 @@ def rule_names(profile: Profile) -> dict[str, str]:
     return names
 
 
-def why_not(names: Mapping[str, str], rule: str, reason_zh: str) -> str:
-    """``第三方：债务人仅 1 次外呼未接通（需连续 3 次），暂不能联系第三方``."""
+def why_not(names: Mapping[str, str], rule: str, reason_zh: str, reason_en: str = "") -> str:
+    """``第三方：债务人仅 1 次外呼未接通（需连续 3 次），暂不能联系第三方``: the policy's
+    reason in the reader's language (its Chinese where no English was kept)."""
     name = names.get(rule, rule or gettext("策略"))
-    return f"{name}：{reason_zh}" if reason_zh else name
+    reason = in_language(reason_zh, reason_en)
+    return gettext("%(rule)s：%(reason)s") % {"rule": name, "reason": reason} if reason else name

@@ -40,6 +40,7 @@ from console.web.qa import csv_cell
 from store.enums import Role
 from store.models import Agent, AuditDraw, AuditSubject, Team
 from store.ranking import NewDraw, Subject, audit_candidates, find_draw, month_findings, save_draw
+from store.said import SaidError
 from store.scope import Viewer, visible_agent_ids
 from store.team_progress import progress_rows
 
@@ -67,18 +68,18 @@ class Centre:
     role: Role = Role.ADMIN
 
 
-class RankingError(ValueError):
+class RankingError(SaidError):
     """A month that cannot be ranked or drawn; the message says why."""
 
 
 def parse_month(text: str) -> date:
     """``2026-11`` as the month's first day; RankingError otherwise."""
     if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
-        raise RankingError(f"month: YYYY-MM, not {text[:20]!r}")
+        raise RankingError(N_("月份：格式应为 YYYY-MM，而不是 %(text)r"), text=text[:20])
     try:
         return date(int(text[:4]), int(text[5:7]), 1)
     except ValueError as exc:
-        raise RankingError(f"month: no such month: {text[:20]!r}") from exc
+        raise RankingError(N_("月份：没有这个月份：%(text)r"), text=text[:20]) from exc
 
 
 def last_month(today: date) -> date:
@@ -249,7 +250,7 @@ def draw_month(
         return DrawOutcome(existing, False)
     zone = ZoneInfo(str(terms.zone))
     if now.astimezone(zone).date() <= period_of(month, Granularity.MONTH)[1]:
-        raise RankingError(f"month {month:%Y-%m} is not over yet: it can be drawn from the 1st")
+        raise RankingError(N_("%(month)s 尚未结束：下月 1 日起才能抽取"), month=f"{month:%Y-%m}")
     ranked = month_ranking(session, month, now=now, terms=terms, settings=settings)
     seed = seed or settings.audit_seed or secrets.token_hex(16)
     subjects = []

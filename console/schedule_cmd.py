@@ -43,7 +43,7 @@ def cmd_schedule_preview(app: App, args: argparse.Namespace, out: TextIO) -> int
         if found.computed is None:
             print("schedule preview: read from the kept schedule", file=sys.stderr)
             return _print_kept(found, profile, at, args, out)
-        why = found.computed
+        why = str(found.computed)  # its Chinese: the CLI speaks Chinese first
     print(f"schedule preview: computed ({why})", file=sys.stderr)
     schedule = app.schedule(profile, at)
     dialable = schedule.for_agent(args.agent) if args.agent else schedule.dialable

@@ -20,17 +20,19 @@ from dialer.worklist_source import active_agents, build_worklists
 from store import kept_schedule as kept
 from store.case_queue import never_called
 from store.kept_schedule import KeptBlocked, KeptItem
+from store.said import Said
 from store.types import utcnow
 
 
 @dataclass(frozen=True, slots=True)
 class Worklists:
     """Items (the first ``limit``, most due first), how many in all, and ``computed``: why
-    they were computed rather than read from the kept schedule (None: read)."""
+    they were computed rather than read from the kept schedule (None: read; a page says it
+    with :func:`console.i18n.say`)."""
 
     items: list[KeptItem]
     total: int
-    computed: str | None
+    computed: Said | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +56,10 @@ class CaseWork:
     items: list[KeptItem]
     blocked: list[KeptBlocked]
     total: int
-    computed: str | None
+    computed: Said | None
 
 
-def _problem(session: Session, profile: Profile, now: datetime) -> str | None:
+def _problem(session: Session, profile: Profile, now: datetime) -> Said | None:
     return kept.problem(session, profile.ruleset, active_agents(session), now, wall_now=utcnow())
 
 

@@ -69,6 +69,8 @@ class BlockedRow(NamedTuple):
     rule: str
     reason_zh: str
     next_allowed_at: datetime | None
+    reason_en: str = ""
+    """The same reason in English (issue 20: for a reader who chose English)."""
 
 
 @dataclass(slots=True)
@@ -284,4 +286,5 @@ class BlockedList(_Lazy[BlockedItem]):
                     self._rules[index],
                     self._zh[index],
                     self._next[index],
+                    self._reasons[index],
                 )

@@ -36,6 +36,7 @@ from store.models import (
     Hold,
     Recording,
 )
+from store.said import N_, SaidError
 from store.scope import SEES_EVERY_AGENT, Viewer, visible_agent_ids
 
 COMPLAINT_TENDENCY = "complaint_tendency"
@@ -43,7 +44,7 @@ LINK_KINDS = ("call_attempt", "recording", "flag", "note")
 """What a complaint links; a recording's transcript (its utterances) comes with it."""
 
 
-class ComplaintError(ValueError):
+class ComplaintError(SaidError):
     """A complaint that cannot be opened or changed; the message names the field and why."""
 
 
@@ -112,21 +113,21 @@ def _case_of_flag(session: Session, flag_id: int) -> int | None:
 def _checked(session: Session, new: NewComplaint) -> tuple[str, str]:
     alleged, handler = new.alleged.strip(), new.handler.strip()
     if not alleged:
-        raise ComplaintError("alleged: say what the complainant alleges")
+        raise ComplaintError(N_("投诉内容：请写明投诉人反映的问题"))
     if not handler:
-        raise ComplaintError("handler: name who handles the complaint")
+        raise ComplaintError(N_("处理人：请填写由谁处理该投诉"))
     if len(handler) > 64:
-        raise ComplaintError("handler: at most 64 characters")
+        raise ComplaintError(N_("处理人：最多 64 个字符"))
     # Locked (PostgreSQL) as a retention run locks the cases it deletes from: the complaint's
     # hold on the evidence is either seen by the run or placed after it committed.
     if session.get(Case, new.case_id, with_for_update=True) is None:
-        raise ComplaintError(f"case {new.case_id}: no such case")
+        raise ComplaintError(N_("案件 %(case)s：不存在"), case=new.case_id)
     flag = new.source_flag_id
     if flag is not None and _case_of_flag(session, flag) != new.case_id:
-        raise ComplaintError(f"flag {new.source_flag_id}: not a flag on a call of this case")
+        raise ComplaintError(N_("标记 %(flag)s：不是本案件通话上的标记"), flag=new.source_flag_id)
     since, until = new.window_from, new.window_to
     if since is not None and until is not None and since > until:
-        raise ComplaintError("window: the start is after the end")
+        raise ComplaintError(N_("关联时段：开始晚于结束"))
     return alleged, handler
 
 
@@ -230,9 +231,9 @@ def linked_ids(session: Session, complaint_id: int, kind: str) -> list[int]:
 def _open(session: Session, complaint_id: int) -> Complaint:
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
-        raise ComplaintError(f"complaint {complaint_id}: no such complaint")
+        raise ComplaintError(N_("投诉 %(complaint)s：不存在"), complaint=complaint_id)
     if complaint.status is not ComplaintStatus.OPEN:
-        raise ComplaintError(f"complaint {complaint_id}: already resolved")
+        raise ComplaintError(N_("投诉 %(complaint)s：已办结"), complaint=complaint_id)
     return complaint
 
 
@@ -267,7 +268,7 @@ def resolve_complaint(  # noqa: PLR0917 (what resolving is made of)
     """Close the complaint and lift its own hold; other holds on the case stay."""
     complaint = _open(session, complaint_id)
     if not resolution.strip():
-        raise ComplaintError("resolution: say how the complaint was resolved")
+        raise ComplaintError(N_("处理结果：请写明投诉如何办结"))
     complaint.status = ComplaintStatus.RESOLVED
     complaint.resolution = resolution.strip()
     complaint.bank_told = bank_told
@@ -291,7 +292,7 @@ def set_bank_told(session: Session, complaint_id: int, actor: str) -> Complaint:
     """The bank was told the outcome after the complaint was resolved."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
-        raise ComplaintError(f"complaint {complaint_id}: no such complaint")
+        raise ComplaintError(N_("投诉 %(complaint)s：不存在"), complaint=complaint_id)
     if not complaint.bank_told:
         complaint.bank_told = True
         record_audit(

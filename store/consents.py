@@ -19,14 +19,17 @@ from sqlalchemy.orm import Session
 from store.audit import record_audit
 from store.enums import ConsentScope, Role
 from store.models import CallAttempt, Case, CaseConsent, Recording, Utterance
+from store.said import N_, SaidError
 from store.scope import Viewer, visible_agent_ids
 
 LONGEST_CONSENT = timedelta(days=366)
 """A consent expires: none is recorded for longer than a year."""
 APPROVERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+NOT_FOUND = N_("同意 %(consent)s：不存在")
+"""The refusal for a consent that does not exist or that the viewer may not see (a 404)."""
 
 
-class ConsentError(ValueError):
+class ConsentError(SaidError):
     """A consent change that cannot be made; the message names the field and why."""
 
 
@@ -48,13 +51,13 @@ def request_consent(
     session: Session, request: ConsentRequest, actor: str, now: datetime
 ) -> CaseConsent:
     if session.get(Case, request.case_id) is None:
-        raise ConsentError(f"case {request.case_id}: no such case")
+        raise ConsentError(N_("案件 %(case)s：不存在"), case=request.case_id)
     if not request.valid_from < request.valid_until:
-        raise ConsentError("valid_until: must be after valid_from")
+        raise ConsentError(N_("有效期至：须晚于生效时间"))
     if request.valid_until <= now:
-        raise ConsentError("valid_until: already past")
+        raise ConsentError(N_("有效期至：已经过去"))
     if request.valid_until - request.valid_from > LONGEST_CONSENT:
-        raise ConsentError("valid_until: a consent lasts at most a year")
+        raise ConsentError(N_("有效期至：同意最长一年"))
     _check_evidence(session, request)
     row = CaseConsent(
         case_id=request.case_id,
@@ -75,15 +78,13 @@ def request_consent(
 
 def _check_evidence(session: Session, request: ConsentRequest) -> None:
     if request.call_attempt_id is None and not request.note.strip():
-        raise ConsentError("evidence: name the call where the debtor agreed, or write a note")
+        raise ConsentError(N_("证据：请填写债务人表示同意的通话，或写明说明"))
     if request.utterance_id is not None and request.call_attempt_id is None:
-        raise ConsentError("utterance_id: name the call it belongs to")
+        raise ConsentError(N_("话语编号：请同时填写它所在的通话"))
     if request.call_attempt_id is not None:
         call = session.get(CallAttempt, request.call_attempt_id)
         if call is None or call.case_id != request.case_id:
-            raise ConsentError(
-                f"call_attempt_id {request.call_attempt_id}: not a call of this case"
-            )
+            raise ConsentError(N_("通话 %(call)s：不是本案件的通话"), call=request.call_attempt_id)
     if request.utterance_id is not None:
         owner = session.scalar(
             select(Recording.call_attempt_id)
@@ -91,7 +92,9 @@ def _check_evidence(session: Session, request: ConsentRequest) -> None:
             .where(Utterance.id == request.utterance_id)
         )
         if owner != request.call_attempt_id:
-            raise ConsentError(f"utterance_id {request.utterance_id}: not said in that call")
+            raise ConsentError(
+                N_("话语 %(utterance)s：不在该通话中"), utterance=request.utterance_id
+            )
 
 
 def approve_consent(
@@ -100,13 +103,15 @@ def approve_consent(
     """A supervisor (for the cases of agents they lead) or an admin puts a request in force."""
     row = _visible(session, consent_id, viewer)
     if viewer.role not in APPROVERS:
-        raise ConsentError("only a supervisor or an admin approves a consent")
+        raise ConsentError(N_("只有主管或管理员可以批准同意"))
     if row.approved_at is not None:
-        raise ConsentError(f"consent {consent_id} was already approved by {row.approved_by}")
+        raise ConsentError(
+            N_("同意 %(consent)s 已由 %(who)s 批准"), consent=consent_id, who=row.approved_by
+        )
     if row.withdrawn_at is not None:
-        raise ConsentError(f"consent {consent_id} was withdrawn")
+        raise ConsentError(N_("同意 %(consent)s 已撤回"), consent=consent_id)
     if row.valid_until <= now:
-        raise ConsentError(f"consent {consent_id} has expired")
+        raise ConsentError(N_("同意 %(consent)s 已过期"), consent=consent_id)
     row.approved_by, row.approved_at = actor, now
     _audit(session, actor, "consent.approve", row)
     return row
@@ -118,9 +123,11 @@ def withdraw_consent(  # noqa: PLR0917 (who, what, why, when)
     """The debtor takes it back (or a request is dropped): it stops counting at once."""
     row = _visible(session, consent_id, viewer)
     if row.withdrawn_at is not None:
-        raise ConsentError(f"consent {consent_id} was already withdrawn by {row.withdrawn_by}")
+        raise ConsentError(
+            N_("同意 %(consent)s 已由 %(who)s 撤回"), consent=consent_id, who=row.withdrawn_by
+        )
     if not note.strip():
-        raise ConsentError("note: say why the consent is withdrawn")
+        raise ConsentError(N_("说明：请写明撤回同意的原因"))
     row.withdrawn_by, row.withdrawn_at, row.withdraw_note = actor, now, note.strip()
     _audit(session, actor, "consent.withdraw", row)
     return row
@@ -131,7 +138,7 @@ def _visible(session: Session, consent_id: int, viewer: Viewer) -> CaseConsent:
     consent that does not exist: a supervisor learns nothing of other teams' cases)."""
     row = session.get(CaseConsent, consent_id)
     if row is None or not may_see_case(session, viewer, row.case_id):
-        raise ConsentError(f"consent {consent_id}: not found")
+        raise ConsentError(NOT_FOUND, consent=consent_id)
     return row
 
 

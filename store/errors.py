@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from store.said import SaidError
+
 
 class StoreError(Exception):
     """Base of every storage error."""
@@ -34,9 +36,9 @@ class ImportRejected(StoreError):
         super().__init__(f"{self.total} problem(s); nothing was imported")
 
 
-class ReviewClosed(StoreError):
+class ReviewClosed(StoreError, SaidError):
     """A review item was already promoted or dismissed (another inspector, or a second click)."""
 
 
-class LegalHoldError(StoreError, ValueError):
+class LegalHoldError(StoreError, SaidError):
     """A legal hold that cannot be placed or released; the message says why."""

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session
 from store.audit import record_audit
 from store.enums import HoldReason
 from store.models import Case, DoNotCall, Hold
+from store.said import N_, SaidError
 
 
-class HoldError(ValueError):
+class HoldError(SaidError):
     """A hold or do-not-call change that cannot be made; the message says why."""
 
 
@@ -21,11 +22,11 @@ def clear_hold(session: Session, hold_id: int, actor: str, note: str, now: datet
     """A supervisor lifts a hold; the note saying why is required and kept."""
     hold = session.get(Hold, hold_id)
     if hold is None:
-        raise HoldError(f"hold {hold_id} not found")
+        raise HoldError(N_("停催 %(hold)s 不存在"), hold=hold_id)
     if hold.cleared_at is not None:
-        raise HoldError(f"hold {hold_id} was already cleared by {hold.cleared_by}")
+        raise HoldError(N_("停催 %(hold)s 已由 %(who)s 解除"), hold=hold_id, who=hold.cleared_by)
     if not note.strip():
-        raise HoldError("note: say why collection may resume")
+        raise HoldError(N_("说明：请写明为何可以恢复催收"))
     hold.cleared_by, hold.cleared_at, hold.clear_note = actor, now, note.strip()
     record_audit(
         session,
@@ -43,7 +44,7 @@ def place_hold(  # noqa: PLR0917 (a hold's fields)
 ) -> Hold:
     case = session.scalar(select(Case).where(Case.account_no == account_no.strip()))
     if case is None:
-        raise HoldError(f"account {account_no!r}: no such case")
+        raise HoldError(N_("账号 %(account)r：没有该案件"), account=account_no)
     hold = Hold(
         case_id=case.id, reason=reason, detail=detail.strip(), placed_by=actor, placed_at=now
     )
@@ -66,14 +67,16 @@ def add_do_not_call(
     try:
         parsed = phonenumbers.parse(number.strip(), "CN")
     except phonenumbers.NumberParseException as exc:
-        raise HoldError(f"number {number!r}: not a phone number ({exc})") from exc
+        raise HoldError(
+            N_("号码 %(number)r：不是电话号码（%(why)s）"), number=number, why=exc
+        ) from exc
     if not phonenumbers.is_valid_number(parsed):
-        raise HoldError(f"number {number!r}: not a valid number")
+        raise HoldError(N_("号码 %(number)r：不是有效号码"), number=number)
     if not reason.strip():
-        raise HoldError("reason: say why this number must not be called")
+        raise HoldError(N_("原因：请写明为何不得拨打此号码"))
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     if session.scalar(select(DoNotCall.id).where(DoNotCall.e164 == e164)) is not None:
-        raise HoldError("this number is already on the do-not-call list")
+        raise HoldError(N_("此号码已在禁止拨打名单上"))
     row = DoNotCall(e164=e164, reason=reason.strip(), created_by=actor, created_at=now)
     session.add(row)
     session.flush()

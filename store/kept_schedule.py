@@ -27,6 +27,7 @@ from store.models import (
     ScheduleMark,
     ScheduleState,
 )
+from store.said import N_, Said
 
 STATE_ID = 1
 NO_DEADLINE = datetime(9999, 1, 1, tzinfo=UTC)
@@ -75,6 +76,8 @@ class KeptBlocked:
     rule: str
     reason_zh: str
     next_allowed_at: datetime | None
+    reason_en: str = ""
+    """The same reason in English (empty on rows kept before migration 0024)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,21 +96,23 @@ def problem(
     *,
     wall_now: datetime,
     lag: timedelta = DEFAULT_LAG,
-) -> str | None:
-    """Why the kept rows may not be served at ``now`` (None: they may). ``wall_now``: the
-    real clock, which the marks' age is measured on."""
+) -> Said | None:
+    """Why the kept rows may not be served at ``now`` (None: they may), for the console to
+    say in its reader's language. ``wall_now``: the real clock, which the marks' age is
+    measured on."""
     state = session.get(ScheduleState, STATE_ID)
     if state is None:
-        return "no kept schedule yet"
+        return Said(N_("还没有保存的排程"))
     if state.ruleset != ruleset:
-        return "the kept schedule was built under another profile"
+        return Said(N_("保存的排程是按另一份策略生成的"))
     if state.agents != "\n".join(agents):
-        return "the agents changed since the kept schedule was built"
+        return Said(N_("排程保存后坐席有变动"))
     if not state.built_for <= now < state.valid_until:
-        return "the kept schedule is for another time"
+        return Said(N_("保存的排程不是此时刻的"))
     oldest = session.scalar(select(func.min(ScheduleMark.created_at)))
     if oldest is not None and wall_now - oldest > lag:
-        return f"changes are waiting for the schedule's keeper (more than {lag.seconds} s)"
+        waiting = N_("有变动在等排程维护进程处理（超过 %(seconds)s 秒）")
+        return Said(waiting, {"seconds": lag.seconds})
     return None
 
 
@@ -212,6 +217,7 @@ def blocked_of(session: Session, case_ids: Collection[int]) -> list[KeptBlocked]
         ScheduleBlocked.rule,
         ScheduleBlocked.reason_zh,
         ScheduleBlocked.next_allowed_at,
+        ScheduleBlocked.reason_en,
     )
     for chunk in _chunks(sorted(case_ids)):
         rows = session.execute(
@@ -293,6 +299,7 @@ def blocked_values(row: Any) -> dict[str, Any]:
         "rule": row.rule,
         "reason_zh": row.reason_zh,
         "next_allowed_at": row.next_allowed_at,
+        "reason_en": row.reason_en,
     }
 
 

@@ -22,6 +22,7 @@ from store.audit import record_audit
 from store.enums import LegalHoldReason
 from store.errors import LegalHoldError
 from store.models import Case, ClientBank, Complaint, LegalHold
+from store.said import N_
 
 
 def lock_cases(session: Session, case_ids: Collection[int]) -> None:
@@ -40,9 +41,11 @@ def _case(session: Session, account_no: str, bank: str | None) -> Case:
         )
     cases = list(session.scalars(query.limit(2)))
     if not cases:
-        raise LegalHoldError(f"account {account_no!r}: no such case")
+        raise LegalHoldError(N_("账号 %(account)r：没有该案件"), account=account_no)
     if len(cases) > 1:
-        raise LegalHoldError(f"account {account_no!r}: held by several banks; name one (--bank)")
+        raise LegalHoldError(
+            N_("账号 %(account)r：多家委托方都有此账号，请指明一家（--bank）"), account=account_no
+        )
     return cases[0]
 
 
@@ -57,7 +60,7 @@ def place_legal_hold(  # noqa: PLR0917 (a hold's fields)
 ) -> LegalHold:
     """Keep everything of the case until the hold is released; ``detail`` says why."""
     if not detail.strip():
-        raise LegalHoldError("detail: say why the records must be kept")
+        raise LegalHoldError(N_("说明：请写明为何须保留这些记录"))
     case = _case(session, account_no, bank)
     lock_cases(session, [case.id])
     hold = LegalHold(
@@ -82,11 +85,13 @@ def release_legal_hold(
     """Release a hold; from now on retention may delete what has expired on its case."""
     hold = session.get(LegalHold, hold_id)
     if hold is None:
-        raise LegalHoldError(f"legal hold {hold_id} not found")
+        raise LegalHoldError(N_("法律保全 %(hold)s 不存在"), hold=hold_id)
     if hold.released_at is not None:
-        raise LegalHoldError(f"legal hold {hold_id} was already released by {hold.released_by}")
+        raise LegalHoldError(
+            N_("法律保全 %(hold)s 已由 %(who)s 解除"), hold=hold_id, who=hold.released_by
+        )
     if not note.strip():
-        raise LegalHoldError("note: say why the records may now follow their retention period")
+        raise LegalHoldError(N_("说明：请写明为何这些记录现在可以按保存期限处理"))
     hold.released_by, hold.released_at, hold.release_note = actor, now, note.strip()
     record_audit(
         session,

@@ -13,6 +13,7 @@ from store.audit import record_audit
 from store.enums import AccountClass, AttemptStatus, CaseStatus, NumberState
 from store.models import CallAttempt, Case, CollectionNote, Hold
 from store.number_states import mark_number
+from store.said import N_, SaidError
 
 IN_FLIGHT = (AttemptStatus.RESERVED, AttemptStatus.ORIGINATED)
 NEEDS_NOTE = (
@@ -35,7 +36,7 @@ class NoteOutcome(StrEnum):
     OTHER = "other"  # 其他
 
 
-class NoteError(ValueError):
+class NoteError(SaidError):
     """A note that cannot be saved as given; the message names the field."""
 
 
@@ -98,23 +99,21 @@ def add_note(
     """Save the note of one of this agent's calls; a promise also marks the case promised."""
     attempt = session.get(CallAttempt, note.attempt_id)
     if attempt is None or attempt.agent_id != agent_id:
-        raise NoteError(f"不是您的通话 · call {note.attempt_id}: not one of your calls")
+        raise NoteError(N_("通话 %(call)s：不是您的通话"), call=note.attempt_id)
     if attempt.status not in NEEDS_NOTE:
-        raise NoteError(f"通话尚未结束 · call {note.attempt_id}: not finished yet")
+        raise NoteError(N_("通话 %(call)s：尚未结束"), call=note.attempt_id)
     if session.scalar(
         select(CollectionNote.id).where(CollectionNote.call_attempt_id == attempt.id)
     ):
-        raise NoteError(f"该通话已有催记 · call {note.attempt_id}: already has a note")
+        raise NoteError(N_("通话 %(call)s：已有催记"), call=note.attempt_id)
     if not note.text.strip():
-        raise NoteError("请填写通话内容与约定 · note: write what was said and agreed")
+        raise NoteError(N_("请填写通话内容与约定"))
     if note.outcome is NoteOutcome.PROMISE_TO_PAY and (
         note.promised_amount_cents is None or note.promised_date is None
     ):
-        raise NoteError(
-            "承诺还款须填写承诺金额和日期 · a promise to pay needs the promised amount and date"
-        )
+        raise NoteError(N_("承诺还款须填写承诺金额和日期"))
     if note.promised_amount_cents is not None and note.promised_amount_cents <= 0:
-        raise NoteError("承诺金额须大于 0 · promised amount: must be more than 0")
+        raise NoteError(N_("承诺金额须大于 0"))
     row = CollectionNote(
         case_id=attempt.case_id,
         call_attempt_id=attempt.id,

@@ -20,6 +20,7 @@ from store.callee_events import EventsApplied, apply_callee_events
 from store.enums import ReviewStatus
 from store.errors import ReviewClosed
 from store.models import Agent, CallAttempt, Flag, Recording, ReviewItem
+from store.said import N_
 
 QUEUE_LIMIT = 500
 PROMOTED_MATCH = "qa"
@@ -112,7 +113,7 @@ def _open_item(session: Session, item_id: int) -> ReviewItem:
     if item is None:
         raise LookupError(f"review item {item_id} not found")
     if item.status is not ReviewStatus.OPEN:
-        raise ReviewClosed(f"review item {item_id} is already {item.status.value}")
+        raise ReviewClosed(N_("待复听语句 %(item)s 已处理过了"), item=item_id)
     return item
 
 

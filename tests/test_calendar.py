@@ -148,10 +148,10 @@ def test_calendar_status_and_add_on_the_command_line(
 ) -> None:
     status = run(["calendar", "status", "--at", "2026-12-01 09:00"], tmp_path, sample_db)
     assert status.returncode == 1, status.stderr
-    assert "2026: covered (chinese-calendar)" in status.stdout
-    assert "2027: NOT covered: from 2027-01-01 every call is blocked" in status.stdout
+    assert "2026：已覆盖（chinese-calendar）" in status.stdout
+    assert "2027：未覆盖：自 2027-01-01 起所有电话都会被拦截" in status.stdout
     check = run(["policy", "check", "cn-default", "--at", "2026-12-01 09:00"], tmp_path, sample_db)
-    assert "2027: NOT covered" in check.stdout, check.stderr
+    assert "2027：未覆盖" in check.stdout, check.stderr
     january = ["schedule", "preview", "--at", "2027-01-05 10:00", "--json"]
     before = json.loads(run(january, tmp_path, sample_db).stdout)
     assert not before["dialable"]
@@ -175,7 +175,7 @@ def test_calendar_status_and_add_on_the_command_line(
     assert "kept as cn-2027 v2" in run(["calendar", "add", str(good)], tmp_path, sample_db).stdout
 
     status = run(["calendar", "status", "--at", "2026-12-01 09:00"], tmp_path, sample_db)
-    assert status.returncode == 0 and "2027: covered (admin data)" in status.stdout
+    assert status.returncode == 0 and "2027：已覆盖（admin data）" in status.stdout
     after = json.loads(run(january, tmp_path, sample_db).stdout)
     assert after["dialable"]
     with sessions() as session:

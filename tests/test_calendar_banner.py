@@ -55,7 +55,7 @@ def test_an_admin_adds_a_year_on_the_calendar_page(seed: Seed, tmp_path: Path) -
     client = console_client(seed.app, FakeDialer(seed.app), due)
     token = login(client, "admin1")
     first = client.get("/admin/calendar")
-    assert first.status_code == 200 and "2027: NOT covered" in first.text
+    assert first.status_code == 200 and "2027：未覆盖" in first.text
     # a year with an error: named, nothing kept, the pasted text kept in the form
     broken = MADE_UP_2027.replace('last = "2027-02-14"', 'last = "2027-02-31"')
     bad = client.post("/admin/calendar", data={"content": broken, "csrf": token})
@@ -70,7 +70,7 @@ def test_an_admin_adds_a_year_on_the_calendar_page(seed: Seed, tmp_path: Path) -
     )
     assert kept.status_code == 200 and "v1" in kept.text, kept.text
     assert (tmp_path / "var" / "calendar" / "cn-2027.toml").read_text("utf-8") == MADE_UP_2027
-    assert "2027: covered" in kept.text and BANNER not in kept.text
+    assert "2027：已覆盖" in kept.text and BANNER not in kept.text
     again = client.post("/admin/calendar", data={"content": MADE_UP_2027, "csrf": token})
     assert "未改动" in again.text  # the same content is not a new version
     with seed.app.sessions() as session:

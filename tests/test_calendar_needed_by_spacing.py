@@ -33,7 +33,7 @@ def test_working_day_spacing_needs_the_calendar(tmp_path: Path) -> None:
     assert needs_calendar(spacing)
     lines, covered = report(spacing, date(2026, 12, 1))
     assert not covered
-    assert any(line.startswith("  2027: NOT covered") for line in lines), lines
+    assert any(line.startswith("  2027：未覆盖") for line in lines), lines
 
 
 def test_hours_spacing_and_a_window_need_none(tmp_path: Path) -> None:

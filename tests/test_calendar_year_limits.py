@@ -56,7 +56,7 @@ def test_calendar_add_refuses_a_huge_file_and_keeps_nothing(tmp_path: Path, db_u
     assert f"at most {MAX_YEAR_BYTES} bytes" in refused.stderr
     assert not (tmp_path / "var" / "calendar").exists()
     status = run(["calendar", "status", "--at", "2026-12-01"], tmp_path, db_url)
-    assert "2027: NOT covered" in status.stdout, status.stderr
+    assert "2027：未覆盖" in status.stdout, status.stderr
 
 
 def test_a_holiday_longer_than_the_calendar_allows_is_refused(tmp_path: Path) -> None:

@@ -81,7 +81,7 @@ def test_an_agent_requests_a_lead_approves_and_the_consent_names_itself_then_is_
     }
     refused = agent.post(f"/agent/cases/{case_id}/consents", data=form)
     assert refused.status_code == 200
-    assert "evidence: name the call where the debtor agreed, or write a note" in refused.text
+    assert "证据：请填写债务人表示同意的通话，或写明说明" in refused.text
     assert _rows(seed) == []
     done = agent.post(f"/agent/cases/{case_id}/consents", data={**form, "call_attempt_id": call_id})
     assert done.status_code == 303
@@ -93,7 +93,7 @@ def test_an_agent_requests_a_lead_approves_and_the_consent_names_itself_then_is_
 
     outsider = console_client(seed.app, FakeDialer(seed.app))
     other = outsider.post(f"/consents/{row.id}/approve", data={"csrf": login(outsider, "sup9")})
-    assert "not found" in other.text and _rows(seed)[0].approved_at is None
+    assert "不存在" in other.text and _rows(seed)[0].approved_at is None
     assert outsider.get(f"/consents/cases/{case_id}").status_code == 404
 
     lead = console_client(seed.app, FakeDialer(seed.app))
@@ -144,5 +144,5 @@ def test_an_admin_approves_on_any_case_and_an_expired_request_is_refused(seed: S
     token = login(admin, "admin1")
     assert admin.post(f"/consents/{fresh.id}/approve", data={"csrf": token}).status_code == 303
     expired = admin.post(f"/consents/{stale.id}/approve", data={"csrf": token})
-    assert f"consent {stale.id} has expired" in expired.text
+    assert f"同意 {stale.id} 已过期" in expired.text
     assert [r.approved_by for r in _rows(seed)] == ["admin1", None]

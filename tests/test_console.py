@@ -381,7 +381,7 @@ def test_complaint_put_the_case_on_hold_and_an_admin_clears_it_with_a_reason(
     page = client.get("/admin/holds")
     assert "complaint_tendency" in page.text
     no_reason = client.post(f"/admin/holds/{hold.id}/clear", data={"note": " ", "csrf": token})
-    assert "say why collection may resume" in no_reason.text
+    assert "请写明为何可以恢复催收" in no_reason.text
     cleared = client.post(
         f"/admin/holds/{hold.id}/clear", data={"note": "主管复核: 客户已沟通", "csrf": token}
     )
@@ -391,7 +391,7 @@ def test_complaint_put_the_case_on_hold_and_an_admin_clears_it_with_a_reason(
     assert after.cleared_by == "admin1" and after.clear_note == "主管复核: 客户已沟通"
     assert audit_count(seed, "hold.clear") == 1
     bad_dnc = client.post("/admin/dnc", data={"number": "12", "reason": "x", "csrf": token})
-    assert "not a valid number" in bad_dnc.text
+    assert "不是有效号码" in bad_dnc.text
 
 
 def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
@@ -417,7 +417,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
             "csrf": token,
         },
     )
-    assert "write what was said" in empty.text
+    assert "请填写通话内容与约定" in empty.text
     promise = client.post(
         "/agent/notes",
         data={
@@ -427,7 +427,7 @@ def test_agent_gets_no_next_call_until_every_finished_call_has_its_note(
             "csrf": token,
         },
     )
-    assert "needs the promised amount and date" in promise.text
+    assert "承诺还款须填写承诺金额和日期" in promise.text
     for call_id, attempt in seed.attempts.items():
         saved = client.post(
             "/agent/notes",

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from console.app import App
-from console.contact_plan import COLUMNS, plan_csv
+from console.contact_plan import columns, plan_csv
 from store.contact_plan import PlanRow, PlanTerms, contact_plan, cycle_start
 from store.enums import AttemptStatus, CaseStatus, Direction, HoldReason, Role
 from store.models import Agent, AuditLog, Case, CollectionNote, Hold, User
@@ -204,7 +204,7 @@ def test_csv_is_formula_safe() -> None:
     text = plan_csv([row], TERMS)
     assert text.startswith("\ufeff")
     header, first = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
-    assert header == COLUMNS
+    assert header == columns() and header[0] == "案件"
     assert first[1] == '\'=HYPERLINK("http://x")'
     assert first[2] == "'@BANK" and first[3] == "'+A1"
     assert first[5] == "2"  # a number stays a number

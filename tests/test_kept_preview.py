@@ -50,8 +50,8 @@ def test_now_reads_the_kept_rows_once_the_owner_has_kept_them(
     app: App, capsys: pytest.CaptureFixture[str]
 ) -> None:
     before, said = preview(app, capsys)
-    assert before["source"] == "computed" and before["computed_because"] == "no kept schedule yet"
-    assert "computed (no kept schedule yet)" in said
+    assert before["source"] == "computed" and before["computed_because"] == "还没有保存的排程"
+    assert "computed (还没有保存的排程)" in said
     keep_once(app.sessions, app.reads, app.profile(), CALL_DAY)
     doc, said = preview(app, capsys)
     assert doc["source"] == "kept" and doc["blocked"] is None
@@ -77,8 +77,8 @@ def test_another_instant_or_stale_rows_are_computed(
     later = datetime(2026, 12, 2, 2, 0, tzinfo=CALL_DAY.tzinfo)  # past the rows' valid_until
     monkeypatch.setattr(schedule_cmd, "utcnow", lambda: later)
     doc, said = preview(app, capsys)
-    assert doc["computed_because"] == "the kept schedule is for another time"
-    assert "computed (the kept schedule is for another time)" in said
+    assert doc["computed_because"] == "保存的排程不是此时刻的"
+    assert "computed (保存的排程不是此时刻的)" in said
 
 
 def test_text_says_the_blocked_numbers_are_not_kept(

@@ -46,7 +46,7 @@ def test_the_page_reads_fresh_kept_rows_and_builds_nothing(
     client = console_client(seed.app, FakeDialer(seed.app))
     login(client, "agent2")
     computed = client.get("/agent").text
-    assert "本页现算: no kept schedule yet" in computed
+    assert "本页现算：还没有保存的排程" in computed
     owner_pass(seed)
     monkeypatch.setattr(worklists, "build_worklists", never)
     page = client.get("/agent")
@@ -97,7 +97,7 @@ def test_marks_waiting_past_the_lag_or_another_instant_are_not_served(seed: Seed
     with seed.app.reads() as session:
         wall = CALL_DAY + kept.DEFAULT_LAG + timedelta(seconds=1)
         waiting = kept.problem(session, profile.ruleset, agents, CALL_DAY, wall_now=wall)
-    assert waiting is not None and "keeper" in waiting
+    assert waiting is not None and "排程维护进程" in str(waiting)
 
 
 def test_schedule_keep_once_writes_the_kept_schedule(db_url: str, tmp_path: Path) -> None:

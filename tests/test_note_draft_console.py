@@ -139,9 +139,7 @@ def test_a_note_refused_on_save_keeps_what_the_agent_typed(client: TestClient, s
     )
     assert refused.status_code == 409
     page = refused.text
-    assert (
-        "承诺还款须填写承诺金额和日期 · a promise to pay needs the promised amount and date" in page
-    )
+    assert "承诺还款须填写承诺金额和日期" in page
     assert f">{typed}</textarea>" in page
     assert _field(page, "promised_date") == "2026-12-18"
     assert _field(page, "draft_of") == draft_of

@@ -372,7 +372,7 @@ def test_the_month_ranks_by_hand_and_its_bottom_two_are_drawn_once(month: Month)
         ("A02", 2, Fraction(3, 4)),
         ("A03", 3, Fraction(0)),
     ]
-    with pytest.raises(RankingError, match="not over"):
+    with pytest.raises(RankingError, match="尚未结束"):
         _draw(app, at=_shanghai(31, 23))
     draw, created = _draw(app)
     assert created and draw.seed == "test-seed" and draw.ranked == 3
@@ -439,7 +439,7 @@ def test_leads_see_their_teams_rows_and_samples_and_qa_judges_them(month: Month)
     login(early, "admin1")
     token = login(early, "admin1")
     refused = early.post("/team/ranking/draw", data={"csrf": token, "month": "2026-12"})
-    assert refused.status_code == 400 and "not over" in refused.text
+    assert refused.status_code == 400 and "尚未结束" in refused.text
     drawn = admin.post("/team/ranking/draw", data={"csrf": admin_csrf, "month": "2026-12"})
     assert drawn.status_code == 303
     (a02, a02_case), (a03, _) = _sample_of(app, "A02"), _sample_of(app, "A03")

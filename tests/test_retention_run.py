@@ -191,7 +191,7 @@ def test_released_holds_and_resolved_complaints_let_the_next_run_delete(
 ) -> None:
     _run(history)
     with history.sessions.begin() as session:
-        with pytest.raises(LegalHoldError, match="note: say why"):
+        with pytest.raises(LegalHoldError, match="说明：请写明为何"):
             release_legal_hold(session, 1, "admin1", " ", LATER)
         release_legal_hold(session, 1, "admin1", "争议已解决", LATER)
         complaint = session.get_one(Complaint, 1)

@@ -101,6 +101,27 @@ class Consent:
         return self.valid_from <= at < self.valid_until
 
 
+STATUS_ZH = {
+    "active": "在催",
+    "promised": "已承诺还款",
+    "paid": "已结清",
+    "closed": "已结案",
+    "stolen": "卡片被盗用",
+    "jailed": "债务人服刑",
+    "deceased": "债务人身故",
+}
+"""A case's status (``CaseFacts.status``) as the Chinese reasons name it (an unknown one as is)."""
+HOLD_REASON_ZH = {
+    "complaint_tendency": "投诉倾向",
+    "stolen": "卡片被盗用",
+    "jailed": "债务人服刑",
+    "deceased": "债务人身故",
+    "manual": "人工停催",
+    "complaint": "投诉处理中",
+}
+"""Why collection stopped (``CaseFacts.hold_reason``), as the Chinese reasons name it."""
+
+
 @dataclass(frozen=True, slots=True)
 class CaseFacts:
     case_id: int

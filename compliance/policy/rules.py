@@ -20,6 +20,8 @@ from compliance.policy.calendar import (
     working_days_later,
 )
 from compliance.policy.facts import (
+    HOLD_REASON_ZH,
+    STATUS_ZH,
     AttemptHistory,
     CaseFacts,
     NumberFacts,
@@ -324,7 +326,7 @@ def _hold(rule: HoldRule, facts: Facts, moment: Moment, counters: Counters) -> B
         return None
     return Block(
         rule.id,
-        f"案件已停催（{reason}），待主管解除",
+        f"案件已停催（{HOLD_REASON_ZH.get(reason, reason)}），待主管解除",
         f"collection on this case is on hold ({reason}) until a supervisor clears it",
         None,
     )
@@ -337,7 +339,10 @@ def _case_status(
     if status not in rule.blocked:
         return None
     return Block(
-        rule.id, f"案件状态为 {status}，停止催收", f"case status {status}: no collection", None
+        rule.id,
+        f"案件状态为{STATUS_ZH.get(status, status)}，停止催收",
+        f"case status {status}: no collection",
+        None,
     )
 
 

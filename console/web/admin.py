@@ -17,7 +17,7 @@ from config.var_paths import AdminKind
 from console import editable
 from console.bounds import parse_at
 from console.errors import EditRefused, UsageError, UserError
-from console.i18n import _
+from console.i18n import _, say
 from console.queue_labels import HOLD_ZH
 from console.users import add_user, set_password
 from console.web.auth import ADMIN, Principal
@@ -223,7 +223,7 @@ def dialable_preview(
         profile = app.profile()
         moment = parse_at(at, profile.timezone, "at") if at else now(request)
     except (UsageError, ProfileError) as exc:
-        return render(request, "admin_preview.html", me, 400, error=str(exc), at=at or "")
+        return render(request, "admin_preview.html", me, 400, error=say(exc), at=at or "")
     schedule = app.schedule(profile, moment)
     at = at or moment.astimezone(moment.tzinfo).strftime("%Y-%m-%d %H:%M")
     return render(
@@ -277,7 +277,7 @@ def _change(
         with session.begin_nested():
             change()
     except refused as exc:
-        return page(error=str(exc))
+        return page(error=say(exc))
     return RedirectResponse(done, status_code=303)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from console import queue_labels, worklists
 from console.agent_queue import FILTERS, CaseQueue, case_queue
 from console.errors import DialerBusy
-from console.i18n import N_, _, translated
+from console.i18n import N_, _, say, translated
 from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
 from console.wallboard import PAUSE_LABELS
 from console.web.auth import AGENT, Principal, my_agent
@@ -139,7 +139,7 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
         pending=pending,
         cases=found.rows if found else [],
         total=found.total if found else 0,
-        computed=found.computed if found else None,
+        computed=say(found.computed) if found and found.computed else None,
         show=show,
         filters=translated(queue_labels.FILTERS_ZH),
         attempt_zh=queue_labels.ATTEMPT_ZH,
@@ -241,11 +241,11 @@ def _amount_cents(text: str) -> int | None:
     if not text.strip():
         return None
     if not _AMOUNT.fullmatch(text.strip()):
-        raise NoteError(_("承诺金额须为元，如 1200.50，而不是 %(text)r") % {"text": text[:40]})
+        raise NoteError(N_("承诺金额须为元，如 1200.50，而不是 %(text)r"), text=text[:40])
     cents = int(Decimal(text.strip()) * 100)
     if not 0 < cents <= MAX_PROMISED_CENTS:
         raise NoteError(
-            _("承诺金额须大于 0 且不超过 %(most)s 元") % {"most": f"{MAX_PROMISED_CENTS // 100:,}"}
+            N_("承诺金额须大于 0 且不超过 %(most)s 元"), most=f"{MAX_PROMISED_CENTS // 100:,}"
         )
     return cents
 
@@ -256,11 +256,9 @@ def _day(text: str, today: date) -> date | None:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise NoteError(_("承诺日期格式应为 YYYY-MM-DD：%(text)r") % {"text": text}) from exc
+        raise NoteError(N_("承诺日期格式应为 YYYY-MM-DD：%(text)r"), text=text) from exc
     if not today <= day <= today + PROMISE_HORIZON:
-        raise NoteError(
-            _("承诺日期 %(day)s 须在今天（%(today)s）到一年内") % {"day": day, "today": today}
-        )
+        raise NoteError(N_("承诺日期 %(day)s 须在今天（%(today)s）到一年内"), day=day, today=today)
     return day
 
 
@@ -301,7 +299,7 @@ def save_note(  # noqa: PLR0917 (the note form)
             "text": text,
             "of": draft_of,
         }
-        return _worklist_page(request, me, session, error=str(exc), typed=typed)
+        return _worklist_page(request, me, session, error=say(exc), typed=typed)
     return RedirectResponse("/agent", status_code=303)
 
 

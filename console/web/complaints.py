@@ -27,7 +27,7 @@ from compliance.complaints import (
     is_overdue,
 )
 from console.complaints import bundle_name, due_days, make_bundle
-from console.i18n import N_, _
+from console.i18n import N_, _, say
 from console.web.auth import Principal, RoleGuard
 from console.web.inputs import MAX_ID, DbId
 from console.web.labels import complaint_labels
@@ -187,7 +187,7 @@ def create(  # noqa: PLR0917 (the form's fields)
                 session, new, me.username, now(request), due_days(cw(request)), zone.key
             )
     except ComplaintError as exc:
-        return _form_page(request, me, session, case_id, flag_id, str(exc), 400)
+        return _form_page(request, me, session, case_id, flag_id, say(exc), 400)
     return RedirectResponse(f"/complaints/{complaint.id}", status_code=303)
 
 
@@ -252,7 +252,7 @@ def _change(
         with session.begin_nested():
             change()
     except ComplaintError as exc:
-        return show(request, complaint_id, me, session, str(exc))
+        return show(request, complaint_id, me, session, say(exc))
     return RedirectResponse(f"/complaints/{complaint_id}", status_code=303)
 
 

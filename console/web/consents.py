@@ -14,11 +14,14 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from console.i18n import N_, _
+from console.i18n import N_, _, say
 from console.web.agent import is_mine, show_case
 from console.web.auth import AGENT, LEADS, Principal, RoleGuard
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
+from store.consents import (
+    NOT_FOUND as CONSENT_NOT_FOUND,
+)
 from store.consents import (
     ConsentError,
     ConsentRequest,
@@ -45,7 +48,7 @@ def _instant(request: Request, field: str, text: str) -> datetime:
             return datetime.strptime(text.strip(), pattern).replace(tzinfo=zone)
         except ValueError:
             continue
-    raise ConsentError(_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM") % {"field": field})
+    raise ConsentError(N_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM"), field=field)
 
 
 @router.post("/agent/cases/{case_id}/consents")
@@ -76,7 +79,7 @@ def request_on_case(  # noqa: PLR0917 (the request form)
         with session.begin_nested():
             request_consent(session, asked, me.username, now(request))
     except ConsentError as exc:
-        return show_case(request, me, session, case_id, True, str(exc), audit_in=session)
+        return show_case(request, me, session, case_id, True, say(exc), audit_in=session)
     return RedirectResponse(f"/agent/cases/{case_id}", status_code=303)
 
 
@@ -84,7 +87,7 @@ def _optional_id(field: str, text: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise ConsentError(_("%(field)s：须为数字") % {"field": field})
+        raise ConsentError(N_("%(field)s：须为数字"), field=field)
     return int(text.strip())
 
 
@@ -126,7 +129,7 @@ def approve(
         with session.begin_nested():
             row = approve_consent(session, consent_id, me, me.username, now(request))
     except ConsentError as exc:
-        return pending(request, me, session, error=str(exc))
+        return pending(request, me, session, error=say(exc))
     return RedirectResponse(f"/consents/cases/{row.case_id}", status_code=303)
 
 
@@ -142,7 +145,8 @@ def withdraw(
         with session.begin_nested():
             row = withdraw_consent(session, consent_id, me, me.username, note, now(request))
     except ConsentError as exc:
-        raise HTTPException(404 if "not found" in str(exc) else 400, str(exc)) from exc
+        missing = exc.said.msgid == CONSENT_NOT_FOUND
+        raise HTTPException(404 if missing else 400, say(exc)) from exc
     if me.role is Role.AGENT:
         return RedirectResponse(f"/agent/cases/{row.case_id}", status_code=303)
     return RedirectResponse(f"/consents/cases/{row.case_id}", status_code=303)

@@ -15,7 +15,8 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from console.bounds import day_in_range
-from console.i18n import N_, _, translated
+from console.enum_names import VERDICT_ZH
+from console.i18n import _, say, translated
 from console.web.auth import QA, Principal
 from console.web.chart import bar_chart
 from console.web.inputs import DbId
@@ -38,12 +39,7 @@ from store.qa import (
 )
 
 router = APIRouter(prefix="/qa")
-VERDICT_LABELS = {
-    Verdict.FALSE_POSITIVE: N_("误报"),
-    Verdict.SUGGESTION: N_("建议"),
-    Verdict.RECTIFICATION: N_("责令整改"),
-    Verdict.PENALTY: N_("处罚"),
-}
+VERDICT_LABELS = VERDICT_ZH
 
 
 def _day(text: str | None, field: str) -> date | None:
@@ -58,7 +54,7 @@ def _day(text: str | None, field: str) -> date | None:
     try:
         return day_in_range(day, field)
     except ValueError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise HTTPException(400, say(exc)) from exc
 
 
 Period = tuple[datetime | None, datetime | None]

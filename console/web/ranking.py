@@ -18,7 +18,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, Res
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
-from console.i18n import N_, _, translated
+from console.i18n import N_, _, say, translated
 from console.ranking import (
     MEASURE_ZH,
     RankingError,
@@ -52,7 +52,7 @@ def _month(request: Request, text: str | None) -> date:
     try:
         return parse_month(text)
     except RankingError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise HTTPException(400, say(exc)) from exc
 
 
 def _view(request: Request, me: Viewer, session: Session, month: date) -> RankingView:
@@ -132,7 +132,7 @@ def draw(
             actor=me.username,
         )
     except RankingError as exc:
-        raise HTTPException(400, str(exc)) from exc
+        raise HTTPException(400, say(exc)) from exc
     return RedirectResponse(f"/team/ranking?month={month:%Y-%m}#audit", status_code=303)
 
 

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from console.i18n import N_, _, translated
+from console.enum_names import REVIEW_ZH
+from console.i18n import _, say, translated
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, now, render
@@ -25,11 +26,7 @@ from store.models import Agent, ReviewItem
 from store.review import ReviewFilter, dismiss, promote, review_queue, review_seconds
 
 router = APIRouter(prefix="/qa")
-STATUS_LABELS = {
-    ReviewStatus.OPEN: N_("待复听"),
-    ReviewStatus.PROMOTED: N_("已转为违规"),
-    ReviewStatus.DISMISSED: N_("无问题"),
-}
+STATUS_LABELS = REVIEW_ZH
 Note = Annotated[str, Form(max_length=2000)]
 Back = Annotated[str, Form()]
 
@@ -93,7 +90,7 @@ def _closing_an_item() -> Iterator[None]:
     except LookupError as exc:
         raise HTTPException(404, _("没有这条待复听语句")) from exc
     except ReviewClosed as exc:
-        raise HTTPException(409, str(exc)) from exc
+        raise HTTPException(409, say(exc)) from exc
 
 
 @router.post("/review/{item_id}/promote")

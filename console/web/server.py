@@ -114,7 +114,7 @@ class InputGuard:
             await self.app(scope, receive, send)
             return
         problem = path_problem(scope.get("raw_path") or scope["path"].encode())
-        problem = problem or urlencoded_problem(scope.get("query_string", b""), "query")
+        problem = problem or urlencoded_problem(scope.get("query_string", b""), _("查询参数"))
         status = 400
         content_type = dict(scope["headers"]).get(b"content-type", b"").split(b";")[0].strip()
         if problem is None and content_type == b"multipart/form-data":
@@ -124,7 +124,7 @@ class InputGuard:
             if body is None:
                 problem, status = _("表单超过 %(n)s 字节") % {"n": MAX_FORM_BYTES}, 413
             else:
-                problem = urlencoded_problem(body, "form")
+                problem = urlencoded_problem(body, _("表单"))
                 receive = _replay(body, receive)
         if problem is None:
             await self.app(scope, receive, send)
@@ -282,8 +282,9 @@ def create_app(
     @web.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         # A person filled in a form: say which field and why, on a page, not in JSON.
+        whole = _("请求")  # marked outside the f-string, where the extraction sees it
         problems = [
-            f"{'.'.join(str(p) for p in err['loc'][1:]) or _('请求')}: {err['msg']}"
+            f"{'.'.join(str(p) for p in err['loc'][1:]) or whole}: {err['msg']}"
             for err in exc.errors()
         ]
         return render(

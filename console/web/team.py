@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response
 
-from console.contact_plan import COLUMNS, Heading, cells, terms_of
+from console.contact_plan import Heading, cells, columns, terms_of
 from console.contact_plan import plan_csv as plan_csv_text
 from console.i18n import _
 from console.web.auth import LEADS, Principal
@@ -65,7 +65,7 @@ def plan_page(
         "team_plan.html",
         me,
         heading=Heading.of(at, zone, terms),
-        columns=COLUMNS,
+        columns=columns(),
         rows=[cells(row, terms) for row in rows[:PLAN_PAGE_ROWS]],
         total=len(rows),
         due=sum(row.strategy_change for row in rows),

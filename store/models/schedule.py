@@ -81,7 +81,8 @@ class ScheduleEntry(Base):
 class ScheduleBlocked(Base):
     """A number of a case on someone's worklist that may not be dialled now: the policy's
     rule, its reason in Chinese and when it may next be (issue 22: the agent sees every
-    number of a case, and why one is not offered, without the page deciding anything).
+    number of a case, and why one is not offered, without the page deciding anything), and
+    in English for a reader who chose it (issue 20; empty on rows kept before 0024).
 
     Only cases with a dialable number are kept so: a book's blocked numbers (all of them
     at night) would cost the owner a million rows per window boundary."""
@@ -92,6 +93,7 @@ class ScheduleBlocked(Base):
     phone_number_id: Mapped[int]
     rule: Mapped[str] = mapped_column(String(80))
     reason_zh: Mapped[str] = mapped_column(Text)
+    reason_en: Mapped[str] = mapped_column(Text, default="", server_default="")
     next_allowed_at: Mapped[datetime | None]
 
 
