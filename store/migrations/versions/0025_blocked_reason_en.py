@@ -1,8 +1,8 @@
 """the kept schedule keeps a blocked number's policy reason in English too, so that an
 English reader of the worklist sees it in English (issue 20)
 
-Revision ID: 0024_blocked_reason_en
-Revises: 0023_user_locale
+Revision ID: 0025_blocked_reason_en
+Revises: 0024_attempt_agent_index
 Create Date: 2026-12-01 12:00:00
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0024_blocked_reason_en"
-down_revision = "0023_user_locale"
+revision = "0025_blocked_reason_en"
+down_revision = "0024_attempt_agent_index"
 branch_labels = None
 depends_on = None
 
