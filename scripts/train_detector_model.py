@@ -44,12 +44,27 @@ DEV = ROOT / "scripts/calls/eval-dev.txt"
 HEARD = ROOT / "scripts/calls/heard"
 HEARD_TRAIN = tuple(sorted(HEARD.glob("train*.tsv")))
 HEARD_DEV = tuple(sorted(HEARD.glob("dev-*.tsv")))
-VERSION = "m2"
-SETTINGS = Settings(strength=1.0, flag_at=0.45, review_at=0.3)
+VERSION = "m3"
+SETTINGS = Settings(
+    strength=1.0,
+    flag_at=0.45,
+    review_at=0.3,
+    flag_at_by_category={
+        "induce_borrowing": 0.3,
+        "waiver_promise": 0.35,
+        "threat": 0.35,
+        "impersonation": 0.4,
+    },
+)
 """Chosen on dev (--sweep, and end to end on the dev calls as heard, model fitted without dev):
 of the 102 dev labels heard under clean, mild and bad, the written-only model at 0.5 found 91
 (1 false flag), at 0.45 92 (2), with the heard lines at 0.45 94 (2); at 0.4 96, but it flags
-praise as an insult on the written dev calls."""
+praise as an insult on the written dev calls. Per category (m3), cross-fitted end to end on
+45 train2/train3 calls heard through the mild line (3 folds by call, each scored by a model
+fitted without its calls' written and heard lines) and on dev: induce_borrowing found 17 of
+28 at 0.3 against 11 at 0.45, waiver_promise 3 of 3 on the bad dev line at 0.35 against 1,
+threat and impersonation one more each at 0.35 and 0.4, each with no more false flags there;
+lower, impersonation and private_payment begin to flag compliant lines."""
 
 
 def examples(paths: tuple[Path, ...]) -> list[Example]:
