@@ -297,6 +297,37 @@ def test_a_blocked_numbers_policy_reason_is_in_the_agents_language(bare: Seed, k
     assert "第三方：尚未联系过债务人，暂不能联系第三方" in block
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "computed"])
+def test_why_a_case_is_due_is_in_the_agents_language(bare: Seed, kept: bool) -> None:
+    """The scheduler's reason (dialer.due_words), kept in both languages (migration 0026)."""
+    seed = bare
+    with seed.app.sessions.begin() as session:  # the deadlines must not follow the wall clock
+        session.execute(update(Case).values(imported_at=CALL_DAY))
+    debtor, _family = a_case_with(seed, "family")
+    assign(seed, debtor.case_id, "A02")
+    if kept:
+        owner_pass(seed)
+    client, _token = _as(seed, "agent2", "en")
+    block = case_block(client.get("/agent").text, debtor.case_id)
+    assert "first call due by" in block and "首次联系截止" not in block
+    assert not interface_chinese(block, data_values(seed))
+    client, _token = _as(seed, "agent2", "zh_CN")
+    block = case_block(client.get("/agent").text, debtor.case_id)
+    assert "首次联系截止" in block and "first call" not in block
+
+
+def test_the_previews_due_reasons_are_in_the_admins_language(bare: Seed) -> None:
+    with bare.app.sessions.begin() as session:
+        session.execute(update(Case).values(imported_at=CALL_DAY))
+    at = f"/admin/preview?at={CALL_DAY.isoformat()}".replace("+", "%2B")
+    client, _token = _as(bare, "admin1", "en")
+    page = client.get(at).text
+    assert "first call due by" in page and "首次联系截止" not in page
+    client, _token = _as(bare, "admin1", "zh_CN")
+    page = client.get(at).text
+    assert "首次联系截止" in page and "first call due by" not in page
+
+
 def test_why_a_worklist_was_computed_is_in_the_agents_language(bare: Seed) -> None:
     client, _token = _as(bare, "agent2", "en")
     assert "Computed for this page: no kept schedule yet" in client.get("/agent").text
