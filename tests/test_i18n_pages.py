@@ -25,7 +25,8 @@ from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.lexicon import load_lexicon
 from compliance.promises import PromiseStatus
 from console.cli import main
-from console.i18n import LOCALE_NAMES
+from console.enum_names import CATEGORY_ZH, category_named
+from console.i18n import LOCALE_NAMES, use_locale
 from console.web.server import create_app, routers
 from store.enums import (
     AttemptStatus,
@@ -376,7 +377,18 @@ RAW = {member.value for vocabulary in VOCABULARIES for member in vocabulary}
 WORD = re.compile(r"(?<![\w./-])[a-z][a-z_]+(?![\w./-])")
 """A lowercase word on its own (not part of a user name, a path or a file name)."""
 CATEGORIES = set(load_lexicon("cn-default").categories)
-"""The lexicon's own category ids, which are its data (their titles are the lexicon's)."""
+"""The lexicon's category ids: a page names them too (``category_named``)."""
+
+
+def test_the_flag_categories_are_named_by_the_lexicons_titles() -> None:
+    """The catalog's message for a category is the shipped lexicon's title for it."""
+    lexicon = load_lexicon("cn-default")
+    assert {c: spec.title for c, spec in lexicon.categories.items()} == dict(CATEGORY_ZH)
+    with use_locale("en"):
+        assert category_named("impersonation") == "Impersonating police, courts or lawyers"
+        assert category_named("a_new_one") == "a_new_one"
+
+
 NOT_NAMED = {"/admin/audit"}
 """The audit log shows what was recorded, as it was recorded."""
 
@@ -392,7 +404,7 @@ def test_every_page_in_chinese_names_stored_values_instead_of_showing_them(seed:
         text = visible_text(reply.text)
         for value in data:
             text = text.replace(value, " ")
-        raw = sorted(set(WORD.findall(text)) & RAW - CATEGORIES)
+        raw = sorted(set(WORD.findall(text)) & (RAW | CATEGORIES))
         if raw:
             problems.append(f"{user} {url}: {raw}")
     assert not problems, "raw stored values on a page:\n" + "\n".join(problems)
