@@ -110,7 +110,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     expect(page.locator("main")).to_contain_text("company.window")
     shoot(page, "admin-preview")
     page.goto(f"{base}/admin/holds")
-    expect(page.locator("table.holds")).to_contain_text("complaint_tendency")
+    expect(page.locator("table.holds")).to_contain_text("投诉倾向")
     shoot(page, "admin-holds")
 
 
