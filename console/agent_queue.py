@@ -119,7 +119,7 @@ def _rows(session: Session, profile: Profile, now: datetime, work: CaseWork) -> 
             CaseRow(
                 files[case_id],
                 _(zh.TIER_ZH[first.rule]) if first.rule in zh.TIER_ZH else first.rule,
-                first.reason,
+                zh.due_reason(first.reason, first.reason_zh, first.reason_en),
                 first.due_by,
                 numbers,
             )

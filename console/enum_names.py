@@ -124,3 +124,27 @@ def contact_named(contact_type: str) -> str:
         return named(Relation(contact_type))
     name = CONTACT_ZH.get(contact_type)
     return gettext(name) if name else contact_type
+
+
+CATEGORY_ZH: Mapping[str, str] = MappingProxyType(
+    {
+        "impersonation": N_("冒充公检法/律师"),
+        "threat": N_("威胁恐吓/软暴力"),
+        "waiver_promise": N_("越权承诺减免/分期/征信"),
+        "insult": N_("侮辱谩骂"),
+        "induce_borrowing": N_("诱导借贷/套现"),
+        "private_payment": N_("私下收款"),
+        "third_party_disclosure": N_("向第三方透露欠款"),
+        "complaint_tendency": N_("投诉倾向（停催）"),
+        "do_not_call_request": N_("第三方要求不再联系"),
+    }
+)
+"""The shipped lexicon's flag categories (``config/lexicon/cn-default.toml``), each named by
+its title there: a test keeps the two the same. A category an edited lexicon adds shows as
+its id until it is named here."""
+
+
+def category_named(category: str) -> str:
+    """A flag's category (``impersonation``) named in the current language."""
+    name = CATEGORY_ZH.get(category)
+    return gettext(name) if name else category

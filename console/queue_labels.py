@@ -147,3 +147,9 @@ def why_not(names: Mapping[str, str], rule: str, reason_zh: str, reason_en: str 
     name = names.get(rule, rule or gettext("策略"))
     reason = in_language(reason_zh, reason_en)
     return gettext("%(rule)s：%(reason)s") % {"rule": name, "reason": reason} if reason else name
+
+
+def due_reason(reason: str, reason_zh: str, reason_en: str) -> str:
+    """Why a case is due (the scheduler's words) in the reader's language; ``reason`` as it
+    was kept where neither language was (rows kept before migration 0026)."""
+    return in_language(reason_zh, reason_en) if reason_zh else reason

@@ -286,4 +286,6 @@ def as_kept(item: WorkItem) -> kept.KeptItem:
         item.rule,
         item.reason,
         item.due_by,
+        item.reason_zh,
+        item.reason_en,
     )

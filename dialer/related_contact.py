@@ -25,6 +25,7 @@ from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import ThirdPartyGateRule
 from compliance.policy.third_party import debtor_unreachable
 from dialer.book import Book
+from dialer.due_words import Why
 
 RELATED_RULE = "schedule.related_contact"
 _ANYONE_ELSE = tuple(t for t in ContactType if t not in {ContactType.DEBTOR, ContactType.UNKNOWN})
@@ -32,12 +33,17 @@ _ANYONE_ELSE = tuple(t for t in ContactType if t not in {ContactType.DEBTOR, Con
 
 @dataclass(frozen=True, slots=True)
 class RelatedDue:
-    """When a case is due for its related contacts, by when, and why (中文 · English)."""
+    """When a case is due for its related contacts, by when, and why."""
 
     at: datetime | None
     """Due from this instant; None: at once (none attempted yet, or no calendar for the year)."""
     due_by: datetime | None
-    reason: str
+    why: Why
+
+    @property
+    def reason(self) -> str:
+        """Why, in both languages (中文 · English)."""
+        return f"{self.why.zh} · {self.why.en}"
 
 
 def related_due(book: Book, profile: Profile, now: datetime) -> dict[int, RelatedDue]:
@@ -108,9 +114,9 @@ class _Words:
 
     def __init__(self, profile: Profile, zone: ZoneInfo, every: int) -> None:
         self.calendar, self.zone, self.every = profile.calendar, zone, every
-        self.never = (
-            "债务人无法联系，关联人尚未联系 · the debtor cannot be reached and no related "
-            "contact has been attempted yet"
+        self.never = Why(
+            "债务人无法联系，关联人尚未联系",
+            "the debtor cannot be reached and no related contact has been attempted yet",
         )
         self._by_day: dict[date, RelatedDue] = {}
 
@@ -129,12 +135,18 @@ class _Words:
             return RelatedDue(
                 None,
                 None,
-                f"关联人上次联系 {day}，缺少 {year} 年工作日日历，现在联系 · related contacts "
-                f"last attempted {day}: working days unknown (no calendar for {year}), call now",
+                Why(
+                    f"关联人上次联系 {day}，缺少 {year} 年工作日日历，现在联系",
+                    f"related contacts last attempted {day}: working days unknown "
+                    f"(no calendar for {year}), call now",
+                ),
             )
         return RelatedDue(
             datetime.combine(reached.day, time(0), tzinfo=self.zone),
             _day_end(reached.day, self.zone),
-            f"关联人上次联系 {day}，每 {n} 个工作日至少联系一次，{reached.day} 到期 · related "
-            f"contacts last attempted {day}: due every {n} working days, by {reached.day}",
+            Why(
+                f"关联人上次联系 {day}，每 {n} 个工作日至少联系一次，{reached.day} 到期",
+                f"related contacts last attempted {day}: due every {n} working days, "
+                f"by {reached.day}",
+            ),
         )

@@ -44,7 +44,9 @@ from compliance.policy import (
 from compliance.policy.calendar import is_working_day, working_days_later
 from compliance.policy.facts import NO_REACH
 from compliance.policy.profile import Profile
+from dialer import due_words
 from dialer.book import Book, CaseColumns, NumberEntry
+from dialer.due_words import Why
 from dialer.related_contact import RELATED_RULE, RelatedDue, related_due
 from dialer.worklist import BlockedList, CasePlans, Said, Worklist
 
@@ -151,10 +153,14 @@ def _decide_numbers(
         decision = decisions[position]
         if decision.consents:
             said.consented[position] = f"{decision.reason_zh} · {decision.reason_en}"
+            said.in_chinese[position] = decision.reason_zh
+            said.in_english[position] = decision.reason_en
         elif decision.grounds:  # a third party the gate let through: which test held
             said.grounded[position] = "；".join(
                 f"{g.reason_zh} · {g.reason_en}" for g in decision.grounds
             )
+            said.in_chinese[position] = "；".join(g.reason_zh for g in decision.grounds)
+            said.in_english[position] = "; ".join(g.reason_en for g in decision.grounds)
     return dialable, said
 
 
@@ -285,7 +291,7 @@ def _case_plans(
     deadlines = _Deadlines(profile, ZoneInfo(profile.timezone))
     first_calls = list(map(deadlines.__getitem__, cases.imported_at))
     due_by: list[datetime | None] = list(map(itemgetter(0), first_calls))
-    reason = list(map(itemgetter(1), first_calls))
+    reason: list[Why] = list(map(itemgetter(1), first_calls))
     tier = [0] * len(cases)
     reached_today = [0] * len(cases)
     today = now.date()
@@ -297,19 +303,29 @@ def _case_plans(
             reached is not None and reached.astimezone(now.tzinfo).date() == today
         )
         if (promised := cases.promised_date[slot]) is not None and promised <= today:
-            tier[slot], reason[slot] = 1, f"promised to pay on {promised}: follow up"
+            tier[slot], reason[slot] = 1, due_words.promised(promised)
         elif (due := related.get(slot)) is not None and (due.at is None or now >= due.at):
-            tier[slot], reason[slot], due_by[slot] = 2, due.reason, due.due_by
+            tier[slot], reason[slot], due_by[slot] = 2, due.why, due.due_by
         elif (lost := lost_after.why(cases.last_connected_at[slot], now)) is not None:
             tier[slot], reason[slot] = 3, lost
         else:
-            tier[slot], reason[slot] = 4, f"{cases.days_past_due[slot]} days past due"
+            tier[slot], reason[slot] = 4, due_words.past_due(cases.days_past_due[slot])
     pool = len(agents)
     agent = [
         assigned or (agents[case_id % pool] if pool else "unassigned")
         for assigned, case_id in zip(cases.agent, cases.case_id, strict=True)
     ]
-    plans = CasePlans(agent, list(map(TIERS.__getitem__, tier)), reason, due_by, reached_today)
+    english = [why.en for why in reason]
+    for slot in compress(count(), map((2).__eq__, tier)):  # the CLI's words for it stay bilingual
+        english[slot] = related[slot].reason
+    plans = CasePlans(
+        agent,
+        list(map(TIERS.__getitem__, tier)),
+        english,
+        due_by,
+        reached_today,
+        reason,
+    )
     return plans, _most_due_first(cases, tier, due_by, reached_today)
 
 
@@ -337,26 +353,21 @@ def _most_due_first(
     return np.lexsort(keys)
 
 
-class _Deadlines(dict[datetime, tuple[datetime | None, str]]):
+class _Deadlines(dict[datetime, tuple[datetime | None, Why]]):
     """A case's first-call deadline and its wording, by import instant (an import gives
     its cases one instant), computed once per import day."""
 
     def __init__(self, profile: Profile, zone: ZoneInfo) -> None:
         super().__init__()
         self.profile, self.zone = profile, zone
-        self._by_day: dict[date, tuple[datetime | None, str]] = {}
+        self._by_day: dict[date, tuple[datetime | None, Why]] = {}
 
-    def __missing__(self, imported_at: datetime) -> tuple[datetime | None, str]:
+    def __missing__(self, imported_at: datetime) -> tuple[datetime | None, Why]:
         day = imported_at.astimezone(self.zone).date()
         found = self._by_day.get(day)
         if found is None:
             deadline = first_call_deadline(imported_at, self.profile, self.zone)
-            reason = (
-                f"first call due by {deadline:%Y-%m-%d %H:%M}"
-                if deadline
-                else "first call: deadline unknown (no calendar for the year), call now"
-            )
-            found = self._by_day[day] = (deadline, reason)
+            found = self._by_day[day] = (deadline, due_words.first_call(deadline))
         self[imported_at] = found
         return found
 
@@ -389,20 +400,20 @@ class LostContact(dict[datetime, datetime]):
         due = self[last] = self._by_day[day] or last
         return due
 
-    def why(self, last: datetime | None, now: datetime) -> str | None:
+    def why(self, last: datetime | None, now: datetime) -> Why | None:
         """Why the case is lost contact at ``now``; None while it is not."""
         if self.working_days is None:
             if last is not None and now < self[last]:
                 return None
-            return f"not reached for {self.days}+ days"
+            return due_words.not_reached_days(self.days)
         if last is None:
-            return f"not reached for {self.working_days}+ working days (失联)"
+            return due_words.not_reached_working_days(self.working_days)
         due_at = self[last]
         if now < due_at:
             return None
         if due_at == last:
-            return "lost contact: working days unknown (no calendar for the year), call now"
-        return f"not reached for {self.working_days}+ working days (失联)"
+            return due_words.LOST_UNKNOWN
+        return due_words.not_reached_working_days(self.working_days)
 
 
 def first_call_deadline(imported_at: datetime, profile: Profile, zone: ZoneInfo) -> datetime | None:

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import NamedTuple, TypeVar, overload
 
 from dialer.book import Book, NumberEntry
+from dialer.due_words import Why
 
 T = TypeVar("T")
 
@@ -30,6 +31,10 @@ class WorkItem:
     """Why it is due; for a number only a debtor's consent made dialable, then the
     decision's words naming the consent (issue 19)."""
     due_by: datetime | None
+    reason_zh: str = ""
+    """The same reason in Chinese, for the console's reader (issue 20)."""
+    reason_en: str = ""
+    """The same reason in English only (``reason`` may quote a consent in both)."""
 
 
 class KeptRow(NamedTuple):
@@ -49,6 +54,8 @@ class KeptRow(NamedTuple):
     reason: str
     reached_today: bool = False
     """The case's debtor was reached today: the case sorts after those that were not."""
+    reason_zh: str = ""
+    reason_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,10 +87,14 @@ class CasePlans:
     agent: list[str] = field(default_factory=list)
     rule: list[str] = field(default_factory=list)
     reason: list[str] = field(default_factory=list)
+    """In English (the CLI's and the JSON's words)."""
     due_by: list[datetime | None] = field(default_factory=list)
     reached_today: list[int] = field(default_factory=list)
     """1 where the case's debtor was reached today: it comes after every case that was not
     (an agent who has just spoken with them is not offered the case again next)."""
+    why: list[Why] = field(default_factory=list)
+    """The reasons in Chinese and in English, each alone (issue 20: the console shows its
+    reader's language)."""
 
 
 class _Lazy(Sequence[T]):
@@ -115,6 +126,10 @@ class Said:
     """The words naming the debtor's consent that made it dialable."""
     grounded: dict[int, str] = field(default_factory=dict)
     """The grounds on which the third-party gate let it through (which test held)."""
+    in_chinese: dict[int, str] = field(default_factory=dict)
+    """Either of the above in Chinese only, by position (issue 20)."""
+    in_english: dict[int, str] = field(default_factory=dict)
+    """Either of the above in English only."""
 
 
 class Worklist(_Lazy[WorkItem]):
@@ -144,6 +159,16 @@ class Worklist(_Lazy[WorkItem]):
         reason = self._plans.reason[slot]
         return reason if found is None else f"{reason}; {found}"
 
+    def _reasons(self, position: int, slot: int) -> tuple[str, str]:
+        """The reason in Chinese and in English, each in one language only."""
+        plans, said = self._plans, self._said
+        zh, en = plans.why[slot] if plans.why else ("", plans.reason[slot])
+        if (found := said.in_chinese.get(position)) is not None:
+            zh = f"{zh}；{found}"
+        if (found := said.in_english.get(position)) is not None:
+            en = f"{en}; {found}"
+        return zh, en
+
     def __len__(self) -> int:
         return len(self._order)
 
@@ -156,6 +181,7 @@ class Worklist(_Lazy[WorkItem]):
             plans.rule[slot],
             self._reason(position, slot),
             plans.due_by[slot],
+            *self._reasons(position, slot),
         )
 
     def rows(self) -> Iterator[KeptRow]:
@@ -183,6 +209,7 @@ class Worklist(_Lazy[WorkItem]):
                 numbers.e164[position],
                 self._reason(position, slot),
                 bool(plans.reached_today[slot]),
+                *self._reasons(position, slot),
             )
 
     def case_ids(self) -> set[int]:

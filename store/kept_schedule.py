@@ -65,6 +65,10 @@ class KeptItem:
     rule: str
     reason: str
     due_by: datetime | None
+    reason_zh: str = ""
+    """The reason in Chinese only, and in English only (empty on rows kept before
+    migration 0026: the console then shows ``reason``)."""
+    reason_en: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +130,8 @@ _COLUMNS = (
     ScheduleEntry.rule,
     ScheduleEntry.reason,
     ScheduleEntry.due_by,
+    ScheduleEntry.reason_zh,
+    ScheduleEntry.reason_en,
 )
 
 
@@ -288,6 +294,8 @@ def entry_values(row: Any) -> dict[str, Any]:
         "rule": row.rule,
         "reason": row.reason,
         "due_by": row.due_by,
+        "reason_zh": row.reason_zh,
+        "reason_en": row.reason_en,
     }
 
 

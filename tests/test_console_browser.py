@@ -46,16 +46,16 @@ def test_qa_reviews_a_flagged_call_and_gives_a_verdict(
     base, _ = site
     log_in(page, base, "qa1")
     expect(page.locator("h1")).to_contain_text("质检队列")
-    expect(page.locator("table.queue")).to_contain_text("impersonation")
+    expect(page.locator("table.queue")).to_contain_text("冒充公检法/律师")
     shoot(page, "qa-queue")
     page.select_option("select[name=category]", "impersonation")
     page.click("form.filters button[type=submit]")
     rows = page.locator("table.queue tbody tr")
-    expect(rows.first).to_contain_text("impersonation")
+    expect(rows.first).to_contain_text("冒充公检法/律师")
     rows.first.locator("a").click()
     expect(page.locator("h1")).to_contain_text("通话 #")
     flag = page.locator("article.flag").first
-    expect(flag).to_contain_text("impersonation")
+    expect(flag).to_contain_text("冒充公检法/律师")
     expect(page.locator(".transcript mark").first).to_be_visible()
     # The player jumps to the flag.
     start = float(flag.locator("button.jump").get_attribute("data-start") or "0")
@@ -110,7 +110,7 @@ def test_admin_saves_an_invalid_then_a_valid_policy(
     expect(page.locator("main")).to_contain_text("company.window")
     shoot(page, "admin-preview")
     page.goto(f"{base}/admin/holds")
-    expect(page.locator("table.holds")).to_contain_text("complaint_tendency")
+    expect(page.locator("table.holds")).to_contain_text("投诉倾向")
     shoot(page, "admin-holds")
 
 

@@ -25,7 +25,8 @@ from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.lexicon import load_lexicon
 from compliance.promises import PromiseStatus
 from console.cli import main
-from console.i18n import LOCALE_NAMES
+from console.enum_names import CATEGORY_ZH, category_named
+from console.i18n import LOCALE_NAMES, use_locale
 from console.web.server import create_app, routers
 from store.enums import (
     AttemptStatus,
@@ -297,6 +298,37 @@ def test_a_blocked_numbers_policy_reason_is_in_the_agents_language(bare: Seed, k
     assert "第三方：尚未联系过债务人，暂不能联系第三方" in block
 
 
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "computed"])
+def test_why_a_case_is_due_is_in_the_agents_language(bare: Seed, kept: bool) -> None:
+    """The scheduler's reason (dialer.due_words), kept in both languages (migration 0026)."""
+    seed = bare
+    with seed.app.sessions.begin() as session:  # the deadlines must not follow the wall clock
+        session.execute(update(Case).values(imported_at=CALL_DAY))
+    debtor, _family = a_case_with(seed, "family")
+    assign(seed, debtor.case_id, "A02")
+    if kept:
+        owner_pass(seed)
+    client, _token = _as(seed, "agent2", "en")
+    block = case_block(client.get("/agent").text, debtor.case_id)
+    assert "first call due by" in block and "首次联系截止" not in block
+    assert not interface_chinese(block, data_values(seed))
+    client, _token = _as(seed, "agent2", "zh_CN")
+    block = case_block(client.get("/agent").text, debtor.case_id)
+    assert "首次联系截止" in block and "first call" not in block
+
+
+def test_the_previews_due_reasons_are_in_the_admins_language(bare: Seed) -> None:
+    with bare.app.sessions.begin() as session:
+        session.execute(update(Case).values(imported_at=CALL_DAY))
+    at = f"/admin/preview?at={CALL_DAY.isoformat()}".replace("+", "%2B")
+    client, _token = _as(bare, "admin1", "en")
+    page = client.get(at).text
+    assert "first call due by" in page and "首次联系截止" not in page
+    client, _token = _as(bare, "admin1", "zh_CN")
+    page = client.get(at).text
+    assert "首次联系截止" in page and "first call due by" not in page
+
+
 def test_why_a_worklist_was_computed_is_in_the_agents_language(bare: Seed) -> None:
     client, _token = _as(bare, "agent2", "en")
     assert "Computed for this page: no kept schedule yet" in client.get("/agent").text
@@ -345,7 +377,18 @@ RAW = {member.value for vocabulary in VOCABULARIES for member in vocabulary}
 WORD = re.compile(r"(?<![\w./-])[a-z][a-z_]+(?![\w./-])")
 """A lowercase word on its own (not part of a user name, a path or a file name)."""
 CATEGORIES = set(load_lexicon("cn-default").categories)
-"""The lexicon's own category ids, which are its data (their titles are the lexicon's)."""
+"""The lexicon's category ids: a page names them too (``category_named``)."""
+
+
+def test_the_flag_categories_are_named_by_the_lexicons_titles() -> None:
+    """The catalog's message for a category is the shipped lexicon's title for it."""
+    lexicon = load_lexicon("cn-default")
+    assert {c: spec.title for c, spec in lexicon.categories.items()} == dict(CATEGORY_ZH)
+    with use_locale("en"):
+        assert category_named("impersonation") == "Impersonating police, courts or lawyers"
+        assert category_named("a_new_one") == "a_new_one"
+
+
 NOT_NAMED = {"/admin/audit"}
 """The audit log shows what was recorded, as it was recorded."""
 
@@ -361,7 +404,7 @@ def test_every_page_in_chinese_names_stored_values_instead_of_showing_them(seed:
         text = visible_text(reply.text)
         for value in data:
             text = text.replace(value, " ")
-        raw = sorted(set(WORD.findall(text)) & RAW - CATEGORIES)
+        raw = sorted(set(WORD.findall(text)) & (RAW | CATEGORIES))
         if raw:
             problems.append(f"{user} {url}: {raw}")
     assert not problems, "raw stored values on a page:\n" + "\n".join(problems)

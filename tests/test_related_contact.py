@@ -6,6 +6,7 @@ part is in ``tests/test_related_contact_db.py``."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -240,3 +241,15 @@ def test_due_exactly_from_the_3rd_working_day_on_chinese_calendar(
         assert RELATED_RULE not in rules
     elif schedule.dialable:
         assert rules == {RELATED_RULE}
+
+
+def test_the_reason_is_kept_in_each_language_alone() -> None:
+    """The console shows one language (issue 20): the item carries each without the other."""
+    monday = date(2026, 11, 30)
+    entries = book_of(unreachable(cn(monday, 9)), [cn(monday, 11)])
+    item = build_schedule(entries, CN, cn(date(2026, 12, 3), 8, 5), ["A01"]).dialable[0]
+    assert (
+        item.reason_zh.startswith("关联人上次联系 2026-11-30") and "related" not in item.reason_zh
+    )
+    assert item.reason_en.startswith("related contacts last attempted 2026-11-30")
+    assert not re.search(r"[\u4e00-\u9fff]", item.reason_en)

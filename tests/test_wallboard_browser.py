@@ -50,7 +50,7 @@ def test_an_alert_shows_on_the_open_board_and_is_acknowledged_there(
         # the running transcript on the agent's row, the flagged line marked
         flagged = row.locator("ol.running li.flagged")
         expect(flagged).to_contain_text("138****5678")
-        expect(flagged.locator("strong")).to_have_text("impersonation")
+        expect(flagged.locator("strong")).to_have_text("冒充公检法/律师")
         shoot(page, "wallboard-alert-zh")
         card.locator("button").click()
         expect(card.locator("p.ok")).to_have_text("已阅")

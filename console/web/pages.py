@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from console import i18n
 from console.app import App
-from console.enum_names import contact_named, named
-from console.queue_labels import OUTCOME_ZH
+from console.enum_names import category_named, contact_named, named
+from console.queue_labels import OUTCOME_ZH, due_reason
 from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
@@ -68,8 +68,10 @@ def _duration(seconds: float) -> str:
 TEMPLATES.env.filters["duration"] = _duration
 TEMPLATES.env.globals["in_language"] = i18n.in_language
 TEMPLATES.env.globals["say"] = i18n.say
+TEMPLATES.env.globals["due_reason"] = due_reason
 TEMPLATES.env.filters["named"] = named
 TEMPLATES.env.filters["contact_named"] = contact_named
+TEMPLATES.env.filters["category"] = category_named
 
 
 def _outcome(value: str) -> str:

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from console.bounds import day_in_range
-from console.enum_names import VERDICT_ZH
+from console.enum_names import VERDICT_ZH, category_named
 from console.i18n import _, say, translated
 from console.web.auth import QA, Principal
 from console.web.chart import bar_chart
@@ -230,7 +230,8 @@ def report(
     reports = agent_reports(session, *days)
     categories = categories_in(reports)
     chart = bar_chart(
-        [(r.agent, [r.flags.get(c, 0) for c in categories]) for r in reports], categories
+        [(r.agent, [r.flags.get(c, 0) for c in categories]) for r in reports],
+        [category_named(c) for c in categories],
     )
     return render(
         request,

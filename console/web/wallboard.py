@@ -24,6 +24,7 @@ from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from console.app import App
+from console.enum_names import CATEGORY_ZH
 from console.i18n import N_, _, translated
 from console.listen_in import ListenIn
 from console.wallboard import (
@@ -113,6 +114,7 @@ def _words() -> dict[str, Any]:
     return {
         "states": translated(STATE_LABELS),
         "speakers": translated(SPEAKER_LABELS),
+        "categories": translated(CATEGORY_ZH),
         "pauses": translated(PAUSE_LABELS),
         "modes": [[mode, _(name)] for mode, name in _MODES],
         "barge_in": _("一键强插"),

@@ -76,6 +76,10 @@ class ScheduleEntry(Base):
     rule: Mapped[str] = mapped_column(String(80))
     reason: Mapped[str] = mapped_column(Text)
     due_by: Mapped[datetime | None]
+    reason_zh: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Why it is due, in Chinese and in English only (issue 20: the console shows its
+    reader's language; empty on rows kept before migration 0026, which show ``reason``)."""
+    reason_en: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ScheduleBlocked(Base):

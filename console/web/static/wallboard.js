@@ -62,7 +62,7 @@
       item.append(who, ` ${line.text}`);
       if (line.flag) {
         const flag = document.createElement("strong");
-        flag.textContent = ` ${line.flag}`;
+        flag.textContent = ` ${words.categories[line.flag] || line.flag}`;
         item.append(flag);
       }
       list.append(item);
@@ -122,10 +122,10 @@
     card.className = "flag live-alert fresh";
     const head = document.createElement("p");
     const category = document.createElement("strong");
-    category.textContent = a.category;
+    category.textContent = words.categories[a.category] || a.category;
     const when = document.createElement("span");
     when.className = "muted";
-    when.textContent = ` · ${clock(a.created_at)} · ${a.speaker} · ${words.at_s.replace("%(s)s", a.at_s.toFixed(1))}`;
+    when.textContent = ` · ${clock(a.created_at)} · ${words.speakers[a.speaker] || a.speaker} · ${words.at_s.replace("%(s)s", a.at_s.toFixed(1))}`;
     head.append(category, ` · ${a.agent} `, when);
     const said = document.createElement("blockquote");
     said.textContent = a.utterance;
