@@ -9,7 +9,8 @@ VAD, ≤ 5 s pieces), three ways:
   followers did before they shared the model: one decode lock);
 - ``per_call``: each call's pieces in windows of their own, every call's windows in one batch
   (``[live] after_call = "reuse"``: a kept transcript never depends on other calls);
-- ``shared``: the pieces of every call packed into common windows (the default, ``redecode``).
+- ``shared``: the pieces of every call packed into common windows (the default, ``redecode``);
+- ``shared_10s``: the same, the encoder reading 10 s windows (``[live] encoder_s = 10``).
 
 Each reports CPU seconds (the model's threads included) and wall seconds per audio second, the
 calls one core could follow in real time at that cost, and what the detector flags on the live
@@ -33,6 +34,7 @@ from console.call_audio import read_call_audio
 from transcriber.asr import Audio16k, RecognisedText
 from transcriber.live import hear_calls_as_live
 from transcriber.live_decode import SharedDecoder
+from transcriber.whisper import WhisperRecognizer
 
 DEV = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "eval" / "dev"
 Recognise = Callable[[list[list[Audio16k]]], list[list[RecognisedText]]]
@@ -63,6 +65,9 @@ def run(calls: int = 10) -> dict[str, Any]:
         "per_call": SharedDecoder(recognizer, across_calls=False).recognise_groups,
         "shared": SharedDecoder(recognizer, across_calls=True).recognise_groups,
     }
+    if isinstance(recognizer, WhisperRecognizer):  # ``[live] encoder_s = 10``
+        short = recognizer.shorter(10.0)
+        modes["shared_10s"] = SharedDecoder(short, across_calls=True).recognise_groups
     results: dict[str, Any] = {"calls": len(chosen), "audio_s": round(audio_s, 1)}
     for name, recognise in modes.items():
         cpu, wall = time.process_time(), time.perf_counter()
@@ -97,8 +102,10 @@ def report(result: dict[str, Any]) -> str:
         f"live capacity: {result['calls']} dev calls ({result['audio_s']} s of audio) heard as "
         f"calls up at once (load {result['load']})"
     ]
-    for mode in ("one_by_one", "per_call", "shared"):
-        r = result[mode]
+    for mode in ("one_by_one", "per_call", "shared", "shared_10s"):
+        r = result.get(mode)
+        if r is None:
+            continue
         rows.append(
             f"  {mode:<10} CPU {r['cpu_per_audio_s']:.3f} s and wall {r['wall_per_audio_s']:.3f} s"
             f" per audio second: {r['calls_per_core']} calls per core; "

@@ -47,9 +47,14 @@ def cmd_live(app: App, args: argparse.Namespace, out: TextIO) -> int:
         )
         return 2
     sound = app.settings.live.prompt_sound
+    recognizer = app.transcriber(lexicon).recognizer
+    encoder_s = app.settings.live.encoder_s
+    shorter = getattr(recognizer, "shorter", None)  # the Whisper recogniser's; loaded lazily
+    if encoder_s < 30 and shorter is not None:
+        recognizer = shorter(encoder_s)
     deps = LiveDeps(
         sessions=app.sessions,
-        recognizer=app.transcriber(lexicon).recognizer,
+        recognizer=recognizer,
         detect=detect_with(Detector(lexicon)),
         settings=app.settings.live,
         clock=utcnow,

@@ -122,6 +122,16 @@ def test_calls_are_decoded_again_after_the_live_follower_by_default(
     assert load_settings(reuse, environ={}).live.after_call == "reuse"
 
 
+def test_a_live_encoder_shorter_than_a_piece_is_refused(tmp_path: Path) -> None:
+    """Whisper would read only the first ``encoder_s`` of a longer piece: the rest lost."""
+    assert load_settings(_toml(tmp_path, ""), environ={}).live.encoder_s == 30.0
+    ok = _toml(tmp_path, "[live]\nencoder_s = 10\nmax_piece_s = 5\n")
+    assert load_settings(ok, environ={}).live.encoder_s == 10.0
+    cut = _toml(tmp_path, "[live]\nencoder_s = 10\nmax_piece_s = 9\n")
+    with pytest.raises(ConfigValueError, match=r"encoder_s 10\.0 must be at least max_piece_s"):
+        load_settings(cut, environ={})
+
+
 def test_an_empty_optional_path_is_unset_not_the_current_folder(tmp_path: Path) -> None:
     # `CALLWARDEN_ARCHIVE_KEY_FILE=` (or key_file = "") was Path("."): the key provider then
     # refused "." for its mode 0755 and told the admin to `chmod 600 .`.

@@ -20,6 +20,7 @@ from transcriber import ModelUnavailable, RecognisedText, Transcriber, open_tran
 from transcriber import model as model_module
 from transcriber.model import BASE_MODEL_SHA256, BASE_MODEL_SIZE, assemble_base_model, resolve_model
 from transcriber.whisper import DecodeOptions, Hypothesis, WhisperRecognizer
+from transcriber.windows import WINDOW_S
 
 CALLS = FIXTURES / "calls"
 
@@ -143,6 +144,17 @@ def test_whisper_hears_the_agent_and_the_callee(whisper: Transcriber) -> None:
     assert "公安" in callee and "我" in callee
     assert all(0 <= u.start < u.end <= data["duration"] + 0.05 for u in heard)
     assert all(u.avg_logprob is not None and u.avg_logprob < 0 for u in heard)
+
+
+@pytest.mark.model
+def test_the_real_model_hears_through_a_shorter_encoder(whisper: Transcriber) -> None:
+    """CTranslate2 takes fewer mel frames than Whisper's 30 s: the live path's cheaper windows
+    (``[live] encoder_s``) still hear the words."""
+    data = json.loads((CALLS / "cw07.json").read_text(encoding="utf-8"))
+    short = Transcriber(whisper.recognizer.shorter(10.0), whisper.vad)  # type: ignore[attr-defined]
+    heard = short.transcribe_file(CALLS / "cw07.wav", data["agent_channel"])
+    agent = "".join(u.text for u in heard if u.speaker == "agent")
+    assert "公安" in agent
 
 
 SUBSET = [
@@ -309,3 +321,16 @@ def test_a_call_is_heard_the_same_alone_and_in_any_batch(whisper: Transcriber) -
     first = whisper.transcribe_many([call("cw02"), call("cw07"), call("cw11")])[1]
     second = whisper.transcribe_many([call("cw31"), call("cw05"), call("cw01"), call("cw07")])[3]
     assert alone and first == alone and second == alone
+
+
+def test_a_shorter_encoder_packs_less_and_reads_fewer_frames() -> None:
+    """``[live] encoder_s``: windows packed to 2 s less than the encoder reads, so no piece is
+    cut; the batch pipeline's recogniser keeps Whisper's 30 s."""
+    recognizer, script = _scripted(lambda runs, _: [[(a, b, f"第{k}句") for k, a, b in runs]])
+    short = recognizer.shorter(10.0)
+    assert (short.frames, short.window_s) == (1000, 8.0)
+    assert (recognizer.frames, recognizer.window_s) == (3000, WINDOW_S)
+    heard = short.recognise_batch([_pieces(list(range(1, 9)))])  # 8 one-second pieces
+    assert [r.text for r in heard[0]] == [f"第{k}句" for k in range(1, 9)]
+    # 1 s pieces with 0.6 s gaps: five fit in 8 s (7.4 s), the rest in a second window
+    assert script.windows == [[1, 2, 3, 4, 5], [6, 7, 8]]

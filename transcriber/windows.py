@@ -78,15 +78,17 @@ class Window:
         return Window(tuple(numbers[i] for i in self.pieces), self.spans, self.gap)
 
 
-def pack_windows(lengths: Sequence[int], rate: int = 16000) -> list[Window]:
-    """Consecutive pieces, each followed by ``GAP_S`` of silence, in windows of ``WINDOW_S``."""
+def pack_windows(
+    lengths: Sequence[int], rate: int = 16000, window_s: float = WINDOW_S
+) -> list[Window]:
+    """Consecutive pieces, each followed by ``GAP_S`` of silence, in windows of ``window_s``."""
     gap = int(GAP_S * rate)
     windows: list[Window] = []
     current: list[int] = []
     spans: list[tuple[float, float]] = []
     cursor = 0
     for index, length in enumerate(lengths):
-        if current and cursor + length > WINDOW_S * rate:
+        if current and cursor + length > window_s * rate:
             windows.append(Window(tuple(current), tuple(spans), gap))
             current, spans, cursor = [], [], 0
         current.append(index)
