@@ -69,7 +69,12 @@ def run(counts: tuple[int, ...] = (1, 5, 10), beside: tuple[int, int] = (3, 8)) 
     """Latency rounds with ``counts`` calls at once, then the post-call pipeline's throughput
     on ``beside[1]`` recordings, alone and while the follower follows ``beside[0]`` calls."""
     work = Path(tempfile.mkdtemp(prefix="cw-live-alerts-"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CALLWARDEN_")}
+    # the bench's own database and folders; `[live]` settings pass through (encoder_s …)
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CALLWARDEN_") or k.startswith("CALLWARDEN_LIVE_")
+    }
     env["CALLWARDEN_DATABASE_URL"] = f"sqlite:///{work / 'callwarden.db'}"
     env["CALLWARDEN_PATHS_VAR_DIR"] = str(work / "var")
     _cli(["init"], work, env)
