@@ -18,7 +18,7 @@ from babel.messages.pofile import read_po, write_po
 from console.i18n import DOMAIN, LOCALES, catalog_path
 
 CONSOLE_DIR = Path(__file__).resolve().parent
-MARKED_BELOW = ("store", "dialer")
+MARKED_BELOW = ("store", "dialer", "compliance")
 """Packages under the console whose words reach its pages (``store.said.N_``): extracted too."""
 METHODS = [
     ("**/web/templates/**.html", "jinja2.ext:babel_extract"),

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from compliance.errors import PhrasesError
 from compliance.phrases import PhraseBook, SituationChoice, choose_situations
 from console.app import App
-from console.i18n import _
+from console.i18n import _, say
 from console.queue_labels import RELATION_ZH
 from store.case_queue import CaseFile, case_files
 from store.wording_facts import wording_facts
@@ -37,8 +37,9 @@ class Wording:
     chosen: Mapping[int, tuple[SituationChoice, ...]] = field(default_factory=dict)
 
     def situations(self, case_id: int) -> dict[str, tuple[str, ...]]:
-        """Situation id → its reasons, for the situations ``case_id`` calls for."""
-        return {c.situation: c.reasons for c in self.chosen.get(case_id, ())}
+        """Situation id → its reasons in the reader's language, for the situations
+        ``case_id`` calls for."""
+        return {c.situation: tuple(say(r) for r in c.reasons) for c in self.chosen.get(case_id, ())}
 
 
 def wording_for(  # noqa: PLR0917 (the page's cases and what is dialled)
@@ -59,7 +60,8 @@ def wording_for(  # noqa: PLR0917 (the page's cases and what is dialled)
     if files is None:
         files = case_files(session, case_ids, now, zone)
     cues = {cue for spec in book.situations.values() for cue in spec.cues}
+    who = {relation: _(word) for relation, word in RELATION_ZH.items()}  # the reader's words
     facts = wording_facts(
-        session, {i: files[i] for i in case_ids if i in files}, cues, zone, RELATION_ZH, dialling
+        session, {i: files[i] for i in case_ids if i in files}, cues, zone, who, dialling
     )
     return Wording(book, chosen={i: choose_situations(book, f) for i, f in facts.items()})

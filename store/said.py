@@ -20,32 +20,11 @@ a ``console.errors.UsageError``); the store's ``kept_schedule.problem`` returns 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 
+from compliance.said import N_, Said
 
-def N_(message: str) -> str:
-    """Marks ``message`` for the console's catalogs; it is translated where shown."""
-    return message
-
-
-@dataclass(frozen=True)
-class Said:
-    """A catalog message id (Chinese, ``%(name)s`` placeholders) and the values to fill in."""
-
-    msgid: str
-    params: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}))
-
-    def render(self, translate: Callable[[str], str] | None = None) -> str:
-        """The message through ``translate`` (a gettext; None: the Chinese msgid itself)."""
-        text = translate(self.msgid) if translate is not None else self.msgid
-        # Without values a message is taken as written, as ``_("…")`` is where nothing is
-        # filled in (a lone "%" in it is then no format error).
-        return text % dict(self.params) if self.params else text
-
-    def __str__(self) -> str:
-        return self.render()
+__all__ = ["N_", "Said", "SaidError"]
 
 
 class SaidError(ValueError):

@@ -64,10 +64,9 @@ UNREAD = {"script", "style", "textarea", "blockquote", "mark"}
 """Not interface text: code, a typed form, what was said (a quote, the words a rule fired on)."""
 INLINE = {"a", "b", "i", "em", "strong", "span", "mark", "code", "small", "abbr"}
 """Tags inside a run of text (a transcript's highlighted words): no break in what is read."""
-NOT_YET = {"wording-hint", "why"}
-"""Classes of elements whose words are known not to be translated yet: why the approved
-phrases fit a case (``compliance.phrases.choose``, Chinese only), on the worklist and in the
-phrases panel. Listed, so that the rest of each page is still checked."""
+NOT_YET: set[str] = set()
+"""Classes of elements whose words are known not to be translated yet (none now: why the
+approved phrases fit a case is a catalog message since ``compliance.said``)."""
 DATA = {"transcript"}
 """Classes of elements that hold what was said on a call (its highlighted words split it);
 quotes (:data:`UNREAD`) are skipped as tags."""

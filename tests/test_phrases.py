@@ -127,7 +127,7 @@ DAY = date(2026, 11, 28)
 
 
 def _chosen(facts: CaseFacts) -> dict[str, tuple[str, ...]]:
-    return {c.situation: c.reasons for c in choose_situations(SHIPPED, facts)}
+    return {c.situation: tuple(map(str, c.reasons)) for c in choose_situations(SHIPPED, facts)}
 
 
 def test_a_case_with_nothing_particular_calls_for_nothing() -> None:

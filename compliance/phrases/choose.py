@@ -11,14 +11,18 @@ The store reads a case's facts (:mod:`store.wording_facts`); this module decides
 - any situation with ``cues``: one of its words in an earlier note of the case or in what
   the called party said on one of its calls (a debtor asking for a waiver: 减免, 免息 …).
 
-Each choice carries its reasons in the agent's words (Chinese), newest first.
+Each choice carries its reasons as catalog messages (Chinese ids), newest first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Literal
+
+from compliance.said import N_
+from compliance.said import Said as Reason
 
 if TYPE_CHECKING:
     from compliance.phrases.model import PhraseBook
@@ -69,7 +73,9 @@ class CaseFacts:
 @dataclass(frozen=True)
 class SituationChoice:
     situation: str
-    reasons: tuple[str, ...]
+    reasons: tuple[Reason, ...]
+    """Each a catalog message (Chinese, with its values): the console says it in the
+    reader's language; ``str()`` is the Chinese."""
 
 
 def choose_situations(book: PhraseBook, facts: CaseFacts) -> tuple[SituationChoice, ...]:
@@ -78,11 +84,12 @@ def choose_situations(book: PhraseBook, facts: CaseFacts) -> tuple[SituationChoi
     for situation, spec in book.situations.items():
         reasons = [*_by_facts(situation, facts), *_by_cues(spec.cues, facts.said)]
         if reasons:
-            chosen.append(SituationChoice(situation, tuple(dict.fromkeys(reasons))))
+            once = {str(r): r for r in reasons}  # the same words twice are said once
+            chosen.append(SituationChoice(situation, tuple(once.values())))
     return tuple(chosen)
 
 
-def _by_facts(situation: str, facts: CaseFacts) -> list[str]:
+def _by_facts(situation: str, facts: CaseFacts) -> list[Reason]:
     if situation == THIRD_PARTY:
         return _third_party(facts)
     if situation == COMPLAINT:
@@ -90,19 +97,22 @@ def _by_facts(situation: str, facts: CaseFacts) -> list[str]:
     if situation == LAWFUL:
         found = []
         if facts.refused_on is not None:
-            found.append(f"{facts.refused_on} 催记：债务人拒绝还款")
+            found.append(_why(N_("%(day)s 催记：债务人拒绝还款"), day=facts.refused_on))
         if facts.broken_promise_due is not None:
-            found.append(f"承诺 {facts.broken_promise_due} 前还款，未兑现")
+            found.append(_why(N_("承诺 %(day)s 前还款，未兑现"), day=facts.broken_promise_due))
         return found
     return []
 
 
-def _third_party(facts: CaseFacts) -> list[str]:
+def _third_party(facts: CaseFacts) -> list[Reason]:
     found = []
     if facts.dialling_third_party is not None:
-        found.append(f"本次拨打的是第三方（{facts.dialling_third_party}）的号码")
+        found.append(
+            _why(N_("本次拨打的是第三方（%(who)s）的号码"), who=facts.dialling_third_party)
+        )
     if facts.third_parties:
-        found.append("本案有第三方联系人：" + "、".join(dict.fromkeys(facts.third_parties)))
+        who = tuple(dict.fromkeys(facts.third_parties))
+        found.append(_why(N_("本案有第三方联系人：%(who)s"), who=who))
     return found
 
 
@@ -110,22 +120,30 @@ def _newest(seen: ComplaintSeen) -> tuple[bool, int]:
     return (not seen.open, -seen.day.toordinal())
 
 
-def _complaint(seen: ComplaintSeen) -> str:
+def _complaint(seen: ComplaintSeen) -> Reason:
     if seen.source == "note":
-        return f"{seen.day} 催记记为投诉倾向"
-    return f"投诉处理中（{seen.day} 登记）" if seen.open else f"曾有投诉（{seen.day} 登记，已办结）"
+        return _why(N_("%(day)s 催记记为投诉倾向"), day=seen.day)
+    if seen.open:
+        return _why(N_("投诉处理中（%(day)s 登记）"), day=seen.day)
+    return _why(N_("曾有投诉（%(day)s 登记，已办结）"), day=seen.day)
 
 
-def _by_cues(cues: tuple[str, ...], said: tuple[Said, ...]) -> list[str]:
-    found: list[str] = []
+def _why(msgid: str, **params: object) -> Reason:
+    # words as text (a day too), a list of words kept a tuple: the reader's language joins it
+    said = {k: v if isinstance(v, tuple) else str(v) for k, v in params.items()}
+    return Reason(msgid, MappingProxyType(said))
+
+
+def _by_cues(cues: tuple[str, ...], said: tuple[Said, ...]) -> list[Reason]:
+    found: list[Reason] = []
     for words in sorted(said, key=lambda s: s.day, reverse=True):
         cue = next((c for c in cues if c in words.text), None)
         if cue is None:
             continue
         if words.source == "note":
-            found.append(f"{words.day} 催记提到「{cue}」")
+            found.append(_why(N_("%(day)s 催记提到「%(cue)s」"), day=words.day, cue=cue))
         else:
-            found.append(f"对方在 {words.day} 的通话中说到「{cue}」")
+            found.append(_why(N_("对方在 %(day)s 的通话中说到「%(cue)s」"), day=words.day, cue=cue))
         if len(found) == MAX_CUE_REASONS:
             break
     return found
