@@ -57,10 +57,17 @@ def detect_with(detector: Detector) -> Detect:
         for rule in lexicon.rules
     }
 
+    def of_category(category: str) -> int:
+        return SEVERITY_RANK[lexicon.categories[category].severity]
+
     def detect(utterances: Sequence[TranscribedUtterance], contact_type: str) -> Found:
         said = [Utterance(u.speaker, u.start, u.end, u.text) for u in utterances]
         found = detector.detect(said, CallContext(contact_type))
-        review = [ReviewFound.of(r, severity[r.rule_id], detector.version) for r in found.review]
+        review = [
+            # the model's doubts name no lexicon rule (``model.threat``): the category's severity
+            ReviewFound.of(r, severity.get(r.rule_id, of_category(r.category)), detector.version)
+            for r in found.review
+        ]
         return Found(found.flags, review)
 
     return detect
