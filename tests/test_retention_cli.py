@@ -73,7 +73,7 @@ def test_dry_run_prints_what_the_run_deletes_and_holds_are_obeyed(
     code, said = _cli("retention", "hold", "H-1", "--reason", "dispute", "--detail", "诉讼中")
     assert code == 0 and "legal hold #1 placed" in said
     assert _cli("retention", "hold", "H-1", "--reason", "admin", "--detail", " ")[0] == 1
-    assert "detail: say why" in capsys.readouterr().err
+    assert "请写明为何须保留这些记录" in capsys.readouterr().err
     assert "诉讼中" in _cli("retention", "holds")[1]
 
     code, dry = _cli("retention", "run", "--dry-run", "--at", AT)
