@@ -276,44 +276,38 @@ def bare(db_url: str, tmp_path: Path) -> Iterator[Seed]:
     app.engine.dispose()
 
 
-@pytest.mark.parametrize("kept", [True, False], ids=["kept", "computed"])
-def test_a_blocked_numbers_policy_reason_is_in_the_agents_language(bare: Seed, kept: bool) -> None:
-    """The kept schedule keeps the policy's English beside its Chinese (migration 0024)."""
-    seed = bare
+def _family_case_blocks(seed: Seed, kept: bool) -> tuple[str, str]:
+    """A02's worklist block of a case with a family contact, read in English then Chinese,
+    from kept rows (an owner pass) or computed for the page."""
     with seed.app.sessions.begin() as session:  # the deadlines must not follow the wall clock
         session.execute(update(Case).values(imported_at=CALL_DAY))
     debtor, _family = a_case_with(seed, "family")
     assign(seed, debtor.case_id, "A02")
     if kept:
         owner_pass(seed)
-    client, _token = _as(seed, "agent2", "en")
-    block = case_block(client.get("/agent").text, debtor.case_id)
-    assert "third party: the debtor has not been called yet, third parties not yet allowed" in (
-        block
-    )
-    assert "尚未联系过债务人" not in block
-    client, _token = _as(seed, "agent2", "zh_CN")
-    block = case_block(client.get("/agent").text, debtor.case_id)
-    assert "第三方：尚未联系过债务人，暂不能联系第三方" in block
+    blocks = []
+    for locale in ("en", "zh_CN"):
+        client, _token = _as(seed, "agent2", locale)
+        blocks.append(case_block(client.get("/agent").text, debtor.case_id))
+    return blocks[0], blocks[1]
+
+
+@pytest.mark.parametrize("kept", [True, False], ids=["kept", "computed"])
+def test_a_blocked_numbers_policy_reason_is_in_the_agents_language(bare: Seed, kept: bool) -> None:
+    """The kept schedule keeps the policy's English beside its Chinese (migration 0025)."""
+    english, chinese = _family_case_blocks(bare, kept)
+    said = "third party: the debtor has not been called yet, third parties not yet allowed"
+    assert said in english and "尚未联系过债务人" not in english
+    assert "第三方：尚未联系过债务人，暂不能联系第三方" in chinese
 
 
 @pytest.mark.parametrize("kept", [True, False], ids=["kept", "computed"])
 def test_why_a_case_is_due_is_in_the_agents_language(bare: Seed, kept: bool) -> None:
     """The scheduler's reason (dialer.due_words), kept in both languages (migration 0026)."""
-    seed = bare
-    with seed.app.sessions.begin() as session:  # the deadlines must not follow the wall clock
-        session.execute(update(Case).values(imported_at=CALL_DAY))
-    debtor, _family = a_case_with(seed, "family")
-    assign(seed, debtor.case_id, "A02")
-    if kept:
-        owner_pass(seed)
-    client, _token = _as(seed, "agent2", "en")
-    block = case_block(client.get("/agent").text, debtor.case_id)
-    assert "first call due by" in block and "首次联系截止" not in block
-    assert not interface_chinese(block, data_values(seed))
-    client, _token = _as(seed, "agent2", "zh_CN")
-    block = case_block(client.get("/agent").text, debtor.case_id)
-    assert "首次联系截止" in block and "first call" not in block
+    english, chinese = _family_case_blocks(bare, kept)
+    assert "first call due by" in english and "首次联系截止" not in english
+    assert not interface_chinese(english, data_values(bare))
+    assert "首次联系截止" in chinese and "first call" not in chinese
 
 
 def test_the_previews_due_reasons_are_in_the_admins_language(bare: Seed) -> None:

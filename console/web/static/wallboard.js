@@ -79,34 +79,33 @@
     return td;
   }
 
-  function listenForm(attemptId, modes) {
+  // A form that posts to `action` with the page's CSRF token, holding `buttons`.
+  function postForm(className, action, buttons) {
     const form = document.createElement("form");
-    form.className = "listen";
+    form.className = className;
     form.method = "post";
-    form.action = `/team/live/calls/${attemptId}/listen`;
+    form.action = action;
     const token = document.createElement("input");
     token.type = "hidden"; token.name = "csrf"; token.value = csrf;
-    form.append(token);
-    for (const [mode, label] of modes) {
-      const button = document.createElement("button");
-      button.type = "submit"; button.name = "mode"; button.value = mode; button.textContent = label;
-      form.append(button);
-    }
+    form.append(token, ...buttons);
     return form;
+  }
+
+  function submitButton(label, name, value) {
+    const button = document.createElement("button");
+    button.type = "submit"; button.textContent = label;
+    if (name) { button.name = name; button.value = value; }
+    return button;
+  }
+
+  function listenForm(attemptId, modes) {
+    const buttons = modes.map(([mode, label]) => submitButton(label, "mode", mode));
+    return postForm("listen", `/team/live/calls/${attemptId}/listen`, buttons);
   }
 
   // The lead ends an agent's pause (one who forgot to come back); a plain form post.
   function resumeForm(agentId) {
-    const form = document.createElement("form");
-    form.className = "resume";
-    form.method = "post";
-    form.action = `/team/live/agents/${agentId}/resume`;
-    const token = document.createElement("input");
-    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
-    const button = document.createElement("button");
-    button.type = "submit"; button.textContent = words.end_pause;
-    form.append(token, button);
-    return form;
+    return postForm("resume", `/team/live/agents/${agentId}/resume`, [submitButton(words.end_pause)]);
   }
 
   function putTile(tile) {
@@ -132,16 +131,7 @@
     card.append(head, said);
     if (a.barge) card.append(listenForm(a.attempt_id, [["barge", words.barge_in]]));
     if (a.seen) { markSeen(card); return card; }
-    const form = document.createElement("form");
-    form.className = "ack";
-    form.method = "post";
-    form.action = `/team/live/alerts/${a.id}/ack`;
-    const token = document.createElement("input");
-    token.type = "hidden"; token.name = "csrf"; token.value = csrf;
-    const button = document.createElement("button");
-    button.type = "submit"; button.textContent = words.acknowledge;
-    form.append(token, button);
-    card.append(form);
+    card.append(postForm("ack", `/team/live/alerts/${a.id}/ack`, [submitButton(words.acknowledge)]));
     return card;
   }
 
