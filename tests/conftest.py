@@ -11,8 +11,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
+import console.users
 from store.db import SessionFactory, make_engine, make_session_factory
 from store.migrate import upgrade
 
@@ -22,6 +24,18 @@ SAMPLE_CASES = ROOT / "config" / "samples" / "cases.csv"
 DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # every Asterisk a test starts, the test stops; one Chromium per browser-test module
 pytest_plugins = ["tests.leakguard", "tests.browser"]
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashes() -> Iterator[None]:
+    """Real argon2id at its lowest cost: the shipped cost (64 MiB, 3 passes) takes ~0.2 s a
+    hash here and most tests seed a handful of users; the code paths are the same, only the
+    parameters in the stored hash differ."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(
+            console.users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=256, parallelism=1)
+        )
+        yield
 
 
 def postgres_admin_url() -> str:
