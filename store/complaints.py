@@ -169,7 +169,8 @@ def open_complaint(  # noqa: PLR0917 (the complaint, who, when, the due days and
     )
     session.add(complaint)
     session.flush()
-    hold.detail = f"投诉 #{complaint.id} 处理中 / complaint #{complaint.id} open"
+    # the hold's reason says 投诉处理中 in the reader's language; its detail names which one
+    hold.detail = f"#{complaint.id}"
     links = _link_case(session, complaint)
     record_audit(
         session,
@@ -275,7 +276,7 @@ def resolve_complaint(  # noqa: PLR0917 (what resolving is made of)
     complaint.resolved_by, complaint.resolved_at = actor, now
     hold = session.get_one(Hold, complaint.hold_id)
     if hold.cleared_at is None:  # an admin may have lifted it already, with their reason
-        note = f"投诉 #{complaint.id} 已办结 / complaint resolved: {complaint.resolution}"
+        note = f"#{complaint.id}: {complaint.resolution}"
         clear_hold(session, hold.id, actor, note[:2000], now)
     record_audit(
         session,

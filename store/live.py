@@ -105,7 +105,8 @@ def act_on_hit(  # noqa: PLR0917 (the hit, and what to do about it)
     said["live_alert_id"] = alert.id
     hold_id = None
     if "hold_case" in actions:
-        detail = f"通话中 / live {hit.start_s:.1f}s: {hit.evidence}"
+        # as a post-call flag's hold says it; placed_by ("live") tells it came during the call
+        detail = f"{hit.start_s:.1f}s: {hit.evidence}"
         hold_id = hold_for_complaint(
             session, attempt.case_id, detail, now, ACTOR, source_flag_id=None, audit=said
         )

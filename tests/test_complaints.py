@@ -190,6 +190,8 @@ def test_a_complaint_opened_from_a_flagged_call_links_the_window_and_holds_the_c
         complaint = session.get_one(Complaint, ident)
         assert (complaint.grade, complaint.derived_grade) == (Grade.ROUTINE, Grade.ROUTINE)
         assert complaint.hold_id == holds[HoldReason.COMPLAINT]
+        # the hold's reason names it (投诉处理中); its detail is the complaint, in no language
+        assert session.get_one(Hold, complaint.hold_id).detail == f"#{ident}"
         assert complaint.source_flag_id == scene.flag_id
         assert complaint.status is ComplaintStatus.OPEN
         opened_on = complaint.opened_at.astimezone(ZoneInfo(ZONE)).date()
@@ -230,6 +232,8 @@ def test_regrading_moves_the_due_day_and_resolving_lifts_only_its_own_hold(scene
         complaint = session.get_one(Complaint, ident)
         assert complaint.status is ComplaintStatus.RESOLVED and complaint.bank_told
         assert complaint.resolution == "已回访并致歉"
+        # cleared with the complaint's resolution, in the words the handler wrote (no English)
+        assert session.get_one(Hold, complaint.hold_id).clear_note == f"#{ident}: 已回访并致歉"
         actions = list(session.scalars(select(AuditLog.action).order_by(AuditLog.id)))
     assert actions[-4:] == ["complaint.open", "complaint.grade", "hold.clear", "complaint.resolve"]
     assert cli("complaint", "resolve", str(ident), "--resolution", "again")[0] == 1

@@ -133,7 +133,9 @@ def test_utterances_and_the_complaint_hold_come_while_the_call_is_up(
     assert any("投诉" in r.text and r.speaker == "callee" for r in rows)
     assert min(r.stored_at for r in rows) < ended  # live: before the hangup
     assert hold.placed_by == "live" and hold.placed_at < ended and hold.cleared_at is None
-    assert "投诉" in hold.detail and hold.source_flag_id is None
+    # where in the call and what was said, as a post-call flag's hold (placed_by says live)
+    assert hold.detail == f"{alert.start_s:.1f}s: {alert.evidence}" and hold.source_flag_id is None
+    assert "投诉" in alert.evidence
     assert (alert.category, alert.actions) == ("complaint_tendency", ["hold_case", "alert"])
     assert {a.action for a in audits} == {"hold.placed", "live.alert"}
     assert all("投诉" in a.detail["utterance"] for a in audits)
