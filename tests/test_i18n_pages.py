@@ -347,6 +347,47 @@ def test_a_refused_request_and_a_bad_instant_are_in_the_readers_language(bare: S
     assert "at：不是日期时间：&#39;tomorrow&#39;" in preview.text
 
 
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "en",
+            [
+                "attempt_id: required",
+                "attempt_id: must be a whole number",
+                "attempt_id: must be at least 1",
+                "outcome: not one of the choices: &#39;bribe&#39;",
+            ],
+        ),
+        (
+            "zh_CN",
+            [
+                "attempt_id：必填",
+                "attempt_id：须为整数",
+                "attempt_id：须不小于 1",
+                "outcome：不是可选的值：&#39;bribe&#39;",
+            ],
+        ),
+    ],
+)
+def test_a_form_the_framework_refuses_says_why_in_the_readers_language(
+    bare: Seed, locale: str, said: list[str]
+) -> None:
+    """A form field missing or of the wrong kind is refused before the route (FastAPI's own
+    check), in the reader's language: the framework's English words never reach the page."""
+    client, token = _as(bare, "agent1", locale)
+    forms = [
+        {"outcome": "negotiating", "text": "约定下周还款"},
+        {"attempt_id": "一", "outcome": "negotiating", "text": "约定下周还款"},
+        {"attempt_id": "0", "outcome": "negotiating", "text": "约定下周还款"},
+        {"attempt_id": "1", "outcome": "bribe", "text": "约定下周还款"},
+    ]
+    for form, expected in zip(forms, said, strict=True):
+        page = client.post("/agent/notes", data={**form, "csrf": token})
+        assert page.status_code == 422 and expected in page.text, page.text[-600:]
+        assert "Field required" not in page.text and "Input should" not in page.text
+
+
 VOCABULARIES = (
     AttemptStatus,
     CaseStatus,

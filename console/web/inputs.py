@@ -8,12 +8,13 @@ naming the field, never a database overflow or a 500 half-way through a transact
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import Form, Path
 
-from console.i18n import _
+from console.i18n import N_, _
 
 MAX_ID = 2**63 - 1
 """The largest id a row can have (a signed 64-bit integer, on both databases)."""
@@ -66,3 +67,52 @@ def urlencoded_problem(body: bytes, what: str) -> str | None:
 def path_problem(raw_path: bytes) -> str | None:
     """Why a request's path is refused (see :func:`urlencoded_problem`), or None."""
     return _text_problem(unquote_to_bytes(raw_path), _("网址"))
+
+
+# The framework's checks of a form field (pydantic's error types), said in the reader's
+# language; anything else is named by the value that was refused.
+_KIND = {
+    "missing": N_("必填"),
+    "int_parsing": N_("须为整数"),
+    "int_type": N_("须为整数"),
+    "int_from_float": N_("须为整数"),
+    "float_parsing": N_("须为数字"),
+    "float_type": N_("须为数字"),
+    "decimal_parsing": N_("须为数字"),
+    "bool_parsing": N_("须为是或否"),
+    "date_parsing": N_("不是有效日期"),
+    "date_from_datetime_parsing": N_("不是有效日期"),
+    "datetime_parsing": N_("不是有效的日期时间"),
+    "datetime_from_date_parsing": N_("不是有效的日期时间"),
+    "string_type": N_("须为文本"),
+}
+_LIMIT = {
+    "greater_than_equal": (N_("须不小于 %(limit)s"), "ge"),
+    "greater_than": (N_("须大于 %(limit)s"), "gt"),
+    "less_than_equal": (N_("须不大于 %(limit)s"), "le"),
+    "less_than": (N_("须小于 %(limit)s"), "lt"),
+    "string_too_short": (N_("至少 %(limit)s 个字符"), "min_length"),
+    "string_too_long": (N_("至多 %(limit)s 个字符"), "max_length"),
+}
+
+
+def field_problem(error: Mapping[str, Any]) -> str:
+    """One refusal of the framework's form check (``RequestValidationError.errors()``), as
+    ``field: why`` in the request's language."""
+    where = ".".join(str(p) for p in error["loc"][1:]) or _("请求")
+    kind = error["type"]
+    if kind in _KIND:
+        why = _(_KIND[kind])
+    elif kind in _LIMIT:
+        message, key = _LIMIT[kind]
+        why = _(message) % {"limit": error.get("ctx", {}).get(key, "?")}
+    elif kind in {"literal_error", "enum"}:
+        why = _("不是可选的值：%(value)r") % {"value": _shown(error.get("input"))}
+    else:
+        why = _("值无效：%(value)r") % {"value": _shown(error.get("input"))}
+    return _("%(where)s：%(why)s") % {"where": where, "why": why}
+
+
+def _shown(value: object) -> object:
+    # a refused value is echoed back bounded (a form field may be megabytes)
+    return value[:80] if isinstance(value, str) else value

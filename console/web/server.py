@@ -49,7 +49,7 @@ from console.web.auth import (
     slide_session,
 )
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
-from console.web.inputs import MAX_FORM_BYTES, path_problem, urlencoded_problem
+from console.web.inputs import MAX_FORM_BYTES, field_problem, path_problem, urlencoded_problem
 from console.web.pages import WEB_DIR, render
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
 from store.types import utcnow
@@ -282,11 +282,7 @@ def create_app(
     @web.exception_handler(RequestValidationError)
     async def bad_input(request: Request, exc: RequestValidationError) -> Response:
         # A person filled in a form: say which field and why, on a page, not in JSON.
-        whole = _("请求")  # marked outside the f-string, where the extraction sees it
-        problems = [
-            f"{'.'.join(str(p) for p in err['loc'][1:]) or whole}: {err['msg']}"
-            for err in exc.errors()
-        ]
+        problems = [field_problem(err) for err in exc.errors()]
         return render(
             request,
             "error.html",
