@@ -29,6 +29,7 @@ from bench.kept_clock import BenchClock
 from compliance.policy import load_profile
 from console.agent_queue import case_queue
 from console.web.agent import WORKLIST_CASES
+from console.worklist_cache import WorklistCache, worklist_page
 from console.worklists import agent_worklist
 from dialer.gate import PolicyJudge
 from dialer.worklist_source import active_agents, build_worklists
@@ -38,6 +39,7 @@ from store.db import SessionFactory, make_engine, make_read_session_factory, mak
 from store.enums import AttemptStatus
 from store.models import Agent
 from store.reservation import reserve_attempt
+from store.said import Said
 from store.types import utcnow
 
 PROFILE = load_profile("cn-default")
@@ -95,6 +97,29 @@ def _kept_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool
     return load
 
 
+def _cached_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool]:
+    """As the console's agent page reads it: kept in its memory while nothing it shows
+    changed (:mod:`console.worklist_cache`); the first round reads, the next are served."""
+    with reads() as session:
+        ids = {code: agent_id for code, agent_id in session.execute(select(Agent.code, Agent.id))}
+    pages = WorklistCache()
+
+    def load(code: str) -> bool:
+        with reads() as session:
+            found = worklist_page(
+                pages,
+                session,
+                PROFILE,
+                clock.now(),
+                (ids[code], code),
+                show="",
+                limit=WORKLIST_CASES,
+            )
+        return found.computed is None
+
+    return load
+
+
 def _rebuilt_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool]:
     def load(code: str) -> bool:
         with reads() as session:
@@ -138,7 +163,7 @@ def _trial(
         first = agent_worklist(session, PROFILE, clock.now(), code, 1).items[0]
     wanted = (first.phone_number_id, first.case_id)
 
-    def seen() -> tuple[str | None, Seen]:
+    def seen() -> tuple[Said | None, Seen]:
         """Why the kept rows may not be served (None: they may), and the number's row in
         the agent's worklist (as the dial path reads it, whatever its rank)."""
         with reads() as session:
@@ -183,6 +208,7 @@ def main() -> None:
     result: dict[str, Any] = {"agents": len(agents), "rounds": rounds}
     if mode == "kept":
         result["pages"] = _at_once(agents, rounds, _kept_page(reads, clock))
+        result["pages_kept_in_memory"] = _at_once(agents, rounds, _cached_page(reads, clock))
         result["visibility"] = _visibility(sessions, reads, clock, agents[:10])
     else:
         result["pages"] = _at_once(agents, rounds, _rebuilt_page(reads, clock))

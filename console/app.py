@@ -35,6 +35,7 @@ from config import Settings, VarPaths
 from console.backup import Repository, Restic, Sources
 from console.detection import detect_with
 from console.users import default_actor
+from console.worklist_cache import WorklistCache
 from dialer.agi.thread import AgiThread
 from dialer.campaign import CampaignSummary
 from dialer.gate import PolicyJudge
@@ -79,10 +80,14 @@ class App:
     """Sessions that only read: under SQLite they never wait for a writer (an import)."""
     paths: VarPaths = field(init=False)
     """Every path under ``var/``; nothing else joins names onto ``var_dir``."""
+    worklist_pages: WorklistCache = field(init=False)
+    """The agents' worklist pages this process read from the kept rows, served again while
+    nothing they show has changed."""
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "reads", make_read_session_factory(self.engine))
         object.__setattr__(self, "paths", self.settings.var())
+        object.__setattr__(self, "worklist_pages", WorklistCache())
 
     def require_schema(self) -> None:
         """Fail unless ``callwarden init`` has brought the schema to this version."""

@@ -59,7 +59,8 @@ class CaseWork:
     computed: Said | None
 
 
-def _problem(session: Session, profile: Profile, now: datetime) -> Said | None:
+def serving_problem(session: Session, profile: Profile, now: datetime) -> Said | None:
+    """Why the kept rows may not be served at ``now`` (None: they may)."""
     return kept.problem(session, profile.ruleset, active_agents(session), now, wall_now=utcnow())
 
 
@@ -73,7 +74,7 @@ def agent_worklist(
     session: Session, profile: Profile, now: datetime, agent: str, limit: int
 ) -> Worklists:
     """The agent's most due ``limit`` items at ``now``."""
-    why = _problem(session, profile, now)
+    why = serving_problem(session, profile, now)
     if why is None:
         items, total = kept.agent_items(session, agent, limit)
         return Worklists(items, total, None)
@@ -89,7 +90,7 @@ def offered(
     number_and_case: tuple[int, int],
 ) -> KeptItem | None:
     """That number of that case, if it is on the agent's worklist at ``now``."""
-    if _problem(session, profile, now) is None:
+    if serving_problem(session, profile, now) is None:
         return kept.offered(session, agent, *number_and_case)
     found = (
         item
@@ -101,7 +102,7 @@ def offered(
 
 def deals_case(session: Session, profile: Profile, now: datetime, agent: str, case_id: int) -> bool:
     """Whether the scheduler deals a number of that case to the agent at ``now``."""
-    if _problem(session, profile, now) is None:
+    if serving_problem(session, profile, now) is None:
         return kept.has_case(session, agent, case_id)
     return any(item.case_id == case_id for item in _fresh(session, profile, now, agent))
 
@@ -112,7 +113,7 @@ def kept_only(
     """The kept schedule's ``limit`` most due items (None: all) of ``agent`` (None: every
     agent's), if they may be served at ``now``; else no items, and why (``computed``: the
     caller computes, with whatever more it needs, such as the blocked numbers)."""
-    why = _problem(session, profile, now)
+    why = serving_problem(session, profile, now)
     if why is not None:
         return Worklists([], 0, why)
     items, total = kept.first_items(session, agent, limit)
@@ -121,7 +122,7 @@ def kept_only(
 
 def every_worklist(session: Session, profile: Profile, now: datetime) -> Worklists:
     """Every agent's items at ``now``, most due first (what the dialer dials)."""
-    why = _problem(session, profile, now)
+    why = serving_problem(session, profile, now)
     items = kept.all_items(session) if why is None else _fresh(session, profile, now, None)
     return Worklists(items, len(items), why)
 
@@ -130,7 +131,7 @@ def agent_cases(
     session: Session, profile: Profile, now: datetime, agent: str, *, limit: int, where: CaseWhere
 ) -> CaseWork:
     """The agent's most due ``limit`` cases at ``now`` that ``where`` keeps."""
-    why = _problem(session, profile, now)
+    why = serving_problem(session, profile, now)
     if why is None:
         ids, total = kept.first_cases(
             session,

@@ -14,7 +14,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from console import queue_labels, worklists
-from console.agent_queue import FILTERS, CaseQueue, case_queue
+from console.agent_queue import FILTERS, CaseQueue
 from console.errors import DialerBusy
 from console.i18n import N_, _, say, translated
 from console.note_drafts import MISSING_ZH, DraftedNote, draft_for_attempt, missing_fields
@@ -25,6 +25,7 @@ from console.web.inputs import DbId, FormId
 from console.web.labels import complaint_labels
 from console.web.pages import DB, ReadDB, cw, dialer, now, render
 from console.wording import Wording, wording_for
+from console.worklist_cache import worklist_page
 from dialer.calls import DialItem
 from store.agent_pause import current_pause
 from store.case_timeline import audit_snippets, case_timeline
@@ -85,10 +86,12 @@ def _prefill(drafted: DraftedNote | None, today: date) -> dict[str, str]:
 
 
 def _worklist(request: Request, session: Session, agent: Agent, show: str) -> CaseQueue:
-    """The agent's most due cases: the kept schedule's rows, or computed (and said so)."""
-    profile = cw(request).profile()
-    mine = (agent.id, agent.code)
-    return case_queue(session, profile, now(request), mine, show=show, limit=WORKLIST_CASES)
+    """The agent's most due cases: the kept schedule's rows (the page read last time, while
+    nothing it shows has changed), or computed (and said so)."""
+    app, mine = cw(request), (agent.id, agent.code)
+    profile, at = app.profile(), now(request)
+    pages = app.worklist_pages
+    return worklist_page(pages, session, profile, at, mine, show=show, limit=WORKLIST_CASES)
 
 
 @router.get("")
