@@ -38,10 +38,18 @@ class Said:
         if not self.params:
             return text
         # a list of words is joined as the reader's language joins them (家属、同事)
-        joined = {
-            k: say(LIST_JOIN).join(v) if isinstance(v, tuple) else v for k, v in self.params.items()
-        }
+        joined = {k: _value(v, translate) for k, v in self.params.items()}
         return text % joined
 
     def __str__(self) -> str:
         return self.render()
+
+
+def _value(value: object, translate: Callable[[str], str] | None) -> object:
+    """A message's value as the reader reads it: a list of words joined as their language
+    joins them (家属、同事), a message inside a message in the same language."""
+    if isinstance(value, tuple):
+        return (translate or str)(LIST_JOIN).join(str(v) for v in value)
+    if isinstance(value, Said):
+        return value.render(translate)
+    return value

@@ -8,6 +8,7 @@ head the manifest carries, so the bank's copy can be matched to the log later.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +19,10 @@ from compliance.complaints import DueDays
 from console.app import App
 from recorder.errors import ArchiveError, KeyProblem, Tampered
 from store.audit import chain_head, record_audit
-from store.complaint_bundle import Bundle, BundleError, ReadAudio, build_bundle
+from store.complaint_bundle import CHANGED, Bundle, BundleError, ReadAudio, build_bundle
+from store.said import N_
+
+log = logging.getLogger(__name__)
 
 
 def due_days(app: App) -> DueDays:
@@ -40,10 +44,13 @@ def _reader(app: App) -> ReadAudio:
             yield from audio.chunks(0, audio.size - 1)
         except KeyProblem as exc:
             if not isinstance(exc, Tampered):
-                raise BundleError(f"{path.name} cannot be decrypted here: {exc}") from exc
-            raise BundleError(f"{path.name} does not match what was stored: {exc}") from exc
+                log.warning("%s cannot be decrypted here: %s", path, exc)
+                raise BundleError(N_("此处无法解密（密钥不对或不在）")) from exc
+            log.warning("%s does not match what was stored: %s", path, exc)
+            raise BundleError(CHANGED) from exc
         except ArchiveError as exc:
-            raise BundleError(f"{path.name} does not match what was stored: {exc}") from exc
+            log.warning("%s does not match what was stored: %s", path, exc)
+            raise BundleError(CHANGED) from exc
 
     return read
 

@@ -37,7 +37,12 @@ class UsageError(ConsoleError):
 
 
 class UserError(ConsoleError, ValueError):
-    """A user that cannot be created as asked; the message says why."""
+    """A user that cannot be created as asked; the message says why (kept as ``said``, as
+    :class:`UsageError` keeps it)."""
+
+    def __init__(self, message: str, **params: object) -> None:
+        self.said = Said(message, MappingProxyType(params))
+        super().__init__(str(self.said))
 
 
 class EditRefused(ConsoleError, ValueError):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import UserError
-from console.i18n import LOCALES
+from console.i18n import LOCALES, N_
 from dialer.spy import BadEndpoint, check_endpoint
 from store.audit import record_audit
 from store.enums import Role
@@ -66,20 +66,24 @@ def add_user(  # noqa: PLR0917 (the fields of a user)
 ) -> User:
     """Create a user (and link an agent's landline to an ``agent`` user); audit-logged."""
     if not _USERNAME.match(username):
-        raise UserError(f"user name {username!r}: use 2–64 letters, digits, '.', '_' or '-'")
+        raise UserError(
+            N_("用户名 %(name)r：须为 2–64 个字母、数字、“.”“_”或“-”"), name=username[:80]
+        )
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+        raise UserError(N_("密码：至少 %(least)s 个字符"), least=MIN_PASSWORD)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
-        raise UserError(f"user {username!r} already exists")
+        raise UserError(N_("用户 %(name)r 已存在"), name=username)
     agent = None
     if agent_code is not None:
         if role is not Role.AGENT:
-            raise UserError("--agent links a landline to an agent user; this user is not one")
+            raise UserError(N_("坐席座机只能关联到坐席用户；此用户不是坐席"))
         agent = session.scalar(select(Agent).where(Agent.code == agent_code))
         if agent is None:
-            raise UserError(f"agent {agent_code!r} not found: add it with `callwarden agent add`")
+            raise UserError(
+                N_("没有坐席 %(code)r：请先用 `callwarden agent add` 添加"), code=agent_code
+            )
         if agent.user_id is not None:
-            raise UserError(f"agent {agent_code!r} is already linked to another user")
+            raise UserError(N_("坐席 %(code)r 已关联到另一个用户"), code=agent_code)
     user = User(username=username, role=role, password_hash=hash_password(password))
     session.add(user)
     session.flush()
@@ -98,7 +102,7 @@ def add_user(  # noqa: PLR0917 (the fields of a user)
 
 def set_password(session: Session, user: User, password: str, actor: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise UserError(f"password: at least {MIN_PASSWORD} characters")
+        raise UserError(N_("密码：至少 %(least)s 个字符"), least=MIN_PASSWORD)
     user.password_hash = hash_password(password)
     record_audit(session, actor, "user.password", object_type="user", object_id=user.username)
 
@@ -108,9 +112,7 @@ def set_phone(session: Session, user: User, endpoint: str, actor: str) -> None:
     Audit-logged."""
     if endpoint:
         if user.role not in {Role.SUPERVISOR, Role.ADMIN}:
-            raise UserError(
-                f"{user.username} is {user.role.value}: only leads and admins listen in"
-            )
+            raise UserError(N_("%(name)s 不是班组长或管理员：只有他们可以监听"), name=user.username)
         try:
             check_endpoint(endpoint)
         except BadEndpoint as exc:
@@ -129,7 +131,9 @@ def set_phone(session: Session, user: User, endpoint: str, actor: str) -> None:
 def set_locale(session: Session, user: User, locale: str, actor: str) -> None:
     """Choose the console's language for ``user`` (``zh_CN`` or ``en``). Audit-logged."""
     if locale not in LOCALES:
-        raise UserError(f"language: one of {', '.join(LOCALES)}, not {locale!r}")
+        raise UserError(
+            N_("语言须为 %(choices)s 之一，而不是 %(locale)r"), choices=LOCALES, locale=locale
+        )
     user.locale = locale
     record_audit(
         session,

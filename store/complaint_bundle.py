@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 
 from store.audit_chain import Head
 from store.complaints import linked_ids
+from store.errors import StoreError
 from store.models import (
     Agent,
     CallAttempt,
@@ -47,6 +48,10 @@ from store.models import (
     Utterance,
 )
 from store.models.base import Base
+from store.said import N_, Said, SaidError
+
+CHANGED = N_("与存档时记录的不一致（被改动或损坏）")
+"""Why a recording's archived file cannot go into a bundle, whoever found it."""
 
 FORMAT = "callwarden-complaint-bundle/1"
 _CHUNK = 1024 * 1024
@@ -68,8 +73,9 @@ holds.json       停催记录 · holds on the case
 """
 
 
-class BundleError(RuntimeError):
-    """The bundle cannot be made; the message names the complaint or recording and why."""
+class BundleError(StoreError, SaidError):
+    """The bundle cannot be made; the message names the complaint or recording and why (never
+    a server path: the page that shows it is a QA inspector's)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +93,7 @@ def member(*parts: str) -> str:
     """A path inside the ZIP from safe parts (letters, digits, ``-``, ``_``, one extension)."""
     for part in parts:
         if not _SAFE_PART.fullmatch(part):
-            raise BundleError(f"unsafe name inside the bundle: {part[:60]!r}")
+            raise BundleError(N_("证据包内的文件名不安全：%(name)r"), name=part[:60])
     return "/".join(parts)
 
 
@@ -147,7 +153,7 @@ class _Writer:
         """Copy the archived file in chunks, hashing it; refuse it unless it is unchanged."""
         path = Path(recording.path).resolve()
         if not path.is_relative_to(archive_root.resolve()) or not path.is_file():
-            raise BundleError(f"recording {recording.id}: its file is not in the archive ({path})")
+            raise BundleError(N_("录音 %(recording)s：归档中没有它的文件"), recording=recording.id)
         digest, size = hashlib.sha256(), 0
         info = self._info(name, zipfile.ZIP_STORED)  # audio barely compresses
         with self.archive.open(info, "w", force_zip64=True) as sink:
@@ -157,13 +163,13 @@ class _Writer:
                     size += len(chunk)
                     sink.write(chunk)
             except BundleError as exc:  # the reader knows the file; the refusal names the row
-                raise BundleError(f"recording {recording.id}: {exc}; no bundle was made") from exc
+                raise BundleError(
+                    N_("录音 %(recording)s：%(why)s"), recording=recording.id, why=exc.said
+                ) from exc
         found = digest.hexdigest()
         if found != recording.sha256 or size != recording.size_bytes:
             raise BundleError(
-                f"recording {recording.id}: the archived file {path} does not match what was "
-                f"stored (sha256 {found[:16]}…, {size} bytes; stored {recording.sha256[:16]}…, "
-                f"{recording.size_bytes} bytes): it was changed or damaged, no bundle was made"
+                N_("录音 %(recording)s：%(why)s"), recording=recording.id, why=Said(CHANGED)
             )
         self.entries.append({"name": name, "sha256": found, "bytes": size})
 
@@ -274,7 +280,7 @@ def build_bundle(  # noqa: PLR0917 (the complaint, where its pieces are, where i
     by default)."""
     complaint = session.get(Complaint, complaint_id)
     if complaint is None:
-        raise BundleError(f"complaint {complaint_id}: no such complaint")
+        raise BundleError(N_("没有投诉 %(complaint)s"), complaint=complaint_id)
     partial = target.with_name(target.name + ".partial")
     try:
         with _private_file(partial) as handle, zipfile.ZipFile(handle, "w") as archive:

@@ -67,9 +67,8 @@ def add_do_not_call(
     try:
         parsed = phonenumbers.parse(number.strip(), "CN")
     except phonenumbers.NumberParseException as exc:
-        raise HoldError(
-            N_("号码 %(number)r：不是电话号码（%(why)s）"), number=number, why=exc
-        ) from exc
+        # the library's English reason is no use to the admin: the number is shown
+        raise HoldError(N_("号码 %(number)r：不是电话号码"), number=number[:40]) from exc
     if not phonenumbers.is_valid_number(parsed):
         raise HoldError(N_("号码 %(number)r：不是有效号码"), number=number)
     if not reason.strip():

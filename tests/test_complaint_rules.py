@@ -87,7 +87,7 @@ def test_the_due_days_are_typed_settings() -> None:
     ],
 )
 def test_names_inside_the_bundle_are_path_safe(parts: tuple[str, ...]) -> None:
-    with pytest.raises(BundleError, match="unsafe name"):
+    with pytest.raises(BundleError, match="文件名不安全"):
         member(*parts)
 
 

@@ -397,7 +397,7 @@ def test_a_tampered_recording_is_named_in_the_refusal(
     capsys.readouterr()
     assert cli("complaint", "bundle", str(ident))[0] == 1
     said = capsys.readouterr().err
-    assert f"recording {rid}" in said and "does not match" in said and "no bundle" in said
+    assert f"录音 {rid}：与存档时记录的不一致（被改动或损坏）" in said
     assert not Path(f"complaint-{ident}-evidence.zip").exists()
 
 

@@ -159,7 +159,7 @@ def test_a_tampered_recording_stops_the_console_bundle(seed: Seed) -> None:
     path.write_bytes(path.read_bytes()[:-2])  # truncated
     reply = client.post(f"/complaints/{ident}/bundle", data={"csrf": token})
     assert reply.status_code == 409
-    assert f"recording {seed.recordings['cw07']}" in reply.text and "证据包未生成" in reply.text
+    assert f"证据包未生成：录音 {seed.recordings['cw07']}：" in reply.text
     with seed.app.sessions() as session:
         assert (
             session.scalar(select(func.count()).where(AuditLog.action == "complaint.bundle")) == 0

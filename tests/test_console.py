@@ -505,7 +505,7 @@ def test_user_admin_adds_and_disables_users(client: TestClient, seed: Seed) -> N
     weak = client.post(
         "/admin/users", data={"username": "qa2", "role": "qa", "password": "short", "csrf": token}
     )
-    assert "at least 8 characters" in weak.text
+    assert "密码：至少 8 个字符" in weak.text
     ok = client.post(
         "/admin/users",
         data={"username": "qa2", "role": "qa", "password": "long-enough-1", "csrf": token},
@@ -546,7 +546,7 @@ def test_an_admin_resets_a_password_and_the_old_sessions_end(
     with seed.app.sessions() as session:
         qa1 = session.scalars(select(User).where(User.username == "qa1")).one()
     short = client.post(f"/admin/users/{qa1.id}/password", data={"password": "x", "csrf": token})
-    assert "at least 8 characters" in short.text
+    assert "密码：至少 8 个字符" in short.text
     done = client.post(
         f"/admin/users/{qa1.id}/password", data={"password": "brand-new-pass-2", "csrf": token}
     )

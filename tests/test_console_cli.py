@@ -75,7 +75,7 @@ def test_user_add_then_serve_then_log_in(tmp_path: Path) -> None:
     added = run(["user", "add", "lin", "--role", "qa"], tmp_path, extra_env=password)
     assert added.returncode == 0, added.stderr
     again = run(["user", "add", "lin", "--role", "qa"], tmp_path, extra_env=password)
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 2 and "已存在" in again.stderr
     listed = run(["user", "list"], tmp_path)
     assert re.search(r"^lin\s+qa\s+active", listed.stdout, re.MULTILINE)
     port = _free_port()

@@ -253,6 +253,18 @@ def _amount_cents(text: str) -> int | None:
     return cents
 
 
+def _account_class(text: str) -> AccountClass | None:
+    if not text:
+        return None
+    try:
+        return AccountClass(text)
+    except ValueError as exc:
+        choices = tuple(c.value for c in AccountClass)
+        raise NoteError(
+            N_("分类须为 %(choices)s 之一，而不是 %(text)r"), choices=choices, text=text[:10]
+        ) from exc
+
+
 def _day(text: str, today: date) -> date | None:
     if not text.strip():
         return None
@@ -284,7 +296,7 @@ def save_note(  # noqa: PLR0917 (the note form)
         note = NoteInput(
             attempt_id,
             outcome,
-            AccountClass(account_class) if account_class else None,
+            _account_class(account_class),
             text,
             _amount_cents(promised_amount),
             _day(promised_date, _today(request)),

@@ -141,6 +141,10 @@ def new_form(
     return _form_page(request, me, session, case_id, flag_id)
 
 
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(9998, 12, 31)
+"""The days a complaint's window may name."""
+
+
 def _day(text: str, field: str, zone: ZoneInfo, end: bool) -> datetime | None:
     if not text.strip():
         return None
@@ -149,6 +153,10 @@ def _day(text: str, field: str, zone: ZoneInfo, end: bool) -> datetime | None:
     except ValueError as exc:
         message = _("%(field)s：日期格式应为 YYYY-MM-DD：%(text)r")
         raise HTTPException(400, message % {"field": field, "text": text[:40]}) from exc
+    if not FIRST_DAY <= day <= LAST_DAY:  # past them an instant has no room for a time zone
+        message = _("%(field)s：日期超出范围（%(first)s 至 %(last)s）：%(text)r")
+        said = {"field": field, "first": FIRST_DAY, "last": LAST_DAY, "text": text[:40]}
+        raise HTTPException(400, message % said)
     return datetime.combine(day + timedelta(days=1) if end else day, time(), zone)
 
 
@@ -319,7 +327,7 @@ def bundle(
     try:
         make_bundle(cw(request), session, complaint_id, target, me.username, now(request))
     except BundleError as exc:
-        raise HTTPException(409, _("证据包未生成：%(why)s") % {"why": exc}) from exc
+        raise HTTPException(409, _("证据包未生成：%(why)s") % {"why": say(exc)}) from exc
     return FileResponse(
         target,
         media_type="application/zip",

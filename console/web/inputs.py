@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Annotated, Any
 from urllib.parse import unquote_to_bytes
 
@@ -116,3 +117,26 @@ def field_problem(error: Mapping[str, Any]) -> str:
 def _shown(value: object) -> object:
     # a refused value is echoed back bounded (a form field may be megabytes)
     return value[:80] if isinstance(value, str) else value
+
+
+_GENERIC = {404: N_("未找到该页面"), 405: N_("此网址不接受该请求方法")}
+_REFUSED = N_("请求未被接受（HTTP %(status)s）")
+_STARLETTE = {
+    # what Starlette's form parser says (its limits per field, per form), by how it begins
+    "Field exceeded maximum size": N_("表单字段过大：每个字段至多 1 MB"),
+    "Too many fields": N_("表单字段过多"),
+    "Too many files": N_("表单文件过多"),
+}
+
+
+def framework_refusal(status: int, detail: str) -> str:
+    """An HTTP refusal's message for the page: the framework's own English (a path that is
+    no page, a method a page does not take, a form past the parser's limits) said in the
+    request's language; the console's own messages, already in it, as they are."""
+    if detail == HTTPStatus(status).phrase:
+        said = _GENERIC.get(status, _REFUSED)
+        return _(said) % {"status": status}
+    for begins, message in _STARLETTE.items():
+        if detail.startswith(begins):
+            return _(message)
+    return detail

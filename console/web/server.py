@@ -49,7 +49,13 @@ from console.web.auth import (
     slide_session,
 )
 from console.web.dialing import PreviewDialer, SandboxPreviewDialer
-from console.web.inputs import MAX_FORM_BYTES, field_problem, path_problem, urlencoded_problem
+from console.web.inputs import (
+    MAX_FORM_BYTES,
+    field_problem,
+    framework_refusal,
+    path_problem,
+    urlencoded_problem,
+)
 from console.web.pages import WEB_DIR, render
 from store.db import SessionFactory, is_lock_timeout, make_no_wait_session_factory
 from store.types import utcnow
@@ -302,7 +308,7 @@ def create_app(
             request.state.principal,
             exc.status_code,
             title=title,
-            message=str(exc.detail),
+            message=framework_refusal(exc.status_code, str(exc.detail)),
         )
 
     @web.exception_handler(Forbidden)

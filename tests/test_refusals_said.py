@@ -1,0 +1,114 @@
+"""What a hostile or careless user typed is refused in the reader's language, never with a
+library's English, a server path or a 500 (found by a fresh-eyes pass over both languages)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from store.models import CollectionNote, Recording, User
+from tests.test_complaints_web import _open as _open_complaint
+from tests.test_i18n_pages import CALLS, _as
+from tests.webdata import Seed, console_app, seed_console
+
+ENGLISH_LEAKS = ("is not a valid", "did not seem to be", "at least 8 characters", "Not Found")
+
+
+@pytest.fixture
+def seed(db_url: str, tmp_path: Path) -> Iterator[Seed]:
+    app = console_app(db_url, tmp_path / "var")
+    yield seed_console(app, CALLS, agent_calls=1)
+    app.engine.dispose()
+
+
+def _notes(seed: Seed) -> int:
+    with seed.app.sessions() as session:
+        return session.scalar(select(func.count()).select_from(CollectionNote)) or 0
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh_CN", ["分类须为 A、B、C、D 之一", "不是电话号码", "密码：至少 8 个字符"]),
+        ("en", ["class: one of A, B, C, D", "not a phone number", "password: at least 8"]),
+    ],
+)
+def test_a_bad_class_number_or_password_is_refused_in_the_readers_language(
+    seed: Seed, locale: str, said: list[str]
+) -> None:
+    agent, token = _as(seed, "agent1", locale)
+    notes = _notes(seed)
+    form = {"attempt_id": str(seed.attempts["cw07"]), "outcome": "negotiating", "text": "约定"}
+    bad_class = agent.post("/agent/notes", data={**form, "account_class": "Z", "csrf": token})
+    assert bad_class.status_code in (400, 409, 422) and said[0] in bad_class.text
+    assert _notes(seed) == notes  # nothing stored
+    admin, token = _as(seed, "admin1", locale)
+    bad_number = admin.post("/admin/dnc", data={"number": "-1", "reason": "x", "csrf": token})
+    assert said[1] in bad_number.text
+    with seed.app.sessions() as session:
+        qa1 = session.scalars(select(User).where(User.username == "qa1")).one().id
+    short = admin.post(f"/admin/users/{qa1}/password", data={"password": "x", "csrf": token})
+    assert said[2] in short.text
+    for page in (bad_class, bad_number, short):
+        if locale == "zh_CN":
+            assert not any(leak in page.text for leak in ENGLISH_LEAKS), page.text[-500:]
+
+
+@pytest.mark.parametrize("locale", ["zh_CN", "en"])
+def test_a_window_to_the_end_of_time_is_a_400_not_a_500(seed: Seed, locale: str) -> None:
+    client, token = _as(seed, "qa1", locale)
+    with seed.app.sessions() as session:
+        case_id = session.get_one(Recording, seed.recordings["cw07"]).id  # any case will do
+    form = {"csrf": token, "case_id": "1", "channel": "phone", "alleged": "x", "to": "9999-12-31"}
+    reply = client.post("/complaints", data=form)
+    assert reply.status_code == 400, reply.text[-500:]
+    assert ("日期超出范围" if locale == "zh_CN" else "date out of range") in reply.text
+    assert case_id
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh_CN", r"证据包未生成：录音 \d+：归档中没有它的文件"),
+        ("en", r"recording \d+: its file is not"),
+    ],
+)
+def test_a_bundle_refused_for_a_missing_file_names_the_recording_not_the_path(
+    seed: Seed, locale: str, said: str
+) -> None:
+    client, token = _as(seed, "qa1", locale)
+    ident = _open_complaint(seed, client, token)
+    with seed.app.sessions() as session:
+        paths = [Path(p) for p in session.scalars(select(Recording.path))]
+    for path in paths:
+        path.unlink()
+    reply = client.post(f"/complaints/{ident}/bundle", data={"csrf": token})
+    assert reply.status_code == 409 and re.search(said, reply.text), reply.text[-500:]
+    assert str(paths[0].parent) not in reply.text  # the server's folders are no one's business
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh_CN", ["未找到该页面", "此网址不接受该请求方法"]),
+        ("en", ["no such page", "this address does not take"]),
+    ],
+)
+def test_the_frameworks_own_refusals_are_in_the_readers_language(
+    seed: Seed, locale: str, said: list[str]
+) -> None:
+    client, token = _as(seed, "agent1", locale)
+    missing = client.get("/nope")
+    wrong_method = client.delete("/agent")
+    assert missing.status_code == 404 and said[0] in missing.text
+    assert wrong_method.status_code == 405 and said[1] in wrong_method.text
+    big = client.post(
+        "/agent/notes",
+        data={"attempt_id": "1", "outcome": "other", "text": "长" * 700_000, "csrf": token},
+    )
+    assert big.status_code in (400, 413) and "Field exceeded" not in big.text
+    assert ("表单字段过大" if locale == "zh_CN" else "form field too large") in big.text
