@@ -44,14 +44,14 @@ DEV = ROOT / "scripts/calls/eval-dev.txt"
 HEARD = ROOT / "scripts/calls/heard"
 HEARD_TRAIN = tuple(sorted(HEARD.glob("train*.tsv")))
 HEARD_DEV = tuple(sorted(HEARD.glob("dev-*.tsv")))
-VERSION = "m3"
+VERSION = "m3.1"
 SETTINGS = Settings(
     strength=1.0,
     flag_at=0.45,
     review_at=0.3,
     flag_at_by_category={
         "induce_borrowing": 0.3,
-        "waiver_promise": 0.35,
+        "waiver_promise": 0.38,
         "threat": 0.35,
         "impersonation": 0.4,
     },
