@@ -27,6 +27,7 @@ from sqlalchemy import select
 from config import Settings
 from config.settings import DatabaseSettings, PathSettings
 from console.app import build_app
+from console.enum_names import CATEGORY_ZH
 from console.listen_in import ListenIn, prompter
 from console.teams import add_team, assign_agent, set_supervisor
 from console.users import add_user
@@ -111,7 +112,8 @@ def test_an_impersonation_over_sip_alerts_the_open_board_and_prompts_the_agent_a
             follower.start()
             dialler.start()
             card = page.locator("article.live-alert").first
-            expect(card).to_contain_text("impersonation", timeout=40_000)
+            # named as the lead reads it (issue 20), not by its id
+            expect(card).to_contain_text(CATEGORY_ZH["impersonation"], timeout=40_000)
             expect(card.locator("blockquote")).to_contain_text("公安")
             dialler.join(timeout=90)
             assert problems == []
