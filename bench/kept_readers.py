@@ -99,7 +99,7 @@ def _kept_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool
 
 def _cached_page(reads: SessionFactory, clock: BenchClock) -> Callable[[str], bool]:
     """As the console's agent page reads it: kept in its memory while nothing it shows
-    changed (:mod:`console.worklist_cache`); the first round reads, the next are served."""
+    changed (:mod:`console.worklist_cache`)."""
     with reads() as session:
         ids = {code: agent_id for code, agent_id in session.execute(select(Agent.code, Agent.id))}
     pages = WorklistCache()
@@ -208,7 +208,10 @@ def main() -> None:
     result: dict[str, Any] = {"agents": len(agents), "rounds": rounds}
     if mode == "kept":
         result["pages"] = _at_once(agents, rounds, _kept_page(reads, clock))
-        result["pages_kept_in_memory"] = _at_once(agents, rounds, _cached_page(reads, clock))
+        kept_in_memory = _cached_page(reads, clock)
+        # every page read once (nothing kept yet), then reloaded with nothing changed
+        result["pages_kept_in_memory_first"] = _at_once(agents, 1, kept_in_memory)
+        result["pages_kept_in_memory"] = _at_once(agents, rounds, kept_in_memory)
         result["visibility"] = _visibility(sessions, reads, clock, agents[:10])
     else:
         result["pages"] = _at_once(agents, rounds, _rebuilt_page(reads, clock))
