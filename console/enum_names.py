@@ -30,6 +30,7 @@ from store.enums import (
     RecordingStatus,
     Relation,
     ReviewStatus,
+    Role,
     Speaker,
     SpotCheckResult,
     Verdict,
@@ -79,8 +80,18 @@ LEGAL_HOLD_ZH: Mapping[LegalHoldReason, str] = MappingProxyType(
     {LegalHoldReason.DISPUTE: N_("争议"), LegalHoldReason.ADMIN: N_("管理员保全")}
 )
 
+ROLE_ZH: Mapping[Role, str] = MappingProxyType(
+    {
+        Role.AGENT: N_("催收员"),
+        Role.QA: N_("质检员"),
+        Role.SUPERVISOR: N_("班组长"),
+        Role.ADMIN: N_("管理员"),
+    }
+)
+
 NAMES: Mapping[type[Enum], Mapping[Any, str]] = MappingProxyType(
     {
+        Role: ROLE_ZH,
         CaseStatus: CASE_STATUS_ZH,
         RecordingStatus: RECORDING_ZH,
         Verdict: VERDICT_ZH,

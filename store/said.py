@@ -22,9 +22,9 @@ from __future__ import annotations
 
 from types import MappingProxyType
 
-from compliance.said import N_, Said
+from compliance.said import LIST_JOIN, N_, Said
 
-__all__ = ["N_", "Said", "SaidError"]
+__all__ = ["LIST_JOIN", "N_", "Said", "SaidError"]
 
 
 class SaidError(ValueError):

@@ -112,3 +112,35 @@ def test_the_frameworks_own_refusals_are_in_the_readers_language(
     )
     assert big.status_code in (400, 413) and "Field exceeded" not in big.text
     assert ("表单字段过大" if locale == "zh_CN" else "form field too large") in big.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "zh_CN",
+            ["催收员无权打开此页", "今日到期、承诺到期、从未联系、我的停催", "常规、重要、严重"],
+        ),
+        (
+            "en",
+            ["the role agent may not open this page", "Due today, Promises due,", "outine, "],
+        ),
+    ],
+)
+def test_a_refusal_lists_choices_and_roles_by_their_names(
+    seed: Seed, locale: str, said: list[str]
+) -> None:
+    """Not the ids the code keeps (agent, due_today, serious), joined as the reader's
+    language joins a list."""
+    agent, token = _as(seed, "agent1", locale)
+    forbidden = agent.get("/admin/holds")
+    assert forbidden.status_code == 403 and said[0] in forbidden.text
+    unknown = agent.get("/agent?show=zzz")
+    assert unknown.status_code == 422 and said[1] in unknown.text
+    assert "due_today" not in unknown.text
+    qa, token = _as(seed, "qa1", locale)
+    form = {"csrf": token, "case_id": "1", "channel": "phone", "alleged": "x", "grade": "bad"}
+    grade = qa.post("/complaints", data=form)
+    assert grade.status_code == 400 and said[2] in grade.text
+    if locale == "zh_CN":
+        assert "serious" not in grade.text

@@ -43,6 +43,7 @@ from store.notes import (
     pending_notes,
 )
 from store.payments.case_view import case_payments
+from store.said import LIST_JOIN
 
 router = APIRouter(prefix="/agent")
 WORKLIST_CASES = 50
@@ -118,7 +119,9 @@ def _worklist_page(  # noqa: PLR0917 (the route's, and what a refused note form 
     agent = my_agent(session, me)
     if show not in FILTERS:
         raise HTTPException(
-            422, _("筛选须为以下之一：%(names)s") % {"names": ", ".join(f for f in FILTERS if f)}
+            422,
+            _("筛选须为以下之一：%(names)s")
+            % {"names": _(LIST_JOIN).join(_(queue_labels.FILTERS_ZH[f]) for f in FILTERS if f)},
         )
     in_flight = calls_in_flight(session, agent.id)
     pending = pending_notes(session, agent.id)

@@ -13,6 +13,7 @@ from console.wallboard import PAUSE_LABELS
 from console.web.auth import AGENT, Principal, my_agent
 from console.web.pages import DB, now
 from store.agent_pause import PauseError, pause, resume
+from store.said import LIST_JOIN
 
 router = APIRouter(prefix="/agent")
 
@@ -27,7 +28,7 @@ def pause_me(
     try:
         pause(session, my_agent(session, me), reason, me.username, now(request))
     except PauseError as exc:  # said without echoing what was sent
-        allowed = "、".join(_(label) for label in PAUSE_LABELS.values())
+        allowed = _(LIST_JOIN).join(_(label) for label in PAUSE_LABELS.values())
         raise HTTPException(
             422, _("暂停原因须为 %(allowed)s 之一。") % {"allowed": allowed}
         ) from exc

@@ -17,6 +17,7 @@ from fastapi import HTTPException, Request
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
+from console.enum_names import named
 from console.errors import Forbidden, NotLoggedIn
 from console.i18n import _, pick_locale
 from store.audit import record_audit
@@ -168,7 +169,7 @@ class RoleGuard:
         if principal is None:
             raise NotLoggedIn
         if principal.role not in self.roles:
-            raise Forbidden(_("%(role)s角色无权打开此页") % {"role": principal.role.value})
+            raise Forbidden(_("%(role)s无权打开此页") % {"role": named(principal.role)})
         if request.method == "POST":
             given = request.headers.get("x-csrf-token")
             if given is None:

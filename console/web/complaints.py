@@ -27,6 +27,7 @@ from compliance.complaints import (
     is_overdue,
 )
 from console.complaints import bundle_name, due_days, make_bundle
+from console.enum_names import named
 from console.i18n import N_, _, say
 from console.web.auth import Principal, RoleGuard
 from console.web.inputs import MAX_ID, DbId
@@ -49,6 +50,7 @@ from store.complaints import (
 from store.enums import Role
 from store.models import CallAttempt, Case, CollectionNote, Complaint, Flag, Hold, Recording
 from store.models.base import Base
+from store.said import LIST_JOIN
 
 router = APIRouter(prefix="/complaints")
 HANDLERS = RoleGuard(Role.QA, Role.ADMIN, Role.SUPERVISOR)
@@ -177,7 +179,8 @@ def create(  # noqa: PLR0917 (the form's fields)
     _visible_case(session, me, case_id)
     if grade and grade not in set(Grade):
         message = _("等级须为以下之一：%(names)s，而不是 %(text)r")
-        raise HTTPException(400, message % {"names": ", ".join(Grade), "text": grade[:20]})
+        names = _(LIST_JOIN).join(named(g) for g in Grade)
+        raise HTTPException(400, message % {"names": names, "text": grade[:20]})
     zone = _zone(request)
     new = NewComplaint(
         case_id=case_id,

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from console import i18n
 from console.app import App
-from console.enum_names import category_named, contact_named, named
+from console.enum_names import ROLE_ZH, category_named, contact_named, named
 from console.queue_labels import OUTCOME_ZH, due_reason
 from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
@@ -119,12 +119,7 @@ def dialer(request: Request) -> PreviewDialer:
     return found
 
 
-ROLE_NAMES = {
-    Role.AGENT.value: i18n.N_("催收员"),
-    Role.QA.value: i18n.N_("质检员"),
-    Role.SUPERVISOR.value: i18n.N_("班组长"),
-    Role.ADMIN.value: i18n.N_("管理员"),
-}
+ROLE_NAMES = {role.value: name for role, name in ROLE_ZH.items()}
 
 
 def render(
