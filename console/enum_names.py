@@ -159,3 +159,17 @@ def category_named(category: str) -> str:
     """A flag's category (``impersonation``) named in the current language."""
     name = CATEGORY_ZH.get(category)
     return gettext(name) if name else category
+
+
+ACTOR_ZH: Mapping[str, str] = MappingProxyType(
+    {"detector": N_("自动质检（通话后）"), "live": N_("实时检测（通话中）")}
+)
+"""Who did something when no person did: what an audit row or a hold names as its actor
+(``store.callee_events.ACTOR``, ``store.live.ACTOR``)."""
+
+
+def actor_named(actor: str) -> str:
+    """Who placed a hold or made a change: a person's user name as it is, the system's own
+    actors named."""
+    name = ACTOR_ZH.get(actor)
+    return gettext(name) if name else actor

@@ -25,7 +25,7 @@ from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.lexicon import load_lexicon
 from compliance.promises import PromiseStatus
 from console.cli import main
-from console.enum_names import CATEGORY_ZH, category_named
+from console.enum_names import ACTOR_ZH, CATEGORY_ZH, category_named
 from console.i18n import LOCALE_NAMES, use_locale
 from console.web.server import create_app, routers
 from store.enums import (
@@ -407,7 +407,8 @@ VOCABULARIES = (
     PromiseStatus,
 )
 """The stored vocabularies a page names (``console.enum_names``), never shows raw."""
-RAW = {member.value for vocabulary in VOCABULARIES for member in vocabulary}
+RAW = {member.value for vocabulary in VOCABULARIES for member in vocabulary} | set(ACTOR_ZH)
+"""Raw values a page must name, the system's own actors (detector, live) among them."""
 WORD = re.compile(r"(?<![\w./-])[a-z][a-z_]+(?![\w./-])")
 """A lowercase word on its own (not part of a user name, a path or a file name)."""
 CATEGORIES = set(load_lexicon("cn-default").categories)

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from console import i18n
 from console.app import App
-from console.enum_names import ROLE_ZH, category_named, contact_named, named
+from console.enum_names import ROLE_ZH, actor_named, category_named, contact_named, named
 from console.queue_labels import OUTCOME_ZH, due_reason
 from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
@@ -72,6 +72,7 @@ TEMPLATES.env.globals["due_reason"] = due_reason
 TEMPLATES.env.filters["named"] = named
 TEMPLATES.env.filters["contact_named"] = contact_named
 TEMPLATES.env.filters["category"] = category_named
+TEMPLATES.env.filters["actor"] = actor_named
 
 
 def _outcome(value: str) -> str:
