@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from console.enum_names import category_named
 from console.web.auth import SESSION_COOKIE, RoleGuard
 from console.web.server import create_app, routers
 from store.enums import Role, Verdict
@@ -232,7 +233,10 @@ def test_qa_queue_filters_and_a_verdict_is_kept_with_its_history(
     assert f"#flag-{flag.id}" not in unreviewed.text
     exported = client.get("/qa/flags.csv")
     assert exported.text.startswith("\ufeff标记,通话,通话时间,坐席,")
-    assert "penalty" in exported.text
+    # stored values named as the page names them, the call's time on the centre's clock
+    assert "处罚" in exported.text and "penalty" not in exported.text
+    assert "冒充公检法" in exported.text and "impersonation" not in exported.text
+    assert "+08:00" in exported.text and "+00:00" not in exported.text
     assert audit_count(seed, "export.flags") == 1
 
 
@@ -259,7 +263,8 @@ def test_report_counts_flags_and_verdicts_per_agent_with_a_chart(
     assert "<svg" in page.text and "A01" in page.text
     [a01] = _report_rows(client)
     assert (a01["坐席"], a01["通话"], a01["已质检"]) == ("A01", str(len(CALLS)), "2")
-    assert (a01["impersonation"], a01["threat"]) == ("1", "1")
+    named = {c: category_named(c) for c in ("impersonation", "threat")}
+    assert (a01[named["impersonation"]], a01[named["threat"]]) == ("1", "1")
     assert (a01["责令整改"], a01["建议"]) == ("1", "0")
     assert "complaint_tendency" not in a01  # the callee's complaint is not the agent's conduct
     assert _report_rows(client, **{"from": "2026-12-02"}) == []  # the calls were on 12-01

@@ -7,6 +7,7 @@ import io
 import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
@@ -15,7 +16,7 @@ from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
 from console.bounds import day_in_range
-from console.enum_names import VERDICT_ZH, category_named
+from console.enum_names import VERDICT_ZH, category_named, named
 from console.i18n import _, say, translated
 from console.web.auth import QA, Principal
 from console.web.chart import bar_chart
@@ -23,7 +24,7 @@ from console.web.inputs import DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.call_view import call_view
-from store.enums import SpotCheckResult, Verdict
+from store.enums import Speaker, SpotCheckResult, Verdict
 from store.models import Agent, Flag, PhoneNumber, Recording, User
 from store.note_drafts import note_of_attempt
 from store.pii import mask_text
@@ -296,7 +297,8 @@ def report_csv(
     reports = agent_reports(session, *days)
     categories = categories_in(reports)
     verdicts = [_(VERDICT_LABELS[v]) for v in Verdict]
-    header = [_("坐席"), _("通话"), _("已质检"), _("标记"), *categories, *verdicts]
+    named = [category_named(c) for c in categories]
+    header = [_("坐席"), _("通话"), _("已质检"), _("标记"), *named, *verdicts]
     rows: list[list[object]] = [
         [r.agent, r.calls, r.calls_reviewed, r.flag_total]
         + [r.flags.get(c, 0) for c in categories]
@@ -309,13 +311,25 @@ def report_csv(
     return _csv("qa-report.csv", header, rows)
 
 
+def _stored_name(vocabulary: type[StrEnum], value: str | None) -> str:
+    """A stored value named as the pages name it; one the vocabulary lacks, as it is."""
+    if not value:
+        return ""
+    try:
+        return named(vocabulary(value))
+    except ValueError:
+        return value
+
+
 @router.get("/flags.csv")
 def flags_csv(
+    request: Request,
     me: Annotated[Principal, Depends(QA)],
     session: DB,
     wanted: Annotated[QueueFilter, Depends(queue_filter)],
 ) -> Response:
     rows = flag_queue(session, wanted)
+    zone = ZoneInfo(cw(request).settings.policy.timezone)
     record_audit(
         session, me.username, "export.flags", object_type="flags", detail={"rows": len(rows)}
     )
@@ -337,13 +351,13 @@ def flags_csv(
             [
                 r.flag_id,
                 r.recording_id,
-                r.call_at.isoformat(),
+                r.call_at.astimezone(zone).isoformat(timespec="seconds"),
                 r.agent or "",
-                r.category,
+                category_named(r.category),
                 r.severity,
-                r.speaker,
+                _stored_name(Speaker, r.speaker),
                 f"{r.start_s:.1f}",
-                r.verdict or "",
+                _stored_name(Verdict, r.verdict),
                 mask_text(r.evidence),
             ]
             for r in rows
