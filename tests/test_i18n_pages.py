@@ -353,19 +353,19 @@ def test_a_refused_request_and_a_bad_instant_are_in_the_readers_language(bare: S
         (
             "en",
             [
-                "attempt_id: required",
-                "attempt_id: must be a whole number",
-                "attempt_id: must be at least 1",
-                "outcome: not one of the choices: &#39;bribe&#39;",
+                "Call: required",
+                "Call: must be a whole number",
+                "Call: must be at least 1",
+                "Outcome: not one of the choices: &#39;bribe&#39;",
             ],
         ),
         (
             "zh_CN",
             [
-                "attempt_id：必填",
-                "attempt_id：须为整数",
-                "attempt_id：须不小于 1",
-                "outcome：不是可选的值：&#39;bribe&#39;",
+                "通话：必填",
+                "通话：须为整数",
+                "通话：须不小于 1",
+                "结果：不是可选的值：&#39;bribe&#39;",
             ],
         ),
     ],

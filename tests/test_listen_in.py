@@ -161,7 +161,7 @@ def test_a_pbx_that_cannot_be_reached_says_so_and_logs_no_use(floor: Floor) -> N
 def test_only_leads_and_admins_get_a_phone_and_only_a_plain_dial_string(floor: Floor) -> None:
     with floor.app.sessions.begin() as session:
         agent = session.scalars(select(User).where(User.username == "agent1")).one()
-        with pytest.raises(UserError, match="only leads and admins"):
+        with pytest.raises(UserError, match="只有他们可以监听"):
             set_phone(session, agent, "PJSIP/1001", "test")
         lead = session.scalars(select(User).where(User.username == "sup1")).one()
         with pytest.raises(UserError, match="TECH/RESOURCE"):

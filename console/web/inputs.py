@@ -97,10 +97,59 @@ _LIMIT = {
 }
 
 
+FIELD_ZH = {
+    "account_class": N_("分类"),
+    "account_no": N_("账号"),
+    "active": N_("启用"),
+    "agent_code": N_("坐席工号"),
+    "alleged": N_("投诉内容"),
+    "at": N_("时刻"),
+    "attempt_id": N_("通话"),
+    "bank_told": N_("已告知银行"),
+    "call_attempt_id": N_("通话"),
+    "case_id": N_("案件"),
+    "channel": N_("渠道"),
+    "content": N_("内容"),
+    "date": N_("日期"),
+    "detail": N_("说明"),
+    "flag_id": N_("标记"),
+    "from": N_("起始日期"),
+    "grade": N_("等级"),
+    "handler": N_("处理人"),
+    "locale": N_("语言"),
+    "mode": N_("方式"),
+    "month": N_("月份"),
+    "note": N_("说明"),
+    "number": N_("号码"),
+    "outcome": N_("结果"),
+    "password": N_("密码"),
+    "phone_number_id": N_("号码"),
+    "promised_amount": N_("承诺金额"),
+    "promised_date": N_("承诺日期"),
+    "reason": N_("原因"),
+    "recording_id": N_("录音"),
+    "remark": N_("备注"),
+    "resolution": N_("处理结果"),
+    "result": N_("结论"),
+    "role": N_("角色"),
+    "scope": N_("范围"),
+    "show": N_("筛选"),
+    "text": N_("通话内容"),
+    "to": N_("截止日期"),
+    "username": N_("用户名"),
+    "valid_from": N_("生效时间"),
+    "valid_until": N_("有效期至"),
+    "verdict": N_("质检结论"),
+}
+"""The form and query fields by the labels their pages give them (a refusal names the field
+the person filled in, not the code's name for it; an unlisted field by its name)."""
+
+
 def field_problem(error: Mapping[str, Any]) -> str:
     """One refusal of the framework's form check (``RequestValidationError.errors()``), as
     ``field: why`` in the request's language."""
-    where = ".".join(str(p) for p in error["loc"][1:]) or _("请求")
+    names = [str(p) for p in error["loc"][1:]]
+    where = ".".join(_(FIELD_ZH[n]) if n in FIELD_ZH else n for n in names) or _("请求")
     kind = error["type"]
     if kind in _KIND:
         why = _(_KIND[kind])
