@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import os
 import re
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -43,15 +44,18 @@ def password_matches(stored_hash: str, password: str) -> bool:
         return False
 
 
-# A hash of nothing in particular, verified against when the user does not exist, so that a
-# wrong user name takes as long as a wrong password and names cannot be probed by timing.
-_DUMMY_HASH = _HASHER.hash("callwarden-no-such-user")
+@cache
+def _dummy_hash() -> str:
+    """A hash of nothing in particular, verified against when the user does not exist, so
+    that a wrong user name takes as long as a wrong password and names cannot be probed by
+    timing (made on first use: ~0.2 s that no CLI command should pay at import)."""
+    return _HASHER.hash("callwarden-no-such-user")
 
 
 def authenticate(session: Session, username: str, password: str) -> User | None:
     user = session.scalar(select(User).where(User.username == username))
     if user is None or not user.active:
-        password_matches(_DUMMY_HASH, password)
+        password_matches(_dummy_hash(), password)
         return None
     return user if password_matches(user.password_hash, password) else None
 

@@ -206,6 +206,9 @@ def test_the_bank_comes_from_the_option_when_the_file_has_no_column(
                 debtor_id=case.debtor_id,
                 amount_overdue_cents=100,
                 days_past_due=30,
+                # imported before the payment's day, whatever the wall clock says (after 16:00
+                # UTC it is already the next day in Shanghai: the payment came before the case)
+                imported_at=datetime(2026, 11, 30, tzinfo=UTC),
             )
         )
     header = ["卡号", "还款金额", "还款日期", "还款渠道"]
