@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 from console import agent_queue
 from console.worklist_cache import WorklistCache
@@ -81,8 +82,7 @@ def test_every_change_a_page_shows_reaches_the_next_load(seed: Seed) -> None:
         case = session.get_one(Case, case_id)
         account, imported_on = case.account_no, case.imported_at.date()
 
-    def pay(session: object) -> None:
-        assert hasattr(session, "add")
+    def pay(session: Session) -> None:
         session.add(  # a partial payment: it marks nothing, the page still shows it
             Payment(
                 case_id=case_id,
@@ -95,11 +95,11 @@ def test_every_change_a_page_shows_reaches_the_next_load(seed: Seed) -> None:
             )
         )
 
-    def hold(session: object) -> None:
-        place_hold(session, account, HoldReason.STOLEN, "卡片被盗", "test", CALL_DAY)  # type: ignore[arg-type]
+    def hold(session: Session) -> None:
+        place_hold(session, account, HoldReason.STOLEN, "卡片被盗", "test", CALL_DAY)
 
-    def english(session: object) -> None:
-        session.execute(update(User).where(User.username == AGENT).values(locale="en"))  # type: ignore[attr-defined]
+    def english(session: Session) -> None:
+        session.execute(update(User).where(User.username == AGENT).values(locale="en"))
 
     pages = app.worklist_pages
     seen = [before]

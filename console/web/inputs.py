@@ -168,6 +168,7 @@ def _shown(value: object) -> object:
     return value[:80] if isinstance(value, str) else value
 
 
+_PHRASES = {code.value: code.phrase for code in HTTPStatus}
 _GENERIC = {404: N_("未找到该页面"), 405: N_("此网址不接受该请求方法")}
 _REFUSED = N_("请求未被接受（HTTP %(status)s）")
 _STARLETTE = {
@@ -182,7 +183,7 @@ def framework_refusal(status: int, detail: str) -> str:
     """An HTTP refusal's message for the page: the framework's own English (a path that is
     no page, a method a page does not take, a form past the parser's limits) said in the
     request's language; the console's own messages, already in it, as they are."""
-    if detail == HTTPStatus(status).phrase:
+    if status in _PHRASES and detail == _PHRASES[status]:
         said = _GENERIC.get(status, _REFUSED)
         return _(said) % {"status": status}
     for begins, message in _STARLETTE.items():
