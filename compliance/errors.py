@@ -11,6 +11,10 @@ ComplianceError
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from compliance.problems import Problem
+
 
 class ComplianceError(Exception):
     """Base of every compliance error."""
@@ -19,17 +23,17 @@ class ComplianceError(Exception):
 class ProfileError(ComplianceError):
     """A policy profile cannot be used; ``problems`` has one line per fault."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = list(problems)
 
 
 class LexiconError(ComplianceError):
     """A lexicon cannot be used; ``problems`` has one ``FILE:LINE: key: reason`` per fault."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = list(problems)
 
 
 class LabelledSetError(ComplianceError):
@@ -51,9 +55,9 @@ class RetentionError(ComplianceError):
 class PhrasesError(ComplianceError):
     """Approved phrases cannot be used; ``problems`` has one ``FILE:LINE: key: reason`` each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = list(problems)
 
 
 class TimelineError(ComplianceError):

@@ -30,6 +30,8 @@ from compliance.lexicon import load_lexicon, parse_lexicon, shipped_lexicons_dir
 from compliance.phrases import load_phrases, parse_phrases, shipped_phrases_dir, tripped
 from compliance.policy import load_profile
 from compliance.policy.profile import shipped_profiles_dir
+from compliance.problems import Problem, at, relocated
+from compliance.said import N_, Said
 from config.var_paths import AdminKind, VarPaths
 from console.errors import EditRefused
 from store.audit import record_audit
@@ -37,20 +39,24 @@ from store.models import ConfigVersion
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # used with fullmatch: "$" lets a "\n" through
 KINDS = ("policy", "lexicon", "phrases")
+_ID_NOT_NAME = N_("应为 %(name)s，即策略的名字（现为 %(got)s）")
+_BUILDS_ON = N_("%(other)s（继承自 %(name)s）")
+_THROUGH = N_("%(who)s：%(what)s")
+_LEXICON_BROKEN = N_("与它配套的词库 %(name)s 无法载入")
 
 
 @dataclass(frozen=True)
 class Editable:
     kind: AdminKind
     shipped: Path
-    check: Callable[[str, str, VarPaths], list[str]]
+    check: Callable[[str, str, VarPaths], list[Problem]]
     """(name, content, var/ paths) → problems; empty when the engine can use it."""
 
     def admin_dir(self, paths: VarPaths) -> Path:
         return paths.admin_dir(self.kind)
 
 
-def _check_profile(name: str, content: str, paths: VarPaths) -> list[str]:
+def _check_profile(name: str, content: str, paths: VarPaths) -> list[Problem]:
     """Load it as the dialer will, and every other profile too: one may extend this one."""
     admin_dir = paths.admin_dir("policy")
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,19 +69,21 @@ def _check_profile(name: str, content: str, paths: VarPaths) -> list[str]:
         try:
             profile = load_profile(path, search=(staged,))
         except ProfileError as exc:
-            return [line.replace(str(path), f"{name}.toml") for line in exc.problems]
+            return [relocated(line, str(path), f"{name}.toml") for line in exc.problems]
         if profile.id != name:
-            return [f"{name}.toml: id: must be {name!r}, the profile's name (got {profile.id!r})"]
+            wrong = Said(_ID_NOT_NAME, {"name": repr(name), "got": repr(profile.id)})
+            return [at(f"{name}.toml: id", wrong)]
         names = {p.stem for d in (staged, shipped_profiles_dir()) for p in d.glob("*.toml")}
-        problems: list[str] = []
+        problems: list[Problem] = []
         for other in sorted(names - {name}):
             try:
                 load_profile(other, search=(staged,))
             except ProfileError as exc:
                 if not _loads(other, admin_dir):
                     continue  # broken before this save: not this save's fault
+                builds_on = Said(_BUILDS_ON, {"other": other, "name": name})
                 problems += [
-                    f"{other} (which builds on {name}): " + line.replace(str(staged) + "/", "")
+                    Said(_THROUGH, {"who": builds_on, "what": relocated(line, f"{staged}/", "")})
                     for line in exc.problems
                 ]
         return problems
@@ -89,7 +97,7 @@ def _loads(name: str, admin_dir: Path) -> bool:
     return True
 
 
-def _check_lexicon(name: str, content: str, paths: VarPaths) -> list[str]:
+def _check_lexicon(name: str, content: str, paths: VarPaths) -> list[Problem]:
     """Load it as the workers will; the approved phrases that go with it must stay unflagged."""
     try:
         detector = Detector(parse_lexicon(Path(f"{name}.toml"), content.encode("utf-8")))
@@ -99,11 +107,11 @@ def _check_lexicon(name: str, content: str, paths: VarPaths) -> list[str]:
         book = load_phrases(name, search=paths.search("phrases"))
     except PhrasesError:
         return []  # no phrases go with this lexicon (or they are broken: their own save says)
-    source = f"phrases/{name}.toml (approved wording under this lexicon)"
-    return tripped(book, detector, source)
+    source = f"phrases/{name}.toml"
+    return list(tripped(book, detector, source))
 
 
-def _check_phrases(name: str, content: str, paths: VarPaths) -> list[str]:
+def _check_phrases(name: str, content: str, paths: VarPaths) -> list[Problem]:
     """Valid, and none of them flagged by the lexicon of the same name (the admins' copy
     first): an approved phrase the detector flags would teach agents to be flagged."""
     try:
@@ -113,8 +121,9 @@ def _check_phrases(name: str, content: str, paths: VarPaths) -> list[str]:
     try:
         detector = Detector(load_lexicon(name, search=paths.search("lexicon")))
     except LexiconError as exc:
-        return [f"{name}.toml: the lexicon {name!r} it goes with cannot be loaded", *exc.problems]
-    return tripped(book, detector, f"{name}.toml")
+        broken = Said(_LEXICON_BROKEN, {"name": repr(name)})
+        return [at(f"{name}.toml", broken), *exc.problems]
+    return list(tripped(book, detector, f"{name}.toml"))
 
 
 EDITABLE = {

@@ -17,8 +17,10 @@ web server map each to an exit code or a page.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from types import MappingProxyType
 
+from compliance.problems import Problem
 from store.said import Said
 
 
@@ -48,9 +50,9 @@ class UserError(ConsoleError, ValueError):
 class EditRefused(ConsoleError, ValueError):
     """The submitted file cannot be used; ``problems`` says why, one line each."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("\n".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(problem) for problem in problems))
+        self.problems = list(problems)
 
 
 class NotLoggedIn(ConsoleError):

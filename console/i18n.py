@@ -110,9 +110,13 @@ def in_language(zh: str, en: str) -> str:
 
 def say(said: Said | BaseException | str) -> str:
     """What a layer below said (a :class:`store.said.Said`, or an error carrying one as
-    ``said``), in the current language; any other error or text as it is."""
+    ``said``, or one listing its ``problems``), in the current language; any other error or
+    text as it is."""
     if isinstance(said, BaseException):
         carried = getattr(said, "said", None)  # a SaidError, a console UsageError
+        problems = getattr(said, "problems", None)  # a refused profile, lexicon, phrases
+        if isinstance(problems, list) and not isinstance(carried, Said):
+            return "\n".join(say(p) if isinstance(p, Said | str) else str(p) for p in problems)
         said = carried if isinstance(carried, Said) else str(said)
     if isinstance(said, Said):
         return said.render(gettext)

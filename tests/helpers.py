@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,8 @@ from typing import Any
 import chinese_calendar
 from sqlalchemy import Engine, select
 
+from compliance.said import Said
+from console.i18n import translations
 from store.models import Base
 
 
@@ -44,3 +47,11 @@ def working_days_after(first: date, then: date) -> int:
     working-day rules are checked against)."""
     span = range(1, (then - first).days + 1)
     return sum(bool(chinese_calendar.is_workday(first + timedelta(days=d))) for d in span)
+
+
+def english(refused: BaseException | Sequence[object]) -> list[str]:
+    """A refusal's problems (an error's ``problems``, or the list itself) as an English reader
+    of the console reads them: the tests that name a reason name it in one language."""
+    problems = getattr(refused, "problems", refused)
+    en = translations("en").gettext
+    return [p.render(en) if isinstance(p, Said) else str(p) for p in problems]

@@ -28,6 +28,7 @@ from compliance.policy import (
 from compliance.policy.year_data import changes, coverage, parse_year, warning_due
 from store.db import SessionFactory
 from store.models import AuditLog, ConfigVersion
+from tests.helpers import english
 from tests.test_cli import run
 from tests.test_scheduler import sample_db  # noqa: F401 (a fixture)
 
@@ -57,7 +58,7 @@ def problems(tmp_path: Path, text: str) -> str:
     path = year_file(tmp_path, text, "bad.toml")
     with pytest.raises(ProfileError) as caught:
         parse_year(path, path.read_bytes())
-    return str(caught.value)
+    return "\n".join(english(caught.value))
 
 
 def test_a_valid_year_expands_its_ranges(tmp_path: Path) -> None:
@@ -78,7 +79,7 @@ def test_a_valid_year_expands_its_ranges(tmp_path: Path) -> None:
         (('"2027-02-20"]', '"2026-12-26"]'), "workdays[1]: 2026-12-26 is not in 2027"),
         (('first = "2027-02-08"', 'first = "2027-01-03"'), "2027-01-03 is already in 元旦"),
         (('name = "春节"', 'name = "春节"\ndays = 7'), "holidays[1] (春节).days: unknown key"),
-        (('source = "test data"\n', ""), "bad.toml: source: Field required"),
+        (('source = "test data"\n', ""), "bad.toml: source: missing"),
     ],
 )
 def test_every_error_names_the_file_and_the_field(
@@ -159,7 +160,8 @@ def test_calendar_status_and_add_on_the_command_line(
     bad = year_file(tmp_path, MADE_UP_2027.replace('"2027-02-20"]', '"2027-02-22"]'), "bad.toml")
     refused = run(["calendar", "add", str(bad)], tmp_path, sample_db)
     assert refused.returncode == 3
-    assert f"{bad}: workdays[1]: 2027-02-22 is a Monday" in refused.stderr
+    # the command line speaks the console's default language
+    assert f"{bad}: workdays[1]：2027-02-22 是星期一：调休上班日必须在周末" in refused.stderr
     assert not (tmp_path / "var" / "calendar").exists()
 
     good = year_file(tmp_path)

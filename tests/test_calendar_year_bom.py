@@ -12,6 +12,7 @@ from compliance.errors import ProfileError
 from compliance.policy import load_profile
 from compliance.policy.year_data import parse_year
 from console.calendar_years import check_year
+from tests.helpers import english
 
 YEAR = """year = 2027
 source = "made up for a test: 国务院办公厅通知（示例）"
@@ -35,4 +36,5 @@ def test_another_encoding_is_refused_naming_the_file(tmp_path: Path) -> None:
     path.write_bytes(YEAR.encode("gbk"))
     with pytest.raises(ProfileError) as caught:
         parse_year(path, path.read_bytes())
-    assert f"{path}:1: not UTF-8 text" in str(caught.value)
+    assert english(caught.value) == [f"{path}:1: not UTF-8 text"]
+    assert str(caught.value) == f"{path}:1：不是 UTF-8 文本"  # Chinese where no reader chose

@@ -14,6 +14,7 @@ import pytest
 from compliance.errors import ProfileError
 from compliance.policy.calendar import LONGEST_DAYS_OFF
 from compliance.policy.year_data import MAX_YEAR_BYTES, parse_year
+from tests.helpers import english
 from tests.test_cli import run
 
 SMALL_YEAR = """year = 2027
@@ -37,9 +38,9 @@ def test_a_huge_year_file_is_refused_before_it_is_parsed(tmp_path: Path) -> None
     path.write_text(padded(MAX_YEAR_BYTES + 1), encoding="utf-8")
     with pytest.raises(ProfileError) as caught:
         parse_year(path, path.read_bytes())
-    assert f"{path}: " in str(caught.value) and f"at most {MAX_YEAR_BYTES} bytes" in str(
-        caught.value
-    )
+    assert english(caught.value) == [
+        f"{path}: more than a year's schedule needs (at most {MAX_YEAR_BYTES} bytes)"
+    ]
     # a file just under the bound is read as usual
     ok = tmp_path / "ok.toml"
     ok.write_text(padded(MAX_YEAR_BYTES - 200)[: MAX_YEAR_BYTES - 200], encoding="utf-8")
@@ -53,7 +54,7 @@ def test_calendar_add_refuses_a_huge_file_and_keeps_nothing(tmp_path: Path, db_u
     refused = run(["calendar", "add", str(path)], tmp_path, db_url)
     assert refused.returncode == 3
     assert f"{path}: rejected; nothing was added" in refused.stderr
-    assert f"at most {MAX_YEAR_BYTES} bytes" in refused.stderr
+    assert f"至多 {MAX_YEAR_BYTES} 字节" in refused.stderr
     assert not (tmp_path / "var" / "calendar").exists()
     status = run(["calendar", "status", "--at", "2026-12-01"], tmp_path, db_url)
     assert "2027：未覆盖" in status.stdout, status.stderr
@@ -72,7 +73,7 @@ def test_a_holiday_longer_than_the_calendar_allows_is_refused(tmp_path: Path) ->
     )
     with pytest.raises(ProfileError) as caught:
         parse_year(path, path.read_bytes())
-    found = str(caught.value)
+    found = "\n".join(english(caught.value))
     assert f"{path}: holidays[1] (春节): 2027-02-06 to 2027-02-28" in found
     assert f"{LONGEST_DAYS_OFF} at most" in found
     # a week-long holiday with a 调休 Saturday after it is an ordinary year

@@ -372,7 +372,7 @@ def test_admin_lexicon_edit_is_validated_with_line_numbers(client: TestClient, s
     refused = client.post(
         "/admin/files/lexicon/cn-default", data={"content": "[[categories]\nbad", "csrf": token}
     )
-    assert refused.status_code == 422 and "cn-default.toml:1: not valid TOML" in refused.text
+    assert refused.status_code == 422 and "cn-default.toml:1：不是有效的 TOML" in refused.text
     assert not (seed.app.paths.admin_dir("lexicon") / "cn-default.toml").exists()
 
 
@@ -538,7 +538,7 @@ def test_a_parent_profile_that_would_break_a_child_is_refused(
     clash += 'start = "08:00"\nend = "22:00"\nsource = "test"\n'
     refused = client.post("/admin/files/policy/cn-law", data={"content": clash, "csrf": token})
     assert refused.status_code == 422
-    assert "cn-default (which builds on cn-law)" in refused.text
+    assert "cn-default（继承自 cn-law）" in refused.text
     assert not (seed.app.paths.admin_dir("policy") / "cn-law.toml").exists()
 
 

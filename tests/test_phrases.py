@@ -23,6 +23,7 @@ from compliance.phrases import (
     shipped_phrases_dir,
     tripped,
 )
+from tests.helpers import english
 
 SHIPPED = load_phrases("cn-default")
 DETECTOR = Detector(load_lexicon("cn-default"))
@@ -64,14 +65,14 @@ def test_a_phrase_the_detector_flags_is_named_with_its_situation_and_audience() 
     data = SHIPPED.model_dump()
     data["situations"]["waiver_request"]["phrases"] = ["利息全免，剩下的不用还了。"]
     data["situations"]["third_party"]["phrases"] = ["他欠了银行的钱一直没还。"]
-    problems = tripped(PhraseBook.model_validate(data), DETECTOR, "x.toml")
+    problems = english(tripped(PhraseBook.model_validate(data), DETECTOR, "x.toml"))
     assert any(
-        p.startswith("x.toml: situations.waiver_request.phrases[0]: said to the 债务人")
+        p.startswith("x.toml: situations.waiver_request.phrases[0]: said to the debtor")
         and "waiver_promise" in p
         for p in problems
     ), problems
     assert any(
-        p.startswith("x.toml: situations.third_party.phrases[0]: said to the 第三方")
+        p.startswith("x.toml: situations.third_party.phrases[0]: said to a third party")
         and "third_party_disclosure" in p
         for p in problems
     ), problems
@@ -84,7 +85,7 @@ def _shipped_text() -> str:
 def _problems(text: str) -> list[str]:
     with pytest.raises(PhrasesError) as caught:
         parse_phrases(Path("p.toml"), text.encode("utf-8"))
-    return caught.value.problems
+    return english(caught.value)
 
 
 def _line(text: str, needle: str) -> int:
@@ -117,8 +118,9 @@ def test_the_admins_copy_is_found_first(tmp_path: Path) -> None:
     text = _shipped_text().replace('version = "2026.12.01"', 'version = "admins"')
     (tmp_path / "cn-default.toml").write_text(text, encoding="utf-8")
     assert load_phrases("cn-default", search=(tmp_path,)).version == "admins"
-    with pytest.raises(PhrasesError, match="not found"):
+    with pytest.raises(PhrasesError) as caught:
         load_phrases("nope", search=(tmp_path,))
+    assert "phrases 'nope' not found in" in english(caught.value)[0]
 
 
 # -- which situations a case calls for ------------------------------------------------------
@@ -205,9 +207,10 @@ def test_the_lexicon_phrases_command(tmp_path: Path) -> None:
     )
     bad = run(["lexicon", "phrases", str(flagged)], tmp_path)
     assert bad.returncode == 1
-    assert f"{flagged}: situations.complaint_channel.phrases[2]: said to the 债务人" in bad.stdout
+    # the command line speaks the console's default language
+    assert f"{flagged}: situations.complaint_channel.phrases[2]：对债务人说会被标记" in bad.stdout
     broken = tmp_path / "broken.toml"
     broken.write_text('version = "x"\n', encoding="utf-8")
     refused = run(["lexicon", "phrases", str(broken), "--lexicon", "cn-default"], tmp_path)
     assert refused.returncode == 3 and "phrases rejected" in refused.stderr
-    assert "situations: Field required" in refused.stderr
+    assert "situations：缺少此项" in refused.stderr

@@ -185,7 +185,8 @@ def test_admins_edit_the_phrases_as_versions_and_a_flagged_phrase_is_refused(
     stricter = lexicon.replace('"坐牢", "蹲监狱",', '"官方客服热线", "坐牢", "蹲监狱",', 1)
     assert stricter != lexicon
     status, page = _edit(admin, token, "lexicon", stricter)
-    assert status == 422 and "phrases/cn-default.toml (approved wording under this lexicon)" in page
+    assert status == 422 and "phrases/cn-default.toml: situations.complaint_channel" in page
+    assert "对债务人说会被标记或送听" in page
     assert "situations.complaint_channel.phrases[0]" in page
     assert not (seed.app.paths.admin_dir("lexicon") / "cn-default.toml").exists()
 

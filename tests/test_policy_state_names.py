@@ -17,6 +17,7 @@ from compliance.errors import ProfileError
 from compliance.policy import load_profile
 from compliance.policy.facts import CaseStatusName, NumberStateName
 from store.enums import CaseStatus, NumberState
+from tests.helpers import english
 
 HEAD = 'id = "hx"\nversion = "1"\nextends = "cn-law"\n[[rules]]\nid = "bank.hx.rule"\n'
 HEAD += 'layer = "bank"\nsource = "a contract"\n'
@@ -44,7 +45,7 @@ def test_an_unknown_state_name_is_refused(tmp_path: Path, body: str, key: str) -
     path = write(tmp_path, body)
     with pytest.raises(ProfileError) as caught:
         load_profile(path)
-    assert f"{path}: rules[0] (bank.hx.rule).{key}: " in str(caught.value)
+    assert f"{path}: rules[0] (bank.hx.rule).{key}: must be one of: " in english(caught.value)[0]
 
 
 def test_the_known_names_load_and_are_the_stores(tmp_path: Path) -> None:

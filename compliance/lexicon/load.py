@@ -13,6 +13,10 @@ from compliance.errors import LexiconError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.lexicon.model import LexiconFile
 from compliance.lexicon.trained import ClassifierModel, parse_model
+from compliance.problems import at, refusal, said
+from compliance.said import N_, Said
+
+_UNKNOWN_CATEGORY = N_("未知的类别 %(category)s")
 
 
 def shipped_lexicons_dir() -> Path:
@@ -27,7 +31,7 @@ def load_lexicon(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> Lex
 
 def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
     found = locate_toml(ref, dirs, "lexicon")
-    if isinstance(found, str):
+    if not isinstance(found, Path):
         raise LexiconError([found])
     return found
 
@@ -37,13 +41,16 @@ def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
     try:
         data = read_toml(path, raw)
     except TomlUnreadable as exc:
-        raise LexiconError([str(exc)]) from exc
+        raise LexiconError([exc.said]) from exc
     text = raw.decode("utf-8-sig")  # read above: the lines problems are named by
     try:
         lexicon = LexiconFile.model_validate(data)
     except ValidationError as exc:
         raise LexiconError([_describe(path, text, data, err) for err in exc.errors()]) from exc
-    problems = [f"{path}:{_line_of(text, loc)}: {msg}" for loc, msg in _reference_problems(lexicon)]
+    problems = [
+        at(f"{path}:{_line_of(text, loc)}: {key}", what)
+        for loc, key, what in _reference_problems(lexicon)
+    ]
     if problems:
         raise LexiconError(problems)
     return lexicon.with_trained(_trained(path, lexicon.classifier))
@@ -58,32 +65,33 @@ def _trained(path: Path, name: str | None) -> ClassifierModel | None:
         candidate = folder / name
         if candidate.is_file():
             return parse_model(str(candidate), candidate.read_bytes())
-    raise LexiconError(
-        [f"{path}: classifier: {name} not found beside it or in the shipped lexicons"]
-    )
+    missing = said(N_("找不到 %(name)s（词库旁边和随附的词库中都没有）"), name=name)
+    raise LexiconError([at(f"{path}: classifier", missing)])
 
 
-def _reference_problems(lexicon: LexiconFile) -> list[tuple[tuple[Any, ...], str]]:
-    problems: list[tuple[tuple[Any, ...], str]] = []
+def _reference_problems(lexicon: LexiconFile) -> list[tuple[tuple[Any, ...], str, Said]]:
+    """(where in the data, the key as the reader finds it, what is wrong) for each rule that
+    names a category the lexicon lacks, or an id used twice."""
+    problems: list[tuple[tuple[Any, ...], str, Said]] = []
     seen: set[str] = set()
     for index, rule in enumerate(lexicon.rules):
         where = f"rules[{index}] ({rule.id})"
         if rule.category not in lexicon.categories:
-            problems.append(
-                (("rules", index, "category"), f"{where}.category: unknown {rule.category!r}")
-            )
+            unknown = said(_UNKNOWN_CATEGORY, category=repr(rule.category))
+            problems.append((("rules", index, "category"), f"{where}.category", unknown))
         if rule.id in seen:
-            problems.append((("rules", index, "id"), f"{where}.id: used twice"))
+            problems.append((("rules", index, "id"), f"{where}.id", said(N_("id 用了两次"))))
         seen.add(rule.id)
     for index, clear in enumerate(lexicon.clears):
         for category in clear.categories:
             if category not in lexicon.categories:
-                message = f"clears[{index}] ({clear.id}).categories: unknown {category!r}"
-                problems.append((("clears", index, "categories"), message))
+                unknown = said(_UNKNOWN_CATEGORY, category=repr(category))
+                key = f"clears[{index}] ({clear.id}).categories"
+                problems.append((("clears", index, "categories"), key, unknown))
     return problems
 
 
-def _describe(path: Path, text: str, data: dict[str, Any], err: Any) -> str:
+def _describe(path: Path, text: str, data: dict[str, Any], err: Any) -> Said:
     loc = tuple(err["loc"])
     parts: list[str] = []
     rest = list(loc)
@@ -94,9 +102,8 @@ def _describe(path: Path, text: str, data: dict[str, Any], err: Any) -> str:
         parts.append(f"{loc[0]}[{loc[1]}]" + (f" ({label})" if label else ""))
         rest = rest[2:]
     parts.extend(str(p) for p in rest)
-    key = ".".join(parts) or "(top level)"
-    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"{path}:{_line_of(text, loc)}: {key}: {message}"
+    where = f"{path}:{_line_of(text, loc)}"
+    return at(": ".join([where, *([".".join(parts)] if parts else [])]), refusal(err))
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int:

@@ -17,6 +17,11 @@ from compliance.errors import PhrasesError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.phrases.choose import REQUIRED
 from compliance.phrases.model import PhraseBook
+from compliance.problems import Problem, at, refusal, said
+from compliance.said import N_, Said
+
+_ID_FORM = N_("情形的 id 只能用小写字母、数字和 _")
+_REQUIRED = N_("缺少此情形（话术面板按案件的情况打开它）")
 
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 
@@ -28,7 +33,7 @@ def shipped_phrases_dir() -> Path:
 def load_phrases(name_or_path: str | Path, search: tuple[Path, ...] = ()) -> PhraseBook:
     """Load the phrases by name (from ``search``, then the shipped ones) or by path."""
     found = locate_toml(name_or_path, (*search, shipped_phrases_dir()), "phrases")
-    if isinstance(found, str):
+    if not isinstance(found, Path):
         raise PhrasesError([found])
     return parse_phrases(found, found.read_bytes())
 
@@ -38,20 +43,17 @@ def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
     try:
         data = read_toml(path, raw)
     except TomlUnreadable as exc:
-        raise PhrasesError([str(exc)]) from exc
+        raise PhrasesError([exc.said]) from exc
     text = raw.decode("utf-8-sig")  # read above: the lines problems are named by
     situations = data.get("situations")
     ids = list(situations) if isinstance(situations, dict) else []
-    problems = [
-        f"{path}:{_line_of(text, ('situations', sid))}: situations.{sid}: "
-        "an id is lower-case letters, digits and _"
+    problems: list[Problem] = [
+        at(f"{path}:{_line_of(text, ('situations', sid))}: situations.{sid}", said(_ID_FORM))
         for sid in ids
         if not _ID.fullmatch(sid)
     ]
     problems += [
-        f"{path}:1: situations.{sid}: missing (the panel opens it from the case's facts)"
-        for sid in REQUIRED
-        if sid not in ids
+        at(f"{path}:1: situations.{sid}", said(_REQUIRED)) for sid in REQUIRED if sid not in ids
     ]
     try:
         book = PhraseBook.model_validate(data)
@@ -63,11 +65,11 @@ def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
     return book
 
 
-def _describe(path: Path, text: str, err: Any) -> str:
+def _describe(path: Path, text: str, err: Any) -> Said:
     loc = tuple(err["loc"])
-    key = ".".join(str(part) for part in loc) or "(top level)"
-    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"{path}:{_line_of(text, loc)}: {key}: {message}"
+    where = f"{path}:{_line_of(text, loc)}"
+    key = [".".join(str(part) for part in loc)] if loc else []
+    return at(": ".join([where, *key]), refusal(err))
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int:

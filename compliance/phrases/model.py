@@ -6,6 +6,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from compliance.problems import SaidValueError, said
+from compliance.said import N_
+
 Audience = Literal["debtor", "third_party", "any"]
 
 
@@ -28,9 +31,9 @@ class SituationSpec(BaseModel):
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for index, value in enumerate(values):
             if not value.strip():
-                raise ValueError(f"entry {index} is empty")
+                raise SaidValueError(said(N_("第 %(n)s 条是空的"), n=index))
             if len(value) > 300:
-                raise ValueError(f"entry {index} is longer than 300 characters")
+                raise SaidValueError(said(N_("第 %(n)s 条超过 300 个字符"), n=index))
         return tuple(value.strip() for value in values)
 
 

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 from compliance.detector import CallContext, Detector, Utterance
 from compliance.phrases.model import PhraseBook
+from compliance.problems import at
+from compliance.said import N_, Said
 
 _CONTEXTS = {"debtor": ("debtor",), "third_party": ("family",), "any": ("debtor", "family")}
-_HEARD_BY = {"debtor": "债务人", "family": "第三方"}
+_FLAGGED = {
+    "debtor": N_("对债务人说会被标记或送听：%(hits)s"),
+    "family": N_("对第三方说会被标记或送听：%(hits)s"),
+}
 
 
-def tripped(book: PhraseBook, detector: Detector, source: str) -> list[str]:
+def tripped(book: PhraseBook, detector: Detector, source: str) -> list[Said]:
     """What the detector finds in ``book``'s phrases, one ``SOURCE: key: why`` line each."""
     problems = []
     for situation, spec in book.situations.items():
@@ -23,13 +28,9 @@ def tripped(book: PhraseBook, detector: Detector, source: str) -> list[str]:
                 found = detector.detect(
                     [Utterance("agent", 0.0, 1.0, phrase)], CallContext(contact)
                 )
-                said = [f"{f.category} ({f.rule_id}: {f.matched})" for f in found.flags]
-                said += [
-                    f"{r.category} to listen to ({r.rule_id}: {r.matched})" for r in found.review
-                ]
-                if said:
-                    problems.append(
-                        f"{source}: situations.{situation}.phrases[{index}]: said to the "
-                        f"{_HEARD_BY[contact]} it is flagged: {'; '.join(said)}"
-                    )
+                hits = [f"{f.category} ({f.rule_id}: {f.matched})" for f in found.flags]
+                hits += [f"{r.category} ({r.rule_id}: {r.matched})" for r in found.review]
+                if hits:
+                    what = Said(_FLAGGED[contact], {"hits": "; ".join(hits)})
+                    problems.append(at(f"{source}: situations.{situation}.phrases[{index}]", what))
     return problems

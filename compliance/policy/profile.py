@@ -26,6 +26,17 @@ from compliance.files import locate_toml
 from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
 from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
 from compliance.policy.year_data import parse_year, read_policy_toml
+from compliance.problems import SaidValueError, at, refusal, said
+from compliance.said import N_, Said
+
+_ONE_PERIOD = N_("period = 'calendar_day' 与 rolling_days 只能且必须写一个")
+_ONE_LOST_CONTACT = N_("lost_contact_every_working_days 与 lost_contact_every_days 须写一个")
+_SLOT_FORM = N_("%(slot)s：时段应写成“HH:MM-HH:MM”")
+_NOT_A_NAME = N_(
+    "%(value)s 不是策略名：请写上级策略的名字（小写字母、数字、“-”和“_”），不要写文件或路径"
+)
+_EXTENDS_ITSELF = N_("经由 %(through)s 继承了自己")
+_ID_USED = N_("id %(id)s 已在 %(other)s 中用过")
 
 Per = Literal["person", "number", "person_case"]
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
@@ -61,7 +72,7 @@ class WindowRule(_RuleBase):
     @model_validator(mode="after")
     def _ordered(self) -> WindowRule:
         if self.start >= self.end:
-            raise ValueError("start must be before end")
+            raise SaidValueError(said(N_("开始时刻必须早于结束时刻")))
         return self
 
 
@@ -87,7 +98,7 @@ class CapRule(_RuleBase):
     @model_validator(mode="after")
     def _one_period(self) -> CapRule:
         if (self.period is None) == (self.rolling_days is None):
-            raise ValueError("give exactly one of period = 'calendar_day' or rolling_days")
+            raise SaidValueError(said(_ONE_PERIOD))
         return self
 
 
@@ -105,7 +116,7 @@ class MinIntervalRule(_RuleBase):
     @model_validator(mode="after")
     def _one_span(self) -> MinIntervalRule:
         if (self.hours is None) == (self.working_days is None):
-            raise ValueError("give exactly one of hours or working_days")
+            raise SaidValueError(said(N_("hours 与 working_days 只能且必须写一个")))
         return self
 
 
@@ -212,16 +223,15 @@ class Scheduling(_Spec):
         if not isinstance(data, dict) or "lost_contact_every_days" not in data:
             return data
         if "lost_contact_every_working_days" in data:
-            raise ValueError(
-                "give one of lost_contact_every_working_days or lost_contact_every_days"
-            )
+            both = N_("lost_contact_every_working_days 与 lost_contact_every_days 只能写一个")
+            raise SaidValueError(said(both))
         # calendar days asked for: the working-day default does not apply
         return {**data, "lost_contact_every_working_days": None}
 
     @model_validator(mode="after")
     def _some_lost_contact(self) -> Scheduling:
         if self.lost_contact_every_days is None and self.lost_contact_every_working_days is None:
-            raise ValueError("give lost_contact_every_working_days or lost_contact_every_days")
+            raise SaidValueError(said(_ONE_LOST_CONTACT))
         return self
 
     @field_validator("retry_slots", mode="before")
@@ -232,13 +242,16 @@ class Scheduling(_Spec):
         slots = []
         for text in value:
             if not isinstance(text, str) or text.count("-") != 1:
-                raise ValueError(f"{text!r}: write a slot as 'HH:MM-HH:MM'")
-            start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+                raise SaidValueError(said(_SLOT_FORM, slot=repr(text)))
+            try:
+                start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
+            except ValueError as exc:
+                raise SaidValueError(said(_SLOT_FORM, slot=repr(text))) from exc
             if start >= end:
-                raise ValueError(f"{text!r}: the slot must start before it ends")
+                raise SaidValueError(said(N_("%(slot)s：时段的开始必须早于结束"), slot=repr(text)))
             slots.append((start, end))
         if slots != sorted(slots) or any(a[1] > b[0] for a, b in itertools.pairwise(slots)):
-            raise ValueError("slots must be in order and must not overlap")
+            raise SaidValueError(said(N_("时段必须按先后排列，且不能重叠")))
         return tuple(slots)
 
 
@@ -262,10 +275,7 @@ class ProfileFile(_Spec):
         # Never a path: an edited profile must not make the server open a file outside the
         # policy folders (and echo what it found there).
         if value is not None and not PROFILE_NAME.fullmatch(value):
-            raise ValueError(
-                f"{value!r} is not a profile name: write the parent's name (lowercase letters, "
-                "digits, '-' and '_'), not a file or a path"
-            )
+            raise SaidValueError(said(_NOT_A_NAME, value=repr(value)))
         return value
 
     @field_validator("timezone")
@@ -274,7 +284,7 @@ class ProfileFile(_Spec):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r}") from exc
+            raise SaidValueError(said(N_("未知的时区 %(zone)s"), zone=repr(value))) from exc
         return value
 
 
@@ -343,9 +353,8 @@ def load_profile(
         beside = (chain[-1][0].parent,) if chain else ()
         path = _locate(ref, (*search, *beside, shipped_profiles_dir()))
         if any(p == path for p, _, _ in chain):
-            raise ProfileError(
-                [f"{path}: extends itself through {' → '.join(str(p) for p, _, _ in chain)}"]
-            )
+            through = " → ".join(str(p) for p, _, _ in chain)
+            raise ProfileError([at(str(path), said(_EXTENDS_ITSELF, through=through))])
         raw = path.read_bytes()
         spec = parse_profile(path, raw)
         chain.append((path, spec, raw))
@@ -365,7 +374,7 @@ def _added_years(folder: Path | None) -> list[tuple[bytes, CalendarYear]]:
 
 def _locate(ref: str | Path, dirs: tuple[Path, ...]) -> Path:
     found = locate_toml(ref, tuple(dict.fromkeys(dirs)), "profile")
-    if isinstance(found, str):
+    if not isinstance(found, Path):
         raise ProfileError([found])
     return found
 
@@ -379,7 +388,7 @@ def parse_profile(path: Path, raw: bytes) -> ProfileFile:
         raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
 
 
-def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
+def _describe(path: Path, data: dict[str, Any], err: Any) -> Said:
     loc = list(err["loc"])
     parts: list[str] = []
     if len(loc) >= 2 and loc[0] in ("rules", "calendar") and isinstance(loc[1], int):
@@ -391,9 +400,7 @@ def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
         if section == "rules" and loc and isinstance(entry, dict) and loc[0] == entry.get("kind"):
             loc = loc[1:]  # pydantic puts the discriminator value in the path
     parts.extend(str(p) for p in loc)
-    key = ".".join(parts) or "(top level)"
-    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"{path}: {key}: {message}"
+    return at(": ".join([str(path), *([".".join(parts)] if parts else [])]), refusal(err))
 
 
 def _merge(
@@ -414,9 +421,8 @@ def _merge(
         digest.update(raw)
         for rule in spec.rules:
             if rule.id in seen:
-                raise ProfileError(
-                    [f"{path}: rules: id {rule.id!r} already used in {seen[rule.id]}"]
-                )
+                again = said(_ID_USED, id=repr(rule.id), other=str(seen[rule.id]))
+                raise ProfileError([at(f"{path}: rules", again)])
             seen[rule.id] = path
             rules.append(rule)
         calendar.update({year.year: year for year in spec.calendar})

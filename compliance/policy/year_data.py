@@ -32,6 +32,8 @@ from compliance.policy.calendar import (
     library_knows,
     working_day_label,
 )
+from compliance.problems import at, refusal, said
+from compliance.said import N_, Said
 
 WARN_DAYS = 45
 """An admin is warned this many days before the first day no calendar covers."""
@@ -60,33 +62,42 @@ class YearFile(_Spec):
     workdays: tuple[date, ...] = ()
 
 
+WEEKDAYS = (N_("星期一"), N_("星期二"), N_("星期三"), N_("星期四"), N_("星期五"))
+_TOO_BIG = N_("超出一年的放假安排所需的大小（至多 %(most)s 字节）")
+_OTHER_YEAR = N_("%(day)s 不在 %(year)s 年内")
+_BEFORE_FIRST = N_("%(last)s 早于开始日期（%(first)s）")
+_TAKEN = N_("%(day)s 已在“%(holiday)s”中")
+_WEEKDAY_WORKDAY = N_("%(day)s 是%(weekday)s：调休上班日必须在周末")
+_ALSO_HOLIDAY = N_("%(day)s 同时是假日（%(holiday)s）")
+_TWICE = N_("有日期重复列出")
+_LONG_RUN = N_("%(first)s 至 %(last)s 连续 %(days)s 天没有工作日（含周末）；至多 %(most)s 天")
+
+
 def read_policy_toml(path: Path, raw: bytes) -> dict[str, Any]:
     """A policy file's (profile or calendar year) TOML table, or a ProfileError naming ``path``."""
     try:
         return read_toml(path, raw)
     except TomlUnreadable as exc:
-        raise ProfileError([str(exc)]) from exc
+        raise ProfileError([exc.said]) from exc
 
 
 def parse_year(path: Path, raw: bytes) -> CalendarYear:
     """Validate one year's file; every problem names the file and the field."""
     if len(raw) > MAX_YEAR_BYTES:
-        raise ProfileError(
-            [f"{path}: more than a year's schedule needs (at most {MAX_YEAR_BYTES} bytes)"]
-        )
+        raise ProfileError([at(str(path), said(_TOO_BIG, most=MAX_YEAR_BYTES))])
     data = read_policy_toml(path, raw)
     try:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
         raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
-    problems = [f"{path}: {problem}" for problem in _check(spec) or _long_runs_off(spec)]
+    problems = [at(f"{path}: {key}", what) for key, what in _check(spec) or _long_runs_off(spec)]
     if problems:
         raise ProfileError(problems)
     days = [h.first + timedelta(days=i) for h in spec.holidays for i in _span(h)]
     return CalendarYear(year=spec.year, holidays=tuple(sorted(days)), workdays=spec.workdays)
 
 
-def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
+def _describe(path: Path, data: dict[str, Any], err: Any) -> Said:
     loc = [str(p) for p in err["loc"]]
     if len(loc) >= 2 and loc[0] == "holidays" and loc[1].isdigit():
         entries = data.get("holidays", [])
@@ -94,49 +105,49 @@ def _describe(path: Path, data: dict[str, Any], err: Any) -> str:
         entry = entries[index] if isinstance(entries, list) and index < len(entries) else {}
         name = entry.get("name") if isinstance(entry, dict) else None
         loc = [f"holidays[{index}]" + (f" ({name})" if name else ""), *loc[2:]]
-    message = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-    return f"{path}: {'.'.join(loc) or '(top level)'}: {message}"
+    return at(": ".join([str(path), *([".".join(loc)] if loc else [])]), refusal(err))
 
 
 def _span(holiday: HolidayRange) -> range:
     return range((holiday.last - holiday.first).days + 1)
 
 
-def _check(spec: YearFile) -> list[str]:
+def _check(spec: YearFile) -> list[tuple[str, Said]]:
     """The rules a State Council schedule keeps: within its year, holidays in order and apart,
     adjusted working days on weekends and never on a holiday."""
-    problems: list[str] = []
+    problems: list[tuple[str, Said]] = []
     taken: dict[date, str] = {}
     for index, holiday in enumerate(spec.holidays):
         field = f"holidays[{index}] ({holiday.name})"
         for key, day in (("first", holiday.first), ("last", holiday.last)):
             if day.year != spec.year:
-                problems.append(f"{field}.{key}: {day} is not in {spec.year}")
+                problems.append((f"{field}.{key}", said(_OTHER_YEAR, day=day, year=spec.year)))
         if holiday.last < holiday.first:
-            problems.append(f"{field}.last: {holiday.last} is before first ({holiday.first})")
+            problems.append(
+                (f"{field}.last", said(_BEFORE_FIRST, last=holiday.last, first=holiday.first))
+            )
             continue
         for i in _span(holiday):
             day = holiday.first + timedelta(days=i)
             if day in taken:
-                problems.append(f"{field}: {day} is already in {taken[day]}")
+                problems.append((field, said(_TAKEN, day=day, holiday=taken[day])))
                 break
             taken[day] = holiday.name
     for index, day in enumerate(spec.workdays):
         field = f"workdays[{index}]"
         if day.year != spec.year:
-            problems.append(f"{field}: {day} is not in {spec.year}")
+            problems.append((field, said(_OTHER_YEAR, day=day, year=spec.year)))
         if day.weekday() < 5:
-            problems.append(
-                f"{field}: {day} is a {day:%A}: adjusted working days (调休) must fall on a weekend"
-            )
+            weekday = Said(WEEKDAYS[day.weekday()])
+            problems.append((field, said(_WEEKDAY_WORKDAY, day=day, weekday=weekday)))
         if day in taken:
-            problems.append(f"{field}: {day} is also a holiday ({taken[day]})")
+            problems.append((field, said(_ALSO_HOLIDAY, day=day, holiday=taken[day])))
     if len(set(spec.workdays)) != len(spec.workdays):
-        problems.append("workdays: a date is listed twice")
+        problems.append(("workdays", said(_TWICE)))
     return problems
 
 
-def _long_runs_off(spec: YearFile) -> list[str]:
+def _long_runs_off(spec: YearFile) -> list[tuple[str, Said]]:
     """History look-backs (working-day spacing) assume no run of days off is longer than
     ``LONGEST_DAYS_OFF``; a holiday that makes one longer is a mistake in the data (a
     typo in ``last``), and would let calls come closer together than the rules allow."""
@@ -146,7 +157,7 @@ def _long_runs_off(spec: YearFile) -> list[str]:
     def off(day: date) -> bool:
         return day in days or (day.weekday() >= 5 and day not in workdays)
 
-    problems = []
+    problems: list[tuple[str, Said]] = []
     for index, holiday in enumerate(spec.holidays):
         first, last = holiday.first, holiday.last
         while first.year == spec.year and off(first - timedelta(days=1)):
@@ -155,10 +166,8 @@ def _long_runs_off(spec: YearFile) -> list[str]:
             last += timedelta(days=1)
         length = (last - first).days + 1
         if length > LONGEST_DAYS_OFF:
-            problems.append(
-                f"holidays[{index}] ({holiday.name}): {first} to {last} is {length} days in a "
-                f"row without a working day (weekends included); {LONGEST_DAYS_OFF} at most"
-            )
+            run = said(_LONG_RUN, first=first, last=last, days=length, most=LONGEST_DAYS_OFF)
+            problems.append((f"holidays[{index}] ({holiday.name})", run))
     return problems
 
 

@@ -96,8 +96,8 @@ def load_periods(search: tuple[Path, ...] = ()) -> RetentionPeriods:
         if path.exists() and not path.is_file():
             raise RetentionError([f"{path}: not a file"])
     found = locate_toml(Path(FILE_NAME).stem, (*search, shipped_retention_dir()), "periods")
-    if isinstance(found, str):
-        raise RetentionError([found])
+    if not isinstance(found, Path):
+        raise RetentionError([str(found)])
     return parse_periods(str(found), found.read_bytes())
 
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from compliance.errors import ProfileError
+from compliance.problems import Problem
 from config.var_paths import AdminKind
 from console import editable
 from console.bounds import parse_at
@@ -71,7 +72,7 @@ def _edit_page(  # noqa: PLR0917 (what the editor shows)
     kind: str,
     name: str,
     content: str,
-    problems: list[str] | None = None,
+    problems: list[Problem] | None = None,
     message: str = "",
     status_code: int = 200,
 ) -> Response:

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Form, Request, Response
 from sqlalchemy.orm import Session
 
 from compliance.errors import ProfileError
+from compliance.problems import Problem
 from console import editable
 from console.calendar_years import KIND, CheckedYear, check_year, keep_year
 from console.calendars import report
@@ -35,7 +36,7 @@ def _page(  # noqa: PLR0917 (what the page shows)
     session: Session,
     content: str = "",
     checked: CheckedYear | None = None,
-    problems: list[str] | None = None,
+    problems: list[Problem] | None = None,
     message: str = "",
     status_code: int = 200,
 ) -> Response:
@@ -63,7 +64,7 @@ def _kept_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("cn-[0-9][0-9][0-9][0-9].toml")) if folder.is_dir() else []
 
 
-def _checked(request: Request, content: str) -> CheckedYear | list[str]:
+def _checked(request: Request, content: str) -> CheckedYear | list[Problem]:
     try:
         return check_year(SOURCE, content.encode("utf-8"), cw(request).profile())
     except ProfileError as exc:
