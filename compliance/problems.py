@@ -38,6 +38,7 @@ def said(msgid: str, **params: object) -> Said:
 
 
 UNKNOWN_KEY = N_("未知的键")
+TIME_OF_DAY = N_("应为时刻（HH:MM）")
 
 _BY_TYPE: Mapping[str, str] = {
     "missing": N_("缺少此项"),
@@ -68,8 +69,8 @@ _BY_TYPE: Mapping[str, str] = {
     "date_parsing": N_("应为日期（YYYY-MM-DD）"),
     "date_from_datetime_parsing": N_("应为日期（YYYY-MM-DD）"),
     "date_from_datetime_inexact": N_("应为日期（YYYY-MM-DD）"),
-    "time_type": N_("应为时刻（HH:MM）"),
-    "time_parsing": N_("应为时刻（HH:MM）"),
+    "time_type": TIME_OF_DAY,
+    "time_parsing": TIME_OF_DAY,
     "datetime_type": N_("应为日期时间"),
     "datetime_parsing": N_("应为日期时间"),
     "union_tag_not_found": N_("缺少 %(discriminator)s"),

@@ -19,14 +19,22 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from compliance.errors import ProfileError
 from compliance.files import locate_toml
 from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
 from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
 from compliance.policy.year_data import parse_year, read_policy_toml
-from compliance.problems import SaidValueError, at, refusal, said
+from compliance.problems import TIME_OF_DAY, SaidValueError, at, refusal, said
 from compliance.said import N_, Said
 
 _ONE_PERIOD = N_("period = 'calendar_day' 与 rolling_days 只能且必须写一个")
@@ -41,6 +49,23 @@ _ID_USED = N_("id %(id)s 已在 %(other)s 中用过")
 Per = Literal["person", "number", "person_case"]
 PROFILE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 """What ``extends`` may hold: a profile's name, looked up in the policy folders; never a path."""
+
+
+def _time_of_day(value: object) -> object:
+    """A time of day as written (``"08:00"``, or TOML's local time): the validation library
+    would also take a number (``8``: eight seconds past midnight UTC) or an offset, which no
+    window on the profile's clock means."""
+    if isinstance(value, str):
+        try:
+            value = time.fromisoformat(value.strip())
+        except ValueError:
+            value = None
+    if not isinstance(value, time) or value.tzinfo is not None:
+        raise SaidValueError(said(TIME_OF_DAY))
+    return value
+
+
+ClockTime = Annotated[time, BeforeValidator(_time_of_day)]
 
 
 class _Spec(BaseModel):
@@ -63,8 +88,8 @@ class WindowRule(_RuleBase):
     """Calls only between ``start`` and ``end`` on the profile's clock."""
 
     kind: Literal["window"]
-    start: time
-    end: time
+    start: ClockTime
+    end: ClockTime
     consent: Literal["window"] | None = None
     """``"window"``: a debtor's consent to be called outside it relaxes this rule (issue 19);
     unset, no consent does. Say so only where the rule's source allows "unless agreed"."""
