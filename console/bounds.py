@@ -14,13 +14,14 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from console.errors import UsageError
-from store.said import N_, SaidError
+from store.said import N_, Said, SaidError
 
 FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
-def day_in_range(day: date, field: str) -> date:
-    """``day``, or ValueError naming ``field`` when it lies outside FIRST_DAY..LAST_DAY."""
+def day_in_range(day: date, field: str | Said) -> date:
+    """``day``, or a SaidError (a ValueError) naming ``field`` (a form's label, say) when it
+    lies outside FIRST_DAY..LAST_DAY."""
     if not FIRST_DAY <= day <= LAST_DAY:
         raise SaidError(
             N_("%(field)s：%(day)s 超出 %(first)s … %(last)s"),
@@ -32,7 +33,7 @@ def day_in_range(day: date, field: str) -> date:
     return day
 
 
-def moment_in_range(moment: datetime, field: str) -> datetime:
+def moment_in_range(moment: datetime, field: str | Said) -> datetime:
     """Like :func:`day_in_range` for an instant (its own calendar day is checked)."""
     day_in_range(moment.date(), field)
     return moment

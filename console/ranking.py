@@ -35,6 +35,7 @@ from compliance.ranking import (
 from compliance.team_progress import Granularity, Terms, period_of, progress
 from config.ranking import RankingSettings
 from console.app import App
+from console.bounds import FIRST_DAY, LAST_DAY
 from console.i18n import N_, _
 from console.web.qa import csv_cell
 from store.enums import Role
@@ -72,14 +73,21 @@ class RankingError(SaidError):
     """A month that cannot be ranked or drawn; the message says why."""
 
 
+_FAR_MONTH = N_("月份：%(month)s 超出 %(first)s … %(last)s")
+
+
 def parse_month(text: str) -> date:
     """``2026-11`` as the month's first day; RankingError otherwise."""
     if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
         raise RankingError(N_("月份：格式应为 YYYY-MM，而不是 %(text)r"), text=text[:20])
     try:
-        return date(int(text[:4]), int(text[5:7]), 1)
+        first = date(int(text[:4]), int(text[5:7]), 1)
     except ValueError as exc:
         raise RankingError(N_("月份：没有这个月份：%(text)r"), text=text[:20]) from exc
+    if not FIRST_DAY <= first <= LAST_DAY:
+        # a month past the calendar's end has no month after it to count up to
+        raise RankingError(_FAR_MONTH, month=text.strip(), first=FIRST_DAY, last=LAST_DAY)
+    return first
 
 
 def last_month(today: date) -> date:

@@ -19,7 +19,7 @@ from console.app import App
 from console.logs import configure_logging
 from console.web.server import create_app
 from store.db import make_engine
-from store.models import Agent, DoNotCall, Recording, Utterance
+from store.models import Agent, DoNotCall, Recording, User, Utterance
 from tests.webclient import FakeDialer, login
 from tests.webdata import Seed, console_app, seed_console
 
@@ -74,6 +74,34 @@ def test_the_500_page_has_the_security_headers_and_no_traceback(
     assert reply.headers["x-content-type-options"] == "nosniff"
     assert "Traceback" not in reply.text and RESIDENT not in reply.text
     assert PHONE not in reply.text and "RuntimeError" not in reply.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [("zh_CN", ('lang="zh-CN"', "服务器出错")), ("en", ('lang="en"', "went wrong on the server"))],
+)
+def test_the_500_page_is_in_the_readers_language(
+    seed: Seed, monkeypatch: pytest.MonkeyPatch, locale: str, said: tuple[str, str]
+) -> None:
+    """The catch-all error page is made outside the request's language (the framework's
+    outermost layer): it must still speak the reader's."""
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr("console.web.qa.flag_queue", broken)
+    with seed.app.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
+    client = TestClient(
+        create_app(seed.app, FakeDialer(seed.app)),
+        follow_redirects=False,
+        raise_server_exceptions=False,
+    )
+    login(client, "admin1")
+    reply = client.get("/qa")
+    assert reply.status_code == 500
+    for words in said:
+        assert words in reply.text, reply.text[-800:]
 
 
 def test_a_constraint_violation_from_the_web_is_a_4xx_without_the_values(
@@ -284,3 +312,26 @@ def test_calls_show_prints_transcripts_and_errors_inert(
     out = capsys.readouterr().out
     assert not set("\x1b\x07\u202e\r") & set(out)
     assert "你好\\x1b[2J\\u202e再见\\x0d" in out and "bad.wav\\x1b]0;x\\x07" in out
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "not_said"),
+    [
+        ("zh_CN", "暂不能拨打：本控制台不外呼", "this console places no calls"),
+        ("en", "Dialling is unavailable: this console places no calls", "本控制台不外呼"),
+    ],
+)
+def test_a_console_that_places_no_calls_says_so_in_the_agents_language(
+    seed: Seed, locale: str, said: str, not_said: str
+) -> None:
+    """An agent (one who owes no note) on a console started without a PBX reads why on the
+    worklist, once, in their own language (the reason was written in both, side by side)."""
+    from console.web.dialing import NoDialer  # noqa: PLC0415
+
+    with seed.app.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "agent2").values(locale=locale))
+    client = TestClient(create_app(seed.app, NoDialer()), follow_redirects=False)
+    login(client, "agent2")
+    page = client.get("/agent")
+    assert page.status_code == 200
+    assert said in page.text and not_said not in page.text, page.text[-1500:]

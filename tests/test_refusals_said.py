@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from store.models import CollectionNote, Recording, User
+from store.models import CallAttempt, CollectionNote, Recording, User
 from tests.test_complaints_web import _open as _open_complaint
 from tests.test_i18n_pages import CALLS, _as
 from tests.webdata import Seed, console_app, seed_console
@@ -142,3 +142,46 @@ def test_a_refusal_lists_choices_and_roles_by_their_names(
     assert grade.status_code == 400 and said[2] in grade.text
     if locale == "zh_CN":
         assert "serious" not in grade.text
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        (
+            "zh_CN",
+            ["日期：9999-12-31 超出", "月份：9999-12 超出", "通话：没有这个编号", "生效时间："],
+        ),
+        (
+            "en",
+            [
+                "Date: 9999-12-31 is outside",
+                "Month: 9999-12 is outside",
+                "Call: no such number",
+                "Valid from:",
+            ],
+        ),
+    ],
+)
+def test_a_day_or_an_id_past_the_calendar_is_refused_not_a_server_error(
+    seed: Seed, locale: str, said: list[str]
+) -> None:
+    """A hostile reader's far-off day (9999-12-31, 9999-12) or an id past the databases'
+    integers overflowed inside the report or the query (500); each is refused naming the field
+    by its label."""
+    lead, _ = _as(seed, "sup1", locale)
+    for path in ("/team/progress?date=9999-12-31", "/team/progress.xlsx?date=9999-12-31"):
+        page = lead.get(path)
+        assert page.status_code == 400 and said[0] in page.text, (path, page.text[-500:])
+    for path in ("/team/ranking?month=9999-12", "/team/ranking.csv?month=9999-12"):
+        page = lead.get(path)
+        assert page.status_code == 400 and said[1] in page.text, (path, page.text[-500:])
+    agent, token = _as(seed, "agent1", locale)
+    with seed.app.sessions() as session:
+        case_id = session.get_one(CallAttempt, seed.attempts["cw07"]).case_id
+    form = {"csrf": token, "scope": "window", "valid_until": "2026-12-31 00:00"}
+    for extra, expected in (
+        ({"valid_from": "2026-12-01 09:00", "call_attempt_id": "9" * 20}, said[2]),
+        ({"valid_from": "9999-12-31 23:59", "call_attempt_id": ""}, said[3]),
+    ):
+        page = agent.post(f"/agent/cases/{case_id}/consents", data={**form, **extra})
+        assert page.status_code < 500 and expected in page.text, (extra, page.text[-800:])

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
+from console.bounds import FIRST_DAY, LAST_DAY
 from console.i18n import N_, _, say
 from console.web.agent import is_mine, show_case
 from console.web.auth import AGENT, LEADS, Principal, RoleGuard
-from console.web.inputs import DbId
+from console.web.inputs import FIELD_ZH, MAX_ID, DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.consents import (
     NOT_FOUND as CONSENT_NOT_FOUND,
@@ -34,21 +35,28 @@ from store.consents import (
 )
 from store.enums import ConsentScope, Role
 from store.models import Case
+from store.said import Said
 
 router = APIRouter()
 CASE_WORKERS = RoleGuard(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 NOT_FOUND = N_("没有这个案件，或不在您的范围内")
+_FAR = N_("%(field)s：%(day)s 超出 %(first)s … %(last)s")
 
 
 def _instant(request: Request, field: str, text: str) -> datetime:
     """A local "YYYY-MM-DD HH:MM" (or a date: its midnight) on the centre's clock."""
     zone = ZoneInfo(cw(request).settings.policy.timezone)
+    label = Said(FIELD_ZH[field])
     for pattern in ("%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M", "%Y-%m-%d"):
         try:
-            return datetime.strptime(text.strip(), pattern).replace(tzinfo=zone)
+            moment = datetime.strptime(text.strip(), pattern).replace(tzinfo=zone)
         except ValueError:
             continue
-    raise ConsentError(N_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM"), field=field)
+        if not FIRST_DAY <= moment.date() <= LAST_DAY:
+            # a consent's window is looked past by the policy: the calendar must go on after it
+            raise ConsentError(_FAR, field=label, day=moment.date(), first=FIRST_DAY, last=LAST_DAY)
+        return moment
+    raise ConsentError(N_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM"), field=label)
 
 
 @router.post("/agent/cases/{case_id}/consents")
@@ -87,8 +95,12 @@ def _optional_id(field: str, text: str) -> int | None:
     if not text.strip():
         return None
     if not text.strip().isdigit():
-        raise ConsentError(N_("%(field)s：须为数字"), field=field)
-    return int(text.strip())
+        raise ConsentError(N_("%(field)s：须为数字"), field=Said(FIELD_ZH[field]))
+    digits = text.strip().lstrip("0") or "0"
+    if len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID:
+        # past the databases' integers: no row has it (and the query would overflow)
+        raise ConsentError(N_("%(field)s：没有这个编号"), field=Said(FIELD_ZH[field]))
+    return int(digits)
 
 
 @router.get("/consents")

@@ -54,11 +54,9 @@ class NoDialer:
     console does dial (this one never will, whatever runs beside it)."""
 
     def unavailable(self) -> str | None:
-        return (
-            "本控制台不外呼；"
-            "要从本页拨打，请在 `callwarden sandbox up` 之后用 `callwarden web serve` 启动控制台"
-            " · this console places no calls; to dial from this page, serve the console with "
-            "`callwarden web serve` while `callwarden sandbox up` runs (or run `callwarden demo`)"
+        return _(
+            "本控制台不外呼；要从本页拨打，请在 `callwarden sandbox up` 之后用 "
+            "`callwarden web serve` 启动控制台（或运行 `callwarden demo`）"
         )
 
     def dial(self, request: DialRequest) -> None:
@@ -89,10 +87,7 @@ class SandboxPreviewDialer:
 
     def unavailable(self) -> str | None:
         if self._core() is None:
-            return (
-                "没有运行中的 Asterisk：请先 `callwarden sandbox up` · "
-                "no Asterisk is running: start one with `callwarden sandbox up`"
-            )
+            return _("没有运行中的 Asterisk：请先 `callwarden sandbox up`")
         if self._busy:
             return _("正在拨打一通电话，请等它结束")
         return None

@@ -137,6 +137,7 @@ FIELD_ZH = {
     "text": N_("通话内容"),
     "to": N_("截止日期"),
     "username": N_("用户名"),
+    "utterance_id": N_("语句编号"),
     "valid_from": N_("生效时间"),
     "valid_until": N_("有效期至"),
     "verdict": N_("质检结论"),

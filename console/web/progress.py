@@ -13,10 +13,11 @@ from datetime import date
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 
 from compliance.team_progress import Granularity, Terms, period_of, trend_days
-from console.i18n import translated
+from console.bounds import day_in_range
+from console.i18n import say, translated
 from console.progress import (
     PERIOD_ZH,
     Report,
@@ -29,8 +30,10 @@ from console.progress import (
     table,
 )
 from console.web.auth import PROGRESS, Principal
+from console.web.inputs import FIELD_ZH
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
+from store.said import Said
 from store.team_progress import progress_rows
 
 router = APIRouter(prefix="/team")
@@ -43,6 +46,11 @@ def _report(
 ) -> Report:
     app, at = cw(request), now(request)
     zone = ZoneInfo(app.settings.policy.timezone)
+    if day is not None:
+        try:
+            day_in_range(day, Said(FIELD_ZH["date"]))
+        except ValueError as exc:
+            raise HTTPException(400, say(exc)) from exc
     first, last = period_of(day or at.astimezone(zone).date(), granularity)
     terms = Terms(
         app.settings.console.daily_case_target,

@@ -20,7 +20,7 @@ from console.enum_names import VERDICT_ZH, category_named, named
 from console.i18n import _, say, translated
 from console.web.auth import QA, Principal
 from console.web.chart import bar_chart
-from console.web.inputs import DbId
+from console.web.inputs import FIELD_ZH, DbId
 from console.web.pages import DB, ReadDB, cw, now, render
 from store.audit import record_audit
 from store.call_view import call_view
@@ -38,6 +38,7 @@ from store.qa import (
     recordings_needing_attention,
     spot_check_sample,
 )
+from store.said import Said
 
 router = APIRouter(prefix="/qa")
 VERDICT_LABELS = VERDICT_ZH
@@ -50,10 +51,12 @@ def _day(text: str | None, field: str) -> date | None:
         day = date.fromisoformat(text)
     except ValueError as exc:
         raise HTTPException(
-            400, _("%(field)s：日期格式应为 YYYY-MM-DD：%(text)r") % {"field": field, "text": text}
+            400,
+            _("%(field)s：日期格式应为 YYYY-MM-DD：%(text)r")
+            % {"field": _(FIELD_ZH[field]), "text": text},
         ) from exc
     try:
-        return day_in_range(day, field)
+        return day_in_range(day, Said(FIELD_ZH[field]))
     except ValueError as exc:
         raise HTTPException(400, say(exc)) from exc
 

@@ -169,11 +169,14 @@ def _replay(body: bytes, receive: Receive) -> Receive:
 
 
 def _internal_error_page(request: Request) -> Response:
-    message = _("服务器出错，未做任何更改；已记入日志。")
-    try:
-        return _error_page(request, 500, _("出错了"), message)
-    except Exception:  # the error page itself failed: still answer, still with the headers
-        return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
+    # The catch-all handler runs outside the request's language (the framework's outermost
+    # layer, past the middleware that set it): set it again.
+    with use_locale(request_locale(request)):
+        message = _("服务器出错，未做任何更改；已记入日志。")
+        try:
+            return _error_page(request, 500, _("出错了"), message)
+        except Exception:  # the error page itself failed: still answer, still with the headers
+            return HTMLResponse(message, 500, headers=_SECURITY_HEADERS)
 
 
 def _add_error_pages(web: FastAPI) -> None:
