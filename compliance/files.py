@@ -31,6 +31,8 @@ class TomlUnreadable(ValueError):
 
 NOT_UTF8 = N_("不是 UTF-8 文本")
 NOT_TOML = N_("不是有效的 TOML：%(reason)s")
+_UNCLOSED_STRING = N_("字符串缺少结尾的引号")
+_ENDS_INSIDE = N_("文件在一个值的中间结束了（缺少结尾的括号或引号？）")
 _TOML_REASONS = (
     # the parser's English, by how it starts (tomllib's messages), in the reader's words
     ("Expected '=' after a key", N_("键后面缺少“=”")),
@@ -41,7 +43,12 @@ _TOML_REASONS = (
     ("Duplicate inline table key", N_("同一个键写了两次")),
     ("Cannot mutate immutable namespace", N_("这张表已经写完，不能再往里加键")),
     ("Cannot redefine namespace", N_("这张表已经写完，不能再往里加键")),
-    ("Unterminated string", N_("字符串缺少结尾的引号")),
+    ("Unterminated string", _UNCLOSED_STRING),
+    ("Illegal character '\\n'", _UNCLOSED_STRING),  # a line ended inside a string
+    ('Expected "\'"', _UNCLOSED_STRING),
+    ("Illegal character", N_("这里有 TOML 不允许的字符")),
+    ("Expected newline or end of document", N_("一行只能写一项：这一项后面还有多余的内容")),
+    ("Unescaped '\\'", N_("字符串里的反斜杠“\\”要写成“\\\\”，或改用单引号")),
     ("Unclosed array", N_("列表缺少结尾的“]”")),
     ("Unclosed inline table", N_("内联表缺少结尾的“}”")),
     ("Invalid value", N_("这里的取值无法识别（文本要加引号）")),
@@ -63,13 +70,20 @@ def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        where = line.group(1) if line else "1"
-        reason = _toml_reason(str(exc))
+        message = str(exc)
+        line = re.search(r"line (\d+)", message)
+        ends = "(at end of document)" in message
+        # a fault at the end is on the last line that holds anything
+        where = line.group(1) if line else str(len(text.rstrip().splitlines()) or 1)
+        reason = (
+            said(_ENDS_INSIDE) if ends and "Invalid value" in message else _toml_reason(message)
+        )
         raise TomlUnreadable(at(f"{path}:{where}", said(NOT_TOML, reason=reason))) from exc
 
 
 def _toml_reason(message: str) -> Said:
+    if message.startswith("Invalid value") and "(at end of document)" in message:
+        return said(_ENDS_INSIDE)
     for start, msgid in _TOML_REASONS:
         if message.startswith(start):
             return said(msgid)

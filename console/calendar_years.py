@@ -24,6 +24,7 @@ from compliance.policy.calendar import CalendarYear
 from compliance.policy.year_data import Change, changes, parse_year
 from config.var_paths import VarPaths
 from console.editable import _write_atomically, add_version, versions
+from console.i18n import _
 from store.audit import record_audit
 from store.models import ConfigVersion
 from store.types import utcnow
@@ -109,7 +110,7 @@ def restore_year(  # noqa: PLR0917 (what putting a version back records)
     checked = check_year(source, kept[number].content.encode("utf-8"), profile)
     if checked.name != name:
         raise NoSuchVersion(f"{name} v{number}: holds {checked.name}, not {name}")
-    note = f"restored version {number}"
+    note = _("恢复为第 %(n)s 版") % {"n": number}
     return checked, keep_year(session, paths, checked, author, note, utcnow())
 
 

@@ -17,7 +17,28 @@ from compliance.policy.year_data import (
     coverage,
     first_uncovered_day,
 )
-from console.i18n import _
+from console.i18n import N_, _
+
+DAY_KIND_ZH = {
+    "working day": N_("工作日"),
+    "adjusted working day": N_("调休上班日"),
+    "weekend": N_("周末"),
+    "holiday": N_("节假日"),
+    "unknown": N_("未知"),
+}
+"""What a day is (``compliance.policy.calendar.working_day_label``), named."""
+WEEKDAY_ZH = (N_("周一"), N_("周二"), N_("周三"), N_("周四"), N_("周五"), N_("周六"), N_("周日"))
+SOURCE_ZH = {"admin data": N_("管理员录入"), "chinese-calendar": "chinese-calendar"}
+"""What covers a year (``compliance.policy.year_data.YearCover.source``), named."""
+
+
+def day_kind_named(label: str) -> str:
+    return _(DAY_KIND_ZH[label]) if label in DAY_KIND_ZH else label
+
+
+def day_named(day: date) -> str:
+    """``2027-02-06（周六）`` / ``2027-02-06 (Sat)``."""
+    return _("%(day)s（%(weekday)s）") % {"day": day, "weekday": _(WEEKDAY_ZH[day.weekday()])}
 
 
 def needs_calendar(profile: Profile) -> bool:
@@ -42,7 +63,8 @@ def report(profile: Profile, today: date) -> tuple[list[str], bool]:
     for cover in covers:
         if cover.source is not None:
             covered = _("%(year)s：已覆盖（%(source)s）")
-            lines.append("  " + covered % {"year": cover.year, "source": cover.source})
+            source = _(SOURCE_ZH.get(cover.source, cover.source))
+            lines.append("  " + covered % {"year": cover.year, "source": source})
         else:
             missing = _(
                 "%(year)s：未覆盖：自 %(day)s 起所有电话都会被拦截（没有法定节假日日历）；"

@@ -34,11 +34,21 @@ from compliance.problems import Problem, at, relocated
 from compliance.said import N_, Said
 from config.var_paths import AdminKind, VarPaths
 from console.errors import EditRefused
+from console.i18n import _
 from store.audit import record_audit
 from store.models import ConfigVersion
 
 NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # used with fullmatch: "$" lets a "\n" through
 KINDS = ("policy", "lexicon", "phrases")
+FILE_KIND_ZH = {
+    "policy": N_("拨打策略文件"),
+    "lexicon": N_("质检词库文件"),
+    "phrases": N_("合规话术文件"),
+}
+"""One file of each kind, named (a page's title, a refusal)."""
+BEFORE_FIRST_EDIT = "(before first edit)"
+"""Who saved version 1: the shipped text in force before an admin's first edit (stored; the
+console names it in its reader's language)."""
 _ID_NOT_NAME = N_("应为 %(name)s，即策略的名字（现为 %(got)s）")
 _BUILDS_ON = N_("%(other)s（继承自 %(name)s）")
 _THROUGH = N_("%(who)s：%(what)s")
@@ -219,7 +229,7 @@ def save(  # noqa: PLR0917 (what a save is made of)
         return None
     if not versions(session, kind, name):
         # The text in force before the first edit is version 1, so the first diff shows the edit.
-        add_version(session, kind, name, current, "(before first edit)", "", now)
+        add_version(session, kind, name, current, BEFORE_FIRST_EDIT, "", now)
     row = add_version(session, kind, name, content, author, note, now)
     record_audit(
         session,
@@ -254,7 +264,7 @@ def diff(old: ConfigVersion | None, new: ConfigVersion) -> list[str]:
         difflib.unified_diff(
             before,
             new.content.splitlines(),
-            fromfile=f"{new.name} v{old.version}" if old else "(nothing)",
+            fromfile=f"{new.name} v{old.version}" if old else _("（无）"),
             tofile=f"{new.name} v{new.version}",
             lineterm="",
         )

@@ -16,6 +16,7 @@ from typing import Any
 
 from compliance.complaints import Channel, ComplaintStatus, Grade
 from compliance.promises import PromiseStatus
+from console.editable import BEFORE_FIRST_EDIT
 from console.i18n import N_, gettext
 from console.queue_labels import ATTEMPT_ZH, HOLD_ZH, KIND_ZH, OUTCOME_ZH, PROMISE_ZH, RELATION_ZH
 from console.wallboard import SPEAKER_LABELS
@@ -162,7 +163,11 @@ def category_named(category: str) -> str:
 
 
 ACTOR_ZH: Mapping[str, str] = MappingProxyType(
-    {"detector": N_("自动质检（通话后）"), "live": N_("实时检测（通话中）")}
+    {
+        "detector": N_("自动质检（通话后）"),
+        "live": N_("实时检测（通话中）"),
+        BEFORE_FIRST_EDIT: N_("（首次编辑前）"),
+    }
 )
 """Who did something when no person did: what an audit row or a hold names as its actor
 (``store.callee_events.ACTOR``, ``store.live.ACTOR``)."""

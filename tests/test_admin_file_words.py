@@ -96,3 +96,101 @@ def test_a_refused_file_is_explained_in_the_admins_language(bare: Seed, locale: 
     # nothing was put in force
     assert not (bare.app.paths.admin_dir("policy") / "cn-default.toml").exists()
     assert not (bare.app.paths.admin_dir("lexicon") / "cn-default.toml").exists()
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "not_said"),
+    [
+        (
+            "zh_CN",
+            ("2027-02-06（周六）", "周末", "调休上班日", "2027：已覆盖（管理员录入）"),
+            ("(Sat)", "weekend", "admin data"),
+        ),
+        (
+            "en",
+            ("2027-02-06 (Sat)", "weekend", "adjusted working day", "2027: covered (admin data)"),
+            ("周六", "周末", "管理员录入"),
+        ),
+    ],
+)
+def test_the_calendar_preview_and_cover_speak_the_admins_language(
+    bare: Seed, locale: str, said: tuple[str, ...], not_said: tuple[str, ...]
+) -> None:
+    with bare.app.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
+    client = console_client(bare.app, FakeDialer(bare.app))
+    token = login(client, "admin1")
+    preview = client.post("/admin/calendar/preview", data={"content": MADE_UP_2027, "csrf": token})
+    kept = client.post("/admin/calendar", data={"content": MADE_UP_2027, "csrf": token})
+    assert preview.status_code == kept.status_code == 200
+    for words in said:
+        assert words in preview.text + kept.text, (words, preview.text[-1500:])
+    for words in not_said:
+        assert words not in preview.text + kept.text, words
+
+
+def test_a_profiles_own_calendar_year_is_refused_in_words(tmp_path: Path) -> None:
+    from compliance.errors import ProfileError  # noqa: PLC0415
+    from compliance.policy import load_profile  # noqa: PLC0415
+    from tests.helpers import english  # noqa: PLC0415
+
+    path = tmp_path / "p.toml"
+    path.write_text(
+        'id = "p"\nversion = "1"\n[[calendar]]\nyear = 2027\n'
+        "holidays = [2026-01-01, 2027-01-01]\nworkdays = [2027-01-01]\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert english(caught.value) == [f"{path}: calendar[0] (2027): not in 2027: 2026-01-01"]
+    assert "不在 2027 年内" in str(caught.value)
+    path.write_text(path.read_text("utf-8").replace("2026-01-01, ", ""), encoding="utf-8")
+    with pytest.raises(ProfileError) as caught:
+        load_profile(path)
+    assert english(caught.value) == [
+        f"{path}: calendar[0] (2027): both a holiday and an adjusted working day: 2027-01-01"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("locale", "said", "not_said"),
+    [
+        (
+            "zh_CN",
+            ("<title>拨打策略文件 cn-default", "（首次编辑前）", "恢复为第 1 版", "没有名为"),
+            ("(before first edit)", "restored version", " policy", "(nothing)"),
+        ),
+        (
+            "en",
+            (
+                "<title>Dial-policy profile cn-default",
+                "(before the first edit)",
+                "restored version 1",
+            ),
+            ("首次编辑前", "恢复为", "拨打策略"),
+        ),
+    ],
+)
+def test_the_editors_versions_speak_the_admins_language(
+    bare: Seed, locale: str, said: tuple[str, ...], not_said: tuple[str, ...]
+) -> None:
+    """An admin saves a profile, then puts version 1 back: the editor's title, who saved the
+    shipped text and the restore's note are in the admin's language."""
+    with bare.app.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
+    client = console_client(bare.app, FakeDialer(bare.app))
+    token = login(client, "admin1")
+    path = "/admin/files/policy/cn-default"
+    shipped = client.get(path).text
+    assert "<title>" in shipped
+    policy = (ROOT / "config/policy/cn-default.toml").read_text(encoding="utf-8")
+    saved = client.post(path, data={"content": policy + "\n# edited\n", "csrf": token})
+    assert saved.status_code == 200
+    put_back = client.post(f"{path}/versions/1/restore", data={"csrf": token})
+    assert put_back.status_code in (200, 303)
+    pages = client.get(path).text + client.get(f"{path}/versions/1").text
+    pages += client.get("/admin/files/policy/nope").text
+    for words in said:
+        assert words in pages, (words, pages[-2000:])
+    for words in not_said:
+        assert words not in pages, words

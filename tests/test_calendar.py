@@ -177,7 +177,7 @@ def test_calendar_status_and_add_on_the_command_line(
     assert "kept as cn-2027 v2" in run(["calendar", "add", str(good)], tmp_path, sample_db).stdout
 
     status = run(["calendar", "status", "--at", "2026-12-01 09:00"], tmp_path, sample_db)
-    assert status.returncode == 0 and "2027：已覆盖（admin data）" in status.stdout
+    assert status.returncode == 0 and "2027：已覆盖（管理员录入）" in status.stdout
     after = json.loads(run(january, tmp_path, sample_db).stdout)
     assert after["dialable"]
     with sessions() as session:

@@ -63,7 +63,7 @@ def test_an_admin_adds_a_year_on_the_calendar_page(seed: Seed, tmp_path: Path) -
     assert not (tmp_path / "var" / "calendar" / "cn-2027.toml").exists()
     # preview: the working days that change, and nothing kept yet
     preview = client.post("/admin/calendar/preview", data={"content": MADE_UP_2027, "csrf": token})
-    assert preview.status_code == 200 and "2027-02-06 (Sat)" in preview.text
+    assert preview.status_code == 200 and "2027-02-06（周六）" in preview.text
     assert not (tmp_path / "var" / "calendar" / "cn-2027.toml").exists()
     kept = client.post(
         "/admin/calendar", data={"content": MADE_UP_2027, "note": "通知已核对", "csrf": token}

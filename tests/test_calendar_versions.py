@@ -58,7 +58,7 @@ def test_a_year_is_restored_and_removed_like_a_profile(
     assert "in force: none" in run(["calendar", "versions", "cn-2027"], tmp_path, db).stdout
     with sessions() as session:
         kept = session.scalars(select(ConfigVersion.note).where(ConfigVersion.name == "cn-2027"))
-        assert list(kept) == ["", "", "restored version 1"]
+        assert list(kept) == ["", "", "恢复为第 1 版"]  # the CLI writes in the default language
         actions = session.scalars(
             select(AuditLog.action).where(AuditLog.object_id == "cn-2027").order_by(AuditLog.id)
         )

@@ -15,6 +15,9 @@ from functools import lru_cache
 import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from compliance.problems import SaidValueError, said
+from compliance.said import N_
+
 
 class CalendarYear(BaseModel):
     """An admin's statutory holidays and adjusted working days (调休) for one year."""
@@ -29,10 +32,12 @@ class CalendarYear(BaseModel):
     def _dates_in_year(self) -> CalendarYear:
         stray = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
         if stray:
-            raise ValueError(f"dates outside {self.year}: {', '.join(map(str, stray))}")
+            days = tuple(map(str, stray))
+            raise SaidValueError(said(N_("%(days)s 不在 %(year)s 年内"), days=days, year=self.year))
         both = set(self.holidays) & set(self.workdays)
         if both:
-            raise ValueError(f"both holiday and workday: {', '.join(map(str, sorted(both)))}")
+            days = tuple(map(str, sorted(both)))
+            raise SaidValueError(said(N_("%(days)s 既是假日又是调休上班日"), days=days))
         return self
 
 

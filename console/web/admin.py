@@ -17,6 +17,7 @@ from compliance.problems import Problem
 from config.var_paths import AdminKind
 from console import editable
 from console.bounds import parse_at
+from console.editable import FILE_KIND_ZH
 from console.errors import EditRefused, UsageError, UserError
 from console.i18n import _, say
 from console.queue_labels import HOLD_ZH
@@ -82,6 +83,7 @@ def _edit_page(  # noqa: PLR0917 (what the editor shows)
         me,
         status_code,
         kind=kind,
+        kind_name=_(FILE_KIND_ZH[kind]),
         name=name,
         content=content,
         problems=problems or [],
@@ -92,7 +94,8 @@ def _edit_page(  # noqa: PLR0917 (what the editor shows)
 
 def _checked_name(kind: str, name: str, request: Request) -> None:
     if name not in editable.names(kind, cw(request).paths):
-        raise HTTPException(404, _("没有名为 %(name)r 的 %(kind)s") % {"name": name, "kind": kind})
+        named = {"name": name, "kind": _(FILE_KIND_ZH[kind])}
+        raise HTTPException(404, _("没有名为 %(name)r 的%(kind)s") % named)
 
 
 @router.get("/files/{kind}/{name}")
@@ -150,7 +153,9 @@ def _version(session: Session, kind: str, name: str, number: int) -> ConfigVersi
     )
     if row is None:
         message = _("%(kind)s %(name)r 没有第 %(n)s 版")
-        raise HTTPException(404, message % {"kind": kind, "name": name, "n": number})
+        raise HTTPException(
+            404, message % {"kind": _(FILE_KIND_ZH[kind]), "name": name, "n": number}
+        )
     return row
 
 
@@ -190,7 +195,7 @@ def restore_version(  # noqa: PLR0917 (the path's parts)
             name,
             row.content,
             me.username,
-            f"restored version {number}",
+            _("恢复为第 %(n)s 版") % {"n": number},
             now(request),
         )
     except EditRefused as exc:

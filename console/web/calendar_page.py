@@ -19,7 +19,7 @@ from compliance.errors import ProfileError
 from compliance.problems import Problem
 from console import editable
 from console.calendar_years import KIND, CheckedYear, check_year, keep_year
-from console.calendars import report
+from console.calendars import day_kind_named, day_named, report
 from console.i18n import _
 from console.web.auth import ADMIN, Principal
 from console.web.pages import DB, ReadDB, cw, now, render
@@ -57,6 +57,8 @@ def _page(  # noqa: PLR0917 (what the page shows)
         problems=problems or [],
         message=message,
         versions=[v for year in years for v in editable.versions(session, KIND, f"cn-{year}")],
+        day_named=day_named,
+        day_kind_named=day_kind_named,
     )
 
 
