@@ -49,7 +49,7 @@ def _value(value: object, translate: Callable[[str], str] | None) -> object:
     """A message's value as the reader reads it: a list of words joined as their language
     joins them (家属、同事), a message inside a message in the same language."""
     if isinstance(value, tuple):
-        return (translate or str)(LIST_JOIN).join(str(v) for v in value)
+        return (translate or str)(LIST_JOIN).join(str(_value(v, translate)) for v in value)
     if isinstance(value, Said):
         return value.render(translate)
     return value

@@ -68,12 +68,12 @@ def test_a_phrase_the_detector_flags_is_named_with_its_situation_and_audience() 
     problems = english(tripped(PhraseBook.model_validate(data), DETECTOR, "x.toml"))
     assert any(
         p.startswith("x.toml: situations.waiver_request.phrases[0]: said to the debtor")
-        and "waiver_promise" in p
+        and "Unauthorised promise (waiver, instalments, credit record) (waiver." in p
         for p in problems
     ), problems
     assert any(
         p.startswith("x.toml: situations.third_party.phrases[0]: said to a third party")
-        and "third_party_disclosure" in p
+        and "Debt disclosed to a third party (" in p
         for p in problems
     ), problems
 

@@ -156,7 +156,7 @@ def test_admins_edit_the_phrases_as_versions_and_a_flagged_phrase_is_refused(
     )
     status, page = _edit(admin, token, "phrases", flagged)
     assert status == 422 and "situations.third_party.phrases[2]" in page
-    assert "third_party_disclosure" in page and not in_force.exists()
+    assert "向第三方透露欠款" in page and not in_force.exists()
     assert _versions(seed, "phrases") == 0
     # not valid: the file and key named
     status, page = _edit(admin, token, "phrases", shipped.replace('audience = "any"', ""))

@@ -185,3 +185,29 @@ def test_a_day_or_an_id_past_the_calendar_is_refused_not_a_server_error(
     ):
         page = agent.post(f"/agent/cases/{case_id}/consents", data={**form, **extra})
         assert page.status_code < 500 and expected in page.text, (extra, page.text[-800:])
+
+
+@pytest.mark.parametrize(
+    ("locale", "said"),
+    [
+        ("zh_CN", ["s 对方：", "关联期间自：日期格式应为", "至：日期超出范围"]),
+        ("en", ["s Callee: ", "Link from: not a date", "to: date out of range"]),
+    ],
+)
+def test_a_complaint_from_a_flag_is_drafted_and_refused_in_the_readers_language(
+    seed: Seed, locale: str, said: list[str]
+) -> None:
+    """The complaint drafted from a callee's flag names who said it as the reader reads it,
+    and a bad window day names its field by the form's label."""
+    from tests.test_complaints_web import _complaint_flag  # noqa: PLC0415
+
+    qa, token = _as(seed, "qa1", locale)
+    flag = _complaint_flag(seed)
+    form = qa.get(f"/complaints/new?flag_id={flag}")
+    assert form.status_code == 200 and said[0] in form.text, form.text[-1500:]
+    case_id = re.search(r'name="case_id" value="(\d+)"', form.text)
+    assert case_id is not None
+    base = {"csrf": token, "case_id": case_id.group(1), "channel": "phone", "alleged": "x"}
+    for extra, expected in (({"from": "yesterday"}, said[1]), ({"to": "0001-01-01"}, said[2])):
+        page = qa.post("/complaints", data={**base, **extra})
+        assert page.status_code == 400 and expected in page.text, page.text[-800:]

@@ -13,6 +13,7 @@ from compliance.problems import at
 from compliance.said import N_, Said
 
 _CONTEXTS = {"debtor": ("debtor",), "third_party": ("family",), "any": ("debtor", "family")}
+_HIT = N_("%(category)s（%(rule)s：%(matched)s）")
 _FLAGGED = {
     "debtor": N_("对债务人说会被标记或送听：%(hits)s"),
     "family": N_("对第三方说会被标记或送听：%(hits)s"),
@@ -28,9 +29,17 @@ def tripped(book: PhraseBook, detector: Detector, source: str) -> list[Said]:
                 found = detector.detect(
                     [Utterance("agent", 0.0, 1.0, phrase)], CallContext(contact)
                 )
-                hits = [f"{f.category} ({f.rule_id}: {f.matched})" for f in found.flags]
-                hits += [f"{r.category} ({r.rule_id}: {r.matched})" for r in found.review]
+                hits = [_hit(detector, f.category, f.rule_id, f.matched) for f in found.flags]
+                hits += [_hit(detector, r.category, r.rule_id, r.matched) for r in found.review]
                 if hits:
-                    what = Said(_FLAGGED[contact], {"hits": "; ".join(hits)})
+                    what = Said(_FLAGGED[contact], {"hits": tuple(hits)})
                     problems.append(at(f"{source}: situations.{situation}.phrases[{index}]", what))
     return problems
+
+
+def _hit(detector: Detector, category: str, rule_id: str, matched: str) -> Said:
+    """A category by its title in the lexicon (a catalog message where the console names it
+    too), the rule and the words it matched."""
+    spec = detector.lexicon.categories.get(category)
+    title = Said(spec.title) if spec else category
+    return Said(_HIT, {"category": title, "rule": rule_id, "matched": matched})

@@ -118,7 +118,10 @@ def _form_page(  # noqa: PLR0917 (what the form shows)
     if case_id is None:
         raise HTTPException(400, _("请用 case_id 或 flag_id 说明投诉针对哪个案件"))
     case = _visible_case(session, me, case_id)
-    alleged = f"{flag.start_s:.1f}s 对方: {flag.evidence}" if flag else ""
+    alleged = ""
+    if flag:
+        said = {"at": f"{flag.start_s:.1f}", "who": named(flag.speaker), "what": flag.evidence}
+        alleged = _("%(at)ss %(who)s：%(what)s") % said
     return render(
         request,
         "complaint_new.html",
@@ -189,8 +192,8 @@ def create(  # noqa: PLR0917 (the form's fields)
         handler=handler.strip() or me.username,
         grade=Grade(grade) if grade else None,
         source_flag_id=flag_id,
-        window_from=_day(window_from, "from", zone, end=False),
-        window_to=_day(window_to, "to", zone, end=True),
+        window_from=_day(window_from, _("关联期间自"), zone, end=False),
+        window_to=_day(window_to, _("至"), zone, end=True),
     )
     try:
         with session.begin_nested():
