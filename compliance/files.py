@@ -104,7 +104,7 @@ def locate_toml(ref: str | Path, dirs: tuple[Path, ...], what: str) -> Path | Sa
         path = folder / f"{ref}.toml"
         if path.is_file():
             return path
-    places = ", ".join(str(d) for d in dirs)
+    places = tuple(str(d) for d in dirs)
     return said(_NOT_FOUND, what=Said(FILE_KINDS[what]), name=str(ref), places=places)
 
 

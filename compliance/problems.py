@@ -108,8 +108,14 @@ def relocated(problem: Problem, old: str, new: str) -> Problem:
     names a place."""
     if isinstance(problem, str):
         return problem.replace(old, new)
-    params = {
-        key: relocated(value, old, new) if isinstance(value, (str, Said)) else value
-        for key, value in problem.params.items()
-    }
-    return Said(problem.msgid, params)
+    return Said(
+        problem.msgid, {key: _moved(value, old, new) for key, value in problem.params.items()}
+    )
+
+
+def _moved(value: object, old: str, new: str) -> object:
+    if isinstance(value, str | Said):
+        return relocated(value, old, new)
+    if isinstance(value, tuple):
+        return tuple(_moved(item, old, new) for item in value)
+    return value

@@ -79,7 +79,11 @@ def _check_profile(name: str, content: str, paths: VarPaths) -> list[Problem]:
         try:
             profile = load_profile(path, search=(staged,))
         except ProfileError as exc:
-            return [relocated(line, str(path), f"{name}.toml") for line in exc.problems]
+            # the staged copy stands for the admins' folder: name that, not the scratch one
+            return [
+                relocated(relocated(line, str(path), f"{name}.toml"), tmp, str(admin_dir))
+                for line in exc.problems
+            ]
         if profile.id != name:
             wrong = Said(_ID_NOT_NAME, {"name": repr(name), "got": repr(profile.id)})
             return [at(f"{name}.toml: id", wrong)]

@@ -41,7 +41,7 @@ STATE_LABELS = {
     AgentState.RINGING: N_("振铃"),
     AgentState.TALKING: N_("通话中"),
     AgentState.WRAP_UP: N_("话后处理"),
-    AgentState.PAUSED: N_("暂停"),
+    AgentState.PAUSED: N_("暂停中"),
 }
 """Catalog messages: the page and its script name each state in the reader's language."""
 PAUSE_LABELS = {

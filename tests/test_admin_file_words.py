@@ -194,3 +194,19 @@ def test_the_editors_versions_speak_the_admins_language(
         assert words in pages, (words, pages[-2000:])
     for words in not_said:
         assert words not in pages, words
+
+
+def test_a_parent_that_does_not_exist_is_named_without_the_servers_scratch_folder(
+    bare: Seed,
+) -> None:
+    client = console_client(bare.app, FakeDialer(bare.app))
+    token = login(client, "admin1")
+    policy = (ROOT / "config/policy/cn-default.toml").read_text(encoding="utf-8")
+    policy = policy.replace('extends = "cn-cba-2026"', 'extends = "nope-x"')
+    page = _refused_page(
+        client, "/admin/files/policy/cn-default", {"content": policy, "csrf": token}
+    )
+    assert "找不到名为“nope-x”的拨打策略" in page, page[-1500:]
+    # the scratch copy (tempfile's /tmp/tmpXXXX) stands for the admins' folder, which is named
+    assert "/tmp/tmp" not in page and str(bare.app.paths.admin_dir("policy")) in page
+    assert "、" in page.split("nope-x")[1][:400]

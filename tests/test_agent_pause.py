@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from console.errors import DialerBusy
 from console.teams import set_supervisor
@@ -20,7 +20,7 @@ from console.wallboard import AgentState, board
 from console.web.dialing import DialRequest
 from store.agent_pause import PauseError, current_pause, pause, resume
 from store.enums import Role
-from store.models import Agent, AgentPause, AuditLog
+from store.models import Agent, AgentPause, AuditLog, User
 from store.team_day import day_window
 from store.wallboard import floor_rows
 from tests.test_kept_schedule_page import OFFERED
@@ -108,7 +108,13 @@ def test_the_wallboard_shows_who_is_paused_why_and_since_when(seed: Seed) -> Non
     assert (tile.as_json()["state"], tile.as_json()["pause_reason"]) == ("paused", "meeting")
     client = console_client(seed.app, FakeDialer(seed.app))
     login(client, "admin1")
-    assert "暂停（会议）" in client.get("/team/live").text  # the reader's language: Chinese
+    assert "暂停中（会议）" in client.get("/team/live").text  # the reader's language: Chinese
+    with seed.app.sessions.begin() as session:
+        session.execute(update(User).where(User.username == "admin1").values(locale="en"))
+    english = console_client(seed.app, FakeDialer(seed.app))
+    login(english, "admin1")
+    page = english.get("/team/live").text
+    assert "Paused (Meeting)" in page and "（" not in page.split('id="agents"')[1][:3000]
     others = [t.state for t in shown.tiles if t.code != "A01"]
     assert AgentState.PAUSED not in others
 

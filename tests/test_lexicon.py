@@ -74,7 +74,7 @@ def test_a_minimal_file_loads(tmp_path: Path) -> None:
         (
             lambda t: t.replace('phrases = ["坐牢"]', 'phrases = ["坐牢", "  "]'),
             10,
-            "phrase 1 is empty",
+            "phrase 2 is empty",  # people count from one,
         ),
         (lambda t: t.replace('speaker = "agent"', 'speaker = "robot"'), 5, "speaker"),
         (

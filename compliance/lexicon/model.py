@@ -31,7 +31,7 @@ class _Spec(BaseModel):
 def _no_blank(phrases: tuple[str, ...]) -> tuple[str, ...]:
     for index, phrase in enumerate(phrases):
         if not phrase.strip():
-            raise SaidValueError(said(N_("第 %(n)s 个短语是空的"), n=index))
+            raise SaidValueError(said(N_("第 %(n)s 个短语是空的"), n=index + 1))
     return tuple(phrase.strip() for phrase in phrases)
 
 
@@ -77,7 +77,7 @@ class RuleSpec(_Spec):
     def _sequence(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
         for index, group in enumerate(value):
             if not group:
-                raise SaidValueError(said(N_("第 %(n)s 组是空的"), n=index))
+                raise SaidValueError(said(N_("第 %(n)s 组是空的"), n=index + 1))
         return tuple(_no_blank(group) for group in value)
 
     @model_validator(mode="after")

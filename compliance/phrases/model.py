@@ -31,9 +31,9 @@ class SituationSpec(BaseModel):
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for index, value in enumerate(values):
             if not value.strip():
-                raise SaidValueError(said(N_("第 %(n)s 条是空的"), n=index))
+                raise SaidValueError(said(N_("第 %(n)s 条是空的"), n=index + 1))
             if len(value) > 300:
-                raise SaidValueError(said(N_("第 %(n)s 条超过 300 个字符"), n=index))
+                raise SaidValueError(said(N_("第 %(n)s 条超过 300 个字符"), n=index + 1))
         return tuple(value.strip() for value in values)
 
 

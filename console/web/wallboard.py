@@ -13,6 +13,7 @@ stops when the browser goes away, the session ends, or ``console.wallboard_strea
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -52,6 +53,7 @@ from store.team_day import day_window
 from store.types import utcnow
 from store.wallboard import FloorRows, acknowledge_alert, floor_rows
 
+log = logging.getLogger("callwarden.console")
 router = APIRouter(prefix="/team/live")
 
 RECONNECT_MS = 3000
@@ -125,6 +127,7 @@ def _words() -> dict[str, Any]:
         "ringing": _("正在呼叫您的话机"),
         "at_s": _("第 %(s)s 秒"),
         "end_pause": _("结束暂停"),
+        "paused_for": _("（%(reason)s）"),
     }
 
 
@@ -227,7 +230,8 @@ def listen_in(
     try:
         placer.place(spy_request(endpoint, attempt_id, mode, f"listen-{attempt_id}"))
     except AmiUnavailable as exc:
-        raise HTTPException(503, _("电话系统不可用：%(why)s") % {"why": exc}) from exc
+        log.warning("listen-in on attempt %s not placed: %s", attempt_id, exc)
+        raise HTTPException(503, _("电话系统不可用，未能呼叫您的话机：请稍后重试")) from exc
     if request.headers.get("x-csrf-token") is not None:
         return Response(status_code=204)  # the board's script: the phone rings
     return RedirectResponse("/team/live", status_code=303)

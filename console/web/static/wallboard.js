@@ -41,7 +41,9 @@
     if (tile.since) { running.dataset.since = tile.since; since(running); }
     const c = tile.counters;
     const state = (words.states[tile.state] || tile.state)
-      + (tile.pause_reason ? `（${words.pauses[tile.pause_reason] || tile.pause_reason}）` : "");
+      + (tile.pause_reason
+        ? words.paused_for.replace("%(reason)s", words.pauses[tile.pause_reason] || tile.pause_reason)
+        : "");
     tr.append(name, cell(tile.team), cell(state, "state"), withCell(tile), running,
       cell(c.attempts), cell(c.connected), cell(duration(c.talk_s)), cell(c.notes_owed),
       cell(c.flags), cell(c.holds), listenCell(tile));
