@@ -55,7 +55,7 @@ def wording_for(  # noqa: PLR0917 (the page's cases and what is dialled)
         book = app.phrases()
     except PhrasesError as exc:
         log.error("approved phrases cannot be loaded: %s", exc)
-        return Wording(None, _("合规话术无法载入：%(why)s") % {"why": exc})
+        return Wording(None, _("合规话术无法载入：%(why)s") % {"why": say(exc)})
     zone = ZoneInfo(app.settings.policy.timezone)
     if files is None:
         files = case_files(session, case_ids, now, zone)

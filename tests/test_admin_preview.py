@@ -48,7 +48,7 @@ def _table(page: str, name: str) -> list[str]:
 
 
 def _totals(page: str) -> tuple[int, int]:
-    found = re.search(r"<strong>(\d+)</strong> 个可拨, <strong>(\d+)</strong> 个被拦截", page)
+    found = re.search(r"<strong>(\d+)</strong> 个可拨，<strong>(\d+)</strong> 个被拦截", page)
     assert found
     return int(found.group(1)), int(found.group(2))
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from console.errors import Unsatisfiable
-from console.i18n import _
+from console.i18n import _, say
 from console.web.auth import QA, Principal
 from console.web.inputs import DbId
 from console.web.pages import DB, cw
@@ -59,7 +59,7 @@ def _refused(session: Session, who: str, recording_id: int, exc: ArchiveError) -
     """No audio: the reason, and (unless the master key is what is missing here) an audit row;
     a recording's own key file gone or changed is tampering like a changed audio file."""
     if isinstance(exc, KeyProblem) and not isinstance(exc, Tampered):
-        return PlainTextResponse(_("录音无法解密：%(why)s") % {"why": exc}, 503)
+        return PlainTextResponse(_("录音无法解密：%(why)s") % {"why": say(exc)}, 503)
     record_audit(
         session,
         who,
@@ -68,7 +68,7 @@ def _refused(session: Session, who: str, recording_id: int, exc: ArchiveError) -
         object_id=str(recording_id),
         detail={"reason": str(exc)[:300]},
     )
-    return PlainTextResponse(_("录音完整性校验失败，未播放：%(why)s") % {"why": exc}, 500)
+    return PlainTextResponse(_("录音完整性校验失败，未播放：%(why)s") % {"why": say(exc)}, 500)
 
 
 def _audit_play(session: Session, who: str, recording_id: int, header: str | None) -> None:
