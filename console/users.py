@@ -60,6 +60,13 @@ def authenticate(session: Session, username: str, password: str) -> User | None:
     return user if password_matches(user.password_hash, password) else None
 
 
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD:
+        raise UserError(N_("密码：至少 %(least)s 个字符"), least=MIN_PASSWORD)
+    if not password.strip():  # str.strip knows every space, the ideographic one too
+        raise UserError(N_("密码：不能只有空格"))
+
+
 def add_user(  # noqa: PLR0917 (the fields of a user)
     session: Session,
     username: str,
@@ -73,8 +80,7 @@ def add_user(  # noqa: PLR0917 (the fields of a user)
         raise UserError(
             N_("用户名 %(name)r：须为 2–64 个字母、数字、“.”“_”或“-”"), name=username[:80]
         )
-    if len(password) < MIN_PASSWORD:
-        raise UserError(N_("密码：至少 %(least)s 个字符"), least=MIN_PASSWORD)
+    _check_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError(N_("用户 %(name)r 已存在"), name=username)
     agent = None
@@ -105,8 +111,7 @@ def add_user(  # noqa: PLR0917 (the fields of a user)
 
 
 def set_password(session: Session, user: User, password: str, actor: str) -> None:
-    if len(password) < MIN_PASSWORD:
-        raise UserError(N_("密码：至少 %(least)s 个字符"), least=MIN_PASSWORD)
+    _check_password(password)
     user.password_hash = hash_password(password)
     record_audit(session, actor, "user.password", object_type="user", object_id=user.username)
 
