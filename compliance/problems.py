@@ -103,6 +103,21 @@ def refusal(error: Mapping[str, Any]) -> Said:
     return Said(msgid, {k: v for k, v in ctx.items() if f"%({k})s" in msgid})
 
 
+def faults(errors: list[Any]) -> list[Any]:
+    """The validation library's refusals less its echoes: a list whose bad entry was dropped
+    is also "too short", which is the same fault said twice."""
+    return [
+        error
+        for error in errors
+        if error.get("type") != "too_short"
+        or not any(
+            len(other["loc"]) > len(error["loc"])
+            and tuple(other["loc"][: len(error["loc"])]) == tuple(error["loc"])
+            for other in errors
+        )
+    ]
+
+
 def relocated(problem: Problem, old: str, new: str) -> Problem:
     """``problem`` with ``old`` (a staged file's path, say) written as ``new`` wherever it
     names a place."""

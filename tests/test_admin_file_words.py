@@ -210,3 +210,21 @@ def test_a_parent_that_does_not_exist_is_named_without_the_servers_scratch_folde
     # the scratch copy (tempfile's /tmp/tmpXXXX) stands for the admins' folder, which is named
     assert "/tmp/tmp" not in page and str(bare.app.paths.admin_dir("policy")) in page
     assert "、" in page.split("nope-x")[1][:400]
+
+
+def test_a_bad_entry_is_one_problem_not_also_a_list_too_short(tmp_path: Path) -> None:
+    """The validation library, having dropped the bad holiday, also found the list of
+    holidays too short: an echo of the same fault, not a second one."""
+    from compliance.errors import ProfileError  # noqa: PLC0415
+    from compliance.policy.year_data import parse_year  # noqa: PLC0415
+    from tests.helpers import english  # noqa: PLC0415
+
+    path = tmp_path / "cn-2027.toml"
+    path.write_text(
+        'year = 2027\nsource = "x"\n[[holidays]]\nname = "元旦"\nfirst = 2027-01-01\n'
+        "last = 2027-01-01\ndays = 3\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ProfileError) as caught:
+        parse_year(path, path.read_bytes())
+    assert english(caught.value) == [f"{path}: holidays[0] (元旦).days: unknown key"]

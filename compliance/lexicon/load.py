@@ -13,7 +13,7 @@ from compliance.errors import LexiconError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.lexicon.model import LexiconFile
 from compliance.lexicon.trained import ClassifierModel, parse_model
-from compliance.problems import at, refusal, said
+from compliance.problems import at, faults, refusal, said
 from compliance.said import N_, Said
 
 _UNKNOWN_CATEGORY = N_("未知的类别 %(category)s")
@@ -46,7 +46,9 @@ def parse_lexicon(path: Path, raw: bytes) -> LexiconFile:
     try:
         lexicon = LexiconFile.model_validate(data)
     except ValidationError as exc:
-        raise LexiconError([_describe(path, text, data, err) for err in exc.errors()]) from exc
+        raise LexiconError(
+            [_describe(path, text, data, err) for err in faults(exc.errors())]
+        ) from exc
     problems = [
         at(f"{path}:{_line_of(text, loc)}: {key}", what)
         for loc, key, what in _reference_problems(lexicon)

@@ -17,7 +17,7 @@ from compliance.errors import PhrasesError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.phrases.choose import REQUIRED
 from compliance.phrases.model import PhraseBook
-from compliance.problems import Problem, at, refusal, said
+from compliance.problems import Problem, at, faults, refusal, said
 from compliance.said import N_, Said
 
 _ID_FORM = N_("情形的 id 只能用小写字母、数字和 _")
@@ -58,7 +58,7 @@ def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
     try:
         book = PhraseBook.model_validate(data)
     except ValidationError as exc:
-        problems += [_describe(path, text, err) for err in exc.errors()]
+        problems += [_describe(path, text, err) for err in faults(exc.errors())]
         raise PhrasesError(problems) from exc
     if problems:
         raise PhrasesError(problems)

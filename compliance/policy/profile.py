@@ -34,7 +34,7 @@ from compliance.files import locate_toml
 from compliance.policy.calendar import LONGEST_DAYS_OFF, CalendarYear
 from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
 from compliance.policy.year_data import parse_year, read_policy_toml
-from compliance.problems import TIME_OF_DAY, SaidValueError, at, refusal, said
+from compliance.problems import TIME_OF_DAY, SaidValueError, at, faults, refusal, said
 from compliance.said import N_, Said
 
 _ONE_PERIOD = N_("period = 'calendar_day' 与 rolling_days 只能且必须写一个")
@@ -410,7 +410,7 @@ def parse_profile(path: Path, raw: bytes) -> ProfileFile:
     try:
         return ProfileFile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
+        raise ProfileError([_describe(path, data, err) for err in faults(exc.errors())]) from exc
 
 
 def _describe(path: Path, data: dict[str, Any], err: Any) -> Said:

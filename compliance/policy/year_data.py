@@ -32,7 +32,7 @@ from compliance.policy.calendar import (
     library_knows,
     working_day_label,
 )
-from compliance.problems import at, refusal, said
+from compliance.problems import at, faults, refusal, said
 from compliance.said import N_, Said
 
 WARN_DAYS = 45
@@ -89,7 +89,7 @@ def parse_year(path: Path, raw: bytes) -> CalendarYear:
     try:
         spec = YearFile.model_validate(data)
     except ValidationError as exc:
-        raise ProfileError([_describe(path, data, err) for err in exc.errors()]) from exc
+        raise ProfileError([_describe(path, data, err) for err in faults(exc.errors())]) from exc
     problems = [at(f"{path}: {key}", what) for key, what in _check(spec) or _long_runs_off(spec)]
     if problems:
         raise ProfileError(problems)
