@@ -116,7 +116,7 @@ def _form_page(  # noqa: PLR0917 (what the form shows)
     if flag_id is not None:
         flag, case_id = _flag_case(session, flag_id)
     if case_id is None:
-        raise HTTPException(400, _("请用 case_id 或 flag_id 说明投诉针对哪个案件"))
+        raise HTTPException(400, _("请从案件页或质检标记打开投诉登记：投诉要针对一个案件"))
     case = _visible_case(session, me, case_id)
     alleged = ""
     if flag:
