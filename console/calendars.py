@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from compliance.policy import Profile
-from compliance.policy.profile import MinIntervalRule
+from compliance.policy.rule_specs import MinIntervalRule
 from compliance.policy.year_data import (
     HORIZON_DAYS,
     WARN_DAYS,

@@ -25,7 +25,7 @@ from itertools import chain
 from zoneinfo import ZoneInfo
 
 from compliance.policy import Profile
-from compliance.policy.profile import WindowRule
+from compliance.policy.rule_specs import WindowRule
 from dialer.book import Book
 from dialer.debtor_reach import needs_debtor_reach
 from dialer.related_contact import related_due

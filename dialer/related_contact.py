@@ -22,7 +22,7 @@ import numpy as np
 from compliance.policy import ContactType, Profile
 from compliance.policy.calendar import working_days_later
 from compliance.policy.facts import NO_REACH
-from compliance.policy.profile import ThirdPartyGateRule
+from compliance.policy.rule_specs import ThirdPartyGateRule
 from compliance.policy.third_party import debtor_unreachable
 from dialer.book import Book
 from dialer.due_words import Why

@@ -28,7 +28,7 @@ from compliance.policy import (
     Profile,
     load_profile,
 )
-from compliance.policy.profile import CapRule, WindowRule
+from compliance.policy.rule_specs import CapRule, WindowRule
 from tests.helpers import english
 
 SH = ZoneInfo("Asia/Shanghai")

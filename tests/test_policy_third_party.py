@@ -26,7 +26,8 @@ from compliance.policy import (
     load_profile,
 )
 from compliance.policy.engine import Decision
-from compliance.policy.profile import GATE_ATTEMPTS_MAX, Profile, ThirdPartyGateRule
+from compliance.policy.profile import Profile
+from compliance.policy.rule_specs import GATE_ATTEMPTS_MAX, ThirdPartyGateRule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 CN = load_profile("cn-default")

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from compliance.policy import load_profile
-from compliance.policy.profile import GATE_ATTEMPTS_MAX
+from compliance.policy.rule_specs import GATE_ATTEMPTS_MAX
 from dialer.gate import PolicyJudge
 from dialer.worklist_source import build_worklists
 from store.db import SessionFactory

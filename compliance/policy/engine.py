@@ -22,7 +22,8 @@ from compliance.policy.facts import (
     NumberFacts,
     PersonFacts,
 )
-from compliance.policy.profile import Profile, RuleSpec
+from compliance.policy.profile import Profile
+from compliance.policy.rule_specs import RuleSpec
 from compliance.policy.rules import (
     CHECKS,
     MOMENT_ONLY,

@@ -29,7 +29,8 @@ from compliance.policy.facts import (
     PastAttempt,
     PersonFacts,
 )
-from compliance.policy.profile import (
+from compliance.policy.profile import Profile
+from compliance.policy.rule_specs import (
     CapRule,
     CaseStatusRule,
     ContactTypeRule,
@@ -39,7 +40,6 @@ from compliance.policy.profile import (
     NumberStateRule,
     OneCallAtATimeRule,
     Per,
-    Profile,
     QuietAfterConversationRule,
     RuleSpec,
     StatutoryHolidayRule,

@@ -14,7 +14,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from compliance.policy.facts import ContactType, DebtorReach, Outcome
-from compliance.policy.profile import ThirdPartyGateRule
+from compliance.policy.rule_specs import ThirdPartyGateRule
 from compliance.policy.rules import Block, Counters, Facts, Grounds, Moment
 
 
