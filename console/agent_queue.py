@@ -149,8 +149,9 @@ def _number(
 
 
 def _held_row(file: CaseFile) -> CaseRow:
-    held = "；".join(
-        _(zh.HOLD_ZH[h.reason]) + (f"（{mask_text(h.detail)}）" if h.detail else "")
+    held = _("；").join(
+        _(zh.HOLD_ZH[h.reason])
+        + (_("（%(what)s）") % {"what": mask_text(h.detail)} if h.detail else "")
         for h in file.holds
     )
     why = _("%(rule)s：%(held)s，待主管解除") % {"rule": _(zh.RULE_KIND_ZH["hold"]), "held": held}

@@ -104,7 +104,9 @@ class TeamBlock:
 
     @property
     def label(self) -> str:
-        return f"{self.team.name} ({self.team.code})" if self.team else _("未分组")
+        if self.team is None:
+            return _("未分组")
+        return _("%(name)s（%(code)s）") % {"name": self.team.name, "code": self.team.code}
 
 
 @dataclass(frozen=True)

@@ -71,14 +71,16 @@ def _show(value: int | date | str | None) -> str:
 
 
 def note_changes(note: CollectionNote) -> list[NoteChange]:
-    """What the agent changed in the draft before saving; empty when nothing (or no draft)."""
+    """What the agent changed in the draft before saving; empty when nothing (or no draft).
+    Fields by id (``outcome``, ``amount``, ``date``, ``note``), an outcome by its stored value:
+    the console names both in its reader's language."""
     if note.draft_rules is None:
         return []
     pairs: list[tuple[str, int | date | str | None, int | date | str | None]] = [
-        ("outcome 结果", note.draft_outcome, note.outcome),
-        ("amount 金额", note.draft_amount_cents, note.promised_amount_cents),
-        ("date 日期", note.draft_date, note.promised_date),
-        ("note 记录", (note.draft_text or "").strip(), note.text.strip()),
+        ("outcome", note.draft_outcome, note.outcome),
+        ("amount", note.draft_amount_cents, note.promised_amount_cents),
+        ("date", note.draft_date, note.promised_date),
+        ("note", (note.draft_text or "").strip(), note.text.strip()),
     ]
     return [NoteChange(name, _show(a), _show(b)) for name, a, b in pairs if a != b]
 

@@ -74,10 +74,11 @@ def test_the_note_form_is_drafted_from_the_transcript_and_the_draft_is_kept(
         )
         assert note.draft_text is not None and note.draft_text.startswith("本人接听")
         assert note.draft_rules == "1"
-        assert [c.field for c in note_changes(note)] == ["amount 金额", "note 记录"]
+        assert [c.field for c in note_changes(note)] == ["amount", "note"]
         case_id = session.get_one(CallAttempt, seed.attempts["cw01"]).case_id
     case_page = client.get(f"/agent/cases/{case_id}").text
     assert "坐席修改了草稿（2 处）" in case_page and "¥2,000.00" in case_page
+    assert "<th>承诺金额</th>" in case_page and "<th>催记</th>" in case_page
 
     qa = TestClient(client.app, follow_redirects=False)
     login(qa, "qa1")

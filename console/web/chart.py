@@ -54,7 +54,7 @@ def bar_chart(rows: Sequence[tuple[str, Sequence[int]]], series: Sequence[str]) 
                 colour = PALETTE[i % len(PALETTE)]
                 parts.append(
                     f'<rect x="{x:.1f}" y="{y}" width="{w:.1f}" height="{BAR_H}" fill="{colour}">'
-                    f"<title>{escape(series[i])}: {value}</title></rect>"
+                    f"<title>{escape(series[i])}{escape(_('：'))}{value}</title></rect>"
                 )
                 x += w
         parts.append(f'<text x="{x + 4:.1f}" y="{y + 15}" font-size="12">{sum(values)}</text>')

@@ -30,7 +30,9 @@ from console.web.auth import Principal
 from console.web.calendar_banner import calendar_warning
 from console.web.dialing import PreviewDialer
 from store.enums import Role
-from store.note_drafts import note_changes
+from store.models import CollectionNote
+from store.note_drafts import NoteChange, note_changes
+from store.notes import NoteOutcome
 from store.pii import mask_name, mask_phone, mask_resident_id, mask_text
 
 WEB_DIR = Path(str(resources.files("console") / "web"))
@@ -40,7 +42,33 @@ TEMPLATES.env.filters["phone"] = mask_phone
 TEMPLATES.env.filters["resident_id"] = mask_resident_id
 TEMPLATES.env.filters["masked"] = mask_text
 TEMPLATES.env.filters["name"] = mask_name
-TEMPLATES.env.filters["note_changes"] = note_changes
+_DRAFT_FIELDS = {
+    "outcome": i18n.N_("结果"),
+    "amount": i18n.N_("承诺金额"),
+    "date": i18n.N_("承诺日期"),
+    "note": i18n.N_("催记"),
+}
+
+
+def _note_changes(note: CollectionNote) -> list[NoteChange]:
+    """What the agent changed in a drafted note, its fields and outcomes named."""
+
+    def shown(field: str, value: str) -> str:
+        if field == "outcome" and value in set(NoteOutcome):
+            return named(NoteOutcome(value))
+        return value
+
+    return [
+        NoteChange(
+            i18n.gettext(_DRAFT_FIELDS[c.field]),
+            shown(c.field, c.drafted),
+            shown(c.field, c.saved),
+        )
+        for c in note_changes(note)
+    ]
+
+
+TEMPLATES.env.filters["note_changes"] = _note_changes
 # Newstyle gettext: {{ _("…%(n)s", n=…) }} escapes its values. The callables read the request's
 # language (console.i18n.use_locale, set by the server's middleware), so the one environment
 # serves every language at once.
