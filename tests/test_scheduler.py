@@ -480,7 +480,7 @@ def test_policy_check_shows_the_effect_and_rejects_a_bad_profile(
     )
     rejected = run(["policy", "check", str(bad)], tmp_path, sample_db)
     assert rejected.returncode == 3
-    assert f"{bad}: rules[0] (x).outcome:" in rejected.stderr
+    assert f"{bad}: rules[0] (x).outcome：应为以下之一" in rejected.stderr  # the CLI: Chinese
     assert "active profile stays" in rejected.stderr
 
 

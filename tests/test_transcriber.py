@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from compliance.evaluation.cer import edit_distance, normalise
 from config.settings import TranscriberSettings
 from recorder.audio import RecordingAudio, read_recording
 from tests.conftest import FIXTURES
@@ -149,12 +150,18 @@ def test_whisper_hears_the_agent_and_the_callee(whisper: Transcriber) -> None:
 @pytest.mark.model
 def test_the_real_model_hears_through_a_shorter_encoder(whisper: Transcriber) -> None:
     """CTranslate2 takes fewer mel frames than Whisper's 30 s: the live path's cheaper windows
-    (``[live] encoder_s``) still hear the words."""
+    (``[live] encoder_s``) still hear the call, if less well. Measured here (ctranslate2 4.8.5,
+    agent side): cw07 CER 0.23 at 30 s, 0.33 at 10 s; cw11 0.13 → 0.28; cw15 0.07 both. The
+    bound only says the windows are read right (a wrongly cut window hears nothing or noise,
+    near 1.0); which word a worse reading loses is not fixed (it heard 公安 when written, and
+    试过安吉 on the build a fresh venv got later), so no word is asserted."""
     data = json.loads((CALLS / "cw07.json").read_text(encoding="utf-8"))
     short = Transcriber(whisper.recognizer.shorter(10.0), whisper.vad)  # type: ignore[attr-defined]
     heard = short.transcribe_file(CALLS / "cw07.wav", data["agent_channel"])
-    agent = "".join(u.text for u in heard if u.speaker == "agent")
-    assert "公安" in agent
+    said = normalise("".join(u["text"] for u in data["transcript"] if u["speaker"] == "agent"))
+    agent = normalise("".join(u.text for u in heard if u.speaker == "agent"))
+    assert edit_distance(said, agent) / len(said) < 0.5, agent
+    assert all(0 <= u.start < u.end <= data["duration"] + 0.05 for u in heard)
 
 
 SUBSET = [
