@@ -72,12 +72,9 @@ def read_toml(path: Path, raw: bytes) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message = str(exc)
         line = re.search(r"line (\d+)", message)
-        ends = "(at end of document)" in message
         # a fault at the end is on the last line that holds anything
         where = line.group(1) if line else str(len(text.rstrip().splitlines()) or 1)
-        reason = (
-            said(_ENDS_INSIDE) if ends and "Invalid value" in message else _toml_reason(message)
-        )
+        reason = _toml_reason(message)
         raise TomlUnreadable(at(f"{path}:{where}", said(NOT_TOML, reason=reason))) from exc
 
 

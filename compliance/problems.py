@@ -4,7 +4,7 @@ approved phrases), in words the console renders in its reader's language.
 A problem is a :class:`Said`: where it is (``FILE:LINE: key``, data that no language
 changes) and what is wrong. The validator's own English never reaches the reader: each kind
 of refusal has its words here, and a rule of ours that refuses a value raises
-:class:`SaidValueError` with its words.
+``compliance.said.SaidError`` with its words.
 """
 
 from __future__ import annotations
@@ -13,24 +13,21 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from compliance.said import N_, Said
+from compliance.said import N_, Said, SaidError
 
 Problem = Said | str
 """One line of a refusal: words to translate, or (rarely) text as it is, such as a path."""
 
 
-class SaidValueError(ValueError):
-    """A validator's refusal in words; the validation library keeps it, :func:`refusal`
-    reads it back."""
-
-    def __init__(self, said: Said) -> None:
-        super().__init__(str(said))
-        self.said = said
-
-
 def at(where: str, what: Said) -> Said:
     """``what`` is wrong at ``where`` (``FILE:LINE: key``)."""
     return Said(N_("%(where)s：%(what)s"), {"where": where, "what": what})
+
+
+def refused_at(place: str, key: list[str], error: Mapping[str, Any]) -> Said:
+    """The validation library's ``error`` at ``place`` (``FILE`` or ``FILE:LINE``) and the key
+    its parts name (none: the file's top level)."""
+    return at(": ".join([place, *([".".join(key)] if key else [])]), refusal(error))
 
 
 def said(msgid: str, **params: object) -> Said:
@@ -87,7 +84,7 @@ def refusal(error: Mapping[str, Any]) -> Said:
     ctx: Mapping[str, Any] = error.get("ctx") or {}
     if kind in ("value_error", "assertion_error"):
         raised = ctx.get("error")
-        if isinstance(raised, SaidValueError):
+        if isinstance(raised, SaidError):
             return raised.said
         return said(_UNREADABLE, detail=str(raised))
     if kind in ("literal_error", "enum"):

@@ -45,6 +45,16 @@ class Said:
         return self.render()
 
 
+class SaidError(ValueError):
+    """A refusal whose message is a :class:`Said`; ``str()`` is its Chinese. Raised in a
+    validator, the validation library keeps it and ``compliance.problems.refusal`` reads it
+    back; the store's refusals subclass it (``store.said``)."""
+
+    def __init__(self, msgid: str, **params: object) -> None:
+        self.said = Said(msgid, MappingProxyType(params))
+        super().__init__(str(self.said))
+
+
 def _value(value: object, translate: Callable[[str], str] | None) -> object:
     """A message's value as the reader reads it: a list of words joined as their language
     joins them (家属、同事), a message inside a message in the same language."""

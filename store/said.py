@@ -20,16 +20,6 @@ a ``console.errors.UsageError``); the store's ``kept_schedule.problem`` returns 
 
 from __future__ import annotations
 
-from types import MappingProxyType
-
-from compliance.said import LIST_JOIN, N_, Said
+from compliance.said import LIST_JOIN, N_, Said, SaidError
 
 __all__ = ["LIST_JOIN", "N_", "Said", "SaidError"]
-
-
-class SaidError(ValueError):
-    """A refusal whose message is a :class:`Said`; ``str()`` is its Chinese."""
-
-    def __init__(self, msgid: str, **params: object) -> None:
-        self.said = Said(msgid, MappingProxyType(params))
-        super().__init__(str(self.said))

@@ -13,7 +13,7 @@ from compliance.errors import LexiconError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.lexicon.model import LexiconFile
 from compliance.lexicon.trained import ClassifierModel, parse_model
-from compliance.problems import at, faults, refusal, said
+from compliance.problems import at, faults, refused_at, said
 from compliance.said import N_, Said
 
 _UNKNOWN_CATEGORY = N_("未知的类别 %(category)s")
@@ -105,7 +105,7 @@ def _describe(path: Path, text: str, data: dict[str, Any], err: Any) -> Said:
         rest = rest[2:]
     parts.extend(str(p) for p in rest)
     where = f"{path}:{_line_of(text, loc)}"
-    return at(": ".join([where, *([".".join(parts)] if parts else [])]), refusal(err))
+    return refused_at(where, parts, err)
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int:

@@ -15,8 +15,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from compliance.lexicon.trained import ClassifierModel
-from compliance.problems import SaidValueError, said
-from compliance.said import N_
+from compliance.said import N_, SaidError
 
 Severity = Literal["low", "medium", "high"]
 SEVERITY_RANK: dict[str, int] = {"low": 1, "medium": 2, "high": 3}
@@ -31,7 +30,7 @@ class _Spec(BaseModel):
 def _no_blank(phrases: tuple[str, ...]) -> tuple[str, ...]:
     for index, phrase in enumerate(phrases):
         if not phrase.strip():
-            raise SaidValueError(said(N_("第 %(n)s 个短语是空的"), n=index + 1))
+            raise SaidError(N_("第 %(n)s 个短语是空的"), n=index + 1)
     return tuple(phrase.strip() for phrase in phrases)
 
 
@@ -77,15 +76,15 @@ class RuleSpec(_Spec):
     def _sequence(cls, value: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
         for index, group in enumerate(value):
             if not group:
-                raise SaidValueError(said(N_("第 %(n)s 组是空的"), n=index + 1))
+                raise SaidError(N_("第 %(n)s 组是空的"), n=index + 1)
         return tuple(_no_blank(group) for group in value)
 
     @model_validator(mode="after")
     def _one_form(self) -> RuleSpec:
         if bool(self.phrases) == bool(self.sequence):
-            raise SaidValueError(said(N_("phrases 与 sequence 只能且必须写一个")))
+            raise SaidError(N_("phrases 与 sequence 只能且必须写一个"))
         if self.sequence and len(self.sequence) < 2:
-            raise SaidValueError(said(N_("sequence 至少要两组（只有一组请用 phrases）")))
+            raise SaidError(N_("sequence 至少要两组（只有一组请用 phrases）"))
         return self
 
 
@@ -113,7 +112,7 @@ class ClearSpec(_Spec):
     @model_validator(mode="after")
     def _some_context(self) -> ClearSpec:
         if not (self.before or self.after or self.sentence or self.inside_quotes):
-            raise SaidValueError(said(N_("请写 before、after、sentence 或 inside_quotes")))
+            raise SaidError(N_("请写 before、after、sentence 或 inside_quotes"))
         return self
 
 

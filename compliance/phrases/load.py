@@ -17,7 +17,7 @@ from compliance.errors import PhrasesError
 from compliance.files import TomlUnreadable, key_line, locate_toml, read_toml
 from compliance.phrases.choose import REQUIRED
 from compliance.phrases.model import PhraseBook
-from compliance.problems import Problem, at, faults, refusal, said
+from compliance.problems import Problem, at, faults, refused_at, said
 from compliance.said import N_, Said
 
 _ID_FORM = N_("情形的 id 只能用小写字母、数字和 _")
@@ -68,8 +68,7 @@ def parse_phrases(path: Path, raw: bytes) -> PhraseBook:
 def _describe(path: Path, text: str, err: Any) -> Said:
     loc = tuple(err["loc"])
     where = f"{path}:{_line_of(text, loc)}"
-    key = [".".join(str(part) for part in loc)] if loc else []
-    return at(": ".join([where, *key]), refusal(err))
+    return refused_at(where, [str(part) for part in loc], err)
 
 
 def _line_of(text: str, loc: tuple[Any, ...]) -> int:

@@ -6,8 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from compliance.problems import SaidValueError, said
-from compliance.said import N_
+from compliance.said import N_, SaidError
 
 Audience = Literal["debtor", "third_party", "any"]
 
@@ -31,9 +30,9 @@ class SituationSpec(BaseModel):
     def _no_blank(cls, values: tuple[str, ...]) -> tuple[str, ...]:
         for index, value in enumerate(values):
             if not value.strip():
-                raise SaidValueError(said(N_("第 %(n)s 条是空的"), n=index + 1))
+                raise SaidError(N_("第 %(n)s 条是空的"), n=index + 1)
             if len(value) > 300:
-                raise SaidValueError(said(N_("第 %(n)s 条超过 300 个字符"), n=index + 1))
+                raise SaidError(N_("第 %(n)s 条超过 300 个字符"), n=index + 1)
         return tuple(value.strip() for value in values)
 
 

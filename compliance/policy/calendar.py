@@ -15,8 +15,7 @@ from functools import lru_cache
 import chinese_calendar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from compliance.problems import SaidValueError, said
-from compliance.said import N_
+from compliance.said import N_, SaidError
 
 
 class CalendarYear(BaseModel):
@@ -33,11 +32,11 @@ class CalendarYear(BaseModel):
         stray = [d for d in (*self.holidays, *self.workdays) if d.year != self.year]
         if stray:
             days = tuple(map(str, stray))
-            raise SaidValueError(said(N_("%(days)s 不在 %(year)s 年内"), days=days, year=self.year))
+            raise SaidError(N_("%(days)s 不在 %(year)s 年内"), days=days, year=self.year)
         both = set(self.holidays) & set(self.workdays)
         if both:
             days = tuple(map(str, sorted(both)))
-            raise SaidValueError(said(N_("%(days)s 既是假日又是调休上班日"), days=days))
+            raise SaidError(N_("%(days)s 既是假日又是调休上班日"), days=days)
         return self
 
 

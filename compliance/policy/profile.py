@@ -38,8 +38,8 @@ from compliance.policy.rule_specs import (
     RuleSpec,
 )
 from compliance.policy.year_data import parse_year, read_policy_toml
-from compliance.problems import SaidValueError, at, faults, refusal, said
-from compliance.said import N_, Said
+from compliance.problems import at, faults, refused_at, said
+from compliance.said import N_, Said, SaidError
 
 _ONE_LOST_CONTACT = N_("lost_contact_every_working_days 与 lost_contact_every_days 须写一个")
 _SLOT_FORM = N_("%(slot)s：时段应写成“HH:MM-HH:MM”")
@@ -82,14 +82,14 @@ class Scheduling(_Spec):
             return data
         if "lost_contact_every_working_days" in data:
             both = N_("lost_contact_every_working_days 与 lost_contact_every_days 只能写一个")
-            raise SaidValueError(said(both))
+            raise SaidError(both)
         # calendar days asked for: the working-day default does not apply
         return {**data, "lost_contact_every_working_days": None}
 
     @model_validator(mode="after")
     def _some_lost_contact(self) -> Scheduling:
         if self.lost_contact_every_days is None and self.lost_contact_every_working_days is None:
-            raise SaidValueError(said(_ONE_LOST_CONTACT))
+            raise SaidError(_ONE_LOST_CONTACT)
         return self
 
     @field_validator("retry_slots", mode="before")
@@ -100,16 +100,16 @@ class Scheduling(_Spec):
         slots = []
         for text in value:
             if not isinstance(text, str) or text.count("-") != 1:
-                raise SaidValueError(said(_SLOT_FORM, slot=repr(text)))
+                raise SaidError(_SLOT_FORM, slot=repr(text))
             try:
                 start, end = (time.fromisoformat(part.strip()) for part in text.split("-"))
             except ValueError as exc:
-                raise SaidValueError(said(_SLOT_FORM, slot=repr(text))) from exc
+                raise SaidError(_SLOT_FORM, slot=repr(text)) from exc
             if start >= end:
-                raise SaidValueError(said(N_("%(slot)s：时段的开始必须早于结束"), slot=repr(text)))
+                raise SaidError(N_("%(slot)s：时段的开始必须早于结束"), slot=repr(text))
             slots.append((start, end))
         if slots != sorted(slots) or any(a[1] > b[0] for a, b in itertools.pairwise(slots)):
-            raise SaidValueError(said(N_("时段必须按先后排列，且不能重叠")))
+            raise SaidError(N_("时段必须按先后排列，且不能重叠"))
         return tuple(slots)
 
 
@@ -133,7 +133,7 @@ class ProfileFile(_Spec):
         # Never a path: an edited profile must not make the server open a file outside the
         # policy folders (and echo what it found there).
         if value is not None and not PROFILE_NAME.fullmatch(value):
-            raise SaidValueError(said(_NOT_A_NAME, value=repr(value)))
+            raise SaidError(_NOT_A_NAME, value=repr(value))
         return value
 
     @field_validator("timezone")
@@ -142,7 +142,7 @@ class ProfileFile(_Spec):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise SaidValueError(said(N_("未知的时区 %(zone)s"), zone=repr(value))) from exc
+            raise SaidError(N_("未知的时区 %(zone)s"), zone=repr(value)) from exc
         return value
 
 
@@ -258,7 +258,7 @@ def _describe(path: Path, data: dict[str, Any], err: Any) -> Said:
         if section == "rules" and loc and isinstance(entry, dict) and loc[0] == entry.get("kind"):
             loc = loc[1:]  # pydantic puts the discriminator value in the path
     parts.extend(str(p) for p in loc)
-    return at(": ".join([str(path), *([".".join(parts)] if parts else [])]), refusal(err))
+    return refused_at(str(path), parts, err)
 
 
 def _merge(

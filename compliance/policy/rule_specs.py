@@ -10,8 +10,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from compliance.policy.facts import CaseStatusName, ContactType, NumberStateName
-from compliance.problems import TIME_OF_DAY, SaidValueError, said
-from compliance.said import N_
+from compliance.problems import TIME_OF_DAY
+from compliance.said import N_, SaidError
 
 _ONE_PERIOD = N_("period = 'calendar_day' 与 rolling_days 只能且必须写一个")
 
@@ -30,7 +30,7 @@ def _time_of_day(value: object) -> object:
         except ValueError:
             value = None
     if not isinstance(value, time) or value.tzinfo is not None:
-        raise SaidValueError(said(TIME_OF_DAY))
+        raise SaidError(TIME_OF_DAY)
     return value
 
 
@@ -66,7 +66,7 @@ class WindowRule(_RuleBase):
     @model_validator(mode="after")
     def _ordered(self) -> WindowRule:
         if self.start >= self.end:
-            raise SaidValueError(said(N_("开始时刻必须早于结束时刻")))
+            raise SaidError(N_("开始时刻必须早于结束时刻"))
         return self
 
 
@@ -92,7 +92,7 @@ class CapRule(_RuleBase):
     @model_validator(mode="after")
     def _one_period(self) -> CapRule:
         if (self.period is None) == (self.rolling_days is None):
-            raise SaidValueError(said(_ONE_PERIOD))
+            raise SaidError(_ONE_PERIOD)
         return self
 
 
@@ -110,7 +110,7 @@ class MinIntervalRule(_RuleBase):
     @model_validator(mode="after")
     def _one_span(self) -> MinIntervalRule:
         if (self.hours is None) == (self.working_days is None):
-            raise SaidValueError(said(N_("hours 与 working_days 只能且必须写一个")))
+            raise SaidError(N_("hours 与 working_days 只能且必须写一个"))
         return self
 
 

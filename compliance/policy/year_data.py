@@ -32,7 +32,7 @@ from compliance.policy.calendar import (
     library_knows,
     working_day_label,
 )
-from compliance.problems import at, faults, refusal, said
+from compliance.problems import at, faults, refused_at, said
 from compliance.said import N_, Said
 
 WARN_DAYS = 45
@@ -105,7 +105,7 @@ def _describe(path: Path, data: dict[str, Any], err: Any) -> Said:
         entry = entries[index] if isinstance(entries, list) and index < len(entries) else {}
         name = entry.get("name") if isinstance(entry, dict) else None
         loc = [f"holidays[{index}]" + (f" ({name})" if name else ""), *loc[2:]]
-    return at(": ".join([str(path), *([".".join(loc)] if loc else [])]), refusal(err))
+    return refused_at(str(path), loc, err)
 
 
 def _span(holiday: HolidayRange) -> range:
