@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request, Response
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 
-from console.bounds import FIRST_DAY, LAST_DAY
+from console.bounds import moment_in_range
 from console.i18n import N_, _, say
 from console.web.agent import is_mine, show_case
 from console.web.auth import AGENT, LEADS, Principal, RoleGuard
@@ -35,12 +35,11 @@ from store.consents import (
 )
 from store.enums import ConsentScope, Role
 from store.models import Case
-from store.said import Said
+from store.said import Said, SaidError
 
 router = APIRouter()
 CASE_WORKERS = RoleGuard(Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
 NOT_FOUND = N_("没有这个案件，或不在您的范围内")
-_FAR = N_("%(field)s：%(day)s 超出 %(first)s … %(last)s")
 
 
 def _instant(request: Request, field: str, text: str) -> datetime:
@@ -52,10 +51,8 @@ def _instant(request: Request, field: str, text: str) -> datetime:
             moment = datetime.strptime(text.strip(), pattern).replace(tzinfo=zone)
         except ValueError:
             continue
-        if not FIRST_DAY <= moment.date() <= LAST_DAY:
-            # a consent's window is looked past by the policy: the calendar must go on after it
-            raise ConsentError(_FAR, field=label, day=moment.date(), first=FIRST_DAY, last=LAST_DAY)
-        return moment
+        # a consent's window is looked past by the policy: the calendar must go on after it
+        return moment_in_range(moment, label)
     raise ConsentError(N_("%(field)s：时间格式应为 YYYY-MM-DD HH:MM"), field=label)
 
 
@@ -86,7 +83,7 @@ def request_on_case(  # noqa: PLR0917 (the request form)
         )
         with session.begin_nested():
             request_consent(session, asked, me.username, now(request))
-    except ConsentError as exc:
+    except SaidError as exc:  # a ConsentError, or a day past the calendar
         return show_case(request, me, session, case_id, True, say(exc), audit_in=session)
     return RedirectResponse(f"/agent/cases/{case_id}", status_code=303)
 
