@@ -8,10 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
 
-from store.models import User
 from tests.test_calendar import MADE_UP_2027
+from tests.test_i18n_pages import _as
 from tests.webclient import FakeDialer, console_client, login
 from tests.webdata import Seed, console_app, seed_console
 
@@ -65,10 +64,7 @@ def _refused_page(client: object, path: str, data: dict[str, str]) -> str:
 
 @pytest.mark.parametrize("locale", ["zh_CN", "en"])
 def test_a_refused_file_is_explained_in_the_admins_language(bare: Seed, locale: str) -> None:
-    with bare.app.sessions.begin() as session:
-        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
-    client = console_client(bare.app, FakeDialer(bare.app))
-    token = login(client, "admin1")
+    client, token = _as(bare, "admin1", locale)
     policy = (ROOT / "config/policy/cn-default.toml").read_text(encoding="utf-8")
     policy = policy.replace('timezone = "Asia/Shanghai"', 'timezone = "Mars/Base"\ncolour = "red"')
     policy = policy.replace('"08:00-11:00",', '"8-11",')
@@ -116,10 +112,7 @@ def test_a_refused_file_is_explained_in_the_admins_language(bare: Seed, locale: 
 def test_the_calendar_preview_and_cover_speak_the_admins_language(
     bare: Seed, locale: str, said: tuple[str, ...], not_said: tuple[str, ...]
 ) -> None:
-    with bare.app.sessions.begin() as session:
-        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
-    client = console_client(bare.app, FakeDialer(bare.app))
-    token = login(client, "admin1")
+    client, token = _as(bare, "admin1", locale)
     preview = client.post("/admin/calendar/preview", data={"content": MADE_UP_2027, "csrf": token})
     kept = client.post("/admin/calendar", data={"content": MADE_UP_2027, "csrf": token})
     assert preview.status_code == kept.status_code == 200
@@ -176,10 +169,7 @@ def test_the_editors_versions_speak_the_admins_language(
 ) -> None:
     """An admin saves a profile, then puts version 1 back: the editor's title, who saved the
     shipped text and the restore's note are in the admin's language."""
-    with bare.app.sessions.begin() as session:
-        session.execute(update(User).where(User.username == "admin1").values(locale=locale))
-    client = console_client(bare.app, FakeDialer(bare.app))
-    token = login(client, "admin1")
+    client, token = _as(bare, "admin1", locale)
     path = "/admin/files/policy/cn-default"
     shipped = client.get(path).text
     assert "<title>" in shipped
